@@ -1,0 +1,158 @@
+//! The ports: the small traits through which the pipeline reaches the outside world. Each is
+//! named for its role; AWS adapters (`Glue…`, `S3…`, `DynamoDb…`, `Bedrock…`) and local
+//! adapters (`Fs…`, `Sqlite…`) implement them, and a contract suite checks both behave alike.
+
+use crate::context::LogEvent;
+use crate::dataset::Dataset;
+use crate::edge::Direction;
+use crate::error::PortError;
+use crate::job::{Connection, JobDefinition};
+use crate::record::{ExecutionContext, JobMapping, TokenUsage, WriteOutcome};
+use crate::run::{JobRun, RunWindow};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Where job definitions, job runs and connections come from (`glue:GetJob`, `GetJobRun`,
+/// `GetJobRuns`, `GetConnection`).
+#[async_trait]
+pub trait JobCatalog: Send + Sync {
+    async fn job(&self, job_name: &str) -> Result<JobDefinition, PortError>;
+    async fn job_run(&self, job_name: &str, run_id: &str) -> Result<JobRun, PortError>;
+    async fn connection(&self, name: &str) -> Result<Connection, PortError>;
+    /// Runs of a job that started inside `[since, until]`, newest first.
+    async fn job_runs(
+        &self,
+        job_name: &str,
+        since: Option<DateTime<Utc>>,
+        until: Option<DateTime<Utc>>,
+    ) -> Result<Vec<JobRun>, PortError>;
+}
+
+/// Where scripts and the objects a script reads come from (S3).
+#[async_trait]
+pub trait ScriptStore: Send + Sync {
+    /// The text of the object at `s3://bucket/key`, at most `max_bytes` long (a longer object
+    /// is an `Invalid` error naming its size).
+    async fn object_text(&self, url: &str, max_bytes: usize) -> Result<String, PortError>;
+}
+
+/// Which log events to fetch for a run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogQuery {
+    pub job_name: String,
+    pub run_id: String,
+    /// Log groups to search, in order.
+    pub log_groups: Vec<String>,
+    pub window: RunWindow,
+    /// Caps: the fetch stops (and says so) when either is reached.
+    pub max_events: usize,
+    pub max_bytes: usize,
+}
+
+/// Log events of a run, and whether a cap cut them short.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunLogEvents {
+    pub events: Vec<LogEvent>,
+    pub truncated: bool,
+}
+
+/// Where a run's log events come from (CloudWatch Logs `FilterLogEvents`).
+#[async_trait]
+pub trait RunLogs: Send + Sync {
+    async fn events(&self, query: &LogQuery) -> Result<RunLogEvents, PortError>;
+}
+
+/// A question to the lineage model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InferenceRequest {
+    pub system: String,
+    pub prompt: String,
+    pub max_tokens: u32,
+    pub temperature: f32,
+    /// Set on a retry after an invalid answer: what was wrong with it.
+    #[serde(default)]
+    pub previous_error: Option<String>,
+}
+
+/// A dataset the model proposes, with the evidence quotes it rests on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProposedDataset {
+    pub namespace: String,
+    pub name: String,
+    pub direction: Direction,
+    pub confidence: f64,
+    #[serde(default)]
+    pub evidence: Vec<String>,
+}
+
+/// The model's answer.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct InferenceAnswer {
+    pub datasets: Vec<ProposedDataset>,
+    pub usage: TokenUsage,
+}
+
+/// How lineage is inferred where static analysis cannot settle it (Amazon Bedrock).
+#[async_trait]
+pub trait LineageModel: Send + Sync {
+    fn model_id(&self) -> &str;
+    async fn infer(&self, request: &InferenceRequest) -> Result<InferenceAnswer, PortError>;
+}
+
+/// Where job mappings and execution contexts go (DynamoDB, or the embedded store).
+///
+/// Semantics every adapter keeps: `merge_mapping` applies [`JobMapping::merge`] atomically (an
+/// older or replayed run never overwrites a newer one's fields); `put_execution_context` writes
+/// a run once (the same run again is `Unchanged`).
+#[async_trait]
+pub trait LineageStore: Send + Sync {
+    async fn execution_context(&self, run_id: &str) -> Result<Option<ExecutionContext>, PortError>;
+    async fn put_execution_context(&self, context: &ExecutionContext) -> Result<WriteOutcome, PortError>;
+    async fn merge_mapping(&self, mapping: &JobMapping) -> Result<WriteOutcome, PortError>;
+    /// The mappings of every job that reads or writes `dataset`.
+    async fn mappings_for_dataset(&self, dataset: &Dataset) -> Result<Vec<JobMapping>, PortError>;
+    async fn mappings_for_job(&self, job_name: &str) -> Result<Vec<JobMapping>, PortError>;
+    async fn all_mappings(&self) -> Result<Vec<JobMapping>, PortError>;
+}
+
+/// Where model answers are cached, so a replay never pays twice.
+#[async_trait]
+pub trait AnswerCache: Send + Sync {
+    async fn cached_answer(&self, key: &str) -> Result<Option<InferenceAnswer>, PortError>;
+    async fn put_answer(&self, key: &str, answer: &InferenceAnswer) -> Result<(), PortError>;
+}
+
+/// Where lineage documents (OpenLineage RunEvents) go (S3, or a local folder).
+#[async_trait]
+pub trait LineageSink: Send + Sync {
+    /// Writes the document at `key` (idempotent: the same bytes again is harmless).
+    async fn put_document(&self, key: &str, body: &[u8]) -> Result<(), PortError>;
+    async fn document(&self, key: &str) -> Result<Option<Vec<u8>>, PortError>;
+    /// Where a key lives, for people (`s3://bucket/key`, a file path).
+    fn location(&self, key: &str) -> String;
+}
+
+/// One metric value.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Metric {
+    pub name: String,
+    pub value: f64,
+    /// CloudWatch unit: `Count`, `Milliseconds`, ...
+    pub unit: String,
+}
+
+impl Metric {
+    pub fn count(name: &str, value: f64) -> Self {
+        Self { name: name.into(), value, unit: "Count".into() }
+    }
+    pub fn millis(name: &str, value: f64) -> Self {
+        Self { name: name.into(), value, unit: "Milliseconds".into() }
+    }
+}
+
+/// Where metrics go (CloudWatch Embedded Metric Format on stdout, or nowhere locally).
+pub trait Metrics: Send + Sync {
+    /// Records metrics for one job (dimensions: environment and job).
+    fn record(&self, job_name: &str, metrics: &[Metric]);
+}

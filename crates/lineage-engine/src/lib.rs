@@ -1,1 +1,17 @@
-//! placeholder
+//! The lineage use case: a Glue job state change goes through gather → extract → infer →
+//! score → validate → persist, over the domain's ports. Also the settings and the OpenLineage
+//! document format.
+
+pub mod error;
+pub mod gather;
+pub mod infer;
+pub mod openlineage;
+pub mod persist;
+pub mod pipeline;
+pub mod score;
+pub mod settings;
+pub mod validate;
+
+pub use error::EngineError;
+pub use pipeline::{Analysis, Disposition, Pipeline, Ports, ProcessOptions, RunOutcome, StageTimings};
+pub use settings::{InferencePolicy, ModelSettings, Settings};

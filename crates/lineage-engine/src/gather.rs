@@ -1,0 +1,171 @@
+//! Gather: builds a run's context from the ports — the job run and job definition, the job's
+//! connections, the script, the extra objects the script reads, and the run's log events —
+//! within the configured caps.
+
+use crate::error::EngineError;
+use crate::settings::Settings;
+use lineage_domain::ports::{JobCatalog, LogQuery, RunLogs, ScriptStore};
+use lineage_domain::{
+    ErrorKind, ExtraObject, GlueJobStateChange, RunContext, Script, ScriptLanguage,
+};
+use std::collections::BTreeMap;
+
+/// The ports gathering reads from.
+#[derive(Clone, Copy)]
+pub struct Sources<'a> {
+    pub catalog: &'a dyn JobCatalog,
+    pub scripts: &'a dyn ScriptStore,
+    pub logs: &'a dyn RunLogs,
+}
+
+impl std::fmt::Debug for Sources<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Sources")
+    }
+}
+
+/// The Glue log groups a run writes to: its own `LogGroupName`, the standard ones, and any
+/// `--custom-logGroup-prefix`.
+pub fn log_groups(ctx_log_group: Option<&str>, args: &BTreeMap<String, String>) -> Vec<String> {
+    let mut groups = Vec::new();
+    let mut push = |g: String| {
+        if !g.is_empty() && !groups.contains(&g) {
+            groups.push(g);
+        }
+    };
+    if let Some(base) = ctx_log_group {
+        push(format!("{base}/output"));
+        push(format!("{base}/error"));
+        push(base.to_string());
+    }
+    push("/aws-glue/jobs/output".into());
+    push("/aws-glue/jobs/error".into());
+    push("/aws-glue/jobs/logs-v2".into());
+    if let Some(prefix) = args.get("--custom-logGroup-prefix") {
+        let p = prefix.trim_end_matches('/');
+        push(format!("{p}/output"));
+        push(format!("{p}/error"));
+        push(format!("{p}/logs-v2"));
+    }
+    groups
+}
+
+/// Gathers the context of the run an event announces.
+pub async fn gather(
+    sources: Sources<'_>,
+    settings: &Settings,
+    event: &GlueJobStateChange,
+) -> Result<RunContext, EngineError> {
+    let (job_name, run_id) = (event.job_name(), event.job_run_id());
+    let run_fut = sources.catalog.job_run(job_name, run_id);
+    let job_fut = sources.catalog.job(job_name);
+    let (run, job) = futures::join!(run_fut, job_fut);
+    let run = run.map_err(|e| EngineError::port("gather job run", e))?;
+    let job = job.map_err(|e| EngineError::port("gather job", e))?;
+    if run.id != run_id || run.job_name != job_name {
+        return Err(EngineError::Mismatch {
+            event_job: job_name.into(),
+            event_run: run_id.into(),
+            found: format!("{}/{}", run.job_name, run.id),
+        });
+    }
+
+    let mut connections = Vec::new();
+    for name in job.connection_names() {
+        match sources.catalog.connection(name).await {
+            Ok(c) => connections.push(c),
+            // A deleted connection leaves the run's lineage partly unresolved, not lost.
+            Err(e) if e.kind == ErrorKind::NotFound => {
+                tracing::warn!(connection = %name, "connection not found");
+            }
+            Err(e) => return Err(EngineError::port("gather connection", e)),
+        }
+    }
+
+    let location = job.command.script_location.clone();
+    let script = if location.is_empty() {
+        None
+    } else {
+        match sources.scripts.object_text(&location, settings.max_script_bytes).await {
+            Ok(text) => Some(Script {
+                language: ScriptLanguage::detect(
+                    &location,
+                    job.default_arguments.get("--job-language").map(String::as_str),
+                ),
+                location: location.clone(),
+                text,
+            }),
+            Err(e) if e.kind == ErrorKind::NotFound => {
+                tracing::warn!(script = %location, "script not found");
+                None
+            }
+            Err(e) => return Err(EngineError::port("gather script", e)),
+        }
+    };
+
+    let args = {
+        let mut a = job.default_arguments.clone();
+        a.extend(run.arguments.clone());
+        a
+    };
+    let query = LogQuery {
+        job_name: job_name.into(),
+        run_id: run_id.into(),
+        log_groups: log_groups(run.log_group_name.as_deref(), &args),
+        window: run.window(settings.time_tolerance_seconds),
+        max_events: settings.max_log_events,
+        max_bytes: settings.max_log_bytes,
+    };
+    let logs = sources
+        .logs
+        .events(&query)
+        .await
+        .map_err(|e| EngineError::port("gather logs", e))?;
+    if logs.truncated {
+        tracing::warn!(run = %run_id, "log events capped at {} events / {} bytes", settings.max_log_events, settings.max_log_bytes);
+    }
+
+    let mut ctx = RunContext {
+        event: event.clone(),
+        job,
+        run,
+        connections,
+        script,
+        extra: BTreeMap::new(),
+        logs: logs.events,
+    };
+
+    for url in lineage_extract::referenced_objects(&ctx)
+        .into_iter()
+        .take(settings.max_extra_objects)
+    {
+        match sources.scripts.object_text(&url, settings.max_script_bytes).await {
+            Ok(text) => {
+                let uri = lineage_domain::context::normalise_s3_uri(&url);
+                ctx.extra.insert(uri.clone(), ExtraObject { uri, text });
+            }
+            Err(e) if e.kind == ErrorKind::NotFound || e.kind == ErrorKind::Invalid => {
+                tracing::warn!(object = %url, error = %e, "extra object not gathered");
+            }
+            Err(e) => return Err(EngineError::port("gather extra object", e)),
+        }
+    }
+    Ok(ctx)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn log_groups_cover_the_run_group_standard_groups_and_custom_prefix() {
+        let args: BTreeMap<String, String> =
+            [("--custom-logGroup-prefix".to_string(), "/acme/glue".to_string())].into();
+        let g = log_groups(Some("/aws-glue/jobs"), &args);
+        assert_eq!(g[0], "/aws-glue/jobs/output");
+        assert!(g.contains(&"/aws-glue/jobs/logs-v2".to_string()));
+        assert!(g.contains(&"/acme/glue/output".to_string()));
+        let unique: std::collections::BTreeSet<_> = g.iter().collect();
+        assert_eq!(unique.len(), g.len(), "no group twice");
+    }
+}

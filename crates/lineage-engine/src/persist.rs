@@ -1,0 +1,48 @@
+//! Persist: writes a run's results in an order that a retry can always repair — the lineage
+//! document first (deterministic key and bytes), then the job mappings (conditional merges),
+//! and the execution context last, as the marker that the run is done. A crash between any two
+//! writes leaves no done marker, so the retried event rewrites the same bytes and merges the
+//! same mappings (both idempotent) before marking the run done.
+
+use crate::error::EngineError;
+use lineage_domain::ports::{LineageSink, LineageStore};
+use lineage_domain::{ExecutionContext, JobMapping, WriteOutcome};
+
+/// What persisting changed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PersistReport {
+    pub mappings_written: usize,
+    pub mappings_unchanged: usize,
+    pub context_written: bool,
+}
+
+/// Writes document, mappings and execution context, in that order.
+pub async fn persist(
+    store: &dyn LineageStore,
+    sink: &dyn LineageSink,
+    document_key: &str,
+    document: &[u8],
+    mappings: &[JobMapping],
+    context: &ExecutionContext,
+) -> Result<PersistReport, EngineError> {
+    let mut report = PersistReport::default();
+    sink.put_document(document_key, document)
+        .await
+        .map_err(|e| EngineError::port("persist lineage document", e))?;
+    for m in mappings {
+        match store
+            .merge_mapping(m)
+            .await
+            .map_err(|e| EngineError::port("persist job mapping", e))?
+        {
+            WriteOutcome::Written => report.mappings_written += 1,
+            WriteOutcome::Unchanged => report.mappings_unchanged += 1,
+        }
+    }
+    report.context_written = store
+        .put_execution_context(context)
+        .await
+        .map_err(|e| EngineError::port("persist execution context", e))?
+        == WriteOutcome::Written;
+    Ok(report)
+}

@@ -1,0 +1,329 @@
+//! The use case: event → gather → extract → infer → score → validate → persist. `Pipeline`
+//! holds the ports and settings; `process` runs one event end to end, `analyze` runs the pure
+//! middle (extract, infer, score, validate) on a context already gathered.
+
+use crate::error::EngineError;
+use crate::gather::{gather, Sources};
+use crate::openlineage::{run_event, DocumentInput, RunEvent};
+use crate::persist::{persist, PersistReport};
+use crate::settings::Settings;
+use crate::{infer, score, validate};
+use lineage_domain::ports::{
+    AnswerCache, JobCatalog, LineageModel, LineageSink, LineageStore, Metric, Metrics, RunLogs,
+    ScriptStore,
+};
+use lineage_domain::record::{EdgeSummary, Finding, TokenUsage};
+use lineage_domain::redact::Redactor;
+use lineage_domain::{
+    Diagnostic, Direction, ExecutionContext, GlueJobStateChange, JobMapping, LineageEdge,
+    LineageSummary, ProcessingStatus, RunContext, RunOrder,
+};
+use lineage_extract::{ExtractSettings, Extraction};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// The adapters the pipeline runs on.
+#[derive(Clone)]
+pub struct Ports {
+    pub catalog: Arc<dyn JobCatalog>,
+    pub scripts: Arc<dyn ScriptStore>,
+    pub logs: Arc<dyn RunLogs>,
+    /// The lineage model; `None` runs static-only.
+    pub model: Option<Arc<dyn LineageModel>>,
+    pub cache: Arc<dyn AnswerCache>,
+    pub store: Arc<dyn LineageStore>,
+    pub sink: Arc<dyn LineageSink>,
+    pub metrics: Arc<dyn Metrics>,
+}
+
+impl std::fmt::Debug for Ports {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ports")
+            .field("model", &self.model.as_ref().map(|m| m.model_id().to_string()))
+            .finish_non_exhaustive()
+    }
+}
+
+/// Options of one `process` call.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ProcessOptions {
+    /// Process even when the run is already recorded.
+    pub force: bool,
+    /// Do everything but write.
+    pub dry_run: bool,
+}
+
+/// The pure result of analysing one run context.
+#[derive(Debug, Clone)]
+pub struct Analysis {
+    pub accepted: Vec<LineageEdge>,
+    pub candidates: Vec<LineageEdge>,
+    pub diagnostics: Vec<Diagnostic>,
+    pub findings: Vec<Finding>,
+    pub model_usage: TokenUsage,
+    pub fallback: bool,
+    /// Why the model was (or would have been) asked.
+    pub inference_reason: Option<&'static str>,
+}
+
+/// Time spent in each stage.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct StageTimings {
+    pub gather: Duration,
+    pub analyze: Duration,
+    pub persist: Duration,
+}
+
+/// What happened to one event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Disposition {
+    Processed,
+    /// The run was already recorded; nothing was written.
+    AlreadyRecorded,
+    /// `dry_run`: analysed, nothing written.
+    DryRun,
+}
+
+/// The outcome of processing one event.
+#[derive(Debug, Clone)]
+pub struct RunOutcome {
+    pub disposition: Disposition,
+    pub context: ExecutionContext,
+    pub accepted: Vec<LineageEdge>,
+    pub document_key: String,
+    pub document_location: String,
+    pub document: Vec<u8>,
+    pub persist: PersistReport,
+    pub timings: StageTimings,
+}
+
+/// The lineage pipeline.
+#[derive(Debug, Clone)]
+pub struct Pipeline {
+    ports: Ports,
+    settings: Settings,
+}
+
+impl Pipeline {
+    pub fn new(ports: Ports, settings: Settings) -> Self {
+        Self { ports, settings }
+    }
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+    pub fn ports(&self) -> &Ports {
+        &self.ports
+    }
+
+    /// Gathers the context of the run an event announces.
+    pub async fn gather(&self, event: &GlueJobStateChange) -> Result<RunContext, EngineError> {
+        let sources = Sources {
+            catalog: self.ports.catalog.as_ref(),
+            scripts: self.ports.scripts.as_ref(),
+            logs: self.ports.logs.as_ref(),
+        };
+        gather(sources, &self.settings, event).await
+    }
+
+    /// Extract → infer → score → validate on a gathered context.
+    pub async fn analyze(&self, ctx: &RunContext) -> Result<Analysis, EngineError> {
+        let extraction: Extraction = lineage_extract::extract(
+            ctx,
+            &ExtractSettings {
+                time_tolerance_seconds: self.settings.time_tolerance_seconds,
+            },
+        );
+        let mut edges = extraction.edges.clone();
+        score::score_all(&mut edges);
+        let inference_reason = infer::reason_to_ask(&self.settings, ctx.event.state(), &extraction, &edges);
+        // The model stage: with no model configured the run is settled by static evidence.
+        let validated = validate::validate(ctx, &extraction, edges, &self.settings);
+        Ok(Analysis {
+            accepted: validated.accepted,
+            candidates: validated.candidates,
+            diagnostics: extraction.diagnostics,
+            findings: validated.findings,
+            model_usage: TokenUsage::default(),
+            fallback: false,
+            inference_reason,
+        })
+    }
+
+    /// The OpenLineage RunEvent of an analysed run.
+    pub fn document(&self, ctx: &RunContext, analysis: &Analysis) -> RunEvent {
+        run_event(
+            ctx,
+            &DocumentInput {
+                accepted: &analysis.accepted,
+                findings: &analysis.findings,
+                candidates_below_threshold: analysis.candidates.len(),
+                unresolved: analysis.diagnostics.len(),
+                min_confidence_score: self.settings.min_confidence_score,
+            },
+        )
+    }
+
+    /// Processes one event end to end.
+    pub async fn process(
+        &self,
+        event: &GlueJobStateChange,
+        options: ProcessOptions,
+    ) -> Result<RunOutcome, EngineError> {
+        let started = Instant::now();
+        let result = self.process_inner(event, options).await;
+        let job = event.job_name();
+        match &result {
+            Ok(outcome) if outcome.disposition == Disposition::Processed => {
+                let low = outcome.context.summary.candidates.len();
+                self.ports.metrics.record(
+                    job,
+                    &[
+                        Metric::count("RunsProcessed", 1.0),
+                        Metric::count("DatasetsFound", outcome.accepted.len() as f64),
+                        Metric::count("LowConfidenceEdges", low as f64),
+                        Metric::millis("ProcessingLatency", started.elapsed().as_secs_f64() * 1000.0),
+                    ],
+                );
+            }
+            Ok(_) => {}
+            Err(e) => {
+                tracing::error!(job = %job, run = %event.job_run_id(), error = %e, retryable = e.is_retryable(), "run not processed");
+                self.ports.metrics.record(job, &[Metric::count("ErrorOccurrence", 1.0)]);
+            }
+        }
+        result
+    }
+
+    async fn process_inner(
+        &self,
+        event: &GlueJobStateChange,
+        options: ProcessOptions,
+    ) -> Result<RunOutcome, EngineError> {
+        let run_id = event.job_run_id();
+        if !options.force {
+            let existing = self
+                .ports
+                .store
+                .execution_context(run_id)
+                .await
+                .map_err(|e| EngineError::port("check execution context", e))?;
+            if let Some(context) = existing {
+                let location = self.ports.sink.location(&context.lineage_key);
+                return Ok(RunOutcome {
+                    disposition: Disposition::AlreadyRecorded,
+                    document_key: context.lineage_key.clone(),
+                    document_location: location,
+                    context,
+                    accepted: Vec::new(),
+                    document: Vec::new(),
+                    persist: PersistReport::default(),
+                    timings: StageTimings::default(),
+                });
+            }
+        }
+        let t0 = Instant::now();
+        let ctx = self.gather(event).await?;
+        let t1 = Instant::now();
+        let analysis = self.analyze(&ctx).await?;
+        let document = self
+            .document(&ctx, &analysis)
+            .to_bytes()
+            .map_err(|e| EngineError::Serialise(e.to_string()))?;
+        let key = self.settings.lineage_key(&ctx.job.name, &ctx.run.id, ctx.run.started_on);
+        let context = execution_context(&ctx, &analysis, &key);
+        let mappings = job_mappings(&ctx, &analysis.accepted);
+        let t2 = Instant::now();
+        let (disposition, report) = if options.dry_run {
+            (Disposition::DryRun, PersistReport::default())
+        } else {
+            let r = persist(
+                self.ports.store.as_ref(),
+                self.ports.sink.as_ref(),
+                &key,
+                &document,
+                &mappings,
+                &context,
+            )
+            .await?;
+            (Disposition::Processed, r)
+        };
+        let t3 = Instant::now();
+        Ok(RunOutcome {
+            disposition,
+            document_location: self.ports.sink.location(&key),
+            document_key: key,
+            context,
+            accepted: analysis.accepted,
+            document,
+            persist: report,
+            timings: StageTimings {
+                gather: t1 - t0,
+                analyze: t2 - t1,
+                persist: t3 - t2,
+            },
+        })
+    }
+}
+
+/// The run's order among the runs of its job.
+pub fn run_order(ctx: &RunContext) -> RunOrder {
+    RunOrder {
+        started_on: ctx.run.started_on,
+        run_id: ctx.run.id.clone(),
+    }
+}
+
+/// The mappings one run contributes: one per accepted edge.
+pub fn job_mappings(ctx: &RunContext, accepted: &[LineageEdge]) -> Vec<JobMapping> {
+    let order = run_order(ctx);
+    accepted
+        .iter()
+        .map(|e| JobMapping::from_edge(&ctx.job.name, &order, e))
+        .collect()
+}
+
+/// The execution context recorded for a run (arguments redacted).
+pub fn execution_context(ctx: &RunContext, analysis: &Analysis, lineage_key: &str) -> ExecutionContext {
+    let redactor = Redactor::for_arguments(&ctx.effective_arguments());
+    let summaries = |dir: Direction| -> Vec<EdgeSummary> {
+        analysis
+            .accepted
+            .iter()
+            .filter(|e| e.direction == dir)
+            .map(EdgeSummary::from)
+            .collect()
+    };
+    let diagnostics = analysis
+        .diagnostics
+        .iter()
+        .map(|d| Diagnostic {
+            expression: redactor.redact(&d.expression).into_owned(),
+            message: redactor.redact(&d.message).into_owned(),
+            ..d.clone()
+        })
+        .collect();
+    ExecutionContext {
+        job_run_id: ctx.run.id.clone(),
+        job_name: ctx.job.name.clone(),
+        state: ctx.event.state(),
+        started_on: ctx.run.started_on,
+        completed_on: ctx.run.ended_on(),
+        arguments: redactor.redact_arguments(&ctx.effective_arguments()),
+        glue_version: ctx.run.glue_version.clone().or_else(|| ctx.job.glue_version.clone()),
+        worker_type: ctx.run.worker_type.clone().or_else(|| ctx.job.worker_type.clone()),
+        summary: LineageSummary {
+            inputs: summaries(Direction::Input),
+            outputs: summaries(Direction::Output),
+            candidates: analysis.candidates.iter().map(EdgeSummary::from).collect(),
+            diagnostics,
+        },
+        findings: analysis.findings.clone(),
+        model_usage: analysis.model_usage,
+        processing_status: if analysis.fallback {
+            ProcessingStatus::CompletedWithFallback
+        } else {
+            ProcessingStatus::Completed
+        },
+        lineage_key: lineage_key.to_string(),
+    }
+}

@@ -1,0 +1,122 @@
+//! Confidence scoring: one function that turns an edge's evidence into a score in 0..=1.
+//!
+//! Each evidence kind has a weight (how much one piece of that kind alone makes us believe the
+//! edge). Kinds are treated as independent sources and combined by noisy-OR:
+//! `score = 1 - Π(1 - w_kind)`, taking the strongest piece within a kind. Adding evidence
+//! can therefore never lower a score. Each contradiction (for example a model that places the
+//! dataset in the other direction) multiplies the score by [`CONTRADICTION_FACTOR`].
+
+use lineage_domain::{Confidence, EvidenceKind, LineageEdge};
+use std::collections::BTreeMap;
+
+/// The weight of one kind of evidence on its own.
+pub fn weight(kind: EvidenceKind) -> f64 {
+    match kind {
+        // A literal read or write in the script.
+        EvidenceKind::Script => 0.90,
+        // Glue Studio's DAG names the node's table or path.
+        EvidenceKind::StudioDag => 0.90,
+        // A name resolved through job/run arguments or a connection.
+        EvidenceKind::Argument => 0.85,
+        // A name resolved through an object the script reads (config, SQL file).
+        EvidenceKind::Extra => 0.80,
+        // A log line of the run that shows the I/O.
+        EvidenceKind::Log => 0.75,
+        // A model's inference, grounded in the run's evidence.
+        EvidenceKind::Model => 0.60,
+    }
+}
+
+/// How much one contradiction keeps of the score.
+pub const CONTRADICTION_FACTOR: f64 = 0.8;
+
+/// The confidence of an edge from its evidence and the number of contradictions against it.
+pub fn confidence(edge: &LineageEdge, contradictions: u32) -> Confidence {
+    let mut strongest: BTreeMap<EvidenceKind, f64> = BTreeMap::new();
+    for e in &edge.evidence {
+        let w = weight(e.kind);
+        let slot = strongest.entry(e.kind).or_insert(0.0);
+        if w > *slot {
+            *slot = w;
+        }
+    }
+    let disbelief: f64 = strongest.values().map(|w| 1.0 - w).product();
+    let score = if strongest.is_empty() { 0.0 } else { 1.0 - disbelief };
+    let exponent = i32::try_from(contradictions).unwrap_or(i32::MAX);
+    Confidence::clamped(score * CONTRADICTION_FACTOR.powi(exponent))
+}
+
+/// Scores every edge in place.
+pub fn score_all(edges: &mut [LineageEdge]) {
+    for edge in edges {
+        edge.confidence = confidence(edge, 0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lineage_domain::{Dataset, Direction, Evidence, Locator};
+
+    fn ev(kind: EvidenceKind, n: u32) -> Evidence {
+        Evidence {
+            kind,
+            locator: Locator::ScriptLine { line: n },
+            rule: "test".into(),
+            detail: String::new(),
+        }
+    }
+
+    fn edge(evidence: Vec<Evidence>) -> LineageEdge {
+        LineageEdge::new(Dataset::s3_prefix("b", "k").expect("ds"), Direction::Input, evidence)
+    }
+
+    const KINDS: [EvidenceKind; 6] = [
+        EvidenceKind::Script,
+        EvidenceKind::StudioDag,
+        EvidenceKind::Argument,
+        EvidenceKind::Extra,
+        EvidenceKind::Log,
+        EvidenceKind::Model,
+    ];
+
+    #[test]
+    fn more_independent_evidence_never_lowers_a_score() {
+        // every subset of kinds, extended by every other kind
+        for mask in 0u32..(1 << KINDS.len()) {
+            let base: Vec<Evidence> = KINDS
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| mask & (1 << i) != 0)
+                .map(|(i, k)| ev(*k, i as u32))
+                .collect();
+            let before = confidence(&edge(base.clone()), 0).value();
+            for (j, k) in KINDS.iter().enumerate() {
+                let mut more = base.clone();
+                more.push(ev(*k, 100 + j as u32));
+                let after = confidence(&edge(more), 0).value();
+                assert!(after >= before, "adding {k:?} to mask {mask:b}: {before} -> {after}");
+            }
+        }
+    }
+
+    #[test]
+    fn single_kinds_and_corroboration() {
+        let script = confidence(&edge(vec![ev(EvidenceKind::Script, 1)]), 0).value();
+        let log = confidence(&edge(vec![ev(EvidenceKind::Log, 1)]), 0).value();
+        let both = confidence(&edge(vec![ev(EvidenceKind::Script, 1), ev(EvidenceKind::Log, 2)]), 0).value();
+        assert!((script - 0.9).abs() < 1e-9);
+        assert!(both > script && both > log && both <= 1.0);
+        assert_eq!(confidence(&edge(vec![]), 0).value(), 0.0);
+        // a second piece of the same kind is not independent
+        let twice = confidence(&edge(vec![ev(EvidenceKind::Script, 1), ev(EvidenceKind::Script, 2)]), 0).value();
+        assert!((twice - script).abs() < 1e-9);
+    }
+
+    #[test]
+    fn contradictions_lower_the_score() {
+        let e = edge(vec![ev(EvidenceKind::Script, 1)]);
+        assert!(confidence(&e, 1).value() < confidence(&e, 0).value());
+        assert!(confidence(&e, 2).value() < confidence(&e, 1).value());
+    }
+}

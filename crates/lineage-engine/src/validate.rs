@@ -1,0 +1,141 @@
+//! Validate: splits scored edges into accepted lineage and candidates under
+//! `min_confidence_score`, and checks the run against its evidence — time tolerance,
+//! parameters (arguments the script reads but the run lacks) and environment (a job of one
+//! environment touching another environment's datasets).
+
+use crate::settings::Settings;
+use lineage_domain::record::Finding;
+use lineage_domain::{DiagnosticKind, Direction, LineageEdge, RunContext};
+use lineage_extract::Extraction;
+
+/// The outcome of validation.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Validated {
+    pub accepted: Vec<LineageEdge>,
+    pub candidates: Vec<LineageEdge>,
+    pub findings: Vec<Finding>,
+}
+
+fn finding(check: &str, severity: &str, message: String) -> Finding {
+    Finding {
+        check: check.into(),
+        severity: severity.into(),
+        message,
+    }
+}
+
+/// Validates scored edges of a run.
+pub fn validate(ctx: &RunContext, extraction: &Extraction, edges: Vec<LineageEdge>, settings: &Settings) -> Validated {
+    let mut out = Validated::default();
+    for edge in edges {
+        if edge.confidence.value() + 1e-9 >= settings.min_confidence_score {
+            out.accepted.push(edge);
+        } else {
+            out.findings.push(finding(
+                "confidence",
+                "info",
+                format!(
+                    "{} {} kept as a candidate: confidence {:.2} < {:.2}",
+                    edge.direction,
+                    edge.dataset,
+                    edge.confidence.value(),
+                    settings.min_confidence_score
+                ),
+            ));
+            out.candidates.push(edge);
+        }
+    }
+    out.findings.extend(time_tolerance(ctx, settings));
+    if settings.enable_parameter_validation {
+        out.findings.extend(parameters(extraction));
+    }
+    if settings.enable_environment_validation {
+        out.findings.extend(environment(ctx, &out.accepted));
+    }
+    out.findings.sort();
+    out.findings.dedup();
+    out
+}
+
+/// The event's time must agree with the run's end within the tolerance.
+pub fn time_tolerance(ctx: &RunContext, settings: &Settings) -> Option<Finding> {
+    let event_time = chrono::DateTime::parse_from_rfc3339(&ctx.event.envelope.time).ok()?.to_utc();
+    let ended = ctx.run.ended_on()?;
+    let skew = (event_time - ended).num_seconds().abs();
+    let tolerance = i64::try_from(settings.time_tolerance_seconds).unwrap_or(i64::MAX);
+    (skew > tolerance).then(|| {
+        finding(
+            "time_tolerance",
+            "warning",
+            format!(
+                "event time {} is {skew}s from the run's end {}: more than the {tolerance}s tolerance",
+                ctx.event.envelope.time,
+                ended.to_rfc3339()
+            ),
+        )
+    })
+}
+
+/// Arguments the script reads but the run does not supply.
+pub fn parameters(extraction: &Extraction) -> Vec<Finding> {
+    extraction
+        .diagnostics
+        .iter()
+        .filter(|d| d.kind == DiagnosticKind::MissingArgument)
+        .map(|d| finding("parameter", "warning", format!("{}: {}", d.expression, d.message)))
+        .collect()
+}
+
+const ENVIRONMENTS: [&str; 5] = ["dev", "test", "staging", "qa", "prod"];
+
+/// The environment a name belongs to by convention: a `dev`/`test`/`staging`/`qa`/`prod`
+/// token delimited by `-`, `_`, `.`, `/` or `:`.
+pub fn environment_of(name: &str) -> Option<&'static str> {
+    let lower = name.to_ascii_lowercase();
+    let tokens: Vec<&str> = lower.split(['-', '_', '.', '/', ':']).collect();
+    ENVIRONMENTS
+        .iter()
+        .find(|env| tokens.iter().any(|t| t == *env || (**env == "prod" && *t == "production")))
+        .copied()
+}
+
+/// A run of a job in one environment that writes (or reads) another environment's datasets.
+pub fn environment(ctx: &RunContext, accepted: &[LineageEdge]) -> Vec<Finding> {
+    let args = ctx.effective_arguments();
+    let job_env = environment_of(&ctx.job.name).or_else(|| {
+        ["--env", "--environment", "--ENV", "--stage"]
+            .iter()
+            .find_map(|k| args.get(*k))
+            .and_then(|v| environment_of(v))
+    });
+    let Some(job_env) = job_env else {
+        return Vec::new();
+    };
+    accepted
+        .iter()
+        .filter_map(|e| {
+            let ds_env = environment_of(&e.dataset.namespace).or_else(|| environment_of(&e.dataset.name))?;
+            (ds_env != job_env).then(|| {
+                finding(
+                    "environment",
+                    if e.direction == Direction::Output { "error" } else { "warning" },
+                    format!("{job_env} job {} {} {}, a {ds_env} dataset", ctx.job.name, if e.direction == Direction::Output { "writes" } else { "reads" }, e.dataset),
+                )
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn environment_tokens() {
+        assert_eq!(environment_of("acme-inventory-raw-prod"), Some("prod"));
+        assert_eq!(environment_of("s3://acme-dev-bucket"), Some("dev"));
+        assert_eq!(environment_of("table/inventory_prod/stock"), Some("prod"));
+        assert_eq!(environment_of("product_catalog"), None, "a token, not a substring");
+        assert_eq!(environment_of("devices"), None);
+    }
+}

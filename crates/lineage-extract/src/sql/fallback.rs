@@ -1,0 +1,192 @@
+//! Recovery for statements sqlparser rejects: a minimal text pre-normalisation of Spark/Hive
+//! isms (`${var}` placeholders, T-SQL `(NOLOCK)`), procedure bodies analysed statement by
+//! statement, and, last, the statement head (`INSERT INTO t`, `CREATE TABLE t`, `CREATE TEMP
+//! VIEW v`, `CACHE TABLE c`, `INSERT OVERWRITE DIRECTORY 'p'`) with its embedded query parsed
+//! on its own (which skips clauses like `USING delta`, `TBLPROPERTIES`, `PARTITIONED BY`).
+
+use std::sync::OnceLock;
+
+use regex::Regex;
+
+use super::statements::{push_unique, Outcome};
+use super::Dialect;
+
+fn re(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
+    cell.get_or_init(|| Regex::new(pattern).unwrap_or_else(|_| never_matches()))
+}
+
+fn never_matches() -> Regex {
+    // `\A\z` only matches empty text, which a statement never is here.
+    Regex::new(r"\A\z").unwrap_or_else(|_| unreachable!("constant regex"))
+}
+
+/// Minimal rewrites that let sqlparser read common non-standard text; `None` if nothing to do.
+pub(crate) fn prenormalise(sql: &str) -> Option<String> {
+    static VAR: OnceLock<Regex> = OnceLock::new();
+    static HINT: OnceLock<Regex> = OnceLock::new();
+    static PARTITION: OnceLock<Regex> = OnceLock::new();
+    let var = re(&VAR, r"\$\{([^}]*)\}");
+    let hint = re(&HINT, r"(?i)\(\s*NOLOCK\s*\)");
+    let partition = re(
+        &PARTITION,
+        r"(?is)^(\s*INSERT\s+(?:INTO|OVERWRITE)\s+(?:TABLE\s+)?[\w.`\x22\[\]]+)\s+PARTITION\s*\([^)]*\)",
+    );
+    let mut out = var
+        .replace_all(sql, |c: &regex::Captures| {
+            c[1].chars()
+                .map(|ch| if ch.is_alphanumeric() { ch } else { '_' })
+                .collect::<String>()
+        })
+        .into_owned();
+    out = hint.replace_all(&out, "").into_owned();
+    out = partition.replace(&out, "$1").into_owned();
+    (out != sql).then_some(out)
+}
+
+const NAME: &str = r#"((?:(?:`[^`]*`|"[^"]*"|\[[^\]]*\]|[\w$@{}:-]+)\.)*(?:`[^`]*`|"[^"]*"|\[[^\]]*\]|[\w${}:-]+))"#;
+
+/// Strips identifier quotes and lower-cases a name taken from text.
+fn clean_name(raw: &str) -> String {
+    raw.chars()
+        .filter(|c| !matches!(c, '`' | '"' | '[' | ']'))
+        .collect::<String>()
+        .to_lowercase()
+}
+
+/// What the head of a statement says it writes.
+enum Head {
+    Output(String),
+    TempView(String),
+}
+
+fn head(sql: &str) -> Option<(Head, usize)> {
+    static TEMP_VIEW: OnceLock<Regex> = OnceLock::new();
+    static VIEW: OnceLock<Regex> = OnceLock::new();
+    static TABLE: OnceLock<Regex> = OnceLock::new();
+    static CACHE: OnceLock<Regex> = OnceLock::new();
+    static INSERT: OnceLock<Regex> = OnceLock::new();
+    static DIRECTORY: OnceLock<Regex> = OnceLock::new();
+    let temp_view = re(
+        &TEMP_VIEW,
+        &format!(r"(?is)^\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:GLOBAL\s+)?TEMP(?:ORARY)?\s+VIEW\s+(?:IF\s+NOT\s+EXISTS\s+)?{NAME}"),
+    );
+    let view = re(
+        &VIEW,
+        &format!(r"(?is)^\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:SECURE\s+|MATERIALIZED\s+)*VIEW\s+(?:IF\s+NOT\s+EXISTS\s+)?{NAME}"),
+    );
+    let table = re(
+        &TABLE,
+        &format!(r"(?is)^\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:(?:EXTERNAL|TEMP|TEMPORARY|GLOBAL|LOCAL|TRANSIENT|VOLATILE|UNLOGGED|MULTISET)\s+)*TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?{NAME}"),
+    );
+    let cache = re(
+        &CACHE,
+        &format!(r"(?is)^\s*CACHE\s+(?:LAZY\s+)?TABLE\s+{NAME}"),
+    );
+    let insert = re(
+        &INSERT,
+        &format!(r"(?is)^\s*INSERT\s+(?:INTO|OVERWRITE)\s+(?:TABLE\s+)?{NAME}"),
+    );
+    let directory = re(
+        &DIRECTORY,
+        r#"(?is)^\s*INSERT\s+OVERWRITE\s+(?:LOCAL\s+)?DIRECTORY\s+['"]([^'"]*)['"]"#,
+    );
+    if let Some(c) = directory.captures(sql) {
+        return Some((Head::Output(c[1].to_string()), c.get(0)?.end()));
+    }
+    if let Some(c) = temp_view.captures(sql).or_else(|| cache.captures(sql)) {
+        return Some((Head::TempView(clean_name(&c[1])), c.get(0)?.end()));
+    }
+    for r in [view, table, insert] {
+        if let Some(c) = r.captures(sql) {
+            return Some((Head::Output(clean_name(&c[1])), c.get(0)?.end()));
+        }
+    }
+    None
+}
+
+/// The embedded query after `from` (first `SELECT` or `WITH x AS (`), unbalanced closing
+/// parentheses trimmed.
+fn embedded_query(sql: &str, from: usize) -> Option<&str> {
+    static START: OnceLock<Regex> = OnceLock::new();
+    let start = re(
+        &START,
+        r"(?is)\b(?:SELECT|WITH\s+(?:RECURSIVE\s+)?[\w`\x22]+\s*(?:\([^)]*\)\s*)?AS\s*\()",
+    );
+    let rest = &sql[from..];
+    let m = start.find(rest)?;
+    let q = &rest[m.start()..];
+    let mut depth: i64 = 0;
+    let mut end = q.len();
+    let mut quote: Option<char> = None;
+    for (i, c) in q.char_indices() {
+        match (quote, c) {
+            (Some(qc), c) if c == qc => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"' | '`') => quote = Some(c),
+            (None, '(') => depth += 1,
+            (None, ')') => {
+                depth -= 1;
+                if depth < 0 {
+                    end = i;
+                    break;
+                }
+            }
+            _ => {}
+        }
+    }
+    Some(&q[..end])
+}
+
+/// Procedure/function bodies and `BEGIN ... END` blocks: the text between the first
+/// `BEGIN` and the last `END`.
+fn block_body(sql: &str) -> Option<(&str, u32)> {
+    static PROC: OnceLock<Regex> = OnceLock::new();
+    static BEGIN: OnceLock<Regex> = OnceLock::new();
+    static END: OnceLock<Regex> = OnceLock::new();
+    let proc_ = re(
+        &PROC,
+        r"(?is)^\s*(?:CREATE\s+(?:OR\s+(?:REPLACE|ALTER)\s+)?(?:PROCEDURE|PROC|FUNCTION)\b|BEGIN\b|DO\b)",
+    );
+    if !proc_.is_match(sql) {
+        return None;
+    }
+    let b = re(&BEGIN, r"(?i)\bBEGIN\b").find(sql)?;
+    let e = re(&END, r"(?i)\bEND\b").find_iter(sql).last()?;
+    if e.start() <= b.end() {
+        return None;
+    }
+    let line_offset = sql[..b.end()].matches('\n').count() as u32;
+    Some((&sql[b.end()..e.start()], line_offset))
+}
+
+/// Lineage recovered from a statement that does not parse, if any.
+pub(crate) fn recover(sql: &str, dialect: Dialect, line: u32) -> Option<Outcome> {
+    if let Some((body, offset)) = block_body(sql) {
+        let inner = super::analyze_from(body, dialect, line + offset);
+        if !inner.statements.is_empty() {
+            let mut out = Outcome::default();
+            for s in inner.statements {
+                out.merge(Outcome::read_write(s.inputs, s.outputs));
+            }
+            return Some(out);
+        }
+    }
+    let (h, end) = head(sql)?;
+    let mut inputs = Vec::new();
+    if let Some(q) = embedded_query(sql, end) {
+        let inner = super::analyze_from(q, dialect, line);
+        for s in inner.statements {
+            for i in s.inputs {
+                push_unique(&mut inputs, i);
+            }
+        }
+    }
+    Some(match h {
+        Head::Output(name) => Outcome::read_write(inputs, vec![name]),
+        Head::TempView(name) => Outcome {
+            inputs,
+            temp_view: Some(name),
+            ..Outcome::default()
+        },
+    })
+}

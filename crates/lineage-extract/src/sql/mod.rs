@@ -1,0 +1,224 @@
+//! Table-level lineage of SQL text (sqlparser): which tables each statement reads and writes,
+//! and which temporary views it defines. Parse problems are data next to the lineage.
+//!
+//! Entry points:
+//! - [`analyze`]: per-statement lineage ([`SqlLineage::statements`]) plus parse errors.
+//! - [`SqlLineage::tables`]: the script-level `(inputs, outputs)`, sorted: temporary views
+//!   (and `CACHE TABLE x AS SELECT`) are resolved away (never inputs or outputs), CTEs never
+//!   appear, and tables written then read in the same script stay in both lists (openlineage's
+//!   union convention).
+//! - [`script_tables`]: `analyze(sql, dialect).tables()`, what `lineage-agent sql` prints.
+//!
+//! Conventions (openlineage-sql's where the suites differ): names are lower case, unquoted,
+//! qualified as far as the SQL qualifies them; in a multi-statement script `USE db[.schema]`
+//! qualifies later unqualified names; `DROP`, `TRUNCATE`, `ALTER TABLE` and `DELETE` make the
+//! table an output; `ALTER TABLE a RENAME TO b` reads `a` and writes `b`; tables read only in
+//! a CTE nothing uses are not counted.
+//!
+//! Files: `dialect` (names, parser chains), `split` (statement splitting), `names`
+//! (normalisation, `USE` context), `reads` (tables read, CTE scoping), `query`, `dml`, `ddl`,
+//! `copy` (statement kinds), `statements` (dispatch), `fallback` (recovery of unparsable text).
+
+mod copy;
+mod ddl;
+mod dialect;
+mod dml;
+mod fallback;
+mod names;
+mod query;
+mod reads;
+mod split;
+mod statements;
+
+use std::collections::BTreeSet;
+
+use sqlparser::ast::{Statement, Use};
+use sqlparser::parser::Parser;
+
+pub use dialect::Dialect;
+
+use names::{object_name, UseContext};
+use statements::{analyze_statement, Outcome};
+
+/// The lineage of one statement. Table names are lower case, unquoted, qualified as far as
+/// the SQL qualifies them (`db.tbl`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StatementLineage {
+    pub inputs: Vec<String>,
+    pub outputs: Vec<String>,
+    /// The temporary view this statement defines (its `inputs` are the view's sources).
+    pub temp_view: Option<String>,
+    /// 1-based line of the statement in the text.
+    pub line: u32,
+}
+
+/// A statement that could not be parsed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SqlParseError {
+    pub line: u32,
+    pub message: String,
+}
+
+/// The lineage of a SQL text.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SqlLineage {
+    pub statements: Vec<StatementLineage>,
+    pub errors: Vec<SqlParseError>,
+}
+
+impl SqlLineage {
+    /// The script-level `(inputs, outputs)`, each sorted and without repeats: temporary views
+    /// are resolved to their sources (they are neither inputs nor outputs themselves).
+    pub fn tables(&self) -> (Vec<String>, Vec<String>) {
+        let views: BTreeSet<&str> = self
+            .statements
+            .iter()
+            .filter_map(|s| s.temp_view.as_deref())
+            .collect();
+        let mut inputs = BTreeSet::new();
+        let mut outputs = BTreeSet::new();
+        for s in &self.statements {
+            inputs.extend(
+                s.inputs
+                    .iter()
+                    .filter(|n| !views.contains(n.as_str()))
+                    .cloned(),
+            );
+            outputs.extend(
+                s.outputs
+                    .iter()
+                    .filter(|n| !views.contains(n.as_str()))
+                    .cloned(),
+            );
+        }
+        (inputs.into_iter().collect(), outputs.into_iter().collect())
+    }
+}
+
+/// The sorted script-level `(inputs, outputs)` of SQL text: `analyze(sql, dialect).tables()`.
+pub fn script_tables(sql: &str, dialect: Dialect) -> (Vec<String>, Vec<String>) {
+    analyze(sql, dialect).tables()
+}
+
+/// Analyses SQL text (one or more statements).
+pub fn analyze(sql: &str, dialect: Dialect) -> SqlLineage {
+    analyze_from(sql, dialect, 1)
+}
+
+/// Parses one statement's text with each dialect of the chain; the first success wins.
+fn parse(text: &str, dialect: Dialect) -> Result<Vec<Statement>, String> {
+    let mut first_err = None;
+    for d in dialect.parser_chain() {
+        match Parser::parse_sql(d.as_ref(), text) {
+            Ok(stmts) => return Ok(stmts),
+            Err(e) => {
+                first_err.get_or_insert_with(|| e.to_string());
+            }
+        }
+    }
+    Err(first_err.unwrap_or_else(|| "no dialect to parse with".to_string()))
+}
+
+/// Analyses text whose first line is `first_line` of the whole input.
+pub(crate) fn analyze_from(sql: &str, dialect: Dialect, first_line: u32) -> SqlLineage {
+    let mut out = SqlLineage::default();
+    let mut ctx = UseContext::default();
+    let mut views: BTreeSet<String> = BTreeSet::new();
+    for chunk in split::split(sql, first_line) {
+        let outcomes = match parse(&chunk.text, dialect) {
+            Ok(stmts) => stmts
+                .iter()
+                .map(|s| analyze_statement(s, dialect))
+                .collect(),
+            Err(message) => {
+                let retried = fallback::prenormalise(&chunk.text)
+                    .and_then(|t| parse(&t, dialect).ok())
+                    .map(|stmts| {
+                        stmts
+                            .iter()
+                            .map(|s| analyze_statement(s, dialect))
+                            .collect::<Vec<_>>()
+                    })
+                    .or_else(|| {
+                        let text = fallback::prenormalise(&chunk.text)
+                            .unwrap_or_else(|| chunk.text.clone());
+                        fallback::recover(&text, dialect, chunk.line).map(|o| vec![o])
+                    });
+                match retried {
+                    Some(o) => o,
+                    None => {
+                        out.errors.push(SqlParseError {
+                            line: chunk.line,
+                            message,
+                        });
+                        continue;
+                    }
+                }
+            }
+        };
+        for o in outcomes {
+            out.statements
+                .push(finish(o, &mut ctx, &mut views, chunk.line));
+        }
+    }
+    out
+}
+
+/// Applies and updates the `USE` context, giving the statement's final lineage.
+fn finish(
+    o: Outcome,
+    ctx: &mut UseContext,
+    views: &mut BTreeSet<String>,
+    line: u32,
+) -> StatementLineage {
+    if let Some(u) = &o.use_stmt {
+        apply_use(ctx, u);
+    }
+    let qualify = |names: Vec<String>, views: &BTreeSet<String>| -> Vec<String> {
+        if !ctx.is_set() {
+            return names;
+        }
+        names
+            .into_iter()
+            .map(|n| {
+                if views.contains(&n) {
+                    n
+                } else {
+                    ctx.qualify(&n)
+                }
+            })
+            .collect()
+    };
+    let inputs = qualify(o.inputs, views);
+    let outputs = qualify(o.outputs, views);
+    if let Some(v) = &o.temp_view {
+        views.insert(v.clone());
+    }
+    StatementLineage {
+        inputs,
+        outputs,
+        temp_view: o.temp_view,
+        line,
+    }
+}
+
+fn apply_use(ctx: &mut UseContext, u: &Use) {
+    match u {
+        Use::Object(n) => {
+            if let Some(n) = object_name(n) {
+                ctx.use_object(&n);
+            }
+        }
+        Use::Database(n) | Use::Catalog(n) => {
+            if let Some(n) = object_name(n) {
+                ctx.use_database(&n);
+            }
+        }
+        Use::Schema(n) => {
+            if let Some(n) = object_name(n) {
+                ctx.use_schema(&n);
+            }
+        }
+        _ => {}
+    }
+}

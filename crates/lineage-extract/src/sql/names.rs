@@ -1,0 +1,181 @@
+//! Table-name normalisation: lower case, identifier quotes removed, qualified only as far as
+//! the SQL qualifies it; `IDENTIFIER('x')` / `IDENTIFIER(x)` resolved when literal; the `USE`
+//! context applied to unqualified names of later statements.
+
+use sqlparser::ast::{
+    Expr, FunctionArg, FunctionArgExpr, ObjectName, ObjectNamePart, TableFactor, Value,
+};
+
+/// The normalised name of an object, or `None` when it is not statically known
+/// (`IDENTIFIER($var)`, `IDENTIFIER(:x || '.' || :y)`, placeholders).
+pub(crate) fn object_name(name: &ObjectName) -> Option<String> {
+    let mut parts = Vec::with_capacity(name.0.len());
+    for part in &name.0 {
+        match part {
+            ObjectNamePart::Identifier(ident) => parts.push(ident.value.clone()),
+            ObjectNamePart::Function(f) => {
+                if !f.name.value.eq_ignore_ascii_case("identifier") || f.args.len() != 1 {
+                    return None;
+                }
+                parts.push(arg_name(&f.args[0])?);
+            }
+        }
+    }
+    let joined = parts.join(".");
+    let joined = joined.trim();
+    if joined.is_empty() || joined.starts_with('$') || joined.starts_with(':') {
+        return None;
+    }
+    Some(joined.to_lowercase())
+}
+
+/// The name given by a literal argument of `IDENTIFIER(...)`.
+pub(crate) fn arg_name(arg: &FunctionArg) -> Option<String> {
+    let FunctionArg::Unnamed(FunctionArgExpr::Expr(expr)) = arg else {
+        return None;
+    };
+    expr_name(expr)
+}
+
+/// A table name written as an expression: `x`, `a.b`, `'a.b'`.
+pub(crate) fn expr_name(expr: &Expr) -> Option<String> {
+    match expr {
+        Expr::Identifier(i) if i.quote_style.is_some() || !i.value.starts_with(['$', ':', '@']) => {
+            Some(i.value.to_lowercase())
+        }
+        Expr::CompoundIdentifier(v) => Some(
+            v.iter()
+                .map(|i| i.value.to_lowercase())
+                .collect::<Vec<_>>()
+                .join("."),
+        ),
+        Expr::Value(v) => match &v.value {
+            Value::SingleQuotedString(s) | Value::DoubleQuotedString(s) if !s.is_empty() => {
+                Some(s.to_lowercase())
+            }
+            _ => None,
+        },
+        Expr::Nested(e) => expr_name(e),
+        _ => None,
+    }
+}
+
+/// Table hints written like arguments (`tbl (NOLOCK)`, T-SQL's deprecated form).
+fn is_table_hint(arg: &FunctionArg) -> bool {
+    const HINTS: &[&str] = &[
+        "nolock",
+        "readuncommitted",
+        "readcommitted",
+        "repeatableread",
+        "serializable",
+        "holdlock",
+        "updlock",
+        "rowlock",
+        "tablock",
+        "tablockx",
+        "paglock",
+        "xlock",
+        "nowait",
+        "readpast",
+    ];
+    matches!(arg, FunctionArg::Unnamed(FunctionArgExpr::Expr(Expr::Identifier(i)))
+        if HINTS.contains(&i.value.to_ascii_lowercase().as_str()))
+}
+
+/// The table a `FROM` item names, if it is a plain table (not a table function).
+pub(crate) fn table_factor_name(tf: &TableFactor) -> Option<String> {
+    let TableFactor::Table { name, args, .. } = tf else {
+        return None;
+    };
+    match args {
+        None => object_name(name),
+        Some(a) => {
+            let single = name.0.len() == 1;
+            let fname = object_name(name)?;
+            if single && fname == "identifier" && a.args.len() == 1 {
+                arg_name(&a.args[0])
+            } else if !a.args.is_empty() && a.args.iter().all(is_table_hint) {
+                Some(fname)
+            } else {
+                None
+            }
+        }
+    }
+}
+
+/// The alias of a `FROM` item, lower case.
+pub(crate) fn table_factor_alias(tf: &TableFactor) -> Option<String> {
+    match tf {
+        TableFactor::Table { alias, .. } | TableFactor::Derived { alias, .. } => {
+            alias.as_ref().map(|a| a.name.value.to_lowercase())
+        }
+        _ => None,
+    }
+}
+
+/// True for names that are locations (URLs, stages, paths), never qualified by `USE`.
+pub(crate) fn is_location(name: &str) -> bool {
+    name.contains("://") || name.starts_with('@') || name.starts_with('/')
+}
+
+/// The default database/schema set by `USE` statements of a script.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct UseContext {
+    pub database: Option<String>,
+    pub schema: Option<String>,
+}
+
+impl UseContext {
+    /// `USE a.b` sets both; `USE a` sets the database and keeps the schema.
+    pub(crate) fn use_object(&mut self, name: &str) {
+        match name.split_once('.') {
+            Some((db, schema)) => {
+                self.database = Some(db.to_string());
+                self.schema = Some(schema.to_string());
+            }
+            None => self.database = Some(name.to_string()),
+        }
+    }
+
+    pub(crate) fn use_schema(&mut self, name: &str) {
+        match name.split_once('.') {
+            Some(_) => self.use_object(name),
+            None => self.schema = Some(name.to_string()),
+        }
+    }
+
+    pub(crate) fn use_database(&mut self, name: &str) {
+        self.database = Some(name.to_string());
+    }
+
+    pub(crate) fn is_set(&self) -> bool {
+        self.database.is_some() || self.schema.is_some()
+    }
+
+    /// Prefixes an unqualified (or schema-qualified) name with the context.
+    pub(crate) fn qualify(&self, name: &str) -> String {
+        if is_location(name) {
+            return name.to_string();
+        }
+        let depth = name.split('.').count();
+        let mut parts: Vec<&str> = Vec::new();
+        match depth {
+            1 => {
+                if let Some(d) = &self.database {
+                    parts.push(d);
+                }
+                if let Some(s) = &self.schema {
+                    parts.push(s);
+                }
+            }
+            2 => {
+                if let Some(d) = &self.database {
+                    parts.push(d);
+                }
+            }
+            _ => {}
+        }
+        parts.push(name);
+        parts.join(".")
+    }
+}

@@ -1,0 +1,71 @@
+//! Builds the pipeline on local adapters: captured API responses in, an embedded SQLite store
+//! and lineage files out.
+
+use crate::error::CliError;
+use lineage_domain::ports::LineageModel;
+use lineage_engine::{Pipeline, Ports, Settings};
+use lineage_local::{FsFixtures, FsLineageSink, RecordingMetrics, SqliteLineageStore};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Where local output goes.
+#[derive(Debug, Clone)]
+pub struct LocalOutput {
+    pub store: PathBuf,
+    pub documents: PathBuf,
+}
+
+impl LocalOutput {
+    pub fn under(dir: &Path) -> Self {
+        Self {
+            store: dir.join("lineage.db"),
+            documents: dir.join("documents"),
+        }
+    }
+}
+
+/// Opens a fixtures folder, naming the folder in any error.
+pub fn open_fixtures(dir: &Path) -> Result<FsFixtures, CliError> {
+    FsFixtures::open(dir).map_err(|e| CliError::Input(e.to_string()))
+}
+
+/// A pipeline over fixtures; with `output` `None` it writes to an in-memory store and a
+/// throw-away folder (nothing reaches the disk of the user).
+pub fn pipeline(
+    fixtures: FsFixtures,
+    output: &LocalOutput,
+    settings: Settings,
+    model: Option<Arc<dyn LineageModel>>,
+) -> Result<(Pipeline, Arc<RecordingMetrics>), CliError> {
+    let fixtures = Arc::new(fixtures);
+    let store = Arc::new(SqliteLineageStore::open(&output.store).map_err(|e| CliError::Failed(e.to_string()))?);
+    let metrics = Arc::new(RecordingMetrics::default());
+    let ports = Ports {
+        catalog: fixtures.clone(),
+        scripts: fixtures.clone(),
+        logs: fixtures,
+        model,
+        cache: store.clone(),
+        store,
+        sink: Arc::new(FsLineageSink::new(&output.documents)),
+        metrics: metrics.clone(),
+    };
+    Ok((Pipeline::new(ports, settings), metrics))
+}
+
+/// A pipeline over fixtures that writes nowhere (for `extract`).
+pub fn read_only_pipeline(fixtures: FsFixtures, settings: Settings) -> Result<Pipeline, CliError> {
+    let fixtures = Arc::new(fixtures);
+    let store = Arc::new(SqliteLineageStore::in_memory().map_err(|e| CliError::Failed(e.to_string()))?);
+    let ports = Ports {
+        catalog: fixtures.clone(),
+        scripts: fixtures.clone(),
+        logs: fixtures,
+        model: None,
+        cache: store.clone(),
+        store,
+        sink: Arc::new(FsLineageSink::new(std::env::temp_dir().join("lineage-agent-unused"))),
+        metrics: Arc::new(RecordingMetrics::default()),
+    };
+    Ok(Pipeline::new(ports, settings))
+}

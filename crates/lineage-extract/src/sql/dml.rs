@@ -11,14 +11,13 @@ use super::reads::ReadCollector;
 use super::statements::{push_unique, Outcome};
 
 /// `INSERT`: the table written; the query's (or VALUES subqueries') tables read.
-pub(crate) fn insert(ins: &Insert) -> Outcome {
+pub(crate) fn insert(ins: &Insert, mut c: ReadCollector) -> Outcome {
     let mut outputs = Vec::new();
     if let TableObject::TableName(name) = &ins.table {
         if let Some(n) = object_name(name) {
             outputs.push(n);
         }
     }
-    let mut c = ReadCollector::new();
     if let Some(src) = &ins.source {
         c.visit(src);
     }
@@ -58,6 +57,7 @@ pub(crate) fn update(
     assignments: &[Assignment],
     from: Option<&UpdateTableFromKind>,
     selection: Option<&Expr>,
+    mut c: ReadCollector,
 ) -> Outcome {
     let empty = Vec::new();
     let from_list: &Vec<TableWithJoins> = match from {
@@ -65,7 +65,6 @@ pub(crate) fn update(
         None => &empty,
     };
     let from_items = factors(from_list);
-    let mut c = ReadCollector::new();
     let mut outputs = Vec::new();
     c.skip(&table.relation);
     if let Some(name) = table_factor_name(&table.relation) {
@@ -93,12 +92,11 @@ pub(crate) fn update(
 
 /// `DELETE`: the deleted-from tables written (MySQL's `DELETE t1, t2 FROM ...` names them by
 /// alias or name), the other `FROM`/`USING` items and subqueries read.
-pub(crate) fn delete(d: &Delete) -> Outcome {
+pub(crate) fn delete(d: &Delete, mut c: ReadCollector) -> Outcome {
     let from_list = match &d.from {
         FromTable::WithFromKeyword(v) | FromTable::WithoutKeyword(v) => v,
     };
     let items = factors(from_list);
-    let mut c = ReadCollector::new();
     let mut outputs = Vec::new();
     if d.tables.is_empty() {
         for t in from_list {
@@ -137,9 +135,9 @@ pub(crate) fn merge(
     source: &TableFactor,
     on: &Expr,
     clauses: &[MergeClause],
+    mut c: ReadCollector,
 ) -> Outcome {
     let outputs = table_factor_name(table).into_iter().collect();
-    let mut c = ReadCollector::new();
     c.visit(source);
     c.visit(on);
     c.visit(&clauses.to_vec());

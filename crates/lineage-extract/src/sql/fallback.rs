@@ -39,6 +39,10 @@ pub(crate) fn prenormalise(sql: &str) -> Option<String> {
         })
         .into_owned();
     out = hint.replace_all(&out, "").into_owned();
+    // T-SQL compound assignment `SET x += 1`.
+    static COMPOUND: OnceLock<Regex> = OnceLock::new();
+    let compound = re(&COMPOUND, r"([\w\]\)`\x22])\s*[+\-*/%&|^]=");
+    out = compound.replace_all(&out, "$1 =").into_owned();
     out = partition.replace(&out, "$1").into_owned();
     (out != sql).then_some(out)
 }
@@ -171,6 +175,9 @@ pub(crate) fn recover(sql: &str, dialect: Dialect, line: u32) -> Option<Outcome>
             return Some(out);
         }
     }
+    if let Some(o) = select_into_list(sql, dialect, line) {
+        return Some(o);
+    }
     let (h, end) = head(sql)?;
     let mut inputs = Vec::new();
     if let Some(q) = embedded_query(sql, end) {
@@ -189,4 +196,77 @@ pub(crate) fn recover(sql: &str, dialect: Dialect, line: u32) -> Option<Outcome>
             ..Outcome::default()
         },
     })
+}
+
+/// `SELECT a, b INTO x, y FROM ...` (several targets, which sqlparser rejects): the query
+/// without its `INTO`, and the targets unless they are variables (`@x`, `:x`, MySQL).
+fn select_into_list(sql: &str, dialect: Dialect, line: u32) -> Option<Outcome> {
+    static INTO: OnceLock<Regex> = OnceLock::new();
+    let into = re(
+        &INTO,
+        &format!(r"(?is)^(\s*SELECT\b.*?)\bINTO\s+({NAME}(?:\s*,\s*{NAME})*)\s+(FROM\b.*)$"),
+    );
+    let caps = into.captures(sql)?;
+    let rest = format!("{} {}", &caps[1], caps.get(caps.len() - 1)?.as_str());
+    let inner = super::analyze_from(&rest, dialect, line);
+    if inner.statements.is_empty() {
+        return None;
+    }
+    let mut out = Outcome::default();
+    for s in inner.statements {
+        out.merge(Outcome::read_write(s.inputs, Vec::new()));
+    }
+    if !dialect.select_into_is_variables() {
+        for t in caps[2].split(',') {
+            let t = t.trim();
+            if !t.is_empty() && !t.starts_with(['@', ':', '$']) {
+                push_unique(&mut out.outputs, clean_name(t));
+            }
+        }
+    }
+    Some(out)
+}
+
+/// Last resort for text no parser reads: names right after `FROM`/`JOIN` in a `SELECT`
+/// (same parenthesis level), not followed by `(`, minus CTE names. Best effort only.
+pub(crate) fn heuristic_reads(sql: &str) -> Vec<String> {
+    static TOKEN: OnceLock<Regex> = OnceLock::new();
+    static CTE: OnceLock<Regex> = OnceLock::new();
+    let token = re(
+        &TOKEN,
+        &format!(r#"(?is)'(?:[^']|'')*'|--[^\n]*|/\*.*?\*/|(\()|(\))|\b(SELECT|FROM|JOIN)\b(?:\s+{NAME}(\s*\()?)?"#),
+    );
+    let cte = re(&CTE, r"(?is)(?:\bWITH|,)\s+(?:RECURSIVE\s+)?([\w`\x22]+)\s+AS\s*\(");
+    let ctes: Vec<String> = cte.captures_iter(sql).map(|c| clean_name(&c[1])).collect();
+    const NOT_TABLES: &[&str] = &[
+        "select", "where", "group", "order", "lateral", "unnest", "table", "values", "with",
+        "on", "as", "join", "left", "right", "inner", "outer", "cross", "full", "union",
+    ];
+    let mut select_at: Vec<bool> = vec![false];
+    let mut out = Vec::new();
+    for c in token.captures_iter(sql) {
+        if c.get(1).is_some() {
+            select_at.push(false);
+        } else if c.get(2).is_some() {
+            if select_at.len() > 1 {
+                select_at.pop();
+            }
+        } else if let Some(kw) = c.get(3) {
+            let depth = select_at.len() - 1;
+            if kw.as_str().eq_ignore_ascii_case("select") {
+                select_at[depth] = true;
+            } else if select_at[depth] && c.get(5).is_none() {
+                if let Some(n) = c.get(4) {
+                    let name = clean_name(n.as_str());
+                    if !NOT_TABLES.contains(&name.as_str()) && !ctes.contains(&name) {
+                        push_unique(&mut out, name);
+                    }
+                }
+            }
+            if c.get(5).is_some() {
+                select_at.push(false);
+            }
+        }
+    }
+    out
 }

@@ -105,10 +105,12 @@ pub fn analyze(sql: &str, dialect: Dialect) -> SqlLineage {
     analyze_from(sql, dialect, 1)
 }
 
-/// Parses one statement's text with each dialect of the chain; the first success wins.
+/// Parses one statement's text with each dialect of the chain; the first success wins. A
+/// second round accepts statements not separated by `;` (T-SQL scripts).
 fn parse(text: &str, dialect: Dialect) -> Result<Vec<Statement>, String> {
+    let chain = dialect.parser_chain();
     let mut first_err = None;
-    for d in dialect.parser_chain() {
+    for d in &chain {
         match Parser::parse_sql(d.as_ref(), text) {
             Ok(stmts) => return Ok(stmts),
             Err(e) => {
@@ -116,7 +118,29 @@ fn parse(text: &str, dialect: Dialect) -> Result<Vec<Statement>, String> {
             }
         }
     }
+    for d in &chain {
+        if let Ok(stmts) = parse_unseparated(d.as_ref(), text) {
+            return Ok(stmts);
+        }
+    }
     Err(first_err.unwrap_or_else(|| "no dialect to parse with".to_string()))
+}
+
+/// Statements one after another, `;` optional between them.
+fn parse_unseparated(
+    d: &dyn sqlparser::dialect::Dialect,
+    text: &str,
+) -> Result<Vec<Statement>, sqlparser::parser::ParserError> {
+    use sqlparser::tokenizer::Token;
+    let mut p = Parser::new(d).try_with_sql(text)?;
+    let mut out = Vec::new();
+    loop {
+        while p.consume_token(&Token::SemiColon) {}
+        if p.peek_token().token == Token::EOF {
+            return Ok(out);
+        }
+        out.push(p.parse_statement()?);
+    }
 }
 
 /// Analyses text whose first line is `first_line` of the whole input.
@@ -151,7 +175,12 @@ pub(crate) fn analyze_from(sql: &str, dialect: Dialect, first_line: u32) -> SqlL
                             line: chunk.line,
                             message,
                         });
-                        continue;
+                        // Best effort, next to the error: names after FROM/JOIN.
+                        let reads = fallback::heuristic_reads(&chunk.text);
+                        if reads.is_empty() {
+                            continue;
+                        }
+                        vec![Outcome::read_write(reads, Vec::new())]
                     }
                 }
             }

@@ -5,11 +5,21 @@ use sqlparser::ast::{Query, SetExpr};
 
 use super::names::object_name;
 use super::reads::ReadCollector;
-use super::statements::Outcome;
+use super::statements::{dml_statement, Outcome};
 use super::Dialect;
 
 /// The lineage of a query statement.
 pub(crate) fn select(q: &Query, dialect: Dialect) -> Outcome {
+    // `WITH x AS (...) INSERT|UPDATE|DELETE|MERGE ...`: the statement sees the CTEs.
+    if let SetExpr::Insert(stmt) | SetExpr::Update(stmt) | SetExpr::Delete(stmt) | SetExpr::Merge(stmt) =
+        q.body.as_ref()
+    {
+        let mut c = ReadCollector::new();
+        if let Some(with) = &q.with {
+            c.enter_with(with);
+        }
+        return dml_statement(stmt, c);
+    }
     let mut c = ReadCollector::new();
     c.visit(q);
     let writes = std::mem::take(&mut c.function_writes);

@@ -5,9 +5,9 @@
 use std::collections::HashSet;
 use std::ops::ControlFlow;
 
-use sqlparser::ast::{Expr, FunctionArguments, Query, TableFactor, Visit, Visitor};
+use sqlparser::ast::{Expr, FunctionArguments, Query, TableFactor, Visit, Visitor, With};
 
-use super::names::{expr_name, table_factor_name};
+use super::names::table_factor_name;
 
 /// One `WITH` clause in scope.
 struct Frame {
@@ -53,6 +53,32 @@ impl ReadCollector {
     /// Do not count this `FROM` item (e.g. the target of an UPDATE/DELETE).
     pub(crate) fn skip(&mut self, tf: &TableFactor) {
         self.skip.insert(tf as *const TableFactor);
+    }
+
+    /// Brings a `WITH` clause into scope for everything visited afterwards.
+    pub(crate) fn enter_with(&mut self, with: &With) {
+        self.push_frame(with);
+        for cte in &with.cte_tables {
+            self.visit(&cte.query);
+        }
+    }
+
+    fn push_frame(&mut self, with: &With) {
+        let mut ctes = Vec::new();
+        for cte in &with.cte_tables {
+            let id = self.next_ctx;
+            self.next_ctx += 1;
+            ctes.push((
+                cte.alias.name.value.to_lowercase(),
+                &*cte.query as *const Query,
+                id,
+            ));
+        }
+        self.frames.push(Frame {
+            recursive: with.recursive,
+            ctes,
+            current: None,
+        });
     }
 
     pub(crate) fn visit<V: Visit>(&mut self, node: &V) {
@@ -132,21 +158,7 @@ impl Visitor for ReadCollector {
             }
         }
         if let Some(with) = &query.with {
-            let mut ctes = Vec::new();
-            for cte in &with.cte_tables {
-                let id = self.next_ctx;
-                self.next_ctx += 1;
-                ctes.push((
-                    cte.alias.name.value.to_lowercase(),
-                    &*cte.query as *const Query,
-                    id,
-                ));
-            }
-            self.frames.push(Frame {
-                recursive: with.recursive,
-                ctes,
-                current: None,
-            });
+            self.push_frame(with);
             mark.frame = true;
         }
         self.marks.push(mark);
@@ -197,7 +209,6 @@ impl Visitor for ReadCollector {
                 }
             }
         }
-        let _ = expr_name;
         ControlFlow::Continue(())
     }
 }

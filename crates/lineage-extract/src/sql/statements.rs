@@ -48,27 +48,15 @@ pub(crate) fn push_unique(v: &mut Vec<String>, s: String) {
 pub(crate) fn analyze_statement(stmt: &Statement, dialect: Dialect) -> Outcome {
     match stmt {
         Statement::Query(q) => query::select(q, dialect),
-        Statement::Insert(ins) => dml::insert(ins),
+        Statement::Insert(_)
+        | Statement::Update { .. }
+        | Statement::Delete(_)
+        | Statement::Merge { .. } => dml_statement(stmt, ReadCollector::new()),
         Statement::Directory { path, source, .. } => {
             let mut c = ReadCollector::new();
             c.visit(source);
             Outcome::read_write(c.finish(), vec![path.clone()])
         }
-        Statement::Update {
-            table,
-            assignments,
-            from,
-            selection,
-            ..
-        } => dml::update(table, assignments, from.as_ref(), selection.as_ref()),
-        Statement::Delete(d) => dml::delete(d),
-        Statement::Merge {
-            table,
-            source,
-            on,
-            clauses,
-            ..
-        } => dml::merge(table, source, on, clauses),
         Statement::CreateTable(ct) => ddl::create_table(ct),
         Statement::CreateView {
             name,
@@ -113,6 +101,29 @@ pub(crate) fn analyze_statement(stmt: &Statement, dialect: Dialect) -> Outcome {
         | Statement::If(_)
         | Statement::While(_)
         | Statement::Case(_) => nested(stmt, dialect),
+        _ => Outcome::default(),
+    }
+}
+
+/// INSERT/UPDATE/DELETE/MERGE, reading through `c` (which may hold an enclosing `WITH`).
+pub(crate) fn dml_statement(stmt: &Statement, c: ReadCollector) -> Outcome {
+    match stmt {
+        Statement::Insert(ins) => dml::insert(ins, c),
+        Statement::Update {
+            table,
+            assignments,
+            from,
+            selection,
+            ..
+        } => dml::update(table, assignments, from.as_ref(), selection.as_ref(), c),
+        Statement::Delete(d) => dml::delete(d, c),
+        Statement::Merge {
+            table,
+            source,
+            on,
+            clauses,
+            ..
+        } => dml::merge(table, source, on, clauses, c),
         _ => Outcome::default(),
     }
 }

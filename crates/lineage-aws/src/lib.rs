@@ -1,1 +1,97 @@
-//! placeholder
+//! AWS adapters behind the domain's ports: Glue ([`GlueJobCatalog`]), S3 ([`S3ScriptStore`],
+//! [`S3LineageSink`]), CloudWatch Logs ([`CloudWatchRunLogs`]), DynamoDB
+//! ([`DynamoDbLineageStore`], [`DynamoDbAnswerCache`]), CloudWatch EMF metrics
+//! ([`EmfMetrics`]), the dependency health check ([`health`]), and [`AwsClients`], which builds
+//! every SDK client once from the environment.
+
+pub mod dynamodb;
+pub mod error;
+pub mod glue;
+pub mod health;
+pub mod logs;
+pub mod metrics;
+pub mod s3;
+
+pub use dynamodb::{DynamoDbAnswerCache, DynamoDbLineageStore};
+pub use error::AwsError;
+pub use glue::GlueJobCatalog;
+pub use health::{DependencyHealth, HealthReport, HealthStatus};
+pub use logs::CloudWatchRunLogs;
+pub use metrics::EmfMetrics;
+pub use s3::{Encryption, S3LineageSink, S3ScriptStore};
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+
+/// Every SDK client the agent uses, built once (at Lambda init) and cloned cheaply.
+#[derive(Debug, Clone)]
+pub struct AwsClients {
+    pub config: SdkConfig,
+    pub glue: aws_sdk_glue::Client,
+    pub s3: aws_sdk_s3::Client,
+    pub dynamodb: aws_sdk_dynamodb::Client,
+    pub logs: aws_sdk_cloudwatchlogs::Client,
+    pub bedrock: aws_sdk_bedrockruntime::Client,
+}
+
+impl AwsClients {
+    /// From the standard AWS environment (credentials chain, `AWS_REGION`, `AWS_ENDPOINT_URL`
+    /// and `AWS_ENDPOINT_URL_<SERVICE>`). S3 uses path-style addressing when an endpoint URL is
+    /// set (emulators such as moto or LocalStack).
+    pub async fn from_env() -> Self {
+        let config = aws_config::defaults(BehaviorVersion::latest()).load().await;
+        let custom_s3_endpoint = config.endpoint_url().is_some()
+            || std::env::var_os("AWS_ENDPOINT_URL_S3").is_some_and(|v| !v.is_empty());
+        Self::from_config(config, custom_s3_endpoint)
+    }
+
+    /// Against one endpoint (an emulator), with static credentials: for tests and local runs.
+    pub async fn for_endpoint(endpoint_url: &str, region: &str, key: &str, secret: &str) -> Self {
+        let credentials = aws_sdk_s3::config::Credentials::new(key, secret, None, None, "static");
+        let config = aws_config::defaults(BehaviorVersion::latest())
+            .endpoint_url(endpoint_url)
+            .region(Region::new(region.to_string()))
+            .credentials_provider(credentials)
+            .load()
+            .await;
+        Self::from_config(config, true)
+    }
+
+    /// From an already loaded config.
+    pub fn from_config(config: SdkConfig, s3_path_style: bool) -> Self {
+        let s3_config = aws_sdk_s3::config::Builder::from(&config)
+            .force_path_style(s3_path_style)
+            .build();
+        Self {
+            glue: aws_sdk_glue::Client::new(&config),
+            s3: aws_sdk_s3::Client::from_conf(s3_config),
+            dynamodb: aws_sdk_dynamodb::Client::new(&config),
+            logs: aws_sdk_cloudwatchlogs::Client::new(&config),
+            bedrock: aws_sdk_bedrockruntime::Client::new(&config),
+            config,
+        }
+    }
+
+    pub fn job_catalog(&self) -> GlueJobCatalog {
+        GlueJobCatalog::new(self.glue.clone())
+    }
+    pub fn script_store(&self) -> S3ScriptStore {
+        S3ScriptStore::new(self.s3.clone())
+    }
+    pub fn run_logs(&self) -> CloudWatchRunLogs {
+        CloudWatchRunLogs::new(self.logs.clone())
+    }
+    pub fn lineage_store(&self, mapping_table: &str, context_table: &str) -> DynamoDbLineageStore {
+        DynamoDbLineageStore::new(self.dynamodb.clone(), mapping_table, context_table)
+    }
+    pub fn answer_cache(&self, context_table: &str) -> DynamoDbAnswerCache {
+        DynamoDbAnswerCache::new(self.dynamodb.clone(), context_table)
+    }
+    pub fn lineage_sink(&self, bucket: &str, prefix: &str) -> S3LineageSink {
+        S3LineageSink::new(self.s3.clone(), bucket).with_prefix(prefix)
+    }
+
+    /// The health of the given tables and bucket.
+    pub async fn health(&self, tables: &[&str], bucket: &str) -> HealthReport {
+        health::check(&self.dynamodb, &self.s3, tables, bucket).await
+    }
+}

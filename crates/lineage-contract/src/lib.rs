@@ -1,0 +1,363 @@
+//! The contract of the storage ports, written once and run against every adapter
+//! (`DynamoDbLineageStore`/`S3LineageSink` against moto, the embedded store and folder sink
+//! locally): the ordering rule of `merge_mapping`, idempotence, the three mapping queries,
+//! write-once execution contexts, and the lineage sink's round trip.
+//!
+//! Each check takes the port as a trait object and a `scope`: a string unique to the calling
+//! test, used in every job name, run id and key it writes, so checks may share one store or run
+//! concurrently. Checks panic (like `assert!`) on a broken contract, naming what broke.
+//!
+//! ```ignore
+//! #[tokio::test]
+//! async fn store_contract() {
+//!     let store = MyStore::new(...);
+//!     lineage_contract::store_contract(&store, "t1").await;
+//! }
+//! ```
+
+use chrono::{DateTime, TimeZone, Utc};
+use lineage_domain::ports::{LineageSink, LineageStore};
+use lineage_domain::record::LineageSummary;
+use lineage_domain::{
+    Confidence, Dataset, Direction, ExecutionContext, JobMapping, ProcessingStatus, RunState,
+    WriteOutcome,
+};
+use std::collections::BTreeMap;
+
+/// A fixed time `minute` minutes after 2024-05-14T04:00:00Z (plus `millis`).
+pub fn at(minute: u32, millis: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2024, 5, 14, 4, 0, 0)
+        .single()
+        .map(|t| {
+            t + chrono::Duration::minutes(i64::from(minute))
+                + chrono::Duration::milliseconds(i64::from(millis))
+        })
+        .unwrap_or_default()
+}
+
+/// The mapping one run (`run_id`, started at `started_on`) contributes.
+pub fn mapping(
+    job: &str,
+    dataset: &Dataset,
+    direction: Direction,
+    run_id: &str,
+    started_on: DateTime<Utc>,
+    confidence: f64,
+) -> JobMapping {
+    JobMapping {
+        job_name: job.to_string(),
+        dataset: dataset.clone(),
+        direction,
+        confidence: Confidence::clamped(confidence),
+        evidence_summary: format!("script:3 rule.of.{run_id}"),
+        first_seen_run: run_id.to_string(),
+        first_seen_at: started_on,
+        last_seen_run: run_id.to_string(),
+        last_seen_at: started_on,
+    }
+}
+
+/// A dataset unique to `scope`.
+pub fn dataset(scope: &str, table: &str) -> Dataset {
+    match Dataset::new(
+        format!("s3://contract-{}", scope.to_ascii_lowercase()),
+        table,
+    ) {
+        Ok(d) => d,
+        Err(e) => panic!("contract dataset for scope {scope:?}: {e}"),
+    }
+}
+
+fn ok<T, E: std::fmt::Display>(r: Result<T, E>, what: &str) -> T {
+    match r {
+        Ok(v) => v,
+        Err(e) => panic!("{what}: {e}"),
+    }
+}
+
+fn find<'a>(
+    v: &'a [JobMapping],
+    job: &str,
+    ds: &Dataset,
+    dir: Direction,
+) -> Option<&'a JobMapping> {
+    v.iter()
+        .find(|m| m.job_name == job && &m.dataset == ds && m.direction == dir)
+}
+
+/// The ordering rule: a newer run after an older one moves `last_seen` (and confidence)
+/// forward; an older run after a newer one keeps the newer `last_seen` and confidence and moves
+/// `first_seen` back; a run between the two changes nothing.
+pub async fn merge_ordering(store: &dyn LineageStore, scope: &str) {
+    let job = format!("{scope}-ordering");
+    let ds = dataset(scope, "orders");
+    let middle = mapping(&job, &ds, Direction::Output, "jr_m", at(20, 0), 0.7);
+    assert_eq!(
+        ok(store.merge_mapping(&middle).await, "merge the first run"),
+        WriteOutcome::Written,
+        "a new mapping is written"
+    );
+    let newer = mapping(&job, &ds, Direction::Output, "jr_n", at(30, 250), 0.9);
+    assert_eq!(
+        ok(store.merge_mapping(&newer).await, "merge a newer run"),
+        WriteOutcome::Written,
+        "a newer run moves last_seen forward"
+    );
+    let older = mapping(&job, &ds, Direction::Output, "jr_o", at(10, 0), 0.4);
+    assert_eq!(
+        ok(store.merge_mapping(&older).await, "merge an older run"),
+        WriteOutcome::Written,
+        "an older run moves first_seen back"
+    );
+    let between = mapping(&job, &ds, Direction::Output, "jr_b", at(25, 0), 0.1);
+    assert_eq!(
+        ok(
+            store.merge_mapping(&between).await,
+            "merge a run in between"
+        ),
+        WriteOutcome::Unchanged,
+        "a run between first and last seen changes nothing"
+    );
+    let all = ok(store.mappings_for_job(&job).await, "mappings_for_job");
+    assert_eq!(
+        all.len(),
+        1,
+        "one mapping per (job, dataset, direction): {all:?}"
+    );
+    let m = &all[0];
+    assert_eq!(m.last_seen_run, "jr_n", "last_seen stays the newest run");
+    assert_eq!(m.last_seen_at, at(30, 250));
+    assert_eq!(
+        m.confidence.value(),
+        0.9,
+        "confidence stays the newest run's"
+    );
+    assert_eq!(m.evidence_summary, newer.evidence_summary);
+    assert_eq!(
+        m.first_seen_run, "jr_o",
+        "first_seen moved back to the older run"
+    );
+    assert_eq!(m.first_seen_at, at(10, 0));
+
+    // same start time: the run id breaks the tie
+    let tie = mapping(&job, &ds, Direction::Output, "jr_z", at(30, 250), 0.5);
+    assert_eq!(
+        ok(store.merge_mapping(&tie).await, "merge a tie"),
+        WriteOutcome::Written,
+        "same start, larger run id is newer"
+    );
+    let m = ok(store.mappings_for_job(&job).await, "mappings_for_job");
+    assert_eq!(m[0].last_seen_run, "jr_z");
+    assert_eq!(m[0].confidence.value(), 0.5);
+}
+
+/// Idempotence: the same run's mapping twice writes once; the stored mapping is unchanged.
+pub async fn merge_idempotence(store: &dyn LineageStore, scope: &str) {
+    let job = format!("{scope}-idempotence");
+    let ds = dataset(scope, "events");
+    let m = mapping(&job, &ds, Direction::Input, "jr_1", at(5, 123), 0.8);
+    assert_eq!(
+        ok(store.merge_mapping(&m).await, "first merge"),
+        WriteOutcome::Written
+    );
+    let before = ok(store.mappings_for_job(&job).await, "mappings_for_job");
+    assert_eq!(
+        ok(store.merge_mapping(&m).await, "second merge"),
+        WriteOutcome::Unchanged,
+        "the same run again is Unchanged"
+    );
+    let after = ok(store.mappings_for_job(&job).await, "mappings_for_job");
+    assert_eq!(before, after, "a replay changes nothing");
+    assert_eq!(after, vec![m], "the stored mapping round-trips exactly");
+}
+
+/// The three queries: by dataset (every job reading or writing it), by job, and all.
+pub async fn mapping_queries(store: &dyn LineageStore, scope: &str) {
+    let writer = format!("{scope}-writer");
+    let reader = format!("{scope}-reader");
+    let shared = dataset(scope, "shared/table");
+    let other = dataset(scope, "other");
+    let mappings = [
+        mapping(&writer, &shared, Direction::Output, "jr_w1", at(1, 0), 0.9),
+        mapping(&writer, &other, Direction::Input, "jr_w1", at(1, 0), 0.6),
+        mapping(&reader, &shared, Direction::Input, "jr_r1", at(2, 0), 0.8),
+    ];
+    for m in &mappings {
+        assert_eq!(
+            ok(store.merge_mapping(m).await, "merge"),
+            WriteOutcome::Written
+        );
+    }
+
+    let by_ds = ok(
+        store.mappings_for_dataset(&shared).await,
+        "mappings_for_dataset",
+    );
+    assert_eq!(
+        by_ds.len(),
+        2,
+        "both jobs touch the shared dataset: {by_ds:?}"
+    );
+    assert!(find(&by_ds, &writer, &shared, Direction::Output).is_some());
+    assert!(find(&by_ds, &reader, &shared, Direction::Input).is_some());
+    // a dataset spelled differently (trailing slash) is the same dataset
+    let spelled = ok(
+        Dataset::new(
+            format!("{}/", shared.namespace),
+            format!("{}/", shared.name),
+        ),
+        "dataset",
+    );
+    assert_eq!(
+        ok(
+            store.mappings_for_dataset(&spelled).await,
+            "mappings_for_dataset"
+        )
+        .len(),
+        2
+    );
+    let none = ok(
+        store.mappings_for_dataset(&dataset(scope, "nobody")).await,
+        "mappings_for_dataset",
+    );
+    assert!(none.is_empty(), "no job touches an unknown dataset");
+
+    let by_job = ok(store.mappings_for_job(&writer).await, "mappings_for_job");
+    assert_eq!(by_job.len(), 2, "the writer has two mappings: {by_job:?}");
+    assert!(by_job.iter().all(|m| m.job_name == writer));
+    let other_dir = find(&by_job, &writer, &other, Direction::Input).expect("the input mapping");
+    assert_eq!(
+        other_dir, &mappings[1],
+        "a stored mapping round-trips exactly"
+    );
+    assert!(ok(
+        store.mappings_for_job(&format!("{scope}-nobody")).await,
+        "mappings_for_job"
+    )
+    .is_empty());
+
+    let all = ok(store.all_mappings().await, "all_mappings");
+    for m in &mappings {
+        assert!(
+            find(&all, &m.job_name, &m.dataset, m.direction) == Some(m),
+            "all_mappings contains {m:?}"
+        );
+    }
+}
+
+/// An execution context for `run_id`.
+pub fn execution_context(job: &str, run_id: &str, started_on: DateTime<Utc>) -> ExecutionContext {
+    ExecutionContext {
+        job_run_id: run_id.to_string(),
+        job_name: job.to_string(),
+        state: RunState::Succeeded,
+        started_on,
+        completed_on: Some(started_on + chrono::Duration::seconds(212)),
+        arguments: BTreeMap::from([
+            ("--env".to_string(), "dev".to_string()),
+            ("--db_password".to_string(), "***REDACTED***".to_string()),
+        ]),
+        glue_version: Some("4.0".into()),
+        worker_type: Some("G.1X".into()),
+        summary: LineageSummary::default(),
+        findings: Vec::new(),
+        model_usage: Default::default(),
+        processing_status: ProcessingStatus::Completed,
+        lineage_key: format!("lineage/{job}/{run_id}.json"),
+    }
+}
+
+/// Execution contexts are written once: the same run again is `Unchanged` and does not replace
+/// the stored content; an unknown run is `None`.
+pub async fn execution_context_written_once(store: &dyn LineageStore, scope: &str) {
+    let job = format!("{scope}-ctx");
+    let run_id = format!("jr_{scope}_ctx");
+    let first = execution_context(&job, &run_id, at(3, 482));
+    assert_eq!(
+        ok(store.execution_context(&run_id).await, "execution_context"),
+        None,
+        "no context before the first put"
+    );
+    assert_eq!(
+        ok(store.put_execution_context(&first).await, "first put"),
+        WriteOutcome::Written
+    );
+    let mut second = first.clone();
+    second.processing_status = ProcessingStatus::CompletedWithFallback;
+    second.lineage_key = "lineage/other.json".into();
+    assert_eq!(
+        ok(store.put_execution_context(&second).await, "second put"),
+        WriteOutcome::Unchanged,
+        "a run is written once"
+    );
+    assert_eq!(
+        ok(store.execution_context(&run_id).await, "execution_context"),
+        Some(first),
+        "the first context is kept, unchanged"
+    );
+    assert_eq!(
+        ok(
+            store.execution_context(&format!("{run_id}_missing")).await,
+            "execution_context"
+        ),
+        None
+    );
+}
+
+/// Every `LineageStore` check.
+pub async fn store_contract(store: &dyn LineageStore, scope: &str) {
+    merge_ordering(store, scope).await;
+    merge_idempotence(store, scope).await;
+    mapping_queries(store, scope).await;
+    execution_context_written_once(store, scope).await;
+}
+
+/// The sink's round trip: a document put is read back byte for byte, a re-put of the same bytes
+/// is harmless, a put of new bytes replaces it, and `location` names the key.
+pub async fn sink_round_trip(sink: &dyn LineageSink, scope: &str) {
+    let key = format!("contract/{scope}/run-1.json");
+    let body = br#"{"eventType":"COMPLETE","run":{"runId":"r1"}}"#;
+    ok(sink.put_document(&key, body).await, "put_document");
+    assert_eq!(
+        ok(sink.document(&key).await, "document").as_deref(),
+        Some(&body[..]),
+        "the document reads back byte for byte"
+    );
+    ok(
+        sink.put_document(&key, body).await,
+        "put_document again (idempotent)",
+    );
+    assert_eq!(
+        ok(sink.document(&key).await, "document").as_deref(),
+        Some(&body[..])
+    );
+    let newer = br#"{"eventType":"COMPLETE","run":{"runId":"r1"},"v":2}"#;
+    ok(
+        sink.put_document(&key, newer).await,
+        "put_document new bytes",
+    );
+    assert_eq!(
+        ok(sink.document(&key).await, "document").as_deref(),
+        Some(&newer[..])
+    );
+    let loc = sink.location(&key);
+    assert!(
+        loc.ends_with(&key),
+        "location {loc:?} names the key {key:?}"
+    );
+}
+
+/// A key never written is `None`, not an error.
+pub async fn sink_missing_document(sink: &dyn LineageSink, scope: &str) {
+    let key = format!("contract/{scope}/never-written.json");
+    assert_eq!(
+        ok(sink.document(&key).await, "document of a missing key"),
+        None
+    );
+}
+
+/// Every `LineageSink` check.
+pub async fn sink_contract(sink: &dyn LineageSink, scope: &str) {
+    sink_round_trip(sink, scope).await;
+    sink_missing_document(sink, scope).await;
+}

@@ -28,8 +28,13 @@ impl CliError {
 impl From<EngineError> for CliError {
     fn from(e: EngineError) -> Self {
         match &e {
-            EngineError::InvalidEvent(_) | EngineError::Config(_) | EngineError::Mismatch { .. } => CliError::Input(e.to_string()),
-            EngineError::Port { source, .. } if source.kind == lineage_domain::ErrorKind::NotFound || source.kind == lineage_domain::ErrorKind::Invalid => {
+            EngineError::InvalidEvent(_)
+            | EngineError::Config(_)
+            | EngineError::Mismatch { .. } => CliError::Input(e.to_string()),
+            EngineError::Port { source, .. }
+                if source.kind == lineage_domain::ErrorKind::NotFound
+                    || source.kind == lineage_domain::ErrorKind::Invalid =>
+            {
                 CliError::Input(e.to_string())
             }
             _ => CliError::Failed(e.to_string()),

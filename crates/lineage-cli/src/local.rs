@@ -38,7 +38,9 @@ pub fn pipeline(
     model: Option<Arc<dyn LineageModel>>,
 ) -> Result<(Pipeline, Arc<RecordingMetrics>), CliError> {
     let fixtures = Arc::new(fixtures);
-    let store = Arc::new(SqliteLineageStore::open(&output.store).map_err(|e| CliError::Failed(e.to_string()))?);
+    let store = Arc::new(
+        SqliteLineageStore::open(&output.store).map_err(|e| CliError::Failed(e.to_string()))?,
+    );
     let metrics = Arc::new(RecordingMetrics::default());
     let ports = Ports {
         catalog: fixtures.clone(),
@@ -56,7 +58,8 @@ pub fn pipeline(
 /// A pipeline over fixtures that writes nowhere (for `extract`).
 pub fn read_only_pipeline(fixtures: FsFixtures, settings: Settings) -> Result<Pipeline, CliError> {
     let fixtures = Arc::new(fixtures);
-    let store = Arc::new(SqliteLineageStore::in_memory().map_err(|e| CliError::Failed(e.to_string()))?);
+    let store =
+        Arc::new(SqliteLineageStore::in_memory().map_err(|e| CliError::Failed(e.to_string()))?);
     let ports = Ports {
         catalog: fixtures.clone(),
         scripts: fixtures.clone(),
@@ -64,7 +67,9 @@ pub fn read_only_pipeline(fixtures: FsFixtures, settings: Settings) -> Result<Pi
         model: None,
         cache: store.clone(),
         store,
-        sink: Arc::new(FsLineageSink::new(std::env::temp_dir().join("lineage-agent-unused"))),
+        sink: Arc::new(FsLineageSink::new(
+            std::env::temp_dir().join("lineage-agent-unused"),
+        )),
         metrics: Arc::new(RecordingMetrics::default()),
     };
     Ok(Pipeline::new(ports, settings))

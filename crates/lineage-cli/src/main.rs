@@ -11,7 +11,11 @@ use error::CliError;
 use lineage_engine::Settings;
 
 #[derive(Debug, Parser)]
-#[command(name = "lineage-agent", version, about = "Data lineage for AWS Glue job runs")]
+#[command(
+    name = "lineage-agent",
+    version,
+    about = "Data lineage for AWS Glue job runs"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -45,7 +49,10 @@ fn main() {
         )
         .with_writer(std::io::stderr)
         .init();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("lineage-agent: cannot start the async runtime: {e}");

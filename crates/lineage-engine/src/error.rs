@@ -13,7 +13,9 @@ pub enum EngineError {
         #[source]
         source: PortError,
     },
-    #[error("the event names run {event_run} of job {event_job}, but the job run found is {found}")]
+    #[error(
+        "the event names run {event_run} of job {event_job}, but the job run found is {found}"
+    )]
     Mismatch {
         event_job: String,
         event_run: String,

@@ -86,11 +86,17 @@ pub async fn gather(
     let script = if location.is_empty() {
         None
     } else {
-        match sources.scripts.object_text(&location, settings.max_script_bytes).await {
+        match sources
+            .scripts
+            .object_text(&location, settings.max_script_bytes)
+            .await
+        {
             Ok(text) => Some(Script {
                 language: ScriptLanguage::detect(
                     &location,
-                    job.default_arguments.get("--job-language").map(String::as_str),
+                    job.default_arguments
+                        .get("--job-language")
+                        .map(String::as_str),
                 ),
                 location: location.clone(),
                 text,
@@ -139,7 +145,11 @@ pub async fn gather(
         .into_iter()
         .take(settings.max_extra_objects)
     {
-        match sources.scripts.object_text(&url, settings.max_script_bytes).await {
+        match sources
+            .scripts
+            .object_text(&url, settings.max_script_bytes)
+            .await
+        {
             Ok(text) => {
                 let uri = lineage_domain::context::normalise_s3_uri(&url);
                 ctx.extra.insert(uri.clone(), ExtraObject { uri, text });
@@ -159,8 +169,11 @@ mod tests {
 
     #[test]
     fn log_groups_cover_the_run_group_standard_groups_and_custom_prefix() {
-        let args: BTreeMap<String, String> =
-            [("--custom-logGroup-prefix".to_string(), "/acme/glue".to_string())].into();
+        let args: BTreeMap<String, String> = [(
+            "--custom-logGroup-prefix".to_string(),
+            "/acme/glue".to_string(),
+        )]
+        .into();
         let g = log_groups(Some("/aws-glue/jobs"), &args);
         assert_eq!(g[0], "/aws-glue/jobs/output");
         assert!(g.contains(&"/aws-glue/jobs/logs-v2".to_string()));

@@ -17,13 +17,16 @@ pub fn reason_to_ask(
         InferencePolicy::Never => None,
         InferencePolicy::Always => Some("policy is always"),
         InferencePolicy::Auto => {
-            if extraction
-                .diagnostics
-                .iter()
-                .any(|d| matches!(d.kind, DiagnosticKind::Unresolved | DiagnosticKind::OpaqueCall))
-            {
+            if extraction.diagnostics.iter().any(|d| {
+                matches!(
+                    d.kind,
+                    DiagnosticKind::Unresolved | DiagnosticKind::OpaqueCall
+                )
+            }) {
                 Some("unresolved references")
-            } else if state == RunState::Succeeded && !scored.iter().any(|e| e.direction == Direction::Output) {
+            } else if state == RunState::Succeeded
+                && !scored.iter().any(|e| e.direction == Direction::Output)
+            {
                 Some("no outputs for a successful run")
             } else if scored
                 .iter()
@@ -68,7 +71,13 @@ mod tests {
         assert_eq!(reason_to_ask(&s, RunState::Failed, &none, &no_out), None);
         let weak = vec![edge(Direction::Input, 0.9), edge(Direction::Output, 0.5)];
         assert!(reason_to_ask(&s, RunState::Succeeded, &none, &weak).is_some());
-        let never = Settings { inference_policy: InferencePolicy::Never, ..Settings::default() };
-        assert_eq!(reason_to_ask(&never, RunState::Succeeded, &none, &no_out), None);
+        let never = Settings {
+            inference_policy: InferencePolicy::Never,
+            ..Settings::default()
+        };
+        assert_eq!(
+            reason_to_ask(&never, RunState::Succeeded, &none, &no_out),
+            None
+        );
     }
 }

@@ -13,5 +13,7 @@ pub mod settings;
 pub mod validate;
 
 pub use error::EngineError;
-pub use pipeline::{Analysis, Disposition, Pipeline, Ports, ProcessOptions, RunOutcome, StageTimings};
+pub use pipeline::{
+    Analysis, Disposition, Pipeline, Ports, ProcessOptions, RunOutcome, StageTimings,
+};
 pub use settings::{InferencePolicy, ModelSettings, Settings};

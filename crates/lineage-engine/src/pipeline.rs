@@ -39,7 +39,10 @@ pub struct Ports {
 impl std::fmt::Debug for Ports {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Ports")
-            .field("model", &self.model.as_ref().map(|m| m.model_id().to_string()))
+            .field(
+                "model",
+                &self.model.as_ref().map(|m| m.model_id().to_string()),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -135,7 +138,8 @@ impl Pipeline {
         );
         let mut edges = extraction.edges.clone();
         score::score_all(&mut edges);
-        let inference_reason = infer::reason_to_ask(&self.settings, ctx.event.state(), &extraction, &edges);
+        let inference_reason =
+            infer::reason_to_ask(&self.settings, ctx.event.state(), &extraction, &edges);
         // The model stage: with no model configured the run is settled by static evidence.
         let validated = validate::validate(ctx, &extraction, edges, &self.settings);
         Ok(Analysis {
@@ -163,6 +167,21 @@ impl Pipeline {
         )
     }
 
+    /// The RunEvent as the bytes that are written: deterministic JSON with every secret of the
+    /// run redacted (a last line of defence behind the redaction done at each source).
+    pub fn document_bytes(
+        &self,
+        ctx: &RunContext,
+        analysis: &Analysis,
+    ) -> Result<Vec<u8>, EngineError> {
+        let bytes = self
+            .document(ctx, analysis)
+            .to_bytes()
+            .map_err(|e| EngineError::Serialise(e.to_string()))?;
+        let text = String::from_utf8(bytes).map_err(|e| EngineError::Serialise(e.to_string()))?;
+        Ok(run_redactor(ctx).redact(&text).into_owned().into_bytes())
+    }
+
     /// Processes one event end to end.
     pub async fn process(
         &self,
@@ -181,14 +200,19 @@ impl Pipeline {
                         Metric::count("RunsProcessed", 1.0),
                         Metric::count("DatasetsFound", outcome.accepted.len() as f64),
                         Metric::count("LowConfidenceEdges", low as f64),
-                        Metric::millis("ProcessingLatency", started.elapsed().as_secs_f64() * 1000.0),
+                        Metric::millis(
+                            "ProcessingLatency",
+                            started.elapsed().as_secs_f64() * 1000.0,
+                        ),
                     ],
                 );
             }
             Ok(_) => {}
             Err(e) => {
                 tracing::error!(job = %job, run = %event.job_run_id(), error = %e, retryable = e.is_retryable(), "run not processed");
-                self.ports.metrics.record(job, &[Metric::count("ErrorOccurrence", 1.0)]);
+                self.ports
+                    .metrics
+                    .record(job, &[Metric::count("ErrorOccurrence", 1.0)]);
             }
         }
         result
@@ -225,11 +249,10 @@ impl Pipeline {
         let ctx = self.gather(event).await?;
         let t1 = Instant::now();
         let analysis = self.analyze(&ctx).await?;
-        let document = self
-            .document(&ctx, &analysis)
-            .to_bytes()
-            .map_err(|e| EngineError::Serialise(e.to_string()))?;
-        let key = self.settings.lineage_key(&ctx.job.name, &ctx.run.id, ctx.run.started_on);
+        let document = self.document_bytes(&ctx, &analysis)?;
+        let key = self
+            .settings
+            .lineage_key(&ctx.job.name, &ctx.run.id, ctx.run.started_on);
         let context = execution_context(&ctx, &analysis, &key);
         let mappings = job_mappings(&ctx, &analysis.accepted);
         let t2 = Instant::now();
@@ -282,9 +305,24 @@ pub fn job_mappings(ctx: &RunContext, accepted: &[LineageEdge]) -> Vec<JobMappin
         .collect()
 }
 
+/// The redactor of a run: its secret-like arguments and its connections' password properties.
+pub fn run_redactor(ctx: &RunContext) -> Redactor {
+    let connection_secrets = ctx
+        .connections
+        .iter()
+        .flat_map(|c| c.connection_properties.iter())
+        .filter(|(k, _)| lineage_domain::redact::is_secret_key(k))
+        .map(|(_, v)| v.clone());
+    Redactor::for_arguments(&ctx.effective_arguments()).with_values(connection_secrets)
+}
+
 /// The execution context recorded for a run (arguments redacted).
-pub fn execution_context(ctx: &RunContext, analysis: &Analysis, lineage_key: &str) -> ExecutionContext {
-    let redactor = Redactor::for_arguments(&ctx.effective_arguments());
+pub fn execution_context(
+    ctx: &RunContext,
+    analysis: &Analysis,
+    lineage_key: &str,
+) -> ExecutionContext {
+    let redactor = run_redactor(ctx);
     let summaries = |dir: Direction| -> Vec<EdgeSummary> {
         analysis
             .accepted
@@ -309,8 +347,16 @@ pub fn execution_context(ctx: &RunContext, analysis: &Analysis, lineage_key: &st
         started_on: ctx.run.started_on,
         completed_on: ctx.run.ended_on(),
         arguments: redactor.redact_arguments(&ctx.effective_arguments()),
-        glue_version: ctx.run.glue_version.clone().or_else(|| ctx.job.glue_version.clone()),
-        worker_type: ctx.run.worker_type.clone().or_else(|| ctx.job.worker_type.clone()),
+        glue_version: ctx
+            .run
+            .glue_version
+            .clone()
+            .or_else(|| ctx.job.glue_version.clone()),
+        worker_type: ctx
+            .run
+            .worker_type
+            .clone()
+            .or_else(|| ctx.job.worker_type.clone()),
         summary: LineageSummary {
             inputs: summaries(Direction::Input),
             outputs: summaries(Direction::Output),

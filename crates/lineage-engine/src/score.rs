@@ -41,7 +41,11 @@ pub fn confidence(edge: &LineageEdge, contradictions: u32) -> Confidence {
         }
     }
     let disbelief: f64 = strongest.values().map(|w| 1.0 - w).product();
-    let score = if strongest.is_empty() { 0.0 } else { 1.0 - disbelief };
+    let score = if strongest.is_empty() {
+        0.0
+    } else {
+        1.0 - disbelief
+    };
     let exponent = i32::try_from(contradictions).unwrap_or(i32::MAX);
     Confidence::clamped(score * CONTRADICTION_FACTOR.powi(exponent))
 }
@@ -68,7 +72,11 @@ mod tests {
     }
 
     fn edge(evidence: Vec<Evidence>) -> LineageEdge {
-        LineageEdge::new(Dataset::s3_prefix("b", "k").expect("ds"), Direction::Input, evidence)
+        LineageEdge::new(
+            Dataset::s3_prefix("b", "k").expect("ds"),
+            Direction::Input,
+            evidence,
+        )
     }
 
     const KINDS: [EvidenceKind; 6] = [
@@ -95,7 +103,10 @@ mod tests {
                 let mut more = base.clone();
                 more.push(ev(*k, 100 + j as u32));
                 let after = confidence(&edge(more), 0).value();
-                assert!(after >= before, "adding {k:?} to mask {mask:b}: {before} -> {after}");
+                assert!(
+                    after >= before,
+                    "adding {k:?} to mask {mask:b}: {before} -> {after}"
+                );
             }
         }
     }
@@ -104,12 +115,23 @@ mod tests {
     fn single_kinds_and_corroboration() {
         let script = confidence(&edge(vec![ev(EvidenceKind::Script, 1)]), 0).value();
         let log = confidence(&edge(vec![ev(EvidenceKind::Log, 1)]), 0).value();
-        let both = confidence(&edge(vec![ev(EvidenceKind::Script, 1), ev(EvidenceKind::Log, 2)]), 0).value();
+        let both = confidence(
+            &edge(vec![ev(EvidenceKind::Script, 1), ev(EvidenceKind::Log, 2)]),
+            0,
+        )
+        .value();
         assert!((script - 0.9).abs() < 1e-9);
         assert!(both > script && both > log && both <= 1.0);
         assert_eq!(confidence(&edge(vec![]), 0).value(), 0.0);
         // a second piece of the same kind is not independent
-        let twice = confidence(&edge(vec![ev(EvidenceKind::Script, 1), ev(EvidenceKind::Script, 2)]), 0).value();
+        let twice = confidence(
+            &edge(vec![
+                ev(EvidenceKind::Script, 1),
+                ev(EvidenceKind::Script, 2),
+            ]),
+            0,
+        )
+        .value();
         assert!((twice - script).abs() < 1e-9);
     }
 

@@ -151,9 +151,15 @@ impl Settings {
                 "BEDROCK_MODEL_ID" => set_string(&mut self.model.model_id, value),
                 "INFERENCE_POLICY" => value.parse().map(|p| self.inference_policy = p),
                 "MIN_CONFIDENCE_SCORE" => parse_unit(value).map(|v| self.min_confidence_score = v),
-                "TIME_TOLERANCE_SECONDS" => parse_num(value).map(|v| self.time_tolerance_seconds = v),
-                "ENABLE_PARAMETER_VALIDATION" => parse_bool(value).map(|v| self.enable_parameter_validation = v),
-                "ENABLE_ENVIRONMENT_VALIDATION" => parse_bool(value).map(|v| self.enable_environment_validation = v),
+                "TIME_TOLERANCE_SECONDS" => {
+                    parse_num(value).map(|v| self.time_tolerance_seconds = v)
+                }
+                "ENABLE_PARAMETER_VALIDATION" => {
+                    parse_bool(value).map(|v| self.enable_parameter_validation = v)
+                }
+                "ENABLE_ENVIRONMENT_VALIDATION" => {
+                    parse_bool(value).map(|v| self.enable_environment_validation = v)
+                }
                 "MAX_RETRIES" => parse_num(value).map(|v| self.max_retries = v),
                 "RETRY_DELAY_SECONDS" => value
                     .parse::<f64>()
@@ -172,7 +178,9 @@ impl Settings {
                         self.log_level = value.to_ascii_uppercase();
                         Ok(())
                     }
-                    _ => Err(format!("{value:?} is not one of DEBUG, INFO, WARNING, ERROR")),
+                    _ => Err(format!(
+                        "{value:?} is not one of DEBUG, INFO, WARNING, ERROR"
+                    )),
                 },
                 "MAX_LOG_EVENTS" => parse_num(value).map(|v| self.max_log_events = v),
                 "MAX_LOG_BYTES" => parse_num(value).map(|v| self.max_log_bytes = v),
@@ -191,7 +199,12 @@ impl Settings {
 
     /// The S3 key of a run's lineage document: `{prefix}/{job}/{yyyy}/{mm}/{dd}/{run}.json`,
     /// dated by the run's start.
-    pub fn lineage_key(&self, job_name: &str, run_id: &str, started_on: chrono::DateTime<chrono::Utc>) -> String {
+    pub fn lineage_key(
+        &self,
+        job_name: &str,
+        run_id: &str,
+        started_on: chrono::DateTime<chrono::Utc>,
+    ) -> String {
         let date = started_on.format("%Y/%m/%d");
         let job = sanitise_key_part(job_name);
         let run = sanitise_key_part(run_id);
@@ -206,7 +219,13 @@ impl Settings {
 /// Keeps a key segment to characters safe in S3 keys and file names.
 fn sanitise_key_part(s: &str) -> String {
     s.chars()
-        .map(|c| if c.is_ascii_alphanumeric() || "-_.".contains(c) { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "-_.".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect()
 }
 
@@ -245,15 +264,24 @@ mod tests {
     use super::*;
 
     fn vars(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
     fn defaults_are_the_seed_defaults() {
         let s = Settings::default();
         assert_eq!((s.model.max_tokens, s.model.temperature), (4000, 0.1));
-        assert_eq!((s.min_confidence_score, s.time_tolerance_seconds), (0.7, 300));
-        assert_eq!((s.max_retries, s.retry_delay_seconds, s.enable_fallback), (3, 5.0, true));
+        assert_eq!(
+            (s.min_confidence_score, s.time_tolerance_seconds),
+            (0.7, 300)
+        );
+        assert_eq!(
+            (s.max_retries, s.retry_delay_seconds, s.enable_fallback),
+            (3, 5.0, true)
+        );
         assert_eq!(s.metrics_namespace, "EnhancedLineageAgent");
         assert_eq!(s.lineage_prefix, "lineage");
     }
@@ -261,20 +289,34 @@ mod tests {
     #[test]
     fn overrides_apply_and_bad_values_name_their_variable() {
         let s = Settings::default()
-            .with_overrides(&vars(&[("MIN_CONFIDENCE_SCORE", "0.8"), ("ENABLE_FALLBACK", "false")]))
+            .with_overrides(&vars(&[
+                ("MIN_CONFIDENCE_SCORE", "0.8"),
+                ("ENABLE_FALLBACK", "false"),
+            ]))
             .expect("valid");
         assert_eq!((s.min_confidence_score, s.enable_fallback), (0.8, false));
         let err = Settings::default()
-            .with_overrides(&vars(&[("MIN_CONFIDENCE_SCORE", "1.5"), ("MAX_RETRIES", "-1")]))
+            .with_overrides(&vars(&[
+                ("MIN_CONFIDENCE_SCORE", "1.5"),
+                ("MAX_RETRIES", "-1"),
+            ]))
             .expect_err("invalid");
         let text = err.to_string();
-        assert!(text.contains("MIN_CONFIDENCE_SCORE") && text.contains("MAX_RETRIES"), "{text}");
+        assert!(
+            text.contains("MIN_CONFIDENCE_SCORE") && text.contains("MAX_RETRIES"),
+            "{text}"
+        );
     }
 
     #[test]
     fn lineage_key_is_dated_by_run_start() {
         let s = Settings::default();
-        let t = chrono::DateTime::parse_from_rfc3339("2024-05-14T04:00:07Z").expect("t").to_utc();
-        assert_eq!(s.lineage_key("my job", "jr_1", t), "lineage/my_job/2024/05/14/jr_1.json");
+        let t = chrono::DateTime::parse_from_rfc3339("2024-05-14T04:00:07Z")
+            .expect("t")
+            .to_utc();
+        assert_eq!(
+            s.lineage_key("my job", "jr_1", t),
+            "lineage/my_job/2024/05/14/jr_1.json"
+        );
     }
 }

@@ -25,7 +25,12 @@ fn finding(check: &str, severity: &str, message: String) -> Finding {
 }
 
 /// Validates scored edges of a run.
-pub fn validate(ctx: &RunContext, extraction: &Extraction, edges: Vec<LineageEdge>, settings: &Settings) -> Validated {
+pub fn validate(
+    ctx: &RunContext,
+    extraction: &Extraction,
+    edges: Vec<LineageEdge>,
+    settings: &Settings,
+) -> Validated {
     let mut out = Validated::default();
     for edge in edges {
         if edge.confidence.value() + 1e-9 >= settings.min_confidence_score {
@@ -59,7 +64,9 @@ pub fn validate(ctx: &RunContext, extraction: &Extraction, edges: Vec<LineageEdg
 
 /// The event's time must agree with the run's end within the tolerance.
 pub fn time_tolerance(ctx: &RunContext, settings: &Settings) -> Option<Finding> {
-    let event_time = chrono::DateTime::parse_from_rfc3339(&ctx.event.envelope.time).ok()?.to_utc();
+    let event_time = chrono::DateTime::parse_from_rfc3339(&ctx.event.envelope.time)
+        .ok()?
+        .to_utc();
     let ended = ctx.run.ended_on()?;
     let skew = (event_time - ended).num_seconds().abs();
     let tolerance = i64::try_from(settings.time_tolerance_seconds).unwrap_or(i64::MAX);
@@ -82,7 +89,13 @@ pub fn parameters(extraction: &Extraction) -> Vec<Finding> {
         .diagnostics
         .iter()
         .filter(|d| d.kind == DiagnosticKind::MissingArgument)
-        .map(|d| finding("parameter", "warning", format!("{}: {}", d.expression, d.message)))
+        .map(|d| {
+            finding(
+                "parameter",
+                "warning",
+                format!("{}: {}", d.expression, d.message),
+            )
+        })
         .collect()
 }
 
@@ -95,7 +108,11 @@ pub fn environment_of(name: &str) -> Option<&'static str> {
     let tokens: Vec<&str> = lower.split(['-', '_', '.', '/', ':']).collect();
     ENVIRONMENTS
         .iter()
-        .find(|env| tokens.iter().any(|t| t == *env || (**env == "prod" && *t == "production")))
+        .find(|env| {
+            tokens
+                .iter()
+                .any(|t| t == *env || (**env == "prod" && *t == "production"))
+        })
         .copied()
 }
 
@@ -114,12 +131,26 @@ pub fn environment(ctx: &RunContext, accepted: &[LineageEdge]) -> Vec<Finding> {
     accepted
         .iter()
         .filter_map(|e| {
-            let ds_env = environment_of(&e.dataset.namespace).or_else(|| environment_of(&e.dataset.name))?;
+            let ds_env =
+                environment_of(&e.dataset.namespace).or_else(|| environment_of(&e.dataset.name))?;
             (ds_env != job_env).then(|| {
                 finding(
                     "environment",
-                    if e.direction == Direction::Output { "error" } else { "warning" },
-                    format!("{job_env} job {} {} {}, a {ds_env} dataset", ctx.job.name, if e.direction == Direction::Output { "writes" } else { "reads" }, e.dataset),
+                    if e.direction == Direction::Output {
+                        "error"
+                    } else {
+                        "warning"
+                    },
+                    format!(
+                        "{job_env} job {} {} {}, a {ds_env} dataset",
+                        ctx.job.name,
+                        if e.direction == Direction::Output {
+                            "writes"
+                        } else {
+                            "reads"
+                        },
+                        e.dataset
+                    ),
                 )
             })
         })
@@ -135,7 +166,11 @@ mod tests {
         assert_eq!(environment_of("acme-inventory-raw-prod"), Some("prod"));
         assert_eq!(environment_of("s3://acme-dev-bucket"), Some("dev"));
         assert_eq!(environment_of("table/inventory_prod/stock"), Some("prod"));
-        assert_eq!(environment_of("product_catalog"), None, "a token, not a substring");
+        assert_eq!(
+            environment_of("product_catalog"),
+            None,
+            "a token, not a substring"
+        );
         assert_eq!(environment_of("devices"), None);
     }
 }

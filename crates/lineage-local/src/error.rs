@@ -30,7 +30,9 @@ impl LocalError {
     /// As a port error for the given operation.
     pub fn into_port(self, operation: &str) -> PortError {
         let kind = match &self {
-            LocalError::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound => ErrorKind::NotFound,
+            LocalError::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound => {
+                ErrorKind::NotFound
+            }
             LocalError::Io { .. } => ErrorKind::Transient,
             LocalError::Store { .. } => ErrorKind::Transient,
             LocalError::Json { .. } | LocalError::Invalid { .. } => ErrorKind::Invalid,

@@ -75,19 +75,28 @@ impl CaseFolder {
         let RunFile { run } = read_json(&dir.join("run.json"))?;
         let event_path = dir.join("event.json");
         let event = if event_path.is_file() {
-            let text = std::fs::read_to_string(&event_path).map_err(|e| LocalError::io(&event_path, e))?;
-            Some(GlueJobStateChange::from_json(&text).map_err(|e| LocalError::Invalid {
-                path: event_path.clone(),
-                message: e.to_string(),
-            })?)
+            let text =
+                std::fs::read_to_string(&event_path).map_err(|e| LocalError::io(&event_path, e))?;
+            Some(
+                GlueJobStateChange::from_json(&text).map_err(|e| LocalError::Invalid {
+                    path: event_path.clone(),
+                    message: e.to_string(),
+                })?,
+            )
         } else {
             None
         };
-        let script = SCRIPT_FILES.iter().map(|f| dir.join(f)).find(|p| p.is_file());
+        let script = SCRIPT_FILES
+            .iter()
+            .map(|f| dir.join(f))
+            .find(|p| p.is_file());
         if run.job_name != job.name {
             return Err(LocalError::Invalid {
                 path: dir.join("run.json"),
-                message: format!("JobRun.JobName {:?} is not Job.Name {:?}", run.job_name, job.name),
+                message: format!(
+                    "JobRun.JobName {:?} is not Job.Name {:?}",
+                    run.job_name, job.name
+                ),
             });
         }
         Ok(Self {
@@ -128,7 +137,9 @@ impl FsFixtures {
                 .filter(|p| CaseFolder::is_case(p))
                 .collect();
             dirs.sort();
-            dirs.iter().map(|d| CaseFolder::load(d)).collect::<Result<Vec<_>, _>>()?
+            dirs.iter()
+                .map(|d| CaseFolder::load(d))
+                .collect::<Result<Vec<_>, _>>()?
         };
         if cases.is_empty() {
             return Err(LocalError::Invalid {
@@ -165,13 +176,29 @@ impl JobCatalog for FsFixtures {
             .filter(|c| c.job.name == job_name)
             .max_by_key(|c| c.run.started_on)
             .map(|c| c.job.clone())
-            .ok_or_else(|| PortError::not_found(format!("GetJob {job_name}"), format!("no captured job named {job_name:?} under {}", self.root.display())))
+            .ok_or_else(|| {
+                PortError::not_found(
+                    format!("GetJob {job_name}"),
+                    format!(
+                        "no captured job named {job_name:?} under {}",
+                        self.root.display()
+                    ),
+                )
+            })
     }
 
     async fn job_run(&self, job_name: &str, run_id: &str) -> Result<JobRun, PortError> {
         self.case_of_run(job_name, run_id)
             .map(|c| c.run.clone())
-            .ok_or_else(|| PortError::not_found(format!("GetJobRun {job_name}/{run_id}"), format!("no captured run {run_id:?} of job {job_name:?} under {}", self.root.display())))
+            .ok_or_else(|| {
+                PortError::not_found(
+                    format!("GetJobRun {job_name}/{run_id}"),
+                    format!(
+                        "no captured run {run_id:?} of job {job_name:?} under {}",
+                        self.root.display()
+                    ),
+                )
+            })
     }
 
     async fn connection(&self, name: &str) -> Result<Connection, PortError> {
@@ -180,7 +207,9 @@ impl JobCatalog for FsFixtures {
             .flat_map(|c| c.connections.iter())
             .find(|c| c.name == name)
             .cloned()
-            .ok_or_else(|| PortError::not_found(format!("GetConnection {name}"), "no captured connection"))
+            .ok_or_else(|| {
+                PortError::not_found(format!("GetConnection {name}"), "no captured connection")
+            })
     }
 
     async fn job_runs(
@@ -205,17 +234,26 @@ impl JobCatalog for FsFixtures {
 fn read_capped(path: &Path, max_bytes: usize, op: &str) -> Result<String, PortError> {
     let meta = std::fs::metadata(path).map_err(|e| LocalError::io(path, e).into_port(op))?;
     if meta.len() > max_bytes as u64 {
-        return Err(PortError::invalid(op, format!("{} is {} bytes, over the {max_bytes}-byte limit", path.display(), meta.len())));
+        return Err(PortError::invalid(
+            op,
+            format!(
+                "{} is {} bytes, over the {max_bytes}-byte limit",
+                path.display(),
+                meta.len()
+            ),
+        ));
     }
     let bytes = std::fs::read(path).map_err(|e| LocalError::io(path, e).into_port(op))?;
-    String::from_utf8(bytes).map_err(|_| PortError::invalid(op, format!("{} is not UTF-8 text", path.display())))
+    String::from_utf8(bytes)
+        .map_err(|_| PortError::invalid(op, format!("{} is not UTF-8 text", path.display())))
 }
 
 #[async_trait]
 impl ScriptStore for FsFixtures {
     async fn object_text(&self, url: &str, max_bytes: usize) -> Result<String, PortError> {
         let op = format!("GetObject {url}");
-        let loc = S3Location::parse(url).ok_or_else(|| PortError::invalid(&op, "not an s3:// URL"))?;
+        let loc =
+            S3Location::parse(url).ok_or_else(|| PortError::invalid(&op, "not an s3:// URL"))?;
         // The job script, as stored at Command.ScriptLocation.
         if let Some(path) = self
             .cases
@@ -235,7 +273,11 @@ impl ScriptStore for FsFixtures {
                 return read_capped(&path, max_bytes, &op);
             }
         }
-        Err(PortError::new(ErrorKind::NotFound, op, "no captured object with that key"))
+        Err(PortError::new(
+            ErrorKind::NotFound,
+            op,
+            "no captured object with that key",
+        ))
     }
 }
 
@@ -250,7 +292,9 @@ impl RunLogs for FsFixtures {
             .logs()
             .map_err(|e| e.into_port(&op))?
             .into_iter()
-            .filter(|e| e.log_stream_name.is_empty() || e.log_stream_name.starts_with(&query.run_id))
+            .filter(|e| {
+                e.log_stream_name.is_empty() || e.log_stream_name.starts_with(&query.run_id)
+            })
             .filter(|e| query.window.contains_millis(e.timestamp))
             .collect();
         events.sort_by(|a, b| (a.timestamp, &a.event_id).cmp(&(b.timestamp, &b.event_id)));

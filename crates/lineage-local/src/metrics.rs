@@ -15,7 +15,11 @@ impl RecordingMetrics {
     }
     /// The sum of one metric over all jobs.
     pub fn total(&self, name: &str) -> f64 {
-        self.records().iter().filter(|(_, m)| m.name == name).map(|(_, m)| m.value).sum()
+        self.records()
+            .iter()
+            .filter(|(_, m)| m.name == name)
+            .map(|(_, m)| m.value)
+            .sum()
     }
 }
 

@@ -20,7 +20,10 @@ impl FsLineageSink {
     fn path_of(&self, key: &str, op: &str) -> Result<PathBuf, PortError> {
         let rel = Path::new(key);
         if key.is_empty() || rel.components().any(|c| !matches!(c, Component::Normal(_))) {
-            return Err(PortError::invalid(op, format!("key {key:?} is not a plain relative path")));
+            return Err(PortError::invalid(
+                op,
+                format!("key {key:?} is not a plain relative path"),
+            ));
         }
         Ok(self.root.join(rel))
     }
@@ -32,7 +35,8 @@ impl LineageSink for FsLineageSink {
         let op = format!("write document {key}");
         let path = self.path_of(key, &op)?;
         if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| LocalError::io(parent, e).into_port(&op))?;
+            std::fs::create_dir_all(parent)
+                .map_err(|e| LocalError::io(parent, e).into_port(&op))?;
         }
         // Write beside, then rename: a crash never leaves half a document.
         let tmp = path.with_extension(format!("json.tmp{}", std::process::id()));

@@ -59,7 +59,8 @@ impl SqliteLineageStore {
     pub fn in_memory() -> Result<Self, LocalError> {
         let path = PathBuf::from(":memory:");
         let conn = Connection::open_in_memory().map_err(|e| store_err(&path, e))?;
-        conn.execute_batch(SCHEMA).map_err(|e| store_err(&path, e))?;
+        conn.execute_batch(SCHEMA)
+            .map_err(|e| store_err(&path, e))?;
         Ok(Self {
             path,
             conn: Mutex::new(conn),
@@ -70,7 +71,11 @@ impl SqliteLineageStore {
         &self.path
     }
 
-    fn with_conn<T>(&self, op: &str, f: impl FnOnce(&mut Connection) -> rusqlite::Result<T>) -> Result<T, PortError> {
+    fn with_conn<T>(
+        &self,
+        op: &str,
+        f: impl FnOnce(&mut Connection) -> rusqlite::Result<T>,
+    ) -> Result<T, PortError> {
         let mut guard = self
             .conn
             .lock()
@@ -91,10 +96,16 @@ fn to_json<T: serde::Serialize>(v: &T) -> rusqlite::Result<String> {
 }
 
 fn from_json<T: serde::de::DeserializeOwned>(s: &str) -> rusqlite::Result<T> {
-    serde_json::from_str(s).map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)))
+    serde_json::from_str(s).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
+    })
 }
 
-fn mappings(conn: &Connection, sql: &str, args: &[&dyn rusqlite::ToSql]) -> rusqlite::Result<Vec<JobMapping>> {
+fn mappings(
+    conn: &Connection,
+    sql: &str,
+    args: &[&dyn rusqlite::ToSql],
+) -> rusqlite::Result<Vec<JobMapping>> {
     let mut stmt = conn.prepare(sql)?;
     let rows = stmt.query_map(args, |row| row.get::<_, String>(0))?;
     rows.map(|r| r.and_then(|s| from_json(&s))).collect()
@@ -115,7 +126,10 @@ impl LineageStore for SqliteLineageStore {
         })
     }
 
-    async fn put_execution_context(&self, context: &ExecutionContext) -> Result<WriteOutcome, PortError> {
+    async fn put_execution_context(
+        &self,
+        context: &ExecutionContext,
+    ) -> Result<WriteOutcome, PortError> {
         self.with_conn("write execution context", |c| {
             let n = c.execute(
                 "INSERT OR IGNORE INTO execution_contexts (job_run_id, job_name, item) VALUES (?1, ?2, ?3)",
@@ -161,13 +175,21 @@ impl LineageStore for SqliteLineageStore {
 
     async fn mappings_for_job(&self, job_name: &str) -> Result<Vec<JobMapping>, PortError> {
         self.with_conn("query mappings by job", |c| {
-            mappings(c, "SELECT item FROM job_mappings WHERE job_name = ?1 ORDER BY mapping_key", &[&job_name])
+            mappings(
+                c,
+                "SELECT item FROM job_mappings WHERE job_name = ?1 ORDER BY mapping_key",
+                &[&job_name],
+            )
         })
     }
 
     async fn all_mappings(&self) -> Result<Vec<JobMapping>, PortError> {
         self.with_conn("scan mappings", |c| {
-            mappings(c, "SELECT item FROM job_mappings ORDER BY job_name, mapping_key", &[])
+            mappings(
+                c,
+                "SELECT item FROM job_mappings ORDER BY job_name, mapping_key",
+                &[],
+            )
         })
     }
 }
@@ -176,10 +198,14 @@ impl LineageStore for SqliteLineageStore {
 impl AnswerCache for SqliteLineageStore {
     async fn cached_answer(&self, key: &str) -> Result<Option<InferenceAnswer>, PortError> {
         self.with_conn("read cached answer", |c| {
-            c.query_row("SELECT answer FROM answer_cache WHERE cache_key = ?1", params![key], |r| r.get::<_, String>(0))
-                .optional()?
-                .map(|s| from_json(&s))
-                .transpose()
+            c.query_row(
+                "SELECT answer FROM answer_cache WHERE cache_key = ?1",
+                params![key],
+                |r| r.get::<_, String>(0),
+            )
+            .optional()?
+            .map(|s| from_json(&s))
+            .transpose()
         })
     }
 

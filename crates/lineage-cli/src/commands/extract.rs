@@ -18,7 +18,10 @@ pub struct ExtractArgs {
 pub async fn execute(args: ExtractArgs, settings: Settings) -> Result<(), CliError> {
     let fixtures = local::open_fixtures(&args.case)?;
     let [case] = fixtures.cases() else {
-        return Err(CliError::input_at(&args.case, "holds several case folders; name one"));
+        return Err(CliError::input_at(
+            &args.case,
+            "holds several case folders; name one",
+        ));
     };
     let event = case
         .event
@@ -27,10 +30,7 @@ pub async fn execute(args: ExtractArgs, settings: Settings) -> Result<(), CliErr
     let pipeline = local::read_only_pipeline(fixtures, settings)?;
     let ctx = pipeline.gather(&event).await?;
     let analysis = pipeline.analyze(&ctx).await?;
-    let bytes = pipeline
-        .document(&ctx, &analysis)
-        .to_bytes()
-        .map_err(|e| CliError::Failed(e.to_string()))?;
+    let bytes = pipeline.document_bytes(&ctx, &analysis)?;
     std::io::stdout()
         .write_all(&bytes)
         .map_err(|e| CliError::Failed(format!("stdout: {e}")))?;

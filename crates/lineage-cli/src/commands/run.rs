@@ -38,7 +38,11 @@ pub fn read_event(path: &Path) -> Result<GlueJobStateChange, CliError> {
 
 pub async fn execute(args: RunArgs, settings: Settings) -> Result<(), CliError> {
     // Validate every input before anything is written.
-    let events = args.events.iter().map(|p| read_event(p)).collect::<Result<Vec<_>, _>>()?;
+    let events = args
+        .events
+        .iter()
+        .map(|p| read_event(p))
+        .collect::<Result<Vec<_>, _>>()?;
     let fixtures = local::open_fixtures(&args.fixtures)?;
     let output = LocalOutput::under(&args.out);
     let (pipeline, _metrics) = local::pipeline(fixtures, &output, settings, None)?;
@@ -47,14 +51,18 @@ pub async fn execute(args: RunArgs, settings: Settings) -> Result<(), CliError> 
         dry_run: args.dry_run,
     };
     for (path, event) in args.events.iter().zip(&events) {
-        let outcome = pipeline
-            .process(event, options)
-            .await
-            .map_err(|e| match CliError::from(e) {
-                CliError::Input(m) => CliError::Input(format!("{}: {m}", path.display())),
-                other => other,
-            })?;
-        print!("{}", output::summary(&outcome, &output.store.display().to_string()));
+        let outcome =
+            pipeline
+                .process(event, options)
+                .await
+                .map_err(|e| match CliError::from(e) {
+                    CliError::Input(m) => CliError::Input(format!("{}: {m}", path.display())),
+                    other => other,
+                })?;
+        print!(
+            "{}",
+            output::summary(&outcome, &output.store.display().to_string())
+        );
         if args.print_document && !outcome.document.is_empty() {
             println!("{}", String::from_utf8_lossy(&outcome.document));
         }

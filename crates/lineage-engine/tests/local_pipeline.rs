@@ -1,0 +1,202 @@
+//! The pipeline end to end on the local adapters, over the project's own fixtures.
+
+use lineage_domain::ports::{LineageSink, LineageStore};
+use lineage_domain::GlueJobStateChange;
+use lineage_engine::{Disposition, Pipeline, Ports, ProcessOptions, Settings};
+use lineage_local::{FsFixtures, FsLineageSink, RecordingMetrics, SqliteLineageStore};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn event(name: &str) -> GlueJobStateChange {
+    let text = std::fs::read_to_string(repo().join("events").join(name)).expect("event file");
+    GlueJobStateChange::from_json(&text).expect("valid event")
+}
+
+struct Local {
+    pipeline: Pipeline,
+    store: Arc<SqliteLineageStore>,
+    sink: Arc<FsLineageSink>,
+    metrics: Arc<RecordingMetrics>,
+    _dir: tempfile::TempDir,
+}
+
+fn local() -> Local {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fixtures = Arc::new(FsFixtures::open(&repo().join("tests/fixtures")).expect("fixtures"));
+    let store = Arc::new(SqliteLineageStore::open(&dir.path().join("lineage.db")).expect("store"));
+    let sink = Arc::new(FsLineageSink::new(dir.path().join("docs")));
+    let metrics = Arc::new(RecordingMetrics::default());
+    let ports = Ports {
+        catalog: fixtures.clone(),
+        scripts: fixtures.clone(),
+        logs: fixtures,
+        model: None,
+        cache: store.clone(),
+        store: store.clone(),
+        sink: sink.clone(),
+        metrics: metrics.clone(),
+    };
+    Local {
+        pipeline: Pipeline::new(ports, Settings::default()),
+        store,
+        sink,
+        metrics,
+        _dir: dir,
+    }
+}
+
+#[tokio::test]
+async fn every_sample_event_is_recorded_once_and_replays_are_skipped() {
+    let l = local();
+    for name in [
+        "glue-job-succeeded.json",
+        "glue-job-failed.json",
+        "glue-job-stopped.json",
+    ] {
+        let e = event(name);
+        let first = l
+            .pipeline
+            .process(&e, ProcessOptions::default())
+            .await
+            .expect("processed");
+        assert_eq!(first.disposition, Disposition::Processed, "{name}");
+        assert!(first.persist.context_written);
+        let stored = l
+            .sink
+            .document(&first.document_key)
+            .await
+            .expect("read")
+            .expect("document written");
+        assert_eq!(stored, first.document);
+        let ctx = l
+            .store
+            .execution_context(e.job_run_id())
+            .await
+            .expect("read")
+            .expect("context written");
+        assert_eq!(ctx.state, e.state());
+        assert_eq!(ctx.lineage_key, first.document_key);
+
+        let again = l
+            .pipeline
+            .process(&e, ProcessOptions::default())
+            .await
+            .expect("replayed");
+        assert_eq!(again.disposition, Disposition::AlreadyRecorded, "{name}");
+    }
+    assert_eq!(l.metrics.total("RunsProcessed"), 3.0);
+}
+
+#[tokio::test]
+async fn a_forced_replay_writes_byte_identical_documents() {
+    let l = local();
+    let e = event("glue-job-succeeded.json");
+    let first = l
+        .pipeline
+        .process(&e, ProcessOptions::default())
+        .await
+        .expect("processed");
+    let forced = l
+        .pipeline
+        .process(
+            &e,
+            ProcessOptions {
+                force: true,
+                dry_run: false,
+            },
+        )
+        .await
+        .expect("forced");
+    assert_eq!(first.document, forced.document);
+    assert!(
+        !forced.persist.context_written,
+        "the execution context is written once"
+    );
+    assert_eq!(
+        forced.persist.mappings_written, 0,
+        "same run again changes no mapping"
+    );
+}
+
+#[tokio::test]
+async fn dry_run_writes_nothing() {
+    let l = local();
+    let e = event("glue-job-stopped.json");
+    let out = l
+        .pipeline
+        .process(
+            &e,
+            ProcessOptions {
+                force: false,
+                dry_run: true,
+            },
+        )
+        .await
+        .expect("dry run");
+    assert_eq!(out.disposition, Disposition::DryRun);
+    assert!(l
+        .sink
+        .document(&out.document_key)
+        .await
+        .expect("read")
+        .is_none());
+    assert!(l
+        .store
+        .execution_context(e.job_run_id())
+        .await
+        .expect("read")
+        .is_none());
+}
+
+#[tokio::test]
+async fn planted_secrets_never_reach_documents_or_the_store() {
+    let l = local();
+    let e = event("glue-job-failed.json");
+    let out = l
+        .pipeline
+        .process(&e, ProcessOptions::default())
+        .await
+        .expect("processed");
+    let secret = "Tr0ub4dor&3-horse"; // --db_password of the payments-failed fixture
+    let doc = String::from_utf8(out.document.clone()).expect("utf8");
+    assert!(!doc.contains(secret));
+    let ctx = l
+        .store
+        .execution_context(e.job_run_id())
+        .await
+        .expect("read")
+        .expect("ctx");
+    let stored = serde_json::to_string(&ctx).expect("json");
+    assert!(!stored.contains(secret), "{stored}");
+    assert_eq!(
+        ctx.arguments.get("--db_password").map(String::as_str),
+        Some(lineage_domain::redact::REDACTED)
+    );
+}
+
+#[tokio::test]
+async fn a_run_missing_from_the_fixtures_is_a_not_found_error() {
+    let l = local();
+    let text = std::fs::read_to_string(repo().join("events/glue-job-succeeded.json"))
+        .expect("event")
+        .replace("jr_5f1c", "jr_0000");
+    let e = GlueJobStateChange::from_json(&text).expect("valid event");
+    let err = l
+        .pipeline
+        .process(&e, ProcessOptions::default())
+        .await
+        .expect_err("unknown run");
+    assert!(!err.is_retryable());
+    assert!(err.to_string().contains("jr_0000"), "{err}");
+    assert!(l
+        .store
+        .execution_context(e.job_run_id())
+        .await
+        .expect("read")
+        .is_none());
+    assert_eq!(l.metrics.total("ErrorOccurrence"), 1.0);
+}

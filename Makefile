@@ -14,6 +14,11 @@ TOOLS_VENV := target/tools-venv
 
 .PHONY: demo test fmt-check clippy unit score score-corpus score-sql schema-check build-release toolchain clean-demo
 
+# More targets live in mk/*.mk; each may add test targets to EXTRA_TESTS.
+.DEFAULT_GOAL := demo
+EXTRA_TESTS :=
+-include mk/*.mk
+
 toolchain:
 	@command -v cargo >/dev/null || { echo "cargo not found: install Rust from https://rustup.rs"; exit 1; }
 	@rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup component add rustfmt
@@ -42,7 +47,7 @@ clippy: toolchain
 unit:
 	$(CARGO) test --workspace
 
-test: fmt-check clippy unit
+test: fmt-check clippy unit $(EXTRA_TESTS)
 
 build-release:
 	$(CARGO) build --release -p lineage-cli

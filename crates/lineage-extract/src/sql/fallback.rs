@@ -31,12 +31,18 @@ pub(crate) fn prenormalise(sql: &str) -> Option<String> {
         &PARTITION,
         r"(?is)^(\s*INSERT\s+(?:INTO|OVERWRITE)\s+(?:TABLE\s+)?[\w.`\x22\[\]]+)\s+PARTITION\s*\([^)]*\)",
     );
-    let mut out = var
-        .replace_all(sql, |c: &regex::Captures| {
-            c[1].chars()
-                .map(|ch| if ch.is_alphanumeric() { ch } else { '_' })
-                .collect::<String>()
-        })
+    let _ = var;
+    let mut out = substitute_variables(sql);
+    // Databricks `MERGE ... UPDATE SET *` / `INSERT *`.
+    static STAR_SET: OnceLock<Regex> = OnceLock::new();
+    static STAR_INSERT: OnceLock<Regex> = OnceLock::new();
+    let star_set = re(&STAR_SET, r"(?i)\bUPDATE\s+SET\s+\*");
+    let star_insert = re(&STAR_INSERT, r"(?i)\bTHEN\s+INSERT\s+\*");
+    out = star_set
+        .replace_all(&out, "UPDATE SET all_columns = all_columns")
+        .into_owned();
+    out = star_insert
+        .replace_all(&out, "THEN INSERT (all_columns) VALUES (all_columns)")
         .into_owned();
     out = hint.replace_all(&out, "").into_owned();
     // T-SQL compound assignment `SET x += 1`.
@@ -45,6 +51,21 @@ pub(crate) fn prenormalise(sql: &str) -> Option<String> {
     out = compound.replace_all(&out, "$1 =").into_owned();
     out = partition.replace(&out, "$1").into_owned();
     (out != sql).then_some(out)
+}
+
+/// `${var}` / `${hiveconf:var}` placeholders become plain words (`var`, `hiveconf_var`).
+pub(crate) fn substitute_variables(sql: &str) -> String {
+    static VAR: OnceLock<Regex> = OnceLock::new();
+    if !sql.contains("${") {
+        return sql.to_string();
+    }
+    re(&VAR, r"\$\{([^}]*)\}")
+        .replace_all(sql, |c: &regex::Captures| {
+            c[1].chars()
+                .map(|ch| if ch.is_alphanumeric() { ch } else { '_' })
+                .collect::<String>()
+        })
+        .into_owned()
 }
 
 const NAME: &str = r#"((?:(?:`[^`]*`|"[^"]*"|\[[^\]]*\]|[\w$@{}:-]+)\.)*(?:`[^`]*`|"[^"]*"|\[[^\]]*\]|[\w${}:-]+))"#;
@@ -72,15 +93,21 @@ fn head(sql: &str) -> Option<(Head, usize)> {
     static DIRECTORY: OnceLock<Regex> = OnceLock::new();
     let temp_view = re(
         &TEMP_VIEW,
-        &format!(r"(?is)^\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:GLOBAL\s+)?TEMP(?:ORARY)?\s+VIEW\s+(?:IF\s+NOT\s+EXISTS\s+)?{NAME}"),
+        &format!(
+            r"(?is)^\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:GLOBAL\s+)?TEMP(?:ORARY)?\s+VIEW\s+(?:IF\s+NOT\s+EXISTS\s+)?{NAME}"
+        ),
     );
     let view = re(
         &VIEW,
-        &format!(r"(?is)^\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:SECURE\s+|MATERIALIZED\s+)*VIEW\s+(?:IF\s+NOT\s+EXISTS\s+)?{NAME}"),
+        &format!(
+            r"(?is)^\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:SECURE\s+|MATERIALIZED\s+)*VIEW\s+(?:IF\s+NOT\s+EXISTS\s+)?{NAME}"
+        ),
     );
     let table = re(
         &TABLE,
-        &format!(r"(?is)^\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:(?:EXTERNAL|TEMP|TEMPORARY|GLOBAL|LOCAL|TRANSIENT|VOLATILE|UNLOGGED|MULTISET)\s+)*TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?{NAME}"),
+        &format!(
+            r"(?is)^\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:(?:EXTERNAL|TEMP|TEMPORARY|GLOBAL|LOCAL|TRANSIENT|VOLATILE|UNLOGGED|MULTISET)\s+)*TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?{NAME}"
+        ),
     );
     let cache = re(
         &CACHE,
@@ -178,6 +205,9 @@ pub(crate) fn recover(sql: &str, dialect: Dialect, line: u32) -> Option<Outcome>
     if let Some(o) = select_into_list(sql, dialect, line) {
         return Some(o);
     }
+    if let Some(o) = from_first_insert(sql, dialect, line) {
+        return Some(o);
+    }
     let (h, end) = head(sql)?;
     let mut inputs = Vec::new();
     if let Some(q) = embedded_query(sql, end) {
@@ -234,13 +264,18 @@ pub(crate) fn heuristic_reads(sql: &str) -> Vec<String> {
     static CTE: OnceLock<Regex> = OnceLock::new();
     let token = re(
         &TOKEN,
-        &format!(r#"(?is)'(?:[^']|'')*'|--[^\n]*|/\*.*?\*/|(\()|(\))|\b(SELECT|FROM|JOIN)\b(?:\s+{NAME}(\s*\()?)?"#),
+        &format!(
+            r#"(?is)'(?:[^']|'')*'|--[^\n]*|/\*.*?\*/|(\()|(\))|\b(SELECT|FROM|JOIN)\b(?:\s+{NAME}(\s*\()?)?"#
+        ),
     );
-    let cte = re(&CTE, r"(?is)(?:\bWITH|,)\s+(?:RECURSIVE\s+)?([\w`\x22]+)\s+AS\s*\(");
+    let cte = re(
+        &CTE,
+        r"(?is)(?:\bWITH|,)\s+(?:RECURSIVE\s+)?([\w`\x22]+)\s+AS\s*\(",
+    );
     let ctes: Vec<String> = cte.captures_iter(sql).map(|c| clean_name(&c[1])).collect();
     const NOT_TABLES: &[&str] = &[
-        "select", "where", "group", "order", "lateral", "unnest", "table", "values", "with",
-        "on", "as", "join", "left", "right", "inner", "outer", "cross", "full", "union",
+        "select", "where", "group", "order", "lateral", "unnest", "table", "values", "with", "on",
+        "as", "join", "left", "right", "inner", "outer", "cross", "full", "union",
     ];
     let mut select_at: Vec<bool> = vec![false];
     let mut out = Vec::new();
@@ -269,4 +304,28 @@ pub(crate) fn heuristic_reads(sql: &str) -> Vec<String> {
         }
     }
     out
+}
+
+/// Hive's `FROM src [JOIN ...] INSERT OVERWRITE TABLE a SELECT ... [INSERT INTO b SELECT ...]`:
+/// the `FROM` part's tables read, every insert target written.
+fn from_first_insert(sql: &str, dialect: Dialect, line: u32) -> Option<Outcome> {
+    static FROM_FIRST: OnceLock<Regex> = OnceLock::new();
+    static INSERTS: OnceLock<Regex> = OnceLock::new();
+    if !re(&FROM_FIRST, r"(?is)^\s*FROM\b").is_match(sql) {
+        return None;
+    }
+    let inserts = re(
+        &INSERTS,
+        &format!(r"(?is)\bINSERT\s+(?:INTO|OVERWRITE)\s+(?:TABLE\s+)?{NAME}"),
+    );
+    let first = inserts.find(sql)?;
+    let mut out = Outcome::default();
+    let select = format!("SELECT * {}", &sql[..first.start()]);
+    for s in super::analyze_from(&select, dialect, line).statements {
+        out.merge(Outcome::read_write(s.inputs, Vec::new()));
+    }
+    for c in inserts.captures_iter(sql) {
+        push_unique(&mut out.outputs, clean_name(&c[1]));
+    }
+    Some(out)
 }

@@ -70,11 +70,16 @@ impl SqlLineage {
     /// The script-level `(inputs, outputs)`, each sorted and without repeats: temporary views
     /// are resolved to their sources (they are neither inputs nor outputs themselves).
     pub fn tables(&self) -> (Vec<String>, Vec<String>) {
-        let views: BTreeSet<&str> = self
+        let mut views: BTreeSet<String> = BTreeSet::new();
+        for v in self
             .statements
             .iter()
             .filter_map(|s| s.temp_view.as_deref())
-            .collect();
+        {
+            // Spark global temporary views are read as `global_temp.v`.
+            views.insert(v.to_string());
+            views.insert(format!("global_temp.{v}"));
+        }
         let mut inputs = BTreeSet::new();
         let mut outputs = BTreeSet::new();
         for s in &self.statements {
@@ -148,7 +153,8 @@ pub(crate) fn analyze_from(sql: &str, dialect: Dialect, first_line: u32) -> SqlL
     let mut out = SqlLineage::default();
     let mut ctx = UseContext::default();
     let mut views: BTreeSet<String> = BTreeSet::new();
-    for chunk in split::split(sql, first_line) {
+    for mut chunk in split::split(sql, first_line) {
+        chunk.text = fallback::substitute_variables(&chunk.text);
         let outcomes = match parse(&chunk.text, dialect) {
             Ok(stmts) => stmts
                 .iter()

@@ -11,8 +11,10 @@ use super::Dialect;
 /// The lineage of a query statement.
 pub(crate) fn select(q: &Query, dialect: Dialect) -> Outcome {
     // `WITH x AS (...) INSERT|UPDATE|DELETE|MERGE ...`: the statement sees the CTEs.
-    if let SetExpr::Insert(stmt) | SetExpr::Update(stmt) | SetExpr::Delete(stmt) | SetExpr::Merge(stmt) =
-        q.body.as_ref()
+    if let SetExpr::Insert(stmt)
+    | SetExpr::Update(stmt)
+    | SetExpr::Delete(stmt)
+    | SetExpr::Merge(stmt) = q.body.as_ref()
     {
         let mut c = ReadCollector::new();
         if let Some(with) = &q.with {

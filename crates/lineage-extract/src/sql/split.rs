@@ -94,7 +94,8 @@ pub(crate) fn split(sql: &str, first_line: u32) -> Vec<Chunk> {
     let push = |chunks: &mut Vec<Chunk>, from: usize, to: usize| {
         let piece = &chars[from..to];
         if let Some(off) = first_token_offset(piece) {
-            let line = first_line + chars[..from + off].iter().filter(|c| **c == '\n').count() as u32;
+            let line =
+                first_line + chars[..from + off].iter().filter(|c| **c == '\n').count() as u32;
             chunks.push(Chunk {
                 text: piece.iter().collect(),
                 line,
@@ -158,7 +159,12 @@ pub(crate) fn split(sql: &str, first_line: u32) -> Vec<Chunk> {
                             .is_some_and(|c| *c == ';');
                         if !matches!(
                             next.as_str(),
-                            "TRANSACTION" | "TRAN" | "WORK" | "DEFERRED" | "IMMEDIATE" | "EXCLUSIVE"
+                            "TRANSACTION"
+                                | "TRAN"
+                                | "WORK"
+                                | "DEFERRED"
+                                | "IMMEDIATE"
+                                | "EXCLUSIVE"
                         ) && !after_semicolon
                             && j < chars.len()
                         {

@@ -21,7 +21,10 @@ fn snowflake_copy_from_stage() {
 #[test]
 fn snowflake_copy_into_location() {
     assert_eq!(
-        lineage("COPY INTO 's3://bucket/p' FROM (SELECT * FROM db.s.t)", "snowflake"),
+        lineage(
+            "COPY INTO 's3://bucket/p' FROM (SELECT * FROM db.s.t)",
+            "snowflake"
+        ),
         io(&["db.s.t"], &["s3://bucket/p"])
     );
 }
@@ -29,7 +32,10 @@ fn snowflake_copy_into_location() {
 #[test]
 fn redshift_unload() {
     assert_eq!(
-        lineage("UNLOAD ('select * from venue') TO 's3://b/v_' IAM_ROLE 'arn:x'", "redshift"),
+        lineage(
+            "UNLOAD ('select * from venue') TO 's3://b/v_' IAM_ROLE 'arn:x'",
+            "redshift"
+        ),
         io(&["venue"], &["s3://b/v_"])
     );
 }
@@ -37,7 +43,10 @@ fn redshift_unload() {
 #[test]
 fn spark_insert_overwrite_directory() {
     assert_eq!(
-        lineage("INSERT OVERWRITE DIRECTORY 's3://b/p' USING parquet SELECT * FROM db.s", "sparksql"),
+        lineage(
+            "INSERT OVERWRITE DIRECTORY 's3://b/p' USING parquet SELECT * FROM db.s",
+            "sparksql"
+        ),
         io(&["db.s"], &["s3://b/p"])
     );
 }

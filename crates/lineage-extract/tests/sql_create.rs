@@ -18,18 +18,27 @@ fn ctas() {
 
 #[test]
 fn create_like() {
-    assert_eq!(lineage("CREATE TABLE new LIKE original", "postgres"), io(&["original"], &["new"]));
+    assert_eq!(
+        lineage("CREATE TABLE new LIKE original", "postgres"),
+        io(&["original"], &["new"])
+    );
 }
 
 #[test]
 fn create_clone() {
-    assert_eq!(lineage("CREATE TABLE t2 CLONE t1", "snowflake"), io(&["t1"], &["t2"]));
+    assert_eq!(
+        lineage("CREATE TABLE t2 CLONE t1", "snowflake"),
+        io(&["t1"], &["t2"])
+    );
 }
 
 #[test]
 fn create_view_is_an_output() {
     assert_eq!(
-        lineage("CREATE OR REPLACE VIEW v.w AS SELECT * FROM s.t", "postgres"),
+        lineage(
+            "CREATE OR REPLACE VIEW v.w AS SELECT * FROM s.t",
+            "postgres"
+        ),
         io(&["s.t"], &["v.w"])
     );
 }
@@ -37,16 +46,25 @@ fn create_view_is_an_output() {
 #[test]
 fn temp_view_is_neither_input_nor_output() {
     assert_eq!(
-        lineage("CREATE OR REPLACE TEMP VIEW v AS SELECT * FROM s.t", "sparksql"),
+        lineage(
+            "CREATE OR REPLACE TEMP VIEW v AS SELECT * FROM s.t",
+            "sparksql"
+        ),
         io(&["s.t"], &[])
     );
 }
 
 #[test]
 fn temp_view_statement_lineage() {
-    let l = analyze("CREATE TEMPORARY VIEW v AS SELECT * FROM s.t", Dialect::SparkSql);
+    let l = analyze(
+        "CREATE TEMPORARY VIEW v AS SELECT * FROM s.t",
+        Dialect::SparkSql,
+    );
     assert_eq!(
-        (l.statements[0].temp_view.clone(), l.statements[0].outputs.clone()),
+        (
+            l.statements[0].temp_view.clone(),
+            l.statements[0].outputs.clone()
+        ),
         (Some("v".to_string()), Vec::<String>::new())
     );
 }
@@ -65,7 +83,10 @@ fn global_temp_view_resolved() {
 #[test]
 fn cache_table_as_select_is_a_temp_view() {
     assert_eq!(
-        lineage("CACHE TABLE c AS SELECT * FROM s.t;\nINSERT INTO o SELECT * FROM c", "sparksql"),
+        lineage(
+            "CACHE TABLE c AS SELECT * FROM s.t;\nINSERT INTO o SELECT * FROM c",
+            "sparksql"
+        ),
         io(&["s.t"], &["o"])
     );
 }

@@ -4,12 +4,33 @@ use lineage_extract::sql::Dialect;
 #[test]
 fn all_listed_names_parse() {
     let names = [
-        "ansi", "generic", "postgres", "mysql", "mariadb", "tsql", "snowflake", "bigquery",
-        "redshift", "hive", "sparksql", "databricks", "athena", "oracle", "db2", "duckdb",
-        "exasol", "greenplum", "materialize", "teradata", "vertica",
+        "ansi",
+        "generic",
+        "postgres",
+        "mysql",
+        "mariadb",
+        "tsql",
+        "snowflake",
+        "bigquery",
+        "redshift",
+        "hive",
+        "sparksql",
+        "databricks",
+        "athena",
+        "oracle",
+        "db2",
+        "duckdb",
+        "exasol",
+        "greenplum",
+        "materialize",
+        "teradata",
+        "vertica",
     ];
     assert_eq!(
-        names.iter().filter(|n| n.parse::<Dialect>().is_err()).count(),
+        names
+            .iter()
+            .filter(|n| n.parse::<Dialect>().is_err())
+            .count(),
         0
     );
 }

@@ -6,7 +6,10 @@ use sql_common::{io, lineage};
 #[test]
 fn union_of_statements() {
     assert_eq!(
-        lineage("SELECT * FROM t1;\nDELETE t1 FROM t1 JOIN t2 ON t1.id = t2.id;", "mysql"),
+        lineage(
+            "SELECT * FROM t1;\nDELETE t1 FROM t1 JOIN t2 ON t1.id = t2.id;",
+            "mysql"
+        ),
         io(&["t1", "t2"], &["t1"])
     );
 }
@@ -44,21 +47,33 @@ fn temp_view_resolved_to_sources() {
 #[test]
 fn bad_statement_keeps_the_others() {
     assert_eq!(
-        lineage("FAILING STATEMENT;\nINSERT INTO p SELECT k FROM temp.tbl;\nINSERT ALSO FAILING;", "postgres"),
+        lineage(
+            "FAILING STATEMENT;\nINSERT INTO p SELECT k FROM temp.tbl;\nINSERT ALSO FAILING;",
+            "postgres"
+        ),
         io(&["temp.tbl"], &["p"])
     );
 }
 
 #[test]
 fn parse_errors_are_data_with_lines() {
-    let l = analyze("SELECT 1;\nFAILING STATEMENT;\nSELECT * FROM t;\nINSERT ALSO FAILING", Dialect::Postgres);
-    assert_eq!(l.errors.iter().map(|e| e.line).collect::<Vec<_>>(), vec![2, 4]);
+    let l = analyze(
+        "SELECT 1;\nFAILING STATEMENT;\nSELECT * FROM t;\nINSERT ALSO FAILING",
+        Dialect::Postgres,
+    );
+    assert_eq!(
+        l.errors.iter().map(|e| e.line).collect::<Vec<_>>(),
+        vec![2, 4]
+    );
 }
 
 #[test]
 fn statement_lines() {
     let l = analyze("SELECT * FROM a;\n\n-- c\nSELECT * FROM b;", Dialect::Ansi);
-    assert_eq!(l.statements.iter().map(|s| s.line).collect::<Vec<_>>(), vec![1, 4]);
+    assert_eq!(
+        l.statements.iter().map(|s| s.line).collect::<Vec<_>>(),
+        vec![1, 4]
+    );
 }
 
 #[test]
@@ -80,7 +95,10 @@ fn tsql_statements_without_semicolons() {
 #[test]
 fn variables_substituted() {
     assert_eq!(
-        lineage("INSERT OVERWRITE TABLE db.t PARTITION (dt='${ds}') SELECT a FROM ${src}.s", "sparksql"),
+        lineage(
+            "INSERT OVERWRITE TABLE db.t PARTITION (dt='${ds}') SELECT a FROM ${src}.s",
+            "sparksql"
+        ),
         io(&["src.s"], &["db.t"])
     );
 }
@@ -88,7 +106,10 @@ fn variables_substituted() {
 #[test]
 fn unparsable_select_best_effort() {
     assert_eq!(
-        lineage("SELECT COUNT(* WHERE id IN (SELECT id FROM paid)) FROM orders", "postgres"),
+        lineage(
+            "SELECT COUNT(* WHERE id IN (SELECT id FROM paid)) FROM orders",
+            "postgres"
+        ),
         io(&["orders", "paid"], &[])
     );
 }

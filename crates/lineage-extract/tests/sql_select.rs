@@ -9,13 +9,19 @@ fn plain_select() {
 
 #[test]
 fn no_table() {
-    assert_eq!(lineage("SELECT trim(BOTH ' ' FROM 'a')", "ansi"), io(&[], &[]));
+    assert_eq!(
+        lineage("SELECT trim(BOTH ' ' FROM 'a')", "ansi"),
+        io(&[], &[])
+    );
 }
 
 #[test]
 fn joins_and_comma_lists() {
     assert_eq!(
-        lineage("SELECT * FROM a JOIN b ON a.x = b.x LEFT JOIN s.c ON 1=1, d", "ansi"),
+        lineage(
+            "SELECT * FROM a JOIN b ON a.x = b.x LEFT JOIN s.c ON 1=1, d",
+            "ansi"
+        ),
         io(&["a", "b", "d", "s.c"], &[])
     );
 }
@@ -34,7 +40,10 @@ fn subqueries_in_from_where_and_select_list() {
 #[test]
 fn set_operations() {
     assert_eq!(
-        lineage("SELECT id FROM a UNION ALL (SELECT id FROM b EXCEPT SELECT id FROM c)", "ansi"),
+        lineage(
+            "SELECT id FROM a UNION ALL (SELECT id FROM b EXCEPT SELECT id FROM c)",
+            "ansi"
+        ),
         io(&["a", "b", "c"], &[])
     );
 }
@@ -42,7 +51,10 @@ fn set_operations() {
 #[test]
 fn lateral_view() {
     assert_eq!(
-        lineage("SELECT q.x FROM bar sc LATERAL VIEW json_tuple(sc.j, 'k') q AS x", "hive"),
+        lineage(
+            "SELECT q.x FROM bar sc LATERAL VIEW json_tuple(sc.j, 'k') q AS x",
+            "hive"
+        ),
         io(&["bar"], &[])
     );
 }
@@ -50,7 +62,10 @@ fn lateral_view() {
 #[test]
 fn cte_names_are_not_tables() {
     assert_eq!(
-        lineage("WITH c1 AS (SELECT * FROM t1), c2 AS (SELECT * FROM c1) SELECT * FROM c2", "ansi"),
+        lineage(
+            "WITH c1 AS (SELECT * FROM t1), c2 AS (SELECT * FROM c1) SELECT * FROM c2",
+            "ansi"
+        ),
         io(&["t1"], &[])
     );
 }
@@ -58,7 +73,10 @@ fn cte_names_are_not_tables() {
 #[test]
 fn unused_cte_is_not_read() {
     assert_eq!(
-        lineage("WITH unused AS (SELECT * FROM users) SELECT id FROM tab2", "postgres"),
+        lineage(
+            "WITH unused AS (SELECT * FROM users) SELECT id FROM tab2",
+            "postgres"
+        ),
         io(&["tab2"], &[])
     );
 }
@@ -66,7 +84,10 @@ fn unused_cte_is_not_read() {
 #[test]
 fn nested_cte() {
     assert_eq!(
-        lineage("WITH a AS (WITH b AS (SELECT id FROM t1) SELECT id FROM b) SELECT id FROM a", "ansi"),
+        lineage(
+            "WITH a AS (WITH b AS (SELECT id FROM t1) SELECT id FROM b) SELECT id FROM a",
+            "ansi"
+        ),
         io(&["t1"], &[])
     );
 }
@@ -74,7 +95,10 @@ fn nested_cte() {
 #[test]
 fn cte_named_like_its_source() {
     assert_eq!(
-        lineage("WITH users AS (SELECT * FROM users) SELECT * FROM users", "ansi"),
+        lineage(
+            "WITH users AS (SELECT * FROM users) SELECT * FROM users",
+            "ansi"
+        ),
         io(&["users"], &[])
     );
 }
@@ -82,7 +106,10 @@ fn cte_named_like_its_source() {
 #[test]
 fn quoted_and_qualified_names_are_normalised() {
     assert_eq!(
-        lineage("SELECT * FROM `Proj`.`DataSet`.`Tbl` JOIN \"S\".\"T\" ON 1=1", "bigquery"),
+        lineage(
+            "SELECT * FROM `Proj`.`DataSet`.`Tbl` JOIN \"S\".\"T\" ON 1=1",
+            "bigquery"
+        ),
         io(&["proj.dataset.tbl", "s.t"], &[])
     );
 }
@@ -90,7 +117,10 @@ fn quoted_and_qualified_names_are_normalised() {
 #[test]
 fn tsql_brackets_and_nolock() {
     assert_eq!(
-        lineage("SELECT * FROM [db].[dbo].[t1] JOIN db.dbo.t2(NOLOCK) ON 1=1", "tsql"),
+        lineage(
+            "SELECT * FROM [db].[dbo].[t1] JOIN db.dbo.t2(NOLOCK) ON 1=1",
+            "tsql"
+        ),
         io(&["db.dbo.t1", "db.dbo.t2"], &[])
     );
 }
@@ -98,7 +128,10 @@ fn tsql_brackets_and_nolock() {
 #[test]
 fn table_functions_are_not_tables() {
     assert_eq!(
-        lineage("SELECT * FROM tests CROSS JOIN UNNEST(scores) AS t (score)", "ansi"),
+        lineage(
+            "SELECT * FROM tests CROSS JOIN UNNEST(scores) AS t (score)",
+            "ansi"
+        ),
         io(&["tests"], &[])
     );
 }
@@ -130,7 +163,10 @@ fn select_into_several_tables() {
 #[test]
 fn identifier_function() {
     assert_eq!(
-        lineage("SELECT * FROM identifier('db.t') JOIN IDENTIFIER($v) ON 1=1", "snowflake"),
+        lineage(
+            "SELECT * FROM identifier('db.t') JOIN IDENTIFIER($v) ON 1=1",
+            "snowflake"
+        ),
         io(&["db.t"], &[])
     );
 }

@@ -4,13 +4,19 @@ use sql_common::{io, lineage};
 
 #[test]
 fn update_simple() {
-    assert_eq!(lineage("UPDATE t SET a = 1 WHERE b = 2", "ansi"), io(&[], &["t"]));
+    assert_eq!(
+        lineage("UPDATE t SET a = 1 WHERE b = 2", "ansi"),
+        io(&[], &["t"])
+    );
 }
 
 #[test]
 fn update_from() {
     assert_eq!(
-        lineage("UPDATE d.inv i SET q = n.q FROM d.arrivals n WHERE i.p = n.p", "postgres"),
+        lineage(
+            "UPDATE d.inv i SET q = n.q FROM d.arrivals n WHERE i.p = n.p",
+            "postgres"
+        ),
         io(&["d.arrivals"], &["d.inv"])
     );
 }
@@ -29,7 +35,10 @@ fn update_alias_of_from_item() {
 #[test]
 fn update_subqueries() {
     assert_eq!(
-        lineage("UPDATE t SET a = (SELECT a FROM s) WHERE b IN (SELECT b FROM u)", "postgres"),
+        lineage(
+            "UPDATE t SET a = (SELECT a FROM s) WHERE b IN (SELECT b FROM u)",
+            "postgres"
+        ),
         io(&["s", "u"], &["t"])
     );
 }
@@ -37,7 +46,10 @@ fn update_subqueries() {
 #[test]
 fn update_with_cte() {
     assert_eq!(
-        lineage("WITH c AS (SELECT a FROM t1) UPDATE t2 SET x = c.a FROM c WHERE t2.a = c.a", "ansi"),
+        lineage(
+            "WITH c AS (SELECT a FROM t1) UPDATE t2 SET x = c.a FROM c WHERE t2.a = c.a",
+            "ansi"
+        ),
         io(&["t1"], &["t2"])
     );
 }
@@ -45,7 +57,10 @@ fn update_with_cte() {
 #[test]
 fn delete_using() {
     assert_eq!(
-        lineage("DELETE FROM a.b AS t USING (SELECT col FROM b.c) AS d WHERE t.col = d.col", "postgres"),
+        lineage(
+            "DELETE FROM a.b AS t USING (SELECT col FROM b.c) AS d WHERE t.col = d.col",
+            "postgres"
+        ),
         io(&["b.c"], &["a.b"])
     );
 }
@@ -53,7 +68,10 @@ fn delete_using() {
 #[test]
 fn delete_multi_table() {
     assert_eq!(
-        lineage("DELETE t1, t2 FROM t1 JOIN t2 ON t1.id = t2.id JOIN lookup ON t1.id = lookup.id", "mysql"),
+        lineage(
+            "DELETE t1, t2 FROM t1 JOIN t2 ON t1.id = t2.id JOIN lookup ON t1.id = lookup.id",
+            "mysql"
+        ),
         io(&["lookup"], &["t1", "t2"])
     );
 }
@@ -61,12 +79,18 @@ fn delete_multi_table() {
 #[test]
 fn delete_alias_target() {
     assert_eq!(
-        lineage("DELETE target FROM foo AS target JOIN bar ON target.id = bar.id", "mysql"),
+        lineage(
+            "DELETE target FROM foo AS target JOIN bar ON target.id = bar.id",
+            "mysql"
+        ),
         io(&["bar"], &["foo"])
     );
 }
 
 #[test]
 fn delete_unknown_identifier() {
-    assert_eq!(lineage("DELETE FROM identifier(:t) WHERE x = 1", "snowflake"), io(&[], &[]));
+    assert_eq!(
+        lineage("DELETE FROM identifier(:t) WHERE x = 1", "snowflake"),
+        io(&[], &[])
+    );
 }

@@ -170,3 +170,14 @@ fn identifier_function() {
         io(&["db.t"], &[])
     );
 }
+
+#[test]
+fn spark_file_tables_are_paths() {
+    assert_eq!(
+        lineage(
+            "SELECT * FROM parquet.`s3://b/Users.parquet` JOIN delta.`/data/x` ON 1=1",
+            "sparksql"
+        ),
+        io(&["/data/x", "s3://b/Users.parquet"], &[])
+    );
+}

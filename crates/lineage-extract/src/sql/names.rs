@@ -9,6 +9,9 @@ use sqlparser::ast::{
 /// The normalised name of an object, or `None` when it is not statically known
 /// (`IDENTIFIER($var)`, `IDENTIFIER(:x || '.' || :y)`, placeholders).
 pub(crate) fn object_name(name: &ObjectName) -> Option<String> {
+    if let Some(path) = file_table(name) {
+        return Some(path);
+    }
     let mut parts = Vec::with_capacity(name.0.len());
     for part in &name.0 {
         match part {
@@ -27,6 +30,29 @@ pub(crate) fn object_name(name: &ObjectName) -> Option<String> {
         return None;
     }
     Some(joined.to_lowercase())
+}
+
+/// Spark's file-based tables (`` parquet.`s3://b/p` ``, `` delta.`/data/x` ``): the path, as
+/// written.
+fn file_table(name: &ObjectName) -> Option<String> {
+    const FORMATS: &[&str] = &[
+        "delta",
+        "parquet",
+        "csv",
+        "json",
+        "orc",
+        "text",
+        "avro",
+        "binaryfile",
+        "iceberg",
+    ];
+    let [ObjectNamePart::Identifier(format), ObjectNamePart::Identifier(path)] = &name.0[..] else {
+        return None;
+    };
+    (FORMATS.contains(&format.value.to_ascii_lowercase().as_str())
+        && path.quote_style.is_some()
+        && (path.value.contains('/') || path.value.contains("://")))
+    .then(|| path.value.clone())
 }
 
 /// The name given by a literal argument of `IDENTIFIER(...)`.

@@ -29,6 +29,12 @@ enum Command {
     Extract(commands::extract::ExtractArgs),
     /// Table lineage of SQL statements read on stdin.
     Sql(commands::sql::SqlArgs),
+    /// Backfill: replay many events (from a file, a folder, or generated from job runs).
+    Replay(commands::replay::ReplayArgs),
+    /// Impact query: what is upstream or downstream of a dataset.
+    Lineage(commands::lineage::LineageArgs),
+    /// All job mappings merged into one table-level lineage graph.
+    Graph(commands::lineage::GraphArgs),
 }
 
 async fn dispatch(cli: Cli) -> Result<(), CliError> {
@@ -37,6 +43,9 @@ async fn dispatch(cli: Cli) -> Result<(), CliError> {
         Command::Run(a) => commands::run::execute(a, settings()?).await,
         Command::Extract(a) => commands::extract::execute(a, settings()?).await,
         Command::Sql(a) => commands::sql::execute(a),
+        Command::Replay(a) => commands::replay::execute(a, settings()?).await,
+        Command::Lineage(a) => commands::lineage::execute_lineage(a).await,
+        Command::Graph(a) => commands::lineage::execute_graph(a).await,
     }
 }
 

@@ -4,9 +4,11 @@
 
 pub mod error;
 pub mod gather;
+pub mod graph;
 pub mod infer;
 pub mod openlineage;
 pub mod persist;
+pub mod replay;
 pub mod pipeline;
 pub mod score;
 pub mod settings;

@@ -1,5 +1,7 @@
 //! One module per `lineage-agent` command.
 
 pub mod extract;
+pub mod lineage;
+pub mod replay;
 pub mod run;
 pub mod sql;

@@ -1,0 +1,111 @@
+//! `lineage-agent lineage upstream|downstream DATASET` and `lineage-agent graph`: impact
+//! queries and the merged table-level lineage graph, read from the embedded store.
+
+use crate::error::CliError;
+use clap::{Args, Subcommand, ValueEnum};
+use lineage_domain::ports::LineageStore;
+use lineage_domain::Dataset;
+use lineage_engine::graph::{LineageGraph, Node};
+use lineage_local::SqliteLineageStore;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Args)]
+pub struct LineageArgs {
+    #[command(subcommand)]
+    pub side: Side,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Side {
+    /// What a dataset is built from: the jobs that write it and what they read, recursively.
+    Upstream(QueryArgs),
+    /// What is built from a dataset: the jobs that read it and what they write, recursively.
+    Downstream(QueryArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct QueryArgs {
+    /// `s3://bucket/prefix` or `namespace|name` (e.g. `arn:aws:glue:us-east-1:123456789012|table/db/t`).
+    pub dataset: String,
+    /// How many jobs away to look.
+    #[arg(long, default_value_t = 3)]
+    pub depth: usize,
+    /// The embedded store.
+    #[arg(long, default_value = "out/lineage.db")]
+    pub store: PathBuf,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Format {
+    Json,
+    Dot,
+    Mermaid,
+}
+
+#[derive(Debug, Args)]
+pub struct GraphArgs {
+    #[arg(long, value_enum, default_value = "json")]
+    pub format: Format,
+    /// The embedded store.
+    #[arg(long, default_value = "out/lineage.db")]
+    pub store: PathBuf,
+}
+
+fn open_store(path: &Path) -> Result<SqliteLineageStore, CliError> {
+    if !path.is_file() {
+        return Err(CliError::input_at(path, "no such store (run `lineage-agent run` or `replay` first, or pass --store)"));
+    }
+    SqliteLineageStore::open(path).map_err(|e| CliError::Failed(e.to_string()))
+}
+
+async fn graph_of(store: &dyn LineageStore) -> Result<LineageGraph, CliError> {
+    let mappings = store.all_mappings().await.map_err(|e| CliError::Failed(e.to_string()))?;
+    Ok(LineageGraph::from_mappings(&mappings))
+}
+
+pub async fn execute_lineage(args: LineageArgs) -> Result<(), CliError> {
+    let (q, upstream) = match &args.side {
+        Side::Upstream(q) => (q, true),
+        Side::Downstream(q) => (q, false),
+    };
+    let dataset = Dataset::parse(&q.dataset).map_err(|e| CliError::Input(e.to_string()))?;
+    let store = open_store(&q.store)?;
+    let graph = graph_of(&store).await?;
+    let start = Node::dataset(&dataset);
+    if !graph.nodes.contains(&start) {
+        println!("{dataset}: no job reads or writes it in {}", q.store.display());
+        return Ok(());
+    }
+    let steps = graph.walk(&start, upstream, q.depth);
+    println!("{} of {dataset} (up to {} jobs away):", if upstream { "upstream" } else { "downstream" }, q.depth);
+    if steps.is_empty() {
+        println!("  nothing");
+    }
+    for (distance, e) in steps {
+        let (a, b) = if upstream { (&e.to, &e.from) } else { (&e.from, &e.to) };
+        println!(
+            "  {:>2}  {:.2}  {} {} {}   (last run {})",
+            distance,
+            e.confidence,
+            a.label(),
+            if upstream { "<-" } else { "->" },
+            b.label(),
+            e.last_seen_run
+        );
+    }
+    Ok(())
+}
+
+pub async fn execute_graph(args: GraphArgs) -> Result<(), CliError> {
+    let store = open_store(&args.store)?;
+    let graph = graph_of(&store).await?;
+    match args.format {
+        Format::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&graph).map_err(|e| CliError::Failed(e.to_string()))?
+        ),
+        Format::Dot => print!("{}", graph.to_dot()),
+        Format::Mermaid => print!("{}", graph.to_mermaid()),
+    }
+    Ok(())
+}

@@ -1,0 +1,197 @@
+//! The table-level lineage graph: all job mappings merged into one graph of datasets and jobs
+//! (dataset → job for inputs, job → dataset for outputs), with upstream/downstream traversal and
+//! JSON, Graphviz DOT and Mermaid renderings.
+
+use lineage_domain::{Dataset, Direction, JobMapping};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+/// A node of the graph.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum Node {
+    Dataset { namespace: String, name: String },
+    Job { name: String },
+}
+
+impl Node {
+    pub fn dataset(d: &Dataset) -> Self {
+        Node::Dataset {
+            namespace: d.namespace.clone(),
+            name: d.name.clone(),
+        }
+    }
+    pub fn label(&self) -> String {
+        match self {
+            Node::Dataset { namespace, name } => Dataset {
+                namespace: namespace.clone(),
+                name: name.clone(),
+            }
+            .to_string(),
+            Node::Job { name } => format!("job:{name}"),
+        }
+    }
+}
+
+/// A directed edge in the direction data flows, with the mapping's confidence.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GraphEdge {
+    pub from: Node,
+    pub to: Node,
+    pub confidence: f64,
+    pub last_seen_run: String,
+}
+
+/// The merged lineage graph.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct LineageGraph {
+    pub nodes: Vec<Node>,
+    pub edges: Vec<GraphEdge>,
+}
+
+impl LineageGraph {
+    /// Merges mappings (any order) into one graph; output is sorted.
+    pub fn from_mappings(mappings: &[JobMapping]) -> Self {
+        let mut nodes = BTreeSet::new();
+        let mut edges: BTreeMap<(Node, Node), GraphEdge> = BTreeMap::new();
+        for m in mappings {
+            let job = Node::Job { name: m.job_name.clone() };
+            let ds = Node::dataset(&m.dataset);
+            let (from, to) = match m.direction {
+                Direction::Input => (ds.clone(), job.clone()),
+                Direction::Output => (job.clone(), ds.clone()),
+            };
+            nodes.insert(job);
+            nodes.insert(ds);
+            edges.insert(
+                (from.clone(), to.clone()),
+                GraphEdge {
+                    from,
+                    to,
+                    confidence: m.confidence.rounded(),
+                    last_seen_run: m.last_seen_run.clone(),
+                },
+            );
+        }
+        Self {
+            nodes: nodes.into_iter().collect(),
+            edges: edges.into_values().collect(),
+        }
+    }
+
+    /// Everything reachable from `start` against (upstream) or along (downstream) the data flow,
+    /// up to `depth` jobs away, as (distance in jobs, edge) pairs in breadth-first order.
+    pub fn walk(&self, start: &Node, upstream: bool, depth: usize) -> Vec<(usize, GraphEdge)> {
+        let mut out = Vec::new();
+        let mut seen = BTreeSet::from([start.clone()]);
+        let mut queue = VecDeque::from([(start.clone(), 0usize)]);
+        while let Some((node, jobs_away)) = queue.pop_front() {
+            for e in &self.edges {
+                let (here, next) = if upstream { (&e.to, &e.from) } else { (&e.from, &e.to) };
+                if *here != node {
+                    continue;
+                }
+                let next_jobs = jobs_away + usize::from(matches!(next, Node::Job { .. }));
+                if next_jobs > depth {
+                    continue;
+                }
+                out.push((next_jobs.max(1), e.clone()));
+                if seen.insert(next.clone()) {
+                    queue.push_back((next.clone(), next_jobs));
+                }
+            }
+        }
+        out
+    }
+
+    pub fn to_dot(&self) -> String {
+        let mut s = String::from("digraph lineage {\n  rankdir=LR;\n");
+        for n in &self.nodes {
+            let shape = if matches!(n, Node::Job { .. }) { "box" } else { "ellipse" };
+            s.push_str(&format!("  {} [label={}, shape={shape}];\n", quote(&n.label()), quote(&n.label())));
+        }
+        for e in &self.edges {
+            s.push_str(&format!(
+                "  {} -> {} [label=\"{:.2}\"];\n",
+                quote(&e.from.label()),
+                quote(&e.to.label()),
+                e.confidence
+            ));
+        }
+        s.push_str("}\n");
+        s
+    }
+
+    pub fn to_mermaid(&self) -> String {
+        let ids: BTreeMap<&Node, String> = self.nodes.iter().enumerate().map(|(i, n)| (n, format!("n{i}"))).collect();
+        let mut s = String::from("flowchart LR\n");
+        for n in &self.nodes {
+            let label = n.label().replace('"', "'");
+            let id = &ids[n];
+            match n {
+                Node::Job { .. } => s.push_str(&format!("  {id}[\"{label}\"]\n")),
+                Node::Dataset { .. } => s.push_str(&format!("  {id}[(\"{label}\")]\n")),
+            }
+        }
+        for e in &self.edges {
+            s.push_str(&format!("  {} -->|{:.2}| {}\n", ids[&e.from], e.confidence, ids[&e.to]));
+        }
+        s
+    }
+}
+
+fn quote(s: &str) -> String {
+    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Utc;
+    use lineage_domain::{Confidence, Evidence, EvidenceKind, LineageEdge, Locator, RunOrder};
+
+    fn m(job: &str, ds: &str, dir: Direction) -> JobMapping {
+        let mut e = LineageEdge::new(
+            Dataset::s3_prefix("b", ds).expect("ds"),
+            dir,
+            vec![Evidence { kind: EvidenceKind::Script, locator: Locator::ScriptLine { line: 1 }, rule: "r".into(), detail: String::new() }],
+        );
+        e.confidence = Confidence::clamped(0.9);
+        JobMapping::from_edge(job, &RunOrder { started_on: Utc::now(), run_id: "jr".into() }, &e)
+    }
+
+    fn chain() -> LineageGraph {
+        // raw -> [ingest] -> bronze -> [refine] -> silver -> [mart] -> gold
+        LineageGraph::from_mappings(&[
+            m("ingest", "raw", Direction::Input),
+            m("ingest", "bronze", Direction::Output),
+            m("refine", "bronze", Direction::Input),
+            m("refine", "silver", Direction::Output),
+            m("mart", "silver", Direction::Input),
+            m("mart", "gold", Direction::Output),
+        ])
+    }
+
+    #[test]
+    fn walks_respect_direction_and_depth() {
+        let g = chain();
+        let gold = Node::dataset(&Dataset::s3_prefix("b", "gold").expect("ds"));
+        let up1: Vec<String> = g.walk(&gold, true, 1).iter().map(|(_, e)| e.from.label()).collect();
+        assert_eq!(up1, vec!["job:mart", "s3://b/silver"]);
+        let up_all = g.walk(&gold, true, 10);
+        assert!(up_all.iter().any(|(d, e)| *d == 3 && e.from.label() == "s3://b/raw"));
+        let raw = Node::dataset(&Dataset::s3_prefix("b", "raw").expect("ds"));
+        assert!(g.walk(&raw, true, 10).is_empty(), "nothing upstream of a source");
+        assert_eq!(g.walk(&raw, false, 10).len(), 6);
+    }
+
+    #[test]
+    fn renders_dot_and_mermaid() {
+        let g = chain();
+        assert_eq!(g.nodes.len(), 7);
+        let dot = g.to_dot();
+        assert!(dot.contains("\"job:ingest\" -> \"s3://b/bronze\""), "{dot}");
+        let mm = g.to_mermaid();
+        assert!(mm.starts_with("flowchart LR") && mm.matches("-->").count() == 6, "{mm}");
+    }
+}

@@ -4,6 +4,7 @@
 //! ([`EmfMetrics`]), the dependency health check ([`health`]), and [`AwsClients`], which builds
 //! every SDK client once from the environment.
 
+pub mod bedrock;
 pub mod dynamodb;
 pub mod error;
 pub mod glue;

@@ -4,9 +4,11 @@
 
 use crate::{Backend, HandlerError, RunReport};
 use async_trait::async_trait;
+use lineage_aws::bedrock::BedrockLineageModel;
 use lineage_aws::{AwsClients, HealthReport};
+use lineage_domain::ports::LineageModel;
 use lineage_domain::GlueJobStateChange;
-use lineage_engine::{Disposition, Pipeline, Ports, ProcessOptions, Settings};
+use lineage_engine::{Disposition, InferencePolicy, Pipeline, Ports, ProcessOptions, Settings};
 use std::sync::Arc;
 
 /// The pipeline on AWS, and what the health check looks at.
@@ -18,14 +20,21 @@ pub struct AwsBackend {
 }
 
 impl AwsBackend {
-    /// Builds the ports from the clients and settings. The lineage model is not wired yet
-    /// (the Bedrock adapter is separate); the pipeline then runs static-only or falls back.
+    /// Builds the ports from the clients and settings. The lineage model (Bedrock, model id
+    /// `BEDROCK_MODEL_ID`) is wired unless `INFERENCE_POLICY=never`.
     pub fn new(clients: AwsClients, settings: Settings) -> Self {
+        let model: Option<Arc<dyn LineageModel>> =
+            (settings.inference_policy != InferencePolicy::Never).then(|| {
+                Arc::new(BedrockLineageModel::new(
+                    clients.bedrock.clone(),
+                    settings.model.model_id.clone(),
+                )) as Arc<dyn LineageModel>
+            });
         let ports = Ports {
             catalog: Arc::new(clients.job_catalog()),
             scripts: Arc::new(clients.script_store()),
             logs: Arc::new(clients.run_logs()),
-            model: None,
+            model,
             cache: Arc::new(clients.answer_cache(&settings.context_table)),
             store: Arc::new(
                 clients.lineage_store(&settings.job_mapping_table, &settings.context_table),

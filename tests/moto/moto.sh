@@ -31,7 +31,8 @@ install() {
 start() {
     local port="$1" watch="${2:-$PPID}"
     install
-    local log="$ROOT/target/moto-$port.log"
+    local log
+    log="$(dirname "$VENV")/moto-$port.log"
     # the server, detached from our stdout so the caller's pipe closes when we exit
     nohup "$VENV/bin/moto_server" -H 127.0.0.1 -p "$port" >"$log" 2>&1 </dev/null &
     local server=$!

@@ -1,0 +1,149 @@
+# Infrastructure and deployment (infra/template.yaml, config/*.yaml). See docs/operations.md.
+#
+#   make build [ARCH=arm64|x86_64]    cargo lambda build of the bootstrap + zip
+#   make package ENV=dev              sam package (uploads the code, writes the packaged template)
+#   make validate                     cfn-lint, checkov, sam validate --lint, config validate (all envs)
+#   make deploy ENV=dev ALERT_EMAIL=... [SCRIPT_BUCKETS=a,b] [DATA_BUCKETS=c]
+#   make invoke-health ENV=dev        invoke the `live` alias with events/health-check.json
+#   make logs ENV=dev [SINCE=1h] [FOLLOW=1]
+#   make replay ENV=dev FROM=events.jsonl      send events to the backfill queue
+#   make archive-replay ENV=dev SINCE=2024-05-01T00:00:00Z [UNTIL=...]   EventBridge archive replay
+#   make rollback ENV=dev [VERSION=n] point `live` at the previous (or given) version
+#   make cleanup ENV=dev              delete the stack; prints what is retained and how to delete it
+#   make infra-test                   cfn-lint + checkov + the moto deployment test (part of make test)
+#
+# Every tool installs itself into a virtualenv under target/infra on first use.
+
+INFRA_DIR := target/infra
+INFRA_TOOLS := $(INFRA_DIR)/tools
+INFRA_CHECKOV := $(INFRA_DIR)/checkov
+INFRA_SAM := $(INFRA_DIR)/sam
+INFRA_LAMBDA := $(INFRA_DIR)/lambda
+INFRA_AWSCLI := $(INFRA_DIR)/awscli
+TEMPLATE := infra/template.yaml
+CONFIG_DIR ?= config
+ENV ?= dev
+ARCH ?= arm64
+STACK ?= enhanced-lineage-agent-$(ENV)
+FUNCTION = enhanced-lineage-agent-context-aware-agent-$(ENV)
+SINCE ?= 1h
+LAMBDA_ZIP := target/lambda/bootstrap.zip
+SAM = SAM_CLI_TELEMETRY=0 $(INFRA_SAM)/bin/sam
+AWS ?= $(or $(shell command -v aws 2>/dev/null),$(INFRA_AWSCLI)/bin/aws)
+PIP_INSTALL = bin/pip install --quiet --disable-pip-version-check
+
+.PHONY: build package validate deploy invoke-health logs replay archive-replay rollback cleanup infra-test infra-tools
+
+EXTRA_TESTS += infra-test
+
+# ------------------------------------------------------------------ tool venvs (stamped)
+$(INFRA_DIR)/%/.installed: infra/requirements-%.txt
+	@test -x $(INFRA_DIR)/$*/bin/python || $(PYTHON) -m venv $(INFRA_DIR)/$*
+	$(INFRA_DIR)/$*/$(PIP_INSTALL) -r $<
+	@touch $@
+
+infra-tools: $(INFRA_TOOLS)/.installed $(INFRA_CHECKOV)/.installed
+
+$(INFRA_AWSCLI)/bin/aws: $(INFRA_AWSCLI)/.installed
+
+# Outputs of the deployed stack.
+stack-output = $$($(AWS) cloudformation describe-stacks --stack-name $(STACK) \
+  --query "Stacks[0].Outputs[?OutputKey=='$(1)'].OutputValue" --output text)
+
+# ------------------------------------------------------------------ build / package
+build: $(INFRA_LAMBDA)/.installed
+	PATH="$(CURDIR)/$(INFRA_LAMBDA)/bin:$$PATH" $(INFRA_LAMBDA)/bin/cargo-lambda lambda build \
+	  --release -p lineage-lambda $(if $(filter x86_64,$(ARCH)),--x86-64,--arm64)
+	@test -f target/lambda/bootstrap/bootstrap
+	@$(PYTHON) -c 'import zipfile,sys; z=zipfile.ZipFile(sys.argv[1],"w",zipfile.ZIP_DEFLATED); \
+	  i=zipfile.ZipInfo("bootstrap"); i.external_attr=0o755<<16; i.compress_type=zipfile.ZIP_DEFLATED; \
+	  z.writestr(i, open("target/lambda/bootstrap/bootstrap","rb").read()); z.close()' $(LAMBDA_ZIP)
+	@echo "built target/lambda/bootstrap/bootstrap ($(ARCH)) and $(LAMBDA_ZIP)"
+
+package: $(INFRA_SAM)/.installed
+	@test -f target/lambda/bootstrap/bootstrap || { echo "no build: run make build ARCH=$(ARCH) first"; exit 2; }
+	$(SAM) package --template-file $(TEMPLATE) --resolve-s3 \
+	  --output-template-file $(INFRA_DIR)/packaged-$(ENV).yaml
+	@echo "packaged template: $(INFRA_DIR)/packaged-$(ENV).yaml"
+
+# ------------------------------------------------------------------ checks
+infra-lint: $(INFRA_TOOLS)/.installed $(INFRA_CHECKOV)/.installed
+	$(INFRA_TOOLS)/bin/cfn-lint $(TEMPLATE)
+	$(INFRA_CHECKOV)/bin/checkov -f $(TEMPLATE) --skip-download --compact --quiet
+
+validate: infra-lint $(INFRA_SAM)/.installed
+	$(SAM) validate --lint -t $(TEMPLATE) --region $(or $(AWS_REGION),us-east-1)
+	$(CARGO) build -q -p lineage-cli
+	@for e in dev test prod; do \
+	  echo "== config validate --environment $$e"; \
+	  $(CLI_DEBUG) config validate --environment $$e --config-dir $(CONFIG_DIR) >/dev/null || exit 1; \
+	done
+
+infra-test: infra-lint
+	$(INFRA_TOOLS)/bin/python -m pytest -q -rs -p no:cacheprovider infra/tests
+
+# ------------------------------------------------------------------ deploy / operate
+deploy: $(INFRA_SAM)/.installed
+	@test -n "$(ALERT_EMAIL)" || { echo "ALERT_EMAIL=you@example.com is required"; exit 2; }
+	@test -f target/lambda/bootstrap/bootstrap || { echo "no build: run make build first"; exit 2; }
+	$(CARGO) build -q -p lineage-cli
+	$(CLI_DEBUG) config validate --environment $(ENV) --config-dir $(CONFIG_DIR) --format json > $(INFRA_DIR)/config-$(ENV).json
+	$(SAM) deploy --template-file $(TEMPLATE) --stack-name $(STACK) --resolve-s3 \
+	  --capabilities CAPABILITY_IAM CAPABILITY_NAMED_IAM --no-fail-on-empty-changeset \
+	  --tags Application=enhanced-lineage-agent Environment=$(ENV) \
+	  --parameter-overrides $$($(PYTHON) infra/deploy_params.py $(INFRA_DIR)/config-$(ENV).json \
+	      Environment=$(ENV) Architecture=$(ARCH) AlertEmail=$(ALERT_EMAIL) \
+	      ScriptBucketNames=$(SCRIPT_BUCKETS) DataBucketNames=$(DATA_BUCKETS))
+
+invoke-health: $(AWS)
+	$(AWS) lambda invoke --function-name $(FUNCTION) --qualifier live \
+	  --payload fileb://events/health-check.json $(INFRA_DIR)/health-$(ENV).json >/dev/null
+	@cat $(INFRA_DIR)/health-$(ENV).json; echo
+	@$(PYTHON) -c 'import json,sys; r=json.load(open(sys.argv[1])); sys.exit(0 if r.get("status")=="healthy" else 1)' \
+	  $(INFRA_DIR)/health-$(ENV).json || { echo "UNHEALTHY: see docs/operations.md#verify"; exit 1; }
+
+logs: $(AWS)
+	$(AWS) logs tail /aws/lambda/$(FUNCTION) --since $(SINCE) $(if $(FOLLOW),--follow) --format short
+
+replay: $(AWS)
+	@test -n "$(FROM)" || { echo "FROM=events.jsonl (or a folder of event files) is required"; exit 2; }
+	$(CARGO) build -q -p lineage-cli
+	@$(CLI_DEBUG) replay --help | grep -q -- --to-queue || { echo "this lineage-agent has no replay --to-queue"; exit 2; }
+	queue=$(call stack-output,BackfillQueueUrl); test -n "$$queue" || exit 1; \
+	$(CLI_DEBUG) replay --from $(FROM) --to-queue "$$queue"
+
+archive-replay: $(AWS)
+	@test -n "$(SINCE)" && test "$(SINCE)" != 1h || { echo "SINCE=2024-05-01T00:00:00Z is required"; exit 2; }
+	archive=$(call stack-output,GlueEventArchiveArn); test -n "$$archive" || exit 1; \
+	base=$${archive%%:archive/*}; \
+	$(AWS) events start-replay --replay-name lineage-$(ENV)-$$(date -u +%Y%m%d%H%M%S) \
+	  --event-source-arn "$$archive" --event-start-time $(SINCE) \
+	  --event-end-time $(or $(UNTIL),$$(date -u +%Y-%m-%dT%H:%M:%SZ)) \
+	  --destination "Arn=$$base:event-bus/default,FilterArns=$$base:rule/enhanced-lineage-agent-glue-job-state-$(ENV)"
+
+rollback: $(AWS)
+	@cur=$$($(AWS) lambda get-alias --function-name $(FUNCTION) --name live --query FunctionVersion --output text) || exit 1; \
+	target="$(VERSION)"; \
+	if [ -z "$$target" ]; then \
+	  target=$$($(AWS) lambda list-versions-by-function --function-name $(FUNCTION) \
+	    --query 'Versions[?Version!=`$$LATEST`].Version' --output text | tr '\t' '\n' | sort -n | awk -v c=$$cur '$$1<c' | tail -1); \
+	fi; \
+	test -n "$$target" || { echo "no version before $$cur"; exit 1; }; \
+	echo "live: $$cur -> $$target"; \
+	$(AWS) lambda update-alias --function-name $(FUNCTION) --name live --function-version $$target >/dev/null && \
+	echo "rolled back. The next make deploy moves live to the new version again."
+
+cleanup: $(AWS)
+	@echo "Deleting stack $(STACK) ..."
+	$(AWS) cloudformation delete-stack --stack-name $(STACK)
+	$(AWS) cloudformation wait stack-delete-complete --stack-name $(STACK)
+	@acct=$$($(AWS) sts get-caller-identity --query Account --output text); \
+	echo "Stack deleted. Retained on purpose (DeletionPolicy: Retain), with how to delete them:"; \
+	echo "  DynamoDB enhanced-lineage-agent-job-mappings-$(ENV), enhanced-lineage-agent-execution-contexts-$(ENV)"; \
+	echo "    $(if $(filter prod,$(ENV)),$(AWS) dynamodb update-table --table-name TABLE --no-deletion-protection-enabled; then )$(AWS) dynamodb delete-table --table-name TABLE"; \
+	echo "  S3 enhanced-lineage-agent-lineage-data-$(ENV)-$$acct (versioned: every version must go)"; \
+	echo "    $(AWS) s3api delete-objects ... for each page of list-object-versions, then $(AWS) s3 rb s3://enhanced-lineage-agent-lineage-data-$(ENV)-$$acct"; \
+	echo "  KMS key alias/enhanced-lineage-agent-$(ENV) (after the tables and bucket are gone):"; \
+	echo "    $(AWS) kms schedule-key-deletion --key-id \$$($(AWS) kms describe-key --key-id alias/enhanced-lineage-agent-$(ENV) --query KeyMetadata.KeyId --output text) --pending-window-in-days 30"; \
+	echo "  (the alias itself was deleted with the stack, so look the key up by description if needed)"; \
+	echo "  See docs/operations.md#cleanup."

@@ -1,10 +1,316 @@
-//! Infer: decides whether the lineage model is asked about a run (policy `never | auto |
-//! always`). In `auto` the model is asked only when static extraction left unresolved
-//! references, found no outputs for a successful run, or has edges under the threshold.
+//! Infer: the model stage. Decides whether the lineage model is asked about a run (policy
+//! `never | auto | always`; in `auto` only when static extraction left unresolved references,
+//! found no outputs for a successful run, or has edges under the threshold), asks it — through
+//! the answer cache, retrying transient failures with backoff and an invalid answer once with
+//! the validation error — and folds the grounded part of the answer into the static edges.
+//!
+//! Submodules: [`prompt`] (the question, redacted and within its token budget), [`cache_key`],
+//! [`grounding`] (the prompt-injection defence) and [`retry`] (backoff, injectable sleeper).
+//!
+//! Port convention for invalid answers: a `LineageModel` reports an answer that does not match
+//! its tool schema as a `PortError` of kind `Invalid` whose `operation` ends in `" answer"`
+//! (see [`is_invalid_answer`]); every other `Invalid` is a rejected request, never retried.
 
+pub mod cache_key;
+pub mod grounding;
+pub mod prompt;
+pub mod retry;
+
+use crate::score;
 use crate::settings::{InferencePolicy, Settings};
-use lineage_domain::{DiagnosticKind, Direction, LineageEdge, RunState};
+use grounding::Grounding;
+use lineage_domain::ports::{
+    AnswerCache, InferenceAnswer, InferenceRequest, LineageModel, Metric, Metrics,
+};
+use lineage_domain::record::{Finding, TokenUsage};
+use lineage_domain::{
+    DiagnosticKind, Direction, ErrorKind, Evidence, EvidenceKind, LineageEdge, Locator, PortError,
+    RunContext, RunState,
+};
 use lineage_extract::Extraction;
+use retry::Sleeper;
+use std::collections::BTreeMap;
+
+/// The rule of model evidence whose dataset is named as written in the run's evidence.
+pub const RULE_GROUNDED_LITERAL: &str = score::MODEL_LITERAL_RULE;
+/// The rule of model evidence whose dataset is only built from pieces of the evidence.
+pub const RULE_GROUNDED_PIECES: &str = "model.grounded.pieces";
+/// Under this stated confidence a proposal never counts as literally grounded.
+pub const MIN_LITERAL_CONFIDENCE: f64 = 0.5;
+
+/// Whether a model error reports an invalid answer (retried once with the error in the
+/// request) rather than a failed call.
+pub fn is_invalid_answer(e: &PortError) -> bool {
+    e.kind == ErrorKind::Invalid && e.operation.ends_with(" answer")
+}
+
+/// Checks what the domain types cannot: confidences in 0..=1, non-empty names.
+pub fn check_answer(answer: &InferenceAnswer) -> Result<(), String> {
+    let problems: Vec<String> = answer
+        .datasets
+        .iter()
+        .enumerate()
+        .filter_map(|(i, d)| {
+            if !(d.confidence.is_finite() && (0.0..=1.0).contains(&d.confidence)) {
+                Some(format!(
+                    "datasets[{i}].confidence {} is outside 0..1",
+                    d.confidence
+                ))
+            } else if d.namespace.trim().is_empty() || d.name.trim().is_empty() {
+                Some(format!("datasets[{i}] has an empty namespace or name"))
+            } else {
+                None
+            }
+        })
+        .collect();
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems.join("; "))
+    }
+}
+
+/// What the model stage runs on.
+#[derive(Clone, Copy)]
+pub struct ModelStage<'a> {
+    pub model: &'a dyn LineageModel,
+    pub cache: &'a dyn AnswerCache,
+    pub metrics: &'a dyn Metrics,
+    pub sleeper: &'a dyn Sleeper,
+    pub settings: &'a Settings,
+}
+
+impl std::fmt::Debug for ModelStage<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ModelStage")
+            .field("model", &self.model.model_id())
+            .field("sleeper", &self.sleeper)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The answer of the model stage, and what it cost.
+#[derive(Debug, Clone)]
+pub struct Asked {
+    pub answer: Result<InferenceAnswer, PortError>,
+    pub usage: TokenUsage,
+    pub cached: bool,
+}
+
+/// Asks the model about a run: through the cache, with retries. Records `ModelCacheHits`,
+/// `ModelCacheMisses`, `ModelRequests`, `ModelInputTokens`, `ModelOutputTokens` and
+/// `ModelFailures`.
+pub async fn ask(
+    stage: ModelStage<'_>,
+    ctx: &RunContext,
+    extraction: &Extraction,
+    scored: &[LineageEdge],
+    reason: &str,
+) -> Asked {
+    let settings = stage.settings;
+    let job = ctx.job.name.as_str();
+    let key = cache_key::cache_key(settings, ctx, extraction, scored);
+    match stage.cache.cached_answer(&key).await {
+        Ok(Some(answer)) if check_answer(&answer).is_ok() => {
+            stage
+                .metrics
+                .record(job, &[Metric::count("ModelCacheHits", 1.0)]);
+            tracing::info!(job, key = %key, "model answer from the cache");
+            return Asked {
+                answer: Ok(answer),
+                usage: TokenUsage {
+                    cache_hits: 1,
+                    ..TokenUsage::default()
+                },
+                cached: true,
+            };
+        }
+        Ok(_) => {}
+        Err(e) => tracing::warn!(job, error = %e, "answer cache unreadable; asking the model"),
+    }
+    stage
+        .metrics
+        .record(job, &[Metric::count("ModelCacheMisses", 1.0)]);
+    let prompt = prompt::build(settings, ctx, extraction, scored, reason);
+    let mut request = InferenceRequest {
+        system: prompt.system,
+        prompt: prompt.user,
+        max_tokens: settings.model.max_tokens,
+        temperature: settings.model.temperature,
+        previous_error: None,
+    };
+    let mut usage = TokenUsage::default();
+    let mut transient_retries = 0u32;
+    let mut invalid_retried = false;
+    let answer = loop {
+        usage.requests += 1;
+        let result = stage.model.infer(&request).await.and_then(|a| {
+            check_answer(&a).map(|()| a).map_err(|why| {
+                PortError::new(
+                    ErrorKind::Invalid,
+                    format!("{} answer", stage.model.model_id()),
+                    why,
+                )
+            })
+        });
+        match result {
+            Ok(a) => {
+                usage.input_tokens += a.usage.input_tokens;
+                usage.output_tokens += a.usage.output_tokens;
+                break Ok(a);
+            }
+            Err(e) if is_invalid_answer(&e) && !invalid_retried => {
+                tracing::warn!(job, error = %e, "invalid model answer; asking once more");
+                invalid_retried = true;
+                request.previous_error = Some(e.message.clone());
+            }
+            Err(e) if e.is_retryable() && transient_retries < settings.max_retries => {
+                let delay = retry::full_jitter(
+                    settings.retry_delay_seconds,
+                    transient_retries,
+                    retry::jitter_unit(),
+                );
+                tracing::warn!(job, error = %e, attempt = transient_retries + 1, delay_ms = delay.as_millis() as u64, "model call failed; retrying");
+                transient_retries += 1;
+                stage.sleeper.sleep(delay).await;
+            }
+            Err(e) => break Err(e),
+        }
+    };
+    let mut metrics = vec![
+        Metric::count("ModelRequests", f64::from(usage.requests)),
+        Metric::count("ModelInputTokens", usage.input_tokens as f64),
+        Metric::count("ModelOutputTokens", usage.output_tokens as f64),
+    ];
+    match &answer {
+        Ok(a) => {
+            if let Err(e) = stage.cache.put_answer(&key, a).await {
+                tracing::warn!(job, error = %e, "could not cache the model answer");
+            }
+        }
+        Err(e) => {
+            tracing::error!(job, error = %e, "lineage model failed");
+            metrics.push(Metric::count("ModelFailures", 1.0));
+        }
+    }
+    stage.metrics.record(job, &metrics);
+    Asked {
+        answer,
+        usage,
+        cached: false,
+    }
+}
+
+/// The edges and findings after a model answer: grounded proposals that agree with a static
+/// edge add `Model` evidence to it; grounded proposals of new datasets become model-only edges;
+/// ungrounded ones are `grounding` findings and never lineage. A static edge the model places
+/// only in the other direction counts one contradiction. Every edge is re-scored.
+pub fn apply_answer(
+    ctx: &RunContext,
+    model_id: &str,
+    mut edges: Vec<LineageEdge>,
+    answer: &InferenceAnswer,
+) -> (Vec<LineageEdge>, Vec<Finding>) {
+    let redactor = crate::pipeline::run_redactor(ctx);
+    let evidence = grounding::Evidence::of(ctx);
+    let mut findings = Vec::new();
+    let static_count = edges.len();
+    let mut grounded: BTreeMap<(lineage_domain::Dataset, Direction), ()> = BTreeMap::new();
+    let (mut accepted, mut rejected) = (0usize, 0usize);
+    for p in &answer.datasets {
+        let shown = redactor
+            .redact(&format!("{} {}|{}", p.direction, p.namespace, p.name))
+            .into_owned();
+        let dataset = match grounding::normalise(p) {
+            Ok(d) => d,
+            Err(why) => {
+                rejected += 1;
+                findings.push(Finding {
+                    check: "grounding".into(),
+                    severity: "warning".into(),
+                    message: redactor
+                        .redact(&format!(
+                            "model proposal {shown} rejected: not a dataset name: {why}"
+                        ))
+                        .into_owned(),
+                });
+                continue;
+            }
+        };
+        let strength = match grounding::ground(&dataset, &evidence) {
+            Ok(s) => s,
+            Err(why) => {
+                rejected += 1;
+                findings.push(Finding {
+                    check: "grounding".into(),
+                    severity: "warning".into(),
+                    message: redactor
+                        .redact(&format!(
+                            "model proposal {} {dataset} rejected: not grounded in the run's evidence: {why}",
+                            p.direction
+                        ))
+                        .into_owned(),
+                });
+                continue;
+            }
+        };
+        accepted += 1;
+        let literal = strength == Grounding::Literal && p.confidence >= MIN_LITERAL_CONFIDENCE;
+        let quote = p.evidence.first().map(String::as_str).unwrap_or_default();
+        let ev = Evidence {
+            kind: EvidenceKind::Model,
+            locator: Locator::Model {
+                model_id: model_id.to_string(),
+            },
+            rule: if literal {
+                RULE_GROUNDED_LITERAL
+            } else {
+                RULE_GROUNDED_PIECES
+            }
+            .into(),
+            detail: redactor
+                .redact(&quote.chars().take(200).collect::<String>())
+                .into_owned(),
+        };
+        grounded.insert((dataset.clone(), p.direction), ());
+        match edges
+            .iter_mut()
+            .find(|e| e.dataset == dataset && e.direction == p.direction)
+        {
+            Some(edge) => edge.merge_evidence([ev]),
+            None => edges.push(LineageEdge::new(dataset, p.direction, vec![ev])),
+        }
+    }
+    for (i, edge) in edges.iter_mut().enumerate() {
+        let other = match edge.direction {
+            Direction::Input => Direction::Output,
+            Direction::Output => Direction::Input,
+        };
+        let contradicted = i < static_count
+            && !grounded.contains_key(&(edge.dataset.clone(), edge.direction))
+            && grounded.contains_key(&(edge.dataset.clone(), other));
+        if contradicted {
+            findings.push(Finding {
+                check: "model".into(),
+                severity: "info".into(),
+                message: format!(
+                    "the model places {} as {other} only; static evidence says {}",
+                    edge.dataset, edge.direction
+                ),
+            });
+        }
+        edge.confidence = score::confidence(edge, u32::from(contradicted));
+    }
+    findings.push(Finding {
+        check: "model".into(),
+        severity: "info".into(),
+        message: format!(
+            "{model_id} proposed {} dataset(s): {accepted} grounded, {rejected} rejected",
+            answer.datasets.len()
+        ),
+    });
+    (edges, findings)
+}
 
 /// Why the model should be asked, or `None` when static evidence settles the run.
 pub fn reason_to_ask(

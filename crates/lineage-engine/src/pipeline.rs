@@ -4,6 +4,7 @@
 
 use crate::error::EngineError;
 use crate::gather::{gather, Sources};
+use crate::infer::retry::{Sleeper, TokioSleeper};
 use crate::openlineage::{run_event, DocumentInput, RunEvent};
 use crate::persist::{persist, PersistReport};
 use crate::settings::Settings;
@@ -105,11 +106,23 @@ pub struct RunOutcome {
 pub struct Pipeline {
     ports: Ports,
     settings: Settings,
+    sleeper: Arc<dyn Sleeper>,
 }
 
 impl Pipeline {
     pub fn new(ports: Ports, settings: Settings) -> Self {
-        Self { ports, settings }
+        Self {
+            ports,
+            settings,
+            sleeper: Arc::new(TokioSleeper),
+        }
+    }
+
+    /// The same pipeline waiting between model retries on `sleeper` (tests use one that
+    /// records the delays instead of sleeping).
+    pub fn with_sleeper(mut self, sleeper: Arc<dyn Sleeper>) -> Self {
+        self.sleeper = sleeper;
+        self
     }
     pub fn settings(&self) -> &Settings {
         &self.settings
@@ -129,26 +142,73 @@ impl Pipeline {
     }
 
     /// Extract → infer → score → validate on a gathered context.
+    ///
+    /// The model is asked only when a model is configured and the policy calls for it
+    /// ([`infer::reason_to_ask`]). Its grounded proposals join the static edges (see
+    /// [`infer::apply_answer`]); when it fails for good the run is recorded from static evidence
+    /// with `fallback` set (`enable_fallback`), or the error is returned as
+    /// [`EngineError::ModelFailed`], which is retryable.
     pub async fn analyze(&self, ctx: &RunContext) -> Result<Analysis, EngineError> {
         let extraction: Extraction = lineage_extract::extract(
             ctx,
             &ExtractSettings {
                 time_tolerance_seconds: self.settings.time_tolerance_seconds,
+                ..ExtractSettings::default()
             },
         );
         let mut edges = extraction.edges.clone();
         score::score_all(&mut edges);
         let inference_reason =
             infer::reason_to_ask(&self.settings, ctx.event.state(), &extraction, &edges);
-        // The model stage: with no model configured the run is settled by static evidence.
-        let validated = validate::validate(ctx, &extraction, edges, &self.settings);
+        let mut model_findings: Vec<Finding> = Vec::new();
+        let mut model_usage = TokenUsage::default();
+        let mut fallback = false;
+        if let (Some(reason), Some(model)) = (inference_reason, self.ports.model.as_deref()) {
+            let stage = infer::ModelStage {
+                model,
+                cache: self.ports.cache.as_ref(),
+                metrics: self.ports.metrics.as_ref(),
+                sleeper: self.sleeper.as_ref(),
+                settings: &self.settings,
+            };
+            let asked = infer::ask(stage, ctx, &extraction, &edges, reason).await;
+            model_usage = asked.usage;
+            match asked.answer {
+                Ok(answer) => {
+                    let (merged, findings) =
+                        infer::apply_answer(ctx, model.model_id(), edges, &answer);
+                    edges = merged;
+                    model_findings = findings;
+                }
+                Err(e) if self.settings.enable_fallback => {
+                    fallback = true;
+                    model_findings.push(Finding {
+                        check: "model".into(),
+                        severity: "warning".into(),
+                        message: run_redactor(ctx)
+                            .redact(&format!(
+                                "lineage model {} failed ({reason} was the reason to ask); recorded from static evidence only: {e}",
+                                model.model_id()
+                            ))
+                            .into_owned(),
+                    });
+                }
+                Err(e) => return Err(EngineError::ModelFailed(e)),
+            }
+        }
+        let mut validated = validate::validate(ctx, &extraction, edges, &self.settings);
+        if !model_findings.is_empty() {
+            validated.findings.extend(model_findings);
+            validated.findings.sort();
+            validated.findings.dedup();
+        }
         Ok(Analysis {
             accepted: validated.accepted,
             candidates: validated.candidates,
             diagnostics: extraction.diagnostics,
             findings: validated.findings,
-            model_usage: TokenUsage::default(),
-            fallback: false,
+            model_usage,
+            fallback,
             inference_reason,
         })
     }

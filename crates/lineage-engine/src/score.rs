@@ -5,8 +5,16 @@
 //! `score = 1 - Π(1 - w_kind)`, taking the strongest piece within a kind. Adding evidence
 //! can therefore never lower a score. Each contradiction (for example a model that places the
 //! dataset in the other direction) multiplies the score by [`CONTRADICTION_FACTOR`].
+//!
+//! Model evidence (only ever recorded once grounded, see `infer::grounding`) weighs by how it
+//! is grounded ([`evidence_weight`]): a dataset whose qualified name appears as written in the
+//! run's evidence (`db.table`, `bucket/key`) with a stated confidence of at least 0.5 weighs
+//! [`MODEL_LITERAL_WEIGHT`] (0.75, above the default `min_confidence_score` of 0.7, so a
+//! model-only edge of this kind is accepted); one only built from separate pieces weighs
+//! [`weight`]`(Model)` (0.60, so alone it stays a candidate). Either way the weight is a
+//! per-piece weight fed to the same noisy-OR, so monotonicity holds.
 
-use lineage_domain::{Confidence, EvidenceKind, LineageEdge};
+use lineage_domain::{Confidence, Evidence, EvidenceKind, LineageEdge};
 use std::collections::BTreeMap;
 
 /// The weight of one kind of evidence on its own.
@@ -27,6 +35,22 @@ pub fn weight(kind: EvidenceKind) -> f64 {
     }
 }
 
+/// The weight of model evidence whose dataset is named literally in the run's evidence.
+pub const MODEL_LITERAL_WEIGHT: f64 = 0.75;
+
+/// The rule of literally grounded model evidence (the one that earns [`MODEL_LITERAL_WEIGHT`]).
+pub const MODEL_LITERAL_RULE: &str = "model.grounded.literal";
+
+/// The weight of one piece of evidence: its kind's [`weight`], except literally grounded
+/// model evidence, which weighs [`MODEL_LITERAL_WEIGHT`].
+pub fn evidence_weight(e: &Evidence) -> f64 {
+    if e.kind == EvidenceKind::Model && e.rule == MODEL_LITERAL_RULE {
+        MODEL_LITERAL_WEIGHT
+    } else {
+        weight(e.kind)
+    }
+}
+
 /// How much one contradiction keeps of the score.
 pub const CONTRADICTION_FACTOR: f64 = 0.8;
 
@@ -34,7 +58,7 @@ pub const CONTRADICTION_FACTOR: f64 = 0.8;
 pub fn confidence(edge: &LineageEdge, contradictions: u32) -> Confidence {
     let mut strongest: BTreeMap<EvidenceKind, f64> = BTreeMap::new();
     for e in &edge.evidence {
-        let w = weight(e.kind);
+        let w = evidence_weight(e);
         let slot = strongest.entry(e.kind).or_insert(0.0);
         if w > *slot {
             *slot = w;
@@ -87,6 +111,43 @@ mod tests {
         EvidenceKind::Log,
         EvidenceKind::Model,
     ];
+
+    fn literal_model(n: u32) -> Evidence {
+        Evidence {
+            rule: MODEL_LITERAL_RULE.into(),
+            ..ev(EvidenceKind::Model, n)
+        }
+    }
+
+    #[test]
+    fn model_evidence_weighs_by_grounding() {
+        let pieces = confidence(&edge(vec![ev(EvidenceKind::Model, 1)]), 0).value();
+        let literal = confidence(&edge(vec![literal_model(1)]), 0).value();
+        assert!((pieces - 0.60).abs() < 1e-9 && (literal - 0.75).abs() < 1e-9);
+        // both kinds of model evidence are one source: the stronger counts
+        let both = confidence(&edge(vec![ev(EvidenceKind::Model, 1), literal_model(2)]), 0).value();
+        assert!((both - literal).abs() < 1e-9);
+        // corroboration: script + literal model
+        let script_model = confidence(
+            &edge(vec![ev(EvidenceKind::Script, 1), literal_model(2)]),
+            0,
+        )
+        .value();
+        assert!((script_model - (1.0 - 0.1 * 0.25)).abs() < 1e-9);
+        // adding literal model evidence to any subset never lowers the score
+        for mask in 0u32..(1 << KINDS.len()) {
+            let base: Vec<Evidence> = KINDS
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| mask & (1 << i) != 0)
+                .map(|(i, k)| ev(*k, i as u32))
+                .collect();
+            let before = confidence(&edge(base.clone()), 0).value();
+            let mut more = base;
+            more.push(literal_model(99));
+            assert!(confidence(&edge(more), 0).value() >= before);
+        }
+    }
 
     #[test]
     fn more_independent_evidence_never_lowers_a_score() {

@@ -35,6 +35,17 @@ pub struct ModelSettings {
     pub model_id: String,
     pub max_tokens: u32,
     pub temperature: f32,
+    /// The budget of one prompt (system prompt and user message), in estimated tokens
+    /// (characters / 4).
+    #[serde(default = "default_max_prompt_tokens")]
+    pub max_prompt_tokens: usize,
+}
+
+/// The default prompt budget: 12,000 input tokens.
+pub const DEFAULT_MAX_PROMPT_TOKENS: usize = 12_000;
+
+fn default_max_prompt_tokens() -> usize {
+    DEFAULT_MAX_PROMPT_TOKENS
 }
 
 /// All settings of one deployment.
@@ -76,6 +87,7 @@ impl Default for Settings {
                 model_id: "anthropic.claude-3-5-sonnet-20241022-v2:0".into(),
                 max_tokens: 4000,
                 temperature: 0.1,
+                max_prompt_tokens: DEFAULT_MAX_PROMPT_TOKENS,
             },
             inference_policy: InferencePolicy::Auto,
             min_confidence_score: 0.7,
@@ -104,6 +116,7 @@ pub const ENV_VARS: &[&str] = &[
     "LINEAGE_BUCKET",
     "LINEAGE_PREFIX",
     "BEDROCK_MODEL_ID",
+    "BEDROCK_MAX_PROMPT_TOKENS",
     "INFERENCE_POLICY",
     "MIN_CONFIDENCE_SCORE",
     "TIME_TOLERANCE_SECONDS",
@@ -149,6 +162,13 @@ impl Settings {
                     Ok(())
                 }
                 "BEDROCK_MODEL_ID" => set_string(&mut self.model.model_id, value),
+                "BEDROCK_MAX_PROMPT_TOKENS" => parse_num(value)
+                    .and_then(|v: usize| {
+                        (v >= 1000)
+                            .then_some(v)
+                            .ok_or_else(|| format!("{v} is under the minimum of 1000"))
+                    })
+                    .map(|v| self.model.max_prompt_tokens = v),
                 "INFERENCE_POLICY" => value.parse().map(|p| self.inference_policy = p),
                 "MIN_CONFIDENCE_SCORE" => parse_unit(value).map(|v| self.min_confidence_score = v),
                 "TIME_TOLERANCE_SECONDS" => {

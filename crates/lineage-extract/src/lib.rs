@@ -1,22 +1,49 @@
 //! Static lineage extraction: from a run's context alone (script, resolved arguments,
 //! connections, extra S3 objects, logs), the datasets the run read and wrote, each with the
 //! evidence that shows it, and diagnostics for what could not be settled. Pure: no I/O.
+//!
+//! Pipeline: the script is parsed once (tree-sitter Python or Scala) and run by a small
+//! abstract interpreter ([`python`], [`scala`]) whose API calls go through [`api`] to the
+//! [`rules`]; SQL text goes through [`sql`]. Findings are then filtered (temp views, failed
+//! runs: [`failure`]), completed and corroborated by [`logs`], merged per (dataset,
+//! direction), redacted and sorted.
 
+pub mod api;
+pub mod builtins;
+pub mod emit;
+pub mod failure;
+pub mod logs;
+pub mod naming;
+pub mod python;
+pub mod rules;
+pub mod scala;
 pub mod sql;
+pub mod studio;
+pub mod value;
 
-use lineage_domain::{Diagnostic, LineageEdge, RunContext};
+use emit::{Env, Io, Target};
+use lineage_domain::redact::{is_secret_key, Redactor};
+use lineage_domain::{
+    Dataset, Diagnostic, DiagnosticKind, Direction, Evidence, EvidenceKind, LineageEdge, Locator,
+    RunContext, ScriptLanguage,
+};
+use std::collections::BTreeMap;
+use value::{Source, Value};
 
 /// Settings of extraction.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExtractSettings {
     /// Log evidence must fall inside the run window widened by this many seconds.
     pub time_tolerance_seconds: u64,
+    /// Whether log lines may resolve targets the script left unresolved.
+    pub resolve_from_logs: bool,
 }
 
 impl Default for ExtractSettings {
     fn default() -> Self {
         Self {
             time_tolerance_seconds: 300,
+            resolve_from_logs: true,
         }
     }
 }
@@ -28,13 +55,201 @@ pub struct Extraction {
     pub diagnostics: Vec<Diagnostic>,
 }
 
+impl Extraction {
+    /// The datasets of one direction.
+    pub fn datasets(&self, direction: Direction) -> Vec<&Dataset> {
+        self.edges
+            .iter()
+            .filter(|e| e.direction == direction)
+            .map(|e| &e.dataset)
+            .collect()
+    }
+}
+
+fn run_script(ctx: &RunContext, env: &mut Env) {
+    let Some(script) = &ctx.script else {
+        return;
+    };
+    match script.language {
+        ScriptLanguage::Python => {
+            python::run(&script.text, env);
+        }
+        ScriptLanguage::Scala => {
+            scala::run(&script.text, env);
+        }
+        ScriptLanguage::Sql => {
+            env.site.line = 1;
+            rules::spark_sql::run(env, &Value::str(script.text.clone()), None);
+        }
+    }
+}
+
+/// The redactor of a run: its secret-like arguments and connection properties.
+pub fn redactor(ctx: &RunContext) -> Redactor {
+    let args = ctx.effective_arguments();
+    let conn_secrets: Vec<String> = ctx
+        .connections
+        .iter()
+        .flat_map(|c| c.connection_properties.iter())
+        .filter(|(k, _)| is_secret_key(k) && !k.eq_ignore_ascii_case("SECRET_ID"))
+        .map(|(_, v)| v.clone())
+        .collect();
+    Redactor::for_arguments(&args).with_values(conn_secrets)
+}
+
 /// Extracts lineage from a run context.
-pub fn extract(_ctx: &RunContext, _settings: &ExtractSettings) -> Extraction {
-    Extraction::default()
+pub fn extract(ctx: &RunContext, settings: &ExtractSettings) -> Extraction {
+    let mut env = Env::new(ctx);
+    run_script(ctx, &mut env);
+    if ctx.script.is_none() {
+        studio::run(ctx, &mut env);
+    }
+    let found = env.found;
+    let views = found.views;
+    let mut ios: Vec<Io> = found
+        .ios
+        .into_iter()
+        .filter(|io| match &io.sql_name {
+            Some(n) => {
+                let bare = n.strip_prefix("global_temp.").unwrap_or(n);
+                !views.contains(n) && !views.contains(bare)
+            }
+            None => true,
+        })
+        .collect();
+    let mut diagnostics = found.diagnostics;
+
+    if failure::failed(ctx) {
+        match failure::failing_line(ctx, settings.time_tolerance_seconds) {
+            Some(line) => failure::cut(&mut ios, line),
+            None => diagnostics.push(Diagnostic {
+                kind: DiagnosticKind::Unresolved,
+                locator: Locator::ScriptLine { line: 0 },
+                expression: String::new(),
+                message: "the run failed at an unknown point: outputs may not have been written"
+                    .into(),
+                direction: Some(Direction::Output),
+            }),
+        }
+    }
+
+    let mentions = logs::mentions(ctx, settings.time_tolerance_seconds);
+    let mut edges: BTreeMap<(Direction, Dataset), Vec<Evidence>> = BTreeMap::new();
+    let redactor = redactor(ctx);
+    for io in &ios {
+        let dataset = match &io.target {
+            Target::Dataset(d) => d.clone(),
+            Target::Unresolved { s3_pattern, .. } => {
+                if !settings.resolve_from_logs {
+                    continue;
+                }
+                let Some(pattern) = s3_pattern else {
+                    continue;
+                };
+                let mut resolved = None;
+                for m in mentions.iter().filter(|m| m.direction == io.direction) {
+                    let logs::Mention::S3(url) = &m.what else {
+                        continue;
+                    };
+                    if let Some(hit) = logs::match_pattern(pattern, url) {
+                        if let Ok(d) = naming::s3_dataset(&Value::str(hit)) {
+                            resolved = Some((d, m.clone()));
+                            break;
+                        }
+                    }
+                }
+                let Some((d, m)) = resolved else {
+                    continue;
+                };
+                edges
+                    .entry((io.direction, d.clone()))
+                    .or_default()
+                    .push(Evidence {
+                        kind: EvidenceKind::Log,
+                        locator: Locator::LogEvent {
+                            event_id: m.event_id.clone(),
+                        },
+                        rule: m.rule.to_string(),
+                        detail: redactor
+                            .redact(&format!("resolves {}", io.detail))
+                            .into_owned(),
+                    });
+                d
+            }
+        };
+        let ev = edges.entry((io.direction, dataset)).or_default();
+        ev.push(Evidence {
+            kind: io.kind,
+            locator: io.locator.clone(),
+            rule: io.rule.to_string(),
+            detail: redactor.redact(&io.detail).into_owned(),
+        });
+        for s in &io.sources {
+            let (kind, locator) = match s {
+                Source::Arg(key) => (EvidenceKind::Argument, Locator::Argument { key: key.clone() }),
+                Source::Conn(name) => (
+                    EvidenceKind::Argument,
+                    Locator::Connection { name: name.clone() },
+                ),
+                Source::Extra(uri, line) => (
+                    EvidenceKind::Extra,
+                    Locator::Extra {
+                        uri: uri.clone(),
+                        line: *line,
+                    },
+                ),
+            };
+            ev.push(Evidence {
+                kind,
+                locator,
+                rule: io.rule.to_string(),
+                detail: String::new(),
+            });
+        }
+    }
+    // corroboration by logs
+    for m in &mentions {
+        let Some(d) = logs::dataset(ctx, &m.what) else {
+            continue;
+        };
+        if let Some(ev) = edges.get_mut(&(m.direction, d)) {
+            ev.push(Evidence {
+                kind: EvidenceKind::Log,
+                locator: Locator::LogEvent {
+                    event_id: m.event_id.clone(),
+                },
+                rule: m.rule.to_string(),
+                detail: String::new(),
+            });
+        }
+    }
+    studio::corroborate(ctx, &mut edges);
+
+    let edges = edges
+        .into_iter()
+        .map(|((direction, dataset), ev)| {
+            let mut e = LineageEdge::new(dataset, direction, Vec::new());
+            e.merge_evidence(ev);
+            e
+        })
+        .collect();
+    let mut diagnostics: Vec<Diagnostic> = diagnostics
+        .into_iter()
+        .map(|mut d| {
+            d.expression = redactor.redact(&d.expression).into_owned();
+            d.message = redactor.redact(&d.message).into_owned();
+            d
+        })
+        .collect();
+    diagnostics.sort();
+    diagnostics.dedup();
+    Extraction { edges, diagnostics }
 }
 
 /// The S3 objects (`s3://bucket/key`) the script reads at run time that gathering should fetch
 /// (JSON configs, SQL files), as far as they can be resolved statically.
-pub fn referenced_objects(_ctx: &RunContext) -> Vec<String> {
-    Vec::new()
+pub fn referenced_objects(ctx: &RunContext) -> Vec<String> {
+    let mut env = Env::new(ctx);
+    run_script(ctx, &mut env);
+    env.found.fetched.into_iter().collect()
 }

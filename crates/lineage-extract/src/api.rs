@@ -1,0 +1,251 @@
+//! Dispatch of calls on API objects to the rules: attributes (`glueContext.spark_session`,
+//! `spark.read`, `df.write`), builder methods (`format`, `option(s)`, `mode`, `partitionBy`),
+//! terminal calls (`load`, `save`, `parquet`, `saveAsTable`, `writeFrame`...), module
+//! functions (`boto3.client`, `awswrangler.*`, `GlueContext(...)`), and
+//! `getResolvedOptions`.
+
+use crate::builtins::Args;
+use crate::emit::Env;
+use crate::rules;
+use crate::value::{Builder, BuilderKind, Obj, PStr, SinkState, Source, Value};
+use lineage_domain::DiagnosticKind;
+use std::cell::RefCell;
+use std::rc::Rc;
+
+/// `getResolvedOptions(sys.argv, [names])`: run `Arguments` over job `DefaultArguments`.
+pub fn resolved_options(env: &mut Env, args: &Args) -> Value {
+    let names = args.get(1, "options").and_then(|v| v.items()).unwrap_or_default();
+    let effective = env.ctx.effective_arguments();
+    let mut items = Vec::new();
+    for n in names {
+        let Some(name) = n.as_known_str() else {
+            continue;
+        };
+        let key = format!("--{name}");
+        let v = if let Some(v) = effective.get(&key) {
+            Value::Str(PStr::lit(v.clone()).with_source(Source::Arg(key.clone())))
+        } else if name == "JOB_NAME" {
+            Value::str(env.ctx.job.name.clone())
+        } else if name == "JOB_RUN_ID" {
+            Value::str(env.ctx.run.id.clone())
+        } else {
+            env.diagnostic(
+                DiagnosticKind::MissingArgument,
+                &key,
+                format!("argument {key} is read by the script but the run does not supply it"),
+            );
+            Value::unknown(format!("args[{name}]"))
+        };
+        items.push((Value::str(name), v));
+    }
+    Value::dict(items)
+}
+
+/// An attribute of an API object.
+pub fn attr(obj: &Obj, name: &str) -> Option<Value> {
+    let v = match obj {
+        Obj::GlueContext => match name {
+            "spark_session" | "sparkSession" | "getSparkSession" => Value::Obj(Obj::Spark),
+            "create_dynamic_frame" => Value::Obj(Obj::GlueNs("create_dynamic_frame")),
+            "create_data_frame" => Value::Obj(Obj::GlueNs("create_data_frame")),
+            "write_dynamic_frame" => Value::Obj(Obj::GlueNs("write_dynamic_frame")),
+            "write_data_frame" => Value::Obj(Obj::GlueNs("write_data_frame")),
+            "write_from_options" | "write_dynamic_frame_from_options" => {
+                Value::Obj(Obj::GlueNs("write_dynamic_frame"))
+            }
+            _ => Value::Obj(Obj::Opaque(Rc::from(name))),
+        },
+        Obj::Spark => match name {
+            "read" => builder(BuilderKind::Read),
+            "readStream" => builder(BuilderKind::ReadStream),
+            "builder" => Value::Obj(Obj::Spark),
+            _ => Value::Obj(Obj::Opaque(Rc::from(name))),
+        },
+        Obj::Frame => match name {
+            "write" => builder(BuilderKind::Write),
+            "writeStream" => builder(BuilderKind::WriteStream),
+            "sparkSession" | "sql_ctx" => Value::Obj(Obj::Spark),
+            _ => Value::Obj(Obj::Frame),
+        },
+        Obj::Opaque(_) => Value::Obj(Obj::Opaque(Rc::from(name))),
+        _ => return None,
+    };
+    Some(v)
+}
+
+/// An attribute of a value the interpreter could not resolve: the names that only Spark and
+/// Glue objects have.
+pub fn attr_on_unknown(name: &str) -> Option<Value> {
+    Some(match name {
+        "read" => builder(BuilderKind::Read),
+        "readStream" => builder(BuilderKind::ReadStream),
+        "write" => builder(BuilderKind::Write),
+        "writeStream" => builder(BuilderKind::WriteStream),
+        "create_dynamic_frame" | "create_data_frame" | "write_dynamic_frame" => {
+            attr(&Obj::GlueContext, name)?
+        }
+        "spark_session" => Value::Obj(Obj::Spark),
+        _ => return None,
+    })
+}
+
+fn builder(kind: BuilderKind) -> Value {
+    Value::Obj(Obj::Builder(Rc::new(Builder {
+        kind,
+        format: None,
+        options: Vec::new(),
+        mode: None,
+    })))
+}
+
+/// A method of an unresolved receiver: only unambiguous Spark names are followed.
+pub fn method_on_unknown(env: &mut Env, name: &str, args: &Args) -> Option<Value> {
+    match name {
+        "sql" if args.pos.first().is_some_and(|v| matches!(v, Value::Str(_))) => {
+            rules::spark_sql::run(env, args.pos.first()?, None);
+            Some(Value::Obj(Obj::Frame))
+        }
+        "createOrReplaceTempView" | "createTempView" | "createGlobalTempView"
+        | "createOrReplaceGlobalTempView" | "registerTempTable" => {
+            register_view(env, args);
+            Some(Value::None)
+        }
+        "toDF" | "fromDF" | "getFrame" | "getDynamicFrame" => Some(Value::Obj(Obj::Frame)),
+        _ => None,
+    }
+}
+
+fn register_view(env: &mut Env, args: &Args) {
+    if let Some(n) = args.get(0, "name").and_then(Value::as_known_str) {
+        env.found.views.insert(n.to_ascii_lowercase());
+    }
+}
+
+/// A method call on an API object.
+pub fn method(env: &mut Env, obj: &Obj, name: &str, args: &Args) -> Value {
+    match obj {
+        Obj::GlueContext => glue_context(env, name, args),
+        Obj::GlueNs(ns) => match (*ns, name) {
+            ("create_dynamic_frame", "from_catalog") => {
+                rules::glue_catalog::read(env, args, "glue.create_dynamic_frame.from_catalog")
+            }
+            ("create_data_frame", "from_catalog") => {
+                rules::glue_catalog::read(env, args, "glue.create_data_frame.from_catalog")
+            }
+            ("write_dynamic_frame" | "write_data_frame", "from_catalog") => {
+                rules::glue_catalog::write(env, args, "glue.write_dynamic_frame.from_catalog")
+            }
+            ("create_dynamic_frame", "from_options") => {
+                rules::glue_options::read(env, args, "glue.create_dynamic_frame.from_options")
+            }
+            ("create_data_frame", "from_options") => {
+                rules::glue_options::read(env, args, "glue.create_data_frame.from_options")
+            }
+            ("write_dynamic_frame" | "write_data_frame", "from_options") => {
+                rules::glue_options::write(env, args, "glue.write_dynamic_frame.from_options")
+            }
+            ("write_dynamic_frame" | "write_data_frame", "from_jdbc_conf") => {
+                rules::jdbc::write_jdbc_conf(env, args)
+            }
+            _ => Value::Obj(Obj::Frame),
+        },
+        Obj::Spark => match name {
+            "sql" => {
+                if let Some(q) = args.get(0, "sqlQuery") {
+                    rules::spark_sql::run(env, q, None);
+                }
+                Value::Obj(Obj::Frame)
+            }
+            "table" => rules::spark_read::table(env, args, "spark.table"),
+            "getOrCreate" | "appName" | "config" | "enableHiveSupport" | "master"
+            | "newSession" => Value::Obj(Obj::Spark),
+            "createDataFrame" | "range" => Value::Obj(Obj::Frame),
+            _ => Value::Obj(Obj::Opaque(Rc::from(name))),
+        },
+        Obj::Builder(b) => rules::builder_call(env, b, name, args),
+        Obj::Sink(s) => rules::glue_sink::method(env, s, name, args),
+        Obj::Frame => match name {
+            "createOrReplaceTempView" | "createTempView" | "createGlobalTempView"
+            | "createOrReplaceGlobalTempView" | "registerTempTable" => {
+                register_view(env, args);
+                Value::None
+            }
+            "count" | "collect" | "first" | "isEmpty" | "take" | "head" | "show" => {
+                Value::unknown(format!("frame.{name}()"))
+            }
+            _ => Value::Obj(Obj::Frame),
+        },
+        Obj::Boto3(service) => rules::boto3_s3::method(env, service, name, args),
+        Obj::Opaque(kind) => match (kind.as_ref(), name) {
+            (_, "client" | "resource") => {
+                let svc = args
+                    .get(0, "service_name")
+                    .and_then(Value::as_known_str)
+                    .unwrap_or_default();
+                Value::Obj(Obj::Boto3(Rc::from(svc.as_str())))
+            }
+            (_, "getOrCreate") => Value::Obj(Obj::Opaque(Rc::from("sc"))),
+            _ => Value::unknown(format!("{kind}.{name}()")),
+        },
+        _ => Value::unknown(name),
+    }
+}
+
+fn glue_context(env: &mut Env, name: &str, args: &Args) -> Value {
+    match name {
+        "getSink" | "getSinkWithFormat" | "getCatalogSink" | "getJDBCSink" => {
+            rules::glue_sink::create(env, name, args)
+        }
+        "getSource" | "getSourceWithFormat" => {
+            rules::glue_options::read(env, args, if name == "getSource" {
+                "glue.getSource"
+            } else {
+                "glue.getSourceWithFormat"
+            })
+        }
+        "getCatalogSource" => rules::glue_catalog::read(env, args, "glue.getCatalogSource"),
+        "extract_jdbc_conf" | "extractJDBCConf" => rules::jdbc::extract_conf(env, args),
+        "get_logger" | "getLogger" => Value::Obj(Obj::Opaque(Rc::from("logger"))),
+        "forEachBatch" | "foreachBatch" => Value::None,
+        _ => Value::Obj(Obj::Opaque(Rc::from(name))),
+    }
+}
+
+/// A module-level function by its qualified name; `None` when it is not an API we know.
+pub fn call_function(env: &mut Env, q: &str, args: &Args) -> Option<Value> {
+    let last = q.rsplit('.').next().unwrap_or(q);
+    if last == "GlueContext" {
+        return Some(Value::Obj(Obj::GlueContext));
+    }
+    if q.contains("SparkSession") {
+        return Some(Value::Obj(Obj::Spark));
+    }
+    if last == "SparkContext" || q.ends_with("SparkContext.getOrCreate") {
+        return Some(Value::Obj(Obj::Opaque(Rc::from("sc"))));
+    }
+    if q.contains("DynamicFrame") {
+        return Some(Value::Obj(Obj::Frame));
+    }
+    if q.starts_with("awsglue.") && last != "getResolvedOptions" {
+        return Some(Value::Obj(Obj::Opaque(Rc::from(last))));
+    }
+    if q == "boto3.client" || q == "boto3.resource" {
+        let svc = args
+            .get(0, "service_name")
+            .and_then(Value::as_known_str)
+            .unwrap_or_default();
+        return Some(Value::Obj(Obj::Boto3(Rc::from(svc.as_str()))));
+    }
+    if q.starts_with("boto3.") {
+        return Some(Value::Obj(Obj::Opaque(Rc::from("boto3.session"))));
+    }
+    if q.starts_with("awswrangler.") {
+        return rules::wrangler::call(env, q, args);
+    }
+    None
+}
+
+/// A new sink object.
+pub fn new_sink(state: SinkState) -> Value {
+    Value::Obj(Obj::Sink(Rc::new(RefCell::new(state))))
+}

@@ -1,0 +1,378 @@
+//! Dataset names from resolved values: S3 URLs (object or table root), Glue catalog tables
+//! (`db.table`, `glue_catalog.db.table`, cross-account `catalog_id`), JDBC URLs (PostgreSQL,
+//! MySQL, SQL Server, Oracle, Redshift) with default schemas, Kafka, Kinesis and DynamoDB.
+
+use crate::emit::{Env, Unresolved};
+use crate::value::{PStr, Value, HOLE};
+use lineage_domain::dataset::{is_partition_segment, table_root};
+use lineage_domain::Dataset;
+
+/// The dataset of an S3 URL value: a single object keeps its key, anything else is cut at its
+/// table root. Holes after the table root do not matter; holes before it leave it unresolved.
+pub fn s3_dataset(v: &Value) -> Result<Dataset, Unresolved> {
+    let p = v.to_pstr();
+    let text = p.render();
+    let norm = normalise_scheme(&text);
+    let Some(rest) = norm.strip_prefix("s3://") else {
+        return Err(unresolved_s3(&p, &norm, "not an s3:// URL"));
+    };
+    let (bucket, key) = rest.split_once('/').unwrap_or((rest, ""));
+    if bucket.is_empty() || bucket.contains(HOLE) {
+        return Err(unresolved_s3(&p, &norm, "bucket could not be resolved"));
+    }
+    let segs: Vec<&str> = key.split('/').filter(|s| !s.is_empty()).collect();
+    let is_object = !key.ends_with('/')
+        && segs.last().is_some_and(|l| looks_like_file(l))
+        && !segs.iter().any(|s| s.contains(['*', '?', '[', '{']));
+    if is_object && !key.contains(HOLE) {
+        return Dataset::s3_object(bucket, key)
+            .map_err(|e| Unresolved::new(p.describe(), e.to_string()));
+    }
+    // a hole inside a segment: the segment is a partition only if its known text says so
+    let mut kept = Vec::new();
+    for seg in &segs {
+        let known_part = seg.split(HOLE).next().unwrap_or("");
+        if is_partition_segment(seg.trim_matches(HOLE))
+            && !seg.starts_with(HOLE)
+            && (known_part.contains('=') || !seg.contains(HOLE))
+        {
+            break;
+        }
+        if known_part.contains('=') {
+            break;
+        }
+        kept.push(*seg);
+    }
+    let root = kept.join("/");
+    if root.contains(HOLE) {
+        return Err(unresolved_s3(&p, &norm, "path could not be resolved"));
+    }
+    Dataset::s3_prefix(bucket, &table_root(&root))
+        .map_err(|e| Unresolved::new(p.describe(), e.to_string()))
+}
+
+fn unresolved_s3(p: &PStr, norm: &str, msg: &str) -> Unresolved {
+    let mut u = Unresolved::new(p.describe(), msg);
+    if norm.starts_with("s3://") || norm.starts_with(HOLE) {
+        u.s3_pattern = Some(norm.to_string());
+    }
+    u
+}
+
+fn looks_like_file(seg: &str) -> bool {
+    match seg.rsplit_once('.') {
+        Some((stem, ext)) => {
+            !stem.is_empty()
+                && (1..=8).contains(&ext.len())
+                && ext.chars().all(|c| c.is_ascii_alphanumeric())
+                && ext.chars().any(|c| c.is_ascii_alphabetic())
+        }
+        None => false,
+    }
+}
+
+pub fn normalise_scheme(url: &str) -> String {
+    for scheme in ["s3a://", "s3n://", "S3://"] {
+        if let Some(rest) = url.strip_prefix(scheme) {
+            return format!("s3://{rest}");
+        }
+    }
+    url.to_string()
+}
+
+/// Whether a value is an S3 URL (possibly partial).
+pub fn is_s3(v: &Value) -> bool {
+    let t = v.to_pstr().render();
+    t.starts_with("s3://") || t.starts_with("s3a://") || t.starts_with("s3n://")
+}
+
+/// A Glue catalog table from database and table values.
+pub fn glue_table(
+    env: &Env,
+    database: &Value,
+    table: &Value,
+    catalog_id: Option<&Value>,
+) -> Result<Dataset, Unresolved> {
+    let db = database.as_known_str();
+    let tbl = table.as_known_str();
+    let (Some(db), Some(tbl)) = (db, tbl) else {
+        return Err(Unresolved::new(
+            format!(
+                "{}.{}",
+                database.to_pstr().describe(),
+                table.to_pstr().describe()
+            ),
+            "catalog database or table could not be resolved",
+        ));
+    };
+    let account = match catalog_id {
+        Some(Value::None) | None => env.account().to_string(),
+        Some(v) => v.as_known_str().ok_or_else(|| {
+            Unresolved::new(v.to_pstr().describe(), "catalog_id could not be resolved")
+        })?,
+    };
+    Dataset::glue_table(env.region(), &account, db.trim(), tbl.trim())
+        .map_err(|e| Unresolved::new(format!("{db}.{tbl}"), e.to_string()))
+}
+
+/// A catalog table from a qualified SQL/Spark name (`db.tbl`, `glue_catalog.db.tbl`,
+/// `spark_catalog.db.tbl`, `` `db`.`tbl` ``); unqualified names use `default_db`.
+pub fn qualified_table(
+    env: &Env,
+    name: &str,
+    default_db: Option<&str>,
+) -> Result<Dataset, Unresolved> {
+    let clean = name.replace(['`', '"'], "");
+    let parts: Vec<&str> = clean.split('.').map(str::trim).collect();
+    let (db, tbl) = match parts.as_slice() {
+        [t] => match default_db {
+            Some(d) => (d.to_string(), t.to_string()),
+            None => ("default".to_string(), t.to_string()),
+        },
+        [d, t] => (d.to_string(), t.to_string()),
+        [_catalog, d, t] => (d.to_string(), t.to_string()),
+        _ => return Err(Unresolved::new(name, "table name has too many parts")),
+    };
+    if db.contains(HOLE) || tbl.contains(HOLE) || db.is_empty() || tbl.is_empty() {
+        return Err(Unresolved::new(name, "table name could not be resolved"));
+    }
+    Dataset::glue_table(env.region(), env.account(), &db, &tbl)
+        .map_err(|e| Unresolved::new(name, e.to_string()))
+}
+
+/// A parsed JDBC URL.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JdbcUrl {
+    /// `postgres`, `mysql`, `sqlserver`, `oracle`, `redshift`.
+    pub scheme: String,
+    pub host: String,
+    pub port: u16,
+    pub database: Option<String>,
+}
+
+impl JdbcUrl {
+    pub fn parse(url: &str) -> Option<Self> {
+        let rest = url.trim().strip_prefix("jdbc:").unwrap_or(url.trim());
+        let (sub, after) = rest.split_once(':')?;
+        let sub = sub.to_ascii_lowercase();
+        let (scheme, default_port) = match sub.as_str() {
+            "postgresql" | "postgres" => ("postgres", 5432),
+            "mysql" | "mariadb" | "aurora" => ("mysql", 3306),
+            "sqlserver" => ("sqlserver", 1433),
+            "oracle" => ("oracle", 1521),
+            "redshift" => ("redshift", 5439),
+            _ => return None,
+        };
+        let (hostport, database) = if scheme == "oracle" {
+            // thin:@host:port/service, thin:@//host:port/service, thin:@host:port:sid
+            let at = after.split_once('@').map(|(_, r)| r).unwrap_or(after);
+            let at = at.trim_start_matches('/');
+            match at.split_once('/') {
+                Some((hp, svc)) => (hp.to_string(), Some(svc.to_string())),
+                None => {
+                    let parts: Vec<&str> = at.split(':').collect();
+                    if parts.len() == 3 {
+                        (
+                            format!("{}:{}", parts[0], parts[1]),
+                            Some(parts[2].to_string()),
+                        )
+                    } else {
+                        (at.to_string(), None)
+                    }
+                }
+            }
+        } else {
+            let after = after.trim_start_matches('/');
+            if scheme == "sqlserver" {
+                let mut parts = after.split(';');
+                let hp = parts.next().unwrap_or("").to_string();
+                let mut db = None;
+                for p in parts {
+                    if let Some((k, v)) = p.split_once('=') {
+                        if k.trim().eq_ignore_ascii_case("databaseName")
+                            || k.trim().eq_ignore_ascii_case("database")
+                        {
+                            db = Some(v.trim().to_string());
+                        }
+                    }
+                }
+                let (hp, inline_db) = match hp.split_once('/') {
+                    Some((h, d)) => (h.to_string(), Some(d.to_string())),
+                    None => (hp, None),
+                };
+                (hp, db.or(inline_db))
+            } else {
+                let no_query = after.split(['?', ';']).next().unwrap_or("");
+                match no_query.split_once('/') {
+                    Some((hp, db)) => (hp.to_string(), Some(db.to_string())),
+                    None => (no_query.to_string(), None),
+                }
+            }
+        };
+        // credentials in the authority are never kept
+        let hostport = hostport.rsplit('@').next().unwrap_or("").to_string();
+        let (host, port) = match hostport.rsplit_once(':') {
+            Some((h, p)) => (h.to_string(), p.parse().ok()?),
+            None => (hostport.clone(), default_port),
+        };
+        if host.is_empty() || host.contains(HOLE) {
+            return None;
+        }
+        Some(Self {
+            scheme: scheme.to_string(),
+            host: host.to_ascii_lowercase(),
+            port,
+            database: database
+                .filter(|d| !d.is_empty() && !d.contains(HOLE))
+                .map(|d| d.to_ascii_lowercase()),
+        })
+    }
+
+    /// The namespace: `{scheme}://{host}:{port}`; Redshift uses `{cluster-id}.{region}`.
+    pub fn namespace(&self, fallback_region: &str) -> String {
+        if self.scheme == "redshift" {
+            let labels: Vec<&str> = self.host.split('.').collect();
+            let cluster = labels.first().copied().unwrap_or("");
+            let region = labels
+                .iter()
+                .position(|l| l.starts_with("redshift"))
+                .and_then(|i| i.checked_sub(1))
+                .and_then(|i| labels.get(i))
+                .filter(|r| r.contains('-'))
+                .copied()
+                .unwrap_or(fallback_region);
+            return format!("redshift://{cluster}.{region}:{}", self.port);
+        }
+        format!("{}://{}:{}", self.scheme, self.host, self.port)
+    }
+
+    /// The dataset of a table (`dbtable`, possibly `schema.table` or `db.schema.table`).
+    pub fn table(&self, table: &str, region: &str) -> Result<Dataset, Unresolved> {
+        let t = table.trim().replace(['"', '`', '[', ']'], "").to_ascii_lowercase();
+        let parts: Vec<&str> = t.split('.').collect();
+        let db = self.database.clone();
+        let name = match self.scheme.as_str() {
+            "mysql" => match parts.as_slice() {
+                [t] => db.map(|d| format!("{d}.{t}")),
+                [d, t] => Some(format!("{d}.{t}")),
+                _ => None,
+            },
+            _ => {
+                let default_schema = match self.scheme.as_str() {
+                    "sqlserver" => "dbo",
+                    "postgres" | "redshift" => "public",
+                    _ => "",
+                };
+                match parts.as_slice() {
+                    [t] if !default_schema.is_empty() => {
+                        db.map(|d| format!("{d}.{default_schema}.{t}"))
+                    }
+                    [t] => db.map(|d| format!("{d}.{t}")),
+                    [s, t] => db.map(|d| format!("{d}.{s}.{t}")),
+                    [d, s, t] => Some(format!("{d}.{s}.{t}")),
+                    _ => None,
+                }
+            }
+        };
+        let Some(name) = name else {
+            return Err(Unresolved::new(
+                table,
+                "JDBC database or table could not be resolved",
+            ));
+        };
+        Dataset::new(self.namespace(region), name).map_err(|e| Unresolved::new(table, e.to_string()))
+    }
+}
+
+/// A Kinesis stream from a name or a stream ARN.
+pub fn kinesis(region: &str, stream: &str) -> Result<Dataset, Unresolved> {
+    if let Some(rest) = stream.strip_prefix("arn:") {
+        let parts: Vec<&str> = rest.split(':').collect();
+        // aws:kinesis:region:account:stream/name
+        if parts.len() >= 5 {
+            let name = parts[4..].join(":");
+            let name = name.strip_prefix("stream/").unwrap_or(&name).to_string();
+            return Dataset::kinesis_stream(parts[2], &name)
+                .map_err(|e| Unresolved::new(stream, e.to_string()));
+        }
+    }
+    Dataset::kinesis_stream(region, stream).map_err(|e| Unresolved::new(stream, e.to_string()))
+}
+
+/// A DynamoDB table from a name or a table ARN.
+pub fn dynamodb(region: &str, account: &str, table: &str) -> Result<Dataset, Unresolved> {
+    if let Some(rest) = table.strip_prefix("arn:") {
+        let parts: Vec<&str> = rest.split(':').collect();
+        if parts.len() >= 5 {
+            let name = parts[4..].join(":");
+            let name = name.strip_prefix("table/").unwrap_or(&name);
+            let name = name.split('/').next().unwrap_or(name);
+            return Dataset::dynamodb_table(parts[2], parts[3], name)
+                .map_err(|e| Unresolved::new(table, e.to_string()));
+        }
+    }
+    Dataset::dynamodb_table(region, account, table).map_err(|e| Unresolved::new(table, e.to_string()))
+}
+
+/// A Kafka topic on the first broker of a bootstrap list.
+pub fn kafka(bootstrap: &str, topic: &str) -> Result<Dataset, Unresolved> {
+    let first = bootstrap
+        .split(',')
+        .map(str::trim)
+        .find(|b| !b.is_empty())
+        .unwrap_or("");
+    let first = first
+        .trim_start_matches("SSL://")
+        .trim_start_matches("PLAINTEXT://")
+        .trim_start_matches("SASL_SSL://");
+    if first.is_empty() || topic.is_empty() {
+        return Err(Unresolved::new(
+            format!("{bootstrap}/{topic}"),
+            "Kafka brokers or topic could not be resolved",
+        ));
+    }
+    Dataset::kafka_topic(first, topic).map_err(|e| Unresolved::new(topic, e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jdbc_urls() {
+        let u = JdbcUrl::parse("jdbc:sqlserver://h.x:1433;databaseName=ERP;databaseName=Sales")
+            .expect("url");
+        assert_eq!(u.database.as_deref(), Some("sales"));
+        assert_eq!(
+            u.table("Invoices", "r").map(|d| d.name).ok().as_deref(),
+            Some("sales.dbo.invoices")
+        );
+        let r = JdbcUrl::parse("jdbc:redshift://c1.abc.eu-west-1.redshift.amazonaws.com:5439/dw")
+            .expect("url");
+        assert_eq!(r.namespace("x"), "redshift://c1.eu-west-1:5439");
+        let m = JdbcUrl::parse("jdbc:mysql://u:p@h:3307/app?x=1").expect("url");
+        assert_eq!(m.host, "h");
+        assert_eq!(m.table("t", "r").map(|d| d.name).ok().as_deref(), Some("app.t"));
+        let o = JdbcUrl::parse("jdbc:oracle:thin:@//ora.h:1521/ORCL").expect("url");
+        assert_eq!(o.namespace("r"), "oracle://ora.h:1521");
+    }
+
+    #[test]
+    fn s3_objects_and_roots() {
+        let d = |s: &str| s3_dataset(&Value::str(s)).map(|d| d.to_string()).ok();
+        assert_eq!(d("s3a://b/x/y.csv").as_deref(), Some("s3://b/x/y.csv"));
+        assert_eq!(d("s3://b/raw/app=1/*.json").as_deref(), Some("s3://b/raw"));
+        assert_eq!(d("s3://b/geo/*.json").as_deref(), Some("s3://b/geo"));
+        let mut p = PStr::lit("s3://b/root/ingest_year=");
+        p.push_str(&PStr::hole("now.year"));
+        assert_eq!(
+            s3_dataset(&Value::Str(p)).map(|d| d.to_string()).ok().as_deref(),
+            Some("s3://b/root")
+        );
+        let mut q = PStr::lit("s3://");
+        q.push_str(&PStr::hole("bucket"));
+        q.push_str(&PStr::lit("/x/"));
+        let e = s3_dataset(&Value::Str(q)).err().expect("unresolved");
+        assert!(e.s3_pattern.is_some());
+    }
+}

@@ -1,0 +1,50 @@
+//! Glue Data Catalog reads and writes by database and table.
+//!
+//! Rule ids: `glue.create_dynamic_frame.from_catalog`, `glue.create_data_frame.from_catalog`
+//! (`database`, `table_name`, `catalog_id`), `glue.getCatalogSource` (Scala `database`,
+//! `tableName`, `catalogId`), `glue.write_dynamic_frame.from_catalog`.
+
+use crate::builtins::Args;
+use crate::emit::Env;
+use crate::naming;
+use crate::value::{Obj, Value};
+use lineage_domain::Direction;
+
+fn table_args(args: &Args, write: bool) -> (Value, Value, Option<Value>) {
+    let (db_pos, tbl_pos) = if write { (1, 2) } else { (0, 1) };
+    let db = args
+        .kw("database")
+        .or_else(|| args.kw("name_space"))
+        .or_else(|| args.kw("catalogDatabase"))
+        .or_else(|| args.pos.get(db_pos))
+        .cloned()
+        .unwrap_or_else(|| Value::unknown("database"));
+    let tbl = args
+        .kw("table_name")
+        .or_else(|| args.kw("tableName"))
+        .or_else(|| args.kw("catalogTableName"))
+        .or_else(|| args.pos.get(tbl_pos))
+        .cloned()
+        .unwrap_or_else(|| Value::unknown("table_name"));
+    let cat = args
+        .kw("catalog_id")
+        .or_else(|| args.kw("catalogId"))
+        .cloned();
+    (db, tbl, cat)
+}
+
+/// A catalog read.
+pub fn read(env: &mut Env, args: &Args, rule: &'static str) -> Value {
+    let (db, tbl, cat) = table_args(args, false);
+    let target = naming::glue_table(env, &db, &tbl, cat.as_ref());
+    env.io(Direction::Input, target, rule, &[&db, &tbl]);
+    Value::Obj(Obj::Frame)
+}
+
+/// A catalog write.
+pub fn write(env: &mut Env, args: &Args, rule: &'static str) -> Value {
+    let (db, tbl, cat) = table_args(args, true);
+    let target = naming::glue_table(env, &db, &tbl, cat.as_ref());
+    env.io(Direction::Output, target, rule, &[&db, &tbl]);
+    Value::Obj(Obj::Frame)
+}

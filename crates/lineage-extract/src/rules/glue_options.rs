@@ -1,0 +1,65 @@
+//! Glue reads and writes by connection type and options.
+//!
+//! Rule ids: `glue.create_dynamic_frame.from_options`, `glue.create_data_frame.from_options`,
+//! `glue.write_dynamic_frame.from_options`, `glue.getSource` / `glue.getSourceWithFormat`
+//! (Scala `connectionType`, `options`). Connection types: see [`super::connection`].
+
+use crate::builtins::Args;
+use crate::emit::{Env, Unresolved};
+use crate::rules::connection;
+use crate::value::{Obj, Value};
+use lineage_domain::Direction;
+
+fn options(args: &Args) -> Value {
+    let mut items: Vec<(Value, Value)> = Vec::new();
+    if let Some(Value::Dict(d)) = args
+        .kw("connection_options")
+        .or_else(|| args.kw("options"))
+        .or_else(|| args.pos.iter().find(|v| matches!(v, Value::Dict(_))))
+    {
+        items.extend(d.iter().cloned());
+    }
+    // Python getSource(connection_type, **options): options arrive as keywords
+    for (k, v) in &args.kw {
+        if !matches!(
+            k.as_str(),
+            "connection_options" | "options" | "connection_type" | "connectionType" | "format"
+        ) {
+            items.push((Value::str(k.clone()), v.clone()));
+        }
+    }
+    Value::dict(items)
+}
+
+fn ctype(args: &Args) -> Option<String> {
+    connection::connection_type(
+        args.kw("connection_type")
+            .or_else(|| args.kw("connectionType"))
+            .or_else(|| args.pos.first().filter(|v| matches!(v, Value::Str(_)))),
+    )
+}
+
+/// A read by connection type.
+pub fn read(env: &mut Env, args: &Args, rule: &'static str) -> Value {
+    run(env, args, Direction::Input, rule);
+    Value::Obj(Obj::Frame)
+}
+
+/// A write by connection type.
+pub fn write(env: &mut Env, args: &Args, rule: &'static str) -> Value {
+    run(env, args, Direction::Output, rule);
+    Value::Obj(Obj::Frame)
+}
+
+fn run(env: &mut Env, args: &Args, direction: Direction, rule: &'static str) {
+    let opts = options(args);
+    match ctype(args) {
+        Some(t) => connection::record(env, &t, &opts, direction, rule),
+        None => env.io(
+            direction,
+            Err(Unresolved::new("connection_type", "connection type could not be resolved")),
+            rule,
+            &[],
+        ),
+    }
+}

@@ -1,0 +1,77 @@
+//! JDBC through Glue connections and Spark.
+//!
+//! Rule ids: `glue.write_dynamic_frame.from_jdbc_conf` (`catalog_connection`,
+//! `connection_options.dbtable`/`database`), `spark.read.jdbc` / `spark.write.jdbc`
+//! (`url`, `table`), and `extract_jdbc_conf(connection)` which yields the connection's
+//! `url` (without the database) and `fullUrl`; credentials stay unknown.
+
+use crate::builtins::Args;
+use crate::emit::Env;
+use crate::naming::JdbcUrl;
+use crate::rules::connection;
+use crate::value::{Obj, PStr, Source, Value};
+use lineage_domain::Direction;
+
+/// `glueContext.write_dynamic_frame.from_jdbc_conf(frame, catalog_connection, connection_options)`.
+pub fn write_jdbc_conf(env: &mut Env, args: &Args) -> Value {
+    let conn = args.get(1, "catalog_connection").cloned();
+    let opts = args
+        .get(2, "connection_options")
+        .cloned()
+        .unwrap_or_else(|| Value::dict(vec![]));
+    connection::jdbc(
+        env,
+        &opts,
+        conn.as_ref(),
+        Direction::Output,
+        "glue.write_dynamic_frame.from_jdbc_conf",
+    );
+    Value::Obj(Obj::Frame)
+}
+
+/// `glueContext.extract_jdbc_conf(name)`.
+pub fn extract_conf(env: &mut Env, args: &Args) -> Value {
+    let Some(name) = args.get(0, "connection_name") else {
+        return Value::unknown("extract_jdbc_conf");
+    };
+    let Some(full) = connection::connection_property(env, name, "JDBC_CONNECTION_URL") else {
+        return Value::unknown("extract_jdbc_conf");
+    };
+    let conn = name.as_known_str().unwrap_or_default();
+    let full_text = full.as_known_str().unwrap_or_default();
+    let base = match JdbcUrl::parse(&full_text) {
+        Some(u) => {
+            let sub = full_text
+                .strip_prefix("jdbc:")
+                .and_then(|r| r.split_once(':'))
+                .map(|(s, _)| s.to_string())
+                .unwrap_or_default();
+            format!("jdbc:{sub}://{}:{}", u.host, u.port)
+        }
+        None => full_text.clone(),
+    };
+    let src = Source::Conn(conn);
+    Value::dict(vec![
+        (
+            Value::str("url"),
+            Value::Str(PStr::lit(base).with_source(src.clone())),
+        ),
+        (Value::str("fullUrl"), full),
+        (Value::str("user"), Value::unknown("connection user")),
+        (Value::str("password"), Value::unknown("connection password")),
+        (Value::str("vendor"), Value::unknown("vendor")),
+    ])
+}
+
+/// `spark.read.jdbc(url, table, properties=...)` / `df.write.jdbc(url, table, ...)`.
+pub fn spark_jdbc(env: &mut Env, args: &Args, direction: Direction) {
+    let rule = if direction == Direction::Input {
+        "spark.read.jdbc"
+    } else {
+        "spark.write.jdbc"
+    };
+    let url = args.get(0, "url").cloned().unwrap_or(Value::unknown("url"));
+    let table = args.get(1, "table").cloned().unwrap_or(Value::unknown("table"));
+    let opts = Value::dict(vec![(Value::str("dbtable"), table)]);
+    connection::record_jdbc_tables(env, &url, None, &opts, direction, rule);
+}

@@ -1,0 +1,96 @@
+//! Spark DataFrame reads.
+//!
+//! Rule ids: `spark.read.parquet`, `spark.read.csv`, `spark.read.json`, `spark.read.orc`,
+//! `spark.read.text`, `spark.read.avro`, `spark.read.load` (`format(x).option(...).load(path)`,
+//! JDBC / Kafka / Kinesis / Delta / Hudi / Iceberg by format), `spark.read.table`,
+//! `spark.table`, `spark.readStream.load`.
+
+use crate::builtins::Args;
+use crate::emit::{Env, Unresolved};
+use crate::naming;
+use crate::rules::{as_list, builder_opts, connection, lakehouse, lower};
+use crate::value::{Builder, BuilderKind, Obj, Value};
+use lineage_domain::Direction;
+
+/// `spark.table(name)` / `spark.read.table(name)`.
+pub fn table(env: &mut Env, args: &Args, rule: &'static str) -> Value {
+    let name = args.get(0, "tableName").cloned().unwrap_or(Value::unknown("table"));
+    let target = match name.as_known_str() {
+        Some(n) => {
+            if env.found.views.contains(&n.to_ascii_lowercase()) {
+                return Value::Obj(Obj::Frame);
+            }
+            naming::qualified_table(env, &n, None)
+        }
+        None => Err(Unresolved::of_value(&name, "table name")),
+    };
+    env.io(Direction::Input, target, rule, &[&name]);
+    Value::Obj(Obj::Frame)
+}
+
+/// A terminal call on a reader.
+pub fn terminal(env: &mut Env, b: &Builder, name: &str, args: &Args) -> Value {
+    let stream = b.kind == BuilderKind::ReadStream;
+    let rule: &'static str = match (stream, name) {
+        (true, _) => "spark.readStream.load",
+        (_, "parquet") => "spark.read.parquet",
+        (_, "csv") => "spark.read.csv",
+        (_, "json") => "spark.read.json",
+        (_, "orc") => "spark.read.orc",
+        (_, "text" | "textFile") => "spark.read.text",
+        (_, "avro") => "spark.read.avro",
+        (_, "load") => "spark.read.load",
+        (_, "table") => return table(env, args, "spark.read.table"),
+        (_, "jdbc") => {
+            super::jdbc::spark_jdbc(env, args, Direction::Input);
+            return Value::Obj(Obj::Frame);
+        }
+        _ => return Value::Obj(Obj::Frame),
+    };
+    let format = if name == "load" {
+        lower(b.format.as_ref()).unwrap_or_default()
+    } else {
+        name.to_string()
+    };
+    let opts = builder_opts(b);
+    match format.as_str() {
+        "jdbc" => {
+            connection::jdbc(env, &opts, None, Direction::Input, rule);
+            return Value::Obj(Obj::Frame);
+        }
+        "kafka" => {
+            connection::kafka(env, &opts, Direction::Input, rule);
+            return Value::Obj(Obj::Frame);
+        }
+        "kinesis" | "aws-kinesis" => {
+            connection::record(env, "kinesis", &opts, Direction::Input, rule);
+            return Value::Obj(Obj::Frame);
+        }
+        _ => {}
+    }
+    let mut paths: Vec<Value> = Vec::new();
+    for v in &args.pos {
+        paths.extend(as_list(v));
+    }
+    if let Some(p) = args.kw("path").or_else(|| args.kw("paths")) {
+        paths.extend(as_list(p));
+    }
+    if paths.is_empty() {
+        if let Some(p) = b.option("path") {
+            paths.push(p.clone());
+        }
+    }
+    if paths.is_empty() {
+        env.io(
+            Direction::Input,
+            Err(Unresolved::new(env.site.text.clone(), "read without a path")),
+            rule,
+            &[],
+        );
+    }
+    for p in paths {
+        let target = lakehouse::path_or_table(env, &p, &format);
+        env.io(Direction::Input, target, rule, &[&p]);
+    }
+    Value::Obj(Obj::Frame)
+}

@@ -1,0 +1,86 @@
+//! Spark DataFrame writes.
+//!
+//! Rule ids: `spark.write.parquet`, `spark.write.csv`, `spark.write.json`, `spark.write.orc`,
+//! `spark.write.text`, `spark.write.avro`, `spark.write.save` (`format(x)...save(path)`,
+//! Delta/Hudi/Iceberg per [`super::lakehouse`], JDBC/Kafka by format),
+//! `spark.write.saveAsTable` (the table only, even with a `path` option),
+//! `spark.write.insertInto`, `spark.write.jdbc`.
+
+use crate::builtins::Args;
+use crate::emit::{Env, Unresolved};
+use crate::naming;
+use crate::rules::{builder_opts, connection, lakehouse, lower};
+use crate::value::{Builder, Obj, Value};
+use lineage_domain::Direction;
+
+/// A terminal call on a writer.
+pub fn terminal(env: &mut Env, b: &Builder, name: &str, args: &Args) -> Value {
+    let rule: &'static str = match name {
+        "parquet" => "spark.write.parquet",
+        "csv" => "spark.write.csv",
+        "json" => "spark.write.json",
+        "orc" => "spark.write.orc",
+        "text" => "spark.write.text",
+        "avro" => "spark.write.avro",
+        "save" => "spark.write.save",
+        "saveAsTable" | "insertInto" => {
+            let rule = if name == "saveAsTable" {
+                "spark.write.saveAsTable"
+            } else {
+                "spark.write.insertInto"
+            };
+            let t = args.get(0, "name").cloned().unwrap_or(Value::unknown("table"));
+            let target = match t.as_known_str() {
+                Some(n) => naming::qualified_table(env, &n, None),
+                None => Err(Unresolved::of_value(&t, "table name")),
+            };
+            env.io(Direction::Output, target, rule, &[&t]);
+            return Value::None;
+        }
+        "jdbc" => {
+            super::jdbc::spark_jdbc(env, args, Direction::Output);
+            return Value::None;
+        }
+        _ => return Value::Obj(Obj::Builder(std::rc::Rc::new(b.clone()))),
+    };
+    let format = if name == "save" {
+        lower(b.format.as_ref()).unwrap_or_default()
+    } else {
+        name.to_string()
+    };
+    let opts = builder_opts(b);
+    match format.as_str() {
+        "jdbc" => {
+            connection::jdbc(env, &opts, None, Direction::Output, rule);
+            return Value::None;
+        }
+        "kafka" => {
+            connection::kafka(env, &opts, Direction::Output, rule);
+            return Value::None;
+        }
+        "hudi" | "org.apache.hudi" => {
+            if let Some(t) = lakehouse::hudi_synced_table(env, b) {
+                env.io(Direction::Output, t, rule, &[]);
+                return Value::None;
+            }
+        }
+        _ => {}
+    }
+    let path = args
+        .get(0, "path")
+        .cloned()
+        .or_else(|| b.option("path").cloned());
+    match path {
+        Some(p) => {
+            let target = lakehouse::path_or_table(env, &p, &format);
+            env.io(Direction::Output, target, rule, &[&p]);
+        }
+        None => env.io(
+            Direction::Output,
+            Err(Unresolved::new(env.site.text.clone(), "write without a path")),
+            rule,
+            &[],
+        ),
+    }
+    Value::None
+}

@@ -1,0 +1,330 @@
+//! The abstract values of the small interpreter: partially known strings (literal pieces and
+//! holes, with the provenance of every piece: job/run argument, Glue connection, extra object),
+//! numbers, booleans, lists, dicts, functions, modules and the API objects (Glue context, Spark
+//! session, reader/writer builders, sinks, boto3 clients) whose method calls the rules recognise.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+/// Where a string piece came from.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Source {
+    /// A job/run argument (`--key`).
+    Arg(String),
+    /// A Glue connection's property.
+    Conn(String),
+    /// An extra S3 object (`s3://bucket/key`) and the 1-based line of the value in it.
+    Extra(String, u32),
+}
+
+/// One piece of a partially known string.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Seg {
+    Lit(String),
+    /// A value that could not be resolved, described by its expression.
+    Hole(String),
+}
+
+/// A partially known string with provenance.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PStr {
+    pub segs: Vec<Seg>,
+    pub prov: Vec<Source>,
+}
+
+/// The marker a hole renders as inside [`PStr::render`].
+pub const HOLE: char = '\u{1}';
+
+impl PStr {
+    pub fn lit(s: impl Into<String>) -> Self {
+        Self {
+            segs: vec![Seg::Lit(s.into())],
+            prov: Vec::new(),
+        }
+    }
+    pub fn with_source(mut self, s: Source) -> Self {
+        if !self.prov.contains(&s) {
+            self.prov.push(s);
+        }
+        self
+    }
+    pub fn hole(desc: impl Into<String>) -> Self {
+        Self {
+            segs: vec![Seg::Hole(desc.into())],
+            prov: Vec::new(),
+        }
+    }
+    /// The text when no piece is unknown.
+    pub fn known(&self) -> Option<String> {
+        let mut out = String::new();
+        for s in &self.segs {
+            match s {
+                Seg::Lit(t) => out.push_str(t),
+                Seg::Hole(_) => return None,
+            }
+        }
+        Some(out)
+    }
+    pub fn is_known(&self) -> bool {
+        self.segs.iter().all(|s| matches!(s, Seg::Lit(_)))
+    }
+    /// The text with each hole rendered as [`HOLE`].
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        for s in &self.segs {
+            match s {
+                Seg::Lit(t) => out.push_str(t),
+                Seg::Hole(_) => out.push(HOLE),
+            }
+        }
+        out
+    }
+    /// The text with each hole shown as `{expr}`.
+    pub fn describe(&self) -> String {
+        let mut out = String::new();
+        for s in &self.segs {
+            match s {
+                Seg::Lit(t) => out.push_str(t),
+                Seg::Hole(d) => {
+                    out.push('{');
+                    out.push_str(d);
+                    out.push('}');
+                }
+            }
+        }
+        out
+    }
+    pub fn push_str(&mut self, other: &PStr) {
+        for s in &other.segs {
+            match (self.segs.last_mut(), s) {
+                (Some(Seg::Lit(a)), Seg::Lit(b)) => a.push_str(b),
+                _ => self.segs.push(s.clone()),
+            }
+        }
+        for p in &other.prov {
+            if !self.prov.contains(p) {
+                self.prov.push(p.clone());
+            }
+        }
+    }
+    pub fn concat(&self, other: &PStr) -> PStr {
+        let mut out = self.clone();
+        out.push_str(other);
+        out
+    }
+    /// Maps the known text (when fully known), keeping provenance.
+    pub fn map_known(&self, f: impl FnOnce(&str) -> String) -> PStr {
+        match self.known() {
+            Some(t) => PStr {
+                segs: vec![Seg::Lit(f(&t))],
+                prov: self.prov.clone(),
+            },
+            None => self.clone(),
+        }
+    }
+    pub fn add_prov(&mut self, prov: &[Source]) {
+        for p in prov {
+            if !self.prov.contains(p) {
+                self.prov.push(p.clone());
+            }
+        }
+    }
+}
+
+/// Which way a reader/writer builder goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BuilderKind {
+    Read,
+    ReadStream,
+    Write,
+    WriteStream,
+}
+
+/// `spark.read...` / `df.write...` accumulated settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Builder {
+    pub kind: BuilderKind,
+    pub format: Option<Value>,
+    pub options: Vec<(String, Value)>,
+    pub mode: Option<Value>,
+}
+
+impl Builder {
+    pub fn option(&self, key: &str) -> Option<&Value> {
+        self.options
+            .iter()
+            .rev()
+            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+            .map(|(_, v)| v)
+    }
+}
+
+/// A Glue sink (`getSink`, `getSinkWithFormat`, `getCatalogSink`) configured step by step.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SinkState {
+    pub connection_type: Option<Value>,
+    pub options: Vec<(String, Value)>,
+    pub catalog: Option<(Value, Value)>,
+    pub catalog_id: Option<Value>,
+    pub rule: &'static str,
+    pub line: u32,
+    pub detail: String,
+}
+
+/// An API object the rules know.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Obj {
+    GlueContext,
+    Spark,
+    /// A DataFrame or DynamicFrame (lineage does not flow through frames).
+    Frame,
+    /// `glueContext.create_dynamic_frame` and friends.
+    GlueNs(&'static str),
+    Builder(Rc<Builder>),
+    Sink(Rc<RefCell<SinkState>>),
+    /// `boto3.client("s3")`, `boto3.resource("s3")`...
+    Boto3(Rc<str>),
+    /// The response of `get_object` of an object (its text when the object was gathered).
+    S3Response(Rc<Option<(String, String)>>),
+    /// A regex match (`m.group(i)`).
+    Match(Rc<Vec<Value>>),
+    /// `urlparse(...)`.
+    Url(Rc<(Value, Value)>),
+    /// Anything else: method calls on it give unknown values.
+    Opaque(Rc<str>),
+}
+
+/// An abstract value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Str(PStr),
+    Int(i64),
+    Float(f64),
+    Bool(bool),
+    None,
+    List(Rc<Vec<Value>>),
+    Dict(Rc<Vec<(Value, Value)>>),
+    Unknown(Rc<str>),
+    /// A user-defined function (index into the interpreter's table).
+    Func(usize),
+    /// A lambda (index into the interpreter's table).
+    Lambda(usize),
+    /// An imported module or name, fully qualified (`awswrangler.s3`, `os.path.join`).
+    Module(Rc<str>),
+    Obj(Obj),
+}
+
+impl Value {
+    pub fn str(s: impl Into<String>) -> Self {
+        Value::Str(PStr::lit(s))
+    }
+    pub fn unknown(desc: impl AsRef<str>) -> Self {
+        Value::Unknown(Rc::from(desc.as_ref()))
+    }
+    pub fn list(items: Vec<Value>) -> Self {
+        Value::List(Rc::new(items))
+    }
+    pub fn dict(items: Vec<(Value, Value)>) -> Self {
+        Value::Dict(Rc::new(items))
+    }
+    /// The value as a partially known string (numbers and booleans rendered as Python does).
+    pub fn to_pstr(&self) -> PStr {
+        match self {
+            Value::Str(s) => s.clone(),
+            Value::Int(i) => PStr::lit(i.to_string()),
+            Value::Float(f) => PStr::lit(f.to_string()),
+            Value::Bool(b) => PStr::lit(if *b { "True" } else { "False" }),
+            Value::None => PStr::lit("None"),
+            Value::Unknown(d) => PStr::hole(d.to_string()),
+            Value::Module(m) => PStr::hole(m.to_string()),
+            _ => PStr::hole("<object>"),
+        }
+    }
+    pub fn as_known_str(&self) -> Option<String> {
+        match self {
+            Value::Str(s) => s.known(),
+            _ => None,
+        }
+    }
+    /// Python truthiness, when decidable.
+    pub fn truthy(&self) -> Option<bool> {
+        match self {
+            Value::Str(s) => match s.known() {
+                Some(t) => Some(!t.is_empty()),
+                None => {
+                    if s.segs.iter().any(|x| matches!(x, Seg::Lit(t) if !t.is_empty())) {
+                        Some(true)
+                    } else {
+                        None
+                    }
+                }
+            },
+            Value::Int(i) => Some(*i != 0),
+            Value::Float(f) => Some(*f != 0.0),
+            Value::Bool(b) => Some(*b),
+            Value::None => Some(false),
+            Value::List(l) => Some(!l.is_empty()),
+            Value::Dict(d) => Some(!d.is_empty()),
+            Value::Func(_) | Value::Lambda(_) => Some(true),
+            _ => None,
+        }
+    }
+    pub fn is_unknown(&self) -> bool {
+        matches!(self, Value::Unknown(_))
+    }
+    /// Dict lookup by a known key.
+    pub fn get_key(&self, key: &str) -> Option<&Value> {
+        match self {
+            Value::Dict(items) => items
+                .iter()
+                .rev()
+                .find(|(k, _)| k.as_known_str().as_deref() == Some(key))
+                .map(|(_, v)| v),
+            _ => None,
+        }
+    }
+    /// Items of a list (a string value is treated as a one-item list).
+    pub fn items(&self) -> Option<Vec<Value>> {
+        match self {
+            Value::List(l) => Some(l.as_ref().clone()),
+            Value::Dict(d) => Some(d.iter().map(|(k, _)| k.clone()).collect()),
+            Value::Str(s) => s
+                .known()
+                .map(|t| t.chars().map(|c| Value::str(c.to_string())).collect()),
+            _ => None,
+        }
+    }
+    /// Provenance of every string reachable in the value.
+    pub fn provenance(&self, out: &mut Vec<Source>) {
+        match self {
+            Value::Str(s) => {
+                for p in &s.prov {
+                    if !out.contains(p) {
+                        out.push(p.clone());
+                    }
+                }
+            }
+            Value::List(l) => l.iter().for_each(|v| v.provenance(out)),
+            Value::Dict(d) => d.iter().for_each(|(_, v)| v.provenance(out)),
+            _ => {}
+        }
+    }
+}
+
+/// Structural equality of two values when decidable (`in`, `==`).
+pub fn values_equal(a: &Value, b: &Value) -> Option<bool> {
+    match (a, b) {
+        (Value::Str(x), Value::Str(y)) => match (x.known(), y.known()) {
+            (Some(x), Some(y)) => Some(x == y),
+            _ => None,
+        },
+        (Value::Int(x), Value::Int(y)) => Some(x == y),
+        (Value::Bool(x), Value::Bool(y)) => Some(x == y),
+        (Value::None, Value::None) => Some(true),
+        (Value::None, Value::Str(_) | Value::Int(_) | Value::Bool(_))
+        | (Value::Str(_) | Value::Int(_) | Value::Bool(_), Value::None) => Some(false),
+        (Value::Str(x), Value::Int(_) | Value::Bool(_)) if x.is_known() => Some(false),
+        (Value::Int(_) | Value::Bool(_), Value::Str(y)) if y.is_known() => Some(false),
+        _ => None,
+    }
+}

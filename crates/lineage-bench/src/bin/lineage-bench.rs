@@ -1,0 +1,237 @@
+//! `lineage-bench`: the benchmark harness behind `make bench`. Each subcommand measures one
+//! figure and writes `{results}/{name}.json` (figures, commands, time); `report` turns the
+//! results into BENCHMARKS.md.
+
+use clap::{Parser, Subcommand};
+use lineage_bench::results::{load_average, Record};
+use lineage_bench::{gen, local, measure, report, BenchError};
+use serde_json::json;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Parser)]
+#[command(name = "lineage-bench", about = "Benchmark harness of the lineage agent")]
+struct Cli {
+    /// Where result files go.
+    #[arg(long, global = true, default_value = "target/bench/results")]
+    results: PathBuf,
+    /// Scratch space.
+    #[arg(long, global = true, default_value = "target/bench/work")]
+    work: PathBuf,
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+/// `LABEL=PATH`.
+fn labelled(s: &str) -> Result<(String, PathBuf), String> {
+    let (l, p) = s.split_once('=').ok_or_else(|| format!("{s:?} is not LABEL=PATH"))?;
+    Ok((l.to_string(), PathBuf::from(p)))
+}
+
+#[derive(Debug, Subcommand)]
+enum Cmd {
+    /// Generates captured runs and their events (`OUT/cases`, `OUT/events.jsonl`).
+    Gen {
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, default_value_t = 10_000)]
+        events: usize,
+        #[arg(long, default_value_t = 300)]
+        jobs: usize,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
+    /// Generates the big-script and big-log cases.
+    GenSpecial {
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, default_value_t = 5_000)]
+        script_lines: usize,
+        #[arg(long, default_value_t = 5_000)]
+        log_events: usize,
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+    },
+    /// Cold start of the bootstrap and of the Python anchor.
+    Init {
+        #[arg(long)]
+        bootstrap: PathBuf,
+        /// The anchor's command (program and arguments), after `--`.
+        #[arg(last = true, required = true)]
+        anchor: Vec<String>,
+        #[arg(long, default_value_t = 25)]
+        spawns: usize,
+        #[arg(long, default_value_t = 2)]
+        warmup: usize,
+    },
+    /// Per-run latency on local adapters.
+    Latency {
+        /// Fixture sets, LABEL=DIR.
+        #[arg(long = "set", value_parser = labelled, required = true)]
+        sets: Vec<(String, PathBuf)>,
+        #[arg(long, default_value_t = 50)]
+        min_samples: usize,
+    },
+    /// Peak RSS of the release CLI on cases.
+    Memory {
+        #[arg(long)]
+        cli: PathBuf,
+        /// Cases, LABEL=DIR.
+        #[arg(long = "case", value_parser = labelled)]
+        cases: Vec<(String, PathBuf)>,
+        /// Also the largest case folder found under these folders.
+        #[arg(long = "largest-of")]
+        largest_of: Vec<PathBuf>,
+        #[arg(long, default_value = "python3")]
+        python: String,
+    },
+    /// Extraction figures from criterion's output.
+    ExtractReport {
+        #[arg(long, default_value = "target/criterion")]
+        criterion: PathBuf,
+        /// The corpus folder the bench ran on, if any.
+        #[arg(long)]
+        corpus: Option<PathBuf>,
+        #[arg(long, default_value_t = 5_000)]
+        big_script_lines: usize,
+        /// The command that ran criterion, for the record.
+        #[arg(long)]
+        bench_command: Option<String>,
+    },
+    /// Replay throughput through the release CLI.
+    Replay {
+        #[arg(long)]
+        cli: PathBuf,
+        #[arg(long)]
+        fixtures: PathBuf,
+        #[arg(long)]
+        events: PathBuf,
+        #[arg(long, value_delimiter = ',', default_value = "1,2,8")]
+        concurrency: Vec<usize>,
+        /// Smaller fixture sets to compare per-event gather cost against.
+        #[arg(long = "compare")]
+        compare: Vec<PathBuf>,
+    },
+    /// Model requests and input tokens under the `auto` policy.
+    ModelCost {
+        #[arg(long)]
+        fixtures: PathBuf,
+        #[arg(long)]
+        events: PathBuf,
+    },
+    /// Zip size of the bootstrap.
+    Package {
+        #[arg(long)]
+        bootstrap: PathBuf,
+        #[arg(long, default_value = "target/bench/bootstrap.zip")]
+        zip: PathBuf,
+        #[arg(long, default_value = "python3")]
+        python: String,
+    },
+    /// Records a figure as pending, with the reason.
+    Pending {
+        name: String,
+        reason: String,
+    },
+    /// Writes BENCHMARKS.md from the results.
+    Report {
+        #[arg(long, default_value = "BENCHMARKS.md")]
+        out: PathBuf,
+        /// A markdown file whose text goes at the top.
+        #[arg(long)]
+        notes: Option<PathBuf>,
+    },
+}
+
+fn save(results: &Path, mut record: Record, data: serde_json::Value, commands: Vec<String>) -> Result<(), BenchError> {
+    record.data = data;
+    record.commands.extend(commands);
+    let path = record.save(results)?;
+    eprintln!("lineage-bench: wrote {}", path.display());
+    Ok(())
+}
+
+async fn run(cli: Cli) -> Result<(), BenchError> {
+    let load = load_average();
+    let results = cli.results.clone();
+    match cli.command {
+        Cmd::Gen { out, events, jobs, seed } => {
+            let s = gen::generate_runs(&out, events, jobs, seed)?;
+            eprintln!("lineage-bench: generated {} runs of {} jobs under {} ({} bytes)", s.events, s.jobs, out.display(), s.bytes);
+        }
+        Cmd::GenSpecial { out, script_lines, log_events, seed } => {
+            gen::generate_special(&out, script_lines, log_events, seed)?;
+            eprintln!("lineage-bench: generated big-script and big-log under {}", out.display());
+        }
+        Cmd::Init { bootstrap, anchor, spawns, warmup } => {
+            let (data, commands) = measure::init(&bootstrap, &anchor, spawns, warmup, &cli.work.join("init"))?;
+            eprintln!("lineage-bench: init p50 ours {:.1} ms, anchor {:.1} ms", data["rust"]["p50"].as_f64().unwrap_or(0.0), data["python"]["p50"].as_f64().unwrap_or(0.0));
+            save(&results, Record::new("init", load), data, commands)?;
+        }
+        Cmd::Latency { sets, min_samples } => {
+            let data = measure::latency(&sets, min_samples, &cli.work.join("latency")).await?;
+            save(&results, Record::new("latency", load), data, Vec::new())?;
+        }
+        Cmd::Memory { cli: bin, mut cases, largest_of, python } => {
+            if let Some((dir, _)) = measure::largest_case(&largest_of) {
+                let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                cases.insert(0, (format!("largest captured case: {name}"), dir));
+            }
+            let (data, commands) = measure::memory(&bin, &cases, &python, &cli.work.join("memory"))?;
+            save(&results, Record::new("memory", load), data, commands)?;
+        }
+        Cmd::ExtractReport { criterion, corpus, big_script_lines, bench_command } => {
+            let mut data = measure::criterion_results(&criterion)?;
+            data["corpus"] = corpus.filter(|c| c.is_dir()).map(|c| json!(c.display().to_string())).unwrap_or(serde_json::Value::Null);
+            data["big_script_lines"] = json!(big_script_lines);
+            save(&results, Record::new("extract", load), data, bench_command.into_iter().collect())?;
+        }
+        Cmd::Replay { cli: bin, fixtures, events, concurrency, compare } => {
+            let (mut data, commands) = measure::replay(&bin, &fixtures, &events, &concurrency, &cli.work.join("replay"))?;
+            let evs = local::read_events(&events)?;
+            let mut breakdown = vec![measure::replay_breakdown(&fixtures, &evs, 200).await?];
+            for dir in &compare {
+                let fx = local::open(dir)?;
+                let small: Vec<_> = local::case_events(&fx).into_iter().map(|(_, e)| e).collect();
+                breakdown.push(measure::replay_breakdown(dir, &small, 200).await?);
+            }
+            data["breakdown"] = json!(breakdown);
+            save(&results, Record::new("replay", load), data, commands)?;
+        }
+        Cmd::ModelCost { fixtures, events } => {
+            let evs = local::read_events(&events)?;
+            let data = measure::model_cost(&fixtures, &evs).await?;
+            save(&results, Record::new("model-cost", load), data, Vec::new())?;
+        }
+        Cmd::Package { bootstrap, zip, python } => {
+            let (data, commands) = measure::package(&bootstrap, &zip, &python)?;
+            save(&results, Record::new("package", load), data, commands)?;
+        }
+        Cmd::Pending { name, reason } => {
+            save(&results, Record::new(&name, load), json!({ "pending": true, "reason": reason }), Vec::new())?;
+        }
+        Cmd::Report { out, notes } => {
+            let notes = match notes {
+                Some(p) if p.is_file() => lineage_bench::read_text(&p)?,
+                _ => String::new(),
+            };
+            report::write(&results, &notes, &out)?;
+            eprintln!("lineage-bench: wrote {}", out.display());
+        }
+    }
+    Ok(())
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let rt = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("lineage-bench: {e}");
+            std::process::exit(1);
+        }
+    };
+    if let Err(e) = rt.block_on(run(cli)) {
+        eprintln!("lineage-bench: {e}");
+        std::process::exit(1);
+    }
+}

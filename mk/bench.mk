@@ -1,0 +1,50 @@
+# Benchmarks: `make bench` measures init, per-run latency, memory, extraction, replay
+# throughput, model cost and package size in one run and writes BENCHMARKS.md.
+# Needs only Rust and Python 3 (boto3 for the Python anchor goes into target/bench-venv).
+#   make bench BENCH_EVENTS=2000      a smaller replay set
+#   make bench BENCH_NOTES=FILE       markdown put at the top of BENCHMARKS.md
+
+BENCH_BIN := target/release/lineage-bench
+BENCH_RESULTS := target/bench/results
+BENCH_FIXTURES := target/bench-fixtures
+BENCH_VENV := target/bench-venv
+BENCH_CORPUS ?= $(SHARED)/corpus/dev
+BENCH_EVENTS ?= 10000
+BENCH_JOBS ?= 300
+BENCH_SPAWNS ?= 25
+BENCH_CONCURRENCY ?= 1,2,8
+BENCH_NOTES ?=
+BENCH_HAS_CORPUS := $(wildcard $(BENCH_CORPUS)/*/job.json)
+BENCH_EXTRACT_CMD := LINEAGE_BENCH_CORPUS=$(if $(BENCH_HAS_CORPUS),$(BENCH_CORPUS),none) $(CARGO) bench -p lineage-bench --bench extract -- --noplot
+
+.PHONY: bench bench-build bench-inputs
+
+$(BENCH_VENV)/bin/python: bench/requirements-anchor.txt
+	rm -rf $(BENCH_VENV)
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/pip install --quiet --disable-pip-version-check -r bench/requirements-anchor.txt
+	touch $@
+
+bench-build: toolchain
+	$(CARGO) build --release -p lineage-lambda -p lineage-cli -p lineage-bench
+
+bench-inputs: bench-build
+	$(BENCH_BIN) gen --out $(BENCH_FIXTURES)/replay --events $(BENCH_EVENTS) --jobs $(BENCH_JOBS) --seed 42
+	$(BENCH_BIN) gen --out $(BENCH_FIXTURES)/latency --events 100 --jobs 100 --seed 7
+	$(BENCH_BIN) gen-special --out $(BENCH_FIXTURES)/special --script-lines 5000 --log-events 5000
+
+bench: bench-build bench-inputs $(BENCH_VENV)/bin/python
+	rm -rf $(BENCH_RESULTS) target/criterion/extract_*
+	$(BENCH_BIN) package --bootstrap target/release/bootstrap
+	$(BENCH_BIN) init --bootstrap target/release/bootstrap --spawns $(BENCH_SPAWNS) -- $(BENCH_VENV)/bin/python bench/anchor/bootstrap.py
+	$(BENCH_BIN) latency --set project-fixtures=tests/fixtures --set generated=$(BENCH_FIXTURES)/latency/cases --min-samples 50
+	$(BENCH_BIN) pending latency-moto "the moto figure is pending: the harness does not start moto yet (tests/moto/moto.sh is ready for it)"
+	$(BENCH_BIN) memory --cli target/release/lineage-agent --largest-of tests/fixtures $(if $(BENCH_HAS_CORPUS),--largest-of $(BENCH_CORPUS)) \
+	  --case big-script=$(BENCH_FIXTURES)/special/big-script --case big-log=$(BENCH_FIXTURES)/special/big-log
+	$(BENCH_EXTRACT_CMD)
+	$(BENCH_BIN) extract-report $(if $(BENCH_HAS_CORPUS),--corpus $(BENCH_CORPUS)) --bench-command '$(BENCH_EXTRACT_CMD)'
+	$(BENCH_BIN) replay --cli target/release/lineage-agent --fixtures $(BENCH_FIXTURES)/replay/cases \
+	  --events $(BENCH_FIXTURES)/replay/events.jsonl --concurrency $(BENCH_CONCURRENCY) --compare $(BENCH_FIXTURES)/latency/cases
+	$(BENCH_BIN) model-cost --fixtures $(BENCH_FIXTURES)/replay/cases --events $(BENCH_FIXTURES)/replay/events.jsonl
+	$(BENCH_BIN) report --out BENCHMARKS.md $(if $(BENCH_NOTES),--notes $(BENCH_NOTES))
+	@echo "wrote BENCHMARKS.md"

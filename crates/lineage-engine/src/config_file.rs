@@ -1,0 +1,923 @@
+//! Configuration files: `config.yaml` overlaid by `config-{environment}.yaml` (YAML, the keys of
+//! the original deployment guide), mapped onto [`Settings`], with the environment variable
+//! overrides ([`Settings::with_overrides`]) on top. Loading never stops at the first problem:
+//! every unreadable file, syntax error, unknown key, wrong type, invalid value and missing
+//! required setting is collected with its file and dotted key.
+
+use crate::settings::{InferencePolicy, Settings, ENV_VARS};
+use serde::Serialize;
+use serde_yaml_ng::Value;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// The `source` of problems that come from environment variables.
+pub const ENVIRONMENT_SOURCE: &str = "environment";
+/// The placeholder replaced by the account id (`AWS_ACCOUNT_ID`), as in the stack's names.
+pub const ACCOUNT_PLACEHOLDER: &str = "${AWS::AccountId}";
+
+/// What is wrong.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProblemKind {
+    /// The file cannot be read.
+    Unreadable,
+    /// The file is not valid YAML.
+    Syntax,
+    /// A section or key the agent does not know (a typo, or a setting that does not exist).
+    UnknownKey,
+    /// A value of the wrong type (a string where a number is expected, ...).
+    WrongType,
+    /// A value of the right type outside its range or form (a score above 1, a bad bucket name).
+    Invalid,
+    /// A required setting or file is missing.
+    Missing,
+}
+
+/// One problem, with where it is: the file (or [`ENVIRONMENT_SOURCE`]) and the dotted key.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Problem {
+    pub source: String,
+    pub key: String,
+    pub kind: ProblemKind,
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.key.is_empty() {
+            write!(f, "{}: {}", self.source, self.message)
+        } else {
+            write!(f, "{}: {}: {}", self.source, self.key, self.message)
+        }
+    }
+}
+
+/// What a load uses besides the files.
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions {
+    /// `VARIABLE -> value` overrides (the names in [`ENV_VARS`]).
+    pub env_vars: BTreeMap<String, String>,
+    /// Replaces [`ACCOUNT_PLACEHOLDER`] in string values.
+    pub account_id: Option<String>,
+}
+
+impl LoadOptions {
+    /// From the process environment: the settings variables and `AWS_ACCOUNT_ID`.
+    pub fn from_process() -> Self {
+        Self {
+            env_vars: std::env::vars()
+                .filter(|(k, _)| ENV_VARS.contains(&k.as_str()))
+                .collect(),
+            account_id: std::env::var("AWS_ACCOUNT_ID")
+                .ok()
+                .filter(|v| !v.trim().is_empty()),
+        }
+    }
+}
+
+/// The result of a load: the effective settings and every problem found on the way.
+#[derive(Debug, Clone)]
+pub struct LoadedConfig {
+    pub environment: String,
+    /// The files read, base first.
+    pub files: Vec<PathBuf>,
+    pub settings: Settings,
+    /// `monitoring.metric_name` (the alarm's metric; the agent emits `ErrorOccurrence`).
+    pub metric_name: String,
+    /// `monitoring.metrics_batch_size`, kept for the record (EMF is flushed per invocation).
+    pub metrics_batch_size: Option<u64>,
+    pub problems: Vec<Problem>,
+}
+
+impl LoadedConfig {
+    pub fn is_valid(&self) -> bool {
+        self.problems.is_empty()
+    }
+
+    /// The effective configuration, in the files' layout (plus `environment` and `limits`).
+    pub fn effective(&self) -> serde_json::Value {
+        let s = &self.settings;
+        serde_json::json!({
+            "environment": s.environment,
+            "bedrock": {
+                "model_id": s.model.model_id,
+                "max_tokens": s.model.max_tokens,
+                "temperature": s.model.temperature,
+            },
+            "validation": {
+                "min_confidence_score": s.min_confidence_score,
+                "time_tolerance_seconds": s.time_tolerance_seconds,
+                "enable_parameter_validation": s.enable_parameter_validation,
+                "enable_environment_validation": s.enable_environment_validation,
+            },
+            "error_recovery": {
+                "max_retries": s.max_retries,
+                "retry_delay_seconds": s.retry_delay_seconds,
+                "enable_fallback": s.enable_fallback,
+            },
+            "monitoring": {
+                "namespace": s.metrics_namespace,
+                "metric_name": self.metric_name,
+                "alert_topic_arn": s.alert_topic_arn,
+                "metrics_batch_size": self.metrics_batch_size,
+            },
+            "storage": {
+                "job_mapping_table": s.job_mapping_table,
+                "context_table": s.context_table,
+                "lineage_bucket": (!s.lineage_bucket.is_empty()).then_some(&s.lineage_bucket),
+                "lineage_prefix": s.lineage_prefix,
+            },
+            "inference": { "policy": s.inference_policy },
+            "logging": { "level": s.log_level },
+            "limits": {
+                "max_log_events": s.max_log_events,
+                "max_log_bytes": s.max_log_bytes,
+                "max_script_bytes": s.max_script_bytes,
+                "max_extra_objects": s.max_extra_objects,
+            },
+        })
+    }
+
+    /// [`Self::effective`] as YAML.
+    pub fn effective_yaml(&self) -> String {
+        serde_yaml_ng::to_string(&self.effective()).unwrap_or_else(|e| format!("# {e}\n"))
+    }
+}
+
+/// Loads `dir/config.yaml` and `dir/config-{environment}.yaml` with the process environment.
+pub fn load(dir: &Path, environment: &str) -> LoadedConfig {
+    load_with(dir, environment, &LoadOptions::from_process())
+}
+
+/// Loads `dir/config.yaml` and `dir/config-{environment}.yaml` with the given overrides.
+pub fn load_with(dir: &Path, environment: &str, options: &LoadOptions) -> LoadedConfig {
+    let mut state = State {
+        settings: Settings {
+            environment: environment.to_string(),
+            ..Settings::default()
+        },
+        metric_name: "ErrorOccurrence".into(),
+        metrics_batch_size: None,
+        problems: Vec::new(),
+        account_id: options.account_id.clone(),
+    };
+    if environment.is_empty()
+        || !environment
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    {
+        state.problem(
+            "arguments",
+            "environment",
+            ProblemKind::Invalid,
+            format!("{environment:?} is not an environment name (lowercase letters, digits, -)"),
+        );
+    }
+    let base = dir.join("config.yaml");
+    let overlay = dir.join(format!("config-{environment}.yaml"));
+    let mut files = Vec::new();
+    for (path, required) in [(&base, true), (&overlay, false)] {
+        let source = path.display().to_string();
+        match std::fs::read_to_string(path) {
+            Ok(text) => {
+                files.push(path.clone());
+                state.apply_text(&source, &text);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => state.problem(
+                &source,
+                "",
+                ProblemKind::Missing,
+                format!("no overlay for environment {environment:?}"),
+            ),
+            Err(e) => state.problem(
+                &source,
+                "",
+                ProblemKind::Unreadable,
+                format!("cannot read: {e}"),
+            ),
+        }
+    }
+    state.apply_env(&options.env_vars);
+    if environment != "dev" && state.settings.lineage_bucket.is_empty() {
+        let source = files.last().unwrap_or(&overlay).display().to_string();
+        state.problem(
+            &source,
+            "storage.lineage_bucket",
+            ProblemKind::Missing,
+            format!("required outside dev (or set LINEAGE_BUCKET); the {environment} stack's output LineageBucketName"),
+        );
+    }
+    LoadedConfig {
+        environment: environment.to_string(),
+        files,
+        settings: state.settings,
+        metric_name: state.metric_name,
+        metrics_batch_size: state.metrics_batch_size,
+        problems: state.problems,
+    }
+}
+
+/// The type and allowed values of one key.
+#[derive(Debug, Clone, Copy)]
+enum Ty {
+    /// A non-empty string.
+    Text,
+    /// A string or null (unset).
+    OptText,
+    Bool,
+    Whole(u64, u64),
+    Number(f64, f64),
+    Choice(&'static [&'static str]),
+}
+
+const LOG_LEVELS: &[&str] = &["TRACE", "DEBUG", "INFO", "WARN", "WARNING", "ERROR"];
+const POLICIES: &[&str] = &["never", "auto", "always"];
+
+/// Every key the files may hold: section, key, type.
+const KEYS: &[(&str, &str, Ty)] = &[
+    ("bedrock", "model_id", Ty::Text),
+    ("bedrock", "max_tokens", Ty::Whole(1, 200_000)),
+    ("bedrock", "temperature", Ty::Number(0.0, 1.0)),
+    ("validation", "min_confidence_score", Ty::Number(0.0, 1.0)),
+    ("validation", "time_tolerance_seconds", Ty::Whole(0, 86_400)),
+    ("validation", "enable_parameter_validation", Ty::Bool),
+    ("validation", "enable_environment_validation", Ty::Bool),
+    ("error_recovery", "max_retries", Ty::Whole(0, 10)),
+    (
+        "error_recovery",
+        "retry_delay_seconds",
+        Ty::Number(0.0, 900.0),
+    ),
+    ("error_recovery", "enable_fallback", Ty::Bool),
+    ("monitoring", "namespace", Ty::Text),
+    ("monitoring", "metric_name", Ty::Text),
+    ("monitoring", "alert_topic_arn", Ty::OptText),
+    ("monitoring", "metrics_batch_size", Ty::Whole(1, 100)),
+    ("storage", "job_mapping_table", Ty::Text),
+    ("storage", "context_table", Ty::Text),
+    ("storage", "lineage_bucket", Ty::OptText),
+    ("storage", "lineage_prefix", Ty::OptText),
+    ("inference", "policy", Ty::Choice(POLICIES)),
+    ("logging", "level", Ty::Choice(LOG_LEVELS)),
+    ("limits", "max_log_events", Ty::Whole(1, 1_000_000)),
+    ("limits", "max_log_bytes", Ty::Whole(1024, 64 * 1024 * 1024)),
+    (
+        "limits",
+        "max_script_bytes",
+        Ty::Whole(1024, 64 * 1024 * 1024),
+    ),
+    ("limits", "max_extra_objects", Ty::Whole(0, 256)),
+];
+
+/// A value that passed its type check.
+#[derive(Debug, Clone)]
+enum Typed {
+    Text(Option<String>),
+    Bool(bool),
+    Whole(u64),
+    Number(f64),
+}
+
+struct State {
+    settings: Settings,
+    metric_name: String,
+    metrics_batch_size: Option<u64>,
+    problems: Vec<Problem>,
+    account_id: Option<String>,
+}
+
+impl State {
+    fn problem(&mut self, source: &str, key: &str, kind: ProblemKind, message: impl Into<String>) {
+        self.problems.push(Problem {
+            source: source.to_string(),
+            key: key.to_string(),
+            kind,
+            message: message.into(),
+        });
+    }
+
+    fn apply_text(&mut self, source: &str, text: &str) {
+        let doc: Value = match serde_yaml_ng::from_str(text) {
+            Ok(v) => v,
+            Err(e) => {
+                let at = e
+                    .location()
+                    .map(|l| format!("line {}, column {}: ", l.line(), l.column()))
+                    .unwrap_or_default();
+                let msg = e.to_string();
+                return self.problem(source, "", ProblemKind::Syntax, format!("{at}{msg}"));
+            }
+        };
+        let sections = match doc {
+            Value::Null => return,
+            Value::Mapping(m) => m,
+            other => {
+                return self.problem(
+                    source,
+                    "",
+                    ProblemKind::WrongType,
+                    format!(
+                        "expected a mapping of sections, found {}",
+                        type_name(&other)
+                    ),
+                )
+            }
+        };
+        for (name, body) in sections {
+            let Some(section) = name.as_str().map(str::to_string) else {
+                self.problem(
+                    source,
+                    &key_text(&name),
+                    ProblemKind::UnknownKey,
+                    "section names are strings",
+                );
+                continue;
+            };
+            if !KEYS.iter().any(|(s, _, _)| *s == section) {
+                let hint = suggest(&section, KEYS.iter().map(|(s, _, _)| s.to_string()));
+                self.problem(
+                    source,
+                    &section,
+                    ProblemKind::UnknownKey,
+                    format!("unknown section{hint}"),
+                );
+                continue;
+            }
+            let entries = match body {
+                Value::Null => continue,
+                Value::Mapping(m) => m,
+                other => {
+                    self.problem(
+                        source,
+                        &section,
+                        ProblemKind::WrongType,
+                        format!("expected a mapping of keys, found {}", type_name(&other)),
+                    );
+                    continue;
+                }
+            };
+            for (k, v) in entries {
+                let key = k
+                    .as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| key_text(&k));
+                let dotted = format!("{section}.{key}");
+                let Some((_, _, ty)) = KEYS.iter().find(|(s, n, _)| *s == section && *n == key)
+                else {
+                    let hint = suggest(
+                        &key,
+                        KEYS.iter().map(|(s, n, _)| {
+                            if *s == section {
+                                n.to_string()
+                            } else {
+                                format!("{s}.{n}")
+                            }
+                        }),
+                    );
+                    self.problem(
+                        source,
+                        &dotted,
+                        ProblemKind::UnknownKey,
+                        format!("unknown key{hint}"),
+                    );
+                    continue;
+                };
+                match self.check(*ty, &v) {
+                    Ok(typed) => {
+                        if let Err((kind, why)) = self.assign(&dotted, typed) {
+                            self.problem(source, &dotted, kind, why);
+                        }
+                    }
+                    Err((kind, why)) => self.problem(source, &dotted, kind, why),
+                }
+            }
+        }
+    }
+
+    /// Type and range check of one value.
+    fn check(&self, ty: Ty, v: &Value) -> Result<Typed, (ProblemKind, String)> {
+        let wrong = |expected: &str| {
+            (
+                ProblemKind::WrongType,
+                format!("expected {expected}, found {}", type_name(v)),
+            )
+        };
+        match ty {
+            Ty::Text => match v {
+                Value::String(s) if s.trim().is_empty() => {
+                    Err((ProblemKind::Invalid, "must not be empty".into()))
+                }
+                Value::String(s) => Ok(Typed::Text(Some(self.resolve(s.trim())))),
+                _ => Err(wrong("a string")),
+            },
+            Ty::OptText => match v {
+                Value::Null => Ok(Typed::Text(None)),
+                Value::String(s) => Ok(Typed::Text(
+                    (!s.trim().is_empty()).then(|| self.resolve(s.trim())),
+                )),
+                _ => Err(wrong("a string or null")),
+            },
+            Ty::Bool => match v {
+                Value::Bool(b) => Ok(Typed::Bool(*b)),
+                _ => Err(wrong("true or false")),
+            },
+            Ty::Whole(min, max) => match v {
+                Value::Number(n) if n.is_u64() || n.is_i64() => {
+                    let out = (
+                        ProblemKind::Invalid,
+                        format!("{n} is outside {min}..={max}"),
+                    );
+                    let x = n.as_u64().ok_or_else(|| out.clone())?;
+                    if (min..=max).contains(&x) {
+                        Ok(Typed::Whole(x))
+                    } else {
+                        Err(out)
+                    }
+                }
+                _ => Err(wrong("a whole number")),
+            },
+            Ty::Number(min, max) => match v {
+                Value::Number(n) => {
+                    let x = n.as_f64().filter(|x| x.is_finite()).ok_or_else(|| {
+                        (ProblemKind::Invalid, format!("{n} is not a finite number"))
+                    })?;
+                    if (min..=max).contains(&x) {
+                        Ok(Typed::Number(x))
+                    } else {
+                        Err((
+                            ProblemKind::Invalid,
+                            format!("{x} is outside {min}..={max}"),
+                        ))
+                    }
+                }
+                _ => Err(wrong("a number")),
+            },
+            Ty::Choice(options) => match v {
+                Value::String(s) => options
+                    .iter()
+                    .find(|o| o.eq_ignore_ascii_case(s.trim()))
+                    .map(|o| Typed::Text(Some(o.to_string())))
+                    .ok_or_else(|| {
+                        (
+                            ProblemKind::Invalid,
+                            format!("{s:?} is not one of {}", options.join(", ")),
+                        )
+                    }),
+                _ => Err(wrong(&format!("one of {}", options.join(", ")))),
+            },
+        }
+    }
+
+    /// Replaces the account placeholder when the account is known.
+    fn resolve(&self, s: &str) -> String {
+        match &self.account_id {
+            Some(acct) => s.replace(ACCOUNT_PLACEHOLDER, acct),
+            None => s.to_string(),
+        }
+    }
+
+    /// Sets one checked value, with the checks particular to the key.
+    fn assign(&mut self, dotted: &str, v: Typed) -> Result<(), (ProblemKind, String)> {
+        let s = &mut self.settings;
+        match (dotted, v) {
+            ("bedrock.model_id", Typed::Text(Some(t))) => {
+                if t.chars().any(char::is_whitespace) {
+                    return invalid("a model id has no spaces");
+                }
+                s.model.model_id = t;
+            }
+            ("bedrock.max_tokens", Typed::Whole(n)) => s.model.max_tokens = to_u32(n)?,
+            ("bedrock.temperature", Typed::Number(x)) => s.model.temperature = x as f32,
+            ("validation.min_confidence_score", Typed::Number(x)) => s.min_confidence_score = x,
+            ("validation.time_tolerance_seconds", Typed::Whole(n)) => s.time_tolerance_seconds = n,
+            ("validation.enable_parameter_validation", Typed::Bool(b)) => {
+                s.enable_parameter_validation = b
+            }
+            ("validation.enable_environment_validation", Typed::Bool(b)) => {
+                s.enable_environment_validation = b
+            }
+            ("error_recovery.max_retries", Typed::Whole(n)) => s.max_retries = to_u32(n)?,
+            ("error_recovery.retry_delay_seconds", Typed::Number(x)) => s.retry_delay_seconds = x,
+            ("error_recovery.enable_fallback", Typed::Bool(b)) => s.enable_fallback = b,
+            ("monitoring.namespace", Typed::Text(Some(t))) => {
+                if t.starts_with("AWS/") {
+                    return invalid("the AWS/ namespaces are reserved for AWS services");
+                }
+                s.metrics_namespace = t;
+            }
+            ("monitoring.metric_name", Typed::Text(Some(t))) => self.metric_name = t,
+            ("monitoring.alert_topic_arn", Typed::Text(t)) => {
+                if let Some(arn) = &t {
+                    if !(arn.starts_with("arn:") && arn.split(':').nth(2) == Some("sns")) {
+                        return invalid(format!("{arn:?} is not an SNS topic ARN"));
+                    }
+                }
+                s.alert_topic_arn = t;
+            }
+            ("monitoring.metrics_batch_size", Typed::Whole(n)) => self.metrics_batch_size = Some(n),
+            ("storage.job_mapping_table", Typed::Text(Some(t))) => {
+                table_name(&t)?;
+                s.job_mapping_table = t;
+            }
+            ("storage.context_table", Typed::Text(Some(t))) => {
+                table_name(&t)?;
+                s.context_table = t;
+            }
+            ("storage.lineage_bucket", Typed::Text(t)) => {
+                let t = t.unwrap_or_default();
+                if !t.is_empty() {
+                    bucket_name(&t)?;
+                }
+                s.lineage_bucket = t;
+            }
+            ("storage.lineage_prefix", Typed::Text(t)) => {
+                s.lineage_prefix = t.unwrap_or_default().trim_matches('/').to_string()
+            }
+            ("inference.policy", Typed::Text(Some(t))) => {
+                s.inference_policy = t
+                    .parse::<InferencePolicy>()
+                    .map_err(|e| (ProblemKind::Invalid, e))?
+            }
+            ("logging.level", Typed::Text(Some(t))) => s.log_level = t,
+            ("limits.max_log_events", Typed::Whole(n)) => s.max_log_events = to_usize(n)?,
+            ("limits.max_log_bytes", Typed::Whole(n)) => s.max_log_bytes = to_usize(n)?,
+            ("limits.max_script_bytes", Typed::Whole(n)) => s.max_script_bytes = to_usize(n)?,
+            ("limits.max_extra_objects", Typed::Whole(n)) => s.max_extra_objects = to_usize(n)?,
+            (key, v) => return invalid(format!("internal: no setting for {key} = {v:?}")),
+        }
+        Ok(())
+    }
+
+    /// The environment variable overrides, one at a time so that every bad one is reported.
+    fn apply_env(&mut self, vars: &BTreeMap<String, String>) {
+        for (name, value) in vars {
+            if !ENV_VARS.contains(&name.as_str()) {
+                continue;
+            }
+            if name == "ENVIRONMENT" {
+                if value.trim() != self.settings.environment {
+                    let msg = format!(
+                        "{:?} contradicts the environment being loaded ({:?})",
+                        value.trim(),
+                        self.settings.environment
+                    );
+                    self.problem(ENVIRONMENT_SOURCE, name, ProblemKind::Invalid, msg);
+                }
+                continue;
+            }
+            let one = BTreeMap::from([(name.clone(), value.clone())]);
+            match self.settings.clone().with_overrides(&one) {
+                Ok(s) => self.settings = s,
+                Err(e) => {
+                    let text = e.to_string();
+                    let why = text
+                        .split_once(&format!("{name}: "))
+                        .map(|(_, why)| why.to_string())
+                        .unwrap_or(text);
+                    self.problem(ENVIRONMENT_SOURCE, name, ProblemKind::Invalid, why);
+                }
+            }
+        }
+    }
+}
+
+fn invalid<T>(why: impl Into<String>) -> Result<T, (ProblemKind, String)> {
+    Err((ProblemKind::Invalid, why.into()))
+}
+
+fn to_u32(n: u64) -> Result<u32, (ProblemKind, String)> {
+    u32::try_from(n).map_err(|_| (ProblemKind::Invalid, format!("{n} is too large")))
+}
+
+fn to_usize(n: u64) -> Result<usize, (ProblemKind, String)> {
+    usize::try_from(n).map_err(|_| (ProblemKind::Invalid, format!("{n} is too large")))
+}
+
+/// DynamoDB table names: 3-255 of `A-Za-z0-9_.-`.
+fn table_name(t: &str) -> Result<(), (ProblemKind, String)> {
+    let ok = (3..=255).contains(&t.len())
+        && t.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c));
+    if ok {
+        Ok(())
+    } else {
+        invalid(format!(
+            "{t:?} is not a DynamoDB table name (3-255 of A-Z a-z 0-9 _ . -)"
+        ))
+    }
+}
+
+/// S3 bucket names: 3-63 of lowercase letters, digits, `.` and `-`, starting and ending with a
+/// letter or digit. An unresolved account placeholder counts as twelve digits.
+fn bucket_name(b: &str) -> Result<(), (ProblemKind, String)> {
+    let n = b.replace(ACCOUNT_PLACEHOLDER, "000000000000");
+    let edge = |c: Option<char>| c.is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+    let ok = (3..=63).contains(&n.len())
+        && n.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '-')
+        && edge(n.chars().next())
+        && edge(n.chars().last())
+        && !n.contains("..");
+    if ok {
+        Ok(())
+    } else {
+        invalid(format!(
+            "{b:?} is not an S3 bucket name (3-63 of a-z 0-9 . -, starting and ending with a letter or digit)"
+        ))
+    }
+}
+
+fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(n) if n.is_f64() => "a decimal number",
+        Value::Number(_) => "a whole number",
+        Value::String(_) => "a string",
+        Value::Sequence(_) => "a list",
+        Value::Mapping(_) => "a mapping",
+        Value::Tagged(_) => "a tagged value",
+    }
+}
+
+fn key_text(v: &Value) -> String {
+    serde_yaml_ng::to_string(v)
+        .map(|s| s.trim().to_string())
+        .unwrap_or_else(|_| "?".into())
+}
+
+/// `" (did you mean X?)"` for the closest known name within two edits, else `""`.
+fn suggest(name: &str, known: impl Iterator<Item = String>) -> String {
+    known
+        .map(|k| {
+            let short = k.rsplit('.').next().unwrap_or(&k).to_string();
+            (edit_distance(name, &short).min(edit_distance(name, &k)), k)
+        })
+        .filter(|(d, _)| *d <= 2)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, k)| format!(" (did you mean {k}?)"))
+        .unwrap_or_default()
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn repo_config() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config")
+    }
+
+    /// A config dir with the given base and overlay (`None`: no file).
+    fn dir_with(base: &str, env: &str, overlay: Option<&str>) -> tempfile::TempDir {
+        let d = tempfile::tempdir().expect("tempdir");
+        std::fs::write(d.path().join("config.yaml"), base).expect("write base");
+        if let Some(o) = overlay {
+            std::fs::write(d.path().join(format!("config-{env}.yaml")), o).expect("write");
+        }
+        d
+    }
+
+    fn kinds_at(c: &LoadedConfig) -> Vec<(ProblemKind, String)> {
+        c.problems.iter().map(|p| (p.kind, p.key.clone())).collect()
+    }
+
+    #[test]
+    fn repository_config_is_valid_for_every_environment() {
+        let expected = [
+            ("dev", 0.5, 600, 5, true, "DEBUG"),
+            ("test", 0.7, 300, 3, true, "INFO"),
+            ("prod", 0.8, 180, 2, false, "WARNING"),
+        ];
+        for (env, score, tolerance, retries, fallback, level) in expected {
+            let c = load_with(&repo_config(), env, &LoadOptions::default());
+            assert!(c.is_valid(), "{env}: {:?}", c.problems);
+            let s = &c.settings;
+            assert_eq!(s.environment, env);
+            assert_eq!(
+                (
+                    s.min_confidence_score,
+                    s.time_tolerance_seconds,
+                    s.max_retries
+                ),
+                (score, tolerance, retries)
+            );
+            assert_eq!((s.enable_fallback, s.log_level.as_str()), (fallback, level));
+            assert_eq!(
+                s.job_mapping_table,
+                format!("enhanced-lineage-agent-job-mappings-{env}")
+            );
+            assert_eq!((s.model.max_tokens, s.retry_delay_seconds), (4000, 5.0));
+            assert_eq!(c.files.len(), 2);
+        }
+    }
+
+    #[test]
+    fn account_placeholder_is_resolved_when_the_account_is_known() {
+        let options = LoadOptions {
+            account_id: Some("123456789012".into()),
+            ..LoadOptions::default()
+        };
+        let c = load_with(&repo_config(), "prod", &options);
+        assert_eq!(
+            c.settings.lineage_bucket,
+            "enhanced-lineage-agent-lineage-data-prod-123456789012"
+        );
+        let unresolved = load_with(&repo_config(), "prod", &LoadOptions::default());
+        assert!(unresolved
+            .settings
+            .lineage_bucket
+            .ends_with(ACCOUNT_PLACEHOLDER));
+    }
+
+    #[test]
+    fn unknown_keys_are_reported_with_file_and_dotted_key() {
+        let d = dir_with(
+            "bedrock:\n  model_idd: x\nvalidaton:\n  a: 1\nlogging:\n  level: INFO\n",
+            "dev",
+            Some("storage:\n  bucket: b\n"),
+        );
+        let c = load_with(d.path(), "dev", &LoadOptions::default());
+        assert_eq!(
+            kinds_at(&c),
+            vec![
+                (ProblemKind::UnknownKey, "bedrock.model_idd".into()),
+                (ProblemKind::UnknownKey, "validaton".into()),
+                (ProblemKind::UnknownKey, "storage.bucket".into()),
+            ]
+        );
+        assert!(c.problems[0].message.contains("did you mean model_id?"));
+        assert!(c.problems[1].message.contains("did you mean validation?"));
+        assert!(c.problems[0].source.ends_with("config.yaml"));
+        assert!(c.problems[2].source.ends_with("config-dev.yaml"));
+        assert_eq!(c.settings.log_level, "INFO", "good keys still apply");
+    }
+
+    #[test]
+    fn wrong_types_are_all_reported() {
+        let d = dir_with(
+            "validation:\n  enable_parameter_validation: \"yes\"\n  time_tolerance_seconds: 2.5\nerror_recovery: [1]\nbedrock:\n  model_id: 5\n",
+            "dev",
+            Some(""),
+        );
+        let c = load_with(d.path(), "dev", &LoadOptions::default());
+        assert_eq!(
+            kinds_at(&c),
+            vec![
+                (
+                    ProblemKind::WrongType,
+                    "validation.enable_parameter_validation".into()
+                ),
+                (
+                    ProblemKind::WrongType,
+                    "validation.time_tolerance_seconds".into()
+                ),
+                (ProblemKind::WrongType, "error_recovery".into()),
+                (ProblemKind::WrongType, "bedrock.model_id".into()),
+            ]
+        );
+        assert!(
+            c.problems[0].message.contains("found a string"),
+            "{}",
+            c.problems[0]
+        );
+        assert!(
+            c.settings.enable_parameter_validation,
+            "bad values are not applied"
+        );
+    }
+
+    #[test]
+    fn out_of_range_values_are_all_reported() {
+        let d = dir_with(
+            "validation:\n  min_confidence_score: 1.5\nerror_recovery:\n  max_retries: 99\n  retry_delay_seconds: -1\nbedrock:\n  temperature: 3\nstorage:\n  job_mapping_table: \"a b\"\n  lineage_bucket: Not_A_Bucket\ninference:\n  policy: sometimes\n",
+            "dev",
+            Some(""),
+        );
+        let c = load_with(d.path(), "dev", &LoadOptions::default());
+        let keys: Vec<_> = c.problems.iter().map(|p| p.key.as_str()).collect();
+        assert_eq!(
+            keys,
+            vec![
+                "validation.min_confidence_score",
+                "error_recovery.max_retries",
+                "error_recovery.retry_delay_seconds",
+                "bedrock.temperature",
+                "storage.job_mapping_table",
+                "storage.lineage_bucket",
+                "inference.policy",
+            ]
+        );
+        assert!(c.problems.iter().all(|p| p.kind == ProblemKind::Invalid));
+        assert!(
+            c.problems[0].message.contains("outside 0..=1"),
+            "{}",
+            c.problems[0]
+        );
+        assert_eq!(c.settings.min_confidence_score, 0.7, "defaults kept");
+    }
+
+    #[test]
+    fn lineage_bucket_is_required_outside_dev() {
+        let base = "storage:\n  lineage_bucket: null\n";
+        let dev = dir_with(base, "dev", Some(""));
+        assert!(load_with(dev.path(), "dev", &LoadOptions::default()).is_valid());
+        let prod = dir_with(base, "prod", Some("logging:\n  level: ERROR\n"));
+        let c = load_with(prod.path(), "prod", &LoadOptions::default());
+        assert_eq!(
+            kinds_at(&c),
+            vec![(ProblemKind::Missing, "storage.lineage_bucket".into())]
+        );
+        assert!(c.problems[0].source.ends_with("config-prod.yaml"));
+        // the environment variable satisfies it
+        let options = LoadOptions {
+            env_vars: BTreeMap::from([("LINEAGE_BUCKET".into(), "my-bucket".into())]),
+            ..LoadOptions::default()
+        };
+        assert!(load_with(prod.path(), "prod", &options).is_valid());
+    }
+
+    #[test]
+    fn missing_overlay_and_syntax_errors_are_reported_together() {
+        let d = dir_with("bedrock:\n  model_id: [unclosed\n", "test", None);
+        let c = load_with(d.path(), "test", &LoadOptions::default());
+        let kinds: Vec<_> = c.problems.iter().map(|p| p.kind).collect();
+        assert_eq!(
+            kinds,
+            vec![
+                ProblemKind::Syntax,
+                ProblemKind::Missing,
+                ProblemKind::Missing
+            ]
+        );
+        assert!(c.problems[0].message.contains("line "), "{}", c.problems[0]);
+        assert!(c.problems[1].source.ends_with("config-test.yaml"));
+    }
+
+    #[test]
+    fn environment_variables_override_files_and_bad_ones_name_their_variable() {
+        let d = dir_with(
+            "validation:\n  min_confidence_score: 0.6\n",
+            "dev",
+            Some(""),
+        );
+        let options = LoadOptions {
+            env_vars: BTreeMap::from([
+                ("MIN_CONFIDENCE_SCORE".into(), "0.9".into()),
+                ("MAX_RETRIES".into(), "many".into()),
+                ("ENABLE_FALLBACK".into(), "perhaps".into()),
+                ("ENVIRONMENT".into(), "prod".into()),
+            ]),
+            ..LoadOptions::default()
+        };
+        let c = load_with(d.path(), "dev", &options);
+        assert_eq!(c.settings.min_confidence_score, 0.9);
+        let at: Vec<_> = c
+            .problems
+            .iter()
+            .map(|p| (p.source.as_str(), p.key.as_str()))
+            .collect();
+        assert_eq!(
+            at,
+            vec![
+                (ENVIRONMENT_SOURCE, "ENABLE_FALLBACK"),
+                (ENVIRONMENT_SOURCE, "ENVIRONMENT"),
+                (ENVIRONMENT_SOURCE, "MAX_RETRIES"),
+            ]
+        );
+    }
+
+    #[test]
+    fn overlay_wins_over_base_and_effective_config_has_the_file_layout() {
+        let d = dir_with(
+            "error_recovery:\n  max_retries: 3\nmonitoring:\n  alert_topic_arn: arn:aws:sns:us-east-1:1:t\n",
+            "dev",
+            Some("error_recovery:\n  max_retries: 7\n"),
+        );
+        let c = load_with(d.path(), "dev", &LoadOptions::default());
+        assert!(c.is_valid(), "{:?}", c.problems);
+        let e = c.effective();
+        assert_eq!(e["error_recovery"]["max_retries"], 7);
+        assert_eq!(
+            e["monitoring"]["alert_topic_arn"],
+            "arn:aws:sns:us-east-1:1:t"
+        );
+        assert_eq!(e["environment"], "dev");
+        let yaml = c.effective_yaml();
+        assert!(yaml.contains("max_retries: 7"), "{yaml}");
+    }
+}

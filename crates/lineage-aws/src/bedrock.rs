@@ -120,7 +120,10 @@ fn check(schema: &Value, value: &Value, path: &str, out: &mut Vec<String>) {
     if let Some(allowed) = s.get("enum").and_then(Value::as_array) {
         if !allowed.contains(value) {
             let names: Vec<String> = allowed.iter().map(Value::to_string).collect();
-            out.push(format!("{path}: {value} is not one of {}", names.join(", ")));
+            out.push(format!(
+                "{path}: {value} is not one of {}",
+                names.join(", ")
+            ));
         }
     }
     if let Some(n) = value.as_f64() {
@@ -371,7 +374,9 @@ impl LineageModel for BedrockLineageModel {
             .await
             .map_err(|e| {
                 let aws = AwsError::from_sdk(op.clone(), e);
-                let kind = aws.code().map_or(aws.kind(), |c| bedrock_kind(c, aws.kind()));
+                let kind = aws
+                    .code()
+                    .map_or(aws.kind(), |c| bedrock_kind(c, aws.kind()));
                 let p = PortError::from(aws);
                 PortError { kind, ..p }
             })?;
@@ -471,6 +476,9 @@ mod tests {
             bedrock_kind("AccessDeniedException", ErrorKind::Invalid),
             ErrorKind::AccessDenied
         );
-        assert_eq!(bedrock_kind("Other", ErrorKind::Conflict), ErrorKind::Conflict);
+        assert_eq!(
+            bedrock_kind("Other", ErrorKind::Conflict),
+            ErrorKind::Conflict
+        );
     }
 }

@@ -1,0 +1,214 @@
+//! A fake Amazon Bedrock Runtime endpoint for tests: a tokio TCP listener speaking just enough
+//! HTTP/1.1 for the real SDK client (one request per connection, `Connection: close`) and the
+//! Converse wire protocol (`POST /model/{modelId}/converse`). Answers are scripted in order
+//! (the last one repeats); every request is recorded.
+
+#![allow(dead_code)]
+
+use serde_json::{json, Value};
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+
+/// One scripted answer.
+#[derive(Debug, Clone)]
+pub enum Reply {
+    /// A tool call of `emit_lineage` with this input.
+    Tool(Value),
+    /// Text only, no tool call.
+    Text(String),
+    /// An error: HTTP status and `x-amzn-errortype`.
+    Error(u16, &'static str),
+}
+
+/// One request as received.
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    pub method: String,
+    /// Percent-decoded path.
+    pub path: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Value,
+    pub raw: String,
+}
+
+impl Recorded {
+    /// Every text the request sends to the model (system and message texts).
+    pub fn texts(&self) -> String {
+        let mut out = String::new();
+        for s in self.body["system"].as_array().into_iter().flatten() {
+            out.push_str(s["text"].as_str().unwrap_or_default());
+            out.push('\n');
+        }
+        for m in self.body["messages"].as_array().into_iter().flatten() {
+            for c in m["content"].as_array().into_iter().flatten() {
+                out.push_str(c["text"].as_str().unwrap_or_default());
+                out.push('\n');
+            }
+        }
+        out
+    }
+    /// The user message's first text.
+    pub fn prompt(&self) -> String {
+        self.body["messages"][0]["content"][0]["text"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+}
+
+#[derive(Debug, Default)]
+struct State {
+    replies: VecDeque<Reply>,
+    last: Option<Reply>,
+    requests: Vec<Recorded>,
+}
+
+/// The fake endpoint.
+#[derive(Debug, Clone)]
+pub struct FakeBedrock {
+    pub url: String,
+    state: Arc<Mutex<State>>,
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+impl FakeBedrock {
+    /// Starts the fake on a free local port with the scripted replies.
+    pub async fn start(replies: Vec<Reply>) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let url = format!("http://{}", listener.local_addr().expect("addr"));
+        let state = Arc::new(Mutex::new(State {
+            replies: replies.into(),
+            ..State::default()
+        }));
+        let st = state.clone();
+        tokio::spawn(async move {
+            loop {
+                let Ok((mut sock, _)) = listener.accept().await else {
+                    return;
+                };
+                let st = st.clone();
+                tokio::spawn(async move {
+                    let mut buf = Vec::new();
+                    let mut chunk = [0u8; 8192];
+                    let head_end = loop {
+                        let Ok(n) = sock.read(&mut chunk).await else {
+                            return;
+                        };
+                        if n == 0 {
+                            return;
+                        }
+                        buf.extend_from_slice(&chunk[..n]);
+                        if let Some(p) = find(&buf, b"\r\n\r\n") {
+                            break p;
+                        }
+                    };
+                    let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
+                    let mut lines = head.split("\r\n");
+                    let request_line = lines.next().unwrap_or_default().to_string();
+                    let headers: Vec<(String, String)> = lines
+                        .filter_map(|l| l.split_once(':'))
+                        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+                        .collect();
+                    let len: usize = headers
+                        .iter()
+                        .find(|(k, _)| k == "content-length")
+                        .and_then(|(_, v)| v.parse().ok())
+                        .unwrap_or(0);
+                    while buf.len() < head_end + 4 + len {
+                        let Ok(n) = sock.read(&mut chunk).await else {
+                            return;
+                        };
+                        if n == 0 {
+                            break;
+                        }
+                        buf.extend_from_slice(&chunk[..n]);
+                    }
+                    let raw = String::from_utf8_lossy(&buf[head_end + 4..]).into_owned();
+                    let mut parts = request_line.split(' ');
+                    let method = parts.next().unwrap_or_default().to_string();
+                    let path = percent_decode(parts.next().unwrap_or_default());
+                    let body: Value = serde_json::from_str(&raw).unwrap_or(Value::Null);
+                    let reply = {
+                        let mut s = st.lock().expect("lock");
+                        s.requests.push(Recorded {
+                            method,
+                            path,
+                            headers,
+                            body,
+                            raw,
+                        });
+                        let next = s.replies.pop_front().or_else(|| s.last.clone());
+                        s.last = next.clone();
+                        next.unwrap_or(Reply::Error(500, "InternalServerException"))
+                    };
+                    let (status, extra, body) = match reply {
+                        Reply::Tool(input) => (
+                            200,
+                            String::new(),
+                            json!({
+                                "output": {"message": {"role": "assistant", "content": [
+                                    {"toolUse": {"toolUseId": "tooluse_1", "name": "emit_lineage", "input": input}}
+                                ]}},
+                                "stopReason": "tool_use",
+                                "usage": {"inputTokens": 1200, "outputTokens": 150, "totalTokens": 1350},
+                                "metrics": {"latencyMs": 42}
+                            }),
+                        ),
+                        Reply::Text(t) => (
+                            200,
+                            String::new(),
+                            json!({
+                                "output": {"message": {"role": "assistant", "content": [{"text": t}]}},
+                                "stopReason": "end_turn",
+                                "usage": {"inputTokens": 1000, "outputTokens": 20, "totalTokens": 1020},
+                                "metrics": {"latencyMs": 10}
+                            }),
+                        ),
+                        Reply::Error(status, kind) => (
+                            status,
+                            format!("x-amzn-errortype: {kind}\r\n"),
+                            json!({"message": format!("fake {kind}")}),
+                        ),
+                    };
+                    let body = body.to_string();
+                    let reason = if status == 200 { "OK" } else { "Error" };
+                    let response = format!(
+                        "HTTP/1.1 {status} {reason}\r\ncontent-type: application/json\r\n{extra}x-amzn-requestid: fake-1\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                        body.len()
+                    );
+                    let _ = sock.write_all(response.as_bytes()).await;
+                    let _ = sock.shutdown().await;
+                });
+            }
+        });
+        Self { url, state }
+    }
+
+    /// Every request received so far.
+    pub fn requests(&self) -> Vec<Recorded> {
+        self.state.lock().expect("lock").requests.clone()
+    }
+}

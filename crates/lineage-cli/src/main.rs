@@ -35,6 +35,8 @@ enum Command {
     Lineage(commands::lineage::LineageArgs),
     /// All job mappings merged into one table-level lineage graph.
     Graph(commands::lineage::GraphArgs),
+    /// Check the configuration files of an environment; print the effective settings.
+    Config(commands::config::ConfigArgs),
 }
 
 async fn dispatch(cli: Cli) -> Result<(), CliError> {
@@ -46,6 +48,7 @@ async fn dispatch(cli: Cli) -> Result<(), CliError> {
         Command::Replay(a) => commands::replay::execute(a, settings()?).await,
         Command::Lineage(a) => commands::lineage::execute_lineage(a).await,
         Command::Graph(a) => commands::lineage::execute_graph(a).await,
+        Command::Config(a) => commands::config::execute(a),
     }
 }
 

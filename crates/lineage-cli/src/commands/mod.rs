@@ -1,5 +1,6 @@
 //! One module per `lineage-agent` command.
 
+pub mod config;
 pub mod extract;
 pub mod lineage;
 pub mod replay;

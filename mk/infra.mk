@@ -134,16 +134,18 @@ rollback: $(AWS)
 	echo "rolled back. The next make deploy moves live to the new version again."
 
 cleanup: $(AWS)
-	@echo "Deleting stack $(STACK) ..."
-	$(AWS) cloudformation delete-stack --stack-name $(STACK)
-	$(AWS) cloudformation wait stack-delete-complete --stack-name $(STACK)
-	@acct=$$($(AWS) sts get-caller-identity --query Account --output text); \
-	echo "Stack deleted. Retained on purpose (DeletionPolicy: Retain), with how to delete them:"; \
-	echo "  DynamoDB enhanced-lineage-agent-job-mappings-$(ENV), enhanced-lineage-agent-execution-contexts-$(ENV)"; \
-	echo "    $(if $(filter prod,$(ENV)),$(AWS) dynamodb update-table --table-name TABLE --no-deletion-protection-enabled; then )$(AWS) dynamodb delete-table --table-name TABLE"; \
-	echo "  S3 enhanced-lineage-agent-lineage-data-$(ENV)-$$acct (versioned: every version must go)"; \
-	echo "    $(AWS) s3api delete-objects ... for each page of list-object-versions, then $(AWS) s3 rb s3://enhanced-lineage-agent-lineage-data-$(ENV)-$$acct"; \
-	echo "  KMS key alias/enhanced-lineage-agent-$(ENV) (after the tables and bucket are gone):"; \
-	echo "    $(AWS) kms schedule-key-deletion --key-id \$$($(AWS) kms describe-key --key-id alias/enhanced-lineage-agent-$(ENV) --query KeyMetadata.KeyId --output text) --pending-window-in-days 30"; \
-	echo "  (the alias itself was deleted with the stack, so look the key up by description if needed)"; \
-	echo "  See docs/operations.md#cleanup."
+	@key=$(call stack-output,LineageKeyArn); \
+	acct=$$($(AWS) sts get-caller-identity --query Account --output text); \
+	echo "Deleting stack $(STACK) ..."; \
+	$(AWS) cloudformation delete-stack --stack-name $(STACK) && \
+	$(AWS) cloudformation wait stack-delete-complete --stack-name $(STACK) || exit 1; \
+	echo "Stack deleted. Retained on purpose (DeletionPolicy: Retain); to delete them too:"; \
+	for t in job-mappings execution-contexts; do \
+	  echo "  table enhanced-lineage-agent-$$t-$(ENV):"; \
+	  echo "    $(AWS) dynamodb update-table --table-name enhanced-lineage-agent-$$t-$(ENV) --no-deletion-protection-enabled"; \
+	  echo "    $(AWS) dynamodb delete-table --table-name enhanced-lineage-agent-$$t-$(ENV)"; \
+	done; \
+	echo "  bucket enhanced-lineage-agent-lineage-data-$(ENV)-$$acct (versioned: delete every version and delete marker, then the bucket):"; \
+	echo "    see docs/operations.md#cleanup (list-object-versions + delete-objects, then s3api delete-bucket)"; \
+	echo "  KMS key $$key (after the tables and bucket are gone):"; \
+	echo "    $(AWS) kms schedule-key-deletion --key-id $$key --pending-window-in-days 30"

@@ -1,0 +1,36 @@
+"""Prints `sam deploy --parameter-overrides` arguments: the template's tunables from the
+effective configuration (`lineage-agent config validate --format json`), then KEY=VALUE pairs
+given on the command line (empty values are left out, so the template defaults apply).
+
+usage: deploy_params.py CONFIG.json [Key=Value ...]
+"""
+
+import json
+import shlex
+import sys
+
+
+def main() -> int:
+    config = json.load(open(sys.argv[1]))
+    lower = lambda b: "true" if b else "false"  # noqa: E731
+    params = {
+        "BedrockModelId": config["bedrock"]["model_id"],
+        "MinConfidenceScore": str(config["validation"]["min_confidence_score"]),
+        "TimeToleranceSeconds": str(config["validation"]["time_tolerance_seconds"]),
+        "EnableParameterValidation": lower(config["validation"]["enable_parameter_validation"]),
+        "EnableEnvironmentValidation": lower(config["validation"]["enable_environment_validation"]),
+        "MaxRetries": str(config["error_recovery"]["max_retries"]),
+        "RetryDelaySeconds": str(config["error_recovery"]["retry_delay_seconds"]),
+        "EnableFallback": lower(config["error_recovery"]["enable_fallback"]),
+        "LogLevel": {"WARN": "WARNING", "TRACE": "DEBUG"}.get(config["logging"]["level"],
+                                                               config["logging"]["level"]),
+    }
+    for pair in sys.argv[2:]:
+        key, _, value = pair.partition("=")
+        params[key] = value
+    print(" ".join(shlex.quote(f"{k}={v}") for k, v in params.items() if v != ""))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -20,13 +20,17 @@ fn contexts(dir: &Path) -> Vec<(String, RunContext)> {
     };
     let mut out = Vec::new();
     for case in local::case_dirs(dir) {
-        let name = case.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = case
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let gathered = local::open(&case).and_then(|fx| {
             let fx = Arc::new(fx);
             let event = local::case_events(&fx).into_iter().next().map(|(_, e)| e);
             let pipeline = local::read_only(fx, Settings::default())?;
             let event = event.ok_or_else(|| lineage_bench::BenchError::invalid("no event.json"))?;
-            rt.block_on(pipeline.gather(&event)).map_err(|e| lineage_bench::BenchError::invalid(e.to_string()))
+            rt.block_on(pipeline.gather(&event))
+                .map_err(|e| lineage_bench::BenchError::invalid(e.to_string()))
         });
         match gathered {
             Ok(ctx) => out.push((name, ctx)),
@@ -37,7 +41,10 @@ fn contexts(dir: &Path) -> Vec<(String, RunContext)> {
 }
 
 fn env_dir(var: &str, default: PathBuf) -> PathBuf {
-    std::env::var_os(var).map(PathBuf::from).filter(|p| !p.as_os_str().is_empty()).unwrap_or(default)
+    std::env::var_os(var)
+        .map(PathBuf::from)
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(default)
 }
 
 fn bench(c: &mut Criterion) {
@@ -45,9 +52,21 @@ fn bench(c: &mut Criterion) {
     let settings = ExtractSettings::default();
     let mut sets: Vec<(&str, PathBuf)> = vec![
         ("fixtures", root.join("tests/fixtures")),
-        ("fixtures", root.join("crates/lineage-extract/tests/fixtures")),
-        ("corpus", env_dir("LINEAGE_BENCH_CORPUS", root.join("../shared/corpus/dev"))),
-        ("generated", env_dir("LINEAGE_BENCH_SPECIAL", root.join("target/bench-fixtures/special"))),
+        (
+            "fixtures",
+            root.join("crates/lineage-extract/tests/fixtures"),
+        ),
+        (
+            "corpus",
+            env_dir("LINEAGE_BENCH_CORPUS", root.join("../shared/corpus/dev")),
+        ),
+        (
+            "generated",
+            env_dir(
+                "LINEAGE_BENCH_SPECIAL",
+                root.join("target/bench-fixtures/special"),
+            ),
+        ),
     ];
     sets.retain(|(_, d)| d.is_dir());
     for (group_name, dir) in sets {
@@ -56,12 +75,17 @@ fn bench(c: &mut Criterion) {
             continue;
         }
         let mut group = c.benchmark_group(format!("extract/{group_name}"));
-        group.sample_size(20).warm_up_time(Duration::from_millis(200)).measurement_time(Duration::from_millis(800));
+        group
+            .sample_size(20)
+            .warm_up_time(Duration::from_millis(200))
+            .measurement_time(Duration::from_millis(800));
         for (name, ctx) in &cases {
             if let Some(s) = &ctx.script {
                 group.throughput(Throughput::Bytes(s.text.len() as u64));
             }
-            group.bench_function(name.as_str(), |b| b.iter(|| lineage_extract::extract(black_box(ctx), black_box(&settings))));
+            group.bench_function(name.as_str(), |b| {
+                b.iter(|| lineage_extract::extract(black_box(ctx), black_box(&settings)))
+            });
         }
         group.finish();
     }

@@ -33,6 +33,9 @@ impl Rng {
     pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
         &items[self.below(items.len())]
     }
+    pub fn word(&mut self, items: &[&'static str]) -> &'static str {
+        items[self.below(items.len())]
+    }
     pub fn hex(&mut self, chars: usize) -> String {
         let mut s = String::with_capacity(chars + 16);
         while s.len() < chars {
@@ -46,11 +49,30 @@ impl Rng {
 const ACCOUNT: &str = "111122223333";
 const REGION: &str = "us-east-1";
 const DOMAINS: &[&str] = &[
-    "orders", "payments", "clicks", "inventory", "customers", "shipments", "invoices", "sessions",
-    "returns", "ledger", "campaigns", "devices",
+    "orders",
+    "payments",
+    "clicks",
+    "inventory",
+    "customers",
+    "shipments",
+    "invoices",
+    "sessions",
+    "returns",
+    "ledger",
+    "campaigns",
+    "devices",
 ];
-const SUFFIXES: &[&str] = &["daily", "hourly", "rollup", "clean", "dedup", "enrich", "snapshot"];
-const DATABASES: &[&str] = &["sales_raw", "sales_curated", "marketing", "finance", "ops", "web"];
+const SUFFIXES: &[&str] = &[
+    "daily", "hourly", "rollup", "clean", "dedup", "enrich", "snapshot",
+];
+const DATABASES: &[&str] = &[
+    "sales_raw",
+    "sales_curated",
+    "marketing",
+    "finance",
+    "ops",
+    "web",
+];
 const BUCKETS: &[&str] = &[
     "acme-datalake-raw",
     "acme-datalake-curated",
@@ -101,7 +123,12 @@ const HEADER: &str = "import sys\nfrom awsglue.utils import getResolvedOptions\n
 fn job_spec(rng: &mut Rng, index: usize) -> JobSpec {
     let template = Template::ALL[index % Template::ALL.len()];
     let domain = *rng.pick(DOMAINS);
-    let name = format!("{}-{}-{}-{index:03}", template.name(), domain, rng.pick(SUFFIXES));
+    let name = format!(
+        "{}-{}-{}-{index:03}",
+        template.name(),
+        domain,
+        rng.pick(SUFFIXES)
+    );
     let db = *rng.pick(DATABASES);
     let db2 = *rng.pick(DATABASES);
     let bucket = *rng.pick(BUCKETS);
@@ -243,7 +270,8 @@ fn run_json(job: &JobSpec, run: &RunSpec, log_group: &str) -> Value {
         "GlueVersion": "4.0"
     });
     if run.state == "FAILED" {
-        r["ErrorMessage"] = json!("An error occurred while calling o112.pyWriteDynamicFrame. Job aborted.");
+        r["ErrorMessage"] =
+            json!("An error occurred while calling o112.pyWriteDynamicFrame. Job aborted.");
     }
     json!({"JobRun": r})
 }
@@ -285,11 +313,12 @@ fn log_events(rng: &mut Rng, run: &RunSpec, count: usize, pad: usize) -> Value {
     offsets.sort_unstable();
     for (i, off) in offsets.into_iter().enumerate() {
         let ts = run.started.timestamp_millis() + off as i64;
-        let mut message = rng
-            .pick(LOG_LINES)
-            .replace("{db}", *rng.pick(DATABASES))
-            .replace("{table}", *rng.pick(DOMAINS))
-            .replace("{bucket}", *rng.pick(BUCKETS))
+        let template = rng.word(LOG_LINES);
+        let (db, table, bucket) = (rng.word(DATABASES), rng.word(DOMAINS), rng.word(BUCKETS));
+        let mut message = template
+            .replace("{db}", db)
+            .replace("{table}", table)
+            .replace("{bucket}", bucket)
             .replace("{hex}", &rng.hex(8))
             .replace("{n}", &(rng.below(900) + 10).to_string());
         if pad > 0 {
@@ -314,8 +343,14 @@ fn pretty(v: &Value) -> Result<String, BenchError> {
 
 fn write_case(dir: &Path, job: &JobSpec, run: &RunSpec, logs: &Value) -> Result<(), BenchError> {
     write_file(&dir.join("job.json"), pretty(&job_json(job))?)?;
-    write_file(&dir.join("run.json"), pretty(&run_json(job, run, "/aws-glue/jobs"))?)?;
-    write_file(&dir.join("event.json"), pretty(&event_json(&job.name, run))?)?;
+    write_file(
+        &dir.join("run.json"),
+        pretty(&run_json(job, run, "/aws-glue/jobs"))?,
+    )?;
+    write_file(
+        &dir.join("event.json"),
+        pretty(&event_json(&job.name, run))?,
+    )?;
     write_file(&dir.join("script.py"), &job.script)?;
     write_file(&dir.join("logs.json"), pretty(logs)?)
 }
@@ -341,12 +376,20 @@ fn remove_dir(dir: &Path) -> Result<(), BenchError> {
 
 /// Generates `events` captured runs of `jobs` jobs under `out/cases/` and `out/events.jsonl`
 /// (events in the order the runs ended).
-pub fn generate_runs(out: &Path, events: usize, jobs: usize, seed: u64) -> Result<GenSummary, BenchError> {
+pub fn generate_runs(
+    out: &Path,
+    events: usize,
+    jobs: usize,
+    seed: u64,
+) -> Result<GenSummary, BenchError> {
     remove_dir(out)?;
     let mut rng = Rng::new(seed);
     let jobs = jobs.clamp(1, events.max(1));
     let specs: Vec<JobSpec> = (0..jobs).map(|i| job_spec(&mut rng, i)).collect();
-    let base = Utc.with_ymd_and_hms(2025, 3, 1, 0, 0, 0).single().unwrap_or_default();
+    let base = Utc
+        .with_ymd_and_hms(2025, 3, 1, 0, 0, 0)
+        .single()
+        .unwrap_or_default();
     let mut lines = String::new();
     let mut by_template = [0usize; 4];
     let mut by_state = [("SUCCEEDED", 0usize), ("FAILED", 0), ("STOPPED", 0)];
@@ -354,9 +397,18 @@ pub fn generate_runs(out: &Path, events: usize, jobs: usize, seed: u64) -> Resul
     for i in 0..events {
         let job = &specs[i % jobs];
         let roll = rng.below(100);
-        let state_i = if roll < 92 { 0 } else if roll < 97 { 1 } else { 2 };
+        let state_i = if roll < 92 {
+            0
+        } else if roll < 97 {
+            1
+        } else {
+            2
+        };
         by_state[state_i].1 += 1;
-        by_template[Template::ALL.iter().position(|t| *t == job.template).unwrap_or(0)] += 1;
+        by_template[Template::ALL
+            .iter()
+            .position(|t| *t == job.template)
+            .unwrap_or(0)] += 1;
         let started = base + Duration::seconds(i as i64 * 30);
         let ended = started + Duration::seconds(60 + rng.below(1200) as i64);
         let run = RunSpec {
@@ -425,22 +477,41 @@ pub fn big_script(lines: usize, seed: u64) -> String {
 
 /// Two single-run cases under `out`: `big-script` (a script of `script_lines` lines) and
 /// `big-log` (a run with `log_events` log events of about 1 KiB each).
-pub fn generate_special(out: &Path, script_lines: usize, log_events_n: usize, seed: u64) -> Result<(), BenchError> {
+pub fn generate_special(
+    out: &Path,
+    script_lines: usize,
+    log_events_n: usize,
+    seed: u64,
+) -> Result<(), BenchError> {
     remove_dir(out)?;
     let mut rng = Rng::new(seed);
-    let started = Utc.with_ymd_and_hms(2025, 3, 2, 1, 0, 0).single().unwrap_or_default();
+    let started = Utc
+        .with_ymd_and_hms(2025, 3, 2, 1, 0, 0)
+        .single()
+        .unwrap_or_default();
     let ended = started + Duration::seconds(3000);
     let mut big = job_spec(&mut rng, 0);
     big.name = "bench-big-script".into();
     big.script = big_script(script_lines, seed);
-    big.default_arguments.push(("--target_bucket".into(), "acme-analytics".into()));
-    let run = RunSpec { id: format!("jr_{}", rng.hex(64)), state: "SUCCEEDED", started, ended };
+    big.default_arguments
+        .push(("--target_bucket".into(), "acme-analytics".into()));
+    let run = RunSpec {
+        id: format!("jr_{}", rng.hex(64)),
+        state: "SUCCEEDED",
+        started,
+        ended,
+    };
     let logs = log_events(&mut rng, &run, 20, 0);
     write_case(&out.join("big-script"), &big, &run, &logs)?;
 
     let mut job = job_spec(&mut rng, 0);
     job.name = "bench-big-log".into();
-    let run = RunSpec { id: format!("jr_{}", rng.hex(64)), state: "SUCCEEDED", started, ended };
+    let run = RunSpec {
+        id: format!("jr_{}", rng.hex(64)),
+        state: "SUCCEEDED",
+        started,
+        ended,
+    };
     let logs = log_events(&mut rng, &run, log_events_n, 900);
     write_case(&out.join("big-log"), &job, &run, &logs)
 }

@@ -9,7 +9,11 @@ use std::path::Path;
 use std::sync::Arc;
 
 /// A pipeline over `fixtures` writing to a store file and a documents folder under `out`.
-pub fn pipeline(fixtures: Arc<FsFixtures>, out: &Path, settings: Settings) -> Result<Pipeline, BenchError> {
+pub fn pipeline(
+    fixtures: Arc<FsFixtures>,
+    out: &Path,
+    settings: Settings,
+) -> Result<Pipeline, BenchError> {
     let store = Arc::new(
         SqliteLineageStore::open(&out.join("lineage.db"))
             .map_err(|e| BenchError::invalid(e.to_string()))?,
@@ -29,7 +33,8 @@ pub fn pipeline(fixtures: Arc<FsFixtures>, out: &Path, settings: Settings) -> Re
 
 /// A pipeline that writes to an in-memory store (for gathering only).
 pub fn read_only(fixtures: Arc<FsFixtures>, settings: Settings) -> Result<Pipeline, BenchError> {
-    let store = Arc::new(SqliteLineageStore::in_memory().map_err(|e| BenchError::invalid(e.to_string()))?);
+    let store =
+        Arc::new(SqliteLineageStore::in_memory().map_err(|e| BenchError::invalid(e.to_string()))?);
     let ports = Ports {
         catalog: fixtures.clone(),
         scripts: fixtures.clone(),
@@ -37,7 +42,9 @@ pub fn read_only(fixtures: Arc<FsFixtures>, settings: Settings) -> Result<Pipeli
         model: None,
         cache: store.clone(),
         store,
-        sink: Arc::new(FsLineageSink::new(std::env::temp_dir().join("lineage-bench-unused"))),
+        sink: Arc::new(FsLineageSink::new(
+            std::env::temp_dir().join("lineage-bench-unused"),
+        )),
         metrics: Arc::new(RecordingMetrics::default()),
     };
     Ok(Pipeline::new(ports, settings))

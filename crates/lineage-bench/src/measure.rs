@@ -47,7 +47,10 @@ pub fn lambda_env(runtime_api: &str, home: &Path) -> Vec<(String, String)> {
         ("CONTEXT_TABLE", "execution-contexts"),
         ("LINEAGE_BUCKET", "acme-lineage-dev"),
         ("LINEAGE_PREFIX", "lineage"),
-        ("BEDROCK_MODEL_ID", "anthropic.claude-3-5-sonnet-20241022-v2:0"),
+        (
+            "BEDROCK_MODEL_ID",
+            "anthropic.claude-3-5-sonnet-20241022-v2:0",
+        ),
         ("INFERENCE_POLICY", "auto"),
         ("MIN_CONFIDENCE_SCORE", "0.7"),
         ("TIME_TOLERANCE_SECONDS", "300"),
@@ -56,13 +59,19 @@ pub fn lambda_env(runtime_api: &str, home: &Path) -> Vec<(String, String)> {
         ("AWS_REGION", "us-east-1"),
         ("AWS_DEFAULT_REGION", "us-east-1"),
         ("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE"),
-        ("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"),
+        (
+            "AWS_SECRET_ACCESS_KEY",
+            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        ),
         ("AWS_SESSION_TOKEN", "bench-session-token"),
         ("AWS_EC2_METADATA_DISABLED", "true"),
         ("AWS_LAMBDA_FUNCTION_NAME", "enhanced-lineage-agent-dev"),
         ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "512"),
         ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST"),
-        ("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/enhanced-lineage-agent-dev"),
+        (
+            "AWS_LAMBDA_LOG_GROUP_NAME",
+            "/aws/lambda/enhanced-lineage-agent-dev",
+        ),
         ("AWS_LAMBDA_LOG_STREAM_NAME", "2025/03/02/[$LATEST]bench"),
         ("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand"),
         ("_HANDLER", "bootstrap"),
@@ -71,7 +80,10 @@ pub fn lambda_env(runtime_api: &str, home: &Path) -> Vec<(String, String)> {
     .iter()
     .map(|(k, v)| (k.to_string(), v.to_string()))
     .chain([
-        ("AWS_LAMBDA_RUNTIME_API".to_string(), runtime_api.to_string()),
+        (
+            "AWS_LAMBDA_RUNTIME_API".to_string(),
+            runtime_api.to_string(),
+        ),
         ("HOME".to_string(), home.display().to_string()),
     ])
     .collect()
@@ -89,7 +101,11 @@ fn vm_hwm_kb(pid: u32) -> Option<u64> {
 }
 
 /// One cold start: spawn, wait for the first `next`, read the child's peak RSS, kill it.
-fn cold_start(api: &RuntimeApi, program: &[String], env: &[(String, String)]) -> Result<(Duration, Option<u64>), BenchError> {
+fn cold_start(
+    api: &RuntimeApi,
+    program: &[String],
+    env: &[(String, String)],
+) -> Result<(Duration, Option<u64>), BenchError> {
     let mut cmd = Command::new(&program[0]);
     cmd.args(&program[1..])
         .env_clear()
@@ -106,12 +122,24 @@ fn cold_start(api: &RuntimeApi, program: &[String], env: &[(String, String)]) ->
     let status = child.wait().map_err(|e| cmd_err(&cmd, e))?;
     match arrived {
         Some(at) => Ok((at.saturating_duration_since(spawned), hwm)),
-        None => Err(cmd_err(&cmd, format!("no GET {} within 60 s (exit {status})", crate::runtime_api::NEXT_PATH))),
+        None => Err(cmd_err(
+            &cmd,
+            format!(
+                "no GET {} within 60 s (exit {status})",
+                crate::runtime_api::NEXT_PATH
+            ),
+        )),
     }
 }
 
 /// Cold starts of our bootstrap and of the Python anchor, interleaved.
-pub fn init(bootstrap: &Path, anchor: &[String], spawns: usize, warmup: usize, work: &Path) -> Result<(Value, Vec<String>), BenchError> {
+pub fn init(
+    bootstrap: &Path,
+    anchor: &[String],
+    spawns: usize,
+    warmup: usize,
+    work: &Path,
+) -> Result<(Value, Vec<String>), BenchError> {
     let api = RuntimeApi::start()?;
     let home = work.join("home");
     std::fs::create_dir_all(&home).map_err(|e| BenchError::io(&home, e))?;
@@ -147,8 +175,14 @@ pub fn init(bootstrap: &Path, anchor: &[String], spawns: usize, warmup: usize, w
         "target_ratio": 25.0,
     });
     let commands = vec![
-        format!("AWS_LAMBDA_RUNTIME_API=127.0.0.1:PORT <env above> {}", shell_words(&ours)),
-        format!("AWS_LAMBDA_RUNTIME_API=127.0.0.1:PORT <env above> {}", shell_words(anchor)),
+        format!(
+            "AWS_LAMBDA_RUNTIME_API=127.0.0.1:PORT <env above> {}",
+            shell_words(&ours)
+        ),
+        format!(
+            "AWS_LAMBDA_RUNTIME_API=127.0.0.1:PORT <env above> {}",
+            shell_words(anchor)
+        ),
     ];
     Ok((data, commands))
 }
@@ -164,17 +198,25 @@ fn remove_dir(dir: &Path) -> Result<(), BenchError> {
 
 /// Per-run latency on local adapters: every case's event processed end to end against a fresh
 /// store, round after round (one warm-up round not counted), until `min_samples` are taken.
-pub async fn latency(sets: &[(String, PathBuf)], min_samples: usize, work: &Path) -> Result<Value, BenchError> {
+pub async fn latency(
+    sets: &[(String, PathBuf)],
+    min_samples: usize,
+    work: &Path,
+) -> Result<Value, BenchError> {
     let mut out = serde_json::Map::new();
     let mut all_total = Vec::new();
     for (label, dir) in sets {
         let fixtures = Arc::new(local::open(dir)?);
         let events = local::case_events(&fixtures);
         if events.is_empty() {
-            return Err(BenchError::invalid(format!("{}: no case has an event.json", dir.display())));
+            return Err(BenchError::invalid(format!(
+                "{}: no case has an event.json",
+                dir.display()
+            )));
         }
         let rounds = min_samples.div_ceil(events.len()).max(1);
-        let (mut total, mut gather, mut analyze, mut persist) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let (mut total, mut gather, mut analyze, mut persist) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for round in 0..=rounds {
             let round_dir = work.join(label).join(format!("round-{round}"));
             remove_dir(&round_dir)?;
@@ -184,7 +226,9 @@ pub async fn latency(sets: &[(String, PathBuf)], min_samples: usize, work: &Path
                 let outcome = pipeline
                     .process(event, ProcessOptions::default())
                     .await
-                    .map_err(|e| BenchError::invalid(format!("{label}: {}: {e}", event.job_run_id())))?;
+                    .map_err(|e| {
+                        BenchError::invalid(format!("{label}: {}: {e}", event.job_run_id()))
+                    })?;
                 let elapsed = t.elapsed();
                 if round > 0 {
                     total.push(elapsed);
@@ -231,17 +275,33 @@ pub fn peak_rss(program: &[String], python: &str) -> Result<(u64, String, Durati
     };
     let line = command_line(&cmd);
     let t = Instant::now();
-    let out = cmd.stdout(Stdio::null()).stderr(Stdio::piped()).output().map_err(|e| cmd_err(&cmd, e))?;
+    let out = cmd
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .output()
+        .map_err(|e| cmd_err(&cmd, e))?;
     let wall = t.elapsed();
     let stderr = String::from_utf8_lossy(&out.stderr);
     if !out.status.success() {
-        return Err(cmd_err(&cmd, format!("{}: {}", out.status, stderr.lines().rev().take(5).collect::<Vec<_>>().join(" | "))));
+        return Err(cmd_err(
+            &cmd,
+            format!(
+                "{}: {}",
+                out.status,
+                stderr.lines().rev().take(5).collect::<Vec<_>>().join(" | ")
+            ),
+        ));
     }
     let kb = stderr
         .lines()
         .find_map(|l| l.trim().strip_prefix("Maximum resident set size (kbytes):"))
         .and_then(|v| v.trim().parse().ok())
-        .ok_or_else(|| cmd_err(&cmd, format!("no maximum resident set size in the output (time -v: {via_time})")))?;
+        .ok_or_else(|| {
+            cmd_err(
+                &cmd,
+                format!("no maximum resident set size in the output (time -v: {via_time})"),
+            )
+        })?;
     Ok((kb, line, wall))
 }
 
@@ -274,7 +334,12 @@ pub fn largest_case(roots: &[PathBuf]) -> Option<(PathBuf, u64)> {
 }
 
 /// Peak RSS of `lineage-agent run` on each case.
-pub fn memory(cli: &Path, cases: &[(String, PathBuf)], python: &str, work: &Path) -> Result<(Value, Vec<String>), BenchError> {
+pub fn memory(
+    cli: &Path,
+    cases: &[(String, PathBuf)],
+    python: &str,
+    work: &Path,
+) -> Result<(Value, Vec<String>), BenchError> {
     let mut rows = Vec::new();
     let mut commands = Vec::new();
     for (label, case) in cases {
@@ -304,7 +369,9 @@ pub fn memory(cli: &Path, cases: &[(String, PathBuf)], python: &str, work: &Path
 
 // ---------------------------------------------------------------- replay
 
-fn parse_replay_summary(stdout: &str) -> (Option<usize>, Option<f64>, Option<usize>, Option<usize>) {
+fn parse_replay_summary(
+    stdout: &str,
+) -> (Option<usize>, Option<f64>, Option<usize>, Option<usize>) {
     let mut total = None;
     let mut secs = None;
     let mut processed = None;
@@ -329,7 +396,13 @@ fn parse_replay_summary(stdout: &str) -> (Option<usize>, Option<f64>, Option<usi
 }
 
 /// `lineage-agent replay` at each concurrency, against a fresh output folder each time.
-pub fn replay(cli: &Path, fixtures: &Path, events: &Path, concurrency: &[usize], work: &Path) -> Result<(Value, Vec<String>), BenchError> {
+pub fn replay(
+    cli: &Path,
+    fixtures: &Path,
+    events: &Path,
+    concurrency: &[usize],
+    work: &Path,
+) -> Result<(Value, Vec<String>), BenchError> {
     let mut rows = Vec::new();
     let mut commands = Vec::new();
     for &n in concurrency {
@@ -369,12 +442,19 @@ pub fn replay(cli: &Path, fixtures: &Path, events: &Path, concurrency: &[usize],
         }));
         remove_dir(&out_dir)?;
     }
-    Ok((json!({ "runs": rows, "target_seconds_2_cores": 60.0 }), commands))
+    Ok((
+        json!({ "runs": rows, "target_seconds_2_cores": 60.0 }),
+        commands,
+    ))
 }
 
 /// Where replay time goes, in process: opening the fixtures, and gather / analyze per event
 /// at this fixture count, for a sample of events.
-pub async fn replay_breakdown(fixtures_dir: &Path, events: &[GlueJobStateChange], sample: usize) -> Result<Value, BenchError> {
+pub async fn replay_breakdown(
+    fixtures_dir: &Path,
+    events: &[GlueJobStateChange],
+    sample: usize,
+) -> Result<Value, BenchError> {
     let t = Instant::now();
     let fixtures = Arc::new(local::open(fixtures_dir)?);
     let open = t.elapsed();
@@ -384,9 +464,15 @@ pub async fn replay_breakdown(fixtures_dir: &Path, events: &[GlueJobStateChange]
     let (mut gather, mut analyze) = (Vec::new(), Vec::new());
     for e in events.iter().step_by(step).take(sample) {
         let t0 = Instant::now();
-        let ctx = pipeline.gather(e).await.map_err(|x| BenchError::invalid(x.to_string()))?;
+        let ctx = pipeline
+            .gather(e)
+            .await
+            .map_err(|x| BenchError::invalid(x.to_string()))?;
         let t1 = Instant::now();
-        let a = pipeline.analyze(&ctx).await.map_err(|x| BenchError::invalid(x.to_string()))?;
+        let a = pipeline
+            .analyze(&ctx)
+            .await
+            .map_err(|x| BenchError::invalid(x.to_string()))?;
         let _ = pipeline.document_bytes(&ctx, &a);
         gather.push(t1 - t0);
         analyze.push(t1.elapsed());
@@ -406,15 +492,28 @@ pub async fn replay_breakdown(fixtures_dir: &Path, events: &[GlueJobStateChange]
 const SYSTEM_CHARS: usize = 6_000;
 
 fn evidence_line(message: &str) -> bool {
-    ["s3://", "s3a://", "tableName", "jdbc:", "dbtable", "INSERT", "saveAsTable", "Saved output", "nameSpace"]
-        .iter()
-        .any(|k| message.contains(k))
+    [
+        "s3://",
+        "s3a://",
+        "tableName",
+        "jdbc:",
+        "dbtable",
+        "INSERT",
+        "saveAsTable",
+        "Saved output",
+        "nameSpace",
+    ]
+    .iter()
+    .any(|k| message.contains(k))
 }
 
 /// How many runs the `auto` policy would send to the model, and the input tokens (chars / 4)
 /// per 1,000 runs of our prompt against the naive design (every run, whole script and every
 /// log line in the prompt).
-pub async fn model_cost(fixtures_dir: &Path, events: &[GlueJobStateChange]) -> Result<Value, BenchError> {
+pub async fn model_cost(
+    fixtures_dir: &Path,
+    events: &[GlueJobStateChange],
+) -> Result<Value, BenchError> {
     let settings = Settings::default();
     let fixtures = Arc::new(local::open(fixtures_dir)?);
     let pipeline = local::read_only(fixtures, settings.clone())?;
@@ -426,20 +525,35 @@ pub async fn model_cost(fixtures_dir: &Path, events: &[GlueJobStateChange]) -> R
     let mut ours_chars = 0usize;
     let mut ours_cached_chars = 0usize;
     for e in events {
-        let ctx = pipeline.gather(e).await.map_err(|x| BenchError::invalid(x.to_string()))?;
-        let extraction = lineage_extract::extract(&ctx, &ExtractSettings { time_tolerance_seconds: settings.time_tolerance_seconds, ..ExtractSettings::default() });
+        let ctx = pipeline
+            .gather(e)
+            .await
+            .map_err(|x| BenchError::invalid(x.to_string()))?;
+        let extraction = lineage_extract::extract(
+            &ctx,
+            &ExtractSettings {
+                time_tolerance_seconds: settings.time_tolerance_seconds,
+                ..ExtractSettings::default()
+            },
+        );
         let mut edges = extraction.edges.clone();
         score::score_all(&mut edges);
         let script = ctx.script.as_ref().map(|s| s.text.as_str()).unwrap_or("");
         let all_logs: usize = ctx.logs.iter().map(|l| l.message.len() + 1).sum();
         naive_chars += SYSTEM_CHARS + script.len() + all_logs;
-        let Some(reason) = infer::reason_to_ask(&settings, ctx.event.state(), &extraction, &edges) else {
+        let Some(reason) = infer::reason_to_ask(&settings, ctx.event.state(), &extraction, &edges)
+        else {
             continue;
         };
         asked += 1;
         *reasons.entry(reason).or_default() += 1;
         let extras: usize = ctx.extra.values().map(|x| x.text.len()).sum();
-        let logs: usize = ctx.logs.iter().filter(|l| evidence_line(&l.message)).map(|l| l.message.len() + 1).sum();
+        let logs: usize = ctx
+            .logs
+            .iter()
+            .filter(|l| evidence_line(&l.message))
+            .map(|l| l.message.len() + 1)
+            .sum();
         let findings = 200 * (extraction.diagnostics.len() + edges.len());
         let chars = (SYSTEM_CHARS + script.len() + extras + logs + findings).min(budget_chars);
         ours_chars += chars;
@@ -488,7 +602,11 @@ pub async fn model_cost(fixtures_dir: &Path, events: &[GlueJobStateChange]) -> R
 // ---------------------------------------------------------------- package
 
 /// Zips the bootstrap (deflate, as `cargo lambda` does) with Python's zipfile; sizes in bytes.
-pub fn package(bootstrap: &Path, zip: &Path, python: &str) -> Result<(Value, Vec<String>), BenchError> {
+pub fn package(
+    bootstrap: &Path,
+    zip: &Path,
+    python: &str,
+) -> Result<(Value, Vec<String>), BenchError> {
     if let Some(p) = zip.parent() {
         std::fs::create_dir_all(p).map_err(|e| BenchError::io(p, e))?;
     }
@@ -502,7 +620,11 @@ pub fn package(bootstrap: &Path, zip: &Path, python: &str) -> Result<(Value, Vec
     if !out.status.success() {
         return Err(cmd_err(&cmd, String::from_utf8_lossy(&out.stderr)));
     }
-    let size = |p: &Path| std::fs::metadata(p).map(|m| m.len()).map_err(|e| BenchError::io(p, e));
+    let size = |p: &Path| {
+        std::fs::metadata(p)
+            .map(|m| m.len())
+            .map_err(|e| BenchError::io(p, e))
+    };
     let bin = size(bootstrap)?;
     let z = size(zip)?;
     Ok((
@@ -526,7 +648,9 @@ pub fn criterion_results(criterion_dir: &Path) -> Result<Value, BenchError> {
     let mut rows = Vec::new();
     let mut stack = vec![criterion_dir.to_path_buf()];
     while let Some(dir) = stack.pop() {
-        let Ok(rd) = std::fs::read_dir(&dir) else { continue };
+        let Ok(rd) = std::fs::read_dir(&dir) else {
+            continue;
+        };
         for e in rd.flatten() {
             let p = e.path();
             if p.is_dir() {
@@ -534,7 +658,10 @@ pub fn criterion_results(criterion_dir: &Path) -> Result<Value, BenchError> {
                     if let Some(row) = criterion_row(&p)? {
                         rows.push(row);
                     }
-                } else if p.file_name().is_none_or(|n| n != "base" && n != "change" && n != "report") {
+                } else if p
+                    .file_name()
+                    .is_none_or(|n| n != "base" && n != "change" && n != "report")
+                {
                     stack.push(p);
                 }
             }
@@ -550,7 +677,10 @@ fn criterion_row(new_dir: &Path) -> Result<Option<Value>, BenchError> {
         return Ok(None);
     }
     let parse = |p: &Path| -> Result<Value, BenchError> {
-        serde_json::from_str(&read_text(p)?).map_err(|e| BenchError::Json { path: p.to_path_buf(), message: e.to_string() })
+        serde_json::from_str(&read_text(p)?).map_err(|e| BenchError::Json {
+            path: p.to_path_buf(),
+            message: e.to_string(),
+        })
     };
     let b = parse(&bench)?;
     let s = parse(&sample)?;
@@ -577,6 +707,9 @@ mod tests {
     #[test]
     fn replay_summary_lines_are_read() {
         let out = "replayed 10000 events in 41.3s (2 at a time)\n  processed                     9990\n  skipped (already recorded)        0\n  failed                           10\n";
-        assert_eq!(parse_replay_summary(out), (Some(10000), Some(41.3), Some(9990), Some(10)));
+        assert_eq!(
+            parse_replay_summary(out),
+            (Some(10000), Some(41.3), Some(9990), Some(10))
+        );
     }
 }

@@ -21,11 +21,21 @@ fn sh(program: &str, args: &[&str]) -> String {
 pub fn machine() -> Vec<(String, String)> {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
-        .and_then(|c| c.lines().find(|l| l.starts_with("model name")).and_then(|l| l.split(':').nth(1)).map(|s| s.trim().to_string()))
+        .and_then(|c| {
+            c.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|s| s.trim().to_string())
+        })
         .unwrap_or_else(|| "unknown".into());
     let mem = std::fs::read_to_string("/proc/meminfo")
         .ok()
-        .and_then(|m| m.lines().find(|l| l.starts_with("MemTotal")).and_then(|l| l.split_whitespace().nth(1)).and_then(|k| k.parse::<f64>().ok()))
+        .and_then(|m| {
+            m.lines()
+                .find(|l| l.starts_with("MemTotal"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|k| k.parse::<f64>().ok())
+        })
         .map(|kb| format!("{:.1} GiB", kb / 1_048_576.0))
         .unwrap_or_else(|| "unknown".into());
     vec![
@@ -35,13 +45,23 @@ pub fn machine() -> Vec<(String, String)> {
         ("rustc".into(), sh("rustc", &["--version"])),
         ("python".into(), sh("python3", &["--version"])),
         ("kernel".into(), sh("uname", &["-sr"])),
-        ("commit".into(), sh("git", &["rev-parse", "--short", "HEAD"])),
-        ("load average at report".into(), load_average().map(|l| format!("{l:.2}")).unwrap_or_default()),
+        (
+            "commit".into(),
+            sh("git", &["rev-parse", "--short", "HEAD"]),
+        ),
+        (
+            "load average at report".into(),
+            load_average()
+                .map(|l| format!("{l:.2}"))
+                .unwrap_or_default(),
+        ),
     ]
 }
 
 fn f(v: &Value, digits: usize) -> String {
-    v.as_f64().map(|x| format!("{x:.digits$}")).unwrap_or_else(|| "—".into())
+    v.as_f64()
+        .map(|x| format!("{x:.digits$}"))
+        .unwrap_or_else(|| "—".into())
 }
 
 fn commands(out: &mut String, r: &Record) {
@@ -54,7 +74,9 @@ fn commands(out: &mut String, r: &Record) {
         out,
         "\n<sub>measured {} · load average before: {}</sub>\n",
         r.measured_at,
-        r.load_before.map(|l| format!("{l:.2}")).unwrap_or_else(|| "—".into())
+        r.load_before
+            .map(|l| format!("{l:.2}"))
+            .unwrap_or_else(|| "—".into())
     );
 }
 
@@ -71,7 +93,14 @@ fn verdict(ok: bool) -> &'static str {
 }
 
 fn stage_row(out: &mut String, name: &str, s: &Value) {
-    let _ = writeln!(out, "| {name} | {} | {} | {} | {} |", f(&s["p50"], 3), f(&s["p95"], 3), f(&s["mean"], 3), f(&s["n"], 0));
+    let _ = writeln!(
+        out,
+        "| {name} | {} | {} | {} | {} |",
+        f(&s["p50"], 3),
+        f(&s["p95"], 3),
+        f(&s["mean"], 3),
+        f(&s["n"], 0)
+    );
 }
 
 /// Writes the report from the results in `dir`; `notes` is markdown put at the top.
@@ -83,10 +112,17 @@ pub fn write(dir: &Path, notes: &str, out_path: &Path) -> Result<(), crate::Benc
         out.push_str(notes.trim());
         out.push_str("\n\n");
     }
-    let loads: Vec<f64> = ["init", "latency", "memory", "extract", "replay", "model-cost"]
-        .iter()
-        .filter_map(|n| Record::load(dir, n).and_then(|r| r.load_before))
-        .collect();
+    let loads: Vec<f64> = [
+        "init",
+        "latency",
+        "memory",
+        "extract",
+        "replay",
+        "model-cost",
+    ]
+    .iter()
+    .filter_map(|n| Record::load(dir, n).and_then(|r| r.load_before))
+    .collect();
     let cores: f64 = sh("nproc", &[]).parse().unwrap_or(1.0);
     if let Some(max) = loads.iter().copied().reduce(f64::max) {
         if max > 0.5 * cores {
@@ -99,7 +135,9 @@ pub fn write(dir: &Path, notes: &str, out_path: &Path) -> Result<(), crate::Benc
     }
 
     // summary table
-    out.push_str("\n## Summary\n\n| figure | measured | anchor / target | |\n| --- | --- | --- | --- |\n");
+    out.push_str(
+        "\n## Summary\n\n| figure | measured | anchor / target | |\n| --- | --- | --- | --- |\n",
+    );
     if let Some(r) = Record::load(dir, "init") {
         let d = &r.data;
         let ratio = d["ratio_p50"].as_f64().unwrap_or(0.0);
@@ -107,27 +145,65 @@ pub fn write(dir: &Path, notes: &str, out_path: &Path) -> Result<(), crate::Benc
     }
     if let Some(r) = Record::load(dir, "latency") {
         let a = &r.data["all"];
-        let _ = writeln!(out, "| per-run latency, local adapters | p50 {} ms, p95 {} ms | — | |", f(&a["p50"], 2), f(&a["p95"], 2));
+        let _ = writeln!(
+            out,
+            "| per-run latency, local adapters | p50 {} ms, p95 {} ms | — | |",
+            f(&a["p50"], 2),
+            f(&a["p95"], 2)
+        );
     }
     if let Some(r) = Record::load(dir, "latency-moto") {
         let a = &r.data["total"];
         if a.is_object() {
-            let _ = writeln!(out, "| per-run latency, moto | p50 {} ms, p95 {} ms | — | |", f(&a["p50"], 1), f(&a["p95"], 1));
+            let _ = writeln!(
+                out,
+                "| per-run latency, moto | p50 {} ms, p95 {} ms | — | |",
+                f(&a["p50"], 1),
+                f(&a["p95"], 1)
+            );
         }
     }
     if let Some(r) = Record::load(dir, "memory") {
-        let max = r.data["runs"].as_array().map(|a| a.iter().filter_map(|x| x["peak_rss_mb"].as_f64()).fold(0.0, f64::max)).unwrap_or(0.0);
-        let _ = writeln!(out, "| peak RSS (worst case run) | {max:.1} MB | ≤ 40 MB | {} |", verdict(max <= 40.0));
+        let max = r.data["runs"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x["peak_rss_mb"].as_f64())
+                    .fold(0.0, f64::max)
+            })
+            .unwrap_or(0.0);
+        let _ = writeln!(
+            out,
+            "| peak RSS (worst case run) | {max:.1} MB | ≤ 40 MB | {} |",
+            verdict(max <= 40.0)
+        );
     }
     if let Some(r) = Record::load(dir, "extract") {
         let rows = r.data["benchmarks"].as_array().cloned().unwrap_or_default();
-        let worst = rows.iter().filter(|x| !x["group"].as_str().unwrap_or("").contains("generated")).filter_map(|x| x["per_iteration_ms"]["p50"].as_f64()).fold(0.0, f64::max);
-        let _ = writeln!(out, "| extraction p50 per case (worst case) | {worst:.3} ms | < 2 ms | {} |", verdict(worst < 2.0));
+        let worst = rows
+            .iter()
+            .filter(|x| !x["group"].as_str().unwrap_or("").contains("generated"))
+            .filter_map(|x| x["per_iteration_ms"]["p50"].as_f64())
+            .fold(0.0, f64::max);
+        let _ = writeln!(
+            out,
+            "| extraction p50 per case (worst case) | {worst:.3} ms | < 2 ms | {} |",
+            verdict(worst < 2.0)
+        );
     }
     if let Some(r) = Record::load(dir, "replay") {
-        if let Some(row) = r.data["runs"].as_array().and_then(|a| a.iter().find(|x| x["concurrency"] == 2)) {
+        if let Some(row) = r.data["runs"]
+            .as_array()
+            .and_then(|a| a.iter().find(|x| x["concurrency"] == 2))
+        {
             let s = row["wall_seconds"].as_f64().unwrap_or(f64::NAN);
-            let _ = writeln!(out, "| replay of {} events, concurrency 2 | {s:.1} s ({:.0} runs/s) | < 60 s | {} |", row["events"], row["runs_per_second_wall"].as_f64().unwrap_or(0.0), verdict(s < 60.0));
+            let _ = writeln!(
+                out,
+                "| replay of {} events, concurrency 2 | {s:.1} s ({:.0} runs/s) | < 60 s | {} |",
+                row["events"],
+                row["runs_per_second_wall"].as_f64().unwrap_or(0.0),
+                verdict(s < 60.0)
+            );
         }
     }
     if let Some(r) = Record::load(dir, "model-cost") {
@@ -137,7 +213,12 @@ pub fn write(dir: &Path, notes: &str, out_path: &Path) -> Result<(), crate::Benc
     }
     if let Some(r) = Record::load(dir, "package") {
         let z = r.data["zip_mb"].as_f64().unwrap_or(f64::NAN);
-        let _ = writeln!(out, "| package (zip of `bootstrap`, {}) | {z:.2} MB | < 15 MB | {} |", r.data["target"].as_str().unwrap_or(""), verdict(z < 15.0));
+        let _ = writeln!(
+            out,
+            "| package (zip of `bootstrap`, {}) | {z:.2} MB | < 15 MB | {} |",
+            r.data["target"].as_str().unwrap_or(""),
+            verdict(z < 15.0)
+        );
     }
 
     // 1. init
@@ -146,12 +227,40 @@ pub fn write(dir: &Path, notes: &str, out_path: &Path) -> Result<(), crate::Benc
         Some(r) => {
             let d = &r.data;
             out.push_str("| | n | p50 ms | p90 ms | min ms | max ms | RSS at init p50 |\n| --- | --- | --- | --- | --- | --- | --- |\n");
-            for (name, key, rss) in [("ours (Rust `bootstrap`)", "rust", "rust_rss_at_init_mb"), ("anchor (Python + boto3)", "python", "python_rss_at_init_mb")] {
+            for (name, key, rss) in [
+                ("ours (Rust `bootstrap`)", "rust", "rust_rss_at_init_mb"),
+                ("anchor (Python + boto3)", "python", "python_rss_at_init_mb"),
+            ] {
                 let s = &d[key];
-                let _ = writeln!(out, "| {name} | {} | {} | {} | {} | {} | {} MB |", f(&s["n"], 0), f(&s["p50"], 2), f(&s["p90"], 2), f(&s["min"], 2), f(&s["max"], 2), f(&d[rss]["p50"], 1));
+                let _ = writeln!(
+                    out,
+                    "| {name} | {} | {} | {} | {} | {} | {} MB |",
+                    f(&s["n"], 0),
+                    f(&s["p50"], 2),
+                    f(&s["p90"], 2),
+                    f(&s["min"], 2),
+                    f(&s["max"], 2),
+                    f(&d[rss]["p50"], 1)
+                );
             }
-            let _ = writeln!(out, "\nRatio (anchor / ours): **p50 {}×**, p90 {}×. Target ≥ 25×.", f(&d["ratio_p50"], 1), f(&d["ratio_p90"], 1));
-            let _ = writeln!(out, "\nEnvironment variables set (and nothing else): `{}`.", d["env"].as_array().map(|a| a.iter().filter_map(|v| v.as_str()).collect::<Vec<_>>().join("`, `")).unwrap_or_default());
+            let _ = writeln!(
+                out,
+                "\nRatio (anchor / ours): **p50 {}×**, p90 {}×. Target ≥ 25×.",
+                f(&d["ratio_p50"], 1),
+                f(&d["ratio_p90"], 1)
+            );
+            let _ = writeln!(
+                out,
+                "\nEnvironment variables set (and nothing else): `{}`.",
+                d["env"]
+                    .as_array()
+                    .map(|a| a
+                        .iter()
+                        .filter_map(|v| v.as_str())
+                        .collect::<Vec<_>>()
+                        .join("`, `"))
+                    .unwrap_or_default()
+            );
             commands(&mut out, &r);
         }
         None => missing(&mut out, "init"),
@@ -171,7 +280,13 @@ pub fn write(dir: &Path, notes: &str, out_path: &Path) -> Result<(), crate::Benc
                 }
             }
             let a = &r.data["all"];
-            let _ = writeln!(out, "All samples: p50 {} ms, p95 {} ms (n = {}).", f(&a["p50"], 3), f(&a["p95"], 3), f(&a["n"], 0));
+            let _ = writeln!(
+                out,
+                "All samples: p50 {} ms, p95 {} ms (n = {}).",
+                f(&a["p50"], 3),
+                f(&a["p95"], 3),
+                f(&a["n"], 0)
+            );
             commands(&mut out, &r);
         }
         None => missing(&mut out, "latency"),
@@ -185,7 +300,11 @@ pub fn write(dir: &Path, notes: &str, out_path: &Path) -> Result<(), crate::Benc
             commands(&mut out, &r);
         }
         Some(r) => {
-            let _ = writeln!(out, "**Against moto: pending** — {}\n", r.data["reason"].as_str().unwrap_or("not measured"));
+            let _ = writeln!(
+                out,
+                "**Against moto: pending** — {}\n",
+                r.data["reason"].as_str().unwrap_or("not measured")
+            );
         }
         None => out.push_str("**Against moto: pending** — not measured in this run.\n\n"),
     }
@@ -195,7 +314,15 @@ pub fn write(dir: &Path, notes: &str, out_path: &Path) -> Result<(), crate::Benc
     match Record::load(dir, "memory") {
         Some(r) => {
             for row in r.data["runs"].as_array().cloned().unwrap_or_default() {
-                let _ = writeln!(out, "| {} (`{}`) | {} | {} MB | {} |", row["label"].as_str().unwrap_or(""), row["case"].as_str().unwrap_or(""), row["case_bytes"], f(&row["peak_rss_mb"], 1), f(&row["wall_ms"], 0));
+                let _ = writeln!(
+                    out,
+                    "| {} (`{}`) | {} | {} MB | {} |",
+                    row["label"].as_str().unwrap_or(""),
+                    row["case"].as_str().unwrap_or(""),
+                    row["case_bytes"],
+                    f(&row["peak_rss_mb"], 1),
+                    f(&row["wall_ms"], 0)
+                );
             }
             out.push_str("\nTarget ≤ 40 MB.\n");
             commands(&mut out, &r);
@@ -207,20 +334,40 @@ pub fn write(dir: &Path, notes: &str, out_path: &Path) -> Result<(), crate::Benc
     out.push_str("## 4. Extraction\n\n`lineage_extract::extract` on each case's gathered run context (criterion, `crates/lineage-bench/benches/extract.rs`); p50/p95 are over criterion's samples of the time per iteration. Target p50 < 2 ms per case.\n\n");
     match Record::load(dir, "extract") {
         Some(r) => {
-            out.push_str("| group | case | p50 ms | p95 ms | samples |\n| --- | --- | --- | --- | --- |\n");
+            out.push_str(
+                "| group | case | p50 ms | p95 ms | samples |\n| --- | --- | --- | --- | --- |\n",
+            );
             let rows = r.data["benchmarks"].as_array().cloned().unwrap_or_default();
             for row in &rows {
                 let s = &row["per_iteration_ms"];
-                let _ = writeln!(out, "| {} | {} | {} | {} | {} |", row["group"].as_str().unwrap_or(""), row["case"].as_str().unwrap_or(""), f(&s["p50"], 4), f(&s["p95"], 4), s["n"]);
+                let _ = writeln!(
+                    out,
+                    "| {} | {} | {} | {} | {} |",
+                    row["group"].as_str().unwrap_or(""),
+                    row["case"].as_str().unwrap_or(""),
+                    f(&s["p50"], 4),
+                    f(&s["p95"], 4),
+                    s["n"]
+                );
             }
-            for (group, label) in [("extract/corpus", "shared corpus (dev)"), ("extract/fixtures", "project fixtures")] {
-                let p50s: Vec<f64> = rows.iter().filter(|x| x["group"] == group).filter_map(|x| x["per_iteration_ms"]["p50"].as_f64()).collect();
+            for (group, label) in [
+                ("extract/corpus", "shared corpus (dev)"),
+                ("extract/fixtures", "project fixtures"),
+            ] {
+                let p50s: Vec<f64> = rows
+                    .iter()
+                    .filter(|x| x["group"] == group)
+                    .filter_map(|x| x["per_iteration_ms"]["p50"].as_f64())
+                    .collect();
                 if !p50s.is_empty() {
                     let s = crate::stats::Summary::of_millis(&p50s);
                     let _ = writeln!(out, "\n{label}: {} cases, median of per-case p50 {} ms, worst per-case p50 {} ms.", s.n, f(&serde_json::json!(s.p50), 4), f(&serde_json::json!(s.max), 4));
                 }
             }
-            if let Some(big) = rows.iter().find(|x| x["case"].as_str().is_some_and(|c| c.contains("big-script"))) {
+            if let Some(big) = rows
+                .iter()
+                .find(|x| x["case"].as_str().is_some_and(|c| c.contains("big-script")))
+            {
                 let p50 = big["per_iteration_ms"]["p50"].as_f64().unwrap_or(f64::NAN);
                 let lines = r.data["big_script_lines"].as_f64().unwrap_or(5000.0);
                 let _ = writeln!(out, "\nGenerated {lines:.0}-line PySpark script: p50 {p50:.3} ms, **{:.0} lines/s**.", lines / (p50 / 1000.0));
@@ -242,13 +389,31 @@ pub fn write(dir: &Path, notes: &str, out_path: &Path) -> Result<(), crate::Benc
         Some(r) => {
             out.push_str("| concurrency | events | processed | failed | wall s | runs/s (wall) | replay s (CLI summary) |\n| --- | --- | --- | --- | --- | --- | --- |\n");
             for row in r.data["runs"].as_array().cloned().unwrap_or_default() {
-                let _ = writeln!(out, "| {} | {} | {} | {} | {} | {} | {} |", row["concurrency"], row["events"], row["processed"], row["failed"], f(&row["wall_seconds"], 1), f(&row["runs_per_second_wall"], 0), f(&row["replay_seconds"], 1));
+                let _ = writeln!(
+                    out,
+                    "| {} | {} | {} | {} | {} | {} | {} |",
+                    row["concurrency"],
+                    row["events"],
+                    row["processed"],
+                    row["failed"],
+                    f(&row["wall_seconds"], 1),
+                    f(&row["runs_per_second_wall"], 0),
+                    f(&row["replay_seconds"], 1)
+                );
             }
             out.push_str("\nTarget: < 60 s for 10,000 events on 2 cores.\n");
             if let Some(b) = r.data["breakdown"].as_array() {
                 out.push_str("\nWhere the time goes (in process, same fixtures; gather includes the local adapters' case lookups):\n\n| fixtures loaded | open ms | gather p50 ms | gather p95 ms | analyze + document p50 ms |\n| --- | --- | --- | --- | --- |\n");
                 for x in b {
-                    let _ = writeln!(out, "| {} cases | {} | {} | {} | {} |", x["cases"], f(&x["open_ms"], 0), f(&x["gather"]["p50"], 3), f(&x["gather"]["p95"], 3), f(&x["analyze_and_document"]["p50"], 3));
+                    let _ = writeln!(
+                        out,
+                        "| {} cases | {} | {} | {} | {} |",
+                        x["cases"],
+                        f(&x["open_ms"], 0),
+                        f(&x["gather"]["p50"], 3),
+                        f(&x["gather"]["p95"], 3),
+                        f(&x["analyze_and_document"]["p50"], 3)
+                    );
                 }
             }
             if let Some(n) = r.data["analysis"].as_str() {
@@ -278,7 +443,12 @@ pub fn write(dir: &Path, notes: &str, out_path: &Path) -> Result<(), crate::Benc
     out.push_str("## 7. Package\n\nThe release `bootstrap` (`cargo build --release -p lineage-lambda`, x86_64: this machine has no aarch64 standard library; arm64 is expected to be similar) zipped with deflate, as deployed.\n\n");
     match Record::load(dir, "package") {
         Some(r) => {
-            let _ = writeln!(out, "| binary | zip | target |\n| --- | --- | --- |\n| {} MB | {} MB | < 15 MB |", f(&r.data["binary_mb"], 2), f(&r.data["zip_mb"], 2));
+            let _ = writeln!(
+                out,
+                "| binary | zip | target |\n| --- | --- | --- |\n| {} MB | {} MB | < 15 MB |",
+                f(&r.data["binary_mb"], 2),
+                f(&r.data["zip_mb"], 2)
+            );
             commands(&mut out, &r);
         }
         None => missing(&mut out, "package"),

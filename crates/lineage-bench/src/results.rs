@@ -40,7 +40,10 @@ pub fn shell_words<S: AsRef<str>>(words: &[S]) -> String {
         .iter()
         .map(|w| {
             let w = w.as_ref();
-            if !w.is_empty() && w.chars().all(|c| c.is_ascii_alphanumeric() || "-_./=:,@%+".contains(c)) {
+            if !w.is_empty()
+                && w.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_./=:,@%+".contains(c))
+            {
                 w.to_string()
             } else {
                 format!("'{}'", w.replace('\'', "'\\''"))
@@ -65,7 +68,8 @@ impl Record {
     }
     pub fn save(&self, dir: &Path) -> Result<PathBuf, BenchError> {
         let path = Self::path(dir, &self.name);
-        let text = serde_json::to_string_pretty(self).map_err(|e| BenchError::invalid(e.to_string()))?;
+        let text =
+            serde_json::to_string_pretty(self).map_err(|e| BenchError::invalid(e.to_string()))?;
         write_file(&path, text)?;
         Ok(path)
     }

@@ -35,7 +35,8 @@ fn read_head(stream: &mut TcpStream) -> Option<String> {
 impl RuntimeApi {
     /// Starts listening; the accept loop runs on a thread for the life of the process.
     pub fn start() -> Result<Self, BenchError> {
-        let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| BenchError::io("127.0.0.1:0", e))?;
+        let listener =
+            TcpListener::bind("127.0.0.1:0").map_err(|e| BenchError::io("127.0.0.1:0", e))?;
         let addr = listener
             .local_addr()
             .map_err(|e| BenchError::io("127.0.0.1:0", e))?
@@ -48,12 +49,16 @@ impl RuntimeApi {
                 std::thread::spawn(move || {
                     let line = read_head(&mut stream);
                     let at = Instant::now();
-                    if line.as_deref().is_some_and(|l| l.starts_with("GET ") && l.contains(NEXT_PATH)) {
+                    if line
+                        .as_deref()
+                        .is_some_and(|l| l.starts_with("GET ") && l.contains(NEXT_PATH))
+                    {
                         let _ = tx.send(at);
                         // hold the connection open like a real Runtime API with no invocation
                         std::thread::sleep(Duration::from_secs(60));
                     } else {
-                        let _ = stream.write_all(b"HTTP/1.1 202 Accepted\r\ncontent-length: 2\r\n\r\n{}");
+                        let _ = stream
+                            .write_all(b"HTTP/1.1 202 Accepted\r\ncontent-length: 2\r\n\r\n{}");
                     }
                 });
             }

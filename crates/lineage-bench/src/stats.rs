@@ -63,7 +63,10 @@ mod tests {
     fn nearest_rank_percentiles() {
         let v: Vec<f64> = (1..=100).map(f64::from).collect();
         let s = Summary::of_millis(&v);
-        assert_eq!((s.n, s.min, s.p50, s.p90, s.p95, s.max), (100, 1.0, 50.0, 90.0, 95.0, 100.0));
+        assert_eq!(
+            (s.n, s.min, s.p50, s.p90, s.p95, s.max),
+            (100, 1.0, 50.0, 90.0, 95.0, 100.0)
+        );
         assert_eq!(Summary::of_millis(&[7.0]).p95, 7.0);
         assert_eq!(Summary::of_millis(&[]).n, 0);
     }

@@ -9,7 +9,10 @@ use serde_json::json;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Parser)]
-#[command(name = "lineage-bench", about = "Benchmark harness of the lineage agent")]
+#[command(
+    name = "lineage-bench",
+    about = "Benchmark harness of the lineage agent"
+)]
 struct Cli {
     /// Where result files go.
     #[arg(long, global = true, default_value = "target/bench/results")]
@@ -23,7 +26,9 @@ struct Cli {
 
 /// `LABEL=PATH`.
 fn labelled(s: &str) -> Result<(String, PathBuf), String> {
-    let (l, p) = s.split_once('=').ok_or_else(|| format!("{s:?} is not LABEL=PATH"))?;
+    let (l, p) = s
+        .split_once('=')
+        .ok_or_else(|| format!("{s:?} is not LABEL=PATH"))?;
     Ok((l.to_string(), PathBuf::from(p)))
 }
 
@@ -128,10 +133,7 @@ enum Cmd {
         python: String,
     },
     /// Records a figure as pending, with the reason.
-    Pending {
-        name: String,
-        reason: String,
-    },
+    Pending { name: String, reason: String },
     /// Writes BENCHMARKS.md from the results.
     Report {
         #[arg(long, default_value = "BENCHMARKS.md")]
@@ -142,7 +144,12 @@ enum Cmd {
     },
 }
 
-fn save(results: &Path, mut record: Record, data: serde_json::Value, commands: Vec<String>) -> Result<(), BenchError> {
+fn save(
+    results: &Path,
+    mut record: Record,
+    data: serde_json::Value,
+    commands: Vec<String>,
+) -> Result<(), BenchError> {
     record.data = data;
     record.commands.extend(commands);
     let path = record.save(results)?;
@@ -154,44 +161,110 @@ async fn run(cli: Cli) -> Result<(), BenchError> {
     let load = load_average();
     let results = cli.results.clone();
     match cli.command {
-        Cmd::Gen { out, events, jobs, seed } => {
+        Cmd::Gen {
+            out,
+            events,
+            jobs,
+            seed,
+        } => {
             let s = gen::generate_runs(&out, events, jobs, seed)?;
-            eprintln!("lineage-bench: generated {} runs of {} jobs under {} ({} bytes)", s.events, s.jobs, out.display(), s.bytes);
+            eprintln!(
+                "lineage-bench: generated {} runs of {} jobs under {} ({} bytes)",
+                s.events,
+                s.jobs,
+                out.display(),
+                s.bytes
+            );
         }
-        Cmd::GenSpecial { out, script_lines, log_events, seed } => {
+        Cmd::GenSpecial {
+            out,
+            script_lines,
+            log_events,
+            seed,
+        } => {
             gen::generate_special(&out, script_lines, log_events, seed)?;
-            eprintln!("lineage-bench: generated big-script and big-log under {}", out.display());
+            eprintln!(
+                "lineage-bench: generated big-script and big-log under {}",
+                out.display()
+            );
         }
-        Cmd::Init { bootstrap, anchor, spawns, warmup } => {
-            let (data, commands) = measure::init(&bootstrap, &anchor, spawns, warmup, &cli.work.join("init"))?;
-            eprintln!("lineage-bench: init p50 ours {:.1} ms, anchor {:.1} ms", data["rust"]["p50"].as_f64().unwrap_or(0.0), data["python"]["p50"].as_f64().unwrap_or(0.0));
+        Cmd::Init {
+            bootstrap,
+            anchor,
+            spawns,
+            warmup,
+        } => {
+            let (data, commands) =
+                measure::init(&bootstrap, &anchor, spawns, warmup, &cli.work.join("init"))?;
+            eprintln!(
+                "lineage-bench: init p50 ours {:.1} ms, anchor {:.1} ms",
+                data["rust"]["p50"].as_f64().unwrap_or(0.0),
+                data["python"]["p50"].as_f64().unwrap_or(0.0)
+            );
             save(&results, Record::new("init", load), data, commands)?;
         }
         Cmd::Latency { sets, min_samples } => {
             let data = measure::latency(&sets, min_samples, &cli.work.join("latency")).await?;
             save(&results, Record::new("latency", load), data, Vec::new())?;
         }
-        Cmd::Memory { cli: bin, mut cases, largest_of, python } => {
+        Cmd::Memory {
+            cli: bin,
+            mut cases,
+            largest_of,
+            python,
+        } => {
             if let Some((dir, _)) = measure::largest_case(&largest_of) {
-                let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                let name = dir
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
                 cases.insert(0, (format!("largest captured case: {name}"), dir));
             }
-            let (data, commands) = measure::memory(&bin, &cases, &python, &cli.work.join("memory"))?;
+            let (data, commands) =
+                measure::memory(&bin, &cases, &python, &cli.work.join("memory"))?;
             save(&results, Record::new("memory", load), data, commands)?;
         }
-        Cmd::ExtractReport { criterion, corpus, big_script_lines, bench_command } => {
+        Cmd::ExtractReport {
+            criterion,
+            corpus,
+            big_script_lines,
+            bench_command,
+        } => {
             let mut data = measure::criterion_results(&criterion)?;
-            data["corpus"] = corpus.filter(|c| c.is_dir()).map(|c| json!(c.display().to_string())).unwrap_or(serde_json::Value::Null);
+            data["corpus"] = corpus
+                .filter(|c| c.is_dir())
+                .map(|c| json!(c.display().to_string()))
+                .unwrap_or(serde_json::Value::Null);
             data["big_script_lines"] = json!(big_script_lines);
-            save(&results, Record::new("extract", load), data, bench_command.into_iter().collect())?;
+            save(
+                &results,
+                Record::new("extract", load),
+                data,
+                bench_command.into_iter().collect(),
+            )?;
         }
-        Cmd::Replay { cli: bin, fixtures, events, concurrency, compare } => {
-            let (mut data, commands) = measure::replay(&bin, &fixtures, &events, &concurrency, &cli.work.join("replay"))?;
+        Cmd::Replay {
+            cli: bin,
+            fixtures,
+            events,
+            concurrency,
+            compare,
+        } => {
+            let (mut data, commands) = measure::replay(
+                &bin,
+                &fixtures,
+                &events,
+                &concurrency,
+                &cli.work.join("replay"),
+            )?;
             let evs = local::read_events(&events)?;
             let mut breakdown = vec![measure::replay_breakdown(&fixtures, &evs, 200).await?];
             for dir in &compare {
                 let fx = local::open(dir)?;
-                let small: Vec<_> = local::case_events(&fx).into_iter().map(|(_, e)| e).collect();
+                let small: Vec<_> = local::case_events(&fx)
+                    .into_iter()
+                    .map(|(_, e)| e)
+                    .collect();
                 breakdown.push(measure::replay_breakdown(dir, &small, 200).await?);
             }
             data["breakdown"] = json!(breakdown);
@@ -202,12 +275,21 @@ async fn run(cli: Cli) -> Result<(), BenchError> {
             let data = measure::model_cost(&fixtures, &evs).await?;
             save(&results, Record::new("model-cost", load), data, Vec::new())?;
         }
-        Cmd::Package { bootstrap, zip, python } => {
+        Cmd::Package {
+            bootstrap,
+            zip,
+            python,
+        } => {
             let (data, commands) = measure::package(&bootstrap, &zip, &python)?;
             save(&results, Record::new("package", load), data, commands)?;
         }
         Cmd::Pending { name, reason } => {
-            save(&results, Record::new(&name, load), json!({ "pending": true, "reason": reason }), Vec::new())?;
+            save(
+                &results,
+                Record::new(&name, load),
+                json!({ "pending": true, "reason": reason }),
+                Vec::new(),
+            )?;
         }
         Cmd::Report { out, notes } => {
             let notes = match notes {
@@ -223,7 +305,11 @@ async fn run(cli: Cli) -> Result<(), BenchError> {
 
 fn main() {
     let cli = Cli::parse();
-    let rt = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("lineage-bench: {e}");

@@ -36,6 +36,14 @@ pub struct HealthReport {
 }
 
 impl HealthReport {
+    /// Adds a dependency's check; one unhealthy dependency makes the report unhealthy.
+    pub fn push(&mut self, dependency: DependencyHealth) {
+        if dependency.status == HealthStatus::Unhealthy {
+            self.status = HealthStatus::Unhealthy;
+        }
+        self.dependencies.push(dependency);
+    }
+
     pub fn is_healthy(&self) -> bool {
         self.status == HealthStatus::Healthy
     }

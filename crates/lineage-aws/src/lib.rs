@@ -12,6 +12,7 @@ pub mod health;
 pub mod logs;
 pub mod metrics;
 pub mod s3;
+pub mod wiring;
 
 pub use dynamodb::{DynamoDbAnswerCache, DynamoDbLineageStore};
 pub use error::AwsError;
@@ -20,6 +21,7 @@ pub use health::{DependencyHealth, HealthReport, HealthStatus};
 pub use logs::CloudWatchRunLogs;
 pub use metrics::EmfMetrics;
 pub use s3::{Encryption, S3LineageSink, S3ScriptStore};
+pub use wiring::aws_ports;
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 

@@ -1,6 +1,7 @@
 //! `lineage-agent`: the Enhanced Lineage Agent on the command line — run the pipeline on
 //! captured runs, print a run's OpenLineage event, analyse SQL.
 
+mod aws;
 mod commands;
 mod error;
 mod local;
@@ -35,6 +36,8 @@ enum Command {
     Lineage(commands::lineage::LineageArgs),
     /// All job mappings merged into one table-level lineage graph.
     Graph(commands::lineage::GraphArgs),
+    /// Check the AWS dependencies (tables, bucket) the agent is configured for.
+    Health(commands::health::HealthArgs),
     /// Check the configuration files of an environment; print the effective settings.
     Config(commands::config::ConfigArgs),
 }
@@ -46,8 +49,9 @@ async fn dispatch(cli: Cli) -> Result<(), CliError> {
         Command::Extract(a) => commands::extract::execute(a, settings()?).await,
         Command::Sql(a) => commands::sql::execute(a),
         Command::Replay(a) => commands::replay::execute(a, settings()?).await,
-        Command::Lineage(a) => commands::lineage::execute_lineage(a).await,
-        Command::Graph(a) => commands::lineage::execute_graph(a).await,
+        Command::Lineage(a) => commands::lineage::execute_lineage(a, settings()?).await,
+        Command::Graph(a) => commands::lineage::execute_graph(a, settings()?).await,
+        Command::Health(a) => commands::health::execute(a, settings()?).await,
         Command::Config(a) => commands::config::execute(a),
     }
 }

@@ -4,12 +4,9 @@
 
 use crate::{Backend, HandlerError, RunReport};
 use async_trait::async_trait;
-use lineage_aws::bedrock::BedrockLineageModel;
-use lineage_aws::{AwsClients, HealthReport};
-use lineage_domain::ports::LineageModel;
+use lineage_aws::{AwsClients, DependencyHealth, HealthReport, HealthStatus};
 use lineage_domain::GlueJobStateChange;
-use lineage_engine::{Disposition, InferencePolicy, Pipeline, Ports, ProcessOptions, Settings};
-use std::sync::Arc;
+use lineage_engine::{Disposition, Pipeline, ProcessOptions, Settings};
 
 /// The pipeline on AWS, and what the health check looks at.
 #[derive(Debug, Clone)]
@@ -20,32 +17,9 @@ pub struct AwsBackend {
 }
 
 impl AwsBackend {
-    /// Builds the ports from the clients and settings. The lineage model (Bedrock, model id
-    /// `BEDROCK_MODEL_ID`) is wired unless `INFERENCE_POLICY=never`.
+    /// The pipeline on the AWS adapters ([`lineage_aws::aws_ports`]).
     pub fn new(clients: AwsClients, settings: Settings) -> Self {
-        let model: Option<Arc<dyn LineageModel>> =
-            (settings.inference_policy != InferencePolicy::Never).then(|| {
-                Arc::new(BedrockLineageModel::new(
-                    clients.bedrock.clone(),
-                    settings.model.model_id.clone(),
-                )) as Arc<dyn LineageModel>
-            });
-        let ports = Ports {
-            catalog: Arc::new(clients.job_catalog()),
-            scripts: Arc::new(clients.script_store()),
-            logs: Arc::new(clients.run_logs()),
-            model,
-            cache: Arc::new(clients.answer_cache(&settings.context_table)),
-            store: Arc::new(
-                clients.lineage_store(&settings.job_mapping_table, &settings.context_table),
-            ),
-            // the engine's document keys already carry LINEAGE_PREFIX
-            sink: Arc::new(clients.lineage_sink(&settings.lineage_bucket, "")),
-            metrics: Arc::new(lineage_aws::EmfMetrics::new(
-                settings.metrics_namespace.clone(),
-                settings.environment.clone(),
-            )),
-        };
+        let ports = lineage_aws::aws_ports(&clients, &settings, None);
         Self {
             pipeline: Pipeline::new(ports, settings.clone()),
             clients,
@@ -98,7 +72,8 @@ impl Backend for AwsBackend {
     }
 
     async fn health(&self) -> HealthReport {
-        self.clients
+        let mut report = self
+            .clients
             .health(
                 &[
                     &self.settings.job_mapping_table,
@@ -106,10 +81,38 @@ impl Backend for AwsBackend {
                 ],
                 &self.settings.lineage_bucket,
             )
-            .await
+            .await;
+        report.push(model_health(&self.settings));
+        report.push(DependencyHealth {
+            name: "configuration".into(),
+            kind: "config".into(),
+            status: HealthStatus::Healthy,
+            latency_ms: 0,
+            reason: None,
+        });
+        report
     }
 
     fn environment(&self) -> &str {
         &self.settings.environment
+    }
+}
+
+/// The model dependency: a model id must be configured unless inference is off.
+pub fn model_health(settings: &Settings) -> DependencyHealth {
+    let off = settings.inference_policy == lineage_engine::InferencePolicy::Never;
+    let id = settings.model.model_id.trim();
+    DependencyHealth {
+        name: if id.is_empty() { "(none)".into() } else { id.to_string() },
+        kind: "bedrock_model".into(),
+        status: if off || !id.is_empty() { HealthStatus::Healthy } else { HealthStatus::Unhealthy },
+        latency_ms: 0,
+        reason: if off {
+            Some("inference policy is never: the model is not called".into())
+        } else if id.is_empty() {
+            Some("BEDROCK_MODEL_ID is empty".into())
+        } else {
+            None
+        },
     }
 }

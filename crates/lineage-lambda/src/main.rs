@@ -28,6 +28,15 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
         let result: Result<Value, HandlerError> = match backend {
             Ok(b) => handle(b, event.payload).await,
+            // a bad configuration still answers the health check, as unhealthy with the reason
+            Err(e) if event.payload.get("action").and_then(Value::as_str) == Some("health_check") => {
+                Ok(serde_json::json!({
+                    "status": "unhealthy",
+                    "version": env!("CARGO_PKG_VERSION"),
+                    "environment": std::env::var("ENVIRONMENT").unwrap_or_default(),
+                    "dependencies": [{"name": "configuration", "kind": "config", "status": "unhealthy", "latency_ms": 0, "reason": e.to_string()}],
+                }))
+            }
             Err(e) => Err(e.clone()),
         };
         result.map_err(Diagnostic::from)

@@ -1,11 +1,13 @@
 //! `lineage-agent lineage upstream|downstream DATASET` and `lineage-agent graph`: impact
-//! queries and the merged table-level lineage graph, read from the embedded store.
+//! queries and the merged table-level lineage graph, read from the embedded store or (with
+//! `--aws`) from the DynamoDB job-mappings table.
 
 use crate::error::CliError;
 use clap::{Args, Subcommand, ValueEnum};
 use lineage_domain::ports::LineageStore;
 use lineage_domain::Dataset;
 use lineage_engine::graph::{LineageGraph, Node};
+use lineage_engine::Settings;
 use lineage_local::SqliteLineageStore;
 use std::path::{Path, PathBuf};
 
@@ -33,6 +35,9 @@ pub struct QueryArgs {
     /// The embedded store.
     #[arg(long, default_value = "out/lineage.db")]
     pub store: PathBuf,
+    /// Read the DynamoDB tables the environment configures instead of the embedded store.
+    #[arg(long)]
+    pub aws: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -49,13 +54,20 @@ pub struct GraphArgs {
     /// The embedded store.
     #[arg(long, default_value = "out/lineage.db")]
     pub store: PathBuf,
+    /// Read the DynamoDB tables the environment configures instead of the embedded store.
+    #[arg(long)]
+    pub aws: bool,
 }
 
-fn open_store(path: &Path) -> Result<SqliteLineageStore, CliError> {
+async fn open_store(path: &Path, aws: bool, settings: &Settings) -> Result<Box<dyn LineageStore>, CliError> {
+    if aws {
+        let clients = crate::aws::clients().await;
+        return Ok(Box::new(clients.lineage_store(&settings.job_mapping_table, &settings.context_table)));
+    }
     if !path.is_file() {
         return Err(CliError::input_at(path, "no such store (run `lineage-agent run` or `replay` first, or pass --store)"));
     }
-    SqliteLineageStore::open(path).map_err(|e| CliError::Failed(e.to_string()))
+    Ok(Box::new(SqliteLineageStore::open(path).map_err(|e| CliError::Failed(e.to_string()))?))
 }
 
 async fn graph_of(store: &dyn LineageStore) -> Result<LineageGraph, CliError> {
@@ -63,17 +75,17 @@ async fn graph_of(store: &dyn LineageStore) -> Result<LineageGraph, CliError> {
     Ok(LineageGraph::from_mappings(&mappings))
 }
 
-pub async fn execute_lineage(args: LineageArgs) -> Result<(), CliError> {
+pub async fn execute_lineage(args: LineageArgs, settings: Settings) -> Result<(), CliError> {
     let (q, upstream) = match &args.side {
         Side::Upstream(q) => (q, true),
         Side::Downstream(q) => (q, false),
     };
     let dataset = Dataset::parse(&q.dataset).map_err(|e| CliError::Input(e.to_string()))?;
-    let store = open_store(&q.store)?;
-    let graph = graph_of(&store).await?;
+    let store = open_store(&q.store, q.aws, &settings).await?;
+    let graph = graph_of(store.as_ref()).await?;
     let start = Node::dataset(&dataset);
     if !graph.nodes.contains(&start) {
-        println!("{dataset}: no job reads or writes it in {}", q.store.display());
+        println!("{dataset}: no job reads or writes it");
         return Ok(());
     }
     let steps = graph.walk(&start, upstream, q.depth);
@@ -96,9 +108,9 @@ pub async fn execute_lineage(args: LineageArgs) -> Result<(), CliError> {
     Ok(())
 }
 
-pub async fn execute_graph(args: GraphArgs) -> Result<(), CliError> {
-    let store = open_store(&args.store)?;
-    let graph = graph_of(&store).await?;
+pub async fn execute_graph(args: GraphArgs, settings: Settings) -> Result<(), CliError> {
+    let store = open_store(&args.store, args.aws, &settings).await?;
+    let graph = graph_of(store.as_ref()).await?;
     match args.format {
         Format::Json => println!(
             "{}",

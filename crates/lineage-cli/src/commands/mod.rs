@@ -2,6 +2,7 @@
 
 pub mod config;
 pub mod extract;
+pub mod health;
 pub mod lineage;
 pub mod replay;
 pub mod run;

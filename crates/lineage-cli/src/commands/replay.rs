@@ -1,6 +1,8 @@
 //! `lineage-agent replay`: backfill by replaying events — from a JSONL file, a folder of event
-//! files, or generated from the captured job runs of given jobs — with bounded concurrency, a
-//! progress bar and a summary table. Runs already recorded are skipped unless `--force`.
+//! files, or generated from the job runs of given jobs (`glue:GetJobRuns`, or the captured
+//! runs with `--fixtures`) — either processed in-process with bounded concurrency, a progress
+//! bar and a summary table, or sent to the SQS queue the Lambda consumes (`--to-queue`). Runs
+//! already recorded are skipped unless `--force`.
 
 use crate::error::CliError;
 use crate::local::{self, LocalOutput};
@@ -15,9 +17,13 @@ use std::path::{Path, PathBuf};
 
 #[derive(Debug, Args)]
 pub struct ReplayArgs {
-    /// Captured API responses to run against (one case folder or a folder of them).
+    /// Captured API responses to run against (one case folder or a folder of them). Without
+    /// it the agent runs against AWS, configured like the Lambda (environment variables).
     #[arg(long, value_name = "DIR")]
-    pub fixtures: PathBuf,
+    pub fixtures: Option<PathBuf>,
+    /// Send the events to this SQS queue (the Lambda's backfill queue) instead of processing them here.
+    #[arg(long, value_name = "URL")]
+    pub to_queue: Option<String>,
     /// Events to replay: a JSONL file (one event a line) or a folder of event JSON files.
     #[arg(long, value_name = "PATH", conflicts_with = "jobs")]
     pub from: Option<PathBuf>,
@@ -30,9 +36,9 @@ pub struct ReplayArgs {
     /// With --jobs: only runs started at or before this time (RFC 3339).
     #[arg(long)]
     pub until: Option<DateTime<Utc>>,
-    /// With --jobs: the account and region the generated events carry.
-    #[arg(long, default_value = "000000000000")]
-    pub account: String,
+    /// With --jobs: the AWS account the generated events carry (dataset names use it).
+    #[arg(long, env = "AWS_ACCOUNT_ID")]
+    pub account: Option<String>,
     #[arg(long, env = "AWS_REGION", default_value = "us-east-1")]
     pub region: String,
     /// Events processed at once.
@@ -74,30 +80,56 @@ pub fn read_events(path: &Path) -> Result<Vec<GlueJobStateChange>, CliError> {
         .collect()
 }
 
+async fn generate(
+    catalog: &dyn JobCatalog,
+    args: &ReplayArgs,
+) -> Result<Vec<GlueJobStateChange>, CliError> {
+    let account = args
+        .account
+        .clone()
+        .ok_or_else(|| CliError::Input("--jobs needs --account (or AWS_ACCOUNT_ID): generated events carry it".into()))?;
+    let mut events = Vec::new();
+    for job in &args.jobs {
+        let runs = catalog
+            .job_runs(job, args.since, args.until)
+            .await
+            .map_err(|e| CliError::Input(e.to_string()))?;
+        events.extend(runs.iter().filter_map(|r| event_for_run(r, &account, &args.region, "lineage-agent-backfill")));
+    }
+    // oldest first, as they happened
+    events.reverse();
+    Ok(events)
+}
+
 pub async fn execute(args: ReplayArgs, settings: Settings) -> Result<(), CliError> {
-    let fixtures = local::open_fixtures(&args.fixtures)?;
-    let events = match (&args.from, args.jobs.is_empty()) {
-        (Some(p), _) => read_events(p)?,
-        (None, false) => {
-            let mut events = Vec::new();
-            for job in &args.jobs {
-                let runs = fixtures
-                    .job_runs(job, args.since, args.until)
-                    .await
-                    .map_err(|e| CliError::Input(e.to_string()))?;
-                events.extend(runs.iter().filter_map(|r| event_for_run(r, &args.account, &args.region, "lineage-agent-backfill")));
-            }
-            events
-        }
-        (None, true) => return Err(CliError::Input("say what to replay: --from PATH or --jobs JOB,...".into())),
+    if args.from.is_none() && args.jobs.is_empty() {
+        return Err(CliError::Input("say what to replay: --from PATH or --jobs JOB,...".into()));
+    }
+    let fixtures = args.fixtures.as_deref().map(local::open_fixtures).transpose()?;
+    let aws = if fixtures.is_none() { Some(crate::aws::clients().await) } else { None };
+    let events = match (&args.from, &fixtures, &aws) {
+        (Some(p), _, _) => read_events(p)?,
+        (None, Some(f), _) => generate(f, &args).await?,
+        (None, None, Some(c)) => generate(&c.job_catalog(), &args).await?,
+        (None, None, None) => Vec::new(),
     };
-    let output = LocalOutput::under(&args.out);
-    let (pipeline, _metrics) = local::pipeline(fixtures, &output, settings, None)?;
-    let bar = if args.quiet { ProgressBar::hidden() } else { ProgressBar::new(events.len() as u64) };
-    bar.set_style(
-        ProgressStyle::with_template("{bar:40} {pos}/{len} runs  {per_sec}  eta {eta}  {msg}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
+    if let Some(queue) = &args.to_queue {
+        return send_to_queue(queue, &events, args.dry_run, args.quiet).await;
+    }
+    let (pipeline, where_to) = match fixtures {
+        Some(f) => {
+            let output = LocalOutput::under(&args.out);
+            let (p, _metrics) = local::pipeline(f, &output, settings, None)?;
+            (p, format!("store: {}  documents: {}", output.store.display(), output.documents.display()))
+        }
+        None => {
+            let bucket = settings.lineage_bucket.clone();
+            let tables = format!("{} and {}", settings.job_mapping_table, settings.context_table);
+            let (p, _clients) = crate::aws::pipeline(settings).await?;
+            (p, format!("tables: {tables}  documents: s3://{bucket}"))
+        }
+    };
+    let bar = progress(events.len(), args.quiet);
     let options = ProcessOptions { force: args.force, dry_run: args.dry_run };
     let summary = replay(&pipeline, events, args.concurrency, options, |item| {
         bar.inc(1);
@@ -119,11 +151,67 @@ pub async fn execute(args: ReplayArgs, settings: Settings) -> Result<(), CliErro
         }
     }
     if !args.dry_run {
-        println!("store: {}  documents: {}", output.store.display(), output.documents.display());
+        println!("{where_to}");
     }
     if summary.failed.is_empty() {
         Ok(())
     } else {
         Err(CliError::Failed(format!("{} of {} events failed", summary.failed.len(), summary.total())))
+    }
+}
+
+fn progress(len: usize, quiet: bool) -> ProgressBar {
+    let bar = if quiet { ProgressBar::hidden() } else { ProgressBar::new(len as u64) };
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} runs  {per_sec}  eta {eta}  {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar
+}
+
+/// Sends events to the backfill queue, ten per `SendMessageBatch`; failed entries are reported.
+async fn send_to_queue(queue: &str, events: &[GlueJobStateChange], dry_run: bool, quiet: bool) -> Result<(), CliError> {
+    if dry_run {
+        println!("dry run: would send {} events to {queue}", events.len());
+        return Ok(());
+    }
+    let sqs = aws_sdk_sqs::Client::new(&crate::aws::clients().await.config);
+    let bar = progress(events.len(), quiet);
+    let (mut sent, mut failed) = (0usize, Vec::new());
+    for chunk in events.chunks(10) {
+        let mut entries = Vec::new();
+        for (i, e) in chunk.iter().enumerate() {
+            let body = serde_json::to_string(e).map_err(|err| CliError::Failed(err.to_string()))?;
+            let entry = aws_sdk_sqs::types::SendMessageBatchRequestEntry::builder()
+                .id(format!("m{i}"))
+                .message_body(body)
+                .build()
+                .map_err(|err| CliError::Failed(err.to_string()))?;
+            entries.push(entry);
+        }
+        let out = sqs
+            .send_message_batch()
+            .queue_url(queue)
+            .set_entries(Some(entries))
+            .send()
+            .await
+            .map_err(|e| CliError::Failed(format!("SendMessageBatch {queue}: {}", aws_sdk_sqs::error::DisplayErrorContext(e))))?;
+        sent += out.successful().len();
+        for f in out.failed() {
+            let idx: usize = f.id().trim_start_matches('m').parse().unwrap_or(0);
+            let run = chunk.get(idx).map(|e| e.job_run_id().to_string()).unwrap_or_default();
+            failed.push(format!("{run}: {} {}", f.code(), f.message().unwrap_or("")));
+        }
+        bar.inc(chunk.len() as u64);
+    }
+    bar.finish_and_clear();
+    println!("sent {sent} of {} events to {queue}", events.len());
+    for f in &failed {
+        println!("  failed {f}");
+    }
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(CliError::Failed(format!("{} events not sent", failed.len())))
     }
 }

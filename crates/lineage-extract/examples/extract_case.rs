@@ -31,16 +31,16 @@ fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
 fn load(dir: &Path) -> Result<RunContext, String> {
     let job_doc: serde_json::Value =
         serde_json::from_str(&read(&dir.join("job.json"))?).map_err(|e| e.to_string())?;
-    let job: JobDefinition = serde_json::from_value(job_doc["Job"].clone())
-        .map_err(|e| format!("job.json: {e}"))?;
+    let job: JobDefinition =
+        serde_json::from_value(job_doc["Job"].clone()).map_err(|e| format!("job.json: {e}"))?;
     let connections: Vec<Connection> = match job_doc.get("Connections") {
         Some(c) => serde_json::from_value(c.clone()).map_err(|e| format!("connections: {e}"))?,
         None => Vec::new(),
     };
     let run_doc: serde_json::Value =
         serde_json::from_str(&read(&dir.join("run.json"))?).map_err(|e| e.to_string())?;
-    let run: JobRun = serde_json::from_value(run_doc["JobRun"].clone())
-        .map_err(|e| format!("run.json: {e}"))?;
+    let run: JobRun =
+        serde_json::from_value(run_doc["JobRun"].clone()).map_err(|e| format!("run.json: {e}"))?;
     let event = GlueJobStateChange::from_json(&read(&dir.join("event.json"))?)
         .map_err(|e| format!("event.json: {e}"))?;
     let mut script = None;
@@ -52,7 +52,10 @@ fn load(dir: &Path) -> Result<RunContext, String> {
             } else {
                 job.command.script_location.clone()
             };
-            let lang_arg = job.default_arguments.get("--job-language").map(String::as_str);
+            let lang_arg = job
+                .default_arguments
+                .get("--job-language")
+                .map(String::as_str);
             let mut language = ScriptLanguage::detect(&location, lang_arg);
             if name.ends_with(".scala") {
                 language = ScriptLanguage::Scala;
@@ -82,12 +85,27 @@ fn load(dir: &Path) -> Result<RunContext, String> {
         // when it has one; otherwise derive it from the script's arguments at lookup time.
         let (bucket, key) = rel.split_once('/').unwrap_or((&rel, ""));
         let uri = format!("s3://{bucket}/{key}");
-        extra.insert(uri.clone(), ExtraObject { uri, text: text.clone() });
+        extra.insert(
+            uri.clone(),
+            ExtraObject {
+                uri,
+                text: text.clone(),
+            },
+        );
         // also register under every argument value's bucket that ends with this key
         for v in job.default_arguments.values().chain(run.arguments.values()) {
-            if let Some(b) = v.strip_prefix("s3://").and_then(|r| r.strip_suffix(&format!("/{rel}"))) {
+            if let Some(b) = v
+                .strip_prefix("s3://")
+                .and_then(|r| r.strip_suffix(&format!("/{rel}")))
+            {
                 let uri = format!("s3://{b}/{rel}");
-                extra.insert(uri.clone(), ExtraObject { uri, text: text.clone() });
+                extra.insert(
+                    uri.clone(),
+                    ExtraObject {
+                        uri,
+                        text: text.clone(),
+                    },
+                );
             }
         }
         let buckets: Vec<String> = job
@@ -99,7 +117,13 @@ fn load(dir: &Path) -> Result<RunContext, String> {
             .collect();
         for b in buckets {
             let uri = format!("s3://{b}/{rel}");
-            extra.insert(uri.clone(), ExtraObject { uri, text: text.clone() });
+            extra.insert(
+                uri.clone(),
+                ExtraObject {
+                    uri,
+                    text: text.clone(),
+                },
+            );
         }
     }
     let logs: Vec<LogEvent> = match read(&dir.join("logs.json")) {
@@ -139,11 +163,16 @@ fn main() {
             .map(|ds| serde_json::json!({"namespace": ds.namespace, "name": ds.name}))
             .collect()
     };
-    let out = serde_json::json!({"inputs": pick(Direction::Input), "outputs": pick(Direction::Output)});
+    let out =
+        serde_json::json!({"inputs": pick(Direction::Input), "outputs": pick(Direction::Output)});
     println!("{out}");
     if std::env::var_os("EXTRACT_DEBUG").is_some() {
-        eprintln!("{}", serde_json::to_string_pretty(&serde_json::json!({
-            "edges": x.edges, "diagnostics": x.diagnostics
-        })).unwrap_or_default());
+        eprintln!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({
+                "edges": x.edges, "diagnostics": x.diagnostics
+            }))
+            .unwrap_or_default()
+        );
     }
 }

@@ -14,7 +14,10 @@ use std::rc::Rc;
 
 /// `getResolvedOptions(sys.argv, [names])`: run `Arguments` over job `DefaultArguments`.
 pub fn resolved_options(env: &mut Env, args: &Args) -> Value {
-    let names = args.get(1, "options").and_then(|v| v.items()).unwrap_or_default();
+    let names = args
+        .get(1, "options")
+        .and_then(|v| v.items())
+        .unwrap_or_default();
     let effective = env.ctx.effective_arguments();
     let mut items = Vec::new();
     for n in names {
@@ -105,8 +108,11 @@ pub fn method_on_unknown(env: &mut Env, name: &str, args: &Args) -> Option<Value
             rules::spark_sql::run(env, args.pos.first()?, None);
             Some(Value::Obj(Obj::Frame))
         }
-        "createOrReplaceTempView" | "createTempView" | "createGlobalTempView"
-        | "createOrReplaceGlobalTempView" | "registerTempTable" => {
+        "createOrReplaceTempView"
+        | "createTempView"
+        | "createGlobalTempView"
+        | "createOrReplaceGlobalTempView"
+        | "registerTempTable" => {
             register_view(env, args);
             Some(Value::None)
         }
@@ -165,8 +171,11 @@ pub fn method(env: &mut Env, obj: &Obj, name: &str, args: &Args) -> Value {
         Obj::Builder(b) => rules::builder_call(env, b, name, args),
         Obj::Sink(s) => rules::glue_sink::method(env, s, name, args),
         Obj::Frame => match name {
-            "createOrReplaceTempView" | "createTempView" | "createGlobalTempView"
-            | "createOrReplaceGlobalTempView" | "registerTempTable" => {
+            "createOrReplaceTempView"
+            | "createTempView"
+            | "createGlobalTempView"
+            | "createOrReplaceGlobalTempView"
+            | "registerTempTable" => {
                 register_view(env, args);
                 Value::None
             }
@@ -196,13 +205,15 @@ fn glue_context(env: &mut Env, name: &str, args: &Args) -> Value {
         "getSink" | "getSinkWithFormat" | "getCatalogSink" | "getJDBCSink" => {
             rules::glue_sink::create(env, name, args)
         }
-        "getSource" | "getSourceWithFormat" => {
-            rules::glue_options::read(env, args, if name == "getSource" {
+        "getSource" | "getSourceWithFormat" => rules::glue_options::read(
+            env,
+            args,
+            if name == "getSource" {
                 "glue.getSource"
             } else {
                 "glue.getSourceWithFormat"
-            })
-        }
+            },
+        ),
         "getCatalogSource" => rules::glue_catalog::read(env, args, "glue.getCatalogSource"),
         "extract_jdbc_conf" | "extractJDBCConf" => rules::jdbc::extract_conf(env, args),
         "get_logger" | "getLogger" => Value::Obj(Obj::Opaque(Rc::from("logger"))),

@@ -24,7 +24,11 @@ impl Args {
             .or_else(|| self.pos.get(index))
     }
     pub fn kw(&self, name: &str) -> Option<&Value> {
-        self.kw.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v)
+        self.kw
+            .iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v)
     }
     pub fn all_values(&self) -> impl Iterator<Item = &Value> {
         self.pos.iter().chain(self.kw.iter().map(|(_, v)| v))
@@ -132,13 +136,14 @@ pub fn str_method(s: &PStr, name: &str, args: &Args) -> Option<Value> {
         }
         "startswith" | "endswith" => {
             let t = s.known();
-            let test = |p: &str| match &t {
-                Some(t) => Some(if name == "startswith" {
-                    t.starts_with(p)
-                } else {
-                    t.ends_with(p)
-                }),
-                None => None,
+            let test = |p: &str| {
+                t.as_ref().map(|t| {
+                    if name == "startswith" {
+                        t.starts_with(p)
+                    } else {
+                        t.ends_with(p)
+                    }
+                })
             };
             let res = match args.pos.first()? {
                 Value::List(items) => {
@@ -168,9 +173,7 @@ pub fn str_method(s: &PStr, name: &str, args: &Args) -> Option<Value> {
             Some(t) => Value::Bool(!t.is_empty() && t.chars().all(|c| c.is_ascii_digit())),
             None => Value::unknown("str.isdigit"),
         },
-        "title" | "capitalize" | "zfill" | "ljust" | "rjust" | "center" => {
-            Value::Str(s.clone())
-        }
+        "title" | "capitalize" | "zfill" | "ljust" | "rjust" | "center" => Value::Str(s.clone()),
         _ => return None,
     };
     Some(v)
@@ -202,7 +205,12 @@ pub fn format_braces(template: &PStr, args: &Args) -> Option<PStr> {
                     }
                     field.push(c2);
                 }
-                let name = field.split([':', '!']).next().unwrap_or("").trim().to_string();
+                let name = field
+                    .split([':', '!'])
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .to_string();
                 let (base, rest) = match name.find(['.', '[']) {
                     Some(i) => (name[..i].to_string(), Some(name[i..].to_string())),
                     None => (name.clone(), None),
@@ -396,8 +404,11 @@ mod tests {
         };
         let out = format_braces(&PStr::lit("s3://{b}/{}/{:0>2}/{{lit}}"), &a).expect("fmt");
         assert_eq!(out.known().as_deref(), Some("s3://bk/x/3/{lit}"));
-        let p = format_percent(&PStr::lit("s3://%s/p/%d%%"), &Value::list(vec![Value::str("b"), Value::Int(1)]))
-            .expect("pct");
+        let p = format_percent(
+            &PStr::lit("s3://%s/p/%d%%"),
+            &Value::list(vec![Value::str("b"), Value::Int(1)]),
+        )
+        .expect("pct");
         assert_eq!(p.known().as_deref(), Some("s3://b/p/1%"));
         let j = path_join(&[Value::str("s3://b"), Value::str("x"), Value::str("y")]);
         assert_eq!(j.as_known_str().as_deref(), Some("s3://b/x/y"));

@@ -186,7 +186,10 @@ pub fn extract(ctx: &RunContext, settings: &ExtractSettings) -> Extraction {
         });
         for s in &io.sources {
             let (kind, locator) = match s {
-                Source::Arg(key) => (EvidenceKind::Argument, Locator::Argument { key: key.clone() }),
+                Source::Arg(key) => (
+                    EvidenceKind::Argument,
+                    Locator::Argument { key: key.clone() },
+                ),
                 Source::Conn(name) => (
                     EvidenceKind::Argument,
                     Locator::Connection { name: name.clone() },

@@ -60,7 +60,11 @@ static APP_READ: LazyLock<Regex> = LazyLock::new(|| {
 pub fn mentions(ctx: &RunContext, tolerance_seconds: u64) -> Vec<LogMention> {
     let window = ctx.run.window(tolerance_seconds);
     let mut out = Vec::new();
-    for e in ctx.logs.iter().filter(|e| window.contains_millis(e.timestamp)) {
+    for e in ctx
+        .logs
+        .iter()
+        .filter(|e| window.contains_millis(e.timestamp))
+    {
         parse_event(e, &mut out);
     }
     out
@@ -111,16 +115,32 @@ fn parse_event(e: &LogEvent, out: &mut Vec<LogMention>) {
         return;
     }
     if let Some(c) = COPY.captures(msg) {
-        out.push(m(Direction::Input, Mention::S3(c[1].to_string()), "log.app.copy"));
-        out.push(m(Direction::Output, Mention::S3(c[2].to_string()), "log.app.copy"));
+        out.push(m(
+            Direction::Input,
+            Mention::S3(c[1].to_string()),
+            "log.app.copy",
+        ));
+        out.push(m(
+            Direction::Output,
+            Mention::S3(c[2].to_string()),
+            "log.app.copy",
+        ));
         return;
     }
     if let Some(c) = APP_WRITE.captures(msg) {
-        out.push(m(Direction::Output, Mention::S3(c[2].to_string()), "log.app.write"));
+        out.push(m(
+            Direction::Output,
+            Mention::S3(c[2].to_string()),
+            "log.app.write",
+        ));
         return;
     }
     if let Some(c) = APP_READ.captures(msg) {
-        out.push(m(Direction::Input, Mention::S3(c[2].to_string()), "log.app.read"));
+        out.push(m(
+            Direction::Input,
+            Mention::S3(c[2].to_string()),
+            "log.app.read",
+        ));
     }
 }
 
@@ -140,7 +160,9 @@ pub fn dataset(ctx: &RunContext, m: &Mention) -> Option<Dataset> {
             };
             Dataset::glue_table(region, account, database, table).ok()
         }
-        Mention::S3(url) => naming::s3_dataset(&crate::value::Value::str(url.trim_end_matches(['.', ')']))).ok(),
+        Mention::S3(url) => {
+            naming::s3_dataset(&crate::value::Value::str(url.trim_end_matches(['.', ')']))).ok()
+        }
     }
 }
 

@@ -248,7 +248,10 @@ impl JdbcUrl {
 
     /// The dataset of a table (`dbtable`, possibly `schema.table` or `db.schema.table`).
     pub fn table(&self, table: &str, region: &str) -> Result<Dataset, Unresolved> {
-        let t = table.trim().replace(['"', '`', '[', ']'], "").to_ascii_lowercase();
+        let t = table
+            .trim()
+            .replace(['"', '`', '[', ']'], "")
+            .to_ascii_lowercase();
         let parts: Vec<&str> = t.split('.').collect();
         let db = self.database.clone();
         let name = match self.scheme.as_str() {
@@ -280,7 +283,8 @@ impl JdbcUrl {
                 "JDBC database or table could not be resolved",
             ));
         };
-        Dataset::new(self.namespace(region), name).map_err(|e| Unresolved::new(table, e.to_string()))
+        Dataset::new(self.namespace(region), name)
+            .map_err(|e| Unresolved::new(table, e.to_string()))
     }
 }
 
@@ -311,7 +315,8 @@ pub fn dynamodb(region: &str, account: &str, table: &str) -> Result<Dataset, Unr
                 .map_err(|e| Unresolved::new(table, e.to_string()));
         }
     }
-    Dataset::dynamodb_table(region, account, table).map_err(|e| Unresolved::new(table, e.to_string()))
+    Dataset::dynamodb_table(region, account, table)
+        .map_err(|e| Unresolved::new(table, e.to_string()))
 }
 
 /// A Kafka topic on the first broker of a bootstrap list.
@@ -352,7 +357,10 @@ mod tests {
         assert_eq!(r.namespace("x"), "redshift://c1.eu-west-1:5439");
         let m = JdbcUrl::parse("jdbc:mysql://u:p@h:3307/app?x=1").expect("url");
         assert_eq!(m.host, "h");
-        assert_eq!(m.table("t", "r").map(|d| d.name).ok().as_deref(), Some("app.t"));
+        assert_eq!(
+            m.table("t", "r").map(|d| d.name).ok().as_deref(),
+            Some("app.t")
+        );
         let o = JdbcUrl::parse("jdbc:oracle:thin:@//ora.h:1521/ORCL").expect("url");
         assert_eq!(o.namespace("r"), "oracle://ora.h:1521");
     }
@@ -366,13 +374,16 @@ mod tests {
         let mut p = PStr::lit("s3://b/root/ingest_year=");
         p.push_str(&PStr::hole("now.year"));
         assert_eq!(
-            s3_dataset(&Value::Str(p)).map(|d| d.to_string()).ok().as_deref(),
+            s3_dataset(&Value::Str(p))
+                .map(|d| d.to_string())
+                .ok()
+                .as_deref(),
             Some("s3://b/root")
         );
         let mut q = PStr::lit("s3://");
         q.push_str(&PStr::hole("bucket"));
         q.push_str(&PStr::lit("/x/"));
-        let e = s3_dataset(&Value::Str(q)).err().expect("unresolved");
+        let e = s3_dataset(&Value::Str(q)).expect_err("unresolved");
         assert!(e.s3_pattern.is_some());
     }
 }

@@ -59,7 +59,10 @@ pub fn run(text: &str, env: &mut Env) -> bool {
         let mut c = b.walk();
         let kids: Vec<Node> = b.named_children(&mut c).collect();
         for k in kids {
-            if k.kind() != "function_definition" && k.kind() != "object_definition" && k.kind() != "class_definition" {
+            if k.kind() != "function_definition"
+                && k.kind() != "object_definition"
+                && k.kind() != "class_definition"
+            {
                 it.set_top(k);
                 it.stmt(k);
             }
@@ -108,11 +111,18 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
     }
 
     fn set_top(&mut self, n: Node) {
-        self.env.site.top = (line(n), u32::try_from(n.end_position().row + 1).unwrap_or(u32::MAX));
+        self.env.site.top = (
+            line(n),
+            u32::try_from(n.end_position().row + 1).unwrap_or(u32::MAX),
+        );
     }
 
     fn set_site(&mut self, n: Node) {
-        let t: String = self.text(n).split_whitespace().collect::<Vec<_>>().join(" ");
+        let t: String = self
+            .text(n)
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
         self.env.site.line = line(n);
         self.env.site.text = t.chars().take(200).collect();
     }
@@ -144,7 +154,10 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
                         let items = iterate(&v).unwrap_or_default();
                         for (i, nm) in names.into_iter().enumerate() {
                             let name = self.text(nm).to_string();
-                            self.bind(&name, items.get(i).cloned().unwrap_or(Value::unknown(&name)));
+                            self.bind(
+                                &name,
+                                items.get(i).cloned().unwrap_or(Value::unknown(&name)),
+                            );
                         }
                     }
                 }
@@ -182,7 +195,10 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
                     None => Value::unknown(name),
                 }
             }
-            "parenthesized_expression" => n.named_child(0).map(|e| self.eval(e)).unwrap_or(Value::None),
+            "parenthesized_expression" => n
+                .named_child(0)
+                .map(|e| self.eval(e))
+                .unwrap_or(Value::None),
             "tuple_expression" => {
                 let mut c = n.walk();
                 let kids: Vec<Node> = n.named_children(&mut c).collect();
@@ -200,7 +216,10 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
                 last
             }
             "field_expression" => {
-                let (Some(v), Some(f)) = (n.child_by_field_name("value"), n.child_by_field_name("field")) else {
+                let (Some(v), Some(f)) = (
+                    n.child_by_field_name("value"),
+                    n.child_by_field_name("field"),
+                ) else {
                     return Value::unknown(self.text(n));
                 };
                 let recv = self.eval(v);
@@ -237,8 +256,12 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
                 match self.text(op) {
                     "->" => Value::list(vec![lv, rv]),
                     "+" => binop("+", &lv, &rv),
-                    "==" => values_equal(&lv, &rv).map(Value::Bool).unwrap_or(Value::unknown("==")),
-                    "!=" => values_equal(&lv, &rv).map(|b| Value::Bool(!b)).unwrap_or(Value::unknown("!=")),
+                    "==" => values_equal(&lv, &rv)
+                        .map(Value::Bool)
+                        .unwrap_or(Value::unknown("==")),
+                    "!=" => values_equal(&lv, &rv)
+                        .map(|b| Value::Bool(!b))
+                        .unwrap_or(Value::unknown("!=")),
                     "&&" => match (lv.truthy(), rv.truthy()) {
                         (Some(false), _) | (_, Some(false)) => Value::Bool(false),
                         (Some(true), Some(true)) => Value::Bool(true),
@@ -252,20 +275,36 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
                     op => {
                         // a method call written infix: `x method y`
                         let name = op.to_string();
-                        self.method(lv, &name, Args { pos: vec![rv], kw: vec![] }, n)
+                        self.method(
+                            lv,
+                            &name,
+                            Args {
+                                pos: vec![rv],
+                                kw: vec![],
+                            },
+                            n,
+                        )
                     }
                 }
             }
             "prefix_expression" => {
-                let v = n.named_child(0).map(|e| self.eval(e)).unwrap_or(Value::None);
+                let v = n
+                    .named_child(0)
+                    .map(|e| self.eval(e))
+                    .unwrap_or(Value::None);
                 if self.text(n).starts_with('!') {
-                    v.truthy().map(|b| Value::Bool(!b)).unwrap_or(Value::unknown("!"))
+                    v.truthy()
+                        .map(|b| Value::Bool(!b))
+                        .unwrap_or(Value::unknown("!"))
                 } else {
                     Value::unknown(self.text(n))
                 }
             }
             "if_expression" => {
-                let cond = n.child_by_field_name("condition").map(|c| self.eval(c)).and_then(|v| v.truthy());
+                let cond = n
+                    .child_by_field_name("condition")
+                    .map(|c| self.eval(c))
+                    .and_then(|v| v.truthy());
                 let cons = n.child_by_field_name("consequence");
                 let alt = n.child_by_field_name("alternative");
                 match cond {
@@ -274,7 +313,11 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
                     None => {
                         let a = cons.map(|c| self.eval(c)).unwrap_or(Value::None);
                         let b = alt.map(|x| self.eval(x)).unwrap_or(Value::None);
-                        if a == b { a } else { Value::unknown(self.text(n)) }
+                        if a == b {
+                            a
+                        } else {
+                            Value::unknown(self.text(n))
+                        }
                     }
                 }
             }
@@ -314,7 +357,10 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
                 Value::unknown("lambda")
             }
             "assignment_expression" => Value::None,
-            "generic_function" => n.child_by_field_name("function").map(|f| self.eval(f)).unwrap_or(Value::None),
+            "generic_function" => n
+                .child_by_field_name("function")
+                .map(|f| self.eval(f))
+                .unwrap_or(Value::None),
             _ => Value::unknown(self.text(n)),
         }
     }
@@ -324,7 +370,10 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
             .child_by_field_name("interpolator")
             .map(|i| self.text(i).to_string())
             .unwrap_or_default();
-        let Some(s) = n.named_children(&mut n.walk()).find(|k| k.kind() == "interpolated_string") else {
+        let Some(s) = n
+            .named_children(&mut n.walk())
+            .find(|k| k.kind() == "interpolated_string")
+        else {
             return Value::unknown(self.text(n));
         };
         let full = self.text(s);
@@ -340,8 +389,15 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
                 continue;
             }
             let lit = self.src.get(pos..k.start_byte()).unwrap_or("");
-            out.push_str(&PStr::lit(if interp == "raw" { lit.to_string() } else { unescape(lit) }));
-            let v = k.named_child(0).map(|e| self.eval(e)).unwrap_or(Value::unknown("$"));
+            out.push_str(&PStr::lit(if interp == "raw" {
+                lit.to_string()
+            } else {
+                unescape(lit)
+            }));
+            let v = k
+                .named_child(0)
+                .map(|e| self.eval(e))
+                .unwrap_or(Value::unknown("$"));
             out.push_str(&v.to_pstr());
             pos = k.end_byte();
         }
@@ -357,7 +413,10 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
         for k in kids {
             match k.kind() {
                 "assignment_expression" => {
-                    if let (Some(l), Some(r)) = (k.child_by_field_name("left"), k.child_by_field_name("right")) {
+                    if let (Some(l), Some(r)) = (
+                        k.child_by_field_name("left"),
+                        k.child_by_field_name("right"),
+                    ) {
                         let v = self.eval(r);
                         args.kw.push((self.text(l).to_string(), v));
                     }
@@ -401,7 +460,11 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
                     .map(|x| self.text(x))
                     .unwrap_or_else(|| self.text(p))
                     .to_string();
-                let v = if i == 0 { Value::Obj(Obj::Frame) } else { Value::unknown(&name) };
+                let v = if i == 0 {
+                    Value::Obj(Obj::Frame)
+                } else {
+                    Value::unknown(&name)
+                };
                 self.bind(&name, v);
             }
         }
@@ -422,7 +485,10 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
         let a = n.child_by_field_name("arguments");
         match f.kind() {
             "field_expression" => {
-                let (Some(v), Some(field)) = (f.child_by_field_name("value"), f.child_by_field_name("field")) else {
+                let (Some(v), Some(field)) = (
+                    f.child_by_field_name("value"),
+                    f.child_by_field_name("field"),
+                ) else {
                     return Value::unknown(self.text(n));
                 };
                 let recv = self.eval(v);
@@ -440,10 +506,14 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
                     return match v {
                         Value::Dict(_) => {
                             let key = args.pos.first().and_then(Value::as_known_str);
-                            key.and_then(|k| v.get_key(&k).cloned()).unwrap_or_else(|| Value::unknown(self.text(n)))
+                            key.and_then(|k| v.get_key(&k).cloned())
+                                .unwrap_or_else(|| Value::unknown(self.text(n)))
                         }
                         Value::List(l) => match args.pos.first() {
-                            Some(Value::Int(i)) => usize::try_from(*i).ok().and_then(|i| l.get(i).cloned()).unwrap_or(Value::unknown(self.text(n))),
+                            Some(Value::Int(i)) => usize::try_from(*i)
+                                .ok()
+                                .and_then(|i| l.get(i).cloned())
+                                .unwrap_or(Value::unknown(self.text(n))),
                             _ => Value::unknown(self.text(n)),
                         },
                         _ => Value::unknown(self.text(n)),
@@ -497,7 +567,10 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
 
     fn field(&mut self, recv: Value, name: &str, n: Node<'t>) -> Value {
         match (&recv, name) {
-            (Value::List(_) | Value::Dict(_), "toArray" | "asJava" | "toSeq" | "toList" | "toMap" | "asScala") => recv,
+            (
+                Value::List(_) | Value::Dict(_),
+                "toArray" | "asJava" | "toSeq" | "toList" | "toMap" | "asScala",
+            ) => recv,
             (Value::Str(s), _) => {
                 let py = match name {
                     "trim" => "strip",
@@ -506,9 +579,12 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
                     "stripSuffix" | "stripPrefix" => return recv.clone(),
                     other => other,
                 };
-                builtins::str_method(s, py, &Args::default()).unwrap_or_else(|| Value::unknown(self.text(n)))
+                builtins::str_method(s, py, &Args::default())
+                    .unwrap_or_else(|| Value::unknown(self.text(n)))
             }
-            (Value::Unknown(u), _) if u.as_ref() == "GlueArgParser" || u.as_ref() == "SparkSession" => {
+            (Value::Unknown(u), _)
+                if u.as_ref() == "GlueArgParser" || u.as_ref() == "SparkSession" =>
+            {
                 Value::Module(Rc::from(format!("{u}.{name}")))
             }
             (Value::Obj(o), _) => match api::attr(o, name) {
@@ -529,7 +605,11 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
                 api::resolved_options(self.env, &args)
             }
             Value::Unknown(u) if (u.as_ref() == "GlueContext" || u.as_ref() == "SparkSession") => {
-                if u.as_ref() == "SparkSession" { Value::Obj(Obj::Spark) } else { Value::Obj(Obj::GlueContext) }
+                if u.as_ref() == "SparkSession" {
+                    Value::Obj(Obj::Spark)
+                } else {
+                    Value::Obj(Obj::GlueContext)
+                }
             }
             Value::Str(s) => {
                 let py = match name {
@@ -549,7 +629,8 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
                     .unwrap_or_else(|| Value::unknown(self.text(n)))
             }
             Value::Obj(o) => api::method(self.env, o, name, &args),
-            _ => api::method_on_unknown(self.env, name, &args).unwrap_or_else(|| Value::unknown(self.text(n))),
+            _ => api::method_on_unknown(self.env, name, &args)
+                .unwrap_or_else(|| Value::unknown(self.text(n))),
         }
     }
 
@@ -565,15 +646,25 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
             let mut c = ps.walk();
             let params: Vec<Node> = ps.named_children(&mut c).collect();
             for (i, p) in params.into_iter().enumerate() {
-                let pname = p.child_by_field_name("name").map(|x| self.text(x).to_string()).unwrap_or_default();
-                let v = args.kw(&pname).cloned().or_else(|| args.pos.get(i).cloned()).unwrap_or_else(|| Value::unknown(&pname));
+                let pname = p
+                    .child_by_field_name("name")
+                    .map(|x| self.text(x).to_string())
+                    .unwrap_or_default();
+                let v = args
+                    .kw(&pname)
+                    .cloned()
+                    .or_else(|| args.pos.get(i).cloned())
+                    .unwrap_or_else(|| Value::unknown(&pname));
                 scope.insert(pname, v);
             }
         }
         self.scopes.push(scope);
         self.depth += 1;
         let site = self.env.site.clone();
-        let v = f.child_by_field_name("body").map(|b| self.eval(b)).unwrap_or(Value::None);
+        let v = f
+            .child_by_field_name("body")
+            .map(|b| self.eval(b))
+            .unwrap_or(Value::None);
         self.env.site = site;
         self.depth -= 1;
         self.scopes.pop();
@@ -586,10 +677,16 @@ fn line(n: Node) -> u32 {
 }
 
 fn scala_string(raw: &str) -> String {
-    if let Some(inner) = raw.strip_prefix("\"\"\"").and_then(|r| r.strip_suffix("\"\"\"")) {
+    if let Some(inner) = raw
+        .strip_prefix("\"\"\"")
+        .and_then(|r| r.strip_suffix("\"\"\""))
+    {
         return inner.to_string();
     }
-    let inner = raw.strip_prefix('"').and_then(|r| r.strip_suffix('"')).unwrap_or(raw);
+    let inner = raw
+        .strip_prefix('"')
+        .and_then(|r| r.strip_suffix('"'))
+        .unwrap_or(raw);
     unescape(inner)
 }
 
@@ -597,5 +694,8 @@ fn unescape(s: &str) -> String {
     if !s.contains('\\') {
         return s.replace("$$", "$");
     }
-    s.replace("\\n", "\n").replace("\\t", "\t").replace("\\\"", "\"").replace("\\\\", "\\")
+    s.replace("\\n", "\n")
+        .replace("\\t", "\t")
+        .replace("\\\"", "\"")
+        .replace("\\\\", "\\")
 }

@@ -252,7 +252,10 @@ impl Value {
             Value::Str(s) => match s.known() {
                 Some(t) => Some(!t.is_empty()),
                 None => {
-                    if s.segs.iter().any(|x| matches!(x, Seg::Lit(t) if !t.is_empty())) {
+                    if s.segs
+                        .iter()
+                        .any(|x| matches!(x, Seg::Lit(t) if !t.is_empty()))
+                    {
                         Some(true)
                     } else {
                         None

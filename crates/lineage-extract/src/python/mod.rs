@@ -231,9 +231,10 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
                             self.assign_name(&first, Value::Module(Rc::from(first.as_str())));
                         }
                         "aliased_import" => {
-                            if let (Some(nm), Some(al)) =
-                                (k.child_by_field_name("name"), k.child_by_field_name("alias"))
-                            {
+                            if let (Some(nm), Some(al)) = (
+                                k.child_by_field_name("name"),
+                                k.child_by_field_name("alias"),
+                            ) {
                                 let full = self.text(nm).to_string();
                                 let alias = self.text(al).to_string();
                                 self.assign_name(&alias, Value::Module(Rc::from(full.as_str())));
@@ -279,9 +280,10 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
         match k.kind() {
             "assignment" => self.exec_assign(k),
             "augmented_assignment" => {
-                if let (Some(l), Some(r)) =
-                    (k.child_by_field_name("left"), k.child_by_field_name("right"))
-                {
+                if let (Some(l), Some(r)) = (
+                    k.child_by_field_name("left"),
+                    k.child_by_field_name("right"),
+                ) {
                     let cur = self.eval(l);
                     let rv = self.eval(r);
                     let op = k
@@ -508,9 +510,10 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
                 None => Value::None,
             },
             "attribute" => {
-                let (Some(obj), Some(attr)) =
-                    (n.child_by_field_name("object"), n.child_by_field_name("attribute"))
-                else {
+                let (Some(obj), Some(attr)) = (
+                    n.child_by_field_name("object"),
+                    n.child_by_field_name("attribute"),
+                ) else {
                     return Value::unknown(self.text(n));
                 };
                 let o = self.eval(obj);
@@ -518,9 +521,10 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
                 self.get_attr(&o, name, n)
             }
             "subscript" => {
-                let (Some(base), Some(idx)) =
-                    (n.child_by_field_name("value"), n.child_by_field_name("subscript"))
-                else {
+                let (Some(base), Some(idx)) = (
+                    n.child_by_field_name("value"),
+                    n.child_by_field_name("subscript"),
+                ) else {
                     return Value::unknown(self.text(n));
                 };
                 let b = self.eval(base);
@@ -708,8 +712,12 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
                         .map(|e| self.eval(e))
                         .unwrap_or_else(|| Value::unknown(self.text(k)));
                     let v = match v {
-                        Value::Str(_) | Value::Int(_) | Value::Float(_) | Value::Bool(_)
-                        | Value::None | Value::Unknown(_) => v,
+                        Value::Str(_)
+                        | Value::Int(_)
+                        | Value::Float(_)
+                        | Value::Bool(_)
+                        | Value::None
+                        | Value::Unknown(_) => v,
                         _ => Value::unknown(self.text(k)),
                     };
                     out.push_str(&v.to_pstr());
@@ -807,9 +815,10 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
         };
         match first.kind() {
             "for_in_clause" => {
-                let (Some(left), Some(right)) =
-                    (first.child_by_field_name("left"), first.child_by_field_name("right"))
-                else {
+                let (Some(left), Some(right)) = (
+                    first.child_by_field_name("left"),
+                    first.child_by_field_name("right"),
+                ) else {
                     return false;
                 };
                 let it = self.eval(right);
@@ -852,9 +861,10 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
         for k in kids {
             match k.kind() {
                 "keyword_argument" => {
-                    if let (Some(nm), Some(v)) =
-                        (k.child_by_field_name("name"), k.child_by_field_name("value"))
-                    {
+                    if let (Some(nm), Some(v)) = (
+                        k.child_by_field_name("name"),
+                        k.child_by_field_name("value"),
+                    ) {
                         let val = self.eval(v);
                         args.kw.push((self.text(nm).to_string(), val));
                     }
@@ -909,9 +919,10 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
         };
         let args_node = n.child_by_field_name("arguments");
         if func.kind() == "attribute" {
-            let (Some(obj), Some(attr)) =
-                (func.child_by_field_name("object"), func.child_by_field_name("attribute"))
-            else {
+            let (Some(obj), Some(attr)) = (
+                func.child_by_field_name("object"),
+                func.child_by_field_name("attribute"),
+            ) else {
                 return Value::unknown(self.text(n));
             };
             let recv = self.eval(obj);
@@ -936,8 +947,9 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
 
     fn call_method(&mut self, recv: Value, name: &str, args: Args, n: Node<'t>) -> Value {
         match &recv {
-            Value::Str(s) => builtins::str_method(s, name, &args)
-                .unwrap_or_else(|| Value::unknown(self.text(n))),
+            Value::Str(s) => {
+                builtins::str_method(s, name, &args).unwrap_or_else(|| Value::unknown(self.text(n)))
+            }
             Value::Dict(_) => match name {
                 "get" => {
                     let key = args.pos.first().and_then(Value::as_known_str);
@@ -1159,7 +1171,13 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
                 let ints: Vec<i64> = args
                     .pos
                     .iter()
-                    .filter_map(|v| if let Value::Int(i) = v { Some(*i) } else { None })
+                    .filter_map(|v| {
+                        if let Value::Int(i) = v {
+                            Some(*i)
+                        } else {
+                            None
+                        }
+                    })
                     .collect();
                 let (a, b) = match ints.as_slice() {
                     [b] => (0, *b),
@@ -1168,11 +1186,18 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
                 };
                 return Value::list((a..b.min(a + 200)).map(Value::Int).collect());
             }
-            "builtins.print" | "builtins.isinstance" | "builtins.hasattr" | "builtins.getattr"
-            | "builtins.open" | "builtins.max" | "builtins.min" | "builtins.sum"
-            | "builtins.abs" | "builtins.round" | "builtins.any" | "builtins.all" => {
-                return Value::unknown(self.text(n))
-            }
+            "builtins.print"
+            | "builtins.isinstance"
+            | "builtins.hasattr"
+            | "builtins.getattr"
+            | "builtins.open"
+            | "builtins.max"
+            | "builtins.min"
+            | "builtins.sum"
+            | "builtins.abs"
+            | "builtins.round"
+            | "builtins.any"
+            | "builtins.all" => return Value::unknown(self.text(n)),
             "os.path.join" | "posixpath.join" => return builtins::path_join(&args.pos),
             "os.path.basename" => {
                 return args
@@ -1191,10 +1216,13 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
             }
             "json.loads" | "json.load" => {
                 return match args.pos.first() {
-                    Some(Value::Str(s)) => match (s.known(), s.prov.iter().find_map(|p| match p {
-                        Source::Extra(u, _) => Some(u.clone()),
-                        _ => None,
-                    })) {
+                    Some(Value::Str(s)) => match (
+                        s.known(),
+                        s.prov.iter().find_map(|p| match p {
+                            Source::Extra(u, _) => Some(u.clone()),
+                            _ => None,
+                        }),
+                    ) {
                         (Some(t), Some(uri)) => builtins::json_to_value(&t, &uri),
                         (Some(t), None) => builtins::json_to_value(&t, ""),
                         _ => Value::unknown(self.text(n)),
@@ -1234,19 +1262,27 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
             return v;
         }
         let root = q.split('.').next().unwrap_or("");
-        if self.foreign.iter().any(|f| f == root || q.ends_with(&format!(".{f}")))
+        if self
+            .foreign
+            .iter()
+            .any(|f| f == root || q.ends_with(&format!(".{f}")))
             || !is_known_module(q)
         {
             let lower = last.to_ascii_lowercase();
-            let io_like = ["read", "write", "load", "save", "merge", "table", "copy", "sync", "ingest", "export", "publish"]
-                .iter()
-                .any(|w| lower.contains(w));
+            let io_like = [
+                "read", "write", "load", "save", "merge", "table", "copy", "sync", "ingest",
+                "export", "publish",
+            ]
+            .iter()
+            .any(|w| lower.contains(w));
             if io_like {
                 let text = self.env.site.text.clone();
                 self.env.diagnostic(
                     DiagnosticKind::OpaqueCall,
                     &text,
-                    format!("{q} is not available to static analysis; its reads and writes are unknown"),
+                    format!(
+                        "{q} is not available to static analysis; its reads and writes are unknown"
+                    ),
                 );
             }
             return Value::Obj(Obj::Frame);
@@ -1270,7 +1306,9 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
             let Ok(re) = regex::Regex::new(&pat) else {
                 return Value::unknown(self.text(n));
             };
-            re.captures_iter(&t).map(|c| builtins::match_groups(&c)).collect()
+            re.captures_iter(&t)
+                .map(|c| builtins::match_groups(&c))
+                .collect()
         };
         for m in &captures {
             let r = match &repl {
@@ -1369,7 +1407,9 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
                             .named_child(0)
                             .map(|x| self.text(x).to_string())
                             .unwrap_or_default();
-                        if p.named_child(0).is_some_and(|x| x.kind() == "list_splat_pattern") {
+                        if p.named_child(0)
+                            .is_some_and(|x| x.kind() == "list_splat_pattern")
+                        {
                             let name = name.trim_start_matches('*').to_string();
                             frame.insert(name, Value::list(pos.by_ref().collect()));
                             continue;
@@ -1450,9 +1490,7 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
                 "path" => parts.1.clone(),
                 _ => Value::unknown(self.text(n)),
             },
-            Value::Obj(obj) => {
-                api::attr(obj, name).unwrap_or_else(|| Value::unknown(self.text(n)))
-            }
+            Value::Obj(obj) => api::attr(obj, name).unwrap_or_else(|| Value::unknown(self.text(n))),
             _ => api::attr_on_unknown(name).unwrap_or_else(|| Value::unknown(self.text(n))),
         }
     }
@@ -1460,13 +1498,62 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
 
 fn is_known_module(q: &str) -> bool {
     const KNOWN: &[&str] = &[
-        "awsglue", "pyspark", "boto3", "botocore", "awswrangler", "os", "sys", "json", "re",
-        "datetime", "time", "logging", "urllib", "typing", "functools", "itertools",
-        "collections", "pandas", "numpy", "zoneinfo", "dateutil", "decimal", "math", "uuid",
-        "builtins", "delta", "io", "csv", "gzip", "hashlib", "random", "string", "textwrap",
-        "dataclasses", "enum", "pathlib", "posixpath", "copy", "argparse", "traceback",
-        "subprocess", "requests", "pytz", "calendar", "base64", "pyarrow", "s3fs", "concurrent",
-        "threading", "contextlib", "abc", "operator", "glob", "shutil", "tempfile", "__future__",
+        "awsglue",
+        "pyspark",
+        "boto3",
+        "botocore",
+        "awswrangler",
+        "os",
+        "sys",
+        "json",
+        "re",
+        "datetime",
+        "time",
+        "logging",
+        "urllib",
+        "typing",
+        "functools",
+        "itertools",
+        "collections",
+        "pandas",
+        "numpy",
+        "zoneinfo",
+        "dateutil",
+        "decimal",
+        "math",
+        "uuid",
+        "builtins",
+        "delta",
+        "io",
+        "csv",
+        "gzip",
+        "hashlib",
+        "random",
+        "string",
+        "textwrap",
+        "dataclasses",
+        "enum",
+        "pathlib",
+        "posixpath",
+        "copy",
+        "argparse",
+        "traceback",
+        "subprocess",
+        "requests",
+        "pytz",
+        "calendar",
+        "base64",
+        "pyarrow",
+        "s3fs",
+        "concurrent",
+        "threading",
+        "contextlib",
+        "abc",
+        "operator",
+        "glob",
+        "shutil",
+        "tempfile",
+        "__future__",
     ];
     let root = q.split('.').next().unwrap_or("");
     KNOWN.contains(&root)
@@ -1474,9 +1561,32 @@ fn is_known_module(q: &str) -> bool {
 
 fn builtin_name(name: &str) -> Value {
     const BUILTINS: &[&str] = &[
-        "str", "int", "bool", "len", "list", "tuple", "set", "sorted", "frozenset", "dict",
-        "enumerate", "zip", "range", "print", "isinstance", "hasattr", "getattr", "open", "max",
-        "min", "sum", "abs", "round", "any", "all", "float",
+        "str",
+        "int",
+        "bool",
+        "len",
+        "list",
+        "tuple",
+        "set",
+        "sorted",
+        "frozenset",
+        "dict",
+        "enumerate",
+        "zip",
+        "range",
+        "print",
+        "isinstance",
+        "hasattr",
+        "getattr",
+        "open",
+        "max",
+        "min",
+        "sum",
+        "abs",
+        "round",
+        "any",
+        "all",
+        "float",
     ];
     if BUILTINS.contains(&name) {
         Value::Module(Rc::from(format!("builtins.{name}")))
@@ -1629,7 +1739,11 @@ pub fn binop(op: &str, a: &Value, b: &Value) -> Value {
                 .collect(),
         ),
         ("/", Value::Obj(_), _) | ("/", Value::Module(_), _) => Value::unknown("path /"),
-        _ => Value::unknown(format!("{} {op} {}", a.to_pstr().describe(), b.to_pstr().describe())),
+        _ => Value::unknown(format!(
+            "{} {op} {}",
+            a.to_pstr().describe(),
+            b.to_pstr().describe()
+        )),
     }
 }
 

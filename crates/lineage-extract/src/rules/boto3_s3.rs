@@ -18,10 +18,12 @@ fn object(bucket: &Value, key: &Value) -> Result<Dataset, Unresolved> {
     p.push_str(&key.to_pstr());
     let text = p.render();
     match (bucket.as_known_str(), key.as_known_str()) {
-        (Some(b), Some(k)) if !k.ends_with('/') => Dataset::s3_object(&b, &k)
-            .map_err(|e| Unresolved::new(p.describe(), e.to_string())),
-        (Some(b), Some(k)) => Dataset::s3_prefix(&b, &k)
-            .map_err(|e| Unresolved::new(p.describe(), e.to_string())),
+        (Some(b), Some(k)) if !k.ends_with('/') => {
+            Dataset::s3_object(&b, &k).map_err(|e| Unresolved::new(p.describe(), e.to_string()))
+        }
+        (Some(b), Some(k)) => {
+            Dataset::s3_prefix(&b, &k).map_err(|e| Unresolved::new(p.describe(), e.to_string()))
+        }
         _ => {
             let mut u = Unresolved::new(p.describe(), "S3 bucket or key could not be resolved");
             if text.contains(HOLE) {
@@ -35,7 +37,9 @@ fn object(bucket: &Value, key: &Value) -> Result<Dataset, Unresolved> {
 fn copy_source(v: &Value) -> (Value, Value) {
     match v {
         Value::Dict(_) => (
-            v.get_key("Bucket").cloned().unwrap_or(Value::unknown("Bucket")),
+            v.get_key("Bucket")
+                .cloned()
+                .unwrap_or(Value::unknown("Bucket")),
             v.get_key("Key").cloned().unwrap_or(Value::unknown("Key")),
         ),
         v => {
@@ -73,7 +77,9 @@ pub fn method(env: &mut Env, service: &str, name: &str, args: &Args) -> Value {
                     "boto3.s3.copy_object",
                 )
             };
-            let (sb, sk) = src.map(copy_source).unwrap_or((Value::unknown("CopySource"), Value::unknown("CopySource")));
+            let (sb, sk) = src
+                .map(copy_source)
+                .unwrap_or((Value::unknown("CopySource"), Value::unknown("CopySource")));
             let t = object(&sb, &sk);
             env.io(Direction::Input, t, rule, &[&sb, &sk]);
             let b = bucket.cloned().unwrap_or(Value::unknown("Bucket"));
@@ -86,7 +92,11 @@ pub fn method(env: &mut Env, service: &str, name: &str, args: &Args) -> Value {
             let (b, k, rule) = if name == "put_object" {
                 (args.kw("Bucket"), args.kw("Key"), "boto3.s3.put_object")
             } else {
-                (args.get(1, "Bucket"), args.get(2, "Key"), "boto3.s3.upload_file")
+                (
+                    args.get(1, "Bucket"),
+                    args.get(2, "Key"),
+                    "boto3.s3.upload_file",
+                )
             };
             let b = b.cloned().unwrap_or(Value::unknown("Bucket"));
             let k = k.cloned().unwrap_or(Value::unknown("Key"));
@@ -95,7 +105,10 @@ pub fn method(env: &mut Env, service: &str, name: &str, args: &Args) -> Value {
             Value::unknown("put response")
         }
         "download_file" | "download_fileobj" => {
-            let b = args.get(0, "Bucket").cloned().unwrap_or(Value::unknown("Bucket"));
+            let b = args
+                .get(0, "Bucket")
+                .cloned()
+                .unwrap_or(Value::unknown("Bucket"));
             let k = args.get(1, "Key").cloned().unwrap_or(Value::unknown("Key"));
             let t = object(&b, &k);
             env.io(Direction::Input, t, "boto3.s3.download_file", &[&b, &k]);

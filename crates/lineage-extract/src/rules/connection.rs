@@ -22,13 +22,7 @@ pub fn connection_property(env: &Env, name: &Value, key: &str) -> Option<Value> 
 }
 
 /// Records the datasets of a connection type and its options.
-pub fn record(
-    env: &mut Env,
-    ctype: &str,
-    opts: &Value,
-    direction: Direction,
-    rule: &'static str,
-) {
+pub fn record(env: &mut Env, ctype: &str, opts: &Value, direction: Direction, rule: &'static str) {
     match ctype {
         "s3" => {
             let paths = opt(opts, &["paths", "path"]).cloned();
@@ -47,8 +41,8 @@ pub fn record(
                 ),
             }
         }
-        "postgresql" | "mysql" | "sqlserver" | "oracle" | "redshift" | "jdbc"
-        | "custom.jdbc" | "marketplace.jdbc" => jdbc(env, opts, None, direction, rule),
+        "postgresql" | "mysql" | "sqlserver" | "oracle" | "redshift" | "jdbc" | "custom.jdbc"
+        | "marketplace.jdbc" => jdbc(env, opts, None, direction, rule),
         "dynamodb" => {
             let t = opt(
                 opts,
@@ -94,13 +88,20 @@ pub fn record(
 
 /// A Kafka source or sink: topic and the first bootstrap broker.
 pub fn kafka(env: &mut Env, opts: &Value, direction: Direction, rule: &'static str) {
-    let servers = opt(opts, &["bootstrap.servers", "kafka.bootstrap.servers", "bootstrapServers"])
-        .cloned()
-        .or_else(|| {
-            opt(opts, &["connectionName"])
-                .and_then(|c| connection_property(env, c, "KAFKA_BOOTSTRAP_SERVERS"))
-        })
-        .unwrap_or_else(|| Value::unknown("kafka bootstrap servers"));
+    let servers = opt(
+        opts,
+        &[
+            "bootstrap.servers",
+            "kafka.bootstrap.servers",
+            "bootstrapServers",
+        ],
+    )
+    .cloned()
+    .or_else(|| {
+        opt(opts, &["connectionName"])
+            .and_then(|c| connection_property(env, c, "KAFKA_BOOTSTRAP_SERVERS"))
+    })
+    .unwrap_or_else(|| Value::unknown("kafka bootstrap servers"));
     let topic = opt(opts, &["topicName", "subscribe", "topic", "assign"])
         .cloned()
         .unwrap_or_else(|| Value::unknown("kafka topic"));
@@ -134,9 +135,13 @@ pub fn jdbc(
     direction: Direction,
     rule: &'static str,
 ) {
-    let conn_name = connection
+    let conn_name = connection.cloned().or_else(|| {
+        opt(
+            opts,
+            &["connectionName", "catalog_connection", "connection_name"],
+        )
         .cloned()
-        .or_else(|| opt(opts, &["connectionName", "catalog_connection", "connection_name"]).cloned());
+    });
     let url = opt(opts, &["url"]).cloned().or_else(|| {
         conn_name
             .as_ref()
@@ -148,7 +153,10 @@ pub fn jdbc(
             .unwrap_or_else(|| "url".to_string());
         env.io(
             direction,
-            Err(Unresolved::new(what, "JDBC URL or connection could not be resolved")),
+            Err(Unresolved::new(
+                what,
+                "JDBC URL or connection could not be resolved",
+            )),
             rule,
             &[],
         );
@@ -221,7 +229,10 @@ pub fn record_jdbc_tables(
     }
     env.io(
         direction,
-        Err(Unresolved::new("dbtable", "JDBC read/write without dbtable or query")),
+        Err(Unresolved::new(
+            "dbtable",
+            "JDBC read/write without dbtable or query",
+        )),
         rule,
         &[url],
     );

@@ -57,7 +57,10 @@ fn run(env: &mut Env, args: &Args, direction: Direction, rule: &'static str) {
         Some(t) => connection::record(env, &t, &opts, direction, rule),
         None => env.io(
             direction,
-            Err(Unresolved::new("connection_type", "connection type could not be resolved")),
+            Err(Unresolved::new(
+                "connection_type",
+                "connection type could not be resolved",
+            )),
             rule,
             &[],
         ),

@@ -37,10 +37,21 @@ pub fn create(env: &mut Env, name: &str, args: &Args) -> Value {
         .kw("connection_type")
         .or_else(|| args.kw("connectionType"))
         .cloned()
-        .or_else(|| args.pos.first().filter(|v| matches!(v, Value::Str(_))).cloned());
+        .or_else(|| {
+            args.pos
+                .first()
+                .filter(|v| matches!(v, Value::Str(_)))
+                .cloned()
+        });
     let catalog = if name == "getCatalogSink" {
-        let db = args.get(0, "database").cloned().unwrap_or(Value::unknown("database"));
-        let t = args.get(1, "tableName").cloned().unwrap_or(Value::unknown("tableName"));
+        let db = args
+            .get(0, "database")
+            .cloned()
+            .unwrap_or(Value::unknown("database"));
+        let t = args
+            .get(1, "tableName")
+            .cloned()
+            .unwrap_or(Value::unknown("tableName"));
         Some((db, t))
     } else {
         None

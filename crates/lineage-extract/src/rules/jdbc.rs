@@ -58,7 +58,10 @@ pub fn extract_conf(env: &mut Env, args: &Args) -> Value {
         ),
         (Value::str("fullUrl"), full),
         (Value::str("user"), Value::unknown("connection user")),
-        (Value::str("password"), Value::unknown("connection password")),
+        (
+            Value::str("password"),
+            Value::unknown("connection password"),
+        ),
         (Value::str("vendor"), Value::unknown("vendor")),
     ])
 }
@@ -71,7 +74,10 @@ pub fn spark_jdbc(env: &mut Env, args: &Args, direction: Direction) {
         "spark.write.jdbc"
     };
     let url = args.get(0, "url").cloned().unwrap_or(Value::unknown("url"));
-    let table = args.get(1, "table").cloned().unwrap_or(Value::unknown("table"));
+    let table = args
+        .get(1, "table")
+        .cloned()
+        .unwrap_or(Value::unknown("table"));
     let opts = Value::dict(vec![(Value::str("dbtable"), table)]);
     connection::record_jdbc_tables(env, &url, None, &opts, direction, rule);
 }

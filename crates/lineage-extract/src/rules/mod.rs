@@ -84,11 +84,10 @@ pub fn opt<'v>(opts: &'v Value, keys: &[&str]) -> Option<&'v Value> {
         return None;
     };
     for key in keys {
-        if let Some((_, v)) = d
-            .iter()
-            .rev()
-            .find(|(k, _)| k.as_known_str().is_some_and(|k| k.eq_ignore_ascii_case(key)))
-        {
+        if let Some((_, v)) = d.iter().rev().find(|(k, _)| {
+            k.as_known_str()
+                .is_some_and(|k| k.eq_ignore_ascii_case(key))
+        }) {
             return Some(v);
         }
     }
@@ -107,5 +106,6 @@ pub fn builder_opts(b: &Builder) -> Value {
 
 /// The lower-case known text of a value.
 pub fn lower(v: Option<&Value>) -> Option<String> {
-    v.and_then(Value::as_known_str).map(|s| s.to_ascii_lowercase())
+    v.and_then(Value::as_known_str)
+        .map(|s| s.to_ascii_lowercase())
 }

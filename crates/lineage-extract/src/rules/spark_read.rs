@@ -14,7 +14,10 @@ use lineage_domain::Direction;
 
 /// `spark.table(name)` / `spark.read.table(name)`.
 pub fn table(env: &mut Env, args: &Args, rule: &'static str) -> Value {
-    let name = args.get(0, "tableName").cloned().unwrap_or(Value::unknown("table"));
+    let name = args
+        .get(0, "tableName")
+        .cloned()
+        .unwrap_or(Value::unknown("table"));
     let target = match name.as_known_str() {
         Some(n) => {
             if env.found.views.contains(&n.to_ascii_lowercase()) {
@@ -83,7 +86,10 @@ pub fn terminal(env: &mut Env, b: &Builder, name: &str, args: &Args) -> Value {
     if paths.is_empty() {
         env.io(
             Direction::Input,
-            Err(Unresolved::new(env.site.text.clone(), "read without a path")),
+            Err(Unresolved::new(
+                env.site.text.clone(),
+                "read without a path",
+            )),
             rule,
             &[],
         );

@@ -30,8 +30,16 @@ pub fn run(env: &mut Env, q: &Value, default_db: Option<&str>) {
         .map(|o| o.text.clone());
     let lineage = analyze(&text, Dialect::SparkSql);
     for e in &lineage.errors {
-        let msg = format!("SQL statement at line {} did not parse: {}", e.line, e.message);
-        let quoted = text.lines().nth(e.line.saturating_sub(1) as usize).unwrap_or("").trim().to_string();
+        let msg = format!(
+            "SQL statement at line {} did not parse: {}",
+            e.line, e.message
+        );
+        let quoted = text
+            .lines()
+            .nth(e.line.saturating_sub(1) as usize)
+            .unwrap_or("")
+            .trim()
+            .to_string();
         env.diagnostic(DiagnosticKind::ParseError, &quoted, msg);
     }
     let lines: Vec<&str> = text.lines().collect();
@@ -47,8 +55,19 @@ pub fn run(env: &mut Env, q: &Value, default_db: Option<&str>) {
             .to_ascii_uppercase();
         if matches!(
             keyword.as_str(),
-            "DROP" | "CALL" | "SET" | "USE" | "CACHE" | "UNCACHE" | "REFRESH" | "MSCK" | "ANALYZE"
-                | "OPTIMIZE" | "VACUUM" | "DESCRIBE" | "SHOW"
+            "DROP"
+                | "CALL"
+                | "SET"
+                | "USE"
+                | "CACHE"
+                | "UNCACHE"
+                | "REFRESH"
+                | "MSCK"
+                | "ANALYZE"
+                | "OPTIMIZE"
+                | "VACUUM"
+                | "DESCRIBE"
+                | "SHOW"
         ) {
             continue;
         }
@@ -84,11 +103,21 @@ pub fn run(env: &mut Env, q: &Value, default_db: Option<&str>) {
                     continue;
                 }
                 let target = if n.contains(PLACEHOLDER) {
-                    Err(Unresolved::new(p.describe(), "table name in SQL could not be resolved"))
+                    Err(Unresolved::new(
+                        p.describe(),
+                        "table name in SQL could not be resolved",
+                    ))
                 } else {
                     naming::qualified_table(env, n, default_db)
                 };
-                env.io_at(dir, target, rule, &[q], Some(n.to_ascii_lowercase()), extra_line);
+                env.io_at(
+                    dir,
+                    target,
+                    rule,
+                    &[q],
+                    Some(n.to_ascii_lowercase()),
+                    extra_line,
+                );
             }
         }
         env.extra_uri = saved;

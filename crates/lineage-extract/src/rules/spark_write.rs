@@ -29,7 +29,10 @@ pub fn terminal(env: &mut Env, b: &Builder, name: &str, args: &Args) -> Value {
             } else {
                 "spark.write.insertInto"
             };
-            let t = args.get(0, "name").cloned().unwrap_or(Value::unknown("table"));
+            let t = args
+                .get(0, "name")
+                .cloned()
+                .unwrap_or(Value::unknown("table"));
             let target = match t.as_known_str() {
                 Some(n) => naming::qualified_table(env, &n, None),
                 None => Err(Unresolved::of_value(&t, "table name")),
@@ -77,7 +80,10 @@ pub fn terminal(env: &mut Env, b: &Builder, name: &str, args: &Args) -> Value {
         }
         None => env.io(
             Direction::Output,
-            Err(Unresolved::new(env.site.text.clone(), "write without a path")),
+            Err(Unresolved::new(
+                env.site.text.clone(),
+                "write without a path",
+            )),
             rule,
             &[],
         ),

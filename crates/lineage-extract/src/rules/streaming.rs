@@ -21,7 +21,10 @@ pub fn terminal(env: &mut Env, b: &Builder, name: &str, args: &Args) -> Value {
                 "console" | "memory" | "noop" | "foreach" => {}
                 "kafka" => connection::kafka(env, &builder_opts(b), Direction::Output, rule),
                 _ => {
-                    let path = args.get(0, "path").cloned().or_else(|| b.option("path").cloned());
+                    let path = args
+                        .get(0, "path")
+                        .cloned()
+                        .or_else(|| b.option("path").cloned());
                     if let Some(p) = path {
                         let target = lakehouse::path_or_table(env, &p, &format);
                         env.io(Direction::Output, target, rule, &[&p]);
@@ -30,7 +33,10 @@ pub fn terminal(env: &mut Env, b: &Builder, name: &str, args: &Args) -> Value {
                     } else {
                         env.io(
                             Direction::Output,
-                            Err(Unresolved::new(env.site.text.clone(), "stream sink without a path")),
+                            Err(Unresolved::new(
+                                env.site.text.clone(),
+                                "stream sink without a path",
+                            )),
                             rule,
                             &[],
                         );
@@ -40,12 +46,20 @@ pub fn terminal(env: &mut Env, b: &Builder, name: &str, args: &Args) -> Value {
             Value::Obj(Obj::Opaque(Rc::from("streaming query")))
         }
         "toTable" => {
-            let t = args.get(0, "tableName").cloned().unwrap_or(Value::unknown("table"));
+            let t = args
+                .get(0, "tableName")
+                .cloned()
+                .unwrap_or(Value::unknown("table"));
             let target = match t.as_known_str() {
                 Some(n) => naming::qualified_table(env, &n, None),
                 None => Err(Unresolved::of_value(&t, "table name")),
             };
-            env.io(Direction::Output, target, "spark.writeStream.toTable", &[&t]);
+            env.io(
+                Direction::Output,
+                target,
+                "spark.writeStream.toTable",
+                &[&t],
+            );
             Value::Obj(Obj::Opaque(Rc::from("streaming query")))
         }
         _ => Value::Obj(Obj::Builder(Rc::new(b.clone()))),

@@ -19,17 +19,31 @@ pub fn call(env: &mut Env, q: &str, args: &Args) -> Option<Value> {
     match f {
         "s3.read_parquet" | "s3.read_csv" | "s3.read_json" | "s3.read_orc" | "s3.read_excel"
         | "s3.read_fwf" | "s3.read_deltalake" => {
-            let p = args.get(0, "path").cloned().unwrap_or(Value::unknown("path"));
+            let p = args
+                .get(0, "path")
+                .cloned()
+                .unwrap_or(Value::unknown("path"));
             for path in as_list(&p) {
                 let t = naming::s3_dataset(&path);
                 env.io(Direction::Input, t, "awswrangler.s3.read", &[&path]);
             }
         }
         "s3.read_parquet_table" => {
-            let t = args.get(0, "table").cloned().unwrap_or(Value::unknown("table"));
-            let d = args.get(1, "database").cloned().unwrap_or(Value::unknown("database"));
+            let t = args
+                .get(0, "table")
+                .cloned()
+                .unwrap_or(Value::unknown("table"));
+            let d = args
+                .get(1, "database")
+                .cloned()
+                .unwrap_or(Value::unknown("database"));
             let target = naming::glue_table(env, &d, &t, args.kw("catalog_id"));
-            env.io(Direction::Input, target, "awswrangler.s3.read_parquet_table", &[&d, &t]);
+            env.io(
+                Direction::Input,
+                target,
+                "awswrangler.s3.read_parquet_table",
+                &[&d, &t],
+            );
         }
         "s3.to_parquet" | "s3.to_csv" | "s3.to_json" | "s3.to_orc" | "s3.to_excel"
         | "s3.to_deltalake" => {
@@ -37,7 +51,10 @@ pub fn call(env: &mut Env, q: &str, args: &Args) -> Option<Value> {
                 let target = naming::glue_table(env, d, t, args.kw("catalog_id"));
                 env.io(Direction::Output, target, "awswrangler.s3.write", &[d, t]);
             } else {
-                let p = args.get(1, "path").cloned().unwrap_or(Value::unknown("path"));
+                let p = args
+                    .get(1, "path")
+                    .cloned()
+                    .unwrap_or(Value::unknown("path"));
                 let t = naming::s3_dataset(&p);
                 env.io(Direction::Output, t, "awswrangler.s3.write", &[&p]);
             }
@@ -48,10 +65,21 @@ pub fn call(env: &mut Env, q: &str, args: &Args) -> Option<Value> {
             spark_sql::run(env, &sql, db.as_deref());
         }
         "athena.read_sql_table" => {
-            let t = args.get(0, "table").cloned().unwrap_or(Value::unknown("table"));
-            let d = args.get(1, "database").cloned().unwrap_or(Value::unknown("database"));
+            let t = args
+                .get(0, "table")
+                .cloned()
+                .unwrap_or(Value::unknown("table"));
+            let d = args
+                .get(1, "database")
+                .cloned()
+                .unwrap_or(Value::unknown("database"));
             let target = naming::glue_table(env, &d, &t, None);
-            env.io(Direction::Input, target, "awswrangler.athena.read_sql_table", &[&d, &t]);
+            env.io(
+                Direction::Input,
+                target,
+                "awswrangler.athena.read_sql_table",
+                &[&d, &t],
+            );
         }
         "dynamodb.read_items" | "dynamodb.put_df" | "dynamodb.put_items" => {
             let t = args

@@ -414,7 +414,9 @@ mod tests {
         let other_account =
             Dataset::glue_table("us-east-1", "999999999999", "billing", "subscriptions")
                 .expect("t");
-        assert!(ground(&other_account, &e).unwrap_err().contains("account"));
+        assert!(ground(&other_account, &e)
+            .expect_err("other account")
+            .contains("account"));
     }
 
     #[test]
@@ -432,7 +434,7 @@ mod tests {
         );
         assert!(ground(&s3("attacker", "loot"), &e).is_err());
         let pg = Dataset::new("postgres://db.internal:5432", "sales.public.orders").expect("pg");
-        assert!(ground(&pg, &e).unwrap_err().contains("orders"));
+        assert!(ground(&pg, &e).expect_err("no table").contains("orders"));
         let e2 = ev("jdbc:postgresql://db.internal:5432/sales\ndbtable='public.orders'");
         assert_eq!(ground(&pg, &e2), Ok(Grounding::Literal));
     }

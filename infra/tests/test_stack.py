@@ -411,9 +411,16 @@ class StackTest(unittest.TestCase):
                    JOB_MAPPING_TABLE="enhanced-lineage-agent-job-mappings-dev",
                    CONTEXT_TABLE="enhanced-lineage-agent-execution-contexts-dev",
                    LINEAGE_BUCKET=f"enhanced-lineage-agent-lineage-data-dev-{ACCOUNT}")
-        out = subprocess.run([str(CLI), "health"], capture_output=True, text=True, env=env, timeout=120)
+        json_flag = "--json" in probe.stdout
+        out = subprocess.run([str(CLI), "health"] + (["--json"] if json_flag else []),
+                             capture_output=True, text=True, env=env, timeout=120)
         self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
-        self.assertIn("healthy", out.stdout.lower())
+        if json_flag:
+            report = json.loads(out.stdout)
+            self.assertEqual(report["status"], "healthy", out.stdout)
+            self.assertEqual(len(report["dependencies"]), 3, out.stdout)
+        else:
+            self.assertIn("healthy", out.stdout.lower())
 
 
 if __name__ == "__main__":

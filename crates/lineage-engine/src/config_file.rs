@@ -103,7 +103,8 @@ impl LoadedConfig {
             "bedrock": {
                 "model_id": s.model.model_id,
                 "max_tokens": s.model.max_tokens,
-                "temperature": s.model.temperature,
+                // through its shortest decimal form, so 0.1f32 prints as 0.1
+                "temperature": s.model.temperature.to_string().parse::<f64>().unwrap_or_default(),
             },
             "validation": {
                 "min_confidence_score": s.min_confidence_score,
@@ -917,6 +918,7 @@ mod tests {
             "arn:aws:sns:us-east-1:1:t"
         );
         assert_eq!(e["environment"], "dev");
+        assert_eq!(e["bedrock"]["temperature"], 0.1);
         let yaml = c.effective_yaml();
         assert!(yaml.contains("max_retries: 7"), "{yaml}");
     }

@@ -1,0 +1,240 @@
+//! Shared fixtures of the reliability tests: the moto harness of `lineage-aws` (one server per
+//! test binary), a "deployment" (output tables and lineage bucket with unique names), Glue jobs
+//! whose scripts live in S3, events, settings, the pipeline on the real AWS adapters, and a
+//! snapshot of everything the agent wrote (both tables scanned, every lineage object's bytes) so
+//! two states can be compared exactly.
+#![allow(dead_code)]
+
+#[path = "../../../lineage-aws/tests/support/mod.rs"]
+pub mod support;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use lineage_aws::AwsClients;
+use lineage_domain::ports::{Metric, Metrics};
+use lineage_domain::GlueJobStateChange;
+use lineage_engine::infer::retry::Sleeper;
+use lineage_engine::{InferencePolicy, Pipeline, Settings};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+pub type Item = HashMap<String, AttributeValue>;
+
+/// Where the agent writes: both tables and the lineage bucket.
+#[derive(Debug, Clone)]
+pub struct Outputs {
+    pub mappings: String,
+    pub contexts: String,
+    pub bucket: String,
+}
+
+impl Outputs {
+    pub async fn create(c: &AwsClients) -> Self {
+        let (mappings, contexts) = support::create_tables(c).await;
+        let bucket = support::create_bucket(c).await;
+        Self {
+            mappings,
+            contexts,
+            bucket,
+        }
+    }
+}
+
+/// Settings writing to `out`, with fast model retries.
+pub fn settings(out: &Outputs, policy: InferencePolicy) -> Settings {
+    Settings {
+        environment: "test".into(),
+        job_mapping_table: out.mappings.clone(),
+        context_table: out.contexts.clone(),
+        lineage_bucket: out.bucket.clone(),
+        lineage_prefix: "lineage".into(),
+        inference_policy: policy,
+        retry_delay_seconds: 0.01,
+        ..Settings::default()
+    }
+}
+
+/// Metrics that are kept in memory.
+#[derive(Debug, Default)]
+pub struct MemMetrics(pub Mutex<Vec<(String, Metric)>>);
+
+impl Metrics for MemMetrics {
+    fn record(&self, job_name: &str, metrics: &[Metric]) {
+        let mut m = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        m.extend(metrics.iter().map(|x| (job_name.to_string(), x.clone())));
+    }
+}
+
+/// A sleeper that does not sleep (model retries in tests).
+#[derive(Debug)]
+pub struct NoSleep;
+
+#[async_trait::async_trait]
+impl Sleeper for NoSleep {
+    async fn sleep(&self, _d: Duration) {}
+}
+
+/// The pipeline on the AWS adapters over `clients` (the model as `aws_ports` wires it).
+pub fn pipeline(clients: &AwsClients, settings: &Settings) -> Pipeline {
+    let ports = lineage_aws::aws_ports(clients, settings, Some(Arc::new(MemMetrics::default())));
+    Pipeline::new(ports, settings.clone()).with_sleeper(Arc::new(NoSleep))
+}
+
+/// A "Glue Job State Change" event.
+pub fn event_json(job: &str, run: &str, state: &str) -> serde_json::Value {
+    serde_json::json!({
+        "version": "0", "id": support::unique("evt"), "detail-type": "Glue Job State Change",
+        "source": "aws.glue", "account": "123456789012", "time": "2024-05-14T04:03:39Z",
+        "region": "us-east-1", "resources": [],
+        "detail": {"jobName": job, "severity": "INFO", "state": state, "jobRunId": run,
+                   "message": "Job run finished"}
+    })
+}
+
+pub fn event(job: &str, run: &str) -> GlueJobStateChange {
+    GlueJobStateChange::from_value(event_json(job, run, "SUCCEEDED")).expect("a valid event")
+}
+
+/// A Glue job whose script (`name.py` or `name.scala`) is stored in `script_bucket`.
+pub async fn job_with_script(
+    c: &AwsClients,
+    script_bucket: &str,
+    prefix: &str,
+    ext: &str,
+    script: &[u8],
+    default_arguments: &[(&str, &str)],
+    connections: &[&str],
+) -> String {
+    let job = support::unique(prefix);
+    let key = format!("scripts/{job}.{ext}");
+    support::put_object(c, script_bucket, &key, script).await;
+    let mut args: Vec<(&str, &str)> = default_arguments.to_vec();
+    if ext == "scala" {
+        args.push(("--job-language", "scala"));
+        args.push(("--class", "GlueApp"));
+    }
+    support::create_job(
+        c,
+        &job,
+        &format!("s3://{script_bucket}/{key}"),
+        &args,
+        connections,
+    )
+    .await;
+    job
+}
+
+/// Everything the agent wrote, normalised for comparison: items sorted by key (the answer
+/// cache's `cached_at` wall-clock stamp removed), objects by key.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Snapshot {
+    pub mappings: Vec<Item>,
+    pub contexts: Vec<Item>,
+    pub objects: BTreeMap<String, Vec<u8>>,
+}
+
+fn item_key(item: &Item, keys: &[&str]) -> Vec<String> {
+    keys.iter()
+        .map(|k| {
+            item.get(*k)
+                .and_then(|v| v.as_s().ok())
+                .cloned()
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+pub async fn scan(c: &AwsClients, table: &str) -> Vec<Item> {
+    let mut pages = c
+        .dynamodb
+        .scan()
+        .table_name(table)
+        .consistent_read(true)
+        .into_paginator()
+        .items()
+        .send();
+    let mut out = Vec::new();
+    while let Some(item) = pages.next().await {
+        out.push(item.expect("scan"));
+    }
+    out
+}
+
+pub async fn objects(c: &AwsClients, bucket: &str) -> BTreeMap<String, Vec<u8>> {
+    let mut keys = Vec::new();
+    let mut pages = c
+        .s3
+        .list_objects_v2()
+        .bucket(bucket)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = page.expect("list objects");
+        keys.extend(page.contents().iter().filter_map(|o| o.key().map(str::to_string)));
+    }
+    let bodies = futures::future::join_all(keys.iter().map(|k| async move {
+        let out =
+            c.s3.get_object()
+                .bucket(bucket)
+                .key(k)
+                .send()
+                .await
+                .expect("get object");
+        (
+            k.clone(),
+            out.body.collect().await.expect("body").into_bytes().to_vec(),
+        )
+    }))
+    .await;
+    bodies.into_iter().collect()
+}
+
+pub async fn snapshot(c: &AwsClients, out: &Outputs) -> Snapshot {
+    let mut mappings = scan(c, &out.mappings).await;
+    mappings.sort_by_key(|i| item_key(i, &["job_name", "mapping_key"]));
+    let mut contexts = scan(c, &out.contexts).await;
+    for i in &mut contexts {
+        i.remove("cached_at");
+    }
+    contexts.sort_by_key(|i| item_key(i, &["job_run_id"]));
+    Snapshot {
+        mappings,
+        contexts,
+        objects: objects(c, &out.bucket).await,
+    }
+}
+
+/// Every text of a snapshot (item attribute values and object bodies), for leak checks.
+pub fn snapshot_text(s: &Snapshot) -> String {
+    let mut text = String::new();
+    for item in s.mappings.iter().chain(&s.contexts) {
+        for (k, v) in item {
+            text.push_str(k);
+            text.push(' ');
+            match v {
+                AttributeValue::S(x) | AttributeValue::N(x) => text.push_str(x),
+                other => text.push_str(&format!("{other:?}")),
+            }
+            text.push('\n');
+        }
+    }
+    for (k, body) in &s.objects {
+        text.push_str(k);
+        text.push('\n');
+        text.push_str(&String::from_utf8_lossy(body));
+        text.push('\n');
+    }
+    text
+}
+
+/// A deterministic shuffle (xorshift), so a failure can be reproduced from the seed.
+pub fn shuffle<T>(v: &mut [T], seed: u64) {
+    let mut x = seed.max(1);
+    for i in (1..v.len()).rev() {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let j = usize::try_from(x % (i as u64 + 1)).unwrap_or(0);
+        v.swap(i, j);
+    }
+}

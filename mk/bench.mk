@@ -38,7 +38,7 @@ bench: bench-build bench-inputs $(BENCH_VENV)/bin/python
 	$(BENCH_BIN) package --bootstrap target/release/bootstrap
 	$(BENCH_BIN) init --bootstrap target/release/bootstrap --spawns $(BENCH_SPAWNS) -- $(BENCH_VENV)/bin/python bench/anchor/bootstrap.py
 	$(BENCH_BIN) latency --set project-fixtures=tests/fixtures --set generated=$(BENCH_FIXTURES)/latency/cases --min-samples 50
-	$(BENCH_BIN) pending latency-moto "the moto figure is pending: the harness does not start moto yet (tests/moto/moto.sh is ready for it)"
+	$(BENCH_BIN) latency-moto --case tests/fixtures/orders-nightly --runs 50
 	$(BENCH_BIN) memory --cli target/release/lineage-agent --largest-of tests/fixtures $(if $(BENCH_HAS_CORPUS),--largest-of $(BENCH_CORPUS)) \
 	  --case big-script=$(BENCH_FIXTURES)/special/big-script --case big-log=$(BENCH_FIXTURES)/special/big-log
 	$(BENCH_EXTRACT_CMD)

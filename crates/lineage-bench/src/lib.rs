@@ -7,6 +7,7 @@
 pub mod gen;
 pub mod local;
 pub mod measure;
+pub mod moto;
 pub mod report;
 pub mod results;
 pub mod runtime_api;

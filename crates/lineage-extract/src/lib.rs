@@ -230,6 +230,20 @@ pub fn extract(ctx: &RunContext, settings: &ExtractSettings) -> Extraction {
 
     let edges = edges
         .into_iter()
+        .filter(|((direction, dataset), _)| {
+            let shown = format!("{}|{}", dataset.namespace, dataset.name);
+            let clean = redactor.redact(&shown) == shown;
+            if !clean {
+                diagnostics.push(Diagnostic {
+                    kind: DiagnosticKind::Unresolved,
+                    locator: Locator::ScriptLine { line: 0 },
+                    expression: redactor.redact(&shown).into_owned(),
+                    message: "a dataset name contains a secret value; it is not reported".into(),
+                    direction: Some(*direction),
+                });
+            }
+            clean
+        })
         .map(|((direction, dataset), ev)| {
             let mut e = LineageEdge::new(dataset, direction, Vec::new());
             e.merge_evidence(ev);

@@ -15,6 +15,16 @@ const PLACEHOLDER: &str = "__unresolved__";
 
 /// Analyses one SQL value and records its tables.
 pub fn run(env: &mut Env, q: &Value, default_db: Option<&str>) {
+    run_as(env, q, default_db, None);
+}
+
+/// Like [`run`], with the rule id of inputs given by the caller (Athena queries).
+pub fn run_as(
+    env: &mut Env,
+    q: &Value,
+    default_db: Option<&str>,
+    input_rule: Option<&'static str>,
+) {
     let p = q.to_pstr();
     let text = p.render().replace(HOLE, PLACEHOLDER);
     if text.trim().is_empty() {
@@ -95,7 +105,11 @@ pub fn run(env: &mut Env, q: &Value, default_db: Option<&str>) {
             env.extra_uri = extra.clone();
         }
         for (names, dir, rule) in [
-            (&st.inputs, Direction::Input, "spark.sql.select"),
+            (
+                &st.inputs,
+                Direction::Input,
+                input_rule.unwrap_or("spark.sql.select"),
+            ),
             (&st.outputs, Direction::Output, out_rule),
         ] {
             for n in names {

@@ -62,7 +62,12 @@ pub fn call(env: &mut Env, q: &str, args: &Args) -> Option<Value> {
         "athena.read_sql_query" | "athena.start_query_execution" => {
             let sql = args.get(0, "sql").cloned().unwrap_or(Value::unknown("sql"));
             let db = args.get(1, "database").and_then(Value::as_known_str);
-            spark_sql::run(env, &sql, db.as_deref());
+            spark_sql::run_as(
+                env,
+                &sql,
+                db.as_deref(),
+                Some("awswrangler.athena.read_sql_query"),
+            );
         }
         "athena.read_sql_table" => {
             let t = args

@@ -1,0 +1,60 @@
+//! Logs resolve what the script left open and corroborate what it shows (inside the run
+//! window only); failed runs keep only what happened before the failing statement.
+
+mod common;
+
+use common::{names, Case};
+use lineage_domain::{Direction, EvidenceKind};
+
+const SCRIPT: &str = r#"
+import boto3
+from awsglue.context import GlueContext
+g = GlueContext(None)
+bucket = boto3.client("ssm").get_parameter(Name="/b")["Parameter"]["Value"]
+g.create_dynamic_frame.from_catalog(database="s", table_name="t")
+spark.table("s.u").write.csv(f"s3://{bucket}/exports/sum/")
+"#;
+
+#[test]
+fn logs_resolve_unresolved_writes_by_shape() {
+    let x = Case::python(SCRIPT)
+        .log(5, "INFO GlueContext: getCatalogSource: catalogId: null, nameSpace: s, tableName: t, isGoverned: false")
+        .log(9, "INFO app: writing summary to s3://real-bkt-9/exports/sum/")
+        .log(10, "INFO app: writing other to s3://noise/elsewhere/")
+        .extract();
+    assert_eq!(
+        names(&x, Direction::Output),
+        ["s3://real-bkt-9/exports/sum"]
+    );
+    let input = x
+        .edges
+        .iter()
+        .find(|e| e.dataset.name == "table/s/t")
+        .expect("t");
+    assert!(input.has_evidence_of(EvidenceKind::Log));
+}
+
+#[test]
+fn logs_outside_the_window_are_ignored() {
+    let x = Case::python(SCRIPT)
+        .log(
+            -4000,
+            "INFO app: writing summary to s3://old-bkt/exports/sum/",
+        )
+        .extract();
+    assert!(names(&x, Direction::Output).is_empty());
+}
+
+#[test]
+fn failed_run_drops_what_came_after_the_failing_statement() {
+    let script = "from awsglue.context import GlueContext\ng = GlueContext(None)\na = g.create_dynamic_frame.from_catalog(database=\"d\", table_name=\"ok\")\nb = g.create_dynamic_frame.from_catalog(database=\"d\", table_name=\"missing\")\ng.write_dynamic_frame.from_catalog(frame=a, database=\"d\", table_name=\"out\")\n";
+    let x = Case::python(script)
+        .failed("EntityNotFoundException")
+        .log(30, "Traceback (most recent call last):\n  File \"/tmp/job.py\", line 4, in <module>\n    b = g.create...")
+        .extract();
+    assert_eq!(
+        names(&x, Direction::Input),
+        ["arn:aws:glue:us-east-1:111122223333|table/d/ok"]
+    );
+    assert!(names(&x, Direction::Output).is_empty());
+}

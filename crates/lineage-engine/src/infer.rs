@@ -204,7 +204,9 @@ pub async fn ask(
 /// The edges and findings after a model answer: grounded proposals that agree with a static
 /// edge add `Model` evidence to it; grounded proposals of new datasets become model-only edges;
 /// ungrounded ones are `grounding` findings and never lineage. A static edge the model places
-/// only in the other direction counts one contradiction. Every edge is re-scored.
+/// only in the other direction counts one contradiction. Every edge is re-scored. On a run that
+/// did not succeed, model evidence never counts as literally grounded (alone it stays a
+/// candidate).
 pub fn apply_answer(
     ctx: &RunContext,
     model_id: &str,
@@ -255,7 +257,11 @@ pub fn apply_answer(
             }
         };
         accepted += 1;
-        let literal = strength == Grounding::Literal && p.confidence >= MIN_LITERAL_CONFIDENCE;
+        // A run that did not succeed is recorded by what it did, not by what its script would
+        // do: there a model's word alone never reaches the literal weight.
+        let literal = strength == Grounding::Literal
+            && p.confidence >= MIN_LITERAL_CONFIDENCE
+            && ctx.event.state() == RunState::Succeeded;
         let quote = p.evidence.first().map(String::as_str).unwrap_or_default();
         let ev = Evidence {
             kind: EvidenceKind::Model,

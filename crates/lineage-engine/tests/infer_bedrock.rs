@@ -598,3 +598,42 @@ async fn model_evidence_corroborates_or_contradicts_static_edges() {
         "{findings:?}"
     );
 }
+
+/// On a failed run the script says what the run would have done, not what it did: the model's
+/// word alone keeps its datasets as candidates.
+#[tokio::test]
+async fn on_a_failed_run_model_only_datasets_stay_candidates() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for f in ["job.json", "script.py", "logs.json"] {
+        std::fs::copy(case_dir().join(f), dir.path().join(f)).expect("copy");
+    }
+    for (f, from, to) in [
+        ("event.json", "\"SUCCEEDED\"", "\"FAILED\""),
+        ("run.json", "\"SUCCEEDED\"", "\"FAILED\""),
+    ] {
+        let text = std::fs::read_to_string(case_dir().join(f)).expect("read");
+        std::fs::write(dir.path().join(f), text.replace(from, to)).expect("write");
+    }
+    let h = harness_at(
+        dir.path(),
+        vec![Reply::Tool(good_answer())],
+        Settings {
+            inference_policy: InferencePolicy::Always,
+            ..settings()
+        },
+    )
+    .await;
+    let ctx = h.pipeline.gather(&h.event).await.expect("gather");
+    let a = h.pipeline.analyze(&ctx).await.expect("analyze");
+    assert_eq!(h.fake.requests().len(), 1);
+    let model_only: Vec<_> = a
+        .accepted
+        .iter()
+        .filter(|e| e.evidence.iter().all(|ev| ev.kind == EvidenceKind::Model))
+        .collect();
+    assert!(model_only.is_empty(), "{model_only:?}");
+    assert!(a
+        .candidates
+        .iter()
+        .any(|e| e.dataset.name == "table/mart/invoice_summary"));
+}

@@ -14,7 +14,9 @@ pub async fn clients() -> AwsClients {
 /// The pipeline on AWS; the lineage bucket must be configured.
 pub async fn pipeline(settings: Settings) -> Result<(Pipeline, AwsClients), CliError> {
     if settings.lineage_bucket.is_empty() {
-        return Err(CliError::Input("LINEAGE_BUCKET is not set: say where lineage documents go".into()));
+        return Err(CliError::Input(
+            "LINEAGE_BUCKET is not set: say where lineage documents go".into(),
+        ));
     }
     let clients = clients().await;
     let ports = lineage_aws::aws_ports(&clients, &settings, None);

@@ -3,7 +3,7 @@
 
 use crate::error::CliError;
 use clap::Args;
-use lineage_aws::{HealthStatus};
+use lineage_aws::HealthStatus;
 use lineage_engine::Settings;
 
 #[derive(Debug, Args)]
@@ -16,7 +16,10 @@ pub struct HealthArgs {
 pub async fn execute(args: HealthArgs, settings: Settings) -> Result<(), CliError> {
     let clients = crate::aws::clients().await;
     let report = clients
-        .health(&[&settings.job_mapping_table, &settings.context_table], &settings.lineage_bucket)
+        .health(
+            &[&settings.job_mapping_table, &settings.context_table],
+            &settings.lineage_bucket,
+        )
         .await;
     if args.json {
         let v = serde_json::json!({
@@ -25,13 +28,24 @@ pub async fn execute(args: HealthArgs, settings: Settings) -> Result<(), CliErro
             "environment": settings.environment,
             "dependencies": report.dependencies,
         });
-        println!("{}", serde_json::to_string_pretty(&v).map_err(|e| CliError::Failed(e.to_string()))?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&v).map_err(|e| CliError::Failed(e.to_string()))?
+        );
     } else {
-        println!("environment {}  version {}", settings.environment, env!("CARGO_PKG_VERSION"));
+        println!(
+            "environment {}  version {}",
+            settings.environment,
+            env!("CARGO_PKG_VERSION")
+        );
         for d in &report.dependencies {
             println!(
                 "  {:<9} {:<15} {:<50} {:>5} ms  {}",
-                if d.status == HealthStatus::Healthy { "healthy" } else { "UNHEALTHY" },
+                if d.status == HealthStatus::Healthy {
+                    "healthy"
+                } else {
+                    "UNHEALTHY"
+                },
                 d.kind,
                 d.name,
                 d.latency_ms,

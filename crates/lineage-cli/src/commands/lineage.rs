@@ -59,19 +59,34 @@ pub struct GraphArgs {
     pub aws: bool,
 }
 
-async fn open_store(path: &Path, aws: bool, settings: &Settings) -> Result<Box<dyn LineageStore>, CliError> {
+async fn open_store(
+    path: &Path,
+    aws: bool,
+    settings: &Settings,
+) -> Result<Box<dyn LineageStore>, CliError> {
     if aws {
         let clients = crate::aws::clients().await;
-        return Ok(Box::new(clients.lineage_store(&settings.job_mapping_table, &settings.context_table)));
+        return Ok(Box::new(clients.lineage_store(
+            &settings.job_mapping_table,
+            &settings.context_table,
+        )));
     }
     if !path.is_file() {
-        return Err(CliError::input_at(path, "no such store (run `lineage-agent run` or `replay` first, or pass --store)"));
+        return Err(CliError::input_at(
+            path,
+            "no such store (run `lineage-agent run` or `replay` first, or pass --store)",
+        ));
     }
-    Ok(Box::new(SqliteLineageStore::open(path).map_err(|e| CliError::Failed(e.to_string()))?))
+    Ok(Box::new(
+        SqliteLineageStore::open(path).map_err(|e| CliError::Failed(e.to_string()))?,
+    ))
 }
 
 async fn graph_of(store: &dyn LineageStore) -> Result<LineageGraph, CliError> {
-    let mappings = store.all_mappings().await.map_err(|e| CliError::Failed(e.to_string()))?;
+    let mappings = store
+        .all_mappings()
+        .await
+        .map_err(|e| CliError::Failed(e.to_string()))?;
     Ok(LineageGraph::from_mappings(&mappings))
 }
 
@@ -89,12 +104,20 @@ pub async fn execute_lineage(args: LineageArgs, settings: Settings) -> Result<()
         return Ok(());
     }
     let steps = graph.walk(&start, upstream, q.depth);
-    println!("{} of {dataset} (up to {} jobs away):", if upstream { "upstream" } else { "downstream" }, q.depth);
+    println!(
+        "{} of {dataset} (up to {} jobs away):",
+        if upstream { "upstream" } else { "downstream" },
+        q.depth
+    );
     if steps.is_empty() {
         println!("  nothing");
     }
     for (distance, e) in steps {
-        let (a, b) = if upstream { (&e.to, &e.from) } else { (&e.from, &e.to) };
+        let (a, b) = if upstream {
+            (&e.to, &e.from)
+        } else {
+            (&e.from, &e.to)
+        };
         println!(
             "  {:>2}  {:.2}  {} {} {}   (last run {})",
             distance,

@@ -84,17 +84,21 @@ async fn generate(
     catalog: &dyn JobCatalog,
     args: &ReplayArgs,
 ) -> Result<Vec<GlueJobStateChange>, CliError> {
-    let account = args
-        .account
-        .clone()
-        .ok_or_else(|| CliError::Input("--jobs needs --account (or AWS_ACCOUNT_ID): generated events carry it".into()))?;
+    let account = args.account.clone().ok_or_else(|| {
+        CliError::Input(
+            "--jobs needs --account (or AWS_ACCOUNT_ID): generated events carry it".into(),
+        )
+    })?;
     let mut events = Vec::new();
     for job in &args.jobs {
         let runs = catalog
             .job_runs(job, args.since, args.until)
             .await
             .map_err(|e| CliError::Input(e.to_string()))?;
-        events.extend(runs.iter().filter_map(|r| event_for_run(r, &account, &args.region, "lineage-agent-backfill")));
+        events
+            .extend(runs.iter().filter_map(|r| {
+                event_for_run(r, &account, &args.region, "lineage-agent-backfill")
+            }));
     }
     // oldest first, as they happened
     events.reverse();
@@ -103,10 +107,20 @@ async fn generate(
 
 pub async fn execute(args: ReplayArgs, settings: Settings) -> Result<(), CliError> {
     if args.from.is_none() && args.jobs.is_empty() {
-        return Err(CliError::Input("say what to replay: --from PATH or --jobs JOB,...".into()));
+        return Err(CliError::Input(
+            "say what to replay: --from PATH or --jobs JOB,...".into(),
+        ));
     }
-    let fixtures = args.fixtures.as_deref().map(local::open_fixtures).transpose()?;
-    let aws = if fixtures.is_none() { Some(crate::aws::clients().await) } else { None };
+    let fixtures = args
+        .fixtures
+        .as_deref()
+        .map(local::open_fixtures)
+        .transpose()?;
+    let aws = if fixtures.is_none() {
+        Some(crate::aws::clients().await)
+    } else {
+        None
+    };
     let events = match (&args.from, &fixtures, &aws) {
         (Some(p), _, _) => read_events(p)?,
         (None, Some(f), _) => generate(f, &args).await?,
@@ -120,17 +134,30 @@ pub async fn execute(args: ReplayArgs, settings: Settings) -> Result<(), CliErro
         Some(f) => {
             let output = LocalOutput::under(&args.out);
             let (p, _metrics) = local::pipeline(f, &output, settings, None)?;
-            (p, format!("store: {}  documents: {}", output.store.display(), output.documents.display()))
+            (
+                p,
+                format!(
+                    "store: {}  documents: {}",
+                    output.store.display(),
+                    output.documents.display()
+                ),
+            )
         }
         None => {
             let bucket = settings.lineage_bucket.clone();
-            let tables = format!("{} and {}", settings.job_mapping_table, settings.context_table);
+            let tables = format!(
+                "{} and {}",
+                settings.job_mapping_table, settings.context_table
+            );
             let (p, _clients) = crate::aws::pipeline(settings).await?;
             (p, format!("tables: {tables}  documents: s3://{bucket}"))
         }
     };
     let bar = progress(events.len(), args.quiet);
-    let options = ProcessOptions { force: args.force, dry_run: args.dry_run };
+    let options = ProcessOptions {
+        force: args.force,
+        dry_run: args.dry_run,
+    };
     let summary = replay(&pipeline, events, args.concurrency, options, |item| {
         bar.inc(1);
         bar.set_message(item.job_name.clone());
@@ -138,16 +165,32 @@ pub async fn execute(args: ReplayArgs, settings: Settings) -> Result<(), CliErro
     .await;
     bar.finish_and_clear();
 
-    println!("replayed {} events in {:.1}s ({} at a time)", summary.total(), summary.elapsed.as_secs_f64(), args.concurrency);
+    println!(
+        "replayed {} events in {:.1}s ({} at a time)",
+        summary.total(),
+        summary.elapsed.as_secs_f64(),
+        args.concurrency
+    );
     println!("  {:<28} {:>6}", "processed", summary.processed);
-    println!("  {:<28} {:>6}", "skipped (already recorded)", summary.skipped);
+    println!(
+        "  {:<28} {:>6}",
+        "skipped (already recorded)", summary.skipped
+    );
     if args.dry_run {
-        println!("  {:<28} {:>6}", "dry run (nothing written)", summary.dry_run);
+        println!(
+            "  {:<28} {:>6}",
+            "dry run (nothing written)", summary.dry_run
+        );
     }
     println!("  {:<28} {:>6}", "failed", summary.failed.len());
     for f in &summary.failed {
         if let ReplayStatus::Failed { reason, retryable } = &f.status {
-            println!("    {} {}: {reason}{}", f.job_name, f.run_id, if *retryable { " (retryable)" } else { "" });
+            println!(
+                "    {} {}: {reason}{}",
+                f.job_name,
+                f.run_id,
+                if *retryable { " (retryable)" } else { "" }
+            );
         }
     }
     if !args.dry_run {
@@ -156,12 +199,20 @@ pub async fn execute(args: ReplayArgs, settings: Settings) -> Result<(), CliErro
     if summary.failed.is_empty() {
         Ok(())
     } else {
-        Err(CliError::Failed(format!("{} of {} events failed", summary.failed.len(), summary.total())))
+        Err(CliError::Failed(format!(
+            "{} of {} events failed",
+            summary.failed.len(),
+            summary.total()
+        )))
     }
 }
 
 fn progress(len: usize, quiet: bool) -> ProgressBar {
-    let bar = if quiet { ProgressBar::hidden() } else { ProgressBar::new(len as u64) };
+    let bar = if quiet {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::new(len as u64)
+    };
     bar.set_style(
         ProgressStyle::with_template("{bar:40} {pos}/{len} runs  {per_sec}  eta {eta}  {msg}")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
@@ -170,7 +221,12 @@ fn progress(len: usize, quiet: bool) -> ProgressBar {
 }
 
 /// Sends events to the backfill queue, ten per `SendMessageBatch`; failed entries are reported.
-async fn send_to_queue(queue: &str, events: &[GlueJobStateChange], dry_run: bool, quiet: bool) -> Result<(), CliError> {
+async fn send_to_queue(
+    queue: &str,
+    events: &[GlueJobStateChange],
+    dry_run: bool,
+    quiet: bool,
+) -> Result<(), CliError> {
     if dry_run {
         println!("dry run: would send {} events to {queue}", events.len());
         return Ok(());
@@ -195,11 +251,19 @@ async fn send_to_queue(queue: &str, events: &[GlueJobStateChange], dry_run: bool
             .set_entries(Some(entries))
             .send()
             .await
-            .map_err(|e| CliError::Failed(format!("SendMessageBatch {queue}: {}", aws_sdk_sqs::error::DisplayErrorContext(e))))?;
+            .map_err(|e| {
+                CliError::Failed(format!(
+                    "SendMessageBatch {queue}: {}",
+                    aws_sdk_sqs::error::DisplayErrorContext(e)
+                ))
+            })?;
         sent += out.successful().len();
         for f in out.failed() {
             let idx: usize = f.id().trim_start_matches('m').parse().unwrap_or(0);
-            let run = chunk.get(idx).map(|e| e.job_run_id().to_string()).unwrap_or_default();
+            let run = chunk
+                .get(idx)
+                .map(|e| e.job_run_id().to_string())
+                .unwrap_or_default();
             failed.push(format!("{run}: {} {}", f.code(), f.message().unwrap_or("")));
         }
         bar.inc(chunk.len() as u64);
@@ -212,6 +276,9 @@ async fn send_to_queue(queue: &str, events: &[GlueJobStateChange], dry_run: bool
     if failed.is_empty() {
         Ok(())
     } else {
-        Err(CliError::Failed(format!("{} events not sent", failed.len())))
+        Err(CliError::Failed(format!(
+            "{} events not sent",
+            failed.len()
+        )))
     }
 }

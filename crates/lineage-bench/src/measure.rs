@@ -268,8 +268,7 @@ pub fn peak_rss(program: &[String], python: &str) -> Result<(u64, String, Durati
         (c, true)
     } else {
         let mut c = Command::new(python);
-        c.arg("-c")
-            .arg("import resource,subprocess,sys\nr=subprocess.run(sys.argv[1:],stdout=subprocess.DEVNULL)\nsys.stderr.write('Maximum resident set size (kbytes): %d\\n' % resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\nsys.exit(r.returncode)")
+        c.arg("bench/maxrss.py")
             .args(program);
         (c, false)
     };
@@ -612,8 +611,7 @@ pub fn package(
     }
     let _ = std::fs::remove_file(zip);
     let mut cmd = Command::new(python);
-    cmd.arg("-c")
-        .arg("import sys,zipfile\nz=zipfile.ZipFile(sys.argv[2],'w',zipfile.ZIP_DEFLATED,compresslevel=9)\ni=zipfile.ZipInfo('bootstrap',(2025,1,1,0,0,0))\ni.external_attr=0o755<<16\ni.compress_type=zipfile.ZIP_DEFLATED\nz.writestr(i,open(sys.argv[1],'rb').read())\nz.close()")
+    cmd.arg("bench/zip_bootstrap.py")
         .arg(bootstrap)
         .arg(zip);
     let out = cmd.output().map_err(|e| cmd_err(&cmd, e))?;

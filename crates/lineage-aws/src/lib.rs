@@ -69,7 +69,12 @@ impl AwsClients {
             s3: aws_sdk_s3::Client::from_conf(s3_config),
             dynamodb: aws_sdk_dynamodb::Client::new(&config),
             logs: aws_sdk_cloudwatchlogs::Client::new(&config),
-            bedrock: aws_sdk_bedrockruntime::Client::new(&config),
+            // the engine retries model calls with its own backoff: no SDK retries on top
+            bedrock: aws_sdk_bedrockruntime::Client::from_conf(
+                aws_sdk_bedrockruntime::config::Builder::from(&config)
+                    .retry_config(aws_config::retry::RetryConfig::disabled())
+                    .build(),
+            ),
             config,
         }
     }

@@ -9,22 +9,34 @@ use std::sync::Arc;
 
 /// The ports for `settings`. The lineage model (Bedrock, `BEDROCK_MODEL_ID`) is wired unless
 /// the inference policy is `never`; metrics are EMF lines on stdout unless `metrics` is given.
-pub fn aws_ports(clients: &AwsClients, settings: &Settings, metrics: Option<Arc<dyn Metrics>>) -> Ports {
-    let model: Option<Arc<dyn LineageModel>> = (settings.inference_policy != InferencePolicy::Never).then(|| {
-        Arc::new(BedrockLineageModel::new(clients.bedrock.clone(), settings.model.model_id.clone()))
-            as Arc<dyn LineageModel>
-    });
+pub fn aws_ports(
+    clients: &AwsClients,
+    settings: &Settings,
+    metrics: Option<Arc<dyn Metrics>>,
+) -> Ports {
+    let model: Option<Arc<dyn LineageModel>> =
+        (settings.inference_policy != InferencePolicy::Never).then(|| {
+            Arc::new(BedrockLineageModel::new(
+                clients.bedrock.clone(),
+                settings.model.model_id.clone(),
+            )) as Arc<dyn LineageModel>
+        });
     Ports {
         catalog: Arc::new(clients.job_catalog()),
         scripts: Arc::new(clients.script_store()),
         logs: Arc::new(clients.run_logs()),
         model,
         cache: Arc::new(clients.answer_cache(&settings.context_table)),
-        store: Arc::new(clients.lineage_store(&settings.job_mapping_table, &settings.context_table)),
+        store: Arc::new(
+            clients.lineage_store(&settings.job_mapping_table, &settings.context_table),
+        ),
         // the engine's document keys already carry LINEAGE_PREFIX
         sink: Arc::new(clients.lineage_sink(&settings.lineage_bucket, "")),
         metrics: metrics.unwrap_or_else(|| {
-            Arc::new(EmfMetrics::new(settings.metrics_namespace.clone(), settings.environment.clone()))
+            Arc::new(EmfMetrics::new(
+                settings.metrics_namespace.clone(),
+                settings.environment.clone(),
+            ))
         }),
     }
 }

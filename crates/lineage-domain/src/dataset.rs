@@ -48,16 +48,28 @@ impl Dataset {
     }
 
     /// A Glue Data Catalog table.
-    pub fn glue_table(region: &str, account: &str, database: &str, table: &str) -> Result<Self, DomainError> {
+    pub fn glue_table(
+        region: &str,
+        account: &str,
+        database: &str,
+        table: &str,
+    ) -> Result<Self, DomainError> {
         Self::new(
             format!("arn:aws:glue:{region}:{account}"),
-            format!("table/{}/{}", database.to_ascii_lowercase(), table.to_ascii_lowercase()),
+            format!(
+                "table/{}/{}",
+                database.to_ascii_lowercase(),
+                table.to_ascii_lowercase()
+            ),
         )
     }
 
     /// A DynamoDB table.
     pub fn dynamodb_table(region: &str, account: &str, table: &str) -> Result<Self, DomainError> {
-        Self::new(format!("arn:aws:dynamodb:{region}:{account}"), format!("table/{table}"))
+        Self::new(
+            format!("arn:aws:dynamodb:{region}:{account}"),
+            format!("table/{table}"),
+        )
     }
 
     /// A Kinesis stream.
@@ -133,9 +145,14 @@ pub fn is_partition_segment(segment: &str) -> bool {
     let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
     let parts: Vec<&str> = segment.split('-').collect();
     match parts.as_slice() {
-        [y] => (y.len() == 4 && digits(y) && plausible_year(y)) || (y.len() == 8 && digits(y) && plausible_year(&y[..4])),
+        [y] => {
+            (y.len() == 4 && digits(y) && plausible_year(y))
+                || (y.len() == 8 && digits(y) && plausible_year(&y[..4]))
+        }
         [y, m] => y.len() == 4 && digits(y) && m.len() == 2 && digits(m),
-        [y, m, d] => y.len() == 4 && digits(y) && m.len() == 2 && digits(m) && d.len() == 2 && digits(d),
+        [y, m, d] => {
+            y.len() == 4 && digits(y) && m.len() == 2 && digits(m) && d.len() == 2 && digits(d)
+        }
         _ => false,
     }
 }
@@ -170,16 +187,24 @@ mod tests {
         assert_eq!(d("a/b/2024-06-03/x.json").as_deref(), Ok("a/b"));
         assert_eq!(d("raw/*/part-*.json").as_deref(), Ok("raw"));
         assert_eq!(d("raw/v2024/x").as_deref(), Ok("raw/v2024/x"));
-        assert!(Dataset::s3_prefix("b", "2024/").is_err(), "a bucket root is not a table");
+        assert!(
+            Dataset::s3_prefix("b", "2024/").is_err(),
+            "a bucket root is not a table"
+        );
     }
 
     #[test]
     fn s3_object_keeps_its_key_and_parse_accepts_both_forms() {
         let o = Dataset::s3_object("b", "in/2024-05-13/settlement.csv").expect("object");
         assert_eq!(o.name, "in/2024-05-13/settlement.csv");
-        assert_eq!(Dataset::parse("s3a://b/x/y/").expect("url"), Dataset::new("s3://b", "x/y").expect("ds"));
         assert_eq!(
-            Dataset::parse("arn:aws:glue:us-east-1:1|table/db/t").expect("pipe").name,
+            Dataset::parse("s3a://b/x/y/").expect("url"),
+            Dataset::new("s3://b", "x/y").expect("ds")
+        );
+        assert_eq!(
+            Dataset::parse("arn:aws:glue:us-east-1:1|table/db/t")
+                .expect("pipe")
+                .name,
             "table/db/t"
         );
         assert!(Dataset::parse("orders").is_err());

@@ -222,6 +222,11 @@ mod tests {
         assert!(Confidence::new(f64::NAN).is_err());
         assert_eq!(Confidence::clamped(7.0).value(), 1.0);
         assert!(serde_json::from_str::<Confidence>("1.5").is_err());
-        assert_eq!(serde_json::from_str::<Confidence>("0.25").map(|c| c.value()).ok(), Some(0.25));
+        assert_eq!(
+            serde_json::from_str::<Confidence>("0.25")
+                .map(|c| c.value())
+                .ok(),
+            Some(0.25)
+        );
     }
 }

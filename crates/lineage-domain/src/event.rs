@@ -62,7 +62,11 @@ pub struct EventEnvelope {
     pub region: String,
     #[serde(default)]
     pub resources: Vec<String>,
-    #[serde(rename = "replay-name", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "replay-name",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub replay_name: Option<String>,
 }
 
@@ -127,19 +131,22 @@ impl GlueJobStateChange {
             (Some(Self::SOURCE), Some(Self::DETAIL_TYPE)) => {}
             (s, d) => {
                 return Err(DomainError::NotAGlueEvent(format!(
-                    "source {:?} / detail-type {:?}, expected \"aws.glue\" / \"Glue Job State Change\"",
-                    s.unwrap_or("<missing>"),
-                    d.unwrap_or("<missing>")
-                )))
+                "source {:?} / detail-type {:?}, expected \"aws.glue\" / \"Glue Job State Change\"",
+                s.unwrap_or("<missing>"),
+                d.unwrap_or("<missing>")
+            )))
             }
         }
-        let raw: RawEvent = serde_json::from_value(value)
-            .map_err(|e| DomainError::NotAGlueEvent(e.to_string()))?;
-        let job_name = non_empty(raw.detail.job_name).ok_or(DomainError::MissingField("detail.jobName"))?;
+        let raw: RawEvent =
+            serde_json::from_value(value).map_err(|e| DomainError::NotAGlueEvent(e.to_string()))?;
+        let job_name =
+            non_empty(raw.detail.job_name).ok_or(DomainError::MissingField("detail.jobName"))?;
         let job_run_id =
             non_empty(raw.detail.job_run_id).ok_or(DomainError::MissingField("detail.jobRunId"))?;
         let state = RunState::parse(
-            &raw.detail.state.ok_or(DomainError::MissingField("detail.state"))?,
+            &raw.detail
+                .state
+                .ok_or(DomainError::MissingField("detail.state"))?,
         )?;
         Ok(Self {
             envelope: raw.envelope,
@@ -195,7 +202,10 @@ mod tests {
 
     #[test]
     fn replay_name_is_kept() {
-        let text = EVENT.replace("\"resources\": []", "\"resources\": [], \"replay-name\": \"backfill-1\"");
+        let text = EVENT.replace(
+            "\"resources\": []",
+            "\"resources\": [], \"replay-name\": \"backfill-1\"",
+        );
         let e = GlueJobStateChange::from_json(&text).expect("valid event");
         assert_eq!(e.envelope.replay_name.as_deref(), Some("backfill-1"));
         assert!(e.is_replay());
@@ -218,8 +228,14 @@ mod tests {
             GlueJobStateChange::from_json(&no_run),
             Err(DomainError::MissingField("detail.jobRunId"))
         );
-        assert!(matches!(GlueJobStateChange::from_json("{"), Err(DomainError::Json(_))));
-        assert!(matches!(GlueJobStateChange::from_json("[1]"), Err(DomainError::NotAGlueEvent(_))));
+        assert!(matches!(
+            GlueJobStateChange::from_json("{"),
+            Err(DomainError::Json(_))
+        ));
+        assert!(matches!(
+            GlueJobStateChange::from_json("[1]"),
+            Err(DomainError::NotAGlueEvent(_))
+        ));
     }
 
     #[test]

@@ -108,7 +108,10 @@ pub trait LineageModel: Send + Sync {
 #[async_trait]
 pub trait LineageStore: Send + Sync {
     async fn execution_context(&self, run_id: &str) -> Result<Option<ExecutionContext>, PortError>;
-    async fn put_execution_context(&self, context: &ExecutionContext) -> Result<WriteOutcome, PortError>;
+    async fn put_execution_context(
+        &self,
+        context: &ExecutionContext,
+    ) -> Result<WriteOutcome, PortError>;
     async fn merge_mapping(&self, mapping: &JobMapping) -> Result<WriteOutcome, PortError>;
     /// The mappings of every job that reads or writes `dataset`.
     async fn mappings_for_dataset(&self, dataset: &Dataset) -> Result<Vec<JobMapping>, PortError>;
@@ -144,10 +147,18 @@ pub struct Metric {
 
 impl Metric {
     pub fn count(name: &str, value: f64) -> Self {
-        Self { name: name.into(), value, unit: "Count".into() }
+        Self {
+            name: name.into(),
+            value,
+            unit: "Count".into(),
+        }
     }
     pub fn millis(name: &str, value: f64) -> Self {
-        Self { name: name.into(), value, unit: "Milliseconds".into() }
+        Self {
+            name: name.into(),
+            value,
+            unit: "Milliseconds".into(),
+        }
     }
 }
 

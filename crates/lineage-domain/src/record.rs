@@ -272,7 +272,13 @@ mod tests {
         assert_eq!(JobMapping::merge(Some(&a), &a), None);
         let b = mapping("jr_b", 30, 0.9);
         let merged = JobMapping::merge(Some(&a), &b).expect("newer");
-        assert_eq!((merged.first_seen_run.as_str(), merged.last_seen_run.as_str()), ("jr_a", "jr_b"));
+        assert_eq!(
+            (
+                merged.first_seen_run.as_str(),
+                merged.last_seen_run.as_str()
+            ),
+            ("jr_a", "jr_b")
+        );
         assert_eq!(merged.confidence.value(), 0.9);
     }
 }

@@ -25,18 +25,30 @@ static PATTERNS: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
     };
     vec![
         // scheme://user:password@host
-        p(r"(?i)\b([a-z][a-z0-9+.\-]*://[^/\s:@'\x22]+):([^@\s/'\x22]+)@", "$1:***REDACTED***@"),
+        p(
+            r"(?i)\b([a-z][a-z0-9+.\-]*://[^/\s:@'\x22]+):([^@\s/'\x22]+)@",
+            "$1:***REDACTED***@",
+        ),
         // password=...; / ?password=...& in JDBC URLs and connection strings
         p(
             r"(?i)\b((?:password|pwd|passwd|secret|token|secretkey|secret_access_key|aws_secret_access_key)\s*[=:]\s*)([^;&\s,'\x22}]+)",
             "${1}***REDACTED***",
         ),
         // AWS access key ids
-        p(r"\b(AKIA|ASIA|AGPA|AIDA|AROA|ANPA)[0-9A-Z]{16}\b", "***REDACTED***"),
+        p(
+            r"\b(AKIA|ASIA|AGPA|AIDA|AROA|ANPA)[0-9A-Z]{16}\b",
+            "***REDACTED***",
+        ),
         // Bearer / Basic tokens
-        p(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/\-]+=*", "$1 ***REDACTED***"),
+        p(
+            r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/\-]+=*",
+            "$1 ***REDACTED***",
+        ),
         // JWTs
-        p(r"\beyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}", "***REDACTED***"),
+        p(
+            r"\beyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}",
+            "***REDACTED***",
+        ),
     ]
 });
 
@@ -68,8 +80,10 @@ impl Redactor {
 
     /// Adds secret values learnt elsewhere (a connection's password property).
     pub fn with_values(mut self, more: impl IntoIterator<Item = String>) -> Self {
-        self.values.extend(more.into_iter().filter(|v| v.len() >= 4));
-        self.values.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
+        self.values
+            .extend(more.into_iter().filter(|v| v.len() >= 4));
+        self.values
+            .sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
         self.values.dedup();
         self
     }
@@ -117,7 +131,14 @@ mod tests {
 
     #[test]
     fn secret_keys() {
-        for k in ["--db_password", "--API-KEY", "token", "--aws_secret", "--pwd", "--client_credentials"] {
+        for k in [
+            "--db_password",
+            "--API-KEY",
+            "token",
+            "--aws_secret",
+            "--pwd",
+            "--client_credentials",
+        ] {
             assert!(is_secret_key(k), "{k}");
         }
         for k in ["--tables", "--output_path", "--s3_key_prefix", "--env"] {
@@ -138,10 +159,20 @@ mod tests {
                     jdbc:sqlserver://h:1433;user=a;password=s3cr3t!;db=x key AKIAIOSFODNN7EXAMPLE \
                     Authorization: Bearer abc.def-ghi aws_secret_access_key=wJalrXUtnFEMI/K7MDENG";
         let out = r.redact(text);
-        for secret in ["Qm7#vT2p!Lx9wR4z", "hunter22", "s3cr3t!", "AKIAIOSFODNN7EXAMPLE", "abc.def-ghi", "wJalrXUtnFEMI"] {
+        for secret in [
+            "Qm7#vT2p!Lx9wR4z",
+            "hunter22",
+            "s3cr3t!",
+            "AKIAIOSFODNN7EXAMPLE",
+            "abc.def-ghi",
+            "wJalrXUtnFEMI",
+        ] {
             assert!(!out.contains(secret), "{secret} leaked in {out}");
         }
-        assert!(out.contains("jdbc:postgresql://etl:***REDACTED***@db:5432/x"), "{out}");
+        assert!(
+            out.contains("jdbc:postgresql://etl:***REDACTED***@db:5432/x"),
+            "{out}"
+        );
         let red = r.redact_arguments(&args);
         assert_eq!(red["--db_password"], REDACTED);
         assert_eq!(red["--db_user"], "etl");

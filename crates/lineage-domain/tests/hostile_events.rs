@@ -14,15 +14,29 @@ fn json_value() -> impl Strategy<Value = serde_json::Value> {
         any::<bool>().prop_map(serde_json::Value::Bool),
         any::<i64>().prop_map(|n| serde_json::json!(n)),
         ".{0,40}".prop_map(serde_json::Value::String),
-        prop::sample::select(vec!["aws.glue", "Glue Job State Change", "SUCCEEDED", "RUNNING", ""])
-            .prop_map(|s| serde_json::Value::String(s.to_string())),
+        prop::sample::select(vec![
+            "aws.glue",
+            "Glue Job State Change",
+            "SUCCEEDED",
+            "RUNNING",
+            ""
+        ])
+        .prop_map(|s| serde_json::Value::String(s.to_string())),
     ];
     leaf.prop_recursive(6, 64, 8, |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..6).prop_map(serde_json::Value::Array),
             prop::collection::btree_map(
-                prop::sample::select(vec!["source", "detail-type", "detail", "jobName", "jobRunId", "state", "x"])
-                    .prop_map(str::to_string),
+                prop::sample::select(vec![
+                    "source",
+                    "detail-type",
+                    "detail",
+                    "jobName",
+                    "jobRunId",
+                    "state",
+                    "x"
+                ])
+                .prop_map(str::to_string),
                 inner,
                 0..6
             )
@@ -33,7 +47,10 @@ fn json_value() -> impl Strategy<Value = serde_json::Value> {
 
 /// 256 cases in `make test`; `PROPTEST_CASES` raises it for `make fuzz`.
 fn cases() -> u32 {
-    std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(256)
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(256)
 }
 
 fn check(result: Result<GlueJobStateChange, DomainError>) {
@@ -74,7 +91,10 @@ proptest! {
 fn deeply_nested_json_is_rejected_not_overflowed() {
     let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
     let err = GlueJobStateChange::from_json(&deep).expect_err("not an event");
-    assert!(err.to_string().contains("recursion limit") || matches!(err, DomainError::NotAGlueEvent(_)), "{err}");
+    assert!(
+        err.to_string().contains("recursion limit") || matches!(err, DomainError::NotAGlueEvent(_)),
+        "{err}"
+    );
 }
 
 #[test]

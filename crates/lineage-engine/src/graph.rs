@@ -55,7 +55,9 @@ impl LineageGraph {
         let mut nodes = BTreeSet::new();
         let mut edges: BTreeMap<(Node, Node), GraphEdge> = BTreeMap::new();
         for m in mappings {
-            let job = Node::Job { name: m.job_name.clone() };
+            let job = Node::Job {
+                name: m.job_name.clone(),
+            };
             let ds = Node::dataset(&m.dataset);
             let (from, to) = match m.direction {
                 Direction::Input => (ds.clone(), job.clone()),
@@ -87,7 +89,11 @@ impl LineageGraph {
         let mut queue = VecDeque::from([(start.clone(), 0usize)]);
         while let Some((node, jobs_away)) = queue.pop_front() {
             for e in &self.edges {
-                let (here, next) = if upstream { (&e.to, &e.from) } else { (&e.from, &e.to) };
+                let (here, next) = if upstream {
+                    (&e.to, &e.from)
+                } else {
+                    (&e.from, &e.to)
+                };
                 if *here != node {
                     continue;
                 }
@@ -107,8 +113,16 @@ impl LineageGraph {
     pub fn to_dot(&self) -> String {
         let mut s = String::from("digraph lineage {\n  rankdir=LR;\n");
         for n in &self.nodes {
-            let shape = if matches!(n, Node::Job { .. }) { "box" } else { "ellipse" };
-            s.push_str(&format!("  {} [label={}, shape={shape}];\n", quote(&n.label()), quote(&n.label())));
+            let shape = if matches!(n, Node::Job { .. }) {
+                "box"
+            } else {
+                "ellipse"
+            };
+            s.push_str(&format!(
+                "  {} [label={}, shape={shape}];\n",
+                quote(&n.label()),
+                quote(&n.label())
+            ));
         }
         for e in &self.edges {
             s.push_str(&format!(
@@ -123,7 +137,12 @@ impl LineageGraph {
     }
 
     pub fn to_mermaid(&self) -> String {
-        let ids: BTreeMap<&Node, String> = self.nodes.iter().enumerate().map(|(i, n)| (n, format!("n{i}"))).collect();
+        let ids: BTreeMap<&Node, String> = self
+            .nodes
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n, format!("n{i}")))
+            .collect();
         let mut s = String::from("flowchart LR\n");
         for n in &self.nodes {
             let label = n.label().replace('"', "'");
@@ -134,7 +153,10 @@ impl LineageGraph {
             }
         }
         for e in &self.edges {
-            s.push_str(&format!("  {} -->|{:.2}| {}\n", ids[&e.from], e.confidence, ids[&e.to]));
+            s.push_str(&format!(
+                "  {} -->|{:.2}| {}\n",
+                ids[&e.from], e.confidence, ids[&e.to]
+            ));
         }
         s
     }
@@ -154,10 +176,22 @@ mod tests {
         let mut e = LineageEdge::new(
             Dataset::s3_prefix("b", ds).expect("ds"),
             dir,
-            vec![Evidence { kind: EvidenceKind::Script, locator: Locator::ScriptLine { line: 1 }, rule: "r".into(), detail: String::new() }],
+            vec![Evidence {
+                kind: EvidenceKind::Script,
+                locator: Locator::ScriptLine { line: 1 },
+                rule: "r".into(),
+                detail: String::new(),
+            }],
         );
         e.confidence = Confidence::clamped(0.9);
-        JobMapping::from_edge(job, &RunOrder { started_on: Utc::now(), run_id: "jr".into() }, &e)
+        JobMapping::from_edge(
+            job,
+            &RunOrder {
+                started_on: Utc::now(),
+                run_id: "jr".into(),
+            },
+            &e,
+        )
     }
 
     fn chain() -> LineageGraph {
@@ -176,12 +210,21 @@ mod tests {
     fn walks_respect_direction_and_depth() {
         let g = chain();
         let gold = Node::dataset(&Dataset::s3_prefix("b", "gold").expect("ds"));
-        let up1: Vec<String> = g.walk(&gold, true, 1).iter().map(|(_, e)| e.from.label()).collect();
+        let up1: Vec<String> = g
+            .walk(&gold, true, 1)
+            .iter()
+            .map(|(_, e)| e.from.label())
+            .collect();
         assert_eq!(up1, vec!["job:mart", "s3://b/silver"]);
         let up_all = g.walk(&gold, true, 10);
-        assert!(up_all.iter().any(|(d, e)| *d == 3 && e.from.label() == "s3://b/raw"));
+        assert!(up_all
+            .iter()
+            .any(|(d, e)| *d == 3 && e.from.label() == "s3://b/raw"));
         let raw = Node::dataset(&Dataset::s3_prefix("b", "raw").expect("ds"));
-        assert!(g.walk(&raw, true, 10).is_empty(), "nothing upstream of a source");
+        assert!(
+            g.walk(&raw, true, 10).is_empty(),
+            "nothing upstream of a source"
+        );
         assert_eq!(g.walk(&raw, false, 10).len(), 6);
     }
 
@@ -192,6 +235,9 @@ mod tests {
         let dot = g.to_dot();
         assert!(dot.contains("\"job:ingest\" -> \"s3://b/bronze\""), "{dot}");
         let mm = g.to_mermaid();
-        assert!(mm.starts_with("flowchart LR") && mm.matches("-->").count() == 6, "{mm}");
+        assert!(
+            mm.starts_with("flowchart LR") && mm.matches("-->").count() == 6,
+            "{mm}"
+        );
     }
 }

@@ -90,7 +90,12 @@ pub async fn replay(
 
 /// The event Glue sent (or would have sent) for a finished run; `None` for a run that has not
 /// finished.
-pub fn event_for_run(run: &JobRun, account: &str, region: &str, replay_name: &str) -> Option<GlueJobStateChange> {
+pub fn event_for_run(
+    run: &JobRun,
+    account: &str,
+    region: &str,
+    replay_name: &str,
+) -> Option<GlueJobStateChange> {
     let state = run.terminal_state()?;
     let time = run
         .ended_on()
@@ -112,8 +117,16 @@ pub fn event_for_run(run: &JobRun, account: &str, region: &str, replay_name: &st
             job_name: run.job_name.clone(),
             job_run_id: run.id.clone(),
             state,
-            severity: if state == lineage_domain::RunState::Succeeded { "INFO" } else { "ERROR" }.into(),
-            message: run.error_message.clone().unwrap_or_else(|| format!("Job run {}", state.as_str().to_ascii_lowercase())),
+            severity: if state == lineage_domain::RunState::Succeeded {
+                "INFO"
+            } else {
+                "ERROR"
+            }
+            .into(),
+            message: run
+                .error_message
+                .clone()
+                .unwrap_or_else(|| format!("Job run {}", state.as_str().to_ascii_lowercase())),
         },
     })
 }
@@ -129,7 +142,10 @@ mod tests {
         )
         .expect("run");
         let e = event_for_run(&run, "111122223333", "us-east-1", "backfill").expect("finished");
-        assert_eq!((e.job_name(), e.job_run_id(), e.state()), ("j", "jr_1", lineage_domain::RunState::Failed));
+        assert_eq!(
+            (e.job_name(), e.job_run_id(), e.state()),
+            ("j", "jr_1", lineage_domain::RunState::Failed)
+        );
         assert_eq!(e.envelope.time, "2025-03-01T00:10:00Z");
         assert!(e.is_replay());
         // it parses back as a valid event

@@ -42,16 +42,13 @@ pub fn pipeline(
         SqliteLineageStore::open(&output.store).map_err(|e| CliError::Failed(e.to_string()))?,
     );
     let metrics = Arc::new(RecordingMetrics::default());
-    let ports = Ports {
-        catalog: fixtures.clone(),
-        scripts: fixtures.clone(),
-        logs: fixtures,
-        model,
-        cache: store.clone(),
+    let ports = Ports::from_parts(
+        fixtures,
         store,
-        sink: Arc::new(FsLineageSink::new(&output.documents)),
-        metrics: metrics.clone(),
-    };
+        Arc::new(FsLineageSink::new(&output.documents)),
+        metrics.clone(),
+    )
+    .with_model(model);
     Ok((Pipeline::new(ports, settings), metrics))
 }
 
@@ -60,17 +57,13 @@ pub fn read_only_pipeline(fixtures: FsFixtures, settings: Settings) -> Result<Pi
     let fixtures = Arc::new(fixtures);
     let store =
         Arc::new(SqliteLineageStore::in_memory().map_err(|e| CliError::Failed(e.to_string()))?);
-    let ports = Ports {
-        catalog: fixtures.clone(),
-        scripts: fixtures.clone(),
-        logs: fixtures,
-        model: None,
-        cache: store.clone(),
+    let ports = Ports::from_parts(
+        fixtures,
         store,
-        sink: Arc::new(FsLineageSink::new(
+        Arc::new(FsLineageSink::new(
             std::env::temp_dir().join("lineage-agent-unused"),
         )),
-        metrics: Arc::new(RecordingMetrics::default()),
-    };
+        Arc::new(RecordingMetrics::default()),
+    );
     Ok(Pipeline::new(ports, settings))
 }

@@ -37,6 +37,39 @@ pub struct Ports {
     pub metrics: Arc<dyn Metrics>,
 }
 
+impl Ports {
+    /// Ports whose run context comes from one source (job catalog, scripts and logs, as with
+    /// captured runs) and whose records go to one store (mappings, execution contexts and cached
+    /// answers), with no model.
+    pub fn from_parts<C, S>(
+        context: Arc<C>,
+        store: Arc<S>,
+        sink: Arc<dyn LineageSink>,
+        metrics: Arc<dyn Metrics>,
+    ) -> Self
+    where
+        C: JobCatalog + ScriptStore + RunLogs + 'static,
+        S: LineageStore + AnswerCache + 'static,
+    {
+        Self {
+            catalog: context.clone(),
+            scripts: context.clone(),
+            logs: context,
+            model: None,
+            cache: store.clone(),
+            store,
+            sink,
+            metrics,
+        }
+    }
+
+    /// These ports with a lineage model.
+    pub fn with_model(mut self, model: Option<Arc<dyn LineageModel>>) -> Self {
+        self.model = model;
+        self
+    }
+}
+
 impl std::fmt::Debug for Ports {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Ports")

@@ -84,16 +84,13 @@ async fn harness_at(case: &Path, replies: Vec<Reply>, settings: Settings) -> Har
         settings.model.model_id.clone(),
     )
     .await;
-    let ports = Ports {
-        catalog: fixtures.clone(),
-        scripts: fixtures.clone(),
-        logs: fixtures,
-        model: Some(Arc::new(model)),
-        cache: store.clone(),
-        store: store.clone(),
-        sink: Arc::new(FsLineageSink::new(dir.path().join("docs"))),
-        metrics: metrics.clone(),
-    };
+    let ports = Ports::from_parts(
+        fixtures,
+        store.clone(),
+        Arc::new(FsLineageSink::new(dir.path().join("docs"))),
+        metrics.clone(),
+    )
+    .with_model(Some(Arc::new(model)));
     let sleeper = Arc::new(RecordingSleeper::default());
     Harness {
         pipeline: Pipeline::new(ports, settings).with_sleeper(sleeper.clone()),

@@ -30,16 +30,7 @@ fn local() -> Local {
     let store = Arc::new(SqliteLineageStore::open(&dir.path().join("lineage.db")).expect("store"));
     let sink = Arc::new(FsLineageSink::new(dir.path().join("docs")));
     let metrics = Arc::new(RecordingMetrics::default());
-    let ports = Ports {
-        catalog: fixtures.clone(),
-        scripts: fixtures.clone(),
-        logs: fixtures,
-        model: None,
-        cache: store.clone(),
-        store: store.clone(),
-        sink: sink.clone(),
-        metrics: metrics.clone(),
-    };
+    let ports = Ports::from_parts(fixtures, store.clone(), sink.clone(), metrics.clone());
     Local {
         pipeline: Pipeline::new(ports, Settings::default()),
         store,

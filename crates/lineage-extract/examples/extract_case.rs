@@ -157,6 +157,19 @@ fn main() {
         }
     };
     let x = extract(&ctx, &ExtractSettings::default());
+    if let Some(n) = std::env::var("EXTRACT_BENCH")
+        .ok()
+        .and_then(|n| n.parse::<u32>().ok())
+    {
+        let start = std::time::Instant::now();
+        for _ in 0..n {
+            std::hint::black_box(extract(&ctx, &ExtractSettings::default()));
+        }
+        eprintln!(
+            "{:.3} ms per extraction",
+            start.elapsed().as_secs_f64() * 1000.0 / f64::from(n.max(1))
+        );
+    }
     let pick = |d: Direction| -> Vec<serde_json::Value> {
         x.datasets(d)
             .into_iter()

@@ -53,9 +53,6 @@ pub fn attr(obj: &Obj, name: &str) -> Option<Value> {
             "create_data_frame" => Value::Obj(Obj::GlueNs("create_data_frame")),
             "write_dynamic_frame" => Value::Obj(Obj::GlueNs("write_dynamic_frame")),
             "write_data_frame" => Value::Obj(Obj::GlueNs("write_data_frame")),
-            "write_from_options" | "write_dynamic_frame_from_options" => {
-                Value::Obj(Obj::GlueNs("write_dynamic_frame"))
-            }
             _ => Value::Obj(Obj::Opaque(Rc::from(name))),
         },
         Obj::Spark => match name {
@@ -215,6 +212,20 @@ fn glue_context(env: &mut Env, name: &str, args: &Args) -> Value {
             },
         ),
         "getCatalogSource" => rules::glue_catalog::read(env, args, "glue.getCatalogSource"),
+        // the older flat names on GlueContext
+        "create_dynamic_frame_from_catalog" => {
+            rules::glue_catalog::read(env, args, "glue.create_dynamic_frame.from_catalog")
+        }
+        "create_dynamic_frame_from_options" => {
+            rules::glue_options::read(env, args, "glue.create_dynamic_frame.from_options")
+        }
+        "write_dynamic_frame_from_catalog" => {
+            rules::glue_catalog::write(env, args, "glue.write_dynamic_frame.from_catalog")
+        }
+        "write_dynamic_frame_from_options" | "write_from_options" => {
+            rules::glue_options::write(env, args, "glue.write_dynamic_frame.from_options")
+        }
+        "write_dynamic_frame_from_jdbc_conf" => rules::jdbc::write_jdbc_conf(env, args),
         "extract_jdbc_conf" | "extractJDBCConf" => rules::jdbc::extract_conf(env, args),
         "get_logger" | "getLogger" => Value::Obj(Obj::Opaque(Rc::from("logger"))),
         "forEachBatch" | "foreachBatch" => Value::None,

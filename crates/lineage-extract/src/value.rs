@@ -194,6 +194,13 @@ pub enum Obj {
     Opaque(Rc<str>),
 }
 
+/// An instance of a class defined in the script.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Instance {
+    pub class: usize,
+    pub attrs: std::collections::BTreeMap<String, Value>,
+}
+
 /// An abstract value.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
@@ -211,6 +218,10 @@ pub enum Value {
     Lambda(usize),
     /// An imported module or name, fully qualified (`awswrangler.s3`, `os.path.join`).
     Module(Rc<str>),
+    /// A class defined in the script (index into the interpreter's class table).
+    Class(usize),
+    /// An instance of a script class: its attributes, shared like Python objects.
+    Instance(Rc<RefCell<Instance>>),
     Obj(Obj),
 }
 
@@ -268,7 +279,7 @@ impl Value {
             Value::None => Some(false),
             Value::List(l) => Some(!l.is_empty()),
             Value::Dict(d) => Some(!d.is_empty()),
-            Value::Func(_) | Value::Lambda(_) => Some(true),
+            Value::Func(_) | Value::Lambda(_) | Value::Class(_) | Value::Instance(_) => Some(true),
             _ => None,
         }
     }

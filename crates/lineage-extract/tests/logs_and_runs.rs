@@ -58,3 +58,24 @@ fn failed_run_drops_what_came_after_the_failing_statement() {
     );
     assert!(names(&x, Direction::Output).is_empty());
 }
+
+#[test]
+fn studio_dag_yields_edges_without_a_script() {
+    let mut ctx = Case::python("").context();
+    ctx.script = None;
+    ctx.job.code_gen_configuration_nodes = Some(serde_json::json!({
+        "node-1": {"S3CatalogSource": {"Name": "src", "Database": "yard", "Table": "cranes"}},
+        "node-2": {"ApplyMapping": {"Name": "map", "Inputs": ["node-1"]}},
+        "node-3": {"S3DirectTarget": {"Name": "dst", "Path": "s3://yard-lake/cranes/", "Inputs": ["node-2"]}}
+    }));
+    let x = lineage_extract::extract(&ctx, &lineage_extract::ExtractSettings::default());
+    assert_eq!(
+        names(&x, Direction::Input),
+        ["arn:aws:glue:us-east-1:111122223333|table/yard/cranes"]
+    );
+    assert_eq!(names(&x, Direction::Output), ["s3://yard-lake/cranes"]);
+    assert!(x
+        .edges
+        .iter()
+        .all(|e| e.has_evidence_of(EvidenceKind::StudioDag)));
+}

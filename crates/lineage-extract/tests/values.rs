@@ -210,3 +210,47 @@ fn missing_arguments_are_reported() {
         .iter()
         .any(|d| d.kind == DiagnosticKind::MissingArgument));
 }
+
+#[test]
+fn sql_over_file_paths_names_the_path() {
+    let x = Case::python(
+        "spark.sql(\"INSERT INTO mart.t SELECT * FROM parquet.`s3://raw-zone/events/dt=2024-01-01/`\")\n",
+    )
+    .extract();
+    assert_eq!(names(&x, Direction::Input), ["s3://raw-zone/events"]);
+    assert_eq!(
+        names(&x, Direction::Output),
+        ["arn:aws:glue:us-east-1:111122223333|table/mart/t"]
+    );
+}
+
+#[test]
+fn classes_with_methods_and_attributes() {
+    let x = Case::python(
+        r#"
+class Pipeline:
+    ROOT = "s3://cls-lake"
+
+    def __init__(self, spark, name):
+        self.spark = spark
+        self.name = name
+
+    def source(self):
+        return f"{self.ROOT}/raw/{self.name}/"
+
+    def run(self):
+        df = self.spark.read.parquet(self.source())
+        df.write.mode("overwrite").parquet(Pipeline.ROOT + "/clean/" + self.name)
+
+    @staticmethod
+    def unused():
+        spark.read.csv("s3://dead/static/")
+
+
+Pipeline(spark, "orders").run()
+"#,
+    )
+    .extract();
+    assert_eq!(names(&x, Direction::Input), ["s3://cls-lake/raw/orders"]);
+    assert_eq!(names(&x, Direction::Output), ["s3://cls-lake/clean/orders"]);
+}

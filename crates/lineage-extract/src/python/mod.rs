@@ -9,8 +9,9 @@ mod literals;
 use crate::api;
 use crate::builtins::{self, Args};
 use crate::emit::Env;
-use crate::value::{values_equal, Obj, PStr, Source, Value};
+use crate::value::{values_equal, Instance, Obj, PStr, Source, Value};
 use lineage_domain::DiagnosticKind;
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 use tree_sitter::{Node, Parser, Tree};
@@ -23,6 +24,12 @@ pub fn parse(text: &str) -> Option<Tree> {
     let mut p = Parser::new();
     p.set_language(&tree_sitter_python::LANGUAGE.into()).ok()?;
     p.parse(text, None)
+}
+
+#[derive(Default)]
+struct ClassDef {
+    methods: HashMap<String, (usize, bool)>,
+    attrs: std::collections::BTreeMap<String, Value>,
 }
 
 enum Flow {
@@ -41,6 +48,8 @@ pub struct Interp<'t, 'e, 'c> {
     frames: Vec<HashMap<String, Value>>,
     funcs: Vec<Node<'t>>,
     lambdas: Vec<Node<'t>>,
+    /// Classes: methods (function id, whether static) and class attributes.
+    classes: Vec<ClassDef>,
     depth: usize,
     /// Imported names from modules we do not know (private libraries).
     foreign: Vec<String>,
@@ -57,6 +66,7 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
             frames: Vec::new(),
             funcs: Vec::new(),
             lambdas: Vec::new(),
+            classes: Vec::new(),
             depth: 0,
             foreign: Vec::new(),
         }
@@ -151,7 +161,10 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
                 Some(d) => self.exec(d),
                 None => Flow::Normal,
             },
-            "class_definition" => Flow::Normal,
+            "class_definition" => {
+                self.define_class(n);
+                Flow::Normal
+            }
             "return_statement" => {
                 let mut c = n.walk();
                 let v = n
@@ -336,6 +349,17 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
                         .and_then(|it| it.get(i).cloned())
                         .unwrap_or_else(|| Value::unknown(self.text(p)));
                     self.bind(p, item);
+                }
+            }
+            "attribute" => {
+                if let (Some(obj), Some(attr)) = (
+                    target.child_by_field_name("object"),
+                    target.child_by_field_name("attribute"),
+                ) {
+                    if let Value::Instance(inst) = self.eval(obj) {
+                        let name = self.text(attr).to_string();
+                        inst.borrow_mut().attrs.insert(name, v);
+                    }
                 }
             }
             "subscript" => {
@@ -1013,6 +1037,37 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
                 self.run_callbacks(&args);
                 v
             }
+            Value::Instance(inst) => {
+                let class = inst.borrow().class;
+                let method = self
+                    .classes
+                    .get(class)
+                    .and_then(|c| c.methods.get(name))
+                    .copied();
+                let attr = inst.borrow().attrs.get(name).cloned();
+                match (method, attr) {
+                    (_, Some(v)) => self.call_value(v, args, n),
+                    (Some((id, is_static)), None) => {
+                        let mut args = args;
+                        if !is_static {
+                            args.pos.insert(0, recv.clone());
+                        }
+                        self.invoke(id, args)
+                    }
+                    _ => Value::unknown(self.text(n)),
+                }
+            }
+            Value::Class(class) => {
+                let method = self
+                    .classes
+                    .get(*class)
+                    .and_then(|c| c.methods.get(name))
+                    .copied();
+                match method {
+                    Some((id, _)) => self.invoke(id, args),
+                    None => Value::unknown(self.text(n)),
+                }
+            }
             Value::Func(_) | Value::Lambda(_) => Value::unknown(self.text(n)),
             _ => {
                 // unknown receiver: route well-known API method names
@@ -1060,6 +1115,7 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
             Value::Func(id) => self.invoke(id, args),
             Value::Lambda(id) => self.invoke_lambda(id, args),
             Value::Module(q) => self.call_qualified(&q, args, n),
+            Value::Class(id) => self.instantiate(id, args),
             Value::Dict(_) => {
                 let key = args.pos.first().and_then(Value::as_known_str);
                 key.and_then(|k| callee.get_key(&k).cloned())
@@ -1482,8 +1538,92 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
         }
     }
 
+    fn define_class(&mut self, n: Node<'t>) {
+        let Some(name) = n.child_by_field_name("name") else {
+            return;
+        };
+        let name = self.text(name).to_string();
+        let mut def = ClassDef::default();
+        if let Some(body) = n.child_by_field_name("body") {
+            let mut c = body.walk();
+            let kids: Vec<Node> = body.named_children(&mut c).collect();
+            for k in kids {
+                let (f, is_static) = match k.kind() {
+                    "function_definition" => (Some(k), false),
+                    "decorated_definition" => {
+                        let st = self.text(k).trim_start().starts_with("@staticmethod");
+                        (k.child_by_field_name("definition"), st)
+                    }
+                    "expression_statement" => {
+                        if let Some(a) = k.named_child(0).filter(|a| a.kind() == "assignment") {
+                            if let (Some(l), Some(r)) = (
+                                a.child_by_field_name("left"),
+                                a.child_by_field_name("right"),
+                            ) {
+                                let v = self.eval(r);
+                                def.attrs.insert(self.text(l).to_string(), v);
+                            }
+                        }
+                        (None, false)
+                    }
+                    _ => (None, false),
+                };
+                if let Some(f) = f.filter(|f| f.kind() == "function_definition") {
+                    if let Some(fname) = f.child_by_field_name("name") {
+                        let id = self.funcs.len();
+                        self.funcs.push(f);
+                        def.methods
+                            .insert(self.text(fname).to_string(), (id, is_static));
+                    }
+                }
+            }
+        }
+        let id = self.classes.len();
+        self.classes.push(def);
+        self.assign_name(&name, Value::Class(id));
+    }
+
+    fn instantiate(&mut self, class: usize, args: Args) -> Value {
+        let attrs = self
+            .classes
+            .get(class)
+            .map(|c| c.attrs.clone())
+            .unwrap_or_default();
+        let inst = Value::Instance(Rc::new(RefCell::new(Instance { class, attrs })));
+        let init = self
+            .classes
+            .get(class)
+            .and_then(|c| c.methods.get("__init__"))
+            .copied();
+        if let Some((id, _)) = init {
+            let mut args = args;
+            args.pos.insert(0, inst.clone());
+            self.invoke(id, args);
+        }
+        inst
+    }
+
     fn get_attr(&mut self, o: &Value, name: &str, n: Node<'t>) -> Value {
         match o {
+            Value::Instance(inst) => {
+                let v = inst.borrow().attrs.get(name).cloned();
+                match v {
+                    Some(v) => v,
+                    None => {
+                        let class = inst.borrow().class;
+                        match self.classes.get(class).and_then(|c| c.attrs.get(name)) {
+                            Some(v) => v.clone(),
+                            None => Value::unknown(self.text(n)),
+                        }
+                    }
+                }
+            }
+            Value::Class(c) => self
+                .classes
+                .get(*c)
+                .and_then(|c| c.attrs.get(name))
+                .cloned()
+                .unwrap_or_else(|| Value::unknown(self.text(n))),
             Value::Module(m) => Value::Module(Rc::from(format!("{m}.{name}"))),
             Value::Obj(Obj::Url(parts)) => match name {
                 "netloc" | "hostname" => parts.0.clone(),

@@ -51,7 +51,7 @@ pub fn terminal(env: &mut Env, b: &Builder, name: &str, args: &Args) -> Value {
         _ => return Value::Obj(Obj::Frame),
     };
     let format = if name == "load" {
-        lower(b.format.as_ref()).unwrap_or_default()
+        lower(args.kw("format").or(b.format.as_ref())).unwrap_or_default()
     } else {
         name.to_string()
     };

@@ -121,6 +121,10 @@ pub fn run_as(
                         p.describe(),
                         "table name in SQL could not be resolved",
                     ))
+                } else if let Some(i) = n.find("s3://").or_else(|| n.find("s3a://")) {
+                    // file-based tables (`parquet.`s3://...``) are paths
+                    let path = n[i..].trim_end_matches(['`', '"', '\'']);
+                    naming::s3_dataset(&Value::str(path))
                 } else {
                     naming::qualified_table(env, n, default_db)
                 };

@@ -47,7 +47,7 @@ pub fn terminal(env: &mut Env, b: &Builder, name: &str, args: &Args) -> Value {
         _ => return Value::Obj(Obj::Builder(std::rc::Rc::new(b.clone()))),
     };
     let format = if name == "save" {
-        lower(b.format.as_ref()).unwrap_or_default()
+        lower(args.kw("format").or(b.format.as_ref())).unwrap_or_default()
     } else {
         name.to_string()
     };

@@ -84,7 +84,7 @@ pub fn pipeline(clients: &AwsClients, settings: &Settings) -> Pipeline {
 pub fn event_json(job: &str, run: &str, state: &str) -> serde_json::Value {
     serde_json::json!({
         "version": "0", "id": support::unique("evt"), "detail-type": "Glue Job State Change",
-        "source": "aws.glue", "account": "123456789012", "time": "2024-05-14T04:03:39Z",
+        "source": "aws.glue", "account": "123456789012", "time": chrono::Utc::now().to_rfc3339(),
         "region": "us-east-1", "resources": [],
         "detail": {"jobName": job, "severity": "INFO", "state": state, "jobRunId": run,
                    "message": "Job run finished"}
@@ -133,7 +133,7 @@ pub struct Snapshot {
     pub objects: BTreeMap<String, Vec<u8>>,
 }
 
-fn item_key(item: &Item, keys: &[&str]) -> Vec<String> {
+pub fn item_key(item: &Item, keys: &[&str]) -> Vec<String> {
     keys.iter()
         .map(|k| {
             item.get(*k)
@@ -237,4 +237,81 @@ pub fn shuffle<T>(v: &mut [T], seed: u64) {
         let j = usize::try_from(x % (i as u64 + 1)).unwrap_or(0);
         v.swap(i, j);
     }
+}
+
+/// A second moto server (started like the first, stopped when this process exits), so a test
+/// that hammers DynamoDB can put it on its own server: moto is one Python process, bound to
+/// one core.
+pub fn second_moto_url() -> String {
+    static URL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    URL.get_or_init(|| {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("a free port");
+        let out = std::process::Command::new("bash")
+            .arg(support::workspace_root().join("tests/moto/moto.sh"))
+            .arg("start")
+            .arg(port.to_string())
+            .arg(std::process::id().to_string())
+            .stderr(std::process::Stdio::inherit())
+            .output()
+            .expect("run moto.sh");
+        assert!(out.status.success(), "a second moto server starts");
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    })
+    .clone()
+}
+
+/// Clients against moto with DynamoDB on a second server.
+pub async fn split_clients() -> AwsClients {
+    let mut c = support::clients().await;
+    let other = AwsClients::for_endpoint(&second_moto_url(), support::REGION, "test", "test").await;
+    c.dynamodb = other.dynamodb;
+    c
+}
+
+/// What a listing says of each object: (ETag, size, last modified), by key. Equal listings
+/// mean nothing was rewritten.
+pub async fn listing(c: &AwsClients, bucket: &str) -> BTreeMap<String, (String, i64, String)> {
+    let mut out = BTreeMap::new();
+    let mut pages = c
+        .s3
+        .list_objects_v2()
+        .bucket(bucket)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        for o in page.expect("list objects").contents() {
+            out.insert(
+                o.key().unwrap_or_default().to_string(),
+                (
+                    o.e_tag().unwrap_or_default().to_string(),
+                    o.size().unwrap_or_default(),
+                    o.last_modified().map(|t| t.to_string()).unwrap_or_default(),
+                ),
+            );
+        }
+    }
+    out
+}
+
+/// Context items with the `model_usage` of the processing dropped from the `context` JSON: a
+/// retry that finds the model's answer in the cache records a cache hit instead of a request
+/// (by design: a replay never pays twice), and nothing else may differ.
+pub fn without_model_usage(items: &[Item]) -> Vec<Item> {
+    items
+        .iter()
+        .map(|i| {
+            let mut i = i.clone();
+            if let Some(AttributeValue::S(json)) = i.get("context") {
+                let mut v: serde_json::Value = serde_json::from_str(json).expect("context JSON");
+                if let Some(o) = v.as_object_mut() {
+                    o.remove("model_usage");
+                }
+                i.insert("context".into(), AttributeValue::S(v.to_string()));
+            }
+            i
+        })
+        .collect()
 }

@@ -1,0 +1,299 @@
+//! A fault-injecting HTTP/1.1 proxy in front of moto (and of a fake Bedrock endpoint), so the
+//! real SDK clients and their error mapping are exercised. Every request's head (and body, when
+//! it has a `Content-Length`) is read; if the active fault's target matches, the proxy answers
+//! the fault instead of forwarding: a throttling or 5xx error in the service's own wire format
+//! (`x-amzn-errortype` and JSON `__type` for the JSON protocols, an XML `<Error>` for S3), a
+//! connection reset (RST), or a stall past the client's timeout. Otherwise the request is
+//! forwarded (`Connection: close` both ways, so every request gets its own upstream
+//! connection and is seen by the proxy). Faults persist until cleared, because the SDK retries.
+#![allow(dead_code)]
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+/// Which external call a fault hits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    /// DynamoDB `PutItem` / `UpdateItem` (mappings, answer cache, execution context).
+    DynamoDbWrite,
+    /// DynamoDB `PutItem` of the execution context only (the done marker), found by table name.
+    ContextWrite,
+    /// S3 `PUT` of a lineage document (key under `lineage/`).
+    S3Write,
+    /// Glue `GetJobRun` / `GetJob`.
+    GlueRead,
+    /// CloudWatch Logs `FilterLogEvents`.
+    LogsRead,
+    /// Bedrock Runtime `Converse`.
+    Bedrock,
+}
+
+/// What the proxy does instead of forwarding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// 429 / S3 503 `SlowDown`.
+    Throttle,
+    /// 503 `ServiceUnavailable` / S3 500 `InternalError`.
+    ServerError,
+    /// The connection is reset (TCP RST) without an answer.
+    Reset,
+    /// No answer until long after the client's timeout.
+    Stall,
+}
+
+/// One parsed request.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub method: String,
+    pub path: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Request {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+    fn target(&self) -> &str {
+        self.header("x-amz-target").unwrap_or_default()
+    }
+    fn body_text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+    fn is_bedrock(&self) -> bool {
+        self.path.starts_with("/model/")
+    }
+    /// Whether `target` names this request. `context_table` is the execution-contexts table.
+    pub fn matches(&self, target: Target, context_table: &str) -> bool {
+        let t = self.target();
+        match target {
+            Target::DynamoDbWrite => {
+                t == "DynamoDB_20120810.PutItem" || t == "DynamoDB_20120810.UpdateItem"
+            }
+            Target::ContextWrite => {
+                t == "DynamoDB_20120810.PutItem"
+                    && self
+                        .body_text()
+                        .contains(&format!("\"TableName\":\"{context_table}\""))
+                    && self.body_text().contains("\"lineage_key\"")
+            }
+            Target::S3Write => {
+                self.method == "PUT" && t.is_empty() && self.path.contains("/lineage/")
+            }
+            Target::GlueRead => t == "AWSGlue.GetJobRun" || t == "AWSGlue.GetJob",
+            Target::LogsRead => t == "Logs_20140328.FilterLogEvents",
+            Target::Bedrock => self.is_bedrock(),
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+struct State {
+    fault: Option<(Target, Fault)>,
+    context_table: String,
+}
+
+/// The proxy; `url` is the endpoint to give the SDK.
+#[derive(Debug, Clone)]
+pub struct FaultProxy {
+    pub url: String,
+    state: Arc<Mutex<State>>,
+    injected: Arc<AtomicUsize>,
+    forwarded: Arc<AtomicUsize>,
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+/// Reads an HTTP head (and what follows it in the buffer); `None` at EOF.
+async fn read_head(sock: &mut TcpStream) -> std::io::Result<Option<(String, Vec<u8>)>> {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 16 * 1024];
+    loop {
+        if let Some(p) = find(&buf, b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&buf[..p]).into_owned();
+            return Ok(Some((head, buf[p + 4..].to_vec())));
+        }
+        let n = sock.read(&mut chunk).await?;
+        if n == 0 {
+            return Ok(None);
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    }
+}
+
+fn parse_headers(head: &str) -> (String, Vec<(String, String)>) {
+    let mut lines = head.split("\r\n");
+    let first = lines.next().unwrap_or_default().to_string();
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+        .collect();
+    (first, headers)
+}
+
+fn with_close(first: &str, headers: &[(String, String)]) -> Vec<u8> {
+    let mut out = format!("{first}\r\n");
+    for (k, v) in headers {
+        if !k.eq_ignore_ascii_case("connection") && !k.eq_ignore_ascii_case("keep-alive") {
+            out.push_str(&format!("{k}: {v}\r\n"));
+        }
+    }
+    out.push_str("Connection: close\r\n\r\n");
+    out.into_bytes()
+}
+
+fn error_response(req: &Request, fault: Fault) -> Vec<u8> {
+    let s3 = req.target().is_empty() && !req.is_bedrock();
+    let (status, reason, code) = match (fault, s3) {
+        (Fault::Throttle, false) => (429, "Too Many Requests", "ThrottlingException"),
+        (Fault::Throttle, true) => (503, "Slow Down", "SlowDown"),
+        (_, false) => (503, "Service Unavailable", "ServiceUnavailableException"),
+        (_, true) => (500, "Internal Server Error", "InternalError"),
+    };
+    let (content_type, body) = if s3 {
+        (
+            "application/xml",
+            format!(
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{code}</Code><Message>injected {code}</Message><RequestId>fault-1</RequestId></Error>"
+            ),
+        )
+    } else {
+        (
+            "application/x-amz-json-1.0",
+            format!("{{\"__type\":\"{code}\",\"message\":\"injected {code}\"}}"),
+        )
+    };
+    format!(
+        "HTTP/1.1 {status} {reason}\r\nContent-Type: {content_type}\r\nx-amzn-errortype: {code}\r\nx-amzn-requestid: fault-1\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
+impl FaultProxy {
+    /// Starts a proxy forwarding to `moto` (and `/model/…` to `bedrock`, when given).
+    pub async fn start(moto: &str, bedrock: Option<&str>) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let url = format!("http://{}", listener.local_addr().expect("addr"));
+        let host = |u: &str| u.trim_start_matches("http://").trim_end_matches('/').to_string();
+        let moto = host(moto);
+        let bedrock = bedrock.map(host);
+        let proxy = Self {
+            url,
+            state: Arc::new(Mutex::new(State::default())),
+            injected: Arc::new(AtomicUsize::new(0)),
+            forwarded: Arc::new(AtomicUsize::new(0)),
+        };
+        let p = proxy.clone();
+        tokio::spawn(async move {
+            while let Ok((sock, _)) = listener.accept().await {
+                let p = p.clone();
+                let (moto, bedrock) = (moto.clone(), bedrock.clone());
+                tokio::spawn(async move {
+                    let _ = p.serve(sock, &moto, bedrock.as_deref()).await;
+                });
+            }
+        });
+        proxy
+    }
+
+    /// Injects `fault` on every request `target` names, until cleared.
+    pub fn set(&self, target: Target, fault: Fault, context_table: &str) {
+        let mut s = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        s.fault = Some((target, fault));
+        s.context_table = context_table.to_string();
+    }
+
+    pub fn clear(&self) {
+        self.state.lock().unwrap_or_else(|p| p.into_inner()).fault = None;
+    }
+
+    /// How many requests were answered with a fault.
+    pub fn injected(&self) -> usize {
+        self.injected.load(Ordering::SeqCst)
+    }
+
+    async fn serve(&self, mut sock: TcpStream, moto: &str, bedrock: Option<&str>) -> std::io::Result<()> {
+        let Some((head, mut body)) = read_head(&mut sock).await? else {
+            return Ok(());
+        };
+        let (first, headers) = parse_headers(&head);
+        let mut parts = first.split(' ');
+        let method = parts.next().unwrap_or_default().to_string();
+        let path = parts.next().unwrap_or_default().to_string();
+        let length: Option<usize> = headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+            .and_then(|(_, v)| v.parse().ok());
+        if let Some(len) = length {
+            let mut chunk = [0u8; 16 * 1024];
+            while body.len() < len {
+                let n = sock.read(&mut chunk).await?;
+                if n == 0 {
+                    break;
+                }
+                body.extend_from_slice(&chunk[..n]);
+            }
+        }
+        let req = Request {
+            method,
+            path,
+            headers,
+            body,
+        };
+        let fault = {
+            let s = self.state.lock().unwrap_or_else(|p| p.into_inner());
+            s.fault
+                .filter(|(t, _)| req.matches(*t, &s.context_table))
+                .map(|(_, f)| f)
+        };
+        if let Some(fault) = fault {
+            self.injected.fetch_add(1, Ordering::SeqCst);
+            match fault {
+                Fault::Throttle | Fault::ServerError => {
+                    sock.write_all(&error_response(&req, fault)).await?;
+                    sock.shutdown().await?;
+                }
+                Fault::Reset => {
+                    sock.set_zero_linger()?;
+                    drop(sock);
+                }
+                Fault::Stall => {
+                    tokio::time::sleep(Duration::from_secs(60)).await;
+                }
+            }
+            return Ok(());
+        }
+        self.forwarded.fetch_add(1, Ordering::SeqCst);
+        let upstream = match (req.path.starts_with("/model/"), bedrock) {
+            (true, Some(b)) => b,
+            _ => moto,
+        };
+        let mut up = TcpStream::connect(upstream).await?;
+        up.write_all(&with_close(&first, &req.headers)).await?;
+        up.write_all(&req.body).await?;
+        if length.is_none() && req.header("transfer-encoding").is_some() {
+            // a streamed request body (aws-chunked): copy both ways as is
+            let _ = tokio::io::copy_bidirectional(&mut sock, &mut up).await;
+            return Ok(());
+        }
+        // the answer: its head with `Connection: close`, then everything until upstream closes
+        let Some((rhead, rest)) = read_head(&mut up).await? else {
+            return Ok(());
+        };
+        let (rfirst, rheaders) = parse_headers(&rhead);
+        sock.write_all(&with_close(&rfirst, &rheaders)).await?;
+        sock.write_all(&rest).await?;
+        let _ = tokio::io::copy(&mut up, &mut sock).await;
+        sock.shutdown().await?;
+        Ok(())
+    }
+}

@@ -7,11 +7,11 @@
 //! context); and once the fault clears, a retry leaves exactly the state of a clean run (both
 //! tables scanned, every lineage object's bytes).
 
+#[path = "../../lineage-aws/tests/bedrock_fake/mod.rs"]
+mod bedrock_fake;
 mod common;
 #[path = "common/proxy.rs"]
 mod proxy;
-#[path = "../../lineage-aws/tests/bedrock_fake/mod.rs"]
-mod bedrock_fake;
 
 use aws_config::{BehaviorVersion, Region};
 use aws_smithy_types::retry::RetryConfig;
@@ -91,9 +91,16 @@ async fn world() -> World {
     let direct = support::clients().await;
     let bedrock = FakeBedrock::start(vec![Reply::Tool(model_answer())]).await;
     let scripts = support::create_bucket(&direct).await;
-    let job =
-        common::job_with_script(&direct, &scripts, "faults", "py", SCRIPT.as_bytes(), &[], &[])
-            .await;
+    let job = common::job_with_script(
+        &direct,
+        &scripts,
+        "faults",
+        "py",
+        SCRIPT.as_bytes(),
+        &[],
+        &[],
+    )
+    .await;
     let run = support::start_run(&direct, &job, &[("--env", "dev")]).await;
     let now = chrono::Utc::now().timestamp_millis();
     support::put_logs(
@@ -191,7 +198,12 @@ async fn case(w: &World, target: Target, fault: Fault) -> String {
         common::without_model_usage(&w.clean.contexts),
         "{target:?}/{fault:?}: execution-context and cache items"
     );
-    if !first_failed || !matches!(target, Target::S3Write | Target::DynamoDbWrite | Target::ContextWrite) {
+    if !first_failed
+        || !matches!(
+            target,
+            Target::S3Write | Target::DynamoDbWrite | Target::ContextWrite
+        )
+    {
         // a retry that had to ask the model again records exactly the clean run's usage
         assert_eq!(state.contexts, w.clean.contexts, "{target:?}/{fault:?}");
     }
@@ -217,7 +229,12 @@ async fn every_external_call_fails_retryably_and_a_retry_leaves_the_clean_state(
         Target::LogsRead,
         Target::Bedrock,
     ];
-    let faults = [Fault::Throttle, Fault::ServerError, Fault::Reset, Fault::Stall];
+    let faults = [
+        Fault::Throttle,
+        Fault::ServerError,
+        Fault::Reset,
+        Fault::Stall,
+    ];
     let cases: Vec<(Target, Fault)> = targets
         .iter()
         .flat_map(|t| faults.iter().map(move |f| (*t, *f)))

@@ -145,8 +145,7 @@ fn iam_actions_file() -> BTreeSet<String> {
 
 fn template() -> String {
     let path = root().join("infra/template.yaml");
-    std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{} is missing: {e}", path.display()))
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{} is missing: {e}", path.display()))
 }
 
 /// Every IAM statement of the template: (effect, actions, principal text, line).
@@ -204,9 +203,7 @@ fn statements(text: &str) -> Vec<(String, Vec<String>, String, usize)> {
             } else if let Some(rest) = b.strip_prefix("Principal:") {
                 principal.push_str(rest.trim());
                 let mut m = k + 1;
-                while m < block.len()
-                    && block[m].len() - block[m].trim_start().len() > b_indent
-                {
+                while m < block.len() && block[m].len() - block[m].trim_start().len() > b_indent {
                     principal.push(' ');
                     principal.push_str(block[m].trim());
                     m += 1;

@@ -104,7 +104,10 @@ async fn fixture(runs: usize) -> Fixture {
             prefix,
             ext,
             script.as_bytes(),
-            &[("--source_db", "sales"), ("--target_bucket", "curated-zone")],
+            &[
+                ("--source_db", "sales"),
+                ("--target_bucket", "curated-zone"),
+            ],
             &[],
         )
         .await;
@@ -179,10 +182,16 @@ async fn replaying_500_events_shuffled_and_twice_changes_nothing() {
     );
     let mut mappings = common::scan(&f.clients, &f.out.mappings).await;
     mappings.sort_by_key(|i| common::item_key(i, &["job_name", "mapping_key"]));
-    assert_eq!(mappings, before.mappings, "a replay changes no mapping item");
+    assert_eq!(
+        mappings, before.mappings,
+        "a replay changes no mapping item"
+    );
     let mut contexts = common::scan(&f.clients, &f.out.contexts).await;
     contexts.sort_by_key(|i| common::item_key(i, &["job_run_id"]));
-    assert_eq!(contexts, before.contexts, "a replay changes no context item");
+    assert_eq!(
+        contexts, before.contexts,
+        "a replay changes no context item"
+    );
     assert_eq!(
         common::listing(&f.clients, &f.out.bucket).await,
         listed,
@@ -233,7 +242,10 @@ async fn replaying_500_events_shuffled_and_twice_changes_nothing() {
         for e in ctx.summary.inputs.iter().chain(&ctx.summary.outputs) {
             expected.insert((job.clone(), e.dataset.key(), e.direction));
         }
-        runs_of_job.entry(job.clone()).or_default().push(run.clone());
+        runs_of_job
+            .entry(job.clone())
+            .or_default()
+            .push(run.clone());
     }
     assert_eq!(seen, expected, "mappings are the union of accepted edges");
     assert!(
@@ -317,10 +329,8 @@ async fn an_older_run_replayed_after_a_newer_one_never_overwrites_it() {
 
     // the older run alone, to know what it would record
     let alone = Outputs::create(&clients).await;
-    let alone_pipeline = common::pipeline(
-        &clients,
-        &common::settings(&alone, InferencePolicy::Never),
-    );
+    let alone_pipeline =
+        common::pipeline(&clients, &common::settings(&alone, InferencePolicy::Never));
     alone_pipeline
         .process(&common::event(&job, &older), ProcessOptions::default())
         .await
@@ -367,7 +377,10 @@ async fn an_older_run_replayed_after_a_newer_one_never_overwrites_it() {
         .await
         .expect("get")
         .expect("the older run is recorded");
-    assert_eq!(ctx.arguments.get("--run_tag").map(String::as_str), Some("older"));
+    assert_eq!(
+        ctx.arguments.get("--run_tag").map(String::as_str),
+        Some("older")
+    );
     assert_eq!(ctx.summary, o.context.summary);
     assert!(ctx.order() < n.context.order());
     let newer_ctx = store

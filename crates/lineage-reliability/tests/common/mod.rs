@@ -162,15 +162,18 @@ pub async fn scan(c: &AwsClients, table: &str) -> Vec<Item> {
 
 pub async fn objects(c: &AwsClients, bucket: &str) -> BTreeMap<String, Vec<u8>> {
     let mut keys = Vec::new();
-    let mut pages = c
-        .s3
-        .list_objects_v2()
-        .bucket(bucket)
-        .into_paginator()
-        .send();
+    let mut pages =
+        c.s3.list_objects_v2()
+            .bucket(bucket)
+            .into_paginator()
+            .send();
     while let Some(page) = pages.next().await {
         let page = page.expect("list objects");
-        keys.extend(page.contents().iter().filter_map(|o| o.key().map(str::to_string)));
+        keys.extend(
+            page.contents()
+                .iter()
+                .filter_map(|o| o.key().map(str::to_string)),
+        );
     }
     let bodies = futures::future::join_all(keys.iter().map(|k| async move {
         let out =
@@ -182,7 +185,12 @@ pub async fn objects(c: &AwsClients, bucket: &str) -> BTreeMap<String, Vec<u8>> 
                 .expect("get object");
         (
             k.clone(),
-            out.body.collect().await.expect("body").into_bytes().to_vec(),
+            out.body
+                .collect()
+                .await
+                .expect("body")
+                .into_bytes()
+                .to_vec(),
         )
     }))
     .await;
@@ -275,12 +283,11 @@ pub async fn split_clients() -> AwsClients {
 /// mean nothing was rewritten.
 pub async fn listing(c: &AwsClients, bucket: &str) -> BTreeMap<String, (String, i64, String)> {
     let mut out = BTreeMap::new();
-    let mut pages = c
-        .s3
-        .list_objects_v2()
-        .bucket(bucket)
-        .into_paginator()
-        .send();
+    let mut pages =
+        c.s3.list_objects_v2()
+            .bucket(bucket)
+            .into_paginator()
+            .send();
     while let Some(page) = pages.next().await {
         for o in page.expect("list objects").contents() {
             out.insert(

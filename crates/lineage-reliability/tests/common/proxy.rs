@@ -183,7 +183,11 @@ impl FaultProxy {
     pub async fn start(moto: &str, bedrock: Option<&str>) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let url = format!("http://{}", listener.local_addr().expect("addr"));
-        let host = |u: &str| u.trim_start_matches("http://").trim_end_matches('/').to_string();
+        let host = |u: &str| {
+            u.trim_start_matches("http://")
+                .trim_end_matches('/')
+                .to_string()
+        };
         let moto = host(moto);
         let bedrock = bedrock.map(host);
         let proxy = Self {
@@ -221,7 +225,12 @@ impl FaultProxy {
         self.injected.load(Ordering::SeqCst)
     }
 
-    async fn serve(&self, mut sock: TcpStream, moto: &str, bedrock: Option<&str>) -> std::io::Result<()> {
+    async fn serve(
+        &self,
+        mut sock: TcpStream,
+        moto: &str,
+        bedrock: Option<&str>,
+    ) -> std::io::Result<()> {
         let Some((head, mut body)) = read_head(&mut sock).await? else {
             return Ok(());
         };

@@ -15,6 +15,9 @@ use std::rc::Rc;
 use tree_sitter::{Node, Parser};
 
 const MAX_DEPTH: usize = 10;
+/// How deeply expressions and blocks are evaluated; deeper nesting is an unknown value, so
+/// hostile input cannot overflow the stack.
+const MAX_EXPR_DEPTH: usize = 100;
 
 #[allow(missing_debug_implementations)]
 struct Interp<'t, 'e, 'c> {
@@ -23,6 +26,8 @@ struct Interp<'t, 'e, 'c> {
     scopes: Vec<HashMap<String, Value>>,
     funcs: HashMap<String, Node<'t>>,
     depth: usize,
+    /// How deep the current evaluation is (see [`MAX_EXPR_DEPTH`]).
+    expr_depth: usize,
 }
 
 /// Runs a Scala script in the environment.
@@ -41,6 +46,7 @@ pub fn run(text: &str, env: &mut Env) -> bool {
         scopes: vec![HashMap::new()],
         funcs: HashMap::new(),
         depth: 0,
+        expr_depth: 0,
     };
     // collect every method definition, run object-level vals, then main
     let mut bodies = Vec::new();
@@ -176,6 +182,16 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
     }
 
     fn eval(&mut self, n: Node<'t>) -> Value {
+        if self.expr_depth >= MAX_EXPR_DEPTH {
+            return Value::unknown(self.text(n));
+        }
+        self.expr_depth += 1;
+        let v = self.eval_node(n);
+        self.expr_depth -= 1;
+        v
+    }
+
+    fn eval_node(&mut self, n: Node<'t>) -> Value {
         match n.kind() {
             "string" => Value::str(scala_string(self.text(n))),
             "interpolated_string_expression" => self.interpolated(n),

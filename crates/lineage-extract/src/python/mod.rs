@@ -17,6 +17,9 @@ use std::rc::Rc;
 use tree_sitter::{Node, Parser, Tree};
 
 const MAX_DEPTH: usize = 12;
+/// How deeply expressions are evaluated (CPython itself refuses 200 nested parentheses); deeper
+/// nesting is an unknown value, so hostile input cannot overflow the stack.
+const MAX_EXPR_DEPTH: usize = 100;
 const MAX_ITER: usize = 200;
 
 /// Parses Python source.
@@ -51,6 +54,8 @@ pub struct Interp<'t, 'e, 'c> {
     /// Classes: methods (function id, whether static) and class attributes.
     classes: Vec<ClassDef>,
     depth: usize,
+    /// How deep the current expression evaluation is (see [`MAX_EXPR_DEPTH`]).
+    expr_depth: usize,
     /// Imported names from modules we do not know (private libraries).
     foreign: Vec<String>,
 }
@@ -68,6 +73,7 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
             lambdas: Vec::new(),
             classes: Vec::new(),
             depth: 0,
+            expr_depth: 0,
             foreign: Vec::new(),
         }
     }
@@ -500,6 +506,16 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
     // ---------------------------------------------------------------- expressions
 
     pub fn eval(&mut self, n: Node<'t>) -> Value {
+        if self.expr_depth >= MAX_EXPR_DEPTH {
+            return Value::unknown(self.text(n));
+        }
+        self.expr_depth += 1;
+        let v = self.eval_node(n);
+        self.expr_depth -= 1;
+        v
+    }
+
+    fn eval_node(&mut self, n: Node<'t>) -> Value {
         match n.kind() {
             "string" => self.eval_string(n),
             "concatenated_string" => {

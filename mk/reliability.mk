@@ -1,0 +1,17 @@
+# Reliability and security tests (crates/lineage-reliability). They run in `make test` with
+# the rest of the workspace (bounded property-test cases); `make fuzz` runs the hostile-input
+# property tests for long, in a release build (where extraction gets the 2 MiB stack of a tokio
+# worker, as in the Lambda).
+#   make reliability          the whole reliability crate
+#   make fuzz                 hostile-input property tests, FUZZ_CASES cases each (default 20000)
+
+FUZZ_CASES ?= 20000
+
+.PHONY: reliability fuzz
+
+reliability:
+	$(CARGO) test -p lineage-reliability
+
+fuzz:
+	PROPTEST_CASES=$(FUZZ_CASES) $(CARGO) test --release -p lineage-reliability --test hostile_input -- --nocapture
+	PROPTEST_CASES=$(FUZZ_CASES) $(CARGO) test --release -p lineage-domain --test hostile_events

@@ -184,7 +184,8 @@ pub async fn ask(
     ];
     match &answer {
         Ok(a) => {
-            if let Err(e) = stage.cache.put_answer(&key, a).await {
+            // the cache is storage like any other: no secret the model echoes goes there
+            if let Err(e) = stage.cache.put_answer(&key, &redacted_answer(ctx, a)).await {
                 tracing::warn!(job, error = %e, "could not cache the model answer");
             }
         }
@@ -199,6 +200,21 @@ pub async fn ask(
         usage,
         cached: false,
     }
+}
+
+/// The answer with every text the model wrote (names, quotes) passed through the run's
+/// redactor, as it is cached.
+pub fn redacted_answer(ctx: &RunContext, answer: &InferenceAnswer) -> InferenceAnswer {
+    let redactor = crate::pipeline::run_redactor(ctx);
+    let mut out = answer.clone();
+    for d in &mut out.datasets {
+        d.namespace = redactor.redact(&d.namespace).into_owned();
+        d.name = redactor.redact(&d.name).into_owned();
+        for q in &mut d.evidence {
+            *q = redactor.redact(q).into_owned();
+        }
+    }
+    out
 }
 
 /// The edges and findings after a model answer: grounded proposals that agree with a static

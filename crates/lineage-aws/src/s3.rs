@@ -80,7 +80,17 @@ impl ScriptStore for S3ScriptStore {
         let bytes = read_object(&self.client, &op, &loc.bucket, &loc.key, max_bytes)
             .await?
             .ok_or_else(|| AwsError::not_found(&op, "NoSuchKey: the object does not exist"))?;
-        Ok(String::from_utf8_lossy(&bytes).into_owned())
+        // lossy decoding would silently change the script (and the lineage read from it)
+        String::from_utf8(bytes).map_err(|e| {
+            AwsError::invalid(
+                &op,
+                format!(
+                    "the object is not UTF-8 text (invalid byte at offset {})",
+                    e.utf8_error().valid_up_to()
+                ),
+            )
+            .into()
+        })
     }
 }
 

@@ -103,9 +103,17 @@ pub fn model_health(settings: &Settings) -> DependencyHealth {
     let off = settings.inference_policy == lineage_engine::InferencePolicy::Never;
     let id = settings.model.model_id.trim();
     DependencyHealth {
-        name: if id.is_empty() { "(none)".into() } else { id.to_string() },
+        name: if id.is_empty() {
+            "(none)".into()
+        } else {
+            id.to_string()
+        },
         kind: "bedrock_model".into(),
-        status: if off || !id.is_empty() { HealthStatus::Healthy } else { HealthStatus::Unhealthy },
+        status: if off || !id.is_empty() {
+            HealthStatus::Healthy
+        } else {
+            HealthStatus::Unhealthy
+        },
         latency_ms: 0,
         reason: if off {
             Some("inference policy is never: the model is not called".into())

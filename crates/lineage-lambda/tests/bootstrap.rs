@@ -39,6 +39,11 @@ async fn deployment() -> Deployment {
 
 /// Starts the bootstrap binary against a fresh emulator.
 async fn function(d: &Deployment, context_table: &str) -> Function {
+    function_with(d, context_table, &[]).await
+}
+
+/// The bootstrap with extra environment variables (set last, so they override).
+async fn function_with(d: &Deployment, context_table: &str, extra: &[(&str, &str)]) -> Function {
     let api = RuntimeApi::start().await;
     let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_bootstrap"));
     cmd.env_clear()
@@ -55,6 +60,7 @@ async fn function(d: &Deployment, context_table: &str) -> Function {
         .env("INFERENCE_POLICY", "never")
         .env("LOG_LEVEL", "WARN")
         .envs(support::aws_env())
+        .envs(extra.iter().copied())
         .stdout(std::process::Stdio::null())
         .kill_on_drop(true);
     let child = cmd.spawn().expect("spawn bootstrap");
@@ -222,7 +228,17 @@ async fn health_check_healthy_then_unhealthy_without_a_table() {
     assert_eq!(out["version"], env!("CARGO_PKG_VERSION"));
     assert_eq!(out["environment"], "e2e");
     let deps = out["dependencies"].as_array().expect("dependencies");
-    assert_eq!(deps.len(), 3);
+    let kinds: Vec<&str> = deps.iter().filter_map(|d| d["kind"].as_str()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "dynamodb_table",
+            "dynamodb_table",
+            "s3_bucket",
+            "bedrock_model",
+            "config"
+        ]
+    );
     assert!(deps.iter().all(|d| d["latency_ms"].is_u64()));
 
     let missing = support::unique("missing-contexts");
@@ -268,4 +284,20 @@ async fn unsupported_events_fail_non_retryable() {
         .await
         .expect_err("unknown job");
     assert_eq!(err["errorType"], "NonRetryable", "{err}");
+}
+
+#[tokio::test]
+async fn health_check_reports_an_invalid_configuration_instead_of_crashing() {
+    let d = deployment().await;
+    let f = function_with(&d, &d.contexts, &[("MIN_CONFIDENCE_SCORE", "1.7")]).await;
+    let out = f
+        .api
+        .invoke(json!({"action": "health_check"}), TIMEOUT)
+        .await
+        .expect("health answers");
+    assert_eq!(out["status"], "unhealthy", "{out}");
+    let reason = out["dependencies"][0]["reason"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(reason.contains("MIN_CONFIDENCE_SCORE"), "{out}");
 }

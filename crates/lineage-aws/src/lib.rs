@@ -36,12 +36,36 @@ pub struct AwsClients {
     pub bedrock: aws_sdk_bedrockruntime::Client,
 }
 
+/// Timeouts of the AWS service calls, so a stalled connection fails (retryably) instead of
+/// hanging until the Lambda's own timeout: 3 s to connect, 20 s per attempt, 60 s per operation
+/// including the SDK's retries.
+pub fn service_timeouts() -> aws_config::timeout::TimeoutConfig {
+    aws_config::timeout::TimeoutConfig::builder()
+        .connect_timeout(std::time::Duration::from_secs(3))
+        .operation_attempt_timeout(std::time::Duration::from_secs(20))
+        .operation_timeout(std::time::Duration::from_secs(60))
+        .build()
+}
+
+/// Timeouts of a model call (one attempt; the engine retries): 3 s to connect, 90 s for the
+/// answer.
+pub fn model_timeouts() -> aws_config::timeout::TimeoutConfig {
+    aws_config::timeout::TimeoutConfig::builder()
+        .connect_timeout(std::time::Duration::from_secs(3))
+        .operation_attempt_timeout(std::time::Duration::from_secs(90))
+        .operation_timeout(std::time::Duration::from_secs(90))
+        .build()
+}
+
 impl AwsClients {
     /// From the standard AWS environment (credentials chain, `AWS_REGION`, `AWS_ENDPOINT_URL`
     /// and `AWS_ENDPOINT_URL_<SERVICE>`). S3 uses path-style addressing when an endpoint URL is
     /// set (emulators such as moto or LocalStack).
     pub async fn from_env() -> Self {
-        let config = aws_config::defaults(BehaviorVersion::latest()).load().await;
+        let config = aws_config::defaults(BehaviorVersion::latest())
+            .timeout_config(service_timeouts())
+            .load()
+            .await;
         let custom_s3_endpoint = config.endpoint_url().is_some()
             || std::env::var_os("AWS_ENDPOINT_URL_S3").is_some_and(|v| !v.is_empty());
         Self::from_config(config, custom_s3_endpoint)
@@ -54,6 +78,7 @@ impl AwsClients {
             .endpoint_url(endpoint_url)
             .region(Region::new(region.to_string()))
             .credentials_provider(credentials)
+            .timeout_config(service_timeouts())
             .load()
             .await;
         Self::from_config(config, true)
@@ -69,12 +94,16 @@ impl AwsClients {
             s3: aws_sdk_s3::Client::from_conf(s3_config),
             dynamodb: aws_sdk_dynamodb::Client::new(&config),
             logs: aws_sdk_cloudwatchlogs::Client::new(&config),
-            // the engine retries model calls with its own backoff: no SDK retries on top
-            bedrock: aws_sdk_bedrockruntime::Client::from_conf(
-                aws_sdk_bedrockruntime::config::Builder::from(&config)
-                    .retry_config(aws_config::retry::RetryConfig::disabled())
-                    .build(),
-            ),
+            // the engine retries model calls with its own backoff: no SDK retries on top; a
+            // model answer of up to max_tokens takes longer than a service call
+            bedrock: {
+                let mut b = aws_sdk_bedrockruntime::config::Builder::from(&config)
+                    .retry_config(aws_config::retry::RetryConfig::disabled());
+                if config.timeout_config() == Some(&service_timeouts()) {
+                    b = b.timeout_config(model_timeouts());
+                }
+                aws_sdk_bedrockruntime::Client::from_conf(b.build())
+            },
             config,
         }
     }

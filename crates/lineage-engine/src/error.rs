@@ -27,6 +27,8 @@ pub enum EngineError {
     Config(String),
     #[error("could not serialise the lineage document: {0}")]
     Serialise(String),
+    #[error("static extraction failed: {0}")]
+    Extraction(String),
 }
 
 impl EngineError {

@@ -182,13 +182,13 @@ impl Pipeline {
     /// with `fallback` set (`enable_fallback`), or the error is returned as
     /// [`EngineError::ModelFailed`], which is retryable.
     pub async fn analyze(&self, ctx: &RunContext) -> Result<Analysis, EngineError> {
-        let extraction: Extraction = lineage_extract::extract(
+        let extraction = extract_on_big_stack(
             ctx,
             &ExtractSettings {
                 time_tolerance_seconds: self.settings.time_tolerance_seconds,
                 ..ExtractSettings::default()
             },
-        );
+        )?;
         let mut edges = extraction.edges.clone();
         score::score_all(&mut edges);
         let inference_reason =
@@ -465,4 +465,25 @@ pub fn execution_context(
         },
         lineage_key: lineage_key.to_string(),
     }
+}
+
+/// The stack extraction runs on: parsers of hostile, deeply nested scripts and SQL recurse
+/// (sqlparser allows 50 levels, each deep in debug builds), and a runtime worker's 2 MiB
+/// would overflow before their own limits stop them.
+const EXTRACTION_STACK_BYTES: usize = 64 * 1024 * 1024;
+
+/// Runs static extraction on a thread of its own with a large stack.
+fn extract_on_big_stack(
+    ctx: &RunContext,
+    settings: &ExtractSettings,
+) -> Result<Extraction, EngineError> {
+    std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .name("lineage-extract".into())
+            .stack_size(EXTRACTION_STACK_BYTES)
+            .spawn_scoped(scope, || lineage_extract::extract(ctx, settings))
+            .map_err(|e| EngineError::Extraction(format!("cannot start its thread: {e}")))?
+            .join()
+            .map_err(|_| EngineError::Extraction("it panicked".into()))
+    })
 }

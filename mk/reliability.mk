@@ -1,7 +1,6 @@
 # Reliability and security tests (crates/lineage-reliability). They run in `make test` with
 # the rest of the workspace (bounded property-test cases); `make fuzz` runs the hostile-input
-# property tests for long, in a release build (where extraction gets the 2 MiB stack of a tokio
-# worker, as in the Lambda).
+# property tests for long, in a release build.
 #   make reliability          the whole reliability crate
 #   make fuzz                 hostile-input property tests, FUZZ_CASES cases each (default 20000)
 

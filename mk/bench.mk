@@ -15,7 +15,7 @@ BENCH_SPAWNS ?= 25
 BENCH_CONCURRENCY ?= 1,2,8
 BENCH_NOTES ?=
 BENCH_HAS_CORPUS := $(wildcard $(BENCH_CORPUS)/*/job.json)
-BENCH_EXTRACT_CMD := LINEAGE_BENCH_CORPUS=$(if $(BENCH_HAS_CORPUS),$(BENCH_CORPUS),none) $(CARGO) bench -p lineage-bench --bench extract -- --noplot
+BENCH_EXTRACT_CMD := LINEAGE_BENCH_CORPUS=$(if $(BENCH_HAS_CORPUS),$(abspath $(BENCH_CORPUS)),none) $(CARGO) bench --profile release -p lineage-bench --no-default-features --bench extract -- --noplot
 
 .PHONY: bench bench-build bench-inputs
 

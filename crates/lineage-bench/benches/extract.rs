@@ -40,9 +40,11 @@ fn contexts(dir: &Path) -> Vec<(String, RunContext)> {
     out
 }
 
+/// A folder from the environment (relative to the workspace root, since cargo runs benches
+/// from the package folder), else the default.
 fn env_dir(var: &str, default: PathBuf) -> PathBuf {
     std::env::var_os(var)
-        .map(PathBuf::from)
+        .map(|v| workspace_root().join(v))
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(default)
 }

@@ -7,6 +7,7 @@
 pub mod gen;
 pub mod local;
 pub mod measure;
+#[cfg(feature = "moto")]
 pub mod moto;
 pub mod report;
 pub mod results;

@@ -268,8 +268,7 @@ pub fn peak_rss(program: &[String], python: &str) -> Result<(u64, String, Durati
         (c, true)
     } else {
         let mut c = Command::new(python);
-        c.arg("bench/maxrss.py")
-            .args(program);
+        c.arg("bench/maxrss.py").args(program);
         (c, false)
     };
     let line = command_line(&cmd);
@@ -611,9 +610,7 @@ pub fn package(
     }
     let _ = std::fs::remove_file(zip);
     let mut cmd = Command::new(python);
-    cmd.arg("bench/zip_bootstrap.py")
-        .arg(bootstrap)
-        .arg(zip);
+    cmd.arg("bench/zip_bootstrap.py").arg(bootstrap).arg(zip);
     let out = cmd.output().map_err(|e| cmd_err(&cmd, e))?;
     if !out.status.success() {
         return Err(cmd_err(&cmd, String::from_utf8_lossy(&out.stderr)));

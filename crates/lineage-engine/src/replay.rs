@@ -50,7 +50,9 @@ impl ReplaySummary {
     }
 }
 
-/// Replays events through the pipeline, at most `concurrency` at a time.
+/// Replays events through the pipeline, at most `concurrency` at a time. Each event runs as a
+/// task of its own on the runtime, so events that block a thread (local adapters, extraction)
+/// still use every core.
 pub async fn replay(
     pipeline: &Pipeline,
     events: Vec<GlueJobStateChange>,
@@ -61,22 +63,31 @@ pub async fn replay(
     let started = Instant::now();
     let mut summary = ReplaySummary::default();
     let mut results = futures::stream::iter(events)
-        .map(|event| async move {
-            let status = match pipeline.process(&event, options).await {
-                Ok(o) => match o.disposition {
-                    Disposition::Processed => ReplayStatus::Processed,
-                    Disposition::AlreadyRecorded => ReplayStatus::Skipped,
-                    Disposition::DryRun => ReplayStatus::DryRun,
-                },
-                Err(e) => ReplayStatus::Failed {
-                    reason: e.to_string(),
-                    retryable: e.is_retryable(),
-                },
-            };
-            ReplayItem {
-                job_name: event.job_name().to_string(),
-                run_id: event.job_run_id().to_string(),
-                status,
+        .map(|event| {
+            let pipeline = pipeline.clone();
+            let (job_name, run_id) = (event.job_name().to_string(), event.job_run_id().to_string());
+            let task = tokio::spawn(async move { pipeline.process(&event, options).await });
+            async move {
+                let status = match task.await {
+                    Ok(Ok(o)) => match o.disposition {
+                        Disposition::Processed => ReplayStatus::Processed,
+                        Disposition::AlreadyRecorded => ReplayStatus::Skipped,
+                        Disposition::DryRun => ReplayStatus::DryRun,
+                    },
+                    Ok(Err(e)) => ReplayStatus::Failed {
+                        reason: e.to_string(),
+                        retryable: e.is_retryable(),
+                    },
+                    Err(join) => ReplayStatus::Failed {
+                        reason: format!("processing stopped: {join}"),
+                        retryable: true,
+                    },
+                };
+                ReplayItem {
+                    job_name,
+                    run_id,
+                    status,
+                }
             }
         })
         .buffer_unordered(concurrency.max(1));

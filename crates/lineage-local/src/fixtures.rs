@@ -13,6 +13,7 @@ use lineage_domain::{
     S3Location,
 };
 use serde::de::DeserializeOwned;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 const SCRIPT_FILES: [&str; 3] = ["script.py", "script.scala", "script.sql"];
@@ -118,11 +119,19 @@ impl CaseFolder {
     }
 }
 
-/// A folder of captured runs.
+/// A folder of captured runs, indexed for the lookups the ports make.
 #[derive(Debug, Clone)]
 pub struct FsFixtures {
     root: PathBuf,
     cases: Vec<CaseFolder>,
+    /// (job, run id) → case.
+    by_run: HashMap<(String, String), usize>,
+    /// job → the case of its latest run.
+    latest_by_job: HashMap<String, usize>,
+    /// script location → case.
+    by_script: HashMap<S3Location, usize>,
+    /// S3 key → file under some case's `extra/` (the first case in folder order wins).
+    extra: HashMap<String, PathBuf>,
 }
 
 impl FsFixtures {
@@ -147,10 +156,38 @@ impl FsFixtures {
                 message: "no case folder here (a case folder holds job.json and run.json)".into(),
             });
         }
-        Ok(Self {
+        let mut fixtures = Self {
             root: root.to_path_buf(),
             cases,
-        })
+            by_run: HashMap::new(),
+            latest_by_job: HashMap::new(),
+            by_script: HashMap::new(),
+            extra: HashMap::new(),
+        };
+        fixtures.index()?;
+        Ok(fixtures)
+    }
+
+    fn index(&mut self) -> Result<(), LocalError> {
+        for (i, c) in self.cases.iter().enumerate() {
+            self.by_run
+                .entry((c.job.name.clone(), c.run.id.clone()))
+                .or_insert(i);
+            let latest = self.latest_by_job.entry(c.job.name.clone()).or_insert(i);
+            if c.run.started_on > self.cases[*latest].run.started_on {
+                *latest = i;
+            }
+            if let Some(loc) = S3Location::parse(&c.job.command.script_location) {
+                if c.script.is_some() {
+                    self.by_script.entry(loc).or_insert(i);
+                }
+            }
+            let extra_dir = c.dir.join("extra");
+            if extra_dir.is_dir() {
+                index_extra(&extra_dir, &extra_dir, &mut self.extra)?;
+            }
+        }
+        Ok(())
     }
 
     pub fn root(&self) -> &Path {
@@ -161,21 +198,45 @@ impl FsFixtures {
     }
 
     fn case_of_run(&self, job_name: &str, run_id: &str) -> Option<&CaseFolder> {
-        self.cases
-            .iter()
-            .find(|c| c.run.id == run_id && c.job.name == job_name)
+        self.by_run
+            .get(&(job_name.to_string(), run_id.to_string()))
+            .map(|i| &self.cases[*i])
     }
+}
+
+/// Records every file under `dir` by its key relative to `base`.
+fn index_extra(
+    base: &Path,
+    dir: &Path,
+    out: &mut HashMap<String, PathBuf>,
+) -> Result<(), LocalError> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| LocalError::io(dir, e))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            index_extra(base, &path, out)?;
+        } else if let Ok(rel) = path.strip_prefix(base) {
+            let key = rel
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/");
+            out.entry(key).or_insert(path);
+        }
+    }
+    Ok(())
 }
 
 #[async_trait]
 impl JobCatalog for FsFixtures {
     async fn job(&self, job_name: &str) -> Result<JobDefinition, PortError> {
         // The current definition: the one captured with the job's latest run.
-        self.cases
-            .iter()
-            .filter(|c| c.job.name == job_name)
-            .max_by_key(|c| c.run.started_on)
-            .map(|c| c.job.clone())
+        self.latest_by_job
+            .get(job_name)
+            .map(|i| self.cases[*i].job.clone())
             .ok_or_else(|| {
                 PortError::not_found(
                     format!("GetJob {job_name}"),
@@ -256,22 +317,18 @@ impl ScriptStore for FsFixtures {
             S3Location::parse(url).ok_or_else(|| PortError::invalid(&op, "not an s3:// URL"))?;
         // The job script, as stored at Command.ScriptLocation.
         if let Some(path) = self
-            .cases
-            .iter()
-            .find(|c| S3Location::parse(&c.job.command.script_location).as_ref() == Some(&loc))
-            .and_then(|c| c.script.clone())
+            .by_script
+            .get(&loc)
+            .and_then(|i| self.cases[*i].script.as_ref())
         {
-            return read_capped(&path, max_bytes, &op);
+            return read_capped(path, max_bytes, &op);
         }
         // Any other object, stored under its key in a case's extra/ folder.
         if loc.key.split('/').any(|seg| seg == ".." || seg == ".") {
             return Err(PortError::invalid(&op, "key has a relative path segment"));
         }
-        for case in &self.cases {
-            let path = case.dir.join("extra").join(&loc.key);
-            if path.is_file() {
-                return read_capped(&path, max_bytes, &op);
-            }
+        if let Some(path) = self.extra.get(&loc.key) {
+            return read_capped(path, max_bytes, &op);
         }
         Err(PortError::new(
             ErrorKind::NotFound,

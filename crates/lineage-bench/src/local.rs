@@ -18,16 +18,12 @@ pub fn pipeline(
         SqliteLineageStore::open(&out.join("lineage.db"))
             .map_err(|e| BenchError::invalid(e.to_string()))?,
     );
-    let ports = Ports {
-        catalog: fixtures.clone(),
-        scripts: fixtures.clone(),
-        logs: fixtures,
-        model: None,
-        cache: store.clone(),
+    let ports = Ports::from_parts(
+        fixtures,
         store,
-        sink: Arc::new(FsLineageSink::new(out.join("documents"))),
-        metrics: Arc::new(RecordingMetrics::default()),
-    };
+        Arc::new(FsLineageSink::new(out.join("documents"))),
+        Arc::new(RecordingMetrics::default()),
+    );
     Ok(Pipeline::new(ports, settings))
 }
 
@@ -35,18 +31,14 @@ pub fn pipeline(
 pub fn read_only(fixtures: Arc<FsFixtures>, settings: Settings) -> Result<Pipeline, BenchError> {
     let store =
         Arc::new(SqliteLineageStore::in_memory().map_err(|e| BenchError::invalid(e.to_string()))?);
-    let ports = Ports {
-        catalog: fixtures.clone(),
-        scripts: fixtures.clone(),
-        logs: fixtures,
-        model: None,
-        cache: store.clone(),
+    let ports = Ports::from_parts(
+        fixtures,
         store,
-        sink: Arc::new(FsLineageSink::new(
+        Arc::new(FsLineageSink::new(
             std::env::temp_dir().join("lineage-bench-unused"),
         )),
-        metrics: Arc::new(RecordingMetrics::default()),
-    };
+        Arc::new(RecordingMetrics::default()),
+    );
     Ok(Pipeline::new(ports, settings))
 }
 

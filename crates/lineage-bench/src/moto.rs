@@ -13,7 +13,7 @@ use aws_sdk_dynamodb::types::{
 use lineage_aws::AwsClients;
 use lineage_domain::event::GlueJobStateDetail;
 use lineage_domain::{EventEnvelope, GlueJobStateChange, RunState};
-use lineage_engine::{Pipeline, Ports, ProcessOptions, Settings};
+use lineage_engine::{Pipeline, ProcessOptions, Settings};
 use serde_json::{json, Value};
 use std::path::Path;
 use std::sync::Arc;
@@ -232,17 +232,16 @@ pub async fn latency(url: &str, case: &Path, runs: usize) -> Result<Value, Bench
         }
         run_ids.push(id);
     }
-    let store = Arc::new(c.lineage_store(&settings.job_mapping_table, &settings.context_table));
-    let ports = Ports {
-        catalog: Arc::new(c.job_catalog()),
-        scripts: Arc::new(c.script_store()),
-        logs: Arc::new(c.run_logs()),
-        model: None,
-        cache: Arc::new(c.answer_cache(&settings.context_table)),
-        store,
-        sink: Arc::new(c.lineage_sink(&settings.lineage_bucket, "")),
-        metrics: Arc::new(lineage_local::RecordingMetrics::default()),
+    // as the Lambda wires them, static only, metrics kept in memory
+    let settings = Settings {
+        inference_policy: lineage_engine::InferencePolicy::Never,
+        ..settings
     };
+    let ports = lineage_aws::aws_ports(
+        &c,
+        &settings,
+        Some(Arc::new(lineage_local::RecordingMetrics::default())),
+    );
     let pipeline = Pipeline::new(ports, settings);
     let (mut total, mut gather, mut analyze, mut persist) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());

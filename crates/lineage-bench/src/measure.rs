@@ -8,12 +8,13 @@ use crate::results::shell_words;
 use crate::runtime_api::RuntimeApi;
 use crate::stats::{millis, Summary};
 use crate::{read_text, BenchError};
-use lineage_domain::GlueJobStateChange;
-use lineage_engine::{infer, score, ProcessOptions, Settings};
-use lineage_extract::ExtractSettings;
+use lineage_domain::ports::{AnswerCache, InferenceAnswer, InferenceRequest, LineageModel};
+use lineage_domain::record::TokenUsage;
+use lineage_domain::{GlueJobStateChange, PortError};
+use lineage_engine::{InferencePolicy, Pipeline, Ports, ProcessOptions, Settings};
+use lineage_local::{FsFixtures, FsLineageSink, RecordingMetrics, SqliteLineageStore};
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
@@ -485,114 +486,144 @@ pub async fn replay_breakdown(
 
 // ---------------------------------------------------------------- model cost
 
-/// Characters of the system prompt and tool schema a request carries (an estimate used for both
-/// designs alike).
-const SYSTEM_CHARS: usize = 6_000;
-
-fn evidence_line(message: &str) -> bool {
-    [
-        "s3://",
-        "s3a://",
-        "tableName",
-        "jdbc:",
-        "dbtable",
-        "INSERT",
-        "saveAsTable",
-        "Saved output",
-        "nameSpace",
-    ]
-    .iter()
-    .any(|k| message.contains(k))
+/// A stand-in for Bedrock that counts what the engine really sends: requests and input
+/// characters (system prompt + prompt), answering with no datasets.
+#[derive(Debug, Default)]
+struct CountingModel {
+    requests: std::sync::atomic::AtomicUsize,
+    input_chars: std::sync::atomic::AtomicUsize,
+    system_chars: std::sync::atomic::AtomicUsize,
 }
 
-/// How many runs the `auto` policy would send to the model, and the input tokens (chars / 4)
-/// per 1,000 runs of our prompt against the naive design (every run, whole script and every
-/// log line in the prompt).
-pub async fn model_cost(
-    fixtures_dir: &Path,
+#[async_trait::async_trait]
+impl LineageModel for CountingModel {
+    fn model_id(&self) -> &str {
+        "bench-counting-model"
+    }
+    async fn infer(&self, request: &InferenceRequest) -> Result<InferenceAnswer, PortError> {
+        use std::sync::atomic::Ordering::Relaxed;
+        let chars = request.system.len() + request.prompt.len();
+        self.requests.fetch_add(1, Relaxed);
+        self.input_chars.fetch_add(chars, Relaxed);
+        self.system_chars.store(request.system.len(), Relaxed);
+        Ok(InferenceAnswer {
+            datasets: Vec::new(),
+            usage: TokenUsage {
+                requests: 1,
+                input_tokens: (chars / 4) as u64,
+                output_tokens: 20,
+                cache_hits: 0,
+            },
+        })
+    }
+}
+
+/// An answer cache that never hits: the design without a cache.
+#[derive(Debug, Default)]
+struct NoCache;
+
+#[async_trait::async_trait]
+impl AnswerCache for NoCache {
+    async fn cached_answer(&self, _key: &str) -> Result<Option<InferenceAnswer>, PortError> {
+        Ok(None)
+    }
+    async fn put_answer(&self, _key: &str, _answer: &InferenceAnswer) -> Result<(), PortError> {
+        Ok(())
+    }
+}
+
+/// One pass of the `auto` policy over the events through the engine's real inference stage
+/// (prompt builder, token budget, answer cache) with the counting model.
+async fn model_pass(
+    fixtures: Arc<FsFixtures>,
     events: &[GlueJobStateChange],
-) -> Result<Value, BenchError> {
-    let settings = Settings::default();
-    let fixtures = Arc::new(local::open(fixtures_dir)?);
-    let pipeline = local::read_only(fixtures, settings.clone())?;
-    let budget_chars = settings.model.max_prompt_tokens * 4;
-    let mut asked = 0usize;
-    let mut reasons: std::collections::BTreeMap<&'static str, usize> = Default::default();
-    let mut distinct = BTreeSet::new();
-    let mut naive_chars = 0usize;
-    let mut ours_chars = 0usize;
-    let mut ours_cached_chars = 0usize;
+    use_cache: bool,
+) -> Result<
+    (
+        Arc<CountingModel>,
+        usize,
+        BTreeMap<&'static str, usize>,
+        usize,
+    ),
+    BenchError,
+> {
+    let settings = Settings {
+        inference_policy: InferencePolicy::Auto,
+        ..Settings::default()
+    };
+    let model = Arc::new(CountingModel::default());
+    let store =
+        Arc::new(SqliteLineageStore::in_memory().map_err(|e| BenchError::invalid(e.to_string()))?);
+    let mut ports = Ports::from_parts(
+        fixtures,
+        store,
+        Arc::new(FsLineageSink::new(
+            std::env::temp_dir().join("lineage-bench-unused"),
+        )),
+        Arc::new(RecordingMetrics::default()),
+    )
+    .with_model(Some(model.clone()));
+    if !use_cache {
+        ports.cache = Arc::new(NoCache);
+    }
+    let pipeline = Pipeline::new(ports, settings);
+    let (mut asked, mut naive_chars) = (0usize, 0usize);
+    let mut reasons: BTreeMap<&'static str, usize> = BTreeMap::new();
     for e in events {
         let ctx = pipeline
             .gather(e)
             .await
             .map_err(|x| BenchError::invalid(x.to_string()))?;
-        let extraction = lineage_extract::extract(
-            &ctx,
-            &ExtractSettings {
-                time_tolerance_seconds: settings.time_tolerance_seconds,
-                ..ExtractSettings::default()
-            },
-        );
-        let mut edges = extraction.edges.clone();
-        score::score_all(&mut edges);
-        let script = ctx.script.as_ref().map(|s| s.text.as_str()).unwrap_or("");
-        let all_logs: usize = ctx.logs.iter().map(|l| l.message.len() + 1).sum();
-        naive_chars += SYSTEM_CHARS + script.len() + all_logs;
-        let Some(reason) = infer::reason_to_ask(&settings, ctx.event.state(), &extraction, &edges)
-        else {
-            continue;
-        };
-        asked += 1;
-        *reasons.entry(reason).or_default() += 1;
-        let extras: usize = ctx.extra.values().map(|x| x.text.len()).sum();
-        let logs: usize = ctx
-            .logs
-            .iter()
-            .filter(|l| evidence_line(&l.message))
-            .map(|l| l.message.len() + 1)
-            .sum();
-        let findings = 200 * (extraction.diagnostics.len() + edges.len());
-        let chars = (SYSTEM_CHARS + script.len() + extras + logs + findings).min(budget_chars);
-        ours_chars += chars;
-        // What the answer cache keys on: the question's content, not the run (no ids, no times,
-        // no logs).
-        let mut h = Sha256::new();
-        h.update(script.as_bytes());
-        for (k, v) in &ctx.job.default_arguments {
-            h.update(k.as_bytes());
-            h.update(v.as_bytes());
+        let analysis = pipeline
+            .analyze(&ctx)
+            .await
+            .map_err(|x| BenchError::invalid(x.to_string()))?;
+        if let Some(reason) = analysis.inference_reason {
+            asked += 1;
+            *reasons.entry(reason).or_default() += 1;
         }
-        for c in &ctx.connections {
-            h.update(c.name.as_bytes());
-        }
-        for x in ctx.extra.values() {
-            h.update(x.text.as_bytes());
-        }
-        for d in &extraction.diagnostics {
-            h.update(d.expression.as_bytes());
-        }
-        if distinct.insert(hex::encode(h.finalize())) {
-            ours_cached_chars += chars;
-        }
+        let script = ctx.script.as_ref().map_or(0, |s| s.text.len());
+        let logs: usize = ctx.logs.iter().map(|l| l.message.len() + 1).sum();
+        naive_chars += script + logs;
     }
+    Ok((model, asked, reasons, naive_chars))
+}
+
+/// Bedrock requests and input tokens (chars / 4) per 1,000 runs for the `auto` policy, through
+/// the engine's real inference stage with a counting fake model, with and without the answer
+/// cache, against the naive design (one request per run with the whole script and every log
+/// line in the prompt, plus the same system prompt).
+pub async fn model_cost(
+    fixtures_dir: &Path,
+    events: &[GlueJobStateChange],
+) -> Result<Value, BenchError> {
+    use std::sync::atomic::Ordering::Relaxed;
+    let fixtures = Arc::new(local::open(fixtures_dir)?);
+    let (uncached, asked, reasons, naive_chars) =
+        model_pass(fixtures.clone(), events, false).await?;
+    let (cached, _, _, _) = model_pass(fixtures, events, true).await?;
+    let system = uncached
+        .system_chars
+        .load(Relaxed)
+        .max(cached.system_chars.load(Relaxed));
     let runs = events.len().max(1) as f64;
     let per_k = |chars: usize| chars as f64 / 4.0 / runs * 1000.0;
+    let cached_requests = cached.requests.load(Relaxed);
     Ok(json!({
         "runs": events.len(),
         "asked": asked,
         "asked_share": asked as f64 / runs,
         "reasons": reasons,
-        "distinct_questions": distinct.len(),
-        "distinct_share": distinct.len() as f64 / runs,
+        "distinct_questions": cached_requests,
+        "distinct_share": cached_requests as f64 / runs,
         "naive_requests_per_1000": 1000.0,
-        "ours_requests_per_1000_no_cache": asked as f64 / runs * 1000.0,
-        "ours_requests_per_1000_cached": distinct.len() as f64 / runs * 1000.0,
-        "naive_input_tokens_per_1000": per_k(naive_chars),
-        "ours_input_tokens_per_1000_no_cache": per_k(ours_chars),
-        "ours_input_tokens_per_1000_cached": per_k(ours_cached_chars),
-        "system_chars_assumed": SYSTEM_CHARS,
-        "prompt_budget_tokens": settings.model.max_prompt_tokens,
+        "ours_requests_per_1000_no_cache": uncached.requests.load(Relaxed) as f64 / runs * 1000.0,
+        "ours_requests_per_1000_cached": cached_requests as f64 / runs * 1000.0,
+        "naive_input_tokens_per_1000": per_k(naive_chars + system * events.len()),
+        "ours_input_tokens_per_1000_no_cache": per_k(uncached.input_chars.load(Relaxed)),
+        "ours_input_tokens_per_1000_cached": per_k(cached.input_chars.load(Relaxed)),
+        "system_chars_assumed": system,
+        "prompt_budget_tokens": Settings::default().model.max_prompt_tokens,
         "target_share": 0.10,
     }))
 }

@@ -425,7 +425,7 @@ pub fn write(dir: &Path, notes: &str, out_path: &Path) -> Result<(), crate::Benc
     }
 
     // 6. model cost
-    out.push_str("## 6. Bedrock cost (`auto` policy)\n\nFor every run of the replay set: gather, extract, score, then `lineage_engine::infer::reason_to_ask` decides whether the model would be asked. Requests with the answer cache count distinct questions (same script, arguments, connections, extra objects and diagnostics; run ids, times and logs do not enter). Input tokens ≈ characters / 4; both designs are charged the same system prompt and tool schema. Naive: one request per run with the whole script and every log line.\n\n");
+    out.push_str("## 6. Bedrock cost (`auto` policy)\n\nEvery run of the replay set goes through the engine's real `analyze` with the `auto` policy and a counting fake model in place of Bedrock: the engine decides whether to ask, builds the real (redacted, budgeted) prompt, and consults the answer cache (the embedded store; a second pass uses a cache that never hits). The fake counts the requests it receives and their characters (system prompt + prompt); input tokens ≈ characters / 4. Naive: one request per run with the same system prompt, the whole script and every log line.\n\n");
     match Record::load(dir, "model-cost") {
         Some(r) => {
             let d = &r.data;

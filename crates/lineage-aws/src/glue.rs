@@ -62,8 +62,68 @@ pub fn job_definition(job: &glue::Job) -> Result<JobDefinition, AwsError> {
         worker_type: job.worker_type().map(|w| w.as_str().to_string()),
         number_of_workers: job.number_of_workers().map(i64::from),
         description: job.description().map(str::to_string),
-        code_gen_configuration_nodes: None,
+        code_gen_configuration_nodes: job.code_gen_configuration_nodes().and_then(studio_nodes),
     })
+}
+
+/// Glue Studio's visual DAG in the shape of the Glue API's JSON (`{node id: {NodeType: {...}}}`)
+/// for the source and target node types that name a dataset: catalog tables (`Database`,
+/// `Table`), S3 paths (`Path`, `Paths`) and a target's `SchemaChangePolicy`. Transform nodes
+/// and connector nodes carry no dataset of their own and are left out.
+fn studio_nodes(
+    nodes: &std::collections::HashMap<String, glue::CodeGenConfigurationNode>,
+) -> Option<serde_json::Value> {
+    use serde_json::{json, Map, Value};
+    let table = |db: &str, t: &str| json!({"Database": db, "Table": t});
+    let paths = |p: &[String]| json!({"Paths": p});
+    let direct = |path: &str, policy: Option<&glue::DirectSchemaChangePolicy>| {
+        let mut body = json!({"Path": path});
+        if let Some(p) = policy {
+            body["SchemaChangePolicy"] = json!({
+                "EnableUpdateCatalog": p.enable_update_catalog().unwrap_or(false),
+                "Database": p.database(),
+                "Table": p.table(),
+            });
+        }
+        body
+    };
+    let mut out = Map::new();
+    for (id, n) in nodes {
+        let typed: Option<(&str, Value)> = if let Some(x) = n.catalog_source() {
+            Some(("CatalogSource", table(x.database(), x.table())))
+        } else if let Some(x) = n.s3_catalog_source() {
+            Some(("S3CatalogSource", table(x.database(), x.table())))
+        } else if let Some(x) = n.dynamo_db_catalog_source() {
+            Some(("DynamoDBCatalogSource", table(x.database(), x.table())))
+        } else if let Some(x) = n.s3_csv_source() {
+            Some(("S3CsvSource", paths(x.paths())))
+        } else if let Some(x) = n.s3_json_source() {
+            Some(("S3JsonSource", paths(x.paths())))
+        } else if let Some(x) = n.s3_parquet_source() {
+            Some(("S3ParquetSource", paths(x.paths())))
+        } else if let Some(x) = n.s3_delta_source() {
+            Some(("S3DeltaSource", paths(x.paths())))
+        } else if let Some(x) = n.s3_hudi_source() {
+            Some(("S3HudiSource", paths(x.paths())))
+        } else if let Some(x) = n.catalog_target() {
+            Some(("CatalogTarget", table(x.database(), x.table())))
+        } else if let Some(x) = n.s3_catalog_target() {
+            Some(("S3CatalogTarget", table(x.database(), x.table())))
+        } else if let Some(x) = n.s3_direct_target() {
+            Some(("S3DirectTarget", direct(x.path(), x.schema_change_policy())))
+        } else if let Some(x) = n.s3_glue_parquet_target() {
+            Some((
+                "S3GlueParquetTarget",
+                direct(x.path(), x.schema_change_policy()),
+            ))
+        } else {
+            None
+        };
+        if let Some((ty, body)) = typed {
+            out.insert(id.clone(), json!({ ty: body }));
+        }
+    }
+    (!out.is_empty()).then_some(Value::Object(out))
 }
 
 /// Converts a Glue `JobRun` into the domain's run.
@@ -190,5 +250,77 @@ impl JobCatalog for GlueJobCatalog {
         runs.sort_by(|a, b| (b.started_on, &b.id).cmp(&(a.started_on, &a.id)));
         runs.dedup_by(|a, b| a.id == b.id);
         Ok(runs)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_glue::types::{
+        CodeGenConfigurationNode, DirectSchemaChangePolicy, JobCommand as SdkCommand,
+        S3CatalogSource, S3DirectTarget, TargetFormat,
+    };
+
+    #[test]
+    fn studio_dag_nodes_become_the_api_json_the_extractor_reads() {
+        let source = S3CatalogSource::builder()
+            .name("Raw orders")
+            .database("retail_raw")
+            .table("orders_csv")
+            .build()
+            .expect("source");
+        let target = S3DirectTarget::builder()
+            .name("Curated")
+            .inputs("node1")
+            .path("s3://curated/orders/")
+            .format(TargetFormat::Parquet)
+            .schema_change_policy(
+                DirectSchemaChangePolicy::builder()
+                    .enable_update_catalog(true)
+                    .database("retail")
+                    .table("orders")
+                    .build(),
+            )
+            .build()
+            .expect("target");
+        let job = glue::Job::builder()
+            .name("studio-job")
+            .command(
+                SdkCommand::builder()
+                    .name("glueetl")
+                    .script_location("s3://b/s.py")
+                    .build(),
+            )
+            .code_gen_configuration_nodes(
+                "node1",
+                CodeGenConfigurationNode::builder()
+                    .s3_catalog_source(source)
+                    .build(),
+            )
+            .code_gen_configuration_nodes(
+                "node2",
+                CodeGenConfigurationNode::builder()
+                    .s3_direct_target(target)
+                    .build(),
+            )
+            .build();
+        let def = job_definition(&job).expect("definition");
+        let nodes = def.code_gen_configuration_nodes.expect("nodes");
+        assert_eq!(
+            nodes["node1"],
+            serde_json::json!({"S3CatalogSource": {"Database": "retail_raw", "Table": "orders_csv"}})
+        );
+        assert_eq!(
+            nodes["node2"]["S3DirectTarget"]["Path"],
+            "s3://curated/orders/"
+        );
+        assert_eq!(
+            nodes["node2"]["S3DirectTarget"]["SchemaChangePolicy"]["EnableUpdateCatalog"],
+            true
+        );
+        assert_eq!(
+            nodes["node2"]["S3DirectTarget"]["SchemaChangePolicy"]["Table"],
+            "orders"
+        );
     }
 }

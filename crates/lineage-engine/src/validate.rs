@@ -53,6 +53,7 @@ pub fn validate(
     out.findings.extend(time_tolerance(ctx, settings));
     if settings.enable_parameter_validation {
         out.findings.extend(parameters(extraction));
+        out.findings.extend(argument_agreement(ctx, &out.accepted));
     }
     if settings.enable_environment_validation {
         out.findings.extend(environment(ctx, &out.accepted));
@@ -97,6 +98,79 @@ pub fn parameters(extraction: &Extraction) -> Vec<Finding> {
             )
         })
         .collect()
+}
+
+/// Name segments: split on the separators dataset names and namespaces use.
+fn segments(text: &str) -> Vec<String> {
+    text.to_ascii_lowercase()
+        .split(['/', '|', ':', '.', '='])
+        .filter(|p| !p.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// What a dataset built from an argument value must contain, one alternative per element of
+/// a comma-separated list: an S3 URL's bucket, an ARN's resource name, or every name segment
+/// of any other value.
+fn value_pieces(value: &str) -> Vec<Vec<String>> {
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|part| match lineage_domain::S3Location::parse(part) {
+            Some(loc) => vec![loc.bucket.to_ascii_lowercase()],
+            None if part.starts_with("arn:") => {
+                segments(part).into_iter().last().into_iter().collect()
+            }
+            None => segments(part),
+        })
+        .filter(|p| !p.is_empty())
+        .collect()
+}
+
+/// Datasets resolved through arguments must agree with the run's actual argument values: a
+/// name-like value (one with a letter; counts and dates shape partitions, not names) whose
+/// segments do not all appear inside the dataset's segments (values are often prefixes or
+/// suffixes of a name, so inside, not equal) is flagged, as is a value the run lacks.
+pub fn argument_agreement(ctx: &RunContext, accepted: &[LineageEdge]) -> Vec<Finding> {
+    let args = ctx.effective_arguments();
+    let mut out = Vec::new();
+    for edge in accepted {
+        let have = segments(&format!("{}/{}", edge.dataset.namespace, edge.dataset.name));
+        for ev in &edge.evidence {
+            let lineage_domain::Locator::Argument { key } = &ev.locator else {
+                continue;
+            };
+            let Some(value) = args.get(key) else {
+                out.push(finding(
+                    "parameter",
+                    "warning",
+                    format!(
+                        "{} {} was resolved through {key}, which the run does not supply",
+                        edge.direction, edge.dataset
+                    ),
+                ));
+                continue;
+            };
+            if lineage_domain::redact::is_secret_key(key)
+                || !value.chars().any(|c| c.is_ascii_alphabetic())
+            {
+                continue;
+            }
+            let inside = |n: &String| have.iter().any(|h| h.contains(n.as_str()));
+            if !value_pieces(value)
+                .iter()
+                .any(|need| need.iter().all(inside))
+            {
+                out.push(finding(
+                    "parameter",
+                    "warning",
+                    format!("{} {} was resolved through {key}, but the run's value {value:?} does not appear in it", edge.direction, edge.dataset),
+                ));
+            }
+        }
+    }
+    out
 }
 
 const ENVIRONMENTS: [&str; 5] = ["dev", "test", "staging", "qa", "prod"];
@@ -160,6 +234,22 @@ pub fn environment(ctx: &RunContext, accepted: &[LineageEdge]) -> Vec<Finding> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn argument_values_split_into_pieces() {
+        assert_eq!(
+            value_pieces("s3://Bucket-A/raw/orders/"),
+            vec![vec!["bucket-a"]]
+        );
+        assert_eq!(
+            value_pieces("accounts, sales.Contacts"),
+            vec![vec!["accounts"], vec!["sales", "contacts"]]
+        );
+        assert_eq!(
+            value_pieces("arn:aws:kinesis:us-east-1:1:stream/iot"),
+            vec![vec!["iot"]]
+        );
+    }
 
     #[test]
     fn environment_tokens() {

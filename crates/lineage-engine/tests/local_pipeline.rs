@@ -191,3 +191,61 @@ async fn a_run_missing_from_the_fixtures_is_a_not_found_error() {
         .is_none());
     assert_eq!(l.metrics.total("ErrorOccurrence"), 1.0);
 }
+
+#[tokio::test]
+async fn datasets_resolved_through_arguments_must_agree_with_the_run_values() {
+    use lineage_domain::{Dataset, Direction, Evidence, EvidenceKind, LineageEdge, Locator};
+    use lineage_engine::validate::argument_agreement;
+    let l = local();
+    let e = event("glue-job-succeeded.json");
+    let ctx = l.pipeline.gather(&e).await.expect("gathered");
+    let analysis = l.pipeline.analyze(&ctx).await.expect("analysed");
+    // the run overrides --target_bucket: the output is in the run's bucket, and agrees
+    assert!(
+        analysis
+            .accepted
+            .iter()
+            .any(|e| e.dataset.namespace == "s3://acme-analytics"),
+        "{:?}",
+        analysis.accepted
+    );
+    assert!(
+        !analysis.findings.iter().any(|f| f.check == "parameter"),
+        "{:?}",
+        analysis.findings
+    );
+    // an edge that claims --target_bucket but names another bucket is flagged
+    let stale = LineageEdge::new(
+        Dataset::s3_prefix("acme-archive", "orders_by_store").expect("ds"),
+        Direction::Output,
+        vec![Evidence {
+            kind: EvidenceKind::Argument,
+            locator: Locator::Argument {
+                key: "--target_bucket".into(),
+            },
+            rule: "test".into(),
+            detail: String::new(),
+        }],
+    );
+    let findings = argument_agreement(&ctx, &[stale]);
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    assert!(
+        findings[0].message.contains("acme-analytics"),
+        "{findings:?}"
+    );
+    let missing = LineageEdge::new(
+        Dataset::s3_prefix("b", "k").expect("ds"),
+        Direction::Input,
+        vec![Evidence {
+            kind: EvidenceKind::Argument,
+            locator: Locator::Argument {
+                key: "--no_such_arg".into(),
+            },
+            rule: "test".into(),
+            detail: String::new(),
+        }],
+    );
+    assert!(argument_agreement(&ctx, &[missing])[0]
+        .message
+        .contains("does not supply"));
+}

@@ -111,6 +111,10 @@ impl LoadedConfig {
                 "time_tolerance_seconds": s.time_tolerance_seconds,
                 "enable_parameter_validation": s.enable_parameter_validation,
                 "enable_environment_validation": s.enable_environment_validation,
+                "environment_patterns": s.environment_patterns.iter()
+                    .map(|p| format!("{}={}", p.environment, p.tokens.join("|")))
+                    .collect::<Vec<_>>()
+                    .join(","),
             },
             "error_recovery": {
                 "max_retries": s.max_retries,
@@ -244,6 +248,7 @@ const KEYS: &[(&str, &str, Ty)] = &[
     ("validation", "time_tolerance_seconds", Ty::Whole(0, 86_400)),
     ("validation", "enable_parameter_validation", Ty::Bool),
     ("validation", "enable_environment_validation", Ty::Bool),
+    ("validation", "environment_patterns", Ty::Text),
     ("error_recovery", "max_retries", Ty::Whole(0, 10)),
     (
         "error_recovery",
@@ -497,6 +502,10 @@ impl State {
             }
             ("validation.enable_environment_validation", Typed::Bool(b)) => {
                 s.enable_environment_validation = b
+            }
+            ("validation.environment_patterns", Typed::Text(Some(t))) => {
+                s.environment_patterns = crate::settings::parse_environment_patterns(&t)
+                    .map_err(|e| (ProblemKind::Invalid, e))?
             }
             ("error_recovery.max_retries", Typed::Whole(n)) => s.max_retries = to_u32(n)?,
             ("error_recovery.retry_delay_seconds", Typed::Number(x)) => s.retry_delay_seconds = x,

@@ -62,6 +62,9 @@ pub struct Settings {
     pub time_tolerance_seconds: u64,
     pub enable_parameter_validation: bool,
     pub enable_environment_validation: bool,
+    /// How environment validation recognises an environment in a name:
+    /// `env=token|token,...` (see [`parse_environment_patterns`]).
+    pub environment_patterns: Vec<EnvironmentPattern>,
     pub max_retries: u32,
     pub retry_delay_seconds: f64,
     pub enable_fallback: bool,
@@ -94,6 +97,7 @@ impl Default for Settings {
             time_tolerance_seconds: 300,
             enable_parameter_validation: true,
             enable_environment_validation: true,
+            environment_patterns: default_environment_patterns(),
             max_retries: 3,
             retry_delay_seconds: 5.0,
             enable_fallback: true,
@@ -122,6 +126,7 @@ pub const ENV_VARS: &[&str] = &[
     "TIME_TOLERANCE_SECONDS",
     "ENABLE_PARAMETER_VALIDATION",
     "ENABLE_ENVIRONMENT_VALIDATION",
+    "ENVIRONMENT_PATTERNS",
     "MAX_RETRIES",
     "RETRY_DELAY_SECONDS",
     "ENABLE_FALLBACK",
@@ -202,6 +207,9 @@ impl Settings {
                         "{value:?} is not one of DEBUG, INFO, WARNING, ERROR"
                     )),
                 },
+                "ENVIRONMENT_PATTERNS" => {
+                    parse_environment_patterns(value).map(|p| self.environment_patterns = p)
+                }
                 "MAX_LOG_EVENTS" => parse_num(value).map(|v| self.max_log_events = v),
                 "MAX_LOG_BYTES" => parse_num(value).map(|v| self.max_log_bytes = v),
                 _ => Ok(()),
@@ -234,6 +242,52 @@ impl Settings {
             format!("{}/{job}/{date}/{run}.json", self.lineage_prefix)
         }
     }
+}
+
+/// One environment and the name tokens that mark it (`prod`: `prod`, `production`, `prd`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnvironmentPattern {
+    pub environment: String,
+    pub tokens: Vec<String>,
+}
+
+/// dev, test, qa, staging and prod with their usual spellings.
+pub fn default_environment_patterns() -> Vec<EnvironmentPattern> {
+    parse_environment_patterns(
+        "dev=dev|development,test=test|tst,qa=qa,staging=staging|stage|stg,prod=prod|production|prd",
+    )
+    .unwrap_or_default()
+}
+
+/// Parses `env=token|token,env=token`: each environment and the lower-case name tokens (between
+/// `-`, `_`, `.`, `/`, `:`) that mark a job or dataset as belonging to it.
+pub fn parse_environment_patterns(text: &str) -> Result<Vec<EnvironmentPattern>, String> {
+    let mut out = Vec::new();
+    for item in text.split(',').map(str::trim).filter(|i| !i.is_empty()) {
+        let (env, tokens) = item.split_once('=').unwrap_or((item, item));
+        let env = env.trim().to_ascii_lowercase();
+        let tokens: Vec<String> = tokens
+            .split('|')
+            .map(|t| t.trim().to_ascii_lowercase())
+            .filter(|t| !t.is_empty())
+            .collect();
+        if env.is_empty()
+            || tokens.is_empty()
+            || tokens.iter().any(|t| t.contains(['-', '_', '.', '/', ':']))
+        {
+            return Err(format!(
+                "{item:?} is not `environment=token|token` (tokens without - _ . / :)"
+            ));
+        }
+        out.push(EnvironmentPattern {
+            environment: env,
+            tokens,
+        });
+    }
+    if out.is_empty() {
+        return Err("no environment patterns".into());
+    }
+    Ok(out)
 }
 
 /// Keeps a key segment to characters safe in S3 keys and file names.
@@ -326,6 +380,25 @@ mod tests {
             text.contains("MIN_CONFIDENCE_SCORE") && text.contains("MAX_RETRIES"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn environment_patterns_parse_and_reject_bad_ones() {
+        let p = parse_environment_patterns("dev=dev|sandbox, prod = prod|live").expect("valid");
+        assert_eq!(
+            p[1],
+            EnvironmentPattern {
+                environment: "prod".into(),
+                tokens: vec!["prod".into(), "live".into()]
+            }
+        );
+        assert!(parse_environment_patterns("dev=").is_err());
+        assert!(parse_environment_patterns("dev=my-dev").is_err());
+        assert_eq!(default_environment_patterns().len(), 5);
+        let s = Settings::default()
+            .with_overrides(&vars(&[("ENVIRONMENT_PATTERNS", "prod=live")]))
+            .expect("valid");
+        assert_eq!(s.environment_patterns.len(), 1);
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! parameters (arguments the script reads but the run lacks) and environment (a job of one
 //! environment touching another environment's datasets).
 
-use crate::settings::Settings;
+use crate::settings::{EnvironmentPattern, Settings};
 use lineage_domain::record::Finding;
 use lineage_domain::{DiagnosticKind, Direction, LineageEdge, RunContext};
 use lineage_extract::Extraction;
@@ -56,7 +56,11 @@ pub fn validate(
         out.findings.extend(argument_agreement(ctx, &out.accepted));
     }
     if settings.enable_environment_validation {
-        out.findings.extend(environment(ctx, &out.accepted));
+        out.findings.extend(environment(
+            ctx,
+            &out.accepted,
+            &settings.environment_patterns,
+        ));
     }
     out.findings.sort();
     out.findings.dedup();
@@ -173,31 +177,29 @@ pub fn argument_agreement(ctx: &RunContext, accepted: &[LineageEdge]) -> Vec<Fin
     out
 }
 
-const ENVIRONMENTS: [&str; 5] = ["dev", "test", "staging", "qa", "prod"];
-
-/// The environment a name belongs to by convention: a `dev`/`test`/`staging`/`qa`/`prod`
-/// token delimited by `-`, `_`, `.`, `/` or `:`.
-pub fn environment_of(name: &str) -> Option<&'static str> {
+/// The environment a name belongs to: the first pattern one of whose tokens is a whole token
+/// of the name (tokens are delimited by `-`, `_`, `.`, `/` and `:`).
+pub fn environment_of<'p>(name: &str, patterns: &'p [EnvironmentPattern]) -> Option<&'p str> {
     let lower = name.to_ascii_lowercase();
     let tokens: Vec<&str> = lower.split(['-', '_', '.', '/', ':']).collect();
-    ENVIRONMENTS
+    patterns
         .iter()
-        .find(|env| {
-            tokens
-                .iter()
-                .any(|t| t == *env || (**env == "prod" && *t == "production"))
-        })
-        .copied()
+        .find(|p| p.tokens.iter().any(|t| tokens.contains(&t.as_str())))
+        .map(|p| p.environment.as_str())
 }
 
 /// A run of a job in one environment that writes (or reads) another environment's datasets.
-pub fn environment(ctx: &RunContext, accepted: &[LineageEdge]) -> Vec<Finding> {
+pub fn environment(
+    ctx: &RunContext,
+    accepted: &[LineageEdge],
+    patterns: &[EnvironmentPattern],
+) -> Vec<Finding> {
     let args = ctx.effective_arguments();
-    let job_env = environment_of(&ctx.job.name).or_else(|| {
+    let job_env = environment_of(&ctx.job.name, patterns).or_else(|| {
         ["--env", "--environment", "--ENV", "--stage"]
             .iter()
             .find_map(|k| args.get(*k))
-            .and_then(|v| environment_of(v))
+            .and_then(|v| environment_of(v, patterns))
     });
     let Some(job_env) = job_env else {
         return Vec::new();
@@ -205,8 +207,8 @@ pub fn environment(ctx: &RunContext, accepted: &[LineageEdge]) -> Vec<Finding> {
     accepted
         .iter()
         .filter_map(|e| {
-            let ds_env =
-                environment_of(&e.dataset.namespace).or_else(|| environment_of(&e.dataset.name))?;
+            let ds_env = environment_of(&e.dataset.namespace, patterns)
+                .or_else(|| environment_of(&e.dataset.name, patterns))?;
             (ds_env != job_env).then(|| {
                 finding(
                     "environment",
@@ -253,9 +255,26 @@ mod tests {
 
     #[test]
     fn environment_tokens() {
-        assert_eq!(environment_of("acme-inventory-raw-prod"), Some("prod"));
-        assert_eq!(environment_of("s3://acme-dev-bucket"), Some("dev"));
-        assert_eq!(environment_of("table/inventory_prod/stock"), Some("prod"));
+        let p = crate::settings::default_environment_patterns();
+        let environment_of = |n: &str| environment_of(n, &p).map(str::to_string);
+        assert_eq!(
+            environment_of("acme-inventory-raw-prod").as_deref(),
+            Some("prod")
+        );
+        assert_eq!(
+            environment_of("s3://acme-dev-bucket").as_deref(),
+            Some("dev")
+        );
+        assert_eq!(
+            environment_of("table/inventory_prod/stock").as_deref(),
+            Some("prod")
+        );
+        assert_eq!(environment_of("orders-production").as_deref(), Some("prod"));
+        let custom = crate::settings::parse_environment_patterns("prod=live").expect("valid");
+        assert_eq!(
+            super::environment_of("s3://acme-live-data", &custom),
+            Some("prod")
+        );
         assert_eq!(
             environment_of("product_catalog"),
             None,

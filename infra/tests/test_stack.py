@@ -321,7 +321,7 @@ class StackTest(unittest.TestCase):
                 redrive = json.loads(attrs["RedrivePolicy"])
                 self.assertTrue(redrive["deadLetterTargetArn"].endswith(f"enhanced-lineage-agent-backfill-dlq-{env}"))
                 self.assertEqual(int(redrive["maxReceiveCount"]), 3)
-                self.assertEqual(attrs["VisibilityTimeout"], "720")
+                self.assertEqual(attrs["VisibilityTimeout"], "1800")
                 for url in urls.values():
                     a = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
                     self.assertEqual(a.get("SqsManagedSseEnabled"), "true", url)
@@ -351,7 +351,7 @@ class StackTest(unittest.TestCase):
                 f = lam.get_function(FunctionName=name)
                 conf = f["Configuration"]
                 self.assertEqual((conf["Runtime"], conf["Handler"]), ("provided.al2023", "bootstrap"))
-                self.assertEqual((conf["MemorySize"], conf["Timeout"]), (256, 120))
+                self.assertEqual((conf["MemorySize"], conf["Timeout"]), (256, 300))
                 variables = conf["Environment"]["Variables"]
                 self.assertEqual(set(variables), EXPECTED_ENV_VARS)
                 for key, value in PER_ENV[env].items():

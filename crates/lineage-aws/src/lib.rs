@@ -47,13 +47,13 @@ pub fn service_timeouts() -> aws_config::timeout::TimeoutConfig {
         .build()
 }
 
-/// Timeouts of a model call (one attempt; the engine retries): 3 s to connect, 90 s for the
-/// answer.
+/// Timeouts of a model call (one attempt; the engine retries): 3 s to connect, 60 s for the
+/// answer (the Lambda's 300 s timeout holds four attempts and their backoff).
 pub fn model_timeouts() -> aws_config::timeout::TimeoutConfig {
     aws_config::timeout::TimeoutConfig::builder()
         .connect_timeout(std::time::Duration::from_secs(3))
-        .operation_attempt_timeout(std::time::Duration::from_secs(90))
-        .operation_timeout(std::time::Duration::from_secs(90))
+        .operation_attempt_timeout(std::time::Duration::from_secs(60))
+        .operation_timeout(std::time::Duration::from_secs(60))
         .build()
 }
 

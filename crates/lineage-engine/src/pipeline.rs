@@ -472,18 +472,17 @@ pub fn execution_context(
 /// would overflow before their own limits stop them.
 const EXTRACTION_STACK_BYTES: usize = 64 * 1024 * 1024;
 
-/// Runs static extraction on a thread of its own with a large stack.
+/// Runs static extraction on a large stack of its own, on the calling thread (a thread of its
+/// own would give the allocator another arena and raise peak memory by a third), with a panic
+/// in the extractor turned into an error rather than a crash.
 fn extract_on_big_stack(
     ctx: &RunContext,
     settings: &ExtractSettings,
 ) -> Result<Extraction, EngineError> {
-    std::thread::scope(|scope| {
-        std::thread::Builder::new()
-            .name("lineage-extract".into())
-            .stack_size(EXTRACTION_STACK_BYTES)
-            .spawn_scoped(scope, || lineage_extract::extract(ctx, settings))
-            .map_err(|e| EngineError::Extraction(format!("cannot start its thread: {e}")))?
-            .join()
-            .map_err(|_| EngineError::Extraction("it panicked".into()))
-    })
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        stacker::grow(EXTRACTION_STACK_BYTES, || {
+            lineage_extract::extract(ctx, settings)
+        })
+    }))
+    .map_err(|_| EngineError::Extraction("the extractor panicked".into()))
 }

@@ -326,6 +326,20 @@ impl Value {
 }
 
 /// Structural equality of two values when decidable (`in`, `==`).
+/// Python's `in` over list items or dict keys: true on the first known equal element, unknown
+/// if any comparison is unknown and none is equal, else false.
+pub fn member_of<'v>(a: &Value, items: impl Iterator<Item = &'v Value>) -> Option<bool> {
+    let mut res = Some(false);
+    for it in items {
+        match values_equal(a, it) {
+            Some(true) => return Some(true),
+            Some(false) => {}
+            None => res = None,
+        }
+    }
+    res
+}
+
 pub fn values_equal(a: &Value, b: &Value) -> Option<bool> {
     match (a, b) {
         (Value::Str(x), Value::Str(y)) => match (x.known(), y.known()) {

@@ -9,7 +9,7 @@ mod literals;
 use crate::api;
 use crate::builtins::{self, Args};
 use crate::emit::Env;
-use crate::value::{values_equal, Instance, Obj, PStr, Source, Value};
+use crate::value::{member_of, values_equal, Instance, Obj, PStr, Source, Value};
 use lineage_domain::DiagnosticKind;
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -1814,34 +1814,8 @@ fn compare(op: &str, a: &Value, b: &Value) -> Option<bool> {
         "is not" => values_equal(a, b).map(|x| !x),
         "in" | "not in" => {
             let r = match b {
-                Value::List(items) => {
-                    let mut res = Some(false);
-                    for it in items.iter() {
-                        match values_equal(a, it) {
-                            Some(true) => {
-                                res = Some(true);
-                                break;
-                            }
-                            Some(false) => {}
-                            None => res = None,
-                        }
-                    }
-                    res
-                }
-                Value::Dict(d) => {
-                    let mut res = Some(false);
-                    for (k, _) in d.iter() {
-                        match values_equal(a, k) {
-                            Some(true) => {
-                                res = Some(true);
-                                break;
-                            }
-                            Some(false) => {}
-                            None => res = None,
-                        }
-                    }
-                    res
-                }
+                Value::List(items) => member_of(a, items.iter()),
+                Value::Dict(d) => member_of(a, d.iter().map(|(k, _)| k)),
                 Value::Str(s) => match (a.as_known_str(), s.known()) {
                     (Some(x), Some(y)) => Some(y.contains(&x)),
                     _ => None,

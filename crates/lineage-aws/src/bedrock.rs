@@ -1,12 +1,10 @@
 //! [`BedrockLineageModel`]: the `LineageModel` port on the Amazon Bedrock Converse API. One
 //! request per question: the system prompt, one user message (plus, on a retry after an
 //! invalid answer, what was wrong with it), `inferenceConfig` from the request, and a forced
-//! tool choice of [`TOOL_NAME`] whose JSON input schema ([`tool_schema`]) describes the
-//! datasets. Models do not enforce tool schemas, so the tool input is checked here against that
-//! same schema ([`validate_tool_input`]); an answer that fails is reported as an *invalid
-//! answer* (see [`invalid_answer`]), which the engine retries once with the error in the
-//! request. SDK errors are classified into the domain's error kinds; the SDK's own retries are
-//! disabled because the engine owns retry and backoff.
+//! choice of the request's tool with its JSON input schema. The reply is returned as the model
+//! gave it (the tool input, the stop reason, the token usage); whether it is a valid answer is
+//! the engine's check. SDK errors are classified into the domain's error kinds; the SDK's own
+//! retries are disabled because the engine owns retry and backoff.
 
 use crate::error::AwsError;
 use async_trait::async_trait;
@@ -18,190 +16,14 @@ use aws_sdk_bedrockruntime::types::{
 use aws_sdk_bedrockruntime::Client;
 use aws_smithy_types::retry::RetryConfig;
 use aws_smithy_types::{Document, Number};
-use lineage_domain::ports::{InferenceAnswer, InferenceRequest, LineageModel, ProposedDataset};
+use lineage_domain::ports::{InferenceRequest, LineageModel, ModelReply};
 use lineage_domain::record::TokenUsage;
 use lineage_domain::{ErrorKind, PortError};
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 use std::collections::HashMap;
 
 /// The model used when none is configured.
 pub const DEFAULT_MODEL_ID: &str = "anthropic.claude-3-5-sonnet-20241022-v2:0";
-
-/// The one tool the model is made to call.
-pub const TOOL_NAME: &str = "emit_lineage";
-
-/// The suffix of the `operation` of a [`PortError`] that reports an invalid answer (the model
-/// answered, but not with input that matches [`tool_schema`]). Its kind is `Invalid`.
-pub const INVALID_ANSWER_SUFFIX: &str = " answer";
-
-/// The error for an answer that does not match the tool schema.
-pub fn invalid_answer(model_id: &str, message: impl Into<String>) -> PortError {
-    PortError::new(
-        ErrorKind::Invalid,
-        format!("bedrock:Converse {model_id}{INVALID_ANSWER_SUFFIX}"),
-        message,
-    )
-}
-
-/// The JSON schema of the [`TOOL_NAME`] tool's input.
-pub fn tool_schema() -> Value {
-    json!({
-        "type": "object",
-        "required": ["datasets"],
-        "properties": {
-            "datasets": {
-                "type": "array",
-                "maxItems": 200,
-                "description": "Every dataset the job run read (input) or wrote (output). A dataset both read and written appears twice, once per direction.",
-                "items": {
-                    "type": "object",
-                    "required": ["namespace", "name", "direction", "confidence", "evidence"],
-                    "properties": {
-                        "namespace": {
-                            "type": "string",
-                            "minLength": 1,
-                            "description": "OpenLineage namespace: s3://bucket, arn:aws:glue:{region}:{account}, postgres://host:port, mysql://host:port, sqlserver://host:port, redshift://{cluster}.{region}:{port}, kafka://broker:port, kinesis://{region}, arn:aws:dynamodb:{region}:{account}"
-                        },
-                        "name": {
-                            "type": "string",
-                            "minLength": 1,
-                            "description": "OpenLineage name: the S3 key prefix (table root, no partitions) or full object key, table/{database}/{table} for Glue tables, {database}.{schema}.{table} for JDBC, the topic, stream or table/{name}"
-                        },
-                        "direction": {"type": "string", "enum": ["input", "output"]},
-                        "confidence": {"type": "number", "minimum": 0, "maximum": 1},
-                        "evidence": {
-                            "type": "array",
-                            "maxItems": 10,
-                            "description": "Short verbatim quotes from the script, arguments or logs that show the read or write.",
-                            "items": {"type": "string", "maxLength": 400}
-                        }
-                    }
-                }
-            }
-        }
-    })
-}
-
-/// Checks a value against a JSON schema (the subset [`tool_schema`] uses: `type`, `required`,
-/// `properties`, `items`, `enum`, `minimum`, `maximum`, `minLength`, `maxLength`,
-/// `minItems`, `maxItems`). Returns every violation, each with its JSON path.
-pub fn schema_violations(schema: &Value, value: &Value) -> Vec<String> {
-    let mut out = Vec::new();
-    check(schema, value, "$", &mut out);
-    out
-}
-
-fn type_name(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "boolean",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
-    }
-}
-
-fn check(schema: &Value, value: &Value, path: &str, out: &mut Vec<String>) {
-    let Some(s) = schema.as_object() else {
-        return;
-    };
-    if let Some(t) = s.get("type").and_then(Value::as_str) {
-        let ok = match t {
-            "integer" => value.as_i64().is_some() || value.as_u64().is_some(),
-            "number" => value.is_number(),
-            other => type_name(value) == other,
-        };
-        if !ok {
-            out.push(format!("{path}: expected {t}, found {}", type_name(value)));
-            return;
-        }
-    }
-    if let Some(allowed) = s.get("enum").and_then(Value::as_array) {
-        if !allowed.contains(value) {
-            let names: Vec<String> = allowed.iter().map(Value::to_string).collect();
-            out.push(format!(
-                "{path}: {value} is not one of {}",
-                names.join(", ")
-            ));
-        }
-    }
-    if let Some(n) = value.as_f64() {
-        if let Some(min) = s.get("minimum").and_then(Value::as_f64) {
-            if n < min {
-                out.push(format!("{path}: {n} is less than {min}"));
-            }
-        }
-        if let Some(max) = s.get("maximum").and_then(Value::as_f64) {
-            if n > max {
-                out.push(format!("{path}: {n} is more than {max}"));
-            }
-        }
-    }
-    if let Some(text) = value.as_str() {
-        let len = text.chars().count() as u64;
-        if let Some(min) = s.get("minLength").and_then(Value::as_u64) {
-            if len < min {
-                out.push(format!("{path}: shorter than {min} characters"));
-            }
-        }
-        if let Some(max) = s.get("maxLength").and_then(Value::as_u64) {
-            if len > max {
-                out.push(format!("{path}: longer than {max} characters"));
-            }
-        }
-    }
-    if let Some(items) = value.as_array() {
-        let len = items.len() as u64;
-        if let Some(min) = s.get("minItems").and_then(Value::as_u64) {
-            if len < min {
-                out.push(format!("{path}: fewer than {min} items"));
-            }
-        }
-        if let Some(max) = s.get("maxItems").and_then(Value::as_u64) {
-            if len > max {
-                out.push(format!("{path}: more than {max} items"));
-            }
-        }
-        if let Some(item_schema) = s.get("items") {
-            for (i, item) in items.iter().enumerate() {
-                check(item_schema, item, &format!("{path}[{i}]"), out);
-            }
-        }
-    }
-    if let Some(obj) = value.as_object() {
-        if let Some(required) = s.get("required").and_then(Value::as_array) {
-            for key in required.iter().filter_map(Value::as_str) {
-                if !obj.contains_key(key) {
-                    out.push(format!("{path}: missing required property {key:?}"));
-                }
-            }
-        }
-        if let Some(props) = s.get("properties").and_then(Value::as_object) {
-            for (key, prop_schema) in props {
-                if let Some(v) = obj.get(key) {
-                    check(prop_schema, v, &format!("{path}.{key}"), out);
-                }
-            }
-        }
-    }
-}
-
-/// The datasets of a tool input, or why it does not match [`tool_schema`] (every violation,
-/// at most ten, one per line).
-pub fn validate_tool_input(input: &Value) -> Result<Vec<ProposedDataset>, String> {
-    let violations = schema_violations(&tool_schema(), input);
-    if !violations.is_empty() {
-        let shown: Vec<&str> = violations.iter().take(10).map(String::as_str).collect();
-        return Err(format!(
-            "the {TOOL_NAME} input does not match its schema: {}",
-            shown.join("; ")
-        ));
-    }
-    let datasets = input.get("datasets").cloned().unwrap_or(Value::Null);
-    serde_json::from_value(datasets)
-        .map_err(|e| format!("the {TOOL_NAME} input does not match its schema: {e}"))
-}
 
 /// A JSON value as a Smithy document.
 pub fn to_document(value: &Value) -> Document {
@@ -306,9 +128,9 @@ impl BedrockLineageModel {
 }
 
 /// The text a retry after an invalid answer adds to the user message.
-pub fn retry_note(previous_error: &str) -> String {
+pub fn retry_note(previous_error: &str, tool_name: &str) -> String {
     format!(
-        "Your previous answer was rejected: {previous_error}\nCall {TOOL_NAME} again, with input that matches its schema exactly."
+        "Your previous answer was rejected: {previous_error}\nCall {tool_name} again, with input that matches its schema exactly."
     )
 }
 
@@ -331,7 +153,7 @@ impl LineageModel for BedrockLineageModel {
         &self.model_id
     }
 
-    async fn infer(&self, request: &InferenceRequest) -> Result<InferenceAnswer, PortError> {
+    async fn infer(&self, request: &InferenceRequest) -> Result<ModelReply, PortError> {
         let op = self.operation();
         let build = |what: &str, e: &dyn std::fmt::Display| {
             PortError::invalid(op.clone(), format!("cannot build the {what}: {e}"))
@@ -340,17 +162,19 @@ impl LineageModel for BedrockLineageModel {
             .role(ConversationRole::User)
             .content(ContentBlock::Text(request.prompt.clone()));
         if let Some(previous) = &request.previous_error {
-            message = message.content(ContentBlock::Text(retry_note(previous)));
+            message = message.content(ContentBlock::Text(retry_note(previous, &request.tool.name)));
         }
         let message = message.build().map_err(|e| build("message", &e))?;
         let spec = ToolSpecification::builder()
-            .name(TOOL_NAME)
-            .description("Report the datasets the Glue job run read and wrote.")
-            .input_schema(ToolInputSchema::Json(to_document(&tool_schema())))
+            .name(&request.tool.name)
+            .description(&request.tool.description)
+            .input_schema(ToolInputSchema::Json(to_document(
+                &request.tool.input_schema,
+            )))
             .build()
             .map_err(|e| build("tool specification", &e))?;
         let choice = SpecificToolChoice::builder()
-            .name(TOOL_NAME)
+            .name(&request.tool.name)
             .build()
             .map_err(|e| build("tool choice", &e))?;
         let tools = ToolConfiguration::builder()
@@ -398,21 +222,16 @@ impl LineageModel for BedrockLineageModel {
             _ => &[],
         };
         let tool_input = content.iter().find_map(|block| match block {
-            ContentBlock::ToolUse(t) if t.name() == TOOL_NAME => Some(t.input()),
+            ContentBlock::ToolUse(t) if t.name() == request.tool.name => {
+                Some(from_document(t.input()))
+            }
             _ => None,
         });
-        let Some(input) = tool_input else {
-            return Err(invalid_answer(
-                &self.model_id,
-                format!(
-                    "the answer has no {TOOL_NAME} tool call (stop reason {})",
-                    output.stop_reason().as_str()
-                ),
-            ));
-        };
-        let datasets = validate_tool_input(&from_document(input))
-            .map_err(|why| invalid_answer(&self.model_id, why))?;
-        Ok(InferenceAnswer { datasets, usage })
+        Ok(ModelReply {
+            tool_input,
+            stop_reason: output.stop_reason().as_str().to_string(),
+            usage,
+        })
     }
 }
 
@@ -421,40 +240,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_good_input_validates() {
-        let input = json!({"datasets": [{
-            "namespace": "s3://b", "name": "orders", "direction": "output",
-            "confidence": 0.8, "evidence": ["df.write.parquet('s3://b/orders/')"]
-        }]});
-        let ds = validate_tool_input(&input).expect("valid");
-        assert_eq!(ds.len(), 1);
-        assert_eq!(ds[0].direction, lineage_domain::Direction::Output);
-    }
-
-    #[test]
-    fn violations_name_their_path() {
-        let input = json!({"datasets": [
-            {"namespace": "s3://b", "name": "", "direction": "sideways", "confidence": 1.5, "evidence": []},
-            {"name": "x", "direction": "input", "confidence": "high", "evidence": "q"}
-        ]});
-        let err = validate_tool_input(&input).expect_err("invalid");
-        for part in [
-            "$.datasets[0].name",
-            "$.datasets[0].direction",
-            "$.datasets[0].confidence",
-            "$.datasets[1]: missing required property \"namespace\"",
-            "$.datasets[1].confidence: expected number",
-            "$.datasets[1].evidence: expected array",
-        ] {
-            assert!(err.contains(part), "{part} not in {err}");
-        }
-        assert!(validate_tool_input(&json!({"items": []})).is_err());
-        assert!(validate_tool_input(&json!([])).is_err());
-    }
-
-    #[test]
     fn documents_round_trip() {
-        let v = json!({"a": [1, -2, 0.5, "s", true, null], "b": {"c": 3}});
+        let v = serde_json::json!({"a": [1, -2, 0.5, "s", true, null], "b": {"c": 3}});
         assert_eq!(from_document(&to_document(&v)), v);
     }
 

@@ -1,8 +1,9 @@
 //! AWS adapters behind the domain's ports: Glue ([`GlueJobCatalog`]), S3 ([`S3ScriptStore`],
 //! [`S3LineageSink`]), CloudWatch Logs ([`CloudWatchRunLogs`]), DynamoDB
-//! ([`DynamoDbLineageStore`], [`DynamoDbAnswerCache`]), CloudWatch EMF metrics
-//! ([`EmfMetrics`]), the dependency health check ([`health`]), and [`AwsClients`], which builds
-//! every SDK client once from the environment.
+//! ([`DynamoDbLineageStore`], [`DynamoDbAnswerCache`]), Bedrock ([`BedrockLineageModel`]),
+//! SQS ([`SqsEventQueue`]), CloudWatch EMF metrics ([`EmfMetrics`]), the dependency health check
+//! ([`health`]), and [`AwsClients`], which builds every SDK client once from the environment.
+//! The adapters know the domain's ports only, never the use case: the binaries wire them.
 
 pub mod bedrock;
 pub mod dynamodb;
@@ -12,8 +13,9 @@ pub mod health;
 pub mod logs;
 pub mod metrics;
 pub mod s3;
-pub mod wiring;
+pub mod sqs;
 
+pub use bedrock::BedrockLineageModel;
 pub use dynamodb::{DynamoDbAnswerCache, DynamoDbLineageStore};
 pub use error::AwsError;
 pub use glue::GlueJobCatalog;
@@ -21,7 +23,7 @@ pub use health::{DependencyHealth, HealthReport, HealthStatus};
 pub use logs::CloudWatchRunLogs;
 pub use metrics::EmfMetrics;
 pub use s3::{Encryption, S3LineageSink, S3ScriptStore};
-pub use wiring::aws_ports;
+pub use sqs::SqsEventQueue;
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 
@@ -34,6 +36,7 @@ pub struct AwsClients {
     pub dynamodb: aws_sdk_dynamodb::Client,
     pub logs: aws_sdk_cloudwatchlogs::Client,
     pub bedrock: aws_sdk_bedrockruntime::Client,
+    pub sqs: aws_sdk_sqs::Client,
 }
 
 /// Timeouts of the AWS service calls, so a stalled connection fails (retryably) instead of
@@ -94,6 +97,7 @@ impl AwsClients {
             s3: aws_sdk_s3::Client::from_conf(s3_config),
             dynamodb: aws_sdk_dynamodb::Client::new(&config),
             logs: aws_sdk_cloudwatchlogs::Client::new(&config),
+            sqs: aws_sdk_sqs::Client::new(&config),
             // the engine retries model calls with its own backoff: no SDK retries on top; a
             // model answer of up to max_tokens takes longer than a service call
             bedrock: {
@@ -125,6 +129,12 @@ impl AwsClients {
     }
     pub fn lineage_sink(&self, bucket: &str, prefix: &str) -> S3LineageSink {
         S3LineageSink::new(self.s3.clone(), bucket).with_prefix(prefix)
+    }
+    pub fn lineage_model(&self, model_id: &str) -> BedrockLineageModel {
+        BedrockLineageModel::new(self.bedrock.clone(), model_id)
+    }
+    pub fn event_queue(&self, queue_url: &str) -> SqsEventQueue {
+        SqsEventQueue::new(self.sqs.clone(), queue_url)
     }
 
     /// The health of the given tables and bucket.

@@ -1,14 +1,18 @@
 //! The Bedrock adapter through the real SDK client against a fake Converse endpoint: the wire
-//! request (path, forced tool, inference config, schema), answer parsing and token usage,
-//! invalid answers, and how service errors map to error kinds (with no SDK retries).
+//! request (path, forced tool, inference config, schema), the reply as the model gave it (tool
+//! input, stop reason, token usage), the retry note after an invalid answer, and how service
+//! errors map to error kinds (with no SDK retries). Whether a reply is a valid answer is the
+//! engine's check (`lineage_engine::infer::answer`).
 
 mod bedrock_fake;
 
 use bedrock_fake::{FakeBedrock, Reply};
-use lineage_aws::bedrock::{BedrockLineageModel, DEFAULT_MODEL_ID, TOOL_NAME};
-use lineage_domain::ports::{InferenceRequest, LineageModel};
-use lineage_domain::{Direction, ErrorKind};
+use lineage_aws::bedrock::{BedrockLineageModel, DEFAULT_MODEL_ID};
+use lineage_domain::ports::{AnswerTool, InferenceRequest, LineageModel};
+use lineage_domain::ErrorKind;
 use serde_json::json;
+
+const TOOL_NAME: &str = "emit_lineage";
 
 async fn model(fake: &FakeBedrock, model_id: &str) -> BedrockLineageModel {
     BedrockLineageModel::for_endpoint(&fake.url, "us-east-1", "test", "test", model_id).await
@@ -21,6 +25,15 @@ fn request() -> InferenceRequest {
         max_tokens: 4000,
         temperature: 0.1,
         previous_error: None,
+        tool: AnswerTool {
+            name: TOOL_NAME.into(),
+            description: "Report the datasets.".into(),
+            input_schema: json!({
+                "type": "object",
+                "properties": {"datasets": {"type": "array", "items": {"type": "object",
+                    "properties": {"direction": {"type": "string", "enum": ["input", "output"]}}}}}
+            }),
+        },
     }
 }
 
@@ -33,14 +46,12 @@ fn good() -> serde_json::Value {
 }
 
 #[tokio::test]
-async fn a_good_answer_is_parsed_and_the_request_is_the_converse_wire_format() {
+async fn the_reply_is_returned_as_given_and_the_request_is_the_converse_wire_format() {
     let fake = FakeBedrock::start(vec![Reply::Tool(good())]).await;
     let m = model(&fake, DEFAULT_MODEL_ID).await;
     let answer = m.infer(&request()).await.expect("answer");
-    assert_eq!(answer.datasets.len(), 2);
-    assert_eq!(answer.datasets[0].name, "table/billing/subscriptions");
-    assert_eq!(answer.datasets[0].direction, Direction::Input);
-    assert_eq!(answer.datasets[1].direction, Direction::Output);
+    assert_eq!(answer.tool_input, Some(good()));
+    assert_eq!(answer.stop_reason, "tool_use");
     assert_eq!(
         (
             answer.usage.requests,
@@ -89,41 +100,36 @@ async fn inference_profile_ids_are_accepted() {
     let m = model(&fake, id).await;
     assert_eq!(m.model_id(), id);
     let answer = m.infer(&request()).await.expect("answer");
-    assert!(answer.datasets.is_empty());
+    assert_eq!(answer.tool_input, Some(json!({"datasets": []})));
     assert_eq!(fake.requests()[0].path, format!("/model/{id}/converse"));
 }
 
 #[tokio::test]
-async fn an_invalid_tool_input_is_an_invalid_answer_and_the_retry_carries_the_error() {
+async fn a_text_only_reply_has_no_tool_input_and_the_retry_carries_the_error() {
     let bad = json!({"datasets": [{"namespace": "s3://b", "name": "x", "direction": "sideways", "confidence": 2}]});
     let fake = FakeBedrock::start(vec![
-        Reply::Tool(bad),
+        Reply::Tool(bad.clone()),
         Reply::Text("I think it reads s3://b".into()),
     ])
     .await;
     let m = model(&fake, DEFAULT_MODEL_ID).await;
-    let err = m.infer(&request()).await.expect_err("invalid");
-    assert_eq!(err.kind, ErrorKind::Invalid);
-    assert!(err.operation.ends_with(" answer"), "{err}");
-    assert!(
-        err.message.contains("direction") && err.message.contains("evidence"),
-        "{err}"
-    );
+    // the adapter does not judge the input: the engine's schema check does
+    let first = m.infer(&request()).await.expect("a reply");
+    assert_eq!(first.tool_input, Some(bad));
 
     let mut retry = request();
-    retry.previous_error = Some(err.message.clone());
-    let err2 = m.infer(&retry).await.expect_err("no tool call");
-    assert!(
-        err2.operation.ends_with(" answer") && err2.message.contains("no emit_lineage"),
-        "{err2}"
-    );
+    retry.previous_error = Some("/datasets/0/direction: \"sideways\" is not one of".into());
+    let second = m.infer(&retry).await.expect("a reply");
+    assert_eq!(second.tool_input, None, "a text answer calls no tool");
+    assert_eq!(second.stop_reason, "end_turn");
     let reqs = fake.requests();
     let content = &reqs[1].body["messages"][0]["content"];
     assert_eq!(content.as_array().map(Vec::len), Some(2));
-    assert!(content[1]["text"]
-        .as_str()
-        .expect("note")
-        .contains("direction"));
+    let note = content[1]["text"].as_str().expect("note");
+    assert!(
+        note.contains("direction") && note.contains(TOOL_NAME),
+        "{note}"
+    );
 }
 
 #[tokio::test]
@@ -142,10 +148,6 @@ async fn service_errors_map_to_kinds_and_the_sdk_does_not_retry() {
         let m = model(&fake, DEFAULT_MODEL_ID).await;
         let err = m.infer(&request()).await.expect_err(code);
         assert_eq!(err.kind, kind, "{code}: {err}");
-        assert!(
-            !err.operation.ends_with(" answer"),
-            "{code} is not an invalid answer"
-        );
         assert!(err.message.contains(code), "{err}");
         assert_eq!(fake.requests().len(), 1, "{code}: exactly one request");
     }

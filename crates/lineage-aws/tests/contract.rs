@@ -41,3 +41,50 @@ async fn s3_sink_keeps_the_contract() {
     let plain = S3LineageSink::new(c.s3.clone(), &bucket);
     lineage_contract::sink_contract(&plain, "plain").await;
 }
+
+#[tokio::test]
+async fn sqs_queue_keeps_the_queue_contract() {
+    let c = support::clients().await;
+    let name = format!("contract-{}", std::process::id());
+    let url = c
+        .sqs
+        .create_queue()
+        .queue_name(&name)
+        .send()
+        .await
+        .expect("create queue")
+        .queue_url()
+        .expect("url")
+        .to_string();
+    let queue = lineage_aws::SqsEventQueue::new(c.sqs.clone(), &url);
+    lineage_contract::queue_contract(&queue, "sqs", None).await;
+    // what reached the queue: the full batch, once (an SQS queue does not keep the order)
+    let mut received = Vec::new();
+    for _ in 0..5 {
+        let out = c
+            .sqs
+            .receive_message()
+            .queue_url(&url)
+            .max_number_of_messages(10)
+            .send()
+            .await
+            .expect("receive");
+        received.extend(
+            out.messages()
+                .iter()
+                .filter_map(|m| m.body().map(str::to_string)),
+        );
+        if received.len() >= 10 {
+            break;
+        }
+    }
+    received.sort();
+    let mut sent: Vec<String> = (0..10)
+        .map(|i| format!(r#"{{"scope":"sqs","n":{i}}}"#))
+        .collect();
+    sent.sort();
+    assert_eq!(
+        received, sent,
+        "the full batch arrived, and nothing of the refused one"
+    );
+}

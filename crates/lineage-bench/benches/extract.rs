@@ -6,14 +6,14 @@
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 use lineage_bench::{local, workspace_root};
-use lineage_domain::RunContext;
+use lineage_domain::RedactedRunContext;
 use lineage_engine::Settings;
 use lineage_extract::ExtractSettings;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-fn contexts(dir: &Path) -> Vec<(String, RunContext)> {
+fn contexts(dir: &Path) -> Vec<(String, RedactedRunContext)> {
     let rt = match tokio::runtime::Builder::new_current_thread().build() {
         Ok(rt) => rt,
         Err(_) => return Vec::new(),
@@ -33,7 +33,7 @@ fn contexts(dir: &Path) -> Vec<(String, RunContext)> {
                 .map_err(|e| lineage_bench::BenchError::invalid(e.to_string()))
         });
         match gathered {
-            Ok(ctx) => out.push((name, ctx)),
+            Ok(gathered) => out.push((name, gathered.context)),
             Err(e) => eprintln!("extract bench: skipping {}: {e}", case.display()),
         }
     }

@@ -8,7 +8,9 @@ use crate::results::shell_words;
 use crate::runtime_api::RuntimeApi;
 use crate::stats::{millis, Summary};
 use crate::{read_text, BenchError};
-use lineage_domain::ports::{AnswerCache, InferenceAnswer, InferenceRequest, LineageModel};
+use lineage_domain::ports::{
+    AnswerCache, InferenceAnswer, InferenceRequest, LineageModel, ModelReply,
+};
 use lineage_domain::record::TokenUsage;
 use lineage_domain::{GlueJobStateChange, PortError};
 use lineage_engine::{InferencePolicy, Pipeline, Ports, ProcessOptions, Settings};
@@ -472,7 +474,7 @@ pub async fn replay_breakdown(
             .analyze(&ctx)
             .await
             .map_err(|x| BenchError::invalid(x.to_string()))?;
-        let _ = pipeline.document_bytes(&ctx, &a);
+        let _ = pipeline.document_bytes(&ctx.context, &a);
         gather.push(t1 - t0);
         analyze.push(t1.elapsed());
     }
@@ -500,14 +502,15 @@ impl LineageModel for CountingModel {
     fn model_id(&self) -> &str {
         "bench-counting-model"
     }
-    async fn infer(&self, request: &InferenceRequest) -> Result<InferenceAnswer, PortError> {
+    async fn infer(&self, request: &InferenceRequest) -> Result<ModelReply, PortError> {
         use std::sync::atomic::Ordering::Relaxed;
         let chars = request.system.len() + request.prompt.len();
         self.requests.fetch_add(1, Relaxed);
         self.input_chars.fetch_add(chars, Relaxed);
         self.system_chars.store(request.system.len(), Relaxed);
-        Ok(InferenceAnswer {
-            datasets: Vec::new(),
+        Ok(ModelReply {
+            tool_input: Some(json!({ "datasets": [] })),
+            stop_reason: "tool_use".into(),
             usage: TokenUsage {
                 requests: 1,
                 input_tokens: (chars / 4) as u64,
@@ -582,8 +585,8 @@ async fn model_pass(
             asked += 1;
             *reasons.entry(reason).or_default() += 1;
         }
-        let script = ctx.script.as_ref().map_or(0, |s| s.text.len());
-        let logs: usize = ctx.logs.iter().map(|l| l.message.len() + 1).sum();
+        let script = ctx.context.script.as_ref().map_or(0, |s| s.text.len());
+        let logs: usize = ctx.context.logs.iter().map(|l| l.message.len() + 1).sum();
         naive_chars += script + logs;
     }
     Ok((model, asked, reasons, naive_chars))

@@ -237,7 +237,7 @@ pub async fn latency(url: &str, case: &Path, runs: usize) -> Result<Value, Bench
         inference_policy: lineage_engine::InferencePolicy::Never,
         ..settings
     };
-    let ports = lineage_aws::aws_ports(
+    let ports = lineage_lambda::wiring::aws_ports(
         &c,
         &settings,
         Some(Arc::new(lineage_local::RecordingMetrics::default())),

@@ -19,6 +19,6 @@ pub async fn pipeline(settings: Settings) -> Result<(Pipeline, AwsClients), CliE
         ));
     }
     let clients = clients().await;
-    let ports = lineage_aws::aws_ports(&clients, &settings, None);
+    let ports = lineage_lambda::wiring::aws_ports(&clients, &settings, None);
     Ok((Pipeline::new(ports, settings), clients))
 }

@@ -1,7 +1,8 @@
-//! The contract of the storage ports, written once and run against every adapter
-//! (`DynamoDbLineageStore`/`S3LineageSink` against moto, the embedded store and folder sink
-//! locally): the ordering rule of `merge_mapping`, idempotence, the three mapping queries,
-//! write-once execution contexts, and the lineage sink's round trip.
+//! The contract of the output ports, written once and run against every adapter
+//! (`DynamoDbLineageStore`/`S3LineageSink`/`SqsEventQueue` against moto, the embedded store,
+//! folder sink and JSON Lines queue locally): the ordering rule of `merge_mapping`, idempotence,
+//! the three mapping queries, write-once execution contexts, the lineage sink's round trip, and
+//! the event queue's batches.
 //!
 //! Each check takes the port as a trait object and a `scope`: a string unique to the calling
 //! test, used in every job name, run id and key it writes, so checks may share one store or run
@@ -16,11 +17,11 @@
 //! ```
 
 use chrono::{DateTime, TimeZone, Utc};
-use lineage_domain::ports::{LineageSink, LineageStore};
+use lineage_domain::ports::{EventQueue, LineageSink, LineageStore};
 use lineage_domain::record::LineageSummary;
 use lineage_domain::{
-    Confidence, Dataset, Direction, ExecutionContext, JobMapping, ProcessingStatus, RunState,
-    WriteOutcome,
+    Confidence, Dataset, Direction, ErrorKind, ExecutionContext, JobMapping, ProcessingStatus,
+    RunState, WriteOutcome,
 };
 use std::collections::BTreeMap;
 
@@ -360,4 +361,45 @@ pub async fn sink_missing_document(sink: &dyn LineageSink, scope: &str) {
 pub async fn sink_contract(sink: &dyn LineageSink, scope: &str) {
     sink_round_trip(sink, scope).await;
     sink_missing_document(sink, scope).await;
+}
+
+/// The event queue's contract: an empty batch and a full one (`max_batch` events) are queued
+/// with no failure, a batch over `max_batch` is refused as invalid (nothing is half-sent), and
+/// `location` names where the events go. `read_back`, when the adapter offers a way to read
+/// what was queued, must return every body queued, in order.
+pub async fn queue_contract(
+    queue: &dyn EventQueue,
+    scope: &str,
+    read_back: Option<&(dyn Fn() -> Vec<String> + Sync)>,
+) {
+    assert!(queue.max_batch() >= 1, "max_batch is at least 1");
+    assert_eq!(
+        ok(queue.send(&[]).await, "send an empty batch"),
+        Vec::new(),
+        "an empty batch queues nothing and fails nothing"
+    );
+    let bodies: Vec<String> = (0..queue.max_batch())
+        .map(|i| format!(r#"{{"scope":"{scope}","n":{i}}}"#))
+        .collect();
+    assert_eq!(
+        ok(queue.send(&bodies).await, "send a full batch"),
+        Vec::new(),
+        "a full batch of valid events has no failure"
+    );
+    let too_many: Vec<String> = (0..=queue.max_batch())
+        .map(|i| format!(r#"{{"scope":"{scope}","over":{i}}}"#))
+        .collect();
+    let refused = queue.send(&too_many).await;
+    assert!(
+        matches!(&refused, Err(e) if e.kind == ErrorKind::Invalid),
+        "a batch over max_batch is refused as invalid, got {refused:?}"
+    );
+    if let Some(read) = read_back {
+        let queued: Vec<String> = read()
+            .into_iter()
+            .filter(|b| b.contains(&format!(r#""scope":"{scope}""#)))
+            .collect();
+        assert_eq!(queued, bodies, "every queued body, in order, and no other");
+    }
+    assert!(!queue.location().is_empty(), "location names the queue");
 }

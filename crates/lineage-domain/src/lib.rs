@@ -11,6 +11,7 @@ pub mod job;
 pub mod ports;
 pub mod record;
 pub mod redact;
+pub mod redacted;
 pub mod run;
 
 pub use context::{ExtraObject, LogEvent, RunContext, Script, ScriptLanguage};
@@ -24,4 +25,5 @@ pub use job::{Connection, JobCommand, JobDefinition};
 pub use record::{
     ExecutionContext, JobMapping, LineageSummary, ProcessingStatus, RunOrder, WriteOutcome,
 };
+pub use redacted::RedactedRunContext;
 pub use run::{JobRun, RunWindow};

@@ -63,6 +63,15 @@ pub trait RunLogs: Send + Sync {
     async fn events(&self, query: &LogQuery) -> Result<RunLogEvents, PortError>;
 }
 
+/// The one tool the model must call to answer: its name, what it is for, and the JSON schema
+/// of its input (the answer's contract, owned by the engine; the adapter only passes it on).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AnswerTool {
+    pub name: String,
+    pub description: String,
+    pub input_schema: serde_json::Value,
+}
+
 /// A question to the lineage model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct InferenceRequest {
@@ -73,6 +82,19 @@ pub struct InferenceRequest {
     /// Set on a retry after an invalid answer: what was wrong with it.
     #[serde(default)]
     pub previous_error: Option<String>,
+    /// The tool the model is made to call.
+    pub tool: AnswerTool,
+}
+
+/// What the model said, as the model said it: the input of its call of the answer tool (if it
+/// called it), why it stopped, and what it cost. Whether the input is a valid answer is the
+/// engine's question, not the adapter's.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelReply {
+    pub tool_input: Option<serde_json::Value>,
+    /// The model's stop reason (`tool_use`, `end_turn`, `max_tokens`, ...).
+    pub stop_reason: String,
+    pub usage: TokenUsage,
 }
 
 /// A dataset the model proposes, with the evidence quotes it rests on.
@@ -86,7 +108,7 @@ pub struct ProposedDataset {
     pub evidence: Vec<String>,
 }
 
-/// The model's answer.
+/// A checked answer of the model (what is cached).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct InferenceAnswer {
     pub datasets: Vec<ProposedDataset>,
@@ -97,7 +119,7 @@ pub struct InferenceAnswer {
 #[async_trait]
 pub trait LineageModel: Send + Sync {
     fn model_id(&self) -> &str;
-    async fn infer(&self, request: &InferenceRequest) -> Result<InferenceAnswer, PortError>;
+    async fn infer(&self, request: &InferenceRequest) -> Result<ModelReply, PortError>;
 }
 
 /// Where job mappings and execution contexts go (DynamoDB, or the embedded store).
@@ -134,6 +156,26 @@ pub trait LineageSink: Send + Sync {
     async fn document(&self, key: &str) -> Result<Option<Vec<u8>>, PortError>;
     /// Where a key lives, for people (`s3://bucket/key`, a file path).
     fn location(&self, key: &str) -> String;
+}
+
+/// Why one event could not be queued.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueueFailure {
+    /// The index of the event in the batch given to [`EventQueue::send`].
+    pub index: usize,
+    pub reason: String,
+}
+
+/// Where events go to be processed later by the Lambda (the SQS backfill queue).
+#[async_trait]
+pub trait EventQueue: Send + Sync {
+    /// Most events one `send` takes.
+    fn max_batch(&self) -> usize;
+    /// Queues a batch of event bodies (at most [`EventQueue::max_batch`]); the events that
+    /// were not queued are returned with their reason.
+    async fn send(&self, bodies: &[String]) -> Result<Vec<QueueFailure>, PortError>;
+    /// Where the events go, for people.
+    fn location(&self) -> String;
 }
 
 /// One metric value.

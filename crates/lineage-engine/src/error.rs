@@ -22,7 +22,7 @@ pub enum EngineError {
         found: String,
     },
     #[error("lineage model failed and fallback is disabled: {0}")]
-    ModelFailed(PortError),
+    ModelFailed(crate::infer::ModelError),
     #[error("invalid configuration: {0}")]
     Config(String),
     #[error("could not serialise the lineage document: {0}")]

@@ -1,14 +1,29 @@
 //! Gather: builds a run's context from the ports — the job run and job definition, the job's
-//! connections, the script, the extra objects the script reads, and the run's log events —
-//! within the configured caps.
+//! connections, the script and the run's log events — within the configured caps, redacts it
+//! once (the trust boundary, [`RedactedRunContext`]), and runs static extraction on it. The
+//! extraction says which S3 objects the script reads (JSON configs, SQL files); those are
+//! fetched and extraction runs again with them, until it asks for nothing new. The last
+//! extraction is the one analysis uses: a script is interpreted once per new input, never
+//! twice for the same.
 
 use crate::error::EngineError;
 use crate::settings::Settings;
 use lineage_domain::ports::{JobCatalog, LogQuery, RunLogs, ScriptStore};
 use lineage_domain::{
-    ErrorKind, ExtraObject, GlueJobStateChange, RunContext, Script, ScriptLanguage,
+    ErrorKind, GlueJobStateChange, RedactedRunContext, RunContext, Script, ScriptLanguage,
 };
-use std::collections::BTreeMap;
+use lineage_extract::{ExtractSettings, Extraction};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// How many times extraction may ask for more objects (a config naming a SQL file naming...).
+const MAX_OBJECT_ROUNDS: usize = 3;
+
+/// A gathered run: its redacted context, and the static extraction over it.
+#[derive(Debug, Clone)]
+pub struct Gathered {
+    pub context: RedactedRunContext,
+    pub extraction: Extraction,
+}
 
 /// The ports gathering reads from.
 #[derive(Clone, Copy)]
@@ -50,8 +65,84 @@ pub fn log_groups(ctx_log_group: Option<&str>, args: &BTreeMap<String, String>) 
     groups
 }
 
-/// Gathers the context of the run an event announces.
+/// Gathers the context of the run an event announces, redacts it, and extracts its static
+/// lineage (fetching the objects the script reads).
 pub async fn gather(
+    sources: Sources<'_>,
+    settings: &Settings,
+    event: &GlueJobStateChange,
+) -> Result<Gathered, EngineError> {
+    let context = gather_context(sources, settings, event).await?.redact();
+    extract_with_objects(sources, settings, context).await
+}
+
+/// Static extraction over a gathered context, fetching the objects it reads.
+async fn extract_with_objects(
+    sources: Sources<'_>,
+    settings: &Settings,
+    mut context: RedactedRunContext,
+) -> Result<Gathered, EngineError> {
+    let extract_settings = ExtractSettings {
+        time_tolerance_seconds: settings.time_tolerance_seconds,
+        ..ExtractSettings::default()
+    };
+    let extract = |c: &RedactedRunContext| {
+        lineage_extract::extract(c, &extract_settings)
+            .map_err(|e| EngineError::Extraction(e.to_string()))
+    };
+    let mut extraction = extract(&context)?;
+    let mut tried: BTreeSet<String> = BTreeSet::new();
+    for _ in 0..MAX_OBJECT_ROUNDS {
+        let budget = settings.max_extra_objects.saturating_sub(tried.len());
+        let wanted: Vec<String> = extraction
+            .objects_read
+            .iter()
+            .filter(|u| context.extra_object(u).is_none())
+            .filter(|u| !tried.contains(&lineage_domain::context::normalise_s3_uri(u)))
+            .take(budget)
+            .cloned()
+            .collect();
+        if wanted.is_empty() {
+            break;
+        }
+        tried.extend(
+            wanted
+                .iter()
+                .map(|u| lineage_domain::context::normalise_s3_uri(u)),
+        );
+        let fetched = futures::future::join_all(
+            wanted
+                .iter()
+                .map(|url| sources.scripts.object_text(url, settings.max_script_bytes)),
+        )
+        .await;
+        let mut added = false;
+        for (url, result) in wanted.iter().zip(fetched) {
+            match result {
+                Ok(text) => {
+                    context.add_extra(url, &text);
+                    added = true;
+                }
+                Err(e) if e.kind == ErrorKind::NotFound || e.kind == ErrorKind::Invalid => {
+                    let e = context.redactor().redact(&e.to_string()).into_owned();
+                    tracing::warn!(object = %url, error = %e, "extra object not gathered");
+                }
+                Err(e) => return Err(EngineError::port("gather extra object", e)),
+            }
+        }
+        if !added {
+            break;
+        }
+        extraction = extract(&context)?;
+    }
+    Ok(Gathered {
+        context,
+        extraction,
+    })
+}
+
+/// The run's context as the ports give it (not yet redacted).
+async fn gather_context(
     sources: Sources<'_>,
     settings: &Settings,
     event: &GlueJobStateChange,
@@ -131,7 +222,7 @@ pub async fn gather(
         tracing::warn!(run = %run_id, "log events capped at {} events / {} bytes", settings.max_log_events, settings.max_log_bytes);
     }
 
-    let mut ctx = RunContext {
+    Ok(RunContext {
         event: event.clone(),
         job,
         run,
@@ -139,28 +230,7 @@ pub async fn gather(
         script,
         extra: BTreeMap::new(),
         logs: logs.events,
-    };
-
-    for url in lineage_extract::referenced_objects(&ctx)
-        .into_iter()
-        .take(settings.max_extra_objects)
-    {
-        match sources
-            .scripts
-            .object_text(&url, settings.max_script_bytes)
-            .await
-        {
-            Ok(text) => {
-                let uri = lineage_domain::context::normalise_s3_uri(&url);
-                ctx.extra.insert(uri.clone(), ExtraObject { uri, text });
-            }
-            Err(e) if e.kind == ErrorKind::NotFound || e.kind == ErrorKind::Invalid => {
-                tracing::warn!(object = %url, error = %e, "extra object not gathered");
-            }
-            Err(e) => return Err(EngineError::port("gather extra object", e)),
-        }
-    }
-    Ok(ctx)
+    })
 }
 
 #[cfg(test)]

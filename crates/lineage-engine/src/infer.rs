@@ -4,13 +4,14 @@
 //! the answer cache, retrying transient failures with backoff and an invalid answer once with
 //! the validation error — and folds the grounded part of the answer into the static edges.
 //!
-//! Submodules: [`prompt`] (the question, redacted and within its token budget), [`cache_key`],
-//! [`grounding`] (the prompt-injection defence) and [`retry`] (backoff, injectable sleeper).
+//! Submodules: [`prompt`] (the question, within its token budget), [`answer`] (the tool the
+//! model must call, its schema and the one check of answers), [`cache_key`], [`grounding`]
+//! (the prompt-injection defence) and [`retry`] (backoff, injectable sleeper).
 //!
-//! Port convention for invalid answers: a `LineageModel` reports an answer that does not match
-//! its tool schema as a `PortError` of kind `Invalid` whose `operation` ends in `" answer"`
-//! (see [`is_invalid_answer`]); every other `Invalid` is a rejected request, never retried.
+//! The model adapter returns what the model said ([`ModelReply`]); whether that is a valid
+//! answer is decided here, by [`answer::read_reply`], as a typed [`ModelError`].
 
+pub mod answer;
 pub mod cache_key;
 pub mod grounding;
 pub mod prompt;
@@ -18,14 +19,15 @@ pub mod retry;
 
 use crate::score;
 use crate::settings::{InferencePolicy, Settings};
+pub use answer::ModelError;
 use grounding::Grounding;
 use lineage_domain::ports::{
     AnswerCache, InferenceAnswer, InferenceRequest, LineageModel, Metric, Metrics,
 };
 use lineage_domain::record::{Finding, TokenUsage};
 use lineage_domain::{
-    DiagnosticKind, Direction, ErrorKind, Evidence, EvidenceKind, LineageEdge, Locator, PortError,
-    RunContext, RunState,
+    DiagnosticKind, Direction, Evidence, EvidenceKind, LineageEdge, Locator, RedactedRunContext,
+    RunState,
 };
 use lineage_extract::Extraction;
 use retry::Sleeper;
@@ -37,38 +39,6 @@ pub const RULE_GROUNDED_LITERAL: &str = score::MODEL_LITERAL_RULE;
 pub const RULE_GROUNDED_PIECES: &str = "model.grounded.pieces";
 /// Under this stated confidence a proposal never counts as literally grounded.
 pub const MIN_LITERAL_CONFIDENCE: f64 = 0.5;
-
-/// Whether a model error reports an invalid answer (retried once with the error in the
-/// request) rather than a failed call.
-pub fn is_invalid_answer(e: &PortError) -> bool {
-    e.kind == ErrorKind::Invalid && e.operation.ends_with(" answer")
-}
-
-/// Checks what the domain types cannot: confidences in 0..=1, non-empty names.
-pub fn check_answer(answer: &InferenceAnswer) -> Result<(), String> {
-    let problems: Vec<String> = answer
-        .datasets
-        .iter()
-        .enumerate()
-        .filter_map(|(i, d)| {
-            if !(d.confidence.is_finite() && (0.0..=1.0).contains(&d.confidence)) {
-                Some(format!(
-                    "datasets[{i}].confidence {} is outside 0..1",
-                    d.confidence
-                ))
-            } else if d.namespace.trim().is_empty() || d.name.trim().is_empty() {
-                Some(format!("datasets[{i}] has an empty namespace or name"))
-            } else {
-                None
-            }
-        })
-        .collect();
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(problems.join("; "))
-    }
-}
 
 /// What the model stage runs on.
 #[derive(Clone, Copy)]
@@ -92,7 +62,7 @@ impl std::fmt::Debug for ModelStage<'_> {
 /// The answer of the model stage, and what it cost.
 #[derive(Debug, Clone)]
 pub struct Asked {
-    pub answer: Result<InferenceAnswer, PortError>,
+    pub answer: Result<InferenceAnswer, ModelError>,
     pub usage: TokenUsage,
     pub cached: bool,
 }
@@ -102,7 +72,7 @@ pub struct Asked {
 /// `ModelFailures`.
 pub async fn ask(
     stage: ModelStage<'_>,
-    ctx: &RunContext,
+    ctx: &RedactedRunContext,
     extraction: &Extraction,
     scored: &[LineageEdge],
     reason: &str,
@@ -111,7 +81,7 @@ pub async fn ask(
     let job = ctx.job.name.as_str();
     let key = cache_key::cache_key(settings, ctx, extraction, scored);
     match stage.cache.cached_answer(&key).await {
-        Ok(Some(answer)) if check_answer(&answer).is_ok() => {
+        Ok(Some(answer)) if answer::is_valid_cached(&answer) => {
             stage
                 .metrics
                 .record(job, &[Metric::count("ModelCacheHits", 1.0)]);
@@ -138,31 +108,31 @@ pub async fn ask(
         max_tokens: settings.model.max_tokens,
         temperature: settings.model.temperature,
         previous_error: None,
+        tool: answer::tool(),
     };
     let mut usage = TokenUsage::default();
     let mut transient_retries = 0u32;
     let mut invalid_retried = false;
+    let model_id = stage.model.model_id();
     let answer = loop {
         usage.requests += 1;
-        let result = stage.model.infer(&request).await.and_then(|a| {
-            check_answer(&a).map(|()| a).map_err(|why| {
-                PortError::new(
-                    ErrorKind::Invalid,
-                    format!("{} answer", stage.model.model_id()),
-                    why,
-                )
-            })
-        });
-        match result {
-            Ok(a) => {
-                usage.input_tokens += a.usage.input_tokens;
-                usage.output_tokens += a.usage.output_tokens;
-                break Ok(a);
+        let result = match stage.model.infer(&request).await {
+            Ok(reply) => {
+                // every reply is paid for, valid or not
+                usage.input_tokens += reply.usage.input_tokens;
+                usage.output_tokens += reply.usage.output_tokens;
+                answer::read_reply(model_id, &reply)
             }
-            Err(e) if is_invalid_answer(&e) && !invalid_retried => {
-                tracing::warn!(job, error = %e, "invalid model answer; asking once more");
+            Err(e) => Err(ModelError::Call(e)),
+        };
+        match result {
+            // the answer is redacted where it arrives: nothing the model echoes goes further
+            Ok(a) => break Ok(redacted_answer(ctx, &a)),
+            Err(ModelError::InvalidAnswer { why, .. }) if !invalid_retried => {
+                let why = ctx.redactor().redact(&why).into_owned();
+                tracing::warn!(job, error = %why, "invalid model answer; asking once more");
                 invalid_retried = true;
-                request.previous_error = Some(e.message.clone());
+                request.previous_error = Some(why);
             }
             Err(e) if e.is_retryable() && transient_retries < settings.max_retries => {
                 let delay = retry::full_jitter(
@@ -170,7 +140,8 @@ pub async fn ask(
                     transient_retries,
                     retry::jitter_unit(),
                 );
-                tracing::warn!(job, error = %e, attempt = transient_retries + 1, delay_ms = delay.as_millis() as u64, "model call failed; retrying");
+                let shown = ctx.redactor().redact(&e.to_string()).into_owned();
+                tracing::warn!(job, error = %shown, attempt = transient_retries + 1, delay_ms = delay.as_millis() as u64, "model call failed; retrying");
                 transient_retries += 1;
                 stage.sleeper.sleep(delay).await;
             }
@@ -184,13 +155,13 @@ pub async fn ask(
     ];
     match &answer {
         Ok(a) => {
-            // the cache is storage like any other: no secret the model echoes goes there
-            if let Err(e) = stage.cache.put_answer(&key, &redacted_answer(ctx, a)).await {
+            if let Err(e) = stage.cache.put_answer(&key, a).await {
                 tracing::warn!(job, error = %e, "could not cache the model answer");
             }
         }
         Err(e) => {
-            tracing::error!(job, error = %e, "lineage model failed");
+            let shown = ctx.redactor().redact(&e.to_string()).into_owned();
+            tracing::error!(job, error = %shown, "lineage model failed");
             metrics.push(Metric::count("ModelFailures", 1.0));
         }
     }
@@ -203,9 +174,9 @@ pub async fn ask(
 }
 
 /// The answer with every text the model wrote (names, quotes) passed through the run's
-/// redactor, as it is cached.
-pub fn redacted_answer(ctx: &RunContext, answer: &InferenceAnswer) -> InferenceAnswer {
-    let redactor = crate::pipeline::run_redactor(ctx);
+/// redactor: how it is used and cached.
+pub fn redacted_answer(ctx: &RedactedRunContext, answer: &InferenceAnswer) -> InferenceAnswer {
+    let redactor = ctx.redactor();
     let mut out = answer.clone();
     for d in &mut out.datasets {
         d.namespace = redactor.redact(&d.namespace).into_owned();
@@ -224,12 +195,12 @@ pub fn redacted_answer(ctx: &RunContext, answer: &InferenceAnswer) -> InferenceA
 /// did not succeed, model evidence never counts as literally grounded (alone it stays a
 /// candidate).
 pub fn apply_answer(
-    ctx: &RunContext,
+    ctx: &RedactedRunContext,
     model_id: &str,
     mut edges: Vec<LineageEdge>,
     answer: &InferenceAnswer,
 ) -> (Vec<LineageEdge>, Vec<Finding>) {
-    let redactor = crate::pipeline::run_redactor(ctx);
+    let redactor = ctx.redactor();
     let evidence = grounding::Evidence::of(ctx);
     let mut findings = Vec::new();
     let static_count = edges.len();

@@ -16,6 +16,7 @@ pub mod settings;
 pub mod validate;
 
 pub use error::EngineError;
+pub use gather::Gathered;
 pub use pipeline::{
     Analysis, Disposition, Pipeline, Ports, ProcessOptions, RunOutcome, StageTimings,
 };

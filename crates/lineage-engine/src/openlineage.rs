@@ -3,7 +3,9 @@
 //! id) and deterministic serialisation: the same run gives byte-identical JSON.
 
 use lineage_domain::record::Finding;
-use lineage_domain::{Direction, LineageEdge, RunContext, RunState, ScriptLanguage};
+use lineage_domain::{
+    Direction, LineageEdge, RedactedRunContext, RunContext, RunState, ScriptLanguage,
+};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -218,7 +220,7 @@ pub struct DocumentInput<'a> {
 }
 
 /// Builds the RunEvent of a run.
-pub fn run_event(ctx: &RunContext, input: &DocumentInput<'_>) -> RunEvent {
+pub fn run_event(ctx: &RedactedRunContext, input: &DocumentInput<'_>) -> RunEvent {
     let state = ctx.event.state();
     let language = ctx
         .script

@@ -1,9 +1,10 @@
-//! The use case: event → gather → extract → infer → score → validate → persist. `Pipeline`
-//! holds the ports and settings; `process` runs one event end to end, `analyze` runs the pure
-//! middle (extract, infer, score, validate) on a context already gathered.
+//! The use case: event → gather (and extract) → infer → score → validate → persist.
+//! `Pipeline` holds the ports and settings; `process` runs one event end to end, `gather`
+//! builds the redacted run context and its static extraction, `analyze` runs the middle
+//! (infer, score, validate) on what was gathered.
 
 use crate::error::EngineError;
-use crate::gather::{gather, Sources};
+use crate::gather::{gather, Gathered, Sources};
 use crate::infer::retry::{Sleeper, TokioSleeper};
 use crate::openlineage::{run_event, DocumentInput, RunEvent};
 use crate::persist::{persist, PersistReport};
@@ -14,12 +15,10 @@ use lineage_domain::ports::{
     ScriptStore,
 };
 use lineage_domain::record::{EdgeSummary, Finding, TokenUsage};
-use lineage_domain::redact::Redactor;
 use lineage_domain::{
     Diagnostic, Direction, ExecutionContext, GlueJobStateChange, JobMapping, LineageEdge,
-    LineageSummary, ProcessingStatus, RunContext, RunOrder,
+    LineageSummary, ProcessingStatus, RedactedRunContext, RunOrder,
 };
-use lineage_extract::{ExtractSettings, Extraction};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -164,8 +163,9 @@ impl Pipeline {
         &self.ports
     }
 
-    /// Gathers the context of the run an event announces.
-    pub async fn gather(&self, event: &GlueJobStateChange) -> Result<RunContext, EngineError> {
+    /// Gathers the context of the run an event announces (redacted) and its static
+    /// extraction.
+    pub async fn gather(&self, event: &GlueJobStateChange) -> Result<Gathered, EngineError> {
         let sources = Sources {
             catalog: self.ports.catalog.as_ref(),
             scripts: self.ports.scripts.as_ref(),
@@ -174,25 +174,19 @@ impl Pipeline {
         gather(sources, &self.settings, event).await
     }
 
-    /// Extract → infer → score → validate on a gathered context.
+    /// Infer → score → validate on a gathered run.
     ///
     /// The model is asked only when a model is configured and the policy calls for it
     /// ([`infer::reason_to_ask`]). Its grounded proposals join the static edges (see
     /// [`infer::apply_answer`]); when it fails for good the run is recorded from static evidence
     /// with `fallback` set (`enable_fallback`), or the error is returned as
     /// [`EngineError::ModelFailed`], which is retryable.
-    pub async fn analyze(&self, ctx: &RunContext) -> Result<Analysis, EngineError> {
-        let extraction = extract_on_big_stack(
-            ctx,
-            &ExtractSettings {
-                time_tolerance_seconds: self.settings.time_tolerance_seconds,
-                ..ExtractSettings::default()
-            },
-        )?;
+    pub async fn analyze(&self, gathered: &Gathered) -> Result<Analysis, EngineError> {
+        let (ctx, extraction) = (&gathered.context, &gathered.extraction);
         let mut edges = extraction.edges.clone();
         score::score_all(&mut edges);
         let inference_reason =
-            infer::reason_to_ask(&self.settings, ctx.event.state(), &extraction, &edges);
+            infer::reason_to_ask(&self.settings, ctx.event.state(), extraction, &edges);
         let mut model_findings: Vec<Finding> = Vec::new();
         let mut model_usage = TokenUsage::default();
         let mut fallback = false;
@@ -204,7 +198,7 @@ impl Pipeline {
                 sleeper: self.sleeper.as_ref(),
                 settings: &self.settings,
             };
-            let asked = infer::ask(stage, ctx, &extraction, &edges, reason).await;
+            let asked = infer::ask(stage, ctx, extraction, &edges, reason).await;
             model_usage = asked.usage;
             match asked.answer {
                 Ok(answer) => {
@@ -218,7 +212,8 @@ impl Pipeline {
                     model_findings.push(Finding {
                         check: "model".into(),
                         severity: "warning".into(),
-                        message: run_redactor(ctx)
+                        message: ctx
+                            .redactor()
                             .redact(&format!(
                                 "lineage model {} failed ({reason} was the reason to ask); recorded from static evidence only: {e}",
                                 model.model_id()
@@ -229,7 +224,7 @@ impl Pipeline {
                 Err(e) => return Err(EngineError::ModelFailed(e)),
             }
         }
-        let mut validated = validate::validate(ctx, &extraction, edges, &self.settings);
+        let mut validated = validate::validate(ctx, extraction, edges, &self.settings);
         if !model_findings.is_empty() {
             validated.findings.extend(model_findings);
             validated.findings.sort();
@@ -238,7 +233,7 @@ impl Pipeline {
         Ok(Analysis {
             accepted: validated.accepted,
             candidates: validated.candidates,
-            diagnostics: extraction.diagnostics,
+            diagnostics: extraction.diagnostics.clone(),
             findings: validated.findings,
             model_usage,
             fallback,
@@ -247,7 +242,7 @@ impl Pipeline {
     }
 
     /// The OpenLineage RunEvent of an analysed run.
-    pub fn document(&self, ctx: &RunContext, analysis: &Analysis) -> RunEvent {
+    pub fn document(&self, ctx: &RedactedRunContext, analysis: &Analysis) -> RunEvent {
         run_event(
             ctx,
             &DocumentInput {
@@ -260,11 +255,12 @@ impl Pipeline {
         )
     }
 
-    /// The RunEvent as the bytes that are written: deterministic JSON with every secret of the
-    /// run redacted (a last line of defence behind the redaction done at each source).
+    /// The RunEvent as the bytes that are written: deterministic JSON, passed once more through
+    /// the run's redactor (a last line of defence: the context was redacted where it entered,
+    /// and model answers where they arrived).
     pub fn document_bytes(
         &self,
-        ctx: &RunContext,
+        ctx: &RedactedRunContext,
         analysis: &Analysis,
     ) -> Result<Vec<u8>, EngineError> {
         let bytes = self
@@ -272,7 +268,7 @@ impl Pipeline {
             .to_bytes()
             .map_err(|e| EngineError::Serialise(e.to_string()))?;
         let text = String::from_utf8(bytes).map_err(|e| EngineError::Serialise(e.to_string()))?;
-        Ok(run_redactor(ctx).redact(&text).into_owned().into_bytes())
+        Ok(ctx.redactor().redact(&text).into_owned().into_bytes())
     }
 
     /// Processes one event end to end.
@@ -339,15 +335,16 @@ impl Pipeline {
             }
         }
         let t0 = Instant::now();
-        let ctx = self.gather(event).await?;
+        let gathered = self.gather(event).await?;
         let t1 = Instant::now();
-        let analysis = self.analyze(&ctx).await?;
-        let document = self.document_bytes(&ctx, &analysis)?;
+        let analysis = self.analyze(&gathered).await?;
+        let ctx = &gathered.context;
+        let document = self.document_bytes(ctx, &analysis)?;
         let key = self
             .settings
             .lineage_key(&ctx.job.name, &ctx.run.id, ctx.run.started_on);
-        let context = execution_context(&ctx, &analysis, &key);
-        let mappings = job_mappings(&ctx, &analysis.accepted);
+        let context = execution_context(ctx, &analysis, &key);
+        let mappings = job_mappings(ctx, &analysis.accepted);
         let t2 = Instant::now();
         let (disposition, report) = if options.dry_run {
             (Disposition::DryRun, PersistReport::default())
@@ -382,7 +379,7 @@ impl Pipeline {
 }
 
 /// The run's order among the runs of its job.
-pub fn run_order(ctx: &RunContext) -> RunOrder {
+pub fn run_order(ctx: &RedactedRunContext) -> RunOrder {
     RunOrder {
         started_on: ctx.run.started_on,
         run_id: ctx.run.id.clone(),
@@ -390,7 +387,7 @@ pub fn run_order(ctx: &RunContext) -> RunOrder {
 }
 
 /// The mappings one run contributes: one per accepted edge.
-pub fn job_mappings(ctx: &RunContext, accepted: &[LineageEdge]) -> Vec<JobMapping> {
+pub fn job_mappings(ctx: &RedactedRunContext, accepted: &[LineageEdge]) -> Vec<JobMapping> {
     let order = run_order(ctx);
     accepted
         .iter()
@@ -398,24 +395,13 @@ pub fn job_mappings(ctx: &RunContext, accepted: &[LineageEdge]) -> Vec<JobMappin
         .collect()
 }
 
-/// The redactor of a run: its secret-like arguments and its connections' password properties.
-pub fn run_redactor(ctx: &RunContext) -> Redactor {
-    let connection_secrets = ctx
-        .connections
-        .iter()
-        .flat_map(|c| c.connection_properties.iter())
-        .filter(|(k, _)| lineage_domain::redact::is_secret_key(k))
-        .map(|(_, v)| v.clone());
-    Redactor::for_arguments(&ctx.effective_arguments()).with_values(connection_secrets)
-}
-
-/// The execution context recorded for a run (arguments redacted).
+/// The execution context recorded for a run (of a redacted context: arguments and
+/// diagnostics are already free of secrets).
 pub fn execution_context(
-    ctx: &RunContext,
+    ctx: &RedactedRunContext,
     analysis: &Analysis,
     lineage_key: &str,
 ) -> ExecutionContext {
-    let redactor = run_redactor(ctx);
     let summaries = |dir: Direction| -> Vec<EdgeSummary> {
         analysis
             .accepted
@@ -424,22 +410,13 @@ pub fn execution_context(
             .map(EdgeSummary::from)
             .collect()
     };
-    let diagnostics = analysis
-        .diagnostics
-        .iter()
-        .map(|d| Diagnostic {
-            expression: redactor.redact(&d.expression).into_owned(),
-            message: redactor.redact(&d.message).into_owned(),
-            ..d.clone()
-        })
-        .collect();
     ExecutionContext {
         job_run_id: ctx.run.id.clone(),
         job_name: ctx.job.name.clone(),
         state: ctx.event.state(),
         started_on: ctx.run.started_on,
         completed_on: ctx.run.ended_on(),
-        arguments: redactor.redact_arguments(&ctx.effective_arguments()),
+        arguments: ctx.effective_arguments(),
         glue_version: ctx
             .run
             .glue_version
@@ -454,7 +431,7 @@ pub fn execution_context(
             inputs: summaries(Direction::Input),
             outputs: summaries(Direction::Output),
             candidates: analysis.candidates.iter().map(EdgeSummary::from).collect(),
-            diagnostics,
+            diagnostics: analysis.diagnostics.clone(),
         },
         findings: analysis.findings.clone(),
         model_usage: analysis.model_usage,
@@ -465,24 +442,4 @@ pub fn execution_context(
         },
         lineage_key: lineage_key.to_string(),
     }
-}
-
-/// The stack extraction runs on: parsers of hostile, deeply nested scripts and SQL recurse
-/// (sqlparser allows 50 levels, each deep in debug builds), and a runtime worker's 2 MiB
-/// would overflow before their own limits stop them.
-const EXTRACTION_STACK_BYTES: usize = 64 * 1024 * 1024;
-
-/// Runs static extraction on a large stack of its own, on the calling thread (a thread of its
-/// own would give the allocator another arena and raise peak memory by a third), with a panic
-/// in the extractor turned into an error rather than a crash.
-fn extract_on_big_stack(
-    ctx: &RunContext,
-    settings: &ExtractSettings,
-) -> Result<Extraction, EngineError> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        stacker::grow(EXTRACTION_STACK_BYTES, || {
-            lineage_extract::extract(ctx, settings)
-        })
-    }))
-    .map_err(|_| EngineError::Extraction("the extractor panicked".into()))
 }

@@ -5,7 +5,7 @@
 
 use crate::settings::{EnvironmentPattern, Settings};
 use lineage_domain::record::Finding;
-use lineage_domain::{DiagnosticKind, Direction, LineageEdge, RunContext};
+use lineage_domain::{DiagnosticKind, Direction, LineageEdge, RedactedRunContext};
 use lineage_extract::Extraction;
 
 /// The outcome of validation.
@@ -26,7 +26,7 @@ fn finding(check: &str, severity: &str, message: String) -> Finding {
 
 /// Validates scored edges of a run.
 pub fn validate(
-    ctx: &RunContext,
+    ctx: &RedactedRunContext,
     extraction: &Extraction,
     edges: Vec<LineageEdge>,
     settings: &Settings,
@@ -68,7 +68,7 @@ pub fn validate(
 }
 
 /// The event's time must agree with the run's end within the tolerance.
-pub fn time_tolerance(ctx: &RunContext, settings: &Settings) -> Option<Finding> {
+pub fn time_tolerance(ctx: &RedactedRunContext, settings: &Settings) -> Option<Finding> {
     let event_time = chrono::DateTime::parse_from_rfc3339(&ctx.event.envelope.time)
         .ok()?
         .to_utc();
@@ -136,7 +136,7 @@ fn value_pieces(value: &str) -> Vec<Vec<String>> {
 /// name-like value (one with a letter; counts and dates shape partitions, not names) whose
 /// segments do not all appear inside the dataset's segments (values are often prefixes or
 /// suffixes of a name, so inside, not equal) is flagged, as is a value the run lacks.
-pub fn argument_agreement(ctx: &RunContext, accepted: &[LineageEdge]) -> Vec<Finding> {
+pub fn argument_agreement(ctx: &RedactedRunContext, accepted: &[LineageEdge]) -> Vec<Finding> {
     let args = ctx.effective_arguments();
     let mut out = Vec::new();
     for edge in accepted {
@@ -190,7 +190,7 @@ pub fn environment_of<'p>(name: &str, patterns: &'p [EnvironmentPattern]) -> Opt
 
 /// A run of a job in one environment that writes (or reads) another environment's datasets.
 pub fn environment(
-    ctx: &RunContext,
+    ctx: &RedactedRunContext,
     accepted: &[LineageEdge],
     patterns: &[EnvironmentPattern],
 ) -> Vec<Finding> {

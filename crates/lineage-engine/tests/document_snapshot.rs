@@ -61,7 +61,7 @@ fn edge(
 
 #[tokio::test]
 async fn run_event_snapshot_failed_run() {
-    let ctx = context("payments-failed").await;
+    let ctx = context("payments-failed").await.redact();
     let accepted = vec![
         edge(
             Dataset::glue_table("us-east-1", "111122223333", "finance", "ledger_entries")

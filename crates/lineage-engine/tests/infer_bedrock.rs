@@ -582,7 +582,7 @@ async fn model_evidence_corroborates_or_contradicts_static_edges() {
         ],
         usage: Default::default(),
     };
-    let (after, findings) = infer::apply_answer(&ctx, "m", edges, &answer);
+    let (after, findings) = infer::apply_answer(&ctx.context, "m", edges, &answer);
     // agreement: corroborated, higher
     assert!(after[0].has_evidence_of(EvidenceKind::Model));
     assert!(after[0].confidence.value() > before[0]);

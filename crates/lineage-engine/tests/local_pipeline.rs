@@ -227,7 +227,7 @@ async fn datasets_resolved_through_arguments_must_agree_with_the_run_values() {
             detail: String::new(),
         }],
     );
-    let findings = argument_agreement(&ctx, &[stale]);
+    let findings = argument_agreement(&ctx.context, &[stale]);
     assert_eq!(findings.len(), 1, "{findings:?}");
     assert!(
         findings[0].message.contains("acme-analytics"),
@@ -245,7 +245,7 @@ async fn datasets_resolved_through_arguments_must_agree_with_the_run_values() {
             detail: String::new(),
         }],
     );
-    assert!(argument_agreement(&ctx, &[missing])[0]
+    assert!(argument_agreement(&ctx.context, &[missing])[0]
         .message
         .contains("does not supply"));
 }

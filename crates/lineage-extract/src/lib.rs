@@ -22,10 +22,10 @@ pub mod studio;
 pub mod value;
 
 use emit::{Env, Io, Target};
-use lineage_domain::redact::{is_secret_key, Redactor};
+use lineage_domain::redact::REDACTED;
 use lineage_domain::{
     Dataset, Diagnostic, DiagnosticKind, Direction, Evidence, EvidenceKind, LineageEdge, Locator,
-    RunContext, ScriptLanguage,
+    RedactedRunContext, RunContext, ScriptLanguage,
 };
 use std::collections::BTreeMap;
 use value::{Source, Value};
@@ -48,12 +48,28 @@ impl Default for ExtractSettings {
     }
 }
 
-/// What extraction found: edges (confidence not yet scored) and diagnostics.
+/// What extraction found: edges (confidence not yet scored), diagnostics, and the S3 objects
+/// the script reads at run time (JSON configs, SQL files) that gathering can fetch.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Extraction {
     pub edges: Vec<LineageEdge>,
     pub diagnostics: Vec<Diagnostic>,
+    /// `s3://bucket/key` of every object the script reads with a statically known name.
+    pub objects_read: Vec<String>,
 }
+
+/// Why extraction failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ExtractError {
+    /// A bug in the extractor, caught: the run's other stages go on without static lineage.
+    #[error("the static extractor failed on this script ({0}); please report it with the script")]
+    Panicked(String),
+}
+
+/// The stack extraction runs on: parsers of hostile, deeply nested scripts and SQL recurse
+/// (sqlparser allows 50 levels, each deep in debug builds), and a runtime worker's 2 MiB
+/// would overflow before their own limits stop them.
+const EXTRACTION_STACK_BYTES: usize = 64 * 1024 * 1024;
 
 impl Extraction {
     /// The datasets of one direction.
@@ -84,27 +100,35 @@ fn run_script(ctx: &RunContext, env: &mut Env) {
     }
 }
 
-/// The redactor of a run: its secret-like arguments and connection properties.
-pub fn redactor(ctx: &RunContext) -> Redactor {
-    let args = ctx.effective_arguments();
-    let conn_secrets: Vec<String> = ctx
-        .connections
-        .iter()
-        .flat_map(|c| c.connection_properties.iter())
-        .filter(|(k, _)| is_secret_key(k) && !k.eq_ignore_ascii_case("SECRET_ID"))
-        .map(|(_, v)| v.clone())
-        .collect();
-    Redactor::for_arguments(&args).with_values(conn_secrets)
+/// Extracts lineage from a redacted run context, on a large stack of its own (on the calling
+/// thread: a thread of its own would give the allocator another arena and raise peak memory by
+/// a third), with a panic in the extractor turned into an error rather than a crash. Every
+/// interpretation of a script goes through here.
+pub fn extract(
+    ctx: &RedactedRunContext,
+    settings: &ExtractSettings,
+) -> Result<Extraction, ExtractError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        stacker::grow(EXTRACTION_STACK_BYTES, || extract_here(ctx, settings))
+    }))
+    .map_err(|panic| {
+        let what = panic
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "panic".into());
+        ExtractError::Panicked(what)
+    })
 }
 
-/// Extracts lineage from a run context.
-pub fn extract(ctx: &RunContext, settings: &ExtractSettings) -> Extraction {
+fn extract_here(ctx: &RunContext, settings: &ExtractSettings) -> Extraction {
     let mut env = Env::new(ctx);
     run_script(ctx, &mut env);
     if ctx.script.is_none() {
         studio::run(ctx, &mut env);
     }
     let found = env.found;
+    let objects_read: Vec<String> = found.fetched.into_iter().collect();
     let views = found.views;
     let mut ios: Vec<Io> = found
         .ios
@@ -135,7 +159,6 @@ pub fn extract(ctx: &RunContext, settings: &ExtractSettings) -> Extraction {
 
     let mentions = logs::mentions(ctx, settings.time_tolerance_seconds);
     let mut edges: BTreeMap<(Direction, Dataset), Vec<Evidence>> = BTreeMap::new();
-    let redactor = redactor(ctx);
     for io in &ios {
         let dataset = match &io.target {
             Target::Dataset(d) => d.clone(),
@@ -170,9 +193,7 @@ pub fn extract(ctx: &RunContext, settings: &ExtractSettings) -> Extraction {
                             event_id: m.event_id.clone(),
                         },
                         rule: m.rule.to_string(),
-                        detail: redactor
-                            .redact(&format!("resolves {}", io.detail))
-                            .into_owned(),
+                        detail: format!("resolves {}", io.detail),
                     });
                 d
             }
@@ -182,7 +203,7 @@ pub fn extract(ctx: &RunContext, settings: &ExtractSettings) -> Extraction {
             kind: io.kind,
             locator: io.locator.clone(),
             rule: io.rule.to_string(),
-            detail: redactor.redact(&io.detail).into_owned(),
+            detail: io.detail.clone(),
         });
         for s in &io.sources {
             let (kind, locator) = match s {
@@ -232,12 +253,12 @@ pub fn extract(ctx: &RunContext, settings: &ExtractSettings) -> Extraction {
         .into_iter()
         .filter(|((direction, dataset), _)| {
             let shown = format!("{}|{}", dataset.namespace, dataset.name);
-            let clean = redactor.redact(&shown) == shown;
+            let clean = !shown.contains(REDACTED);
             if !clean {
                 diagnostics.push(Diagnostic {
                     kind: DiagnosticKind::Unresolved,
                     locator: Locator::ScriptLine { line: 0 },
-                    expression: redactor.redact(&shown).into_owned(),
+                    expression: shown,
                     message: "a dataset name contains a secret value; it is not reported".into(),
                     direction: Some(*direction),
                 });
@@ -250,23 +271,11 @@ pub fn extract(ctx: &RunContext, settings: &ExtractSettings) -> Extraction {
             e
         })
         .collect();
-    let mut diagnostics: Vec<Diagnostic> = diagnostics
-        .into_iter()
-        .map(|mut d| {
-            d.expression = redactor.redact(&d.expression).into_owned();
-            d.message = redactor.redact(&d.message).into_owned();
-            d
-        })
-        .collect();
     diagnostics.sort();
     diagnostics.dedup();
-    Extraction { edges, diagnostics }
-}
-
-/// The S3 objects (`s3://bucket/key`) the script reads at run time that gathering should fetch
-/// (JSON configs, SQL files), as far as they can be resolved statically.
-pub fn referenced_objects(ctx: &RunContext) -> Vec<String> {
-    let mut env = Env::new(ctx);
-    run_script(ctx, &mut env);
-    env.found.fetched.into_iter().collect()
+    Extraction {
+        edges,
+        diagnostics,
+        objects_read,
+    }
 }

@@ -17,9 +17,9 @@ pub struct AwsBackend {
 }
 
 impl AwsBackend {
-    /// The pipeline on the AWS adapters ([`lineage_aws::aws_ports`]).
+    /// The pipeline on the AWS adapters ([`crate::wiring::aws_ports`]).
     pub fn new(clients: AwsClients, settings: Settings) -> Self {
-        let ports = lineage_aws::aws_ports(&clients, &settings, None);
+        let ports = crate::wiring::aws_ports(&clients, &settings, None);
         Self {
             pipeline: Pipeline::new(ports, settings.clone()),
             clients,

@@ -5,6 +5,7 @@
 //! `NonRetryable`).
 
 pub mod backend;
+pub mod wiring;
 
 pub use backend::AwsBackend;
 

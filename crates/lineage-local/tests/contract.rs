@@ -22,3 +22,18 @@ async fn folder_sink_keeps_the_sink_contract() {
     let sink = FsLineageSink::new(dir.path());
     lineage_contract::sink_contract(&sink, "local").await;
 }
+
+#[tokio::test]
+async fn jsonl_queue_keeps_the_queue_contract() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("nested/queue.jsonl");
+    let queue = lineage_local::FsEventQueue::new(&path);
+    let read = || {
+        std::fs::read_to_string(&path)
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    };
+    lineage_contract::queue_contract(&queue, "local", Some(&read)).await;
+}

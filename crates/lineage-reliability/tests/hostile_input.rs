@@ -86,7 +86,8 @@ fn extract_guarded(ctx: RunContext, deadline: Duration) -> Extraction {
         .name("extract".into())
         .stack_size(STACK)
         .spawn(move || {
-            let out = lineage_extract::extract(&ctx, &ExtractSettings::default());
+            let out = lineage_extract::extract(&ctx.redact(), &ExtractSettings::default())
+                .expect("no panic in the extractor");
             let _ = tx.send(out);
         })
         .expect("spawn");

@@ -395,7 +395,7 @@ async fn prompt_injection_in_comments_and_logs_does_not_change_what_is_written()
 
     let model_out = Outputs::create(&clients).await;
     let settings = common::settings(&model_out, InferencePolicy::Always);
-    let mut ports = lineage_aws::aws_ports(
+    let mut ports = lineage_lambda::wiring::aws_ports(
         &clients,
         &settings,
         Some(std::sync::Arc::new(common::MemMetrics::default())),

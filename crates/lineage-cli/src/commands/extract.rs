@@ -86,9 +86,9 @@ pub async fn execute(args: ExtractArgs, mut settings: Settings) -> Result<(), Cl
         ports.model = Some(Arc::new(model));
         pipeline = Pipeline::new(ports, pipeline.settings().clone());
     }
-    let ctx = pipeline.gather(&event).await?;
-    let analysis = pipeline.analyze(&ctx).await?;
-    let bytes = pipeline.document_bytes(&ctx, &analysis)?;
+    let gathered = pipeline.gather(&event).await?;
+    let analysis = pipeline.analyze(&gathered).await?;
+    let bytes = pipeline.document_bytes(&gathered.context, &analysis)?;
     print_document(&bytes)
 }
 
@@ -151,12 +151,13 @@ async fn execute_aws(args: &ExtractArgs, settings: Settings) -> Result<(), CliEr
         ..settings
     };
     let pipeline = Pipeline::new(
-        lineage_aws::aws_ports(&clients, &settings, None),
+        lineage_lambda::wiring::aws_ports(&clients, &settings, None),
         settings.clone(),
     );
-    let ctx = pipeline.gather(&event).await?;
-    let analysis = pipeline.analyze(&ctx).await?;
-    let bytes = pipeline.document_bytes(&ctx, &analysis)?;
+    let gathered = pipeline.gather(&event).await?;
+    let analysis = pipeline.analyze(&gathered).await?;
+    let ctx = &gathered.context;
+    let bytes = pipeline.document_bytes(ctx, &analysis)?;
     print_document(&bytes)?;
     if !args.dry_run {
         let key = settings.lineage_key(&ctx.job.name, &ctx.run.id, ctx.run.started_on);

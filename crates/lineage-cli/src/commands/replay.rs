@@ -9,7 +9,7 @@ use crate::local::{self, LocalOutput};
 use chrono::{DateTime, Utc};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
-use lineage_domain::ports::JobCatalog;
+use lineage_domain::ports::{EventQueue, JobCatalog};
 use lineage_domain::GlueJobStateChange;
 use lineage_engine::replay::{event_for_run, replay, ReplayStatus};
 use lineage_engine::{ProcessOptions, Settings};
@@ -21,8 +21,9 @@ pub struct ReplayArgs {
     /// it the agent runs against AWS, configured like the Lambda (environment variables).
     #[arg(long, value_name = "DIR")]
     pub fixtures: Option<PathBuf>,
-    /// Send the events to this SQS queue (the Lambda's backfill queue) instead of processing them here.
-    #[arg(long, value_name = "URL")]
+    /// Send the events to a queue instead of processing them here: an SQS queue URL (the
+    /// Lambda's backfill queue), or a local JSON Lines file that `--from` can replay later.
+    #[arg(long, value_name = "URL|FILE")]
     pub to_queue: Option<String>,
     /// Events to replay: a JSONL file (one event a line) or a folder of event JSON files.
     #[arg(long, value_name = "PATH", conflicts_with = "jobs")]
@@ -220,7 +221,8 @@ fn progress(len: usize, quiet: bool) -> ProgressBar {
     bar
 }
 
-/// Sends events to the backfill queue, ten per `SendMessageBatch`; failed entries are reported.
+/// Sends events to the backfill queue (the `EventQueue` port on SQS), a batch at a time;
+/// failed entries are reported.
 async fn send_to_queue(
     queue: &str,
     events: &[GlueJobStateChange],
@@ -231,45 +233,48 @@ async fn send_to_queue(
         println!("dry run: would send {} events to {queue}", events.len());
         return Ok(());
     }
-    let sqs = aws_sdk_sqs::Client::new(&crate::aws::clients().await.config);
+    if queue.starts_with("https://") || queue.starts_with("http://") {
+        let queue = crate::aws::clients().await.event_queue(queue);
+        send_events(&queue, events, quiet).await
+    } else {
+        send_events(&lineage_local::FsEventQueue::new(queue), events, quiet).await
+    }
+}
+
+/// Sends events through an event queue; every event not queued is listed with its reason.
+pub async fn send_events(
+    queue: &dyn EventQueue,
+    events: &[GlueJobStateChange],
+    quiet: bool,
+) -> Result<(), CliError> {
     let bar = progress(events.len(), quiet);
     let (mut sent, mut failed) = (0usize, Vec::new());
-    for chunk in events.chunks(10) {
-        let mut entries = Vec::new();
-        for (i, e) in chunk.iter().enumerate() {
-            let body = serde_json::to_string(e).map_err(|err| CliError::Failed(err.to_string()))?;
-            let entry = aws_sdk_sqs::types::SendMessageBatchRequestEntry::builder()
-                .id(format!("m{i}"))
-                .message_body(body)
-                .build()
-                .map_err(|err| CliError::Failed(err.to_string()))?;
-            entries.push(entry);
-        }
-        let out = sqs
-            .send_message_batch()
-            .queue_url(queue)
-            .set_entries(Some(entries))
-            .send()
+    for chunk in events.chunks(queue.max_batch().max(1)) {
+        let bodies = chunk
+            .iter()
+            .map(serde_json::to_string)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|err| CliError::Failed(err.to_string()))?;
+        let failures = queue
+            .send(&bodies)
             .await
-            .map_err(|e| {
-                CliError::Failed(format!(
-                    "SendMessageBatch {queue}: {}",
-                    aws_sdk_sqs::error::DisplayErrorContext(e)
-                ))
-            })?;
-        sent += out.successful().len();
-        for f in out.failed() {
-            let idx: usize = f.id().trim_start_matches('m').parse().unwrap_or(0);
+            .map_err(|e| CliError::Failed(e.to_string()))?;
+        sent += chunk.len() - failures.len();
+        for f in failures {
             let run = chunk
-                .get(idx)
+                .get(f.index)
                 .map(|e| e.job_run_id().to_string())
                 .unwrap_or_default();
-            failed.push(format!("{run}: {} {}", f.code(), f.message().unwrap_or("")));
+            failed.push(format!("{run}: {}", f.reason));
         }
         bar.inc(chunk.len() as u64);
     }
     bar.finish_and_clear();
-    println!("sent {sent} of {} events to {queue}", events.len());
+    println!(
+        "sent {sent} of {} events to {}",
+        events.len(),
+        queue.location()
+    );
     for f in &failed {
         println!("  failed {f}");
     }

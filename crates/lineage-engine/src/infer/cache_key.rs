@@ -6,9 +6,8 @@
 //! ids and times never enter the key.
 
 use super::prompt::{relevant_arguments, PROMPT_VERSION};
-use crate::pipeline::run_redactor;
 use crate::settings::Settings;
-use lineage_domain::{LineageEdge, RunContext};
+use lineage_domain::{LineageEdge, RedactedRunContext};
 use lineage_extract::Extraction;
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -20,16 +19,12 @@ fn sha256_hex(bytes: &[u8]) -> String {
 /// The cache key of the question about a run: `{model_id}#{sha256}`.
 pub fn cache_key(
     settings: &Settings,
-    ctx: &RunContext,
+    ctx: &RedactedRunContext,
     extraction: &Extraction,
     scored: &[LineageEdge],
 ) -> String {
-    let redactor = run_redactor(ctx);
-    let script = ctx
-        .script
-        .as_ref()
-        .map(|s| sha256_hex(redactor.redact(&s.text).as_bytes()));
-    let arguments = relevant_arguments(ctx, &redactor);
+    let script = ctx.script.as_ref().map(|s| sha256_hex(s.text.as_bytes()));
+    let arguments = relevant_arguments(ctx);
     let connections: Vec<_> = ctx
         .connections
         .iter()
@@ -37,14 +32,14 @@ pub fn cache_key(
             json!({
                 "name": c.name,
                 "type": c.connection_type,
-                "properties": redactor.redact_arguments(&c.connection_properties),
+                "properties": c.connection_properties,
             })
         })
         .collect();
     let extra: Vec<_> = ctx
         .extra
         .values()
-        .map(|x| json!([x.uri, sha256_hex(redactor.redact(&x.text).as_bytes())]))
+        .map(|x| json!([x.uri, sha256_hex(x.text.as_bytes())]))
         .collect();
     let mut edges: Vec<_> = scored
         .iter()
@@ -59,8 +54,8 @@ pub fn cache_key(
             json!({
                 "kind": d.kind,
                 "at": d.locator.to_string(),
-                "expression": redactor.redact(&d.expression),
-                "message": redactor.redact(&d.message),
+                "expression": d.expression,
+                "message": d.message,
                 "direction": d.direction,
             })
         })

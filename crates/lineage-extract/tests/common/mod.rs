@@ -141,7 +141,7 @@ impl Case {
     }
 
     pub fn extract(&self) -> Extraction {
-        extract(&self.context(), &ExtractSettings::default())
+        extract(&self.context().redact(), &ExtractSettings::default()).expect("extraction")
     }
 }
 

@@ -76,7 +76,8 @@ impl Sleeper for NoSleep {
 
 /// The pipeline on the AWS adapters over `clients` (the model as `aws_ports` wires it).
 pub fn pipeline(clients: &AwsClients, settings: &Settings) -> Pipeline {
-    let ports = lineage_aws::aws_ports(clients, settings, Some(Arc::new(MemMetrics::default())));
+    let ports =
+        lineage_lambda::wiring::aws_ports(clients, settings, Some(Arc::new(MemMetrics::default())));
     Pipeline::new(ports, settings.clone()).with_sleeper(Arc::new(NoSleep))
 }
 

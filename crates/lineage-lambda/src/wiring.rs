@@ -1,8 +1,8 @@
-//! The pipeline's ports on AWS: every adapter built from one set of clients and the settings
-//! (tables, bucket, model, metrics namespace). Shared by the Lambda and the CLI's AWS mode.
+//! The composition root on AWS: the pipeline's ports built from one set of SDK clients and the
+//! settings (tables, bucket, model, metrics namespace). The Lambda builds them once at init;
+//! the CLI's AWS mode uses the same wiring, so it runs exactly as the Lambda does.
 
-use crate::bedrock::BedrockLineageModel;
-use crate::{AwsClients, EmfMetrics};
+use lineage_aws::{AwsClients, EmfMetrics};
 use lineage_domain::ports::{LineageModel, Metrics};
 use lineage_engine::{InferencePolicy, Ports, Settings};
 use std::sync::Arc;
@@ -14,13 +14,9 @@ pub fn aws_ports(
     settings: &Settings,
     metrics: Option<Arc<dyn Metrics>>,
 ) -> Ports {
-    let model: Option<Arc<dyn LineageModel>> =
-        (settings.inference_policy != InferencePolicy::Never).then(|| {
-            Arc::new(BedrockLineageModel::new(
-                clients.bedrock.clone(),
-                settings.model.model_id.clone(),
-            )) as Arc<dyn LineageModel>
-        });
+    let model: Option<Arc<dyn LineageModel>> = (settings.inference_policy
+        != InferencePolicy::Never)
+        .then(|| Arc::new(clients.lineage_model(&settings.model.model_id)) as _);
     Ports {
         catalog: Arc::new(clients.job_catalog()),
         scripts: Arc::new(clients.script_store()),

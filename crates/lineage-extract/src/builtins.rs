@@ -2,7 +2,7 @@
 //! values: `str` methods (strip, split, join, replace, format, `%`), `os.path.join`,
 //! `json.loads`, `re.sub`, `urlparse`, `len`/`enumerate`/`zip`/`sorted`/`list`/`range`.
 
-use crate::value::{PStr, Seg, Source, Value};
+use crate::value::{values_equal, PStr, Seg, Source, Value};
 use regex::Regex;
 use std::rc::Rc;
 
@@ -390,6 +390,52 @@ pub fn match_groups(caps: &regex::Captures) -> Value {
             })
             .collect(),
     )))
+}
+
+/// The items a `for` loop visits, when known.
+pub fn iterate(v: &Value) -> Option<Vec<Value>> {
+    match v {
+        Value::List(l) => Some(l.as_ref().clone()),
+        Value::Dict(d) => Some(d.iter().map(|(k, _)| k.clone()).collect()),
+        _ => None,
+    }
+}
+
+/// A binary operator on abstract values (Python's semantics; Scala's `+` uses them too).
+pub fn binop(op: &str, a: &Value, b: &Value) -> Value {
+    match (op, a, b) {
+        ("+", Value::Int(x), Value::Int(y)) => Value::Int(x + y),
+        ("-", Value::Int(x), Value::Int(y)) => Value::Int(x - y),
+        ("*", Value::Int(x), Value::Int(y)) => Value::Int(x * y),
+        ("+", Value::List(x), Value::List(y)) => {
+            let mut v = x.as_ref().clone();
+            v.extend(y.iter().cloned());
+            Value::list(v)
+        }
+        ("+", Value::Str(x), _) => Value::Str(x.concat(&b.to_pstr())),
+        ("+", Value::Unknown(_), Value::Str(y)) => Value::Str(a.to_pstr().concat(y)),
+        ("%", Value::Str(x), _) => match format_percent(x, b) {
+            Some(p) => Value::Str(p),
+            None => Value::unknown("%-format"),
+        },
+        ("|", Value::List(x), Value::List(y)) => {
+            let mut v = x.as_ref().clone();
+            v.extend(y.iter().cloned());
+            Value::list(v)
+        }
+        ("-", Value::List(x), Value::List(y)) => Value::list(
+            x.iter()
+                .filter(|i| !y.iter().any(|j| values_equal(i, j) == Some(true)))
+                .cloned()
+                .collect(),
+        ),
+        ("/", Value::Obj(_), _) | ("/", Value::Module(_), _) => Value::unknown("path /"),
+        _ => Value::unknown(format!(
+            "{} {op} {}",
+            a.to_pstr().describe(),
+            b.to_pstr().describe()
+        )),
+    }
 }
 
 #[cfg(test)]

@@ -6,9 +6,8 @@
 //! lambdas handed to APIs (`foreachBatch { (df, id) => ... }`), which run.
 
 use crate::api;
-use crate::builtins::{self, Args};
+use crate::builtins::{self, binop, iterate, Args};
 use crate::emit::Env;
-use crate::python::{binop, iterate};
 use crate::value::{values_equal, Obj, PStr, Value};
 use std::collections::HashMap;
 use std::rc::Rc;

@@ -1,0 +1,393 @@
+//! Calls: argument evaluation (keywords, `*args`, `**kwargs`), method calls on every kind of
+//! receiver (strings, dicts, modules, API objects, script instances), callbacks handed to APIs,
+//! and invocation of user functions and lambdas (parameter binding, defaults, depth cap).
+
+use super::stdlib::mutate;
+use super::{Flow, Interp, MAX_DEPTH};
+use crate::api;
+use crate::builtins::{self, iterate, Args};
+use crate::value::{Obj, PStr, Source, Value};
+use std::collections::HashMap;
+use tree_sitter::Node;
+
+impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
+    fn eval_args(&mut self, n: Option<Node<'t>>) -> Args {
+        let mut args = Args::default();
+        let Some(n) = n else {
+            return args;
+        };
+        if n.kind() == "generator_expression" {
+            args.pos.push(self.eval(n));
+            return args;
+        }
+        let mut c = n.walk();
+        let kids: Vec<Node> = n.named_children(&mut c).collect();
+        for k in kids {
+            match k.kind() {
+                "keyword_argument" => {
+                    if let (Some(nm), Some(v)) = (
+                        k.child_by_field_name("name"),
+                        k.child_by_field_name("value"),
+                    ) {
+                        let val = self.eval(v);
+                        args.kw.push((self.text(nm).to_string(), val));
+                    }
+                }
+                "list_splat" => {
+                    if let Some(inner) = k.named_child(0) {
+                        let v = self.eval(inner);
+                        match iterate(&v) {
+                            Some(items) => args.pos.extend(items),
+                            None => args.pos.push(Value::unknown(self.text(k))),
+                        }
+                    }
+                }
+                "dictionary_splat" => {
+                    if let Some(inner) = k.named_child(0) {
+                        match self.eval(inner) {
+                            Value::Dict(d) => {
+                                for (kk, vv) in d.iter() {
+                                    if let Some(ks) = kk.as_known_str() {
+                                        args.kw.push((ks, vv.clone()));
+                                    }
+                                }
+                            }
+                            v => args.kw.push(("**".to_string(), v)),
+                        }
+                    }
+                }
+                "comment" => {}
+                _ => {
+                    let v = self.eval(k);
+                    args.pos.push(v);
+                }
+            }
+        }
+        args
+    }
+
+    pub(super) fn eval_call(&mut self, n: Node<'t>) -> Value {
+        let Some(func) = n.child_by_field_name("function") else {
+            return Value::unknown(self.text(n));
+        };
+        let args_node = n.child_by_field_name("arguments");
+        if func.kind() == "attribute" {
+            let (Some(obj), Some(attr)) = (
+                func.child_by_field_name("object"),
+                func.child_by_field_name("attribute"),
+            ) else {
+                return Value::unknown(self.text(n));
+            };
+            let recv = self.eval(obj);
+            let name = self.text(attr).to_string();
+            let args = self.eval_args(args_node);
+            // list/dict mutation through a variable
+            if obj.kind() == "identifier" {
+                if let Some(nv) = mutate(&recv, &name, &args) {
+                    let var = self.text(obj).to_string();
+                    self.assign_name(&var, nv);
+                    return Value::None;
+                }
+            }
+            self.set_site(n);
+            return self.call_method(recv, &name, args, n);
+        }
+        let callee = self.eval(func);
+        let args = self.eval_args(args_node);
+        self.set_site(n);
+        self.call_value(callee, args, n)
+    }
+
+    fn call_method(&mut self, recv: Value, name: &str, args: Args, n: Node<'t>) -> Value {
+        match &recv {
+            Value::Str(s) => {
+                builtins::str_method(s, name, &args).unwrap_or_else(|| Value::unknown(self.text(n)))
+            }
+            Value::Dict(_) => match name {
+                "get" => {
+                    let key = args.pos.first().and_then(Value::as_known_str);
+                    match key {
+                        Some(k) => recv
+                            .get_key(&k)
+                            .cloned()
+                            .or_else(|| args.pos.get(1).cloned())
+                            .unwrap_or(Value::None),
+                        None => Value::unknown(self.text(n)),
+                    }
+                }
+                "items" => match &recv {
+                    Value::Dict(d) => Value::list(
+                        d.iter()
+                            .map(|(k, v)| Value::list(vec![k.clone(), v.clone()]))
+                            .collect(),
+                    ),
+                    _ => Value::unknown(self.text(n)),
+                },
+                "keys" => match &recv {
+                    Value::Dict(d) => Value::list(d.iter().map(|(k, _)| k.clone()).collect()),
+                    _ => Value::unknown(self.text(n)),
+                },
+                "values" => match &recv {
+                    Value::Dict(d) => Value::list(d.iter().map(|(_, v)| v.clone()).collect()),
+                    _ => Value::unknown(self.text(n)),
+                },
+                "copy" => recv.clone(),
+                // Scala-style args("key") is handled in call_value; unknown methods:
+                _ => Value::unknown(self.text(n)),
+            },
+            Value::List(l) => match name {
+                "copy" => recv.clone(),
+                "index" | "count" => Value::unknown(self.text(n)),
+                _ => {
+                    let _ = l;
+                    Value::unknown(self.text(n))
+                }
+            },
+            Value::Module(m) => {
+                let q = format!("{m}.{name}");
+                self.call_qualified(&q, args, n)
+            }
+            Value::Obj(Obj::Match(groups)) if name == "group" => {
+                let i = match args.pos.first() {
+                    Some(Value::Int(i)) => usize::try_from(*i).unwrap_or(0),
+                    _ => 0,
+                };
+                groups.get(i).cloned().unwrap_or(Value::None)
+            }
+            Value::Obj(Obj::S3Response(r)) if name == "read" => match r.as_ref() {
+                Some((uri, text)) => {
+                    Value::Str(PStr::lit(text.clone()).with_source(Source::Extra(uri.clone(), 1)))
+                }
+                None => Value::unknown(self.text(n)),
+            },
+            Value::Obj(o) => {
+                let o = o.clone();
+                let v = api::method(self.env, &o, name, &args);
+                self.run_callbacks(&args);
+                v
+            }
+            Value::Instance(inst) => {
+                let class = inst.borrow().class;
+                let method = self
+                    .classes
+                    .get(class)
+                    .and_then(|c| c.methods.get(name))
+                    .copied();
+                let attr = inst.borrow().attrs.get(name).cloned();
+                match (method, attr) {
+                    (_, Some(v)) => self.call_value(v, args, n),
+                    (Some((id, is_static)), None) => {
+                        let mut args = args;
+                        if !is_static {
+                            args.pos.insert(0, recv.clone());
+                        }
+                        self.invoke(id, args)
+                    }
+                    _ => Value::unknown(self.text(n)),
+                }
+            }
+            Value::Class(class) => {
+                let method = self
+                    .classes
+                    .get(*class)
+                    .and_then(|c| c.methods.get(name))
+                    .copied();
+                match method {
+                    Some((id, _)) => self.invoke(id, args),
+                    None => Value::unknown(self.text(n)),
+                }
+            }
+            Value::Func(_) | Value::Lambda(_) => Value::unknown(self.text(n)),
+            _ => {
+                // unknown receiver: route well-known API method names
+                let v = api::method_on_unknown(self.env, name, &args);
+                self.run_callbacks(&args);
+                v.unwrap_or_else(|| Value::unknown(self.text(n)))
+            }
+        }
+    }
+
+    /// Functions handed to an API (batch functions, foreach) run with unknown arguments.
+    pub(super) fn run_callbacks(&mut self, args: &Args) {
+        for v in args.all_values() {
+            if let Value::Func(id) = v {
+                let id = *id;
+                let nparams = self.param_count(id);
+                let call_args = Args {
+                    pos: (0..nparams)
+                        .map(|i| {
+                            if i == 0 {
+                                Value::Obj(Obj::Frame)
+                            } else {
+                                Value::unknown("callback argument")
+                            }
+                        })
+                        .collect(),
+                    kw: Vec::new(),
+                };
+                self.invoke(id, call_args);
+            }
+        }
+    }
+
+    fn param_count(&self, id: usize) -> usize {
+        let Some(f) = self.funcs.get(id) else {
+            return 0;
+        };
+        f.child_by_field_name("parameters")
+            .map(|p| p.named_child_count())
+            .unwrap_or(0)
+    }
+
+    fn call_value(&mut self, callee: Value, args: Args, n: Node<'t>) -> Value {
+        match callee {
+            Value::Func(id) => self.invoke(id, args),
+            Value::Lambda(id) => self.invoke_lambda(id, args),
+            Value::Module(q) => self.call_qualified(&q, args, n),
+            Value::Class(id) => self.instantiate(id, args),
+            Value::Dict(_) => {
+                let key = args.pos.first().and_then(Value::as_known_str);
+                key.and_then(|k| callee.get_key(&k).cloned())
+                    .unwrap_or_else(|| Value::unknown(self.text(n)))
+            }
+            Value::Obj(o) => api::method(self.env, &o, "__call__", &args),
+            _ => Value::unknown(self.text(n)),
+        }
+    }
+
+    pub(super) fn invoke_lambda(&mut self, id: usize, args: Args) -> Value {
+        let Some(l) = self.lambdas.get(id).copied() else {
+            return Value::unknown("lambda");
+        };
+        if self.depth >= MAX_DEPTH {
+            return Value::unknown("lambda");
+        }
+        let mut frame = HashMap::new();
+        if let Some(params) = l.child_by_field_name("parameters") {
+            let mut c = params.walk();
+            let names: Vec<Node> = params.named_children(&mut c).collect();
+            for (i, p) in names.into_iter().enumerate() {
+                let name = self.text(p).to_string();
+                frame.insert(
+                    name,
+                    args.pos.get(i).cloned().unwrap_or(Value::unknown("arg")),
+                );
+            }
+        }
+        self.frames.push(frame);
+        self.depth += 1;
+        let v = l
+            .child_by_field_name("body")
+            .map(|b| self.eval(b))
+            .unwrap_or(Value::None);
+        self.depth -= 1;
+        self.frames.pop();
+        v
+    }
+
+    /// Calls a user-defined function: parameters bound, body run in a new frame.
+    pub(super) fn invoke(&mut self, id: usize, args: Args) -> Value {
+        let Some(f) = self.funcs.get(id).copied() else {
+            return Value::unknown("function");
+        };
+        if self.depth >= MAX_DEPTH {
+            return Value::unknown("recursion");
+        }
+        let mut frame: HashMap<String, Value> = HashMap::new();
+        let mut pos = args.pos.clone().into_iter();
+        let mut used_kw: Vec<String> = Vec::new();
+        if let Some(params) = f.child_by_field_name("parameters") {
+            let mut c = params.walk();
+            let plist: Vec<Node> = params.named_children(&mut c).collect();
+            for p in plist {
+                match p.kind() {
+                    "identifier" => {
+                        let name = self.text(p).to_string();
+                        let v = args
+                            .kw(&name)
+                            .cloned()
+                            .inspect(|_| used_kw.push(name.clone()))
+                            .or_else(|| pos.next())
+                            .unwrap_or_else(|| Value::unknown(&name));
+                        frame.insert(name, v);
+                    }
+                    "typed_parameter" => {
+                        let name = p
+                            .named_child(0)
+                            .map(|x| self.text(x).to_string())
+                            .unwrap_or_default();
+                        if p.named_child(0)
+                            .is_some_and(|x| x.kind() == "list_splat_pattern")
+                        {
+                            let name = name.trim_start_matches('*').to_string();
+                            frame.insert(name, Value::list(pos.by_ref().collect()));
+                            continue;
+                        }
+                        let v = args
+                            .kw(&name)
+                            .cloned()
+                            .inspect(|_| used_kw.push(name.clone()))
+                            .or_else(|| pos.next())
+                            .unwrap_or_else(|| Value::unknown(&name));
+                        frame.insert(name, v);
+                    }
+                    "default_parameter" | "typed_default_parameter" => {
+                        let name = p
+                            .child_by_field_name("name")
+                            .map(|x| self.text(x).to_string())
+                            .unwrap_or_default();
+                        let v = match args.kw(&name).cloned() {
+                            Some(v) => {
+                                used_kw.push(name.clone());
+                                v
+                            }
+                            None => match pos.next() {
+                                Some(v) => v,
+                                None => p
+                                    .child_by_field_name("value")
+                                    .map(|d| self.eval(d))
+                                    .unwrap_or(Value::None),
+                            },
+                        };
+                        frame.insert(name, v);
+                    }
+                    "list_splat_pattern" => {
+                        let name = p
+                            .named_child(0)
+                            .map(|x| self.text(x).to_string())
+                            .unwrap_or_default();
+                        frame.insert(name, Value::list(pos.by_ref().collect()));
+                    }
+                    "dictionary_splat_pattern" => {
+                        let name = p
+                            .named_child(0)
+                            .map(|x| self.text(x).to_string())
+                            .unwrap_or_default();
+                        let rest: Vec<(Value, Value)> = args
+                            .kw
+                            .iter()
+                            .filter(|(k, _)| !used_kw.contains(k))
+                            .map(|(k, v)| (Value::str(k.clone()), v.clone()))
+                            .collect();
+                        frame.insert(name, Value::dict(rest));
+                    }
+                    _ => {}
+                }
+            }
+        }
+        let saved_site = self.env.site.clone();
+        self.frames.push(frame);
+        self.depth += 1;
+        let flow = f
+            .child_by_field_name("body")
+            .map(|b| self.exec_block(b))
+            .unwrap_or(Flow::Normal);
+        self.depth -= 1;
+        self.frames.pop();
+        self.env.site = saved_site;
+        match flow {
+            Flow::Return(v) => v,
+            _ => Value::None,
+        }
+    }
+}

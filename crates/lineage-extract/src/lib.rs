@@ -21,6 +21,9 @@ pub mod sql;
 pub mod studio;
 pub mod value;
 
+#[cfg(test)]
+mod testutil;
+
 use emit::{Env, Io, Target};
 use lineage_domain::redact::{is_secret_key, Redactor};
 use lineage_domain::{

@@ -391,3 +391,155 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::run;
+    use crate::value::Value;
+
+    #[test]
+    fn default_and_keyword_arguments() {
+        let r = run(r#"
+def path(root, zone="raw", *, table="t"):
+    return root + "/" + zone + "/" + table
+a = path("s3://lake")
+b = path("s3://lake", "curated")
+c = path("s3://lake", table="orders", zone="gold")
+def pair(a, b):
+    return a + b
+d = pair(b="2", a="1")
+"#);
+        assert_eq!(r.text("a").as_deref(), Some("s3://lake/raw/t"));
+        assert_eq!(r.text("b").as_deref(), Some("s3://lake/curated/t"));
+        assert_eq!(r.text("c").as_deref(), Some("s3://lake/gold/orders"));
+        assert_eq!(r.text("d").as_deref(), Some("12"));
+    }
+
+    #[test]
+    fn star_args_and_star_kwargs() {
+        let r = run(r#"
+def join(*parts, **opts):
+    return "/".join(parts) + opts.get("suffix", "")
+parts = ["b", "c"]
+extra = {"suffix": "/"}
+a = join("s3://a", *parts, **extra)
+def rest(first, **kw):
+    return kw
+b = rest("x", first_not="1", other="2")
+def typed(*names: str):
+    return names
+c = typed("p", "q")
+"#);
+        assert_eq!(r.text("a").as_deref(), Some("s3://a/b/c/"));
+        assert_eq!(r.value("b").get_key("other"), Some(&Value::str("2")));
+        assert_eq!(r.value("b").get_key("first_not"), Some(&Value::str("1")));
+        assert_eq!(r.texts("c"), ["p", "q"]);
+    }
+
+    #[test]
+    fn missing_arguments_are_unknown_and_return_values_flow() {
+        let r = run(r#"
+def pick(flag):
+    if flag:
+        return "yes"
+    return "no"
+def nothing():
+    x = 1
+def echo(v):
+    return v
+a = pick(True)
+b = pick(0)
+c = nothing()
+d = echo()
+"#);
+        assert_eq!(r.text("a").as_deref(), Some("yes"));
+        assert_eq!(r.text("b").as_deref(), Some("no"));
+        assert_eq!(r.value("c"), Value::None);
+        assert_eq!(r.value("d"), Value::unknown("v"));
+    }
+
+    #[test]
+    fn recursion_is_capped() {
+        let r = run(r#"
+def down(n):
+    return "done" if n == 0 else down(n - 1)
+shallow = down(5)
+deep = down(50)
+def forever():
+    return forever()
+never = forever()
+"#);
+        assert_eq!(r.text("shallow").as_deref(), Some("done"));
+        assert_eq!(r.value("deep"), Value::unknown("recursion"));
+        assert_eq!(r.value("never"), Value::unknown("recursion"));
+    }
+
+    #[test]
+    fn lambdas_and_string_methods() {
+        let r = run(r#"
+slash = lambda a, b: a + "/" + b
+a = slash("s3://x", "y")
+b = " S3://Bkt/Key ".strip().lower()
+c = "a,b,,c".split(",")
+d = "s3://b/k".replace("s3://", "s3a://")
+e = "orders".startswith(("ord", "x"))
+"#);
+        assert_eq!(r.text("a").as_deref(), Some("s3://x/y"));
+        assert_eq!(r.text("b").as_deref(), Some("s3://bkt/key"));
+        assert_eq!(r.texts("c"), ["a", "b", "", "c"]);
+        assert_eq!(r.text("d").as_deref(), Some("s3a://b/k"));
+        assert_eq!(r.value("e"), Value::Bool(true));
+    }
+
+    #[test]
+    fn dict_methods() {
+        let r = run(r#"
+cfg = {"in": "s3://i/", "out": "s3://o/"}
+a = cfg.get("in")
+b = cfg.get("nope", "fallback")
+c = cfg.get("nope")
+keys = cfg.keys()
+values = list(cfg.values())
+"#);
+        assert_eq!(r.text("a").as_deref(), Some("s3://i/"));
+        assert_eq!(r.text("b").as_deref(), Some("fallback"));
+        assert_eq!(r.value("c"), Value::None);
+        assert_eq!(r.texts("keys"), ["in", "out"]);
+        assert_eq!(r.texts("values"), ["s3://i/", "s3://o/"]);
+    }
+
+    #[test]
+    fn api_calls_emit_and_callbacks_run() {
+        let r = run(r#"
+from awsglue.context import GlueContext
+glue = GlueContext(sc)
+def batch(df, batch_id):
+    df.write.parquet("s3://out/batches/")
+glue.forEachBatch(frame=stream, batch_function=batch, options={})
+glue.create_dynamic_frame.from_catalog(database="db", table_name="t")
+"#);
+        assert_eq!(
+            r.ios(),
+            [
+                "out s3://out/batches",
+                "in arn:aws:glue:us-east-1:111122223333|table/db/t"
+            ]
+        );
+    }
+
+    #[test]
+    fn list_mutation_through_a_variable() {
+        let r = run(r#"
+l = ["a"]
+l.append("b")
+l.extend(["c", "d"])
+l.remove("a")
+d = {"x": 1}
+d.update({"y": 2}, z=3)
+"#);
+        assert_eq!(r.texts("l"), ["b", "c", "d"]);
+        let d = r.value("d");
+        assert_eq!(d.get_key("y"), Some(&Value::Int(2)));
+        assert_eq!(d.get_key("z"), Some(&Value::Int(3)));
+    }
+}

@@ -107,3 +107,101 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::run;
+    use crate::value::Value;
+
+    #[test]
+    fn class_attributes_and_instance_fallback() {
+        let r = run(r#"
+class Config:
+    ROOT = "s3://root"
+    ZONES = ["raw", "curated"]
+a = Config.ROOT
+b = Config.ZONES[-1]
+c = Config().ROOT
+d = Config.MISSING
+"#);
+        assert_eq!(r.text("a").as_deref(), Some("s3://root"));
+        assert_eq!(r.text("b").as_deref(), Some("curated"));
+        assert_eq!(r.text("c").as_deref(), Some("s3://root"));
+        assert!(r.value("d").is_unknown());
+    }
+
+    #[test]
+    fn init_sets_self_attributes_and_methods_see_them() {
+        let r = run(r#"
+class Job:
+    def __init__(self, bucket, zone="raw"):
+        self.root = "s3://" + bucket
+        self.zone = zone
+    def path(self, table):
+        return self.root + "/" + self.zone + "/" + table + "/"
+    def load(self, table):
+        return spark.read.parquet(self.path(table))
+job = Job("lake")
+a = job.root
+b = job.path("orders")
+job.load("customers")
+"#);
+        assert_eq!(r.text("a").as_deref(), Some("s3://lake"));
+        assert_eq!(r.text("b").as_deref(), Some("s3://lake/raw/orders/"));
+        assert_eq!(r.ios(), ["in s3://lake/raw/customers"]);
+    }
+
+    #[test]
+    fn static_methods_through_the_class_and_an_instance() {
+        let r = run(r#"
+class Paths:
+    @staticmethod
+    def table(name):
+        return "s3://static/" + name
+a = Paths.table("x")
+b = Paths().table("y")
+"#);
+        assert_eq!(r.text("a").as_deref(), Some("s3://static/x"));
+        assert_eq!(r.text("b").as_deref(), Some("s3://static/y"));
+    }
+
+    #[test]
+    fn instances_are_shared_and_attributes_can_hold_functions() {
+        let r = run(r#"
+class Box:
+    pass
+def make(x):
+    return "made-" + x
+first = Box()
+second = first
+second.label = "set-through-alias"
+first.factory = make
+a = first.label
+b = first.factory("z")
+c = first.unset
+"#);
+        assert_eq!(r.text("a").as_deref(), Some("set-through-alias"));
+        assert_eq!(r.text("b").as_deref(), Some("made-z"));
+        assert!(r.value("c").is_unknown());
+        assert!(matches!(r.value("first"), Value::Instance(_)));
+    }
+
+    #[test]
+    fn attributes_of_modules_urls_and_api_objects() {
+        let r = run(r#"
+import os
+from urllib.parse import urlparse
+from awsglue.context import GlueContext
+m = os.path
+u = urlparse("s3://bkt/some/key")
+host = u.netloc
+key = u.path
+spark = GlueContext(sc).spark_session
+spark.read.parquet("s3://api/attr/")
+"#);
+        assert_eq!(r.value("m"), Value::Module("os.path".into()));
+        assert_eq!(r.text("host").as_deref(), Some("bkt"));
+        assert_eq!(r.text("key").as_deref(), Some("/some/key"));
+        assert_eq!(r.ios(), ["in s3://api/attr"]);
+    }
+}

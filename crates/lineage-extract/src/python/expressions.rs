@@ -465,3 +465,159 @@ fn compare(op: &str, a: &Value, b: &Value) -> Option<bool> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::run;
+    use crate::value::Value;
+
+    #[test]
+    fn fstrings_resolve_known_parts_and_keep_holes() {
+        let r = run(r#"
+bucket = "lake"
+cfg = {"zone": "raw"}
+a = f"s3://{bucket}/{cfg['zone']}/t_{1 + 1}/"
+b = f"s3://{bucket}/{unknown_table}/"
+c = f"{{literal}}-{bucket}"
+"#);
+        assert_eq!(r.text("a").as_deref(), Some("s3://lake/raw/t_2/"));
+        assert_eq!(r.described("b"), "s3://lake/{unknown_table}/");
+        assert_eq!(r.text("c").as_deref(), Some("{literal}-lake"));
+    }
+
+    #[test]
+    fn percent_and_format() {
+        let r = run(r#"
+a = "s3://%s/%s/" % ("bkt", "key")
+b = "%(db)s.%(t)s" % {"db": "sales", "t": "orders"}
+c = "{}/{name}/{0}".format("x", name="y")
+d = "s3://%s/p" % missing
+"#);
+        assert_eq!(r.text("a").as_deref(), Some("s3://bkt/key/"));
+        assert_eq!(r.text("b").as_deref(), Some("sales.orders"));
+        assert_eq!(r.text("c").as_deref(), Some("x/y/x"));
+        assert_eq!(r.described("d"), "s3://{missing}/p");
+    }
+
+    #[test]
+    fn plus_concatenates_with_holes() {
+        let r = run(r#"
+a = "s3://" + bucket + "/out/"
+b = prefix + "/tail"
+c = "x" "y" 'z'
+n = 2 + 3 * 4
+l = ["a"] + ["b"]
+"#);
+        assert_eq!(r.described("a"), "s3://{bucket}/out/");
+        assert_eq!(r.described("b"), "{prefix}/tail");
+        assert_eq!(r.text("c").as_deref(), Some("xyz"));
+        assert_eq!(r.value("n"), Value::Int(14));
+        assert_eq!(r.texts("l"), ["a", "b"]);
+    }
+
+    #[test]
+    fn subscripts_of_lists_and_dicts() {
+        let r = run(r#"
+l = ["a", "b", "c"]
+first = l[0]
+last = l[-1]
+out_of_range = l[5]
+sliced = l[1:]
+d = {"k": "v", 1: "one"}
+by_str = d["k"]
+by_int = d[1]
+missing = d["nope"]
+"#);
+        assert_eq!(r.text("first").as_deref(), Some("a"));
+        assert_eq!(r.text("last").as_deref(), Some("c"));
+        assert!(r.value("out_of_range").is_unknown());
+        assert!(r.value("sliced").is_unknown());
+        assert_eq!(r.text("by_str").as_deref(), Some("v"));
+        assert_eq!(r.text("by_int").as_deref(), Some("one"));
+        assert!(r.value("missing").is_unknown());
+    }
+
+    #[test]
+    fn comparisons_and_membership() {
+        let r = run(r#"
+a = "a" in ["a", "b"]
+b = "c" not in {"a": 1, "b": 2}
+c = 1 < 2 < 3
+d = 3 <= 2
+e = "ab" in "xaby"
+f = "s3" == "s3" != "gs"
+g = x == "y"
+h = None is None
+"#);
+        assert_eq!(r.value("a"), Value::Bool(true));
+        assert_eq!(r.value("b"), Value::Bool(true));
+        assert_eq!(r.value("c"), Value::Bool(true));
+        assert_eq!(r.value("d"), Value::Bool(false));
+        assert_eq!(r.value("e"), Value::Bool(true));
+        assert_eq!(r.value("f"), Value::Bool(true));
+        assert!(r.value("g").is_unknown());
+        assert_eq!(r.value("h"), Value::Bool(true));
+    }
+
+    #[test]
+    fn boolean_and_conditional_expressions() {
+        let r = run(r#"
+a = None or "default"
+b = "" and "never"
+c = unknown_flag and False
+d = "yes" if 1 > 0 else "no"
+e = "same" if unknown_flag else "same"
+f = "a" if unknown_flag else "b"
+g = not ""
+"#);
+        assert_eq!(r.text("a").as_deref(), Some("default"));
+        assert_eq!(r.text("b").as_deref(), Some(""));
+        assert_eq!(r.value("c"), Value::Bool(false));
+        assert_eq!(r.text("d").as_deref(), Some("yes"));
+        assert_eq!(r.text("e").as_deref(), Some("same"));
+        assert!(r.value("f").is_unknown());
+        assert_eq!(r.value("g"), Value::Bool(true));
+    }
+
+    #[test]
+    fn displays_and_comprehensions() {
+        let r = run(r#"
+base = ["a", "b"]
+l = [*base, "c"]
+d = {"x": 1, **{"y": 2}}
+upper = [t.upper() for t in ["a", "b", "c"] if t != "b"]
+pairs = {k: v for k, v in [("k1", "v1"), ("k2", "v2")]}
+nested = [a + b for a in ["x", "y"] for b in ["1", "2"]]
+unknown = [t for t in tables]
+"#);
+        assert_eq!(r.texts("l"), ["a", "b", "c"]);
+        assert_eq!(r.value("d").get_key("y"), Some(&Value::Int(2)));
+        assert_eq!(r.texts("upper"), ["A", "C"]);
+        assert_eq!(r.value("pairs").get_key("k2"), Some(&Value::str("v2")));
+        assert_eq!(r.texts("nested"), ["x1", "x2", "y1", "y2"]);
+        assert!(r.value("unknown").is_unknown());
+    }
+
+    #[test]
+    fn numbers_walrus_and_unary_minus() {
+        let r = run(r#"
+a = 1_000
+b = -a
+c = 2.5
+if (n := "walrus"):
+    d = n
+"#);
+        assert_eq!(r.value("a"), Value::Int(1000));
+        assert_eq!(r.value("b"), Value::Int(-1000));
+        assert_eq!(r.value("c"), Value::Float(2.5));
+        assert_eq!(r.text("d").as_deref(), Some("walrus"));
+    }
+
+    #[test]
+    fn nesting_beyond_the_depth_cap_is_unknown() {
+        let shallow = format!("x = {}1{}\n", "(".repeat(40), ")".repeat(40));
+        assert_eq!(run(&shallow).value("x"), Value::Int(1));
+        let deep = format!("x = {}1{}\n", "(".repeat(150), ")".repeat(150));
+        assert!(run(&deep).value("x").is_unknown());
+    }
+}

@@ -161,3 +161,72 @@ pub fn run(text: &str, env: &mut Env) -> bool {
     it.run(root);
     true
 }
+
+/// Support for the unit tests of the interpreter's parts: runs a script and exposes its globals
+/// and findings.
+#[cfg(test)]
+mod testing {
+    use super::{parse, Interp};
+    use crate::emit::{Env, Findings};
+    use crate::testutil;
+    use crate::value::Value;
+    use lineage_domain::ScriptLanguage;
+    use std::collections::HashMap;
+
+    /// The outcome of running a script: its module-level names and what it found.
+    pub(crate) struct Run {
+        globals: HashMap<String, Value>,
+        pub(crate) found: Findings,
+    }
+
+    impl Run {
+        /// The value of a module-level name (`Value::None` when it was never bound).
+        pub(crate) fn value(&self, name: &str) -> Value {
+            self.globals.get(name).cloned().unwrap_or(Value::None)
+        }
+        /// The known text of a module-level string.
+        pub(crate) fn text(&self, name: &str) -> Option<String> {
+            self.value(name).as_known_str()
+        }
+        /// A module-level string with its unknown pieces shown as `{expression}`.
+        pub(crate) fn described(&self, name: &str) -> String {
+            self.value(name).to_pstr().describe()
+        }
+        /// The known texts of a module-level list.
+        pub(crate) fn texts(&self, name: &str) -> Vec<String> {
+            match self.value(name) {
+                Value::List(l) => l
+                    .iter()
+                    .map(|v| v.as_known_str().unwrap_or_else(|| format!("{v:?}")))
+                    .collect(),
+                v => panic!("{name} is not a list: {v:?}"),
+            }
+        }
+        /// The I/O findings as `in|out dataset` lines, in execution order.
+        pub(crate) fn ios(&self) -> Vec<String> {
+            testutil::ios(&self.found)
+        }
+    }
+
+    /// Runs a Python script whose job has the default arguments `args`.
+    pub(crate) fn run_with(script: &str, args: &[(&str, &str)]) -> Run {
+        let ctx = testutil::context(ScriptLanguage::Python, script, args);
+        let mut env = Env::new(&ctx);
+        let tree = parse(script).expect("parse");
+        assert!(!tree.root_node().has_error(), "syntax error in test script");
+        let globals = {
+            let mut it = Interp::new(script, &mut env);
+            it.run(tree.root_node());
+            it.globals.clone()
+        };
+        Run {
+            globals,
+            found: env.found,
+        }
+    }
+
+    /// Runs a Python script without arguments.
+    pub(crate) fn run(script: &str) -> Run {
+        run_with(script, &[])
+    }
+}

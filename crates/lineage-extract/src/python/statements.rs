@@ -413,3 +413,195 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
         Flow::Normal
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{run, run_with};
+    use crate::value::Value;
+
+    #[test]
+    fn decided_conditions_skip_dead_branches() {
+        let r = run(r#"
+DEBUG = False
+x = "start"
+if DEBUG:
+    x = "dead-if"
+    spark.read.csv("s3://dead/if/")
+elif 1 == 1:
+    x = "live-elif"
+else:
+    x = "dead-else"
+    spark.read.csv("s3://dead/else/")
+"#);
+        assert_eq!(r.text("x").as_deref(), Some("live-elif"));
+        assert!(r.ios().is_empty(), "{:?}", r.ios());
+    }
+
+    #[test]
+    fn undecided_conditions_run_both_branches() {
+        let r = run(r#"
+if flag:
+    spark.read.csv("s3://a/then/")
+else:
+    spark.read.csv("s3://b/else/")
+"#);
+        assert_eq!(r.ios(), ["in s3://a/then", "in s3://b/else"]);
+    }
+
+    #[test]
+    fn for_over_a_known_list_with_continue_and_break() {
+        let r = run(r#"
+seen = []
+for t in ["a", "b", "c", "stop", "d"]:
+    if t == "b":
+        continue
+    if t == "stop":
+        break
+    seen.append(t)
+    spark.read.parquet("s3://in/" + t + "/")
+"#);
+        assert_eq!(r.texts("seen"), ["a", "c"]);
+        assert_eq!(r.ios(), ["in s3://in/a", "in s3://in/c"]);
+    }
+
+    #[test]
+    fn for_over_an_unknown_iterable_runs_once_with_an_unknown_item() {
+        let r = run(r#"
+for t in tables:
+    last = t
+"#);
+        assert_eq!(r.value("last"), Value::unknown("item of tables"));
+    }
+
+    #[test]
+    fn for_unpacks_dict_items() {
+        let r = run(r#"
+paths = {"a": "s3://x/a/", "b": "s3://x/b/"}
+for name, p in paths.items():
+    spark.read.json(p)
+"#);
+        assert_eq!(r.ios(), ["in s3://x/a", "in s3://x/b"]);
+    }
+
+    #[test]
+    fn try_runs_body_else_and_finally_but_not_handlers() {
+        let r = run(r#"
+try:
+    a = "body"
+except Exception:
+    a = "handler"
+else:
+    b = "else"
+finally:
+    c = "finally"
+"#);
+        assert_eq!(r.text("a").as_deref(), Some("body"));
+        assert_eq!(r.text("b").as_deref(), Some("else"));
+        assert_eq!(r.text("c").as_deref(), Some("finally"));
+    }
+
+    #[test]
+    fn with_as_binds_the_context_value() {
+        let r = run(r#"
+def config_path():
+    return "s3://cfg-bucket/tables/"
+with config_path() as path:
+    spark.read.json(path)
+"#);
+        assert_eq!(r.text("path").as_deref(), Some("s3://cfg-bucket/tables/"));
+        assert_eq!(r.ios(), ["in s3://cfg-bucket/tables"]);
+    }
+
+    #[test]
+    fn imports_and_aliases_bind_modules() {
+        let r = run(r#"
+import os.path as osp
+import awswrangler as wr
+from os import path as P
+a = osp.join("s3://b", "k")
+b = P.join("s3://c", "d")
+wr.s3.read_parquet("s3://wr-bucket/t/")
+"#);
+        assert_eq!(r.text("a").as_deref(), Some("s3://b/k"));
+        assert_eq!(r.text("b").as_deref(), Some("s3://c/d"));
+        assert_eq!(r.value("osp"), Value::Module("os.path".into()));
+        assert_eq!(r.value("P"), Value::Module("os.path".into()));
+        assert_eq!(r.ios(), ["in s3://wr-bucket/t"]);
+    }
+
+    #[test]
+    fn names_from_unknown_modules_are_opaque_and_diagnosed() {
+        let r = run(r#"
+from company_lib import load_table
+df = load_table("db.t")
+"#);
+        assert_eq!(r.found.diagnostics.len(), 1);
+        assert_eq!(
+            r.found.diagnostics[0].kind,
+            lineage_domain::DiagnosticKind::OpaqueCall
+        );
+        assert!(r.found.diagnostics[0]
+            .message
+            .contains("company_lib.load_table"));
+    }
+
+    #[test]
+    fn assignment_forms() {
+        let r = run(r#"
+a = b = "same"
+x, y = ["1", "2"]
+p = "s3://bkt"
+p += "/key"
+d = {}
+d["k"] = "v"
+n = 1
+n += 2
+"#);
+        assert_eq!(r.text("a").as_deref(), Some("same"));
+        assert_eq!(r.text("b").as_deref(), Some("same"));
+        assert_eq!(r.text("x").as_deref(), Some("1"));
+        assert_eq!(r.text("y").as_deref(), Some("2"));
+        assert_eq!(r.text("p").as_deref(), Some("s3://bkt/key"));
+        assert_eq!(r.value("d").get_key("k"), Some(&Value::str("v")));
+        assert_eq!(r.value("n"), Value::Int(3));
+    }
+
+    #[test]
+    fn while_false_never_runs_and_functions_run_only_when_called() {
+        let r = run(r#"
+x = "before"
+while False:
+    x = "loop"
+def never():
+    spark.read.csv("s3://dead/fn/")
+def used():
+    spark.read.csv("s3://live/fn/")
+used()
+"#);
+        assert_eq!(r.text("x").as_deref(), Some("before"));
+        assert_eq!(r.ios(), ["in s3://live/fn"]);
+    }
+
+    #[test]
+    fn resolved_arguments_decide_conditions() {
+        let r = run_with(
+            r#"
+import sys
+from awsglue.utils import getResolvedOptions
+args = getResolvedOptions(sys.argv, ["mode"])
+if args["mode"] == "skip":
+    spark.read.csv("s3://skipped/x/")
+else:
+    spark.read.csv("s3://ran/x/")
+"#,
+            &[("mode", "run")],
+        );
+        assert_eq!(
+            r.value("args")
+                .get_key("mode")
+                .and_then(Value::as_known_str),
+            Some("run".to_string())
+        );
+        assert_eq!(r.ios(), ["in s3://ran/x"]);
+    }
+}

@@ -422,3 +422,120 @@ pub(super) fn mutate(recv: &Value, name: &str, args: &Args) -> Option<Value> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{run, run_with};
+    use super::{builtin_name, is_known_module};
+    use crate::value::{Source, Value};
+
+    #[test]
+    fn builtin_functions() {
+        let r = run(r#"
+a = str(5)
+b = int(" 7 ")
+c = len(["x", "y"])
+d = sorted({"b", "a", "b"})
+e = list(enumerate(["p", "q"], 1))
+f = list(zip(["a", "b"], ["1", "2", "3"]))
+g = list(range(3))
+h = dict({"k": 1}, v=2)
+i = bool("")
+j = max(1, 2)
+"#);
+        assert_eq!(r.text("a").as_deref(), Some("5"));
+        assert_eq!(r.value("b"), Value::Int(7));
+        assert_eq!(r.value("c"), Value::Int(2));
+        assert_eq!(r.texts("d"), ["a", "b"]);
+        assert_eq!(
+            r.value("e"),
+            Value::list(vec![
+                Value::list(vec![Value::Int(1), Value::str("p")]),
+                Value::list(vec![Value::Int(2), Value::str("q")]),
+            ])
+        );
+        assert_eq!(
+            r.value("f"),
+            Value::list(vec![
+                Value::list(vec![Value::str("a"), Value::str("1")]),
+                Value::list(vec![Value::str("b"), Value::str("2")]),
+            ])
+        );
+        assert_eq!(
+            r.value("g"),
+            Value::list(vec![Value::Int(0), Value::Int(1), Value::Int(2)])
+        );
+        assert_eq!(r.value("h").get_key("v"), Some(&Value::Int(2)));
+        assert_eq!(r.value("i"), Value::Bool(false));
+        assert!(r.value("j").is_unknown());
+    }
+
+    #[test]
+    fn os_json_re_and_urls() {
+        let r = run(r#"
+import os, json, re
+from urllib.parse import urlparse
+a = os.path.join("s3://b", "x", "y.csv")
+b = os.path.basename("s3://b/x/y.csv")
+c = os.environ.get("STAGE", "dev")
+cfg = json.loads('{"tables": ["t1", "t2"], "root": "s3://cfg"}')
+d = cfg["root"]
+e = re.sub(r"-", "_", "a-b-c")
+f = re.sub(r"(\w+)", lambda m: m.group(1).upper(), "ab cd")
+g = urlparse("s3://bkt/k").netloc
+"#);
+        assert_eq!(r.text("a").as_deref(), Some("s3://b/x/y.csv"));
+        assert_eq!(r.text("b").as_deref(), Some("y.csv"));
+        assert_eq!(r.text("c").as_deref(), Some("dev"));
+        assert_eq!(r.text("d").as_deref(), Some("s3://cfg"));
+        assert_eq!(r.text("e").as_deref(), Some("a_b_c"));
+        assert_eq!(r.text("f").as_deref(), Some("AB CD"));
+        assert_eq!(r.text("g").as_deref(), Some("bkt"));
+    }
+
+    #[test]
+    fn resolved_options_carry_their_argument_as_source() {
+        let r = run_with(
+            r#"
+import sys
+from awsglue.utils import getResolvedOptions
+args = getResolvedOptions(sys.argv, ["JOB_NAME", "bucket"])
+"#,
+            &[("bucket", "b-1")],
+        );
+        let args = r.value("args");
+        assert_eq!(args.get_key("JOB_NAME"), Some(&Value::str("unit-job")));
+        let Some(Value::Str(b)) = args.get_key("bucket") else {
+            panic!("bucket: {args:?}");
+        };
+        assert_eq!(b.known().as_deref(), Some("b-1"));
+        assert_eq!(b.prov, [Source::Arg("--bucket".into())]);
+    }
+
+    #[test]
+    fn unknown_modules_are_opaque_frames_and_io_names_are_diagnosed() {
+        let r = run(r#"
+import company_io
+import json
+a = company_io.write_table("t")
+b = company_io.helper()
+c = json.dumps({})
+"#);
+        assert_eq!(r.value("a"), Value::Obj(crate::value::Obj::Frame));
+        assert_eq!(r.value("b"), Value::Obj(crate::value::Obj::Frame));
+        assert!(r.value("c").is_unknown());
+        assert_eq!(r.found.diagnostics.len(), 1, "{:?}", r.found.diagnostics);
+        assert!(r.found.diagnostics[0]
+            .message
+            .starts_with("company_io.write_table is not available"));
+    }
+
+    #[test]
+    fn known_modules_and_builtin_names() {
+        assert!(is_known_module("os.path"));
+        assert!(is_known_module("awsglue.context"));
+        assert!(!is_known_module("company_lib.io"));
+        assert_eq!(builtin_name("len"), Value::Module("builtins.len".into()));
+        assert_eq!(builtin_name("spark"), Value::unknown("spark"));
+    }
+}

@@ -12,6 +12,7 @@ pub mod api;
 pub mod builtins;
 pub mod emit;
 pub mod failure;
+mod interp;
 pub mod logs;
 pub mod naming;
 pub mod python;

@@ -1,7 +1,10 @@
 //! Test support for the crate's unit tests: a minimal run context around a script (one job,
-//! one succeeded run, the job's default arguments), and findings as short lines.
+//! one succeeded run, the job's default arguments), and what running a script left: its
+//! variables and its findings as short lines.
 
 use crate::emit::{Findings, Target};
+use crate::interp::Scopes;
+use crate::value::Value;
 use lineage_domain::{
     Direction, GlueJobStateChange, JobDefinition, JobRun, RunContext, Script, ScriptLanguage,
 };
@@ -65,4 +68,43 @@ pub(crate) fn ios(found: &Findings) -> Vec<String> {
             }
         })
         .collect()
+}
+
+/// What an interpreter left after running a script: its variables and its findings.
+pub(crate) struct Run {
+    pub(crate) scopes: Scopes,
+    pub(crate) found: Findings,
+}
+
+impl Run {
+    /// The value of a variable (`Value::None` when it was never bound).
+    pub(crate) fn value(&self, name: &str) -> Value {
+        self.scopes.lookup(name).unwrap_or(Value::None)
+    }
+
+    /// The known text of a string variable.
+    pub(crate) fn text(&self, name: &str) -> Option<String> {
+        self.value(name).as_known_str()
+    }
+
+    /// A string variable with its unknown pieces shown as `{expression}`.
+    pub(crate) fn described(&self, name: &str) -> String {
+        self.value(name).to_pstr().describe()
+    }
+
+    /// The known texts of a list variable (unknown items in debug form).
+    pub(crate) fn texts(&self, name: &str) -> Vec<String> {
+        match self.value(name) {
+            Value::List(l) => l
+                .iter()
+                .map(|v| v.as_known_str().unwrap_or_else(|| format!("{v:?}")))
+                .collect(),
+            v => panic!("{name} is not a list: {v:?}"),
+        }
+    }
+
+    /// The I/O findings as `in|out dataset` lines, in execution order.
+    pub(crate) fn ios(&self) -> Vec<String> {
+        ios(&self.found)
+    }
 }

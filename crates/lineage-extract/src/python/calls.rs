@@ -3,9 +3,10 @@
 //! and invocation of user functions and lambdas (parameter binding, defaults, depth cap).
 
 use super::stdlib::mutate;
-use super::{Flow, Interp, MAX_DEPTH};
+use super::{Flow, Interp};
 use crate::api;
 use crate::builtins::{self, iterate, Args};
+use crate::interp::{self, Evaluate};
 use crate::value::{Obj, PStr, Source, Value};
 use std::collections::HashMap;
 use tree_sitter::Node;
@@ -85,16 +86,16 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
             if obj.kind() == "identifier" {
                 if let Some(nv) = mutate(&recv, &name, &args) {
                     let var = self.text(obj).to_string();
-                    self.assign_name(&var, nv);
+                    self.scopes.assign(&var, nv);
                     return Value::None;
                 }
             }
-            self.set_site(n);
+            interp::set_site(self.env, n, self.text(n), true);
             return self.call_method(recv, &name, args, n);
         }
         let callee = self.eval(func);
         let args = self.eval_args(args_node);
-        self.set_site(n);
+        interp::set_site(self.env, n, self.text(n), true);
         self.call_value(callee, args, n)
     }
 
@@ -259,7 +260,7 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
         let Some(l) = self.lambdas.get(id).copied() else {
             return Value::unknown("lambda");
         };
-        if self.depth >= MAX_DEPTH {
+        if self.calls.is_full() {
             return Value::unknown("lambda");
         }
         let mut frame = HashMap::new();
@@ -274,25 +275,20 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
                 );
             }
         }
-        self.frames.push(frame);
-        self.depth += 1;
+        self.scopes.push(frame);
+        self.calls.enter();
         let v = l
             .child_by_field_name("body")
             .map(|b| self.eval(b))
             .unwrap_or(Value::None);
-        self.depth -= 1;
-        self.frames.pop();
+        self.calls.leave();
+        self.scopes.pop();
         v
     }
 
-    /// Calls a user-defined function: parameters bound, body run in a new frame.
-    pub(super) fn invoke(&mut self, id: usize, args: Args) -> Value {
-        let Some(f) = self.funcs.get(id).copied() else {
-            return Value::unknown("function");
-        };
-        if self.depth >= MAX_DEPTH {
-            return Value::unknown("recursion");
-        }
+    /// A function's parameters bound to call arguments: by keyword, else by position, else the
+    /// default value (evaluated now), else unknown; `*args` and `**kwargs` take the rest.
+    fn bind_parameters(&mut self, f: Node<'t>, args: &Args) -> HashMap<String, Value> {
         let mut frame: HashMap<String, Value> = HashMap::new();
         let mut pos = args.pos.clone().into_iter();
         let mut used_kw: Vec<String> = Vec::new();
@@ -375,15 +371,27 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
                 }
             }
         }
+        frame
+    }
+
+    /// Calls a user-defined function: parameters bound, body run in a new frame.
+    pub(super) fn invoke(&mut self, id: usize, args: Args) -> Value {
+        let Some(f) = self.funcs.get(id).copied() else {
+            return Value::unknown("function");
+        };
+        if self.calls.is_full() {
+            return Value::unknown("recursion");
+        }
+        let frame = self.bind_parameters(f, &args);
         let saved_site = self.env.site.clone();
-        self.frames.push(frame);
-        self.depth += 1;
+        self.scopes.push(frame);
+        self.calls.enter();
         let flow = f
             .child_by_field_name("body")
             .map(|b| self.exec_block(b))
             .unwrap_or(Flow::Normal);
-        self.depth -= 1;
-        self.frames.pop();
+        self.calls.leave();
+        self.scopes.pop();
         self.env.site = saved_site;
         match flow {
             Flow::Return(v) => v,

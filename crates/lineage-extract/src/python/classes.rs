@@ -4,6 +4,7 @@
 use super::{ClassDef, Interp};
 use crate::api;
 use crate::builtins::Args;
+use crate::interp::Evaluate;
 use crate::value::{Instance, Obj, Value};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -52,7 +53,7 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
         }
         let id = self.classes.len();
         self.classes.push(def);
-        self.assign_name(&name, Value::Class(id));
+        self.scopes.assign(&name, Value::Class(id));
     }
 
     pub(super) fn instantiate(&mut self, class: usize, args: Args) -> Value {

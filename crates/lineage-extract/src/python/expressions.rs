@@ -3,21 +3,20 @@
 //! list/tuple/dict displays with splats, comprehensions, lambdas and `:=`.
 
 use super::stdlib::builtin_name;
-use super::{literals, Interp, MAX_EXPR_DEPTH, MAX_ITER};
+use super::{literals, Interp};
 use crate::builtins::{binop, iterate};
+use crate::interp::{DepthGuard, Evaluate, MAX_ITER};
 use crate::value::{member_of, values_equal, Obj, PStr, Value};
 use std::collections::HashMap;
 use tree_sitter::Node;
 
-impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
-    pub fn eval(&mut self, n: Node<'t>) -> Value {
-        if self.expr_depth >= MAX_EXPR_DEPTH {
-            return Value::unknown(self.text(n));
-        }
-        self.expr_depth += 1;
-        let v = self.eval_node(n);
-        self.expr_depth -= 1;
-        v
+impl<'t, 'e, 'c> Evaluate<'t> for Interp<'t, 'e, 'c> {
+    fn source(&self) -> &'t str {
+        self.src
+    }
+
+    fn expr_depth(&mut self) -> &mut DepthGuard {
+        &mut self.expr_depth
     }
 
     fn eval_node(&mut self, n: Node<'t>) -> Value {
@@ -48,7 +47,9 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
             "none" => Value::None,
             "identifier" => {
                 let name = self.text(n);
-                self.lookup(name).unwrap_or_else(|| builtin_name(name))
+                self.scopes
+                    .lookup(name)
+                    .unwrap_or_else(|| builtin_name(name))
             }
             "parenthesized_expression" => match n.named_child(0) {
                 Some(e) => self.eval(e),
@@ -224,7 +225,9 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
             _ => Value::unknown(self.text(n)),
         }
     }
+}
 
+impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
     fn eval_string(&mut self, n: Node<'t>) -> Value {
         if n.kind() != "string" {
             return self.eval(n);
@@ -319,10 +322,10 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
             .named_children(&mut c)
             .filter(|k| k.kind() == "for_in_clause" || k.kind() == "if_clause")
             .collect();
-        self.frames.push(HashMap::new());
+        self.scopes.push(HashMap::new());
         let mut out = Vec::new();
         let ok = self.comprehend(&clauses, body, dict, &mut out);
-        self.frames.pop();
+        self.scopes.pop();
         if !ok {
             return Value::unknown(self.text(n));
         }

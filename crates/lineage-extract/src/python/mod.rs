@@ -16,16 +16,14 @@ mod statements;
 mod stdlib;
 
 use crate::emit::Env;
+use crate::interp::{self, DepthGuard, Scopes, MAX_EXPR_DEPTH};
 use crate::value::Value;
 use lineage_domain::DiagnosticKind;
 use std::collections::HashMap;
 use tree_sitter::{Node, Parser, Tree};
 
-const MAX_DEPTH: usize = 12;
-/// How deeply expressions are evaluated (CPython itself refuses 200 nested parentheses); deeper
-/// nesting is an unknown value, so hostile input cannot overflow the stack.
-const MAX_EXPR_DEPTH: usize = 100;
-const MAX_ITER: usize = 200;
+/// How deeply calls of user functions and lambdas nest.
+const MAX_CALL_DEPTH: usize = 12;
 
 /// Parses Python source.
 pub fn parse(text: &str) -> Option<Tree> {
@@ -56,33 +54,32 @@ enum Flow {
 pub struct Interp<'t, 'e, 'c> {
     src: &'t str,
     pub env: &'e mut Env<'c>,
-    globals: HashMap<String, Value>,
-    frames: Vec<HashMap<String, Value>>,
+    scopes: Scopes,
     funcs: Vec<Node<'t>>,
     lambdas: Vec<Node<'t>>,
     /// Classes: methods (function id, whether static) and class attributes.
     classes: Vec<ClassDef>,
-    depth: usize,
-    /// How deep the current expression evaluation is (see [`MAX_EXPR_DEPTH`]).
-    expr_depth: usize,
+    /// How deeply user functions are being called (see [`MAX_CALL_DEPTH`]).
+    calls: DepthGuard,
+    /// How deeply the current expression is being evaluated.
+    expr_depth: DepthGuard,
     /// Imported names from modules we do not know (private libraries).
     foreign: Vec<String>,
 }
 
 impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
     pub fn new(src: &'t str, env: &'e mut Env<'c>) -> Self {
-        let mut globals = HashMap::new();
-        globals.insert("__name__".to_string(), Value::str("__main__"));
+        let mut scopes = Scopes::default();
+        scopes.assign("__name__", Value::str("__main__"));
         Self {
             src,
             env,
-            globals,
-            frames: Vec::new(),
+            scopes,
             funcs: Vec::new(),
             lambdas: Vec::new(),
             classes: Vec::new(),
-            depth: 0,
-            expr_depth: 0,
+            calls: DepthGuard::new(MAX_CALL_DEPTH),
+            expr_depth: DepthGuard::new(MAX_EXPR_DEPTH),
             foreign: Vec::new(),
         }
     }
@@ -92,56 +89,12 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
         let mut c = root.walk();
         let stmts: Vec<Node> = root.named_children(&mut c).collect();
         for s in stmts {
-            let top = (line_of(s), end_line_of(s));
-            self.env.site.top = top;
+            interp::set_top(self.env, s);
             if let Flow::Return(_) = self.exec(s) {
                 break;
             }
         }
     }
-
-    fn text(&self, n: Node) -> &'t str {
-        n.utf8_text(self.src.as_bytes()).unwrap_or("")
-    }
-
-    fn lookup(&self, name: &str) -> Option<Value> {
-        for f in self.frames.iter().rev() {
-            if let Some(v) = f.get(name) {
-                return Some(v.clone());
-            }
-        }
-        self.globals.get(name).cloned()
-    }
-
-    fn assign_name(&mut self, name: &str, v: Value) {
-        match self.frames.last_mut() {
-            Some(f) => {
-                f.insert(name.to_string(), v);
-            }
-            None => {
-                self.globals.insert(name.to_string(), v);
-            }
-        }
-    }
-
-    fn set_site(&mut self, n: Node<'t>) {
-        let text = self.text(n);
-        let one_line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-        let mut t: String = one_line.chars().take(200).collect();
-        if one_line.chars().count() > 200 {
-            t.push('…');
-        }
-        self.env.site.line = line_of(n);
-        self.env.site.text = t;
-    }
-}
-
-fn line_of(n: Node) -> u32 {
-    u32::try_from(n.start_position().row + 1).unwrap_or(u32::MAX)
-}
-
-fn end_line_of(n: Node) -> u32 {
-    u32::try_from(n.end_position().row + 1).unwrap_or(u32::MAX)
 }
 
 /// Runs a Python script's tree in the environment.
@@ -162,51 +115,13 @@ pub fn run(text: &str, env: &mut Env) -> bool {
     true
 }
 
-/// Support for the unit tests of the interpreter's parts: runs a script and exposes its globals
-/// and findings.
+/// Support for the unit tests of the interpreter's parts: runs a script.
 #[cfg(test)]
 mod testing {
     use super::{parse, Interp};
-    use crate::emit::{Env, Findings};
-    use crate::testutil;
-    use crate::value::Value;
+    use crate::emit::Env;
+    use crate::testutil::{self, Run};
     use lineage_domain::ScriptLanguage;
-    use std::collections::HashMap;
-
-    /// The outcome of running a script: its module-level names and what it found.
-    pub(crate) struct Run {
-        globals: HashMap<String, Value>,
-        pub(crate) found: Findings,
-    }
-
-    impl Run {
-        /// The value of a module-level name (`Value::None` when it was never bound).
-        pub(crate) fn value(&self, name: &str) -> Value {
-            self.globals.get(name).cloned().unwrap_or(Value::None)
-        }
-        /// The known text of a module-level string.
-        pub(crate) fn text(&self, name: &str) -> Option<String> {
-            self.value(name).as_known_str()
-        }
-        /// A module-level string with its unknown pieces shown as `{expression}`.
-        pub(crate) fn described(&self, name: &str) -> String {
-            self.value(name).to_pstr().describe()
-        }
-        /// The known texts of a module-level list.
-        pub(crate) fn texts(&self, name: &str) -> Vec<String> {
-            match self.value(name) {
-                Value::List(l) => l
-                    .iter()
-                    .map(|v| v.as_known_str().unwrap_or_else(|| format!("{v:?}")))
-                    .collect(),
-                v => panic!("{name} is not a list: {v:?}"),
-            }
-        }
-        /// The I/O findings as `in|out dataset` lines, in execution order.
-        pub(crate) fn ios(&self) -> Vec<String> {
-            testutil::ios(&self.found)
-        }
-    }
 
     /// Runs a Python script whose job has the default arguments `args`.
     pub(crate) fn run_with(script: &str, args: &[(&str, &str)]) -> Run {
@@ -214,13 +129,13 @@ mod testing {
         let mut env = Env::new(&ctx);
         let tree = parse(script).expect("parse");
         assert!(!tree.root_node().has_error(), "syntax error in test script");
-        let globals = {
+        let scopes = {
             let mut it = Interp::new(script, &mut env);
             it.run(tree.root_node());
-            it.globals.clone()
+            std::mem::take(&mut it.scopes)
         };
         Run {
-            globals,
+            scopes,
             found: env.found,
         }
     }

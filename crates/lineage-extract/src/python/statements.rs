@@ -3,8 +3,9 @@
 //! `while`, `try`/`else`/`finally`, `with ... as`, function definitions and `return`.
 
 use super::stdlib::is_known_module;
-use super::{Flow, Interp, MAX_ITER};
+use super::{Flow, Interp};
 use crate::builtins::{binop, iterate};
+use crate::interp::{Evaluate, MAX_ITER};
 use crate::value::{values_equal, Value};
 use std::rc::Rc;
 use tree_sitter::Node;
@@ -41,7 +42,7 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
                     let id = self.funcs.len();
                     self.funcs.push(n);
                     let name = self.text(name).to_string();
-                    self.assign_name(&name, Value::Func(id));
+                    self.scopes.assign(&name, Value::Func(id));
                 }
                 Flow::Normal
             }
@@ -158,7 +159,8 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
                 "dotted_name" => {
                     let full = self.text(k).to_string();
                     let first = full.split('.').next().unwrap_or("").to_string();
-                    self.assign_name(&first, Value::Module(Rc::from(first.as_str())));
+                    self.scopes
+                        .assign(&first, Value::Module(Rc::from(first.as_str())));
                 }
                 "aliased_import" => {
                     if let (Some(nm), Some(al)) = (
@@ -167,7 +169,8 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
                     ) {
                         let full = self.text(nm).to_string();
                         let alias = self.text(al).to_string();
-                        self.assign_name(&alias, Value::Module(Rc::from(full.as_str())));
+                        self.scopes
+                            .assign(&alias, Value::Module(Rc::from(full.as_str())));
                     }
                 }
                 _ => {}
@@ -200,7 +203,8 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
             if !known {
                 self.foreign.push(alias.clone());
             }
-            self.assign_name(&alias, Value::Module(Rc::from(format!("{module}.{name}"))));
+            self.scopes
+                .assign(&alias, Value::Module(Rc::from(format!("{module}.{name}"))));
         }
         Flow::Normal
     }
@@ -253,7 +257,7 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
         match target.kind() {
             "identifier" => {
                 let name = self.text(target).to_string();
-                self.assign_name(&name, v);
+                self.scopes.assign(&name, v);
             }
             "pattern_list" | "tuple_pattern" | "list_pattern" | "tuple" | "list" => {
                 let mut c = target.walk();
@@ -287,11 +291,11 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
                     if base.kind() == "identifier" {
                         let key = self.eval(idx);
                         let name = self.text(base).to_string();
-                        if let Some(Value::Dict(items)) = self.lookup(&name) {
+                        if let Some(Value::Dict(items)) = self.scopes.lookup(&name) {
                             let mut items = items.as_ref().clone();
                             items.retain(|(k, _)| values_equal(k, &key) != Some(true));
                             items.push((key, v));
-                            self.assign_name(&name, Value::dict(items));
+                            self.scopes.assign(&name, Value::dict(items));
                         }
                     }
                 }

@@ -5,10 +5,14 @@
 use super::Interp;
 use crate::api;
 use crate::builtins::{self, iterate, Args};
+use crate::interp::{Evaluate, MAX_ITER};
 use crate::value::{values_equal, Obj, PStr, Source, Value};
 use lineage_domain::DiagnosticKind;
 use std::rc::Rc;
 use tree_sitter::Node;
+
+/// How long a `range(...)` gets.
+const RANGE_CAP: i64 = MAX_ITER as i64;
 
 impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
     pub(super) fn call_qualified(&mut self, q: &str, args: Args, n: Node<'t>) -> Value {
@@ -125,7 +129,7 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
                     [a, b, ..] => (*a, *b),
                     _ => return Value::unknown(self.text(n)),
                 };
-                return Value::list((a..b.min(a + 200)).map(Value::Int).collect());
+                return Value::list((a..b.min(a + RANGE_CAP)).map(Value::Int).collect());
             }
             "builtins.print"
             | "builtins.isinstance"

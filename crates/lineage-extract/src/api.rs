@@ -7,9 +7,8 @@
 use crate::builtins::Args;
 use crate::emit::Env;
 use crate::rules;
-use crate::value::{Builder, BuilderKind, Obj, PStr, SinkState, Source, Value};
+use crate::value::{Builder, BuilderKind, Obj, PStr, Source, Value};
 use lineage_domain::DiagnosticKind;
-use std::cell::RefCell;
 use std::rc::Rc;
 
 /// `getResolvedOptions(sys.argv, [names])`: run `Arguments` over job `DefaultArguments`.
@@ -165,7 +164,7 @@ pub fn method(env: &mut Env, obj: &Obj, name: &str, args: &Args) -> Value {
             "createDataFrame" | "range" => Value::Obj(Obj::Frame),
             _ => Value::Obj(Obj::Opaque(Rc::from(name))),
         },
-        Obj::Builder(b) => rules::builder_call(env, b, name, args),
+        Obj::Builder(b) => rules::builder::call(env, b, name, args),
         Obj::Sink(s) => rules::glue_sink::method(env, s, name, args),
         Obj::Frame => match name {
             "createOrReplaceTempView"
@@ -265,9 +264,4 @@ pub fn call_function(env: &mut Env, q: &str, args: &Args) -> Option<Value> {
         return rules::wrangler::call(env, q, args);
     }
     None
-}
-
-/// A new sink object.
-pub fn new_sink(state: SinkState) -> Value {
-    Value::Obj(Obj::Sink(Rc::new(RefCell::new(state))))
 }

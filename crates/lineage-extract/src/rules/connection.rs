@@ -6,7 +6,7 @@
 
 use crate::emit::{Env, Unresolved};
 use crate::naming::{self, JdbcUrl};
-use crate::rules::{as_list, lower, opt};
+use crate::rules::options::{as_list, lower, opt};
 use crate::sql::{analyze, Dialect};
 use crate::value::{PStr, Source, Value};
 use lineage_domain::Direction;

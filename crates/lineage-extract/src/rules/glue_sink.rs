@@ -4,11 +4,11 @@
 //! only: `glue.getSink.setCatalogInfo`), `glue.getSinkWithFormat` (Scala), `glue.getCatalogSink`
 //! (Scala `database`, `tableName`), `glue.getJDBCSink`.
 
-use crate::api;
 use crate::builtins::Args;
 use crate::emit::Env;
 use crate::naming;
-use crate::rules::{connection, opt};
+use crate::rules::connection;
+use crate::rules::options::opt;
 use crate::value::{Obj, SinkState, Value};
 use lineage_domain::Direction;
 use std::cell::RefCell;
@@ -56,7 +56,7 @@ pub fn create(env: &mut Env, name: &str, args: &Args) -> Value {
     } else {
         None
     };
-    api::new_sink(SinkState {
+    let state = SinkState {
         connection_type: ctype,
         options,
         catalog,
@@ -64,7 +64,8 @@ pub fn create(env: &mut Env, name: &str, args: &Args) -> Value {
         rule,
         line: env.site.line,
         detail: env.site.text.clone(),
-    })
+    };
+    Value::Obj(Obj::Sink(Rc::new(RefCell::new(state))))
 }
 
 /// A method on a sink.

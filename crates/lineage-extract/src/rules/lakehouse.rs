@@ -5,7 +5,7 @@
 
 use crate::emit::{Env, Unresolved};
 use crate::naming;
-use crate::rules::{builder_opts, lower, opt};
+use crate::rules::options::{builder_opts, lower, opt};
 use crate::value::{Builder, Value};
 use lineage_domain::Dataset;
 

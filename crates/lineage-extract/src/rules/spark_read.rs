@@ -8,7 +8,8 @@
 use crate::builtins::Args;
 use crate::emit::{Env, Unresolved};
 use crate::naming;
-use crate::rules::{as_list, builder_opts, connection, lakehouse, lower};
+use crate::rules::options::{as_list, builder_opts, lower};
+use crate::rules::{connection, jdbc, lakehouse};
 use crate::value::{Builder, BuilderKind, Obj, Value};
 use lineage_domain::Direction;
 
@@ -45,7 +46,7 @@ pub fn terminal(env: &mut Env, b: &Builder, name: &str, args: &Args) -> Value {
         (_, "load") => "spark.read.load",
         (_, "table") => return table(env, args, "spark.read.table"),
         (_, "jdbc") => {
-            super::jdbc::spark_jdbc(env, args, Direction::Input);
+            jdbc::spark_jdbc(env, args, Direction::Input);
             return Value::Obj(Obj::Frame);
         }
         _ => return Value::Obj(Obj::Frame),

@@ -9,7 +9,8 @@
 use crate::builtins::Args;
 use crate::emit::{Env, Unresolved};
 use crate::naming;
-use crate::rules::{builder_opts, connection, lakehouse, lower};
+use crate::rules::options::{builder_opts, lower};
+use crate::rules::{connection, jdbc, lakehouse};
 use crate::value::{Builder, Obj, Value};
 use lineage_domain::Direction;
 
@@ -41,7 +42,7 @@ pub fn terminal(env: &mut Env, b: &Builder, name: &str, args: &Args) -> Value {
             return Value::None;
         }
         "jdbc" => {
-            super::jdbc::spark_jdbc(env, args, Direction::Output);
+            jdbc::spark_jdbc(env, args, Direction::Output);
             return Value::None;
         }
         _ => return Value::Obj(Obj::Builder(std::rc::Rc::new(b.clone()))),

@@ -6,7 +6,8 @@
 use crate::builtins::Args;
 use crate::emit::{Env, Unresolved};
 use crate::naming;
-use crate::rules::{builder_opts, connection, lakehouse, lower};
+use crate::rules::options::{builder_opts, lower};
+use crate::rules::{connection, lakehouse};
 use crate::value::{Builder, Obj, Value};
 use lineage_domain::Direction;
 use std::rc::Rc;

@@ -9,7 +9,8 @@
 use crate::builtins::Args;
 use crate::emit::{Env, Unresolved};
 use crate::naming;
-use crate::rules::{as_list, spark_sql};
+use crate::rules::options::as_list;
+use crate::rules::spark_sql;
 use crate::value::{Obj, Value};
 use lineage_domain::Direction;
 

@@ -205,3 +205,21 @@ impl UseContext {
         parts.join(".")
     }
 }
+
+/// Appends a name unless the list has it already.
+pub(crate) fn push_unique(v: &mut Vec<String>, s: String) {
+    if !v.contains(&s) {
+        v.push(s);
+    }
+}
+
+/// The written name of a plain object name, for statements that name tables directly.
+pub(crate) fn object_names(list: &[ObjectName]) -> Vec<String> {
+    let mut out = Vec::new();
+    for n in list {
+        if let Some(s) = object_name(n) {
+            push_unique(&mut out, s);
+        }
+    }
+    out
+}

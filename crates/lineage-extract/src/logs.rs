@@ -10,6 +10,20 @@ use lineage_domain::{Dataset, Direction, LogEvent, RunContext};
 use regex::Regex;
 use std::sync::LazyLock;
 
+// Rule ids: they appear in evidence and outputs, so their text never changes.
+/// Glue `getCatalogSource`/`getCatalogSink` lines.
+pub(crate) const LOG_GLUE_CATALOG: &str = "log.glue.catalog";
+/// Glue sink/source lines with a `path`.
+pub(crate) const LOG_GLUE_PATH: &str = "log.glue.path";
+/// Spark `InsertIntoHadoopFsRelationCommand` lines.
+pub(crate) const LOG_SPARK_INSERT_INTO: &str = "log.spark.insert_into_hadoop_fs";
+/// Application "copying a -> b" prints.
+pub(crate) const LOG_APP_COPY: &str = "log.app.copy";
+/// Application "writing ... s3://" prints.
+pub(crate) const LOG_APP_WRITE: &str = "log.app.write";
+/// Application "reading ... from s3://" prints.
+pub(crate) const LOG_APP_READ: &str = "log.app.read";
+
 /// A dataset mention in a log line.
 #[derive(Debug, Clone)]
 pub struct LogMention {
@@ -93,7 +107,7 @@ fn parse_event(e: &LogEvent, out: &mut Vec<LogMention>) {
                 table: c[4].to_string(),
                 catalog_id: (cat != "null" && !cat.is_empty()).then_some(cat),
             },
-            "log.glue.catalog",
+            LOG_GLUE_CATALOG,
         ));
         return;
     }
@@ -103,14 +117,14 @@ fn parse_event(e: &LogEvent, out: &mut Vec<LogMention>) {
         } else {
             Direction::Input
         };
-        out.push(m(dir, Mention::S3(c[2].to_string()), "log.glue.path"));
+        out.push(m(dir, Mention::S3(c[2].to_string()), LOG_GLUE_PATH));
         return;
     }
     if let Some(c) = INSERT_INTO.captures(msg) {
         out.push(m(
             Direction::Output,
             Mention::S3(c[1].to_string()),
-            "log.spark.insert_into_hadoop_fs",
+            LOG_SPARK_INSERT_INTO,
         ));
         return;
     }
@@ -118,12 +132,12 @@ fn parse_event(e: &LogEvent, out: &mut Vec<LogMention>) {
         out.push(m(
             Direction::Input,
             Mention::S3(c[1].to_string()),
-            "log.app.copy",
+            LOG_APP_COPY,
         ));
         out.push(m(
             Direction::Output,
             Mention::S3(c[2].to_string()),
-            "log.app.copy",
+            LOG_APP_COPY,
         ));
         return;
     }
@@ -131,7 +145,7 @@ fn parse_event(e: &LogEvent, out: &mut Vec<LogMention>) {
         out.push(m(
             Direction::Output,
             Mention::S3(c[2].to_string()),
-            "log.app.write",
+            LOG_APP_WRITE,
         ));
         return;
     }
@@ -139,7 +153,7 @@ fn parse_event(e: &LogEvent, out: &mut Vec<LogMention>) {
         out.push(m(
             Direction::Input,
             Mention::S3(c[2].to_string()),
-            "log.app.read",
+            LOG_APP_READ,
         ));
     }
 }

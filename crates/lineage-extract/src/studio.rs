@@ -10,7 +10,8 @@ use crate::value::Value;
 use lineage_domain::{Dataset, Direction, Evidence, EvidenceKind, Locator, RunContext};
 use std::collections::BTreeMap;
 
-const RULE: &str = "glue.studio.node";
+/// Rule id of the DAG's edges and corroborating evidence.
+pub(crate) const RULE: &str = "glue.studio.node";
 
 /// The datasets of the DAG's nodes: `(node id, direction, dataset)`.
 pub fn nodes(ctx: &RunContext) -> Vec<(String, Direction, Dataset)> {

@@ -10,6 +10,16 @@ use crate::naming;
 use crate::value::{Obj, Value};
 use lineage_domain::Direction;
 
+// Rule ids: they appear in evidence and outputs, so their text never changes.
+/// `create_dynamic_frame.from_catalog` (and the flat `create_dynamic_frame_from_catalog`).
+pub(crate) const FROM_CATALOG_READ: &str = "glue.create_dynamic_frame.from_catalog";
+/// `create_data_frame.from_catalog`.
+pub(crate) const DATA_FRAME_FROM_CATALOG_READ: &str = "glue.create_data_frame.from_catalog";
+/// `write_dynamic_frame.from_catalog` / `write_data_frame.from_catalog`.
+pub(crate) const FROM_CATALOG_WRITE: &str = "glue.write_dynamic_frame.from_catalog";
+/// Scala `getCatalogSource`.
+pub(crate) const GET_CATALOG_SOURCE: &str = "glue.getCatalogSource";
+
 fn table_args(args: &Args, write: bool) -> (Value, Value, Option<Value>) {
     let (db_pos, tbl_pos) = if write { (1, 2) } else { (0, 1) };
     let db = args

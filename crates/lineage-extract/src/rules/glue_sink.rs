@@ -14,6 +14,18 @@ use lineage_domain::Direction;
 use std::cell::RefCell;
 use std::rc::Rc;
 
+// Rule ids: they appear in evidence and outputs, so their text never changes.
+/// `getSink` written by path / connection type.
+pub(crate) const GET_SINK: &str = "glue.getSink";
+/// `getSink` with `setCatalogInfo`: the catalog table.
+pub(crate) const GET_SINK_SET_CATALOG_INFO: &str = "glue.getSink.setCatalogInfo";
+/// Scala `getSinkWithFormat`.
+pub(crate) const GET_SINK_WITH_FORMAT: &str = "glue.getSinkWithFormat";
+/// Scala `getCatalogSink`.
+pub(crate) const GET_CATALOG_SINK: &str = "glue.getCatalogSink";
+/// `getJDBCSink`.
+pub(crate) const GET_JDBC_SINK: &str = "glue.getJDBCSink";
+
 /// `glueContext.getSink(...)` and the Scala variants.
 pub fn create(env: &mut Env, name: &str, args: &Args) -> Value {
     let mut options: Vec<(String, Value)> = Vec::new();
@@ -28,10 +40,10 @@ pub fn create(env: &mut Env, name: &str, args: &Args) -> Value {
         options.push((k.clone(), v.clone()));
     }
     let rule: &'static str = match name {
-        "getSinkWithFormat" => "glue.getSinkWithFormat",
-        "getCatalogSink" => "glue.getCatalogSink",
-        "getJDBCSink" => "glue.getJDBCSink",
-        _ => "glue.getSink",
+        "getSinkWithFormat" => GET_SINK_WITH_FORMAT,
+        "getCatalogSink" => GET_CATALOG_SINK,
+        "getJDBCSink" => GET_JDBC_SINK,
+        _ => GET_SINK,
     };
     let ctype = args
         .kw("connection_type")
@@ -83,7 +95,7 @@ pub fn method(env: &mut Env, s: &Rc<RefCell<SinkState>>, name: &str, args: &Args
             let mut st = s.borrow_mut();
             st.catalog = Some((db, t));
             st.catalog_id = args.kw("catalogId").cloned().or(st.catalog_id.clone());
-            st.rule = "glue.getSink.setCatalogInfo";
+            st.rule = GET_SINK_SET_CATALOG_INFO;
             Value::None
         }
         "writeFrame" | "writeDynamicFrame" | "writeDataFrame" | "write" => {

@@ -14,7 +14,7 @@ use lineage_domain::DiagnosticKind;
 use std::rc::Rc;
 
 /// `getResolvedOptions(sys.argv, [names])`: run `Arguments` over job `DefaultArguments`.
-pub fn resolved_options(env: &mut Env, args: &Args) -> Value {
+pub(crate) fn resolved_options(env: &mut Env, args: &Args) -> Value {
     let names = args
         .get(1, "options")
         .and_then(|v| v.items())
@@ -46,7 +46,7 @@ pub fn resolved_options(env: &mut Env, args: &Args) -> Value {
 }
 
 /// An attribute of an API object.
-pub fn attr(obj: &Obj, name: &str) -> Option<Value> {
+pub(crate) fn attr(obj: &Obj, name: &str) -> Option<Value> {
     let v = match obj {
         Obj::GlueContext => match name {
             "spark_session" | "sparkSession" | "getSparkSession" => Value::Obj(Obj::Spark),
@@ -76,7 +76,7 @@ pub fn attr(obj: &Obj, name: &str) -> Option<Value> {
 
 /// An attribute of a value the interpreter could not resolve: the names that only Spark and
 /// Glue objects have.
-pub fn attr_on_unknown(name: &str) -> Option<Value> {
+pub(crate) fn attr_on_unknown(name: &str) -> Option<Value> {
     Some(match name {
         "read" => builder(BuilderKind::Read),
         "readStream" => builder(BuilderKind::ReadStream),
@@ -100,7 +100,7 @@ fn builder(kind: BuilderKind) -> Value {
 }
 
 /// A method of an unresolved receiver: only unambiguous Spark names are followed.
-pub fn method_on_unknown(env: &mut Env, name: &str, args: &Args) -> Option<Value> {
+pub(crate) fn method_on_unknown(env: &mut Env, name: &str, args: &Args) -> Option<Value> {
     match name {
         "sql" if args.pos.first().is_some_and(|v| matches!(v, Value::Str(_))) => {
             spark_sql::run(env, args.pos.first()?, None);
@@ -126,7 +126,7 @@ fn register_view(env: &mut Env, args: &Args) {
 }
 
 /// A method call on an API object.
-pub fn method(env: &mut Env, obj: &Obj, name: &str, args: &Args) -> Value {
+pub(crate) fn method(env: &mut Env, obj: &Obj, name: &str, args: &Args) -> Value {
     match obj {
         Obj::GlueContext => glue_context(env, name, args),
         Obj::GlueNs(ns) => match (*ns, name) {
@@ -235,7 +235,7 @@ fn glue_context(env: &mut Env, name: &str, args: &Args) -> Value {
 }
 
 /// A module-level function by its qualified name; `None` when it is not an API we know.
-pub fn call_function(env: &mut Env, q: &str, args: &Args) -> Option<Value> {
+pub(crate) fn call_function(env: &mut Env, q: &str, args: &Args) -> Option<Value> {
     let last = q.rsplit('.').next().unwrap_or(q);
     if last == "GlueContext" {
         return Some(Value::Obj(Obj::GlueContext));

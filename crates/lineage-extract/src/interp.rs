@@ -120,7 +120,7 @@ pub(crate) fn line_of(n: Node) -> u32 {
 }
 
 /// The 1-based line a node ends on.
-pub(crate) fn end_line_of(n: Node) -> u32 {
+fn end_line_of(n: Node) -> u32 {
     u32::try_from(n.end_position().row + 1).unwrap_or(u32::MAX)
 }
 

@@ -26,17 +26,16 @@ pub(crate) const LOG_APP_READ: &str = "log.app.read";
 
 /// A dataset mention in a log line.
 #[derive(Debug, Clone)]
-pub struct LogMention {
+pub(crate) struct LogMention {
     pub direction: Direction,
     /// A catalog table (`db`, `table`, catalog id) or an S3 URL as printed.
     pub what: Mention,
     pub event_id: String,
-    pub timestamp: i64,
     pub rule: &'static str,
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub enum Mention {
+pub(crate) enum Mention {
     Table {
         database: String,
         table: String,
@@ -71,7 +70,7 @@ static APP_READ: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// The dataset mentions of the run's log events inside its window.
-pub fn mentions(ctx: &RunContext, tolerance_seconds: u64) -> Vec<LogMention> {
+pub(crate) fn mentions(ctx: &RunContext, tolerance_seconds: u64) -> Vec<LogMention> {
     let window = ctx.run.window(tolerance_seconds);
     let mut out = Vec::new();
     for e in ctx
@@ -89,7 +88,6 @@ fn parse_event(e: &LogEvent, out: &mut Vec<LogMention>) {
         direction,
         what,
         event_id: e.event_id.clone(),
-        timestamp: e.timestamp,
         rule,
     };
     let msg = e.message.as_str();
@@ -159,7 +157,7 @@ fn parse_event(e: &LogEvent, out: &mut Vec<LogMention>) {
 }
 
 /// The dataset a mention names.
-pub fn dataset(ctx: &RunContext, m: &Mention) -> Option<Dataset> {
+pub(crate) fn dataset(ctx: &RunContext, m: &Mention) -> Option<Dataset> {
     match m {
         Mention::Table {
             database,
@@ -182,7 +180,7 @@ pub fn dataset(ctx: &RunContext, m: &Mention) -> Option<Dataset> {
 
 /// Whether an S3 URL printed in a log matches an unresolved pattern (holes match one or more
 /// characters of a path segment); the matched URL cut at the pattern's end.
-pub fn match_pattern(pattern: &str, url: &str) -> Option<String> {
+pub(crate) fn match_pattern(pattern: &str, url: &str) -> Option<String> {
     let url = naming::normalise_scheme(url);
     let mut re = String::from("^");
     for (i, part) in pattern.split(crate::value::HOLE).enumerate() {

@@ -82,6 +82,11 @@ impl Run {
         self.scopes.lookup(name).unwrap_or(Value::None)
     }
 
+    /// Whether a variable holds an unknown value.
+    pub(crate) fn is_unknown(&self, name: &str) -> bool {
+        matches!(self.value(name), Value::Unknown(_))
+    }
+
     /// The known text of a string variable.
     pub(crate) fn text(&self, name: &str) -> Option<String> {
         self.value(name).as_known_str()

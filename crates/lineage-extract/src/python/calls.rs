@@ -104,7 +104,7 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
             Value::Str(s) => {
                 builtins::str_method(s, name, &args).unwrap_or_else(|| Value::unknown(self.text(n)))
             }
-            Value::Dict(_) => match name {
+            Value::Dict(d) => match name {
                 "get" => {
                     let key = args.pos.first().and_then(Value::as_known_str);
                     match key {
@@ -116,33 +116,20 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
                         None => Value::unknown(self.text(n)),
                     }
                 }
-                "items" => match &recv {
-                    Value::Dict(d) => Value::list(
-                        d.iter()
-                            .map(|(k, v)| Value::list(vec![k.clone(), v.clone()]))
-                            .collect(),
-                    ),
-                    _ => Value::unknown(self.text(n)),
-                },
-                "keys" => match &recv {
-                    Value::Dict(d) => Value::list(d.iter().map(|(k, _)| k.clone()).collect()),
-                    _ => Value::unknown(self.text(n)),
-                },
-                "values" => match &recv {
-                    Value::Dict(d) => Value::list(d.iter().map(|(_, v)| v.clone()).collect()),
-                    _ => Value::unknown(self.text(n)),
-                },
+                "items" => Value::list(
+                    d.iter()
+                        .map(|(k, v)| Value::list(vec![k.clone(), v.clone()]))
+                        .collect(),
+                ),
+                "keys" => Value::list(d.iter().map(|(k, _)| k.clone()).collect()),
+                "values" => Value::list(d.iter().map(|(_, v)| v.clone()).collect()),
                 "copy" => recv.clone(),
                 // Scala-style args("key") is handled in call_value; unknown methods:
                 _ => Value::unknown(self.text(n)),
             },
-            Value::List(l) => match name {
+            Value::List(_) => match name {
                 "copy" => recv.clone(),
-                "index" | "count" => Value::unknown(self.text(n)),
-                _ => {
-                    let _ = l;
-                    Value::unknown(self.text(n))
-                }
+                _ => Value::unknown(self.text(n)),
             },
             Value::Module(m) => {
                 let q = format!("{m}.{name}");

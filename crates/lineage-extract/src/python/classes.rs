@@ -128,7 +128,7 @@ d = Config.MISSING
         assert_eq!(r.text("a").as_deref(), Some("s3://root"));
         assert_eq!(r.text("b").as_deref(), Some("curated"));
         assert_eq!(r.text("c").as_deref(), Some("s3://root"));
-        assert!(r.value("d").is_unknown());
+        assert!(r.is_unknown("d"));
     }
 
     #[test]
@@ -183,7 +183,7 @@ c = first.unset
 "#);
         assert_eq!(r.text("a").as_deref(), Some("set-through-alias"));
         assert_eq!(r.text("b").as_deref(), Some("made-z"));
-        assert!(r.value("c").is_unknown());
+        assert!(r.is_unknown("c"));
         assert!(matches!(r.value("first"), Value::Instance(_)));
     }
 

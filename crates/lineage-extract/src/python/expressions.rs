@@ -533,11 +533,11 @@ missing = d["nope"]
 "#);
         assert_eq!(r.text("first").as_deref(), Some("a"));
         assert_eq!(r.text("last").as_deref(), Some("c"));
-        assert!(r.value("out_of_range").is_unknown());
-        assert!(r.value("sliced").is_unknown());
+        assert!(r.is_unknown("out_of_range"));
+        assert!(r.is_unknown("sliced"));
         assert_eq!(r.text("by_str").as_deref(), Some("v"));
         assert_eq!(r.text("by_int").as_deref(), Some("one"));
-        assert!(r.value("missing").is_unknown());
+        assert!(r.is_unknown("missing"));
     }
 
     #[test]
@@ -558,7 +558,7 @@ h = None is None
         assert_eq!(r.value("d"), Value::Bool(false));
         assert_eq!(r.value("e"), Value::Bool(true));
         assert_eq!(r.value("f"), Value::Bool(true));
-        assert!(r.value("g").is_unknown());
+        assert!(r.is_unknown("g"));
         assert_eq!(r.value("h"), Value::Bool(true));
     }
 
@@ -578,7 +578,7 @@ g = not ""
         assert_eq!(r.value("c"), Value::Bool(false));
         assert_eq!(r.text("d").as_deref(), Some("yes"));
         assert_eq!(r.text("e").as_deref(), Some("same"));
-        assert!(r.value("f").is_unknown());
+        assert!(r.is_unknown("f"));
         assert_eq!(r.value("g"), Value::Bool(true));
     }
 
@@ -598,7 +598,7 @@ unknown = [t for t in tables]
         assert_eq!(r.texts("upper"), ["A", "C"]);
         assert_eq!(r.value("pairs").get_key("k2"), Some(&Value::str("v2")));
         assert_eq!(r.texts("nested"), ["x1", "x2", "y1", "y2"]);
-        assert!(r.value("unknown").is_unknown());
+        assert!(r.is_unknown("unknown"));
     }
 
     #[test]
@@ -621,6 +621,6 @@ if (n := "walrus"):
         let shallow = format!("x = {}1{}\n", "(".repeat(40), ")".repeat(40));
         assert_eq!(run(&shallow).value("x"), Value::Int(1));
         let deep = format!("x = {}1{}\n", "(".repeat(150), ")".repeat(150));
-        assert!(run(&deep).value("x").is_unknown());
+        assert!(run(&deep).is_unknown("x"));
     }
 }

@@ -26,7 +26,7 @@ use tree_sitter::{Node, Parser, Tree};
 const MAX_CALL_DEPTH: usize = 12;
 
 /// Parses Python source.
-pub fn parse(text: &str) -> Option<Tree> {
+pub(crate) fn parse(text: &str) -> Option<Tree> {
     let mut p = Parser::new();
     p.set_language(&tree_sitter_python::LANGUAGE.into()).ok()?;
     p.parse(text, None)
@@ -50,10 +50,9 @@ enum Flow {
 }
 
 /// The interpreter state for one script.
-#[allow(missing_debug_implementations)]
-pub struct Interp<'t, 'e, 'c> {
+pub(crate) struct Interp<'t, 'e, 'c> {
     src: &'t str,
-    pub env: &'e mut Env<'c>,
+    env: &'e mut Env<'c>,
     scopes: Scopes,
     funcs: Vec<Node<'t>>,
     lambdas: Vec<Node<'t>>,
@@ -68,7 +67,7 @@ pub struct Interp<'t, 'e, 'c> {
 }
 
 impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
-    pub fn new(src: &'t str, env: &'e mut Env<'c>) -> Self {
+    pub(crate) fn new(src: &'t str, env: &'e mut Env<'c>) -> Self {
         let mut scopes = Scopes::default();
         scopes.assign("__name__", Value::str("__main__"));
         Self {
@@ -85,7 +84,7 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
     }
 
     /// Runs the module.
-    pub fn run(&mut self, root: Node<'t>) {
+    pub(crate) fn run(&mut self, root: Node<'t>) {
         let mut c = root.walk();
         let stmts: Vec<Node> = root.named_children(&mut c).collect();
         for s in stmts {
@@ -98,7 +97,7 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
 }
 
 /// Runs a Python script's tree in the environment.
-pub fn run(text: &str, env: &mut Env) -> bool {
+pub(crate) fn run(text: &str, env: &mut Env) -> bool {
     let Some(tree) = parse(text) else {
         return false;
     };

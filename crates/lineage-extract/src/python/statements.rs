@@ -321,9 +321,9 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
             None => {
                 // undecided: both ways run; control flow inside them is not followed
                 if let Some(b) = cons {
-                    let _ = self.exec_block(b);
+                    self.exec_block(b);
                 }
-                let _ = self.exec_alternatives_all(&alts);
+                self.exec_alternatives_all(&alts);
                 Flow::Normal
             }
         }
@@ -347,7 +347,7 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
                         Some(false) => continue,
                         None => {
                             if let Some(b) = a.child_by_field_name("consequence") {
-                                let _ = self.exec_block(b);
+                                self.exec_block(b);
                             }
                             return self.exec_alternatives_all(&alts[i + 1..]);
                         }
@@ -381,7 +381,7 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
                 _ => a.child_by_field_name("body"),
             };
             if let Some(b) = body {
-                let _ = self.exec_block(b);
+                self.exec_block(b);
             }
         }
         Flow::Normal
@@ -411,7 +411,7 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
                 // unknown iterable: run the body once with unknown loop variables
                 let desc = format!("item of {}", self.text(right));
                 self.bind(left, Value::unknown(&desc));
-                let _ = self.exec_block(body);
+                self.exec_block(body);
             }
         }
         Flow::Normal

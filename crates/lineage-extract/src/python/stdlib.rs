@@ -471,7 +471,7 @@ j = max(1, 2)
         );
         assert_eq!(r.value("h").get_key("v"), Some(&Value::Int(2)));
         assert_eq!(r.value("i"), Value::Bool(false));
-        assert!(r.value("j").is_unknown());
+        assert!(r.is_unknown("j"));
     }
 
     #[test]
@@ -527,7 +527,7 @@ c = json.dumps({})
 "#);
         assert_eq!(r.value("a"), Value::Obj(crate::value::Obj::Frame));
         assert_eq!(r.value("b"), Value::Obj(crate::value::Obj::Frame));
-        assert!(r.value("c").is_unknown());
+        assert!(r.is_unknown("c"));
         assert_eq!(r.found.diagnostics.len(), 1, "{:?}", r.found.diagnostics);
         assert!(r.found.diagnostics[0]
             .message

@@ -65,7 +65,7 @@ fn copy_source(v: &Value) -> (Value, Value) {
 }
 
 /// A method on a boto3 client.
-pub fn method(env: &mut Env, service: &str, name: &str, args: &Args) -> Value {
+pub(crate) fn method(env: &mut Env, service: &str, name: &str, args: &Args) -> Value {
     if service != "s3" {
         return Value::unknown(format!("{service}.{name}()"));
     }

@@ -9,7 +9,7 @@ use crate::value::{Builder, BuilderKind, Obj, Value};
 use std::rc::Rc;
 
 /// A method on a reader/writer builder: setters return a new builder, terminals emit.
-pub fn call(env: &mut Env, b: &Rc<Builder>, name: &str, args: &Args) -> Value {
+pub(crate) fn call(env: &mut Env, b: &Rc<Builder>, name: &str, args: &Args) -> Value {
     let with = |f: &dyn Fn(&mut Builder)| {
         let mut nb = b.as_ref().clone();
         f(&mut nb);

@@ -44,7 +44,7 @@ fn table_args(args: &Args, write: bool) -> (Value, Value, Option<Value>) {
 }
 
 /// A catalog read.
-pub fn read(env: &mut Env, args: &Args, rule: &'static str) -> Value {
+pub(crate) fn read(env: &mut Env, args: &Args, rule: &'static str) -> Value {
     let (db, tbl, cat) = table_args(args, false);
     let target = naming::glue_table(env, &db, &tbl, cat.as_ref());
     env.io(Direction::Input, target, rule, &[&db, &tbl]);
@@ -52,7 +52,7 @@ pub fn read(env: &mut Env, args: &Args, rule: &'static str) -> Value {
 }
 
 /// A catalog write.
-pub fn write(env: &mut Env, args: &Args, rule: &'static str) -> Value {
+pub(crate) fn write(env: &mut Env, args: &Args, rule: &'static str) -> Value {
     let (db, tbl, cat) = table_args(args, true);
     let target = naming::glue_table(env, &db, &tbl, cat.as_ref());
     env.io(Direction::Output, target, rule, &[&db, &tbl]);

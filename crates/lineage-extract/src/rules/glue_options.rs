@@ -52,13 +52,13 @@ fn ctype(args: &Args) -> Option<String> {
 }
 
 /// A read by connection type.
-pub fn read(env: &mut Env, args: &Args, rule: &'static str) -> Value {
+pub(crate) fn read(env: &mut Env, args: &Args, rule: &'static str) -> Value {
     run(env, args, Direction::Input, rule);
     Value::Obj(Obj::Frame)
 }
 
 /// A write by connection type.
-pub fn write(env: &mut Env, args: &Args, rule: &'static str) -> Value {
+pub(crate) fn write(env: &mut Env, args: &Args, rule: &'static str) -> Value {
     run(env, args, Direction::Output, rule);
     Value::Obj(Obj::Frame)
 }

@@ -27,7 +27,7 @@ pub(crate) const GET_CATALOG_SINK: &str = "glue.getCatalogSink";
 pub(crate) const GET_JDBC_SINK: &str = "glue.getJDBCSink";
 
 /// `glueContext.getSink(...)` and the Scala variants.
-pub fn create(env: &mut Env, name: &str, args: &Args) -> Value {
+pub(crate) fn create(env: &mut Env, name: &str, args: &Args) -> Value {
     let mut options: Vec<(String, Value)> = Vec::new();
     if let Some(Value::Dict(d)) = args.kw("options").or_else(|| args.kw("connection_options")) {
         for (k, v) in d.iter() {
@@ -81,7 +81,7 @@ pub fn create(env: &mut Env, name: &str, args: &Args) -> Value {
 }
 
 /// A method on a sink.
-pub fn method(env: &mut Env, s: &Rc<RefCell<SinkState>>, name: &str, args: &Args) -> Value {
+pub(crate) fn method(env: &mut Env, s: &Rc<RefCell<SinkState>>, name: &str, args: &Args) -> Value {
     match name {
         "setCatalogInfo" => {
             let db = args

@@ -21,7 +21,7 @@ pub(crate) const SPARK_READ_JDBC: &str = "spark.read.jdbc";
 pub(crate) const SPARK_WRITE_JDBC: &str = "spark.write.jdbc";
 
 /// `glueContext.write_dynamic_frame.from_jdbc_conf(frame, catalog_connection, connection_options)`.
-pub fn write_jdbc_conf(env: &mut Env, args: &Args) -> Value {
+pub(crate) fn write_jdbc_conf(env: &mut Env, args: &Args) -> Value {
     let conn = args.get(1, "catalog_connection").cloned();
     let opts = args
         .get(2, "connection_options")
@@ -38,7 +38,7 @@ pub fn write_jdbc_conf(env: &mut Env, args: &Args) -> Value {
 }
 
 /// `glueContext.extract_jdbc_conf(name)`.
-pub fn extract_conf(env: &mut Env, args: &Args) -> Value {
+pub(crate) fn extract_conf(env: &mut Env, args: &Args) -> Value {
     let Some(name) = args.get(0, "connection_name") else {
         return Value::unknown("extract_jdbc_conf");
     };
@@ -75,7 +75,7 @@ pub fn extract_conf(env: &mut Env, args: &Args) -> Value {
 }
 
 /// `spark.read.jdbc(url, table, properties=...)` / `df.write.jdbc(url, table, ...)`.
-pub fn spark_jdbc(env: &mut Env, args: &Args, direction: Direction) {
+pub(crate) fn spark_jdbc(env: &mut Env, args: &Args, direction: Direction) {
     let rule = if direction == Direction::Input {
         SPARK_READ_JDBC
     } else {

@@ -2,17 +2,17 @@
 //! dispatches reader/writer builder methods (`spark.read` / `df.write` / streams) to them and
 //! [`options`] holds the option helpers they share.
 
-pub mod boto3_s3;
-pub mod builder;
-pub mod connection;
-pub mod glue_catalog;
-pub mod glue_options;
-pub mod glue_sink;
-pub mod jdbc;
-pub mod lakehouse;
-pub mod options;
-pub mod spark_read;
-pub mod spark_sql;
-pub mod spark_write;
-pub mod streaming;
-pub mod wrangler;
+pub(crate) mod boto3_s3;
+pub(crate) mod builder;
+pub(crate) mod connection;
+pub(crate) mod glue_catalog;
+pub(crate) mod glue_options;
+pub(crate) mod glue_sink;
+pub(crate) mod jdbc;
+pub(crate) mod lakehouse;
+pub(crate) mod options;
+pub(crate) mod spark_read;
+pub(crate) mod spark_sql;
+pub(crate) mod spark_write;
+pub(crate) mod streaming;
+pub(crate) mod wrangler;

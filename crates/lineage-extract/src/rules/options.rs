@@ -4,7 +4,7 @@
 use crate::value::{Builder, Value};
 
 /// A value as a list of values (a single value is a one-item list).
-pub fn as_list(v: &Value) -> Vec<Value> {
+pub(crate) fn as_list(v: &Value) -> Vec<Value> {
     match v {
         Value::List(l) => l.as_ref().clone(),
         v => vec![v.clone()],
@@ -12,7 +12,7 @@ pub fn as_list(v: &Value) -> Vec<Value> {
 }
 
 /// An option of a dict value, by any of the keys (case-insensitive).
-pub fn opt<'v>(opts: &'v Value, keys: &[&str]) -> Option<&'v Value> {
+pub(crate) fn opt<'v>(opts: &'v Value, keys: &[&str]) -> Option<&'v Value> {
     let Value::Dict(d) = opts else {
         return None;
     };
@@ -28,7 +28,7 @@ pub fn opt<'v>(opts: &'v Value, keys: &[&str]) -> Option<&'v Value> {
 }
 
 /// Builder options as a dict value.
-pub fn builder_opts(b: &Builder) -> Value {
+pub(crate) fn builder_opts(b: &Builder) -> Value {
     Value::dict(
         b.options
             .iter()
@@ -38,7 +38,7 @@ pub fn builder_opts(b: &Builder) -> Value {
 }
 
 /// The lower-case known text of a value.
-pub fn lower(v: Option<&Value>) -> Option<String> {
+pub(crate) fn lower(v: Option<&Value>) -> Option<String> {
     v.and_then(Value::as_known_str)
         .map(|s| s.to_ascii_lowercase())
 }

@@ -29,7 +29,7 @@ pub(crate) const TABLE: &str = "spark.table";
 pub(crate) const READ_STREAM_LOAD: &str = "spark.readStream.load";
 
 /// `spark.table(name)` / `spark.read.table(name)`.
-pub fn table(env: &mut Env, args: &Args, rule: &'static str) -> Value {
+pub(crate) fn table(env: &mut Env, args: &Args, rule: &'static str) -> Value {
     let name = args
         .get(0, "tableName")
         .cloned()
@@ -48,7 +48,7 @@ pub fn table(env: &mut Env, args: &Args, rule: &'static str) -> Value {
 }
 
 /// A terminal call on a reader.
-pub fn terminal(env: &mut Env, b: &Builder, name: &str, args: &Args) -> Value {
+pub(crate) fn terminal(env: &mut Env, b: &Builder, name: &str, args: &Args) -> Value {
     let stream = b.kind == BuilderKind::ReadStream;
     let rule: &'static str = match (stream, name) {
         (true, _) => READ_STREAM_LOAD,

@@ -24,12 +24,12 @@ pub(crate) const CTAS: &str = "spark.sql.ctas";
 const PLACEHOLDER: &str = "__unresolved__";
 
 /// Analyses one SQL value and records its tables.
-pub fn run(env: &mut Env, q: &Value, default_db: Option<&str>) {
+pub(crate) fn run(env: &mut Env, q: &Value, default_db: Option<&str>) {
     run_as(env, q, default_db, None);
 }
 
 /// Like [`run`], with the rule id of inputs given by the caller (Athena queries).
-pub fn run_as(
+pub(crate) fn run_as(
     env: &mut Env,
     q: &Value,
     default_db: Option<&str>,

@@ -27,7 +27,7 @@ pub(crate) const SAVE_AS_TABLE: &str = "spark.write.saveAsTable";
 pub(crate) const INSERT_INTO: &str = "spark.write.insertInto";
 
 /// A terminal call on a writer.
-pub fn terminal(env: &mut Env, b: &Builder, name: &str, args: &Args) -> Value {
+pub(crate) fn terminal(env: &mut Env, b: &Builder, name: &str, args: &Args) -> Value {
     let rule: &'static str = match name {
         "parquet" => WRITE_PARQUET,
         "csv" => WRITE_CSV,

@@ -17,7 +17,7 @@ pub(crate) const WRITE_STREAM_START: &str = "spark.writeStream.start";
 pub(crate) const WRITE_STREAM_TO_TABLE: &str = "spark.writeStream.toTable";
 
 /// A terminal call on a stream writer.
-pub fn terminal(env: &mut Env, b: &Builder, name: &str, args: &Args) -> Value {
+pub(crate) fn terminal(env: &mut Env, b: &Builder, name: &str, args: &Args) -> Value {
     match name {
         "start" => {
             let format = lower(b.format.as_ref()).unwrap_or_default();

@@ -26,7 +26,7 @@ pub(crate) const ATHENA_READ_SQL_TABLE: &str = "awswrangler.athena.read_sql_tabl
 pub(crate) const DYNAMODB: &str = "awswrangler.dynamodb";
 
 /// A call of an awswrangler function by its qualified name.
-pub fn call(env: &mut Env, q: &str, args: &Args) -> Option<Value> {
+pub(crate) fn call(env: &mut Env, q: &str, args: &Args) -> Option<Value> {
     let f = q.strip_prefix("awswrangler.")?;
     match f {
         "s3.read_parquet" | "s3.read_csv" | "s3.read_json" | "s3.read_orc" | "s3.read_excel"

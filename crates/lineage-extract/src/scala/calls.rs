@@ -128,7 +128,7 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
                 if self.funcs.contains_key(&name) {
                     return self.call_user(&name, args);
                 }
-                self.construct(&name, args, n)
+                self.construct(&name, args)
             }
             _ => {
                 let callee = self.eval(f);
@@ -147,7 +147,7 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
     }
 
     /// `Name(args)` / `new Name(args)`: Scala collections and Glue/Spark constructors.
-    pub(super) fn construct(&mut self, name: &str, args: Args, n: Node<'t>) -> Value {
+    pub(super) fn construct(&mut self, name: &str, args: Args) -> Value {
         let base = name.split('[').next().unwrap_or(name);
         match base {
             "Map" | "HashMap" => Value::dict(
@@ -164,10 +164,7 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
             "GlueContext" => Value::Obj(Obj::GlueContext),
             "SparkContext" => Value::Obj(Obj::Opaque(Rc::from("sc"))),
             "SparkSession" => Value::Obj(Obj::Spark),
-            _ => {
-                let _ = n;
-                Value::unknown(name)
-            }
+            _ => Value::unknown(name),
         }
     }
 

@@ -85,7 +85,7 @@ impl<'t, 'e, 'c> Evaluate<'t> for Interp<'t, 'e, 'c> {
                     .map(|a| self.args(*a, false))
                     .unwrap_or_default();
                 self.set_site(n);
-                self.construct(&ty, args, n)
+                self.construct(&ty, args)
             }
             "infix_expression" => {
                 let (Some(l), Some(r), Some(op)) = (

@@ -46,7 +46,7 @@ fn parse(text: &str) -> Option<Tree> {
 }
 
 /// Runs a Scala script in the environment.
-pub fn run(text: &str, env: &mut Env) -> bool {
+pub(crate) fn run(text: &str, env: &mut Env) -> bool {
     let Some(tree) = parse(text) else {
         return false;
     };

@@ -24,16 +24,13 @@ fn never_matches() -> Regex {
 
 /// Minimal rewrites that let sqlparser read common non-standard text; `None` if nothing to do.
 pub(crate) fn prenormalise(sql: &str) -> Option<String> {
-    static VAR: OnceLock<Regex> = OnceLock::new();
     static HINT: OnceLock<Regex> = OnceLock::new();
     static PARTITION: OnceLock<Regex> = OnceLock::new();
-    let var = re(&VAR, r"\$\{([^}]*)\}");
     let hint = re(&HINT, r"(?i)\(\s*NOLOCK\s*\)");
     let partition = re(
         &PARTITION,
         r"(?is)^(\s*INSERT\s+(?:INTO|OVERWRITE)\s+(?:TABLE\s+)?[\w.`\x22\[\]]+)\s+PARTITION\s*\([^)]*\)",
     );
-    let _ = var;
     let mut out = substitute_variables(sql);
     // Databricks `MERGE ... UPDATE SET *` / `INSERT *`.
     static STAR_SET: OnceLock<Regex> = OnceLock::new();

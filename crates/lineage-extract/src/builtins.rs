@@ -1,6 +1,7 @@
-//! Python built-ins and standard-library functions the interpreter evaluates on abstract
-//! values: `str` methods (strip, split, join, replace, format, `%`), `os.path.join`,
-//! `json.loads`, `re.sub`, `urlparse`, `len`/`enumerate`/`zip`/`sorted`/`list`/`range`.
+//! Operations on abstract values that both interpreters use: call arguments ([`Args`]), `str`
+//! methods (strip, split, join, replace, `.format`), `%` formatting, `os.path.join`, JSON
+//! documents as values (`json.loads`), `re.sub` and match groups, binary operators ([`binop`])
+//! and the items a loop visits ([`iterate`]).
 
 use crate::value::{values_equal, PStr, Seg, Source, Value};
 use regex::Regex;

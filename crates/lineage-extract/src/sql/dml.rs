@@ -1,5 +1,6 @@
 //! Data-changing statements: `INSERT INTO/OVERWRITE [TABLE] ... [PARTITION] SELECT|VALUES`,
-//! `UPDATE ... [FROM]`, `DELETE [t] FROM ... [USING]` and `MERGE INTO ... USING`.
+//! `UPDATE ... [FROM]`, `DELETE [t] FROM ... [USING]` and `MERGE INTO ... USING`, and the
+//! dispatch among them ([`statement`], also used for `WITH ... INSERT|UPDATE|...`).
 
 use sqlparser::ast::{
     Assignment, Delete, Expr, FromTable, Insert, MergeClause, Statement, TableFactor, TableObject,

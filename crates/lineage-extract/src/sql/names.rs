@@ -1,6 +1,6 @@
 //! Table-name normalisation: lower case, identifier quotes removed, qualified only as far as
 //! the SQL qualifies it; `IDENTIFIER('x')` / `IDENTIFIER(x)` resolved when literal; the `USE`
-//! context applied to unqualified names of later statements.
+//! context applied to unqualified names of later statements; lists of names without repeats.
 
 use sqlparser::ast::{
     Expr, FunctionArg, FunctionArgExpr, ObjectName, ObjectNamePart, TableFactor, Value,

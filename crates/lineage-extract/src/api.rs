@@ -6,14 +6,15 @@
 
 use crate::builtins::Args;
 use crate::emit::Env;
-use crate::rules;
-use crate::value::{Builder, BuilderKind, Obj, PStr, SinkState, Source, Value};
+use crate::rules::{
+    boto3_s3, builder, glue_catalog, glue_options, glue_sink, jdbc, spark_read, spark_sql, wrangler,
+};
+use crate::value::{Builder, BuilderKind, Obj, PStr, Source, Value};
 use lineage_domain::DiagnosticKind;
-use std::cell::RefCell;
 use std::rc::Rc;
 
 /// `getResolvedOptions(sys.argv, [names])`: run `Arguments` over job `DefaultArguments`.
-pub fn resolved_options(env: &mut Env, args: &Args) -> Value {
+pub(crate) fn resolved_options(env: &mut Env, args: &Args) -> Value {
     let names = args
         .get(1, "options")
         .and_then(|v| v.items())
@@ -45,7 +46,7 @@ pub fn resolved_options(env: &mut Env, args: &Args) -> Value {
 }
 
 /// An attribute of an API object.
-pub fn attr(obj: &Obj, name: &str) -> Option<Value> {
+pub(crate) fn attr(obj: &Obj, name: &str) -> Option<Value> {
     let v = match obj {
         Obj::GlueContext => match name {
             "spark_session" | "sparkSession" | "getSparkSession" => Value::Obj(Obj::Spark),
@@ -75,7 +76,7 @@ pub fn attr(obj: &Obj, name: &str) -> Option<Value> {
 
 /// An attribute of a value the interpreter could not resolve: the names that only Spark and
 /// Glue objects have.
-pub fn attr_on_unknown(name: &str) -> Option<Value> {
+pub(crate) fn attr_on_unknown(name: &str) -> Option<Value> {
     Some(match name {
         "read" => builder(BuilderKind::Read),
         "readStream" => builder(BuilderKind::ReadStream),
@@ -99,10 +100,10 @@ fn builder(kind: BuilderKind) -> Value {
 }
 
 /// A method of an unresolved receiver: only unambiguous Spark names are followed.
-pub fn method_on_unknown(env: &mut Env, name: &str, args: &Args) -> Option<Value> {
+pub(crate) fn method_on_unknown(env: &mut Env, name: &str, args: &Args) -> Option<Value> {
     match name {
         "sql" if args.pos.first().is_some_and(|v| matches!(v, Value::Str(_))) => {
-            rules::spark_sql::run(env, args.pos.first()?, None);
+            spark_sql::run(env, args.pos.first()?, None);
             Some(Value::Obj(Obj::Frame))
         }
         "createOrReplaceTempView"
@@ -125,48 +126,48 @@ fn register_view(env: &mut Env, args: &Args) {
 }
 
 /// A method call on an API object.
-pub fn method(env: &mut Env, obj: &Obj, name: &str, args: &Args) -> Value {
+pub(crate) fn method(env: &mut Env, obj: &Obj, name: &str, args: &Args) -> Value {
     match obj {
         Obj::GlueContext => glue_context(env, name, args),
         Obj::GlueNs(ns) => match (*ns, name) {
             ("create_dynamic_frame", "from_catalog") => {
-                rules::glue_catalog::read(env, args, "glue.create_dynamic_frame.from_catalog")
+                glue_catalog::read(env, args, glue_catalog::FROM_CATALOG_READ)
             }
             ("create_data_frame", "from_catalog") => {
-                rules::glue_catalog::read(env, args, "glue.create_data_frame.from_catalog")
+                glue_catalog::read(env, args, glue_catalog::DATA_FRAME_FROM_CATALOG_READ)
             }
             ("write_dynamic_frame" | "write_data_frame", "from_catalog") => {
-                rules::glue_catalog::write(env, args, "glue.write_dynamic_frame.from_catalog")
+                glue_catalog::write(env, args, glue_catalog::FROM_CATALOG_WRITE)
             }
             ("create_dynamic_frame", "from_options") => {
-                rules::glue_options::read(env, args, "glue.create_dynamic_frame.from_options")
+                glue_options::read(env, args, glue_options::FROM_OPTIONS_READ)
             }
             ("create_data_frame", "from_options") => {
-                rules::glue_options::read(env, args, "glue.create_data_frame.from_options")
+                glue_options::read(env, args, glue_options::DATA_FRAME_FROM_OPTIONS_READ)
             }
             ("write_dynamic_frame" | "write_data_frame", "from_options") => {
-                rules::glue_options::write(env, args, "glue.write_dynamic_frame.from_options")
+                glue_options::write(env, args, glue_options::FROM_OPTIONS_WRITE)
             }
             ("write_dynamic_frame" | "write_data_frame", "from_jdbc_conf") => {
-                rules::jdbc::write_jdbc_conf(env, args)
+                jdbc::write_jdbc_conf(env, args)
             }
             _ => Value::Obj(Obj::Frame),
         },
         Obj::Spark => match name {
             "sql" => {
                 if let Some(q) = args.get(0, "sqlQuery") {
-                    rules::spark_sql::run(env, q, None);
+                    spark_sql::run(env, q, None);
                 }
                 Value::Obj(Obj::Frame)
             }
-            "table" => rules::spark_read::table(env, args, "spark.table"),
+            "table" => spark_read::table(env, args, spark_read::TABLE),
             "getOrCreate" | "appName" | "config" | "enableHiveSupport" | "master"
             | "newSession" => Value::Obj(Obj::Spark),
             "createDataFrame" | "range" => Value::Obj(Obj::Frame),
             _ => Value::Obj(Obj::Opaque(Rc::from(name))),
         },
-        Obj::Builder(b) => rules::builder_call(env, b, name, args),
-        Obj::Sink(s) => rules::glue_sink::method(env, s, name, args),
+        Obj::Builder(b) => builder::call(env, b, name, args),
+        Obj::Sink(s) => glue_sink::method(env, s, name, args),
         Obj::Frame => match name {
             "createOrReplaceTempView"
             | "createTempView"
@@ -181,7 +182,7 @@ pub fn method(env: &mut Env, obj: &Obj, name: &str, args: &Args) -> Value {
             }
             _ => Value::Obj(Obj::Frame),
         },
-        Obj::Boto3(service) => rules::boto3_s3::method(env, service, name, args),
+        Obj::Boto3(service) => boto3_s3::method(env, service, name, args),
         Obj::Opaque(kind) => match (kind.as_ref(), name) {
             (_, "client" | "resource") => {
                 let svc = args
@@ -200,33 +201,33 @@ pub fn method(env: &mut Env, obj: &Obj, name: &str, args: &Args) -> Value {
 fn glue_context(env: &mut Env, name: &str, args: &Args) -> Value {
     match name {
         "getSink" | "getSinkWithFormat" | "getCatalogSink" | "getJDBCSink" => {
-            rules::glue_sink::create(env, name, args)
+            glue_sink::create(env, name, args)
         }
-        "getSource" | "getSourceWithFormat" => rules::glue_options::read(
+        "getSource" | "getSourceWithFormat" => glue_options::read(
             env,
             args,
             if name == "getSource" {
-                "glue.getSource"
+                glue_options::GET_SOURCE
             } else {
-                "glue.getSourceWithFormat"
+                glue_options::GET_SOURCE_WITH_FORMAT
             },
         ),
-        "getCatalogSource" => rules::glue_catalog::read(env, args, "glue.getCatalogSource"),
+        "getCatalogSource" => glue_catalog::read(env, args, glue_catalog::GET_CATALOG_SOURCE),
         // the older flat names on GlueContext
         "create_dynamic_frame_from_catalog" => {
-            rules::glue_catalog::read(env, args, "glue.create_dynamic_frame.from_catalog")
+            glue_catalog::read(env, args, glue_catalog::FROM_CATALOG_READ)
         }
         "create_dynamic_frame_from_options" => {
-            rules::glue_options::read(env, args, "glue.create_dynamic_frame.from_options")
+            glue_options::read(env, args, glue_options::FROM_OPTIONS_READ)
         }
         "write_dynamic_frame_from_catalog" => {
-            rules::glue_catalog::write(env, args, "glue.write_dynamic_frame.from_catalog")
+            glue_catalog::write(env, args, glue_catalog::FROM_CATALOG_WRITE)
         }
         "write_dynamic_frame_from_options" | "write_from_options" => {
-            rules::glue_options::write(env, args, "glue.write_dynamic_frame.from_options")
+            glue_options::write(env, args, glue_options::FROM_OPTIONS_WRITE)
         }
-        "write_dynamic_frame_from_jdbc_conf" => rules::jdbc::write_jdbc_conf(env, args),
-        "extract_jdbc_conf" | "extractJDBCConf" => rules::jdbc::extract_conf(env, args),
+        "write_dynamic_frame_from_jdbc_conf" => jdbc::write_jdbc_conf(env, args),
+        "extract_jdbc_conf" | "extractJDBCConf" => jdbc::extract_conf(env, args),
         "get_logger" | "getLogger" => Value::Obj(Obj::Opaque(Rc::from("logger"))),
         "forEachBatch" | "foreachBatch" => Value::None,
         _ => Value::Obj(Obj::Opaque(Rc::from(name))),
@@ -234,7 +235,7 @@ fn glue_context(env: &mut Env, name: &str, args: &Args) -> Value {
 }
 
 /// A module-level function by its qualified name; `None` when it is not an API we know.
-pub fn call_function(env: &mut Env, q: &str, args: &Args) -> Option<Value> {
+pub(crate) fn call_function(env: &mut Env, q: &str, args: &Args) -> Option<Value> {
     let last = q.rsplit('.').next().unwrap_or(q);
     if last == "GlueContext" {
         return Some(Value::Obj(Obj::GlueContext));
@@ -262,12 +263,7 @@ pub fn call_function(env: &mut Env, q: &str, args: &Args) -> Option<Value> {
         return Some(Value::Obj(Obj::Opaque(Rc::from("boto3.session"))));
     }
     if q.starts_with("awswrangler.") {
-        return rules::wrangler::call(env, q, args);
+        return wrangler::call(env, q, args);
     }
     None
-}
-
-/// A new sink object.
-pub fn new_sink(state: SinkState) -> Value {
-    Value::Obj(Obj::Sink(Rc::new(RefCell::new(state))))
 }

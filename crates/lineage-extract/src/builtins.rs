@@ -1,21 +1,22 @@
-//! Python built-ins and standard-library functions the interpreter evaluates on abstract
-//! values: `str` methods (strip, split, join, replace, format, `%`), `os.path.join`,
-//! `json.loads`, `re.sub`, `urlparse`, `len`/`enumerate`/`zip`/`sorted`/`list`/`range`.
+//! Operations on abstract values that both interpreters use: call arguments ([`Args`]), `str`
+//! methods (strip, split, join, replace, `.format`), `%` formatting, `os.path.join`, JSON
+//! documents as values (`json.loads`), `re.sub` and match groups, binary operators ([`binop`])
+//! and the items a loop visits ([`iterate`]).
 
-use crate::value::{PStr, Seg, Source, Value};
+use crate::value::{values_equal, PStr, Seg, Source, Value};
 use regex::Regex;
 use std::rc::Rc;
 
 /// Positional and keyword arguments of a call.
 #[derive(Debug, Clone, Default)]
-pub struct Args {
+pub(crate) struct Args {
     pub pos: Vec<Value>,
     pub kw: Vec<(String, Value)>,
 }
 
 impl Args {
     /// The argument by keyword, else by position.
-    pub fn get(&self, index: usize, name: &str) -> Option<&Value> {
+    pub(crate) fn get(&self, index: usize, name: &str) -> Option<&Value> {
         self.kw
             .iter()
             .rev()
@@ -23,14 +24,14 @@ impl Args {
             .map(|(_, v)| v)
             .or_else(|| self.pos.get(index))
     }
-    pub fn kw(&self, name: &str) -> Option<&Value> {
+    pub(crate) fn kw(&self, name: &str) -> Option<&Value> {
         self.kw
             .iter()
             .rev()
             .find(|(k, _)| k == name)
             .map(|(_, v)| v)
     }
-    pub fn all_values(&self) -> impl Iterator<Item = &Value> {
+    pub(crate) fn all_values(&self) -> impl Iterator<Item = &Value> {
         self.pos.iter().chain(self.kw.iter().map(|(_, v)| v))
     }
 }
@@ -51,7 +52,7 @@ fn strip_chars(s: &str, chars: Option<&str>, left: bool, right: bool) -> String 
 }
 
 /// A `str` method on a (partial) string; `None` when the method is not modelled.
-pub fn str_method(s: &PStr, name: &str, args: &Args) -> Option<Value> {
+pub(crate) fn str_method(s: &PStr, name: &str, args: &Args) -> Option<Value> {
     let arg_str = |i: usize| args.pos.get(i).and_then(Value::as_known_str);
     let v = match name {
         "strip" | "lstrip" | "rstrip" => {
@@ -180,7 +181,7 @@ pub fn str_method(s: &PStr, name: &str, args: &Args) -> Option<Value> {
 }
 
 /// `"...{}...{name}...".format(...)`.
-pub fn format_braces(template: &PStr, args: &Args) -> Option<PStr> {
+fn format_braces(template: &PStr, args: &Args) -> Option<PStr> {
     let t = template.known()?;
     let mut out = PStr::default();
     out.add_prov(&template.prov);
@@ -247,7 +248,7 @@ pub fn format_braces(template: &PStr, args: &Args) -> Option<PStr> {
 }
 
 /// `"...%s..." % values`.
-pub fn format_percent(template: &PStr, rhs: &Value) -> Option<PStr> {
+fn format_percent(template: &PStr, rhs: &Value) -> Option<PStr> {
     let t = template.known()?;
     let items: Vec<Value> = match rhs {
         Value::List(l) => l.as_ref().clone(),
@@ -303,7 +304,7 @@ pub fn format_percent(template: &PStr, rhs: &Value) -> Option<PStr> {
 }
 
 /// `os.path.join` / `posixpath.join`.
-pub fn path_join(parts: &[Value]) -> Value {
+pub(crate) fn path_join(parts: &[Value]) -> Value {
     let mut out = PStr::default();
     for (i, p) in parts.iter().enumerate() {
         let ps = p.to_pstr();
@@ -321,7 +322,7 @@ pub fn path_join(parts: &[Value]) -> Value {
 }
 
 /// A JSON document as a value; strings carry the extra object and their line.
-pub fn json_to_value(text: &str, uri: &str) -> Value {
+pub(crate) fn json_to_value(text: &str, uri: &str) -> Value {
     match serde_json::from_str::<serde_json::Value>(text) {
         Ok(v) => convert_json(&v, text, uri),
         Err(_) => Value::unknown("json.loads"),
@@ -360,7 +361,7 @@ fn convert_json(v: &serde_json::Value, text: &str, uri: &str) -> Value {
 
 /// `re.sub(pattern, repl, text)` where `repl` is a string (a callable is handled by the
 /// interpreter through `call`).
-pub fn re_sub(
+pub(crate) fn re_sub(
     pattern: &str,
     text: &PStr,
     mut repl: impl FnMut(&regex::Captures) -> PStr,
@@ -381,7 +382,7 @@ pub fn re_sub(
 }
 
 /// The groups of a regex match as a value (`m.group(i)`).
-pub fn match_groups(caps: &regex::Captures) -> Value {
+pub(crate) fn match_groups(caps: &regex::Captures) -> Value {
     Value::Obj(crate::value::Obj::Match(Rc::new(
         caps.iter()
             .map(|g| match g {
@@ -390,6 +391,52 @@ pub fn match_groups(caps: &regex::Captures) -> Value {
             })
             .collect(),
     )))
+}
+
+/// The items a `for` loop visits, when known.
+pub(crate) fn iterate(v: &Value) -> Option<Vec<Value>> {
+    match v {
+        Value::List(l) => Some(l.as_ref().clone()),
+        Value::Dict(d) => Some(d.iter().map(|(k, _)| k.clone()).collect()),
+        _ => None,
+    }
+}
+
+/// A binary operator on abstract values (Python's semantics; Scala's `+` uses them too).
+pub(crate) fn binop(op: &str, a: &Value, b: &Value) -> Value {
+    match (op, a, b) {
+        ("+", Value::Int(x), Value::Int(y)) => Value::Int(x + y),
+        ("-", Value::Int(x), Value::Int(y)) => Value::Int(x - y),
+        ("*", Value::Int(x), Value::Int(y)) => Value::Int(x * y),
+        ("+", Value::List(x), Value::List(y)) => {
+            let mut v = x.as_ref().clone();
+            v.extend(y.iter().cloned());
+            Value::list(v)
+        }
+        ("+", Value::Str(x), _) => Value::Str(x.concat(&b.to_pstr())),
+        ("+", Value::Unknown(_), Value::Str(y)) => Value::Str(a.to_pstr().concat(y)),
+        ("%", Value::Str(x), _) => match format_percent(x, b) {
+            Some(p) => Value::Str(p),
+            None => Value::unknown("%-format"),
+        },
+        ("|", Value::List(x), Value::List(y)) => {
+            let mut v = x.as_ref().clone();
+            v.extend(y.iter().cloned());
+            Value::list(v)
+        }
+        ("-", Value::List(x), Value::List(y)) => Value::list(
+            x.iter()
+                .filter(|i| !y.iter().any(|j| values_equal(i, j) == Some(true)))
+                .cloned()
+                .collect(),
+        ),
+        ("/", Value::Obj(_), _) | ("/", Value::Module(_), _) => Value::unknown("path /"),
+        _ => Value::unknown(format!(
+            "{} {op} {}",
+            a.to_pstr().describe(),
+            b.to_pstr().describe()
+        )),
+    }
 }
 
 #[cfg(test)]

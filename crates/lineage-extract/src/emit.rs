@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 
 /// The call site being executed.
 #[derive(Debug, Clone, Default)]
-pub struct Site {
+pub(crate) struct Site {
     /// 1-based script line of the call.
     pub line: u32,
     /// Line range of the top-level statement executing it (for failed-run cut-offs).
@@ -21,7 +21,7 @@ pub struct Site {
 
 /// The target of an I/O finding.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Target {
+pub(crate) enum Target {
     Dataset(Dataset),
     /// A target whose name could not be resolved: the expression, and an S3 URL pattern
     /// (holes as [`crate::value::HOLE`]) when the shape is known.
@@ -33,7 +33,7 @@ pub enum Target {
 
 /// One I/O finding.
 #[derive(Debug, Clone)]
-pub struct Io {
+pub(crate) struct Io {
     pub direction: Direction,
     pub target: Target,
     pub rule: &'static str,
@@ -50,7 +50,7 @@ pub struct Io {
 
 /// The findings of one run of the interpreter.
 #[derive(Debug, Default)]
-pub struct Findings {
+pub(crate) struct Findings {
     pub ios: Vec<Io>,
     pub diagnostics: Vec<Diagnostic>,
     pub views: BTreeSet<String>,
@@ -61,7 +61,7 @@ pub struct Findings {
 
 /// The context the rules work in: the run context and the findings.
 #[derive(Debug)]
-pub struct Env<'a> {
+pub(crate) struct Env<'a> {
     pub ctx: &'a RunContext,
     pub found: Findings,
     pub site: Site,
@@ -70,7 +70,7 @@ pub struct Env<'a> {
 }
 
 impl<'a> Env<'a> {
-    pub fn new(ctx: &'a RunContext) -> Self {
+    pub(crate) fn new(ctx: &'a RunContext) -> Self {
         Self {
             ctx,
             found: Findings::default(),
@@ -79,7 +79,7 @@ impl<'a> Env<'a> {
         }
     }
 
-    pub fn region(&self) -> &str {
+    pub(crate) fn region(&self) -> &str {
         let r = self.ctx.region();
         if r.is_empty() {
             "us-east-1"
@@ -88,12 +88,12 @@ impl<'a> Env<'a> {
         }
     }
 
-    pub fn account(&self) -> &str {
+    pub(crate) fn account(&self) -> &str {
         self.ctx.account()
     }
 
     /// Records a dataset or an unresolved target.
-    pub fn io(
+    pub(crate) fn io(
         &mut self,
         direction: Direction,
         target: Result<Dataset, Unresolved>,
@@ -104,7 +104,7 @@ impl<'a> Env<'a> {
     }
 
     /// Records a finding; `extra_line` locates it inside the current extra object.
-    pub fn io_at(
+    pub(crate) fn io_at(
         &mut self,
         direction: Direction,
         target: Result<Dataset, Unresolved>,
@@ -186,7 +186,7 @@ impl<'a> Env<'a> {
         )
     }
 
-    pub fn diagnostic(&mut self, kind: DiagnosticKind, expression: &str, message: String) {
+    pub(crate) fn diagnostic(&mut self, kind: DiagnosticKind, expression: &str, message: String) {
         self.found.diagnostics.push(Diagnostic {
             kind,
             locator: Locator::ScriptLine {
@@ -201,21 +201,21 @@ impl<'a> Env<'a> {
 
 /// Why a target could not be named.
 #[derive(Debug, Clone)]
-pub struct Unresolved {
+pub(crate) struct Unresolved {
     pub expression: String,
     pub message: String,
     pub s3_pattern: Option<String>,
 }
 
 impl Unresolved {
-    pub fn new(expression: impl Into<String>, message: impl Into<String>) -> Self {
+    pub(crate) fn new(expression: impl Into<String>, message: impl Into<String>) -> Self {
         Self {
             expression: expression.into(),
             message: message.into(),
             s3_pattern: None,
         }
     }
-    pub fn of_value(v: &Value, what: &str) -> Self {
+    pub(crate) fn of_value(v: &Value, what: &str) -> Self {
         let p: PStr = v.to_pstr();
         Self::new(p.describe(), format!("{what} could not be resolved"))
     }

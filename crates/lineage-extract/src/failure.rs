@@ -13,7 +13,7 @@ static MODULE_LINE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r#"File "[^"]*", line (\d+), in <module>"#).unwrap());
 
 /// Whether the run failed (not stopped: a stopped streaming run did what it logged).
-pub fn failed(ctx: &RunContext) -> bool {
+pub(crate) fn failed(ctx: &RunContext) -> bool {
     let state = ctx
         .run
         .terminal_state()
@@ -22,7 +22,7 @@ pub fn failed(ctx: &RunContext) -> bool {
 }
 
 /// The script line of the top-level statement that failed, when the logs or the error tell.
-pub fn failing_line(ctx: &RunContext, tolerance: u64) -> Option<u32> {
+pub(crate) fn failing_line(ctx: &RunContext, tolerance: u64) -> Option<u32> {
     let window = ctx.run.window(tolerance);
     let mut texts: Vec<&str> = ctx
         .logs
@@ -44,7 +44,7 @@ pub fn failing_line(ctx: &RunContext, tolerance: u64) -> Option<u32> {
 }
 
 /// Drops the findings executed at or after the failing statement.
-pub fn cut(ios: &mut Vec<Io>, line: u32) {
+pub(crate) fn cut(ios: &mut Vec<Io>, line: u32) {
     let at = ios
         .iter()
         .filter(|i| i.top.0 <= line && line <= i.top.1)

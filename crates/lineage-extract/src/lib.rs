@@ -12,6 +12,7 @@ pub mod api;
 pub mod builtins;
 pub mod emit;
 pub mod failure;
+mod interp;
 pub mod logs;
 pub mod naming;
 pub mod python;
@@ -20,6 +21,9 @@ pub mod scala;
 pub mod sql;
 pub mod studio;
 pub mod value;
+
+#[cfg(test)]
+mod testutil;
 
 use emit::{Env, Io, Target};
 use lineage_domain::redact::REDACTED;

@@ -10,19 +10,32 @@ use lineage_domain::{Dataset, Direction, LogEvent, RunContext};
 use regex::Regex;
 use std::sync::LazyLock;
 
+// Rule ids: they appear in evidence and outputs, so their text never changes.
+/// Glue `getCatalogSource`/`getCatalogSink` lines.
+pub(crate) const LOG_GLUE_CATALOG: &str = "log.glue.catalog";
+/// Glue sink/source lines with a `path`.
+pub(crate) const LOG_GLUE_PATH: &str = "log.glue.path";
+/// Spark `InsertIntoHadoopFsRelationCommand` lines.
+pub(crate) const LOG_SPARK_INSERT_INTO: &str = "log.spark.insert_into_hadoop_fs";
+/// Application "copying a -> b" prints.
+pub(crate) const LOG_APP_COPY: &str = "log.app.copy";
+/// Application "writing ... s3://" prints.
+pub(crate) const LOG_APP_WRITE: &str = "log.app.write";
+/// Application "reading ... from s3://" prints.
+pub(crate) const LOG_APP_READ: &str = "log.app.read";
+
 /// A dataset mention in a log line.
 #[derive(Debug, Clone)]
-pub struct LogMention {
+pub(crate) struct LogMention {
     pub direction: Direction,
     /// A catalog table (`db`, `table`, catalog id) or an S3 URL as printed.
     pub what: Mention,
     pub event_id: String,
-    pub timestamp: i64,
     pub rule: &'static str,
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub enum Mention {
+pub(crate) enum Mention {
     Table {
         database: String,
         table: String,
@@ -57,7 +70,7 @@ static APP_READ: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// The dataset mentions of the run's log events inside its window.
-pub fn mentions(ctx: &RunContext, tolerance_seconds: u64) -> Vec<LogMention> {
+pub(crate) fn mentions(ctx: &RunContext, tolerance_seconds: u64) -> Vec<LogMention> {
     let window = ctx.run.window(tolerance_seconds);
     let mut out = Vec::new();
     for e in ctx
@@ -75,7 +88,6 @@ fn parse_event(e: &LogEvent, out: &mut Vec<LogMention>) {
         direction,
         what,
         event_id: e.event_id.clone(),
-        timestamp: e.timestamp,
         rule,
     };
     let msg = e.message.as_str();
@@ -93,7 +105,7 @@ fn parse_event(e: &LogEvent, out: &mut Vec<LogMention>) {
                 table: c[4].to_string(),
                 catalog_id: (cat != "null" && !cat.is_empty()).then_some(cat),
             },
-            "log.glue.catalog",
+            LOG_GLUE_CATALOG,
         ));
         return;
     }
@@ -103,14 +115,14 @@ fn parse_event(e: &LogEvent, out: &mut Vec<LogMention>) {
         } else {
             Direction::Input
         };
-        out.push(m(dir, Mention::S3(c[2].to_string()), "log.glue.path"));
+        out.push(m(dir, Mention::S3(c[2].to_string()), LOG_GLUE_PATH));
         return;
     }
     if let Some(c) = INSERT_INTO.captures(msg) {
         out.push(m(
             Direction::Output,
             Mention::S3(c[1].to_string()),
-            "log.spark.insert_into_hadoop_fs",
+            LOG_SPARK_INSERT_INTO,
         ));
         return;
     }
@@ -118,12 +130,12 @@ fn parse_event(e: &LogEvent, out: &mut Vec<LogMention>) {
         out.push(m(
             Direction::Input,
             Mention::S3(c[1].to_string()),
-            "log.app.copy",
+            LOG_APP_COPY,
         ));
         out.push(m(
             Direction::Output,
             Mention::S3(c[2].to_string()),
-            "log.app.copy",
+            LOG_APP_COPY,
         ));
         return;
     }
@@ -131,7 +143,7 @@ fn parse_event(e: &LogEvent, out: &mut Vec<LogMention>) {
         out.push(m(
             Direction::Output,
             Mention::S3(c[2].to_string()),
-            "log.app.write",
+            LOG_APP_WRITE,
         ));
         return;
     }
@@ -139,13 +151,13 @@ fn parse_event(e: &LogEvent, out: &mut Vec<LogMention>) {
         out.push(m(
             Direction::Input,
             Mention::S3(c[2].to_string()),
-            "log.app.read",
+            LOG_APP_READ,
         ));
     }
 }
 
 /// The dataset a mention names.
-pub fn dataset(ctx: &RunContext, m: &Mention) -> Option<Dataset> {
+pub(crate) fn dataset(ctx: &RunContext, m: &Mention) -> Option<Dataset> {
     match m {
         Mention::Table {
             database,
@@ -168,7 +180,7 @@ pub fn dataset(ctx: &RunContext, m: &Mention) -> Option<Dataset> {
 
 /// Whether an S3 URL printed in a log matches an unresolved pattern (holes match one or more
 /// characters of a path segment); the matched URL cut at the pattern's end.
-pub fn match_pattern(pattern: &str, url: &str) -> Option<String> {
+pub(crate) fn match_pattern(pattern: &str, url: &str) -> Option<String> {
     let url = naming::normalise_scheme(url);
     let mut re = String::from("^");
     for (i, part) in pattern.split(crate::value::HOLE).enumerate() {

@@ -9,7 +9,7 @@ use lineage_domain::Dataset;
 
 /// The dataset of an S3 URL value: a single object keeps its key, anything else is cut at its
 /// table root. Holes after the table root do not matter; holes before it leave it unresolved.
-pub fn s3_dataset(v: &Value) -> Result<Dataset, Unresolved> {
+pub(crate) fn s3_dataset(v: &Value) -> Result<Dataset, Unresolved> {
     let p = v.to_pstr();
     let text = p.render();
     let norm = normalise_scheme(&text);
@@ -71,7 +71,7 @@ fn looks_like_file(seg: &str) -> bool {
     }
 }
 
-pub fn normalise_scheme(url: &str) -> String {
+pub(crate) fn normalise_scheme(url: &str) -> String {
     for scheme in ["s3a://", "s3n://", "S3://"] {
         if let Some(rest) = url.strip_prefix(scheme) {
             return format!("s3://{rest}");
@@ -81,13 +81,13 @@ pub fn normalise_scheme(url: &str) -> String {
 }
 
 /// Whether a value is an S3 URL (possibly partial).
-pub fn is_s3(v: &Value) -> bool {
+pub(crate) fn is_s3(v: &Value) -> bool {
     let t = v.to_pstr().render();
     t.starts_with("s3://") || t.starts_with("s3a://") || t.starts_with("s3n://")
 }
 
 /// A Glue catalog table from database and table values.
-pub fn glue_table(
+pub(crate) fn glue_table(
     env: &Env,
     database: &Value,
     table: &Value,
@@ -117,7 +117,7 @@ pub fn glue_table(
 
 /// A catalog table from a qualified SQL/Spark name (`db.tbl`, `glue_catalog.db.tbl`,
 /// `spark_catalog.db.tbl`, `` `db`.`tbl` ``); unqualified names use `default_db`.
-pub fn qualified_table(
+pub(crate) fn qualified_table(
     env: &Env,
     name: &str,
     default_db: Option<&str>,
@@ -142,7 +142,7 @@ pub fn qualified_table(
 
 /// A parsed JDBC URL.
 #[derive(Debug, Clone, PartialEq)]
-pub struct JdbcUrl {
+pub(crate) struct JdbcUrl {
     /// `postgres`, `mysql`, `sqlserver`, `oracle`, `redshift`.
     pub scheme: String,
     pub host: String,
@@ -151,7 +151,7 @@ pub struct JdbcUrl {
 }
 
 impl JdbcUrl {
-    pub fn parse(url: &str) -> Option<Self> {
+    pub(crate) fn parse(url: &str) -> Option<Self> {
         let rest = url.trim().strip_prefix("jdbc:").unwrap_or(url.trim());
         let (sub, after) = rest.split_once(':')?;
         let sub = sub.to_ascii_lowercase();
@@ -229,7 +229,7 @@ impl JdbcUrl {
     }
 
     /// The namespace: `{scheme}://{host}:{port}`; Redshift uses `{cluster-id}.{region}`.
-    pub fn namespace(&self, fallback_region: &str) -> String {
+    pub(crate) fn namespace(&self, fallback_region: &str) -> String {
         if self.scheme == "redshift" {
             let labels: Vec<&str> = self.host.split('.').collect();
             let cluster = labels.first().copied().unwrap_or("");
@@ -247,7 +247,7 @@ impl JdbcUrl {
     }
 
     /// The dataset of a table (`dbtable`, possibly `schema.table` or `db.schema.table`).
-    pub fn table(&self, table: &str, region: &str) -> Result<Dataset, Unresolved> {
+    pub(crate) fn table(&self, table: &str, region: &str) -> Result<Dataset, Unresolved> {
         let t = table
             .trim()
             .replace(['"', '`', '[', ']'], "")
@@ -289,7 +289,7 @@ impl JdbcUrl {
 }
 
 /// A Kinesis stream from a name or a stream ARN.
-pub fn kinesis(region: &str, stream: &str) -> Result<Dataset, Unresolved> {
+pub(crate) fn kinesis(region: &str, stream: &str) -> Result<Dataset, Unresolved> {
     if let Some(rest) = stream.strip_prefix("arn:") {
         let parts: Vec<&str> = rest.split(':').collect();
         // aws:kinesis:region:account:stream/name
@@ -304,7 +304,7 @@ pub fn kinesis(region: &str, stream: &str) -> Result<Dataset, Unresolved> {
 }
 
 /// A DynamoDB table from a name or a table ARN.
-pub fn dynamodb(region: &str, account: &str, table: &str) -> Result<Dataset, Unresolved> {
+pub(crate) fn dynamodb(region: &str, account: &str, table: &str) -> Result<Dataset, Unresolved> {
     if let Some(rest) = table.strip_prefix("arn:") {
         let parts: Vec<&str> = rest.split(':').collect();
         if parts.len() >= 5 {
@@ -320,7 +320,7 @@ pub fn dynamodb(region: &str, account: &str, table: &str) -> Result<Dataset, Unr
 }
 
 /// A Kafka topic on the first broker of a bootstrap list.
-pub fn kafka(bootstrap: &str, topic: &str) -> Result<Dataset, Unresolved> {
+pub(crate) fn kafka(bootstrap: &str, topic: &str) -> Result<Dataset, Unresolved> {
     let first = bootstrap
         .split(',')
         .map(str::trim)

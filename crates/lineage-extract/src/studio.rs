@@ -10,10 +10,11 @@ use crate::value::Value;
 use lineage_domain::{Dataset, Direction, Evidence, EvidenceKind, Locator, RunContext};
 use std::collections::BTreeMap;
 
-const RULE: &str = "glue.studio.node";
+/// Rule id of the DAG's edges and corroborating evidence.
+pub(crate) const RULE: &str = "glue.studio.node";
 
 /// The datasets of the DAG's nodes: `(node id, direction, dataset)`.
-pub fn nodes(ctx: &RunContext) -> Vec<(String, Direction, Dataset)> {
+pub(crate) fn nodes(ctx: &RunContext) -> Vec<(String, Direction, Dataset)> {
     let mut out = Vec::new();
     let Some(serde_json::Value::Object(nodes)) = &ctx.job.code_gen_configuration_nodes else {
         return out;
@@ -72,7 +73,7 @@ pub fn nodes(ctx: &RunContext) -> Vec<(String, Direction, Dataset)> {
 }
 
 /// Edges from the DAG when the script is missing.
-pub fn run(ctx: &RunContext, env: &mut Env) {
+pub(crate) fn run(ctx: &RunContext, env: &mut Env) {
     for (id, direction, ds) in nodes(ctx) {
         env.io(direction, Ok(ds), RULE, &[]);
         if let Some(last) = env.found.ios.last_mut() {
@@ -83,7 +84,10 @@ pub fn run(ctx: &RunContext, env: &mut Env) {
 }
 
 /// Adds DAG evidence to edges the script already shows.
-pub fn corroborate(ctx: &RunContext, edges: &mut BTreeMap<(Direction, Dataset), Vec<Evidence>>) {
+pub(crate) fn corroborate(
+    ctx: &RunContext,
+    edges: &mut BTreeMap<(Direction, Dataset), Vec<Evidence>>,
+) {
     if ctx.script.is_none() {
         return;
     }

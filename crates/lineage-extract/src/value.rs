@@ -8,7 +8,7 @@ use std::rc::Rc;
 
 /// Where a string piece came from.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Source {
+pub(crate) enum Source {
     /// A job/run argument (`--key`).
     Arg(String),
     /// A Glue connection's property.
@@ -19,7 +19,7 @@ pub enum Source {
 
 /// One piece of a partially known string.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Seg {
+pub(crate) enum Seg {
     Lit(String),
     /// A value that could not be resolved, described by its expression.
     Hole(String),
@@ -27,35 +27,35 @@ pub enum Seg {
 
 /// A partially known string with provenance.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct PStr {
+pub(crate) struct PStr {
     pub segs: Vec<Seg>,
     pub prov: Vec<Source>,
 }
 
 /// The marker a hole renders as inside [`PStr::render`].
-pub const HOLE: char = '\u{1}';
+pub(crate) const HOLE: char = '\u{1}';
 
 impl PStr {
-    pub fn lit(s: impl Into<String>) -> Self {
+    pub(crate) fn lit(s: impl Into<String>) -> Self {
         Self {
             segs: vec![Seg::Lit(s.into())],
             prov: Vec::new(),
         }
     }
-    pub fn with_source(mut self, s: Source) -> Self {
+    pub(crate) fn with_source(mut self, s: Source) -> Self {
         if !self.prov.contains(&s) {
             self.prov.push(s);
         }
         self
     }
-    pub fn hole(desc: impl Into<String>) -> Self {
+    pub(crate) fn hole(desc: impl Into<String>) -> Self {
         Self {
             segs: vec![Seg::Hole(desc.into())],
             prov: Vec::new(),
         }
     }
     /// The text when no piece is unknown.
-    pub fn known(&self) -> Option<String> {
+    pub(crate) fn known(&self) -> Option<String> {
         let mut out = String::new();
         for s in &self.segs {
             match s {
@@ -65,11 +65,11 @@ impl PStr {
         }
         Some(out)
     }
-    pub fn is_known(&self) -> bool {
+    fn is_known(&self) -> bool {
         self.segs.iter().all(|s| matches!(s, Seg::Lit(_)))
     }
     /// The text with each hole rendered as [`HOLE`].
-    pub fn render(&self) -> String {
+    pub(crate) fn render(&self) -> String {
         let mut out = String::new();
         for s in &self.segs {
             match s {
@@ -80,7 +80,7 @@ impl PStr {
         out
     }
     /// The text with each hole shown as `{expr}`.
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         let mut out = String::new();
         for s in &self.segs {
             match s {
@@ -94,7 +94,7 @@ impl PStr {
         }
         out
     }
-    pub fn push_str(&mut self, other: &PStr) {
+    pub(crate) fn push_str(&mut self, other: &PStr) {
         for s in &other.segs {
             match (self.segs.last_mut(), s) {
                 (Some(Seg::Lit(a)), Seg::Lit(b)) => a.push_str(b),
@@ -107,22 +107,12 @@ impl PStr {
             }
         }
     }
-    pub fn concat(&self, other: &PStr) -> PStr {
+    pub(crate) fn concat(&self, other: &PStr) -> PStr {
         let mut out = self.clone();
         out.push_str(other);
         out
     }
-    /// Maps the known text (when fully known), keeping provenance.
-    pub fn map_known(&self, f: impl FnOnce(&str) -> String) -> PStr {
-        match self.known() {
-            Some(t) => PStr {
-                segs: vec![Seg::Lit(f(&t))],
-                prov: self.prov.clone(),
-            },
-            None => self.clone(),
-        }
-    }
-    pub fn add_prov(&mut self, prov: &[Source]) {
+    pub(crate) fn add_prov(&mut self, prov: &[Source]) {
         for p in prov {
             if !self.prov.contains(p) {
                 self.prov.push(p.clone());
@@ -133,7 +123,7 @@ impl PStr {
 
 /// Which way a reader/writer builder goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BuilderKind {
+pub(crate) enum BuilderKind {
     Read,
     ReadStream,
     Write,
@@ -142,7 +132,7 @@ pub enum BuilderKind {
 
 /// `spark.read...` / `df.write...` accumulated settings.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Builder {
+pub(crate) struct Builder {
     pub kind: BuilderKind,
     pub format: Option<Value>,
     pub options: Vec<(String, Value)>,
@@ -150,7 +140,7 @@ pub struct Builder {
 }
 
 impl Builder {
-    pub fn option(&self, key: &str) -> Option<&Value> {
+    pub(crate) fn option(&self, key: &str) -> Option<&Value> {
         self.options
             .iter()
             .rev()
@@ -161,7 +151,7 @@ impl Builder {
 
 /// A Glue sink (`getSink`, `getSinkWithFormat`, `getCatalogSink`) configured step by step.
 #[derive(Debug, Clone, PartialEq)]
-pub struct SinkState {
+pub(crate) struct SinkState {
     pub connection_type: Option<Value>,
     pub options: Vec<(String, Value)>,
     pub catalog: Option<(Value, Value)>,
@@ -173,7 +163,7 @@ pub struct SinkState {
 
 /// An API object the rules know.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Obj {
+pub(crate) enum Obj {
     GlueContext,
     Spark,
     /// A DataFrame or DynamicFrame (lineage does not flow through frames).
@@ -196,14 +186,14 @@ pub enum Obj {
 
 /// An instance of a class defined in the script.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Instance {
+pub(crate) struct Instance {
     pub class: usize,
     pub attrs: std::collections::BTreeMap<String, Value>,
 }
 
 /// An abstract value.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Value {
+pub(crate) enum Value {
     Str(PStr),
     Int(i64),
     Float(f64),
@@ -226,20 +216,20 @@ pub enum Value {
 }
 
 impl Value {
-    pub fn str(s: impl Into<String>) -> Self {
+    pub(crate) fn str(s: impl Into<String>) -> Self {
         Value::Str(PStr::lit(s))
     }
-    pub fn unknown(desc: impl AsRef<str>) -> Self {
+    pub(crate) fn unknown(desc: impl AsRef<str>) -> Self {
         Value::Unknown(Rc::from(desc.as_ref()))
     }
-    pub fn list(items: Vec<Value>) -> Self {
+    pub(crate) fn list(items: Vec<Value>) -> Self {
         Value::List(Rc::new(items))
     }
-    pub fn dict(items: Vec<(Value, Value)>) -> Self {
+    pub(crate) fn dict(items: Vec<(Value, Value)>) -> Self {
         Value::Dict(Rc::new(items))
     }
     /// The value as a partially known string (numbers and booleans rendered as Python does).
-    pub fn to_pstr(&self) -> PStr {
+    pub(crate) fn to_pstr(&self) -> PStr {
         match self {
             Value::Str(s) => s.clone(),
             Value::Int(i) => PStr::lit(i.to_string()),
@@ -251,14 +241,14 @@ impl Value {
             _ => PStr::hole("<object>"),
         }
     }
-    pub fn as_known_str(&self) -> Option<String> {
+    pub(crate) fn as_known_str(&self) -> Option<String> {
         match self {
             Value::Str(s) => s.known(),
             _ => None,
         }
     }
     /// Python truthiness, when decidable.
-    pub fn truthy(&self) -> Option<bool> {
+    pub(crate) fn truthy(&self) -> Option<bool> {
         match self {
             Value::Str(s) => match s.known() {
                 Some(t) => Some(!t.is_empty()),
@@ -283,11 +273,8 @@ impl Value {
             _ => None,
         }
     }
-    pub fn is_unknown(&self) -> bool {
-        matches!(self, Value::Unknown(_))
-    }
     /// Dict lookup by a known key.
-    pub fn get_key(&self, key: &str) -> Option<&Value> {
+    pub(crate) fn get_key(&self, key: &str) -> Option<&Value> {
         match self {
             Value::Dict(items) => items
                 .iter()
@@ -298,7 +285,7 @@ impl Value {
         }
     }
     /// Items of a list (a string value is treated as a one-item list).
-    pub fn items(&self) -> Option<Vec<Value>> {
+    pub(crate) fn items(&self) -> Option<Vec<Value>> {
         match self {
             Value::List(l) => Some(l.as_ref().clone()),
             Value::Dict(d) => Some(d.iter().map(|(k, _)| k.clone()).collect()),
@@ -309,7 +296,7 @@ impl Value {
         }
     }
     /// Provenance of every string reachable in the value.
-    pub fn provenance(&self, out: &mut Vec<Source>) {
+    pub(crate) fn provenance(&self, out: &mut Vec<Source>) {
         match self {
             Value::Str(s) => {
                 for p in &s.prov {
@@ -328,7 +315,7 @@ impl Value {
 /// Structural equality of two values when decidable (`in`, `==`).
 /// Python's `in` over list items or dict keys: true on the first known equal element, unknown
 /// if any comparison is unknown and none is equal, else false.
-pub fn member_of<'v>(a: &Value, items: impl Iterator<Item = &'v Value>) -> Option<bool> {
+pub(crate) fn member_of<'v>(a: &Value, items: impl Iterator<Item = &'v Value>) -> Option<bool> {
     let mut res = Some(false);
     for it in items {
         match values_equal(a, it) {
@@ -340,7 +327,7 @@ pub fn member_of<'v>(a: &Value, items: impl Iterator<Item = &'v Value>) -> Optio
     res
 }
 
-pub fn values_equal(a: &Value, b: &Value) -> Option<bool> {
+pub(crate) fn values_equal(a: &Value, b: &Value) -> Option<bool> {
     match (a, b) {
         (Value::Str(x), Value::Str(y)) => match (x.known(), y.known()) {
             (Some(x), Some(y)) => Some(x == y),

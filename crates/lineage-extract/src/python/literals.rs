@@ -1,7 +1,7 @@
 //! Python string literal contents: escape sequences (unless raw) and `{{`/`}}` in f-strings.
 
 /// The value of a literal's content piece.
-pub fn unescape(raw: &str, is_raw: bool, is_f: bool) -> String {
+pub(crate) fn unescape(raw: &str, is_raw: bool, is_f: bool) -> String {
     let s = if is_f {
         raw.replace("{{", "{").replace("}}", "}")
     } else {

@@ -10,6 +10,15 @@ use crate::value::{Obj, PStr, Value, HOLE};
 use lineage_domain::{Dataset, Direction};
 use std::rc::Rc;
 
+// Rule ids: they appear in evidence and outputs, so their text never changes.
+pub(crate) const COPY: &str = "boto3.s3.copy";
+pub(crate) const COPY_OBJECT: &str = "boto3.s3.copy_object";
+pub(crate) const PUT_OBJECT: &str = "boto3.s3.put_object";
+/// `upload_file` / `upload_fileobj`.
+pub(crate) const UPLOAD_FILE: &str = "boto3.s3.upload_file";
+/// `download_file` / `download_fileobj`.
+pub(crate) const DOWNLOAD_FILE: &str = "boto3.s3.download_file";
+
 /// The dataset of one object by bucket and key values.
 fn object(bucket: &Value, key: &Value) -> Result<Dataset, Unresolved> {
     let mut p = PStr::lit("s3://");
@@ -56,7 +65,7 @@ fn copy_source(v: &Value) -> (Value, Value) {
 }
 
 /// A method on a boto3 client.
-pub fn method(env: &mut Env, service: &str, name: &str, args: &Args) -> Value {
+pub(crate) fn method(env: &mut Env, service: &str, name: &str, args: &Args) -> Value {
     if service != "s3" {
         return Value::unknown(format!("{service}.{name}()"));
     }
@@ -67,14 +76,14 @@ pub fn method(env: &mut Env, service: &str, name: &str, args: &Args) -> Value {
                     args.get(0, "CopySource"),
                     args.get(1, "Bucket"),
                     args.get(2, "Key"),
-                    "boto3.s3.copy",
+                    COPY,
                 )
             } else {
                 (
                     args.kw("CopySource"),
                     args.kw("Bucket"),
                     args.kw("Key"),
-                    "boto3.s3.copy_object",
+                    COPY_OBJECT,
                 )
             };
             let (sb, sk) = src
@@ -90,13 +99,9 @@ pub fn method(env: &mut Env, service: &str, name: &str, args: &Args) -> Value {
         }
         "put_object" | "upload_file" | "upload_fileobj" => {
             let (b, k, rule) = if name == "put_object" {
-                (args.kw("Bucket"), args.kw("Key"), "boto3.s3.put_object")
+                (args.kw("Bucket"), args.kw("Key"), PUT_OBJECT)
             } else {
-                (
-                    args.get(1, "Bucket"),
-                    args.get(2, "Key"),
-                    "boto3.s3.upload_file",
-                )
+                (args.get(1, "Bucket"), args.get(2, "Key"), UPLOAD_FILE)
             };
             let b = b.cloned().unwrap_or(Value::unknown("Bucket"));
             let k = k.cloned().unwrap_or(Value::unknown("Key"));
@@ -111,7 +116,7 @@ pub fn method(env: &mut Env, service: &str, name: &str, args: &Args) -> Value {
                 .unwrap_or(Value::unknown("Bucket"));
             let k = args.get(1, "Key").cloned().unwrap_or(Value::unknown("Key"));
             let t = object(&b, &k);
-            env.io(Direction::Input, t, "boto3.s3.download_file", &[&b, &k]);
+            env.io(Direction::Input, t, DOWNLOAD_FILE, &[&b, &k]);
             Value::None
         }
         "get_object" => {

@@ -6,13 +6,13 @@
 
 use crate::emit::{Env, Unresolved};
 use crate::naming::{self, JdbcUrl};
-use crate::rules::{as_list, lower, opt};
+use crate::rules::options::{as_list, lower, opt};
 use crate::sql::{analyze, Dialect};
 use crate::value::{PStr, Source, Value};
 use lineage_domain::Direction;
 
 /// A property of a Glue connection as a value carrying the connection as its source.
-pub fn connection_property(env: &Env, name: &Value, key: &str) -> Option<Value> {
+pub(crate) fn connection_property(env: &Env, name: &Value, key: &str) -> Option<Value> {
     let n = name.as_known_str()?;
     let c = env.ctx.connection(&n)?;
     let v = c.property(key)?;
@@ -22,7 +22,13 @@ pub fn connection_property(env: &Env, name: &Value, key: &str) -> Option<Value> 
 }
 
 /// Records the datasets of a connection type and its options.
-pub fn record(env: &mut Env, ctype: &str, opts: &Value, direction: Direction, rule: &'static str) {
+pub(crate) fn record(
+    env: &mut Env,
+    ctype: &str,
+    opts: &Value,
+    direction: Direction,
+    rule: &'static str,
+) {
     match ctype {
         "s3" => {
             let paths = opt(opts, &["paths", "path"]).cloned();
@@ -87,7 +93,7 @@ pub fn record(env: &mut Env, ctype: &str, opts: &Value, direction: Direction, ru
 }
 
 /// A Kafka source or sink: topic and the first bootstrap broker.
-pub fn kafka(env: &mut Env, opts: &Value, direction: Direction, rule: &'static str) {
+pub(crate) fn kafka(env: &mut Env, opts: &Value, direction: Direction, rule: &'static str) {
     let servers = opt(
         opts,
         &[
@@ -128,7 +134,7 @@ pub fn kafka(env: &mut Env, opts: &Value, direction: Direction, rule: &'static s
 
 /// A JDBC source or sink: URL from the options or the named connection, `database` option
 /// overriding the URL's database, `dbtable` or every table of a `query`.
-pub fn jdbc(
+pub(crate) fn jdbc(
     env: &mut Env,
     opts: &Value,
     connection: Option<&Value>,
@@ -167,7 +173,7 @@ pub fn jdbc(
 }
 
 /// The tables of a JDBC read/write given its URL value.
-pub fn record_jdbc_tables(
+pub(crate) fn record_jdbc_tables(
     env: &mut Env,
     url: &Value,
     database: Option<&Value>,
@@ -239,6 +245,6 @@ pub fn record_jdbc_tables(
 }
 
 /// The connection type of a from_options call, lower case.
-pub fn connection_type(v: Option<&Value>) -> Option<String> {
+pub(crate) fn connection_type(v: Option<&Value>) -> Option<String> {
     lower(v)
 }

@@ -10,6 +10,16 @@ use crate::naming;
 use crate::value::{Obj, Value};
 use lineage_domain::Direction;
 
+// Rule ids: they appear in evidence and outputs, so their text never changes.
+/// `create_dynamic_frame.from_catalog` (and the flat `create_dynamic_frame_from_catalog`).
+pub(crate) const FROM_CATALOG_READ: &str = "glue.create_dynamic_frame.from_catalog";
+/// `create_data_frame.from_catalog`.
+pub(crate) const DATA_FRAME_FROM_CATALOG_READ: &str = "glue.create_data_frame.from_catalog";
+/// `write_dynamic_frame.from_catalog` / `write_data_frame.from_catalog`.
+pub(crate) const FROM_CATALOG_WRITE: &str = "glue.write_dynamic_frame.from_catalog";
+/// Scala `getCatalogSource`.
+pub(crate) const GET_CATALOG_SOURCE: &str = "glue.getCatalogSource";
+
 fn table_args(args: &Args, write: bool) -> (Value, Value, Option<Value>) {
     let (db_pos, tbl_pos) = if write { (1, 2) } else { (0, 1) };
     let db = args
@@ -34,7 +44,7 @@ fn table_args(args: &Args, write: bool) -> (Value, Value, Option<Value>) {
 }
 
 /// A catalog read.
-pub fn read(env: &mut Env, args: &Args, rule: &'static str) -> Value {
+pub(crate) fn read(env: &mut Env, args: &Args, rule: &'static str) -> Value {
     let (db, tbl, cat) = table_args(args, false);
     let target = naming::glue_table(env, &db, &tbl, cat.as_ref());
     env.io(Direction::Input, target, rule, &[&db, &tbl]);
@@ -42,7 +52,7 @@ pub fn read(env: &mut Env, args: &Args, rule: &'static str) -> Value {
 }
 
 /// A catalog write.
-pub fn write(env: &mut Env, args: &Args, rule: &'static str) -> Value {
+pub(crate) fn write(env: &mut Env, args: &Args, rule: &'static str) -> Value {
     let (db, tbl, cat) = table_args(args, true);
     let target = naming::glue_table(env, &db, &tbl, cat.as_ref());
     env.io(Direction::Output, target, rule, &[&db, &tbl]);

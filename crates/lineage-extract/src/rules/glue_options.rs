@@ -10,6 +10,18 @@ use crate::rules::connection;
 use crate::value::{Obj, Value};
 use lineage_domain::Direction;
 
+// Rule ids: they appear in evidence and outputs, so their text never changes.
+/// `create_dynamic_frame.from_options` (and the flat name).
+pub(crate) const FROM_OPTIONS_READ: &str = "glue.create_dynamic_frame.from_options";
+/// `create_data_frame.from_options`.
+pub(crate) const DATA_FRAME_FROM_OPTIONS_READ: &str = "glue.create_data_frame.from_options";
+/// `write_dynamic_frame.from_options` / `write_data_frame.from_options`.
+pub(crate) const FROM_OPTIONS_WRITE: &str = "glue.write_dynamic_frame.from_options";
+/// `getSource`.
+pub(crate) const GET_SOURCE: &str = "glue.getSource";
+/// Scala `getSourceWithFormat`.
+pub(crate) const GET_SOURCE_WITH_FORMAT: &str = "glue.getSourceWithFormat";
+
 fn options(args: &Args) -> Value {
     let mut items: Vec<(Value, Value)> = Vec::new();
     if let Some(Value::Dict(d)) = args
@@ -40,13 +52,13 @@ fn ctype(args: &Args) -> Option<String> {
 }
 
 /// A read by connection type.
-pub fn read(env: &mut Env, args: &Args, rule: &'static str) -> Value {
+pub(crate) fn read(env: &mut Env, args: &Args, rule: &'static str) -> Value {
     run(env, args, Direction::Input, rule);
     Value::Obj(Obj::Frame)
 }
 
 /// A write by connection type.
-pub fn write(env: &mut Env, args: &Args, rule: &'static str) -> Value {
+pub(crate) fn write(env: &mut Env, args: &Args, rule: &'static str) -> Value {
     run(env, args, Direction::Output, rule);
     Value::Obj(Obj::Frame)
 }

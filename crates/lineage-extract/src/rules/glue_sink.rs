@@ -4,18 +4,30 @@
 //! only: `glue.getSink.setCatalogInfo`), `glue.getSinkWithFormat` (Scala), `glue.getCatalogSink`
 //! (Scala `database`, `tableName`), `glue.getJDBCSink`.
 
-use crate::api;
 use crate::builtins::Args;
 use crate::emit::Env;
 use crate::naming;
-use crate::rules::{connection, opt};
+use crate::rules::connection;
+use crate::rules::options::opt;
 use crate::value::{Obj, SinkState, Value};
 use lineage_domain::Direction;
 use std::cell::RefCell;
 use std::rc::Rc;
 
+// Rule ids: they appear in evidence and outputs, so their text never changes.
+/// `getSink` written by path / connection type.
+pub(crate) const GET_SINK: &str = "glue.getSink";
+/// `getSink` with `setCatalogInfo`: the catalog table.
+pub(crate) const GET_SINK_SET_CATALOG_INFO: &str = "glue.getSink.setCatalogInfo";
+/// Scala `getSinkWithFormat`.
+pub(crate) const GET_SINK_WITH_FORMAT: &str = "glue.getSinkWithFormat";
+/// Scala `getCatalogSink`.
+pub(crate) const GET_CATALOG_SINK: &str = "glue.getCatalogSink";
+/// `getJDBCSink`.
+pub(crate) const GET_JDBC_SINK: &str = "glue.getJDBCSink";
+
 /// `glueContext.getSink(...)` and the Scala variants.
-pub fn create(env: &mut Env, name: &str, args: &Args) -> Value {
+pub(crate) fn create(env: &mut Env, name: &str, args: &Args) -> Value {
     let mut options: Vec<(String, Value)> = Vec::new();
     if let Some(Value::Dict(d)) = args.kw("options").or_else(|| args.kw("connection_options")) {
         for (k, v) in d.iter() {
@@ -28,10 +40,10 @@ pub fn create(env: &mut Env, name: &str, args: &Args) -> Value {
         options.push((k.clone(), v.clone()));
     }
     let rule: &'static str = match name {
-        "getSinkWithFormat" => "glue.getSinkWithFormat",
-        "getCatalogSink" => "glue.getCatalogSink",
-        "getJDBCSink" => "glue.getJDBCSink",
-        _ => "glue.getSink",
+        "getSinkWithFormat" => GET_SINK_WITH_FORMAT,
+        "getCatalogSink" => GET_CATALOG_SINK,
+        "getJDBCSink" => GET_JDBC_SINK,
+        _ => GET_SINK,
     };
     let ctype = args
         .kw("connection_type")
@@ -56,7 +68,7 @@ pub fn create(env: &mut Env, name: &str, args: &Args) -> Value {
     } else {
         None
     };
-    api::new_sink(SinkState {
+    let state = SinkState {
         connection_type: ctype,
         options,
         catalog,
@@ -64,11 +76,12 @@ pub fn create(env: &mut Env, name: &str, args: &Args) -> Value {
         rule,
         line: env.site.line,
         detail: env.site.text.clone(),
-    })
+    };
+    Value::Obj(Obj::Sink(Rc::new(RefCell::new(state))))
 }
 
 /// A method on a sink.
-pub fn method(env: &mut Env, s: &Rc<RefCell<SinkState>>, name: &str, args: &Args) -> Value {
+pub(crate) fn method(env: &mut Env, s: &Rc<RefCell<SinkState>>, name: &str, args: &Args) -> Value {
     match name {
         "setCatalogInfo" => {
             let db = args
@@ -82,7 +95,7 @@ pub fn method(env: &mut Env, s: &Rc<RefCell<SinkState>>, name: &str, args: &Args
             let mut st = s.borrow_mut();
             st.catalog = Some((db, t));
             st.catalog_id = args.kw("catalogId").cloned().or(st.catalog_id.clone());
-            st.rule = "glue.getSink.setCatalogInfo";
+            st.rule = GET_SINK_SET_CATALOG_INFO;
             Value::None
         }
         "writeFrame" | "writeDynamicFrame" | "writeDataFrame" | "write" => {

@@ -12,8 +12,16 @@ use crate::rules::connection;
 use crate::value::{Obj, PStr, Source, Value};
 use lineage_domain::Direction;
 
+// Rule ids: they appear in evidence and outputs, so their text never changes.
+/// `write_dynamic_frame.from_jdbc_conf`.
+pub(crate) const FROM_JDBC_CONF_WRITE: &str = "glue.write_dynamic_frame.from_jdbc_conf";
+/// `spark.read.jdbc(url, table)`.
+pub(crate) const SPARK_READ_JDBC: &str = "spark.read.jdbc";
+/// `df.write.jdbc(url, table)`.
+pub(crate) const SPARK_WRITE_JDBC: &str = "spark.write.jdbc";
+
 /// `glueContext.write_dynamic_frame.from_jdbc_conf(frame, catalog_connection, connection_options)`.
-pub fn write_jdbc_conf(env: &mut Env, args: &Args) -> Value {
+pub(crate) fn write_jdbc_conf(env: &mut Env, args: &Args) -> Value {
     let conn = args.get(1, "catalog_connection").cloned();
     let opts = args
         .get(2, "connection_options")
@@ -24,13 +32,13 @@ pub fn write_jdbc_conf(env: &mut Env, args: &Args) -> Value {
         &opts,
         conn.as_ref(),
         Direction::Output,
-        "glue.write_dynamic_frame.from_jdbc_conf",
+        FROM_JDBC_CONF_WRITE,
     );
     Value::Obj(Obj::Frame)
 }
 
 /// `glueContext.extract_jdbc_conf(name)`.
-pub fn extract_conf(env: &mut Env, args: &Args) -> Value {
+pub(crate) fn extract_conf(env: &mut Env, args: &Args) -> Value {
     let Some(name) = args.get(0, "connection_name") else {
         return Value::unknown("extract_jdbc_conf");
     };
@@ -67,11 +75,11 @@ pub fn extract_conf(env: &mut Env, args: &Args) -> Value {
 }
 
 /// `spark.read.jdbc(url, table, properties=...)` / `df.write.jdbc(url, table, ...)`.
-pub fn spark_jdbc(env: &mut Env, args: &Args, direction: Direction) {
+pub(crate) fn spark_jdbc(env: &mut Env, args: &Args, direction: Direction) {
     let rule = if direction == Direction::Input {
-        "spark.read.jdbc"
+        SPARK_READ_JDBC
     } else {
-        "spark.write.jdbc"
+        SPARK_WRITE_JDBC
     };
     let url = args.get(0, "url").cloned().unwrap_or(Value::unknown("url"));
     let table = args

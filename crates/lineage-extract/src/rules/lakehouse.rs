@@ -5,13 +5,13 @@
 
 use crate::emit::{Env, Unresolved};
 use crate::naming;
-use crate::rules::{builder_opts, lower, opt};
+use crate::rules::options::{builder_opts, lower, opt};
 use crate::value::{Builder, Value};
 use lineage_domain::Dataset;
 
 /// The dataset of a load/save argument: an S3 path, or a catalog table name for formats
 /// that accept one (iceberg, delta, hudi tables given by name).
-pub fn path_or_table(env: &Env, p: &Value, format: &str) -> Result<Dataset, Unresolved> {
+pub(crate) fn path_or_table(env: &Env, p: &Value, format: &str) -> Result<Dataset, Unresolved> {
     if naming::is_s3(p) {
         return naming::s3_dataset(p);
     }
@@ -25,7 +25,7 @@ pub fn path_or_table(env: &Env, p: &Value, format: &str) -> Result<Dataset, Unre
 }
 
 /// The catalog table a Hudi write syncs to, when hive sync is on.
-pub fn hudi_synced_table(env: &Env, b: &Builder) -> Option<Result<Dataset, Unresolved>> {
+pub(crate) fn hudi_synced_table(env: &Env, b: &Builder) -> Option<Result<Dataset, Unresolved>> {
     let opts = builder_opts(b);
     let enabled = lower(opt(&opts, &["hoodie.datasource.hive_sync.enable"]))
         .is_some_and(|v| v == "true")

@@ -8,12 +8,28 @@
 use crate::builtins::Args;
 use crate::emit::{Env, Unresolved};
 use crate::naming;
-use crate::rules::{as_list, builder_opts, connection, lakehouse, lower};
+use crate::rules::options::{as_list, builder_opts, lower};
+use crate::rules::{connection, jdbc, lakehouse};
 use crate::value::{Builder, BuilderKind, Obj, Value};
 use lineage_domain::Direction;
 
+// Rule ids: they appear in evidence and outputs, so their text never changes.
+pub(crate) const READ_PARQUET: &str = "spark.read.parquet";
+pub(crate) const READ_CSV: &str = "spark.read.csv";
+pub(crate) const READ_JSON: &str = "spark.read.json";
+pub(crate) const READ_ORC: &str = "spark.read.orc";
+/// `text` / `textFile`.
+pub(crate) const READ_TEXT: &str = "spark.read.text";
+pub(crate) const READ_AVRO: &str = "spark.read.avro";
+/// `format(x)...load(path)`.
+pub(crate) const READ_LOAD: &str = "spark.read.load";
+pub(crate) const READ_TABLE: &str = "spark.read.table";
+pub(crate) const TABLE: &str = "spark.table";
+/// Every terminal of `readStream`.
+pub(crate) const READ_STREAM_LOAD: &str = "spark.readStream.load";
+
 /// `spark.table(name)` / `spark.read.table(name)`.
-pub fn table(env: &mut Env, args: &Args, rule: &'static str) -> Value {
+pub(crate) fn table(env: &mut Env, args: &Args, rule: &'static str) -> Value {
     let name = args
         .get(0, "tableName")
         .cloned()
@@ -32,20 +48,20 @@ pub fn table(env: &mut Env, args: &Args, rule: &'static str) -> Value {
 }
 
 /// A terminal call on a reader.
-pub fn terminal(env: &mut Env, b: &Builder, name: &str, args: &Args) -> Value {
+pub(crate) fn terminal(env: &mut Env, b: &Builder, name: &str, args: &Args) -> Value {
     let stream = b.kind == BuilderKind::ReadStream;
     let rule: &'static str = match (stream, name) {
-        (true, _) => "spark.readStream.load",
-        (_, "parquet") => "spark.read.parquet",
-        (_, "csv") => "spark.read.csv",
-        (_, "json") => "spark.read.json",
-        (_, "orc") => "spark.read.orc",
-        (_, "text" | "textFile") => "spark.read.text",
-        (_, "avro") => "spark.read.avro",
-        (_, "load") => "spark.read.load",
-        (_, "table") => return table(env, args, "spark.read.table"),
+        (true, _) => READ_STREAM_LOAD,
+        (_, "parquet") => READ_PARQUET,
+        (_, "csv") => READ_CSV,
+        (_, "json") => READ_JSON,
+        (_, "orc") => READ_ORC,
+        (_, "text" | "textFile") => READ_TEXT,
+        (_, "avro") => READ_AVRO,
+        (_, "load") => READ_LOAD,
+        (_, "table") => return table(env, args, READ_TABLE),
         (_, "jdbc") => {
-            super::jdbc::spark_jdbc(env, args, Direction::Input);
+            jdbc::spark_jdbc(env, args, Direction::Input);
             return Value::Obj(Obj::Frame);
         }
         _ => return Value::Obj(Obj::Frame),

@@ -11,15 +11,25 @@ use crate::sql::{analyze, Dialect};
 use crate::value::{Source, Value, HOLE};
 use lineage_domain::{DiagnosticKind, Direction};
 
+// Rule ids: they appear in evidence and outputs, so their text never changes.
+/// Tables a statement reads.
+pub(crate) const SELECT: &str = "spark.sql.select";
+/// INSERT INTO/OVERWRITE targets (and other writes).
+pub(crate) const INSERT: &str = "spark.sql.insert";
+/// The MERGE INTO target.
+pub(crate) const MERGE: &str = "spark.sql.merge";
+/// CREATE TABLE ... AS targets.
+pub(crate) const CTAS: &str = "spark.sql.ctas";
+
 const PLACEHOLDER: &str = "__unresolved__";
 
 /// Analyses one SQL value and records its tables.
-pub fn run(env: &mut Env, q: &Value, default_db: Option<&str>) {
+pub(crate) fn run(env: &mut Env, q: &Value, default_db: Option<&str>) {
     run_as(env, q, default_db, None);
 }
 
 /// Like [`run`], with the rule id of inputs given by the caller (Athena queries).
-pub fn run_as(
+pub(crate) fn run_as(
     env: &mut Env,
     q: &Value,
     default_db: Option<&str>,
@@ -94,22 +104,18 @@ pub fn run_as(
         }
         let upper = first.to_ascii_uppercase();
         let out_rule: &'static str = if upper.starts_with("MERGE") {
-            "spark.sql.merge"
+            MERGE
         } else if upper.starts_with("CREATE") {
-            "spark.sql.ctas"
+            CTAS
         } else {
-            "spark.sql.insert"
+            INSERT
         };
         let saved = env.extra_uri.clone();
         if env.extra_uri.is_none() {
             env.extra_uri = extra.clone();
         }
         for (names, dir, rule) in [
-            (
-                &st.inputs,
-                Direction::Input,
-                input_rule.unwrap_or("spark.sql.select"),
-            ),
+            (&st.inputs, Direction::Input, input_rule.unwrap_or(SELECT)),
             (&st.outputs, Direction::Output, out_rule),
         ] {
             for n in names {

@@ -9,25 +9,38 @@
 use crate::builtins::Args;
 use crate::emit::{Env, Unresolved};
 use crate::naming;
-use crate::rules::{builder_opts, connection, lakehouse, lower};
+use crate::rules::options::{builder_opts, lower};
+use crate::rules::{connection, jdbc, lakehouse};
 use crate::value::{Builder, Obj, Value};
 use lineage_domain::Direction;
 
+// Rule ids: they appear in evidence and outputs, so their text never changes.
+pub(crate) const WRITE_PARQUET: &str = "spark.write.parquet";
+pub(crate) const WRITE_CSV: &str = "spark.write.csv";
+pub(crate) const WRITE_JSON: &str = "spark.write.json";
+pub(crate) const WRITE_ORC: &str = "spark.write.orc";
+pub(crate) const WRITE_TEXT: &str = "spark.write.text";
+pub(crate) const WRITE_AVRO: &str = "spark.write.avro";
+/// `format(x)...save(path)`.
+pub(crate) const WRITE_SAVE: &str = "spark.write.save";
+pub(crate) const SAVE_AS_TABLE: &str = "spark.write.saveAsTable";
+pub(crate) const INSERT_INTO: &str = "spark.write.insertInto";
+
 /// A terminal call on a writer.
-pub fn terminal(env: &mut Env, b: &Builder, name: &str, args: &Args) -> Value {
+pub(crate) fn terminal(env: &mut Env, b: &Builder, name: &str, args: &Args) -> Value {
     let rule: &'static str = match name {
-        "parquet" => "spark.write.parquet",
-        "csv" => "spark.write.csv",
-        "json" => "spark.write.json",
-        "orc" => "spark.write.orc",
-        "text" => "spark.write.text",
-        "avro" => "spark.write.avro",
-        "save" => "spark.write.save",
+        "parquet" => WRITE_PARQUET,
+        "csv" => WRITE_CSV,
+        "json" => WRITE_JSON,
+        "orc" => WRITE_ORC,
+        "text" => WRITE_TEXT,
+        "avro" => WRITE_AVRO,
+        "save" => WRITE_SAVE,
         "saveAsTable" | "insertInto" => {
             let rule = if name == "saveAsTable" {
-                "spark.write.saveAsTable"
+                SAVE_AS_TABLE
             } else {
-                "spark.write.insertInto"
+                INSERT_INTO
             };
             let t = args
                 .get(0, "name")
@@ -41,7 +54,7 @@ pub fn terminal(env: &mut Env, b: &Builder, name: &str, args: &Args) -> Value {
             return Value::None;
         }
         "jdbc" => {
-            super::jdbc::spark_jdbc(env, args, Direction::Output);
+            jdbc::spark_jdbc(env, args, Direction::Output);
             return Value::None;
         }
         _ => return Value::Obj(Obj::Builder(std::rc::Rc::new(b.clone()))),

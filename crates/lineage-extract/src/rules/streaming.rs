@@ -6,17 +6,22 @@
 use crate::builtins::Args;
 use crate::emit::{Env, Unresolved};
 use crate::naming;
-use crate::rules::{builder_opts, connection, lakehouse, lower};
+use crate::rules::options::{builder_opts, lower};
+use crate::rules::{connection, lakehouse};
 use crate::value::{Builder, Obj, Value};
 use lineage_domain::Direction;
 use std::rc::Rc;
 
+// Rule ids: they appear in evidence and outputs, so their text never changes.
+pub(crate) const WRITE_STREAM_START: &str = "spark.writeStream.start";
+pub(crate) const WRITE_STREAM_TO_TABLE: &str = "spark.writeStream.toTable";
+
 /// A terminal call on a stream writer.
-pub fn terminal(env: &mut Env, b: &Builder, name: &str, args: &Args) -> Value {
+pub(crate) fn terminal(env: &mut Env, b: &Builder, name: &str, args: &Args) -> Value {
     match name {
         "start" => {
             let format = lower(b.format.as_ref()).unwrap_or_default();
-            let rule = "spark.writeStream.start";
+            let rule = WRITE_STREAM_START;
             match format.as_str() {
                 "console" | "memory" | "noop" | "foreach" => {}
                 "kafka" => connection::kafka(env, &builder_opts(b), Direction::Output, rule),
@@ -54,12 +59,7 @@ pub fn terminal(env: &mut Env, b: &Builder, name: &str, args: &Args) -> Value {
                 Some(n) => naming::qualified_table(env, &n, None),
                 None => Err(Unresolved::of_value(&t, "table name")),
             };
-            env.io(
-                Direction::Output,
-                target,
-                "spark.writeStream.toTable",
-                &[&t],
-            );
+            env.io(Direction::Output, target, WRITE_STREAM_TO_TABLE, &[&t]);
             Value::Obj(Obj::Opaque(Rc::from("streaming query")))
         }
         _ => Value::Obj(Obj::Builder(Rc::new(b.clone()))),

@@ -5,10 +5,10 @@
 use sqlparser::ast::helpers::stmt_data_loading::StageParamsObject;
 use sqlparser::ast::{CopySource, CopyTarget, ObjectName, ObjectNamePart, Query};
 
+use super::lineage::NestedSql;
 use super::names::object_name;
+use super::outcome::Outcome;
 use super::reads::ReadCollector;
-use super::statements::Outcome;
-use super::Dialect;
 
 fn file(target: &CopyTarget) -> Option<String> {
     match target {
@@ -82,7 +82,7 @@ pub(crate) fn unload(
     query: Option<&Query>,
     query_text: Option<&str>,
     to: &str,
-    dialect: Dialect,
+    nested: NestedSql,
 ) -> Outcome {
     let mut inputs = Vec::new();
     if let Some(q) = query {
@@ -90,7 +90,7 @@ pub(crate) fn unload(
         c.visit(q);
         inputs = c.finish();
     } else if let Some(text) = query_text {
-        let inner = super::analyze(text, dialect);
+        let inner = nested(text, 1);
         for s in inner.statements {
             inputs.extend(s.inputs);
         }

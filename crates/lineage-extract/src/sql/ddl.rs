@@ -7,10 +7,9 @@ use sqlparser::ast::{
     RenameTableNameKind, TruncateTableTarget,
 };
 
-use super::dml::names;
-use super::names::object_name;
+use super::names::{object_name, object_names, push_unique};
+use super::outcome::Outcome;
 use super::reads::ReadCollector;
-use super::statements::{push_unique, Outcome};
 
 /// `CREATE TABLE`: the table written; the query's, `LIKE`'s and `CLONE`'s tables read.
 pub(crate) fn create_table(ct: &CreateTable) -> Outcome {
@@ -69,7 +68,7 @@ pub(crate) fn cache(table: &ObjectName, query: Option<&Query>) -> Outcome {
 pub(crate) fn drop(object_type: &ObjectType, list: &[ObjectName]) -> Outcome {
     match object_type {
         ObjectType::Table | ObjectType::View | ObjectType::MaterializedView => {
-            Outcome::read_write(Vec::new(), names(list))
+            Outcome::read_write(Vec::new(), object_names(list))
         }
         _ => Outcome::default(),
     }
@@ -78,7 +77,7 @@ pub(crate) fn drop(object_type: &ObjectType, list: &[ObjectName]) -> Outcome {
 /// `TRUNCATE [TABLE] a`: an output (openlineage's convention).
 pub(crate) fn truncate(targets: &[TruncateTableTarget]) -> Outcome {
     let list: Vec<ObjectName> = targets.iter().map(|t| t.name.clone()).collect();
-    Outcome::read_write(Vec::new(), names(&list))
+    Outcome::read_write(Vec::new(), object_names(&list))
 }
 
 /// `ALTER TABLE a RENAME TO b` reads `a` and writes `b`; other `ALTER TABLE`s write `a`.

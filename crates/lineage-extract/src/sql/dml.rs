@@ -1,14 +1,15 @@
 //! Data-changing statements: `INSERT INTO/OVERWRITE [TABLE] ... [PARTITION] SELECT|VALUES`,
-//! `UPDATE ... [FROM]`, `DELETE [t] FROM ... [USING]` and `MERGE INTO ... USING`.
+//! `UPDATE ... [FROM]`, `DELETE [t] FROM ... [USING]` and `MERGE INTO ... USING`, and the
+//! dispatch among them ([`statement`], also used for `WITH ... INSERT|UPDATE|...`).
 
 use sqlparser::ast::{
-    Assignment, Delete, Expr, FromTable, Insert, MergeClause, ObjectName, TableFactor, TableObject,
+    Assignment, Delete, Expr, FromTable, Insert, MergeClause, Statement, TableFactor, TableObject,
     TableWithJoins, UpdateTableFromKind,
 };
 
-use super::names::{object_name, table_factor_alias, table_factor_name};
+use super::names::{object_name, push_unique, table_factor_alias, table_factor_name};
+use super::outcome::Outcome;
 use super::reads::ReadCollector;
-use super::statements::{push_unique, Outcome};
 
 /// `INSERT`: the table written; the query's (or VALUES subqueries') tables read.
 pub(crate) fn insert(ins: &Insert, mut c: ReadCollector) -> Outcome {
@@ -144,13 +145,25 @@ pub(crate) fn merge(
     Outcome::read_write(c.finish(), outputs)
 }
 
-/// The written name of a plain object name, for statements that name tables directly.
-pub(crate) fn names(list: &[ObjectName]) -> Vec<String> {
-    let mut out = Vec::new();
-    for n in list {
-        if let Some(s) = object_name(n) {
-            push_unique(&mut out, s);
-        }
+/// INSERT/UPDATE/DELETE/MERGE, reading through `c` (which may hold an enclosing `WITH`).
+pub(crate) fn statement(stmt: &Statement, c: ReadCollector) -> Outcome {
+    match stmt {
+        Statement::Insert(ins) => insert(ins, c),
+        Statement::Update {
+            table,
+            assignments,
+            from,
+            selection,
+            ..
+        } => update(table, assignments, from.as_ref(), selection.as_ref(), c),
+        Statement::Delete(d) => delete(d, c),
+        Statement::Merge {
+            table,
+            source,
+            on,
+            clauses,
+            ..
+        } => merge(table, source, on, clauses, c),
+        _ => Outcome::default(),
     }
-    out
 }

@@ -8,8 +8,10 @@ use std::sync::OnceLock;
 
 use regex::Regex;
 
-use super::statements::{push_unique, Outcome};
-use super::Dialect;
+use super::dialect::Dialect;
+use super::lineage::NestedSql;
+use super::names::push_unique;
+use super::outcome::Outcome;
 
 fn re(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
     cell.get_or_init(|| Regex::new(pattern).unwrap_or_else(|_| never_matches()))
@@ -22,16 +24,13 @@ fn never_matches() -> Regex {
 
 /// Minimal rewrites that let sqlparser read common non-standard text; `None` if nothing to do.
 pub(crate) fn prenormalise(sql: &str) -> Option<String> {
-    static VAR: OnceLock<Regex> = OnceLock::new();
     static HINT: OnceLock<Regex> = OnceLock::new();
     static PARTITION: OnceLock<Regex> = OnceLock::new();
-    let var = re(&VAR, r"\$\{([^}]*)\}");
     let hint = re(&HINT, r"(?i)\(\s*NOLOCK\s*\)");
     let partition = re(
         &PARTITION,
         r"(?is)^(\s*INSERT\s+(?:INTO|OVERWRITE)\s+(?:TABLE\s+)?[\w.`\x22\[\]]+)\s+PARTITION\s*\([^)]*\)",
     );
-    let _ = var;
     let mut out = substitute_variables(sql);
     // Databricks `MERGE ... UPDATE SET *` / `INSERT *`.
     static STAR_SET: OnceLock<Regex> = OnceLock::new();
@@ -191,9 +190,14 @@ fn block_body(sql: &str) -> Option<(&str, u32)> {
 }
 
 /// Lineage recovered from a statement that does not parse, if any.
-pub(crate) fn recover(sql: &str, dialect: Dialect, line: u32) -> Option<Outcome> {
+pub(crate) fn recover(
+    sql: &str,
+    dialect: Dialect,
+    line: u32,
+    nested: NestedSql,
+) -> Option<Outcome> {
     if let Some((body, offset)) = block_body(sql) {
-        let inner = super::analyze_from(body, dialect, line + offset);
+        let inner = nested(body, line + offset);
         if !inner.statements.is_empty() {
             let mut out = Outcome::default();
             for s in inner.statements {
@@ -202,16 +206,16 @@ pub(crate) fn recover(sql: &str, dialect: Dialect, line: u32) -> Option<Outcome>
             return Some(out);
         }
     }
-    if let Some(o) = select_into_list(sql, dialect, line) {
+    if let Some(o) = select_into_list(sql, dialect, line, nested) {
         return Some(o);
     }
-    if let Some(o) = from_first_insert(sql, dialect, line) {
+    if let Some(o) = from_first_insert(sql, line, nested) {
         return Some(o);
     }
     let (h, end) = head(sql)?;
     let mut inputs = Vec::new();
     if let Some(q) = embedded_query(sql, end) {
-        let inner = super::analyze_from(q, dialect, line);
+        let inner = nested(q, line);
         for s in inner.statements {
             for i in s.inputs {
                 push_unique(&mut inputs, i);
@@ -230,7 +234,7 @@ pub(crate) fn recover(sql: &str, dialect: Dialect, line: u32) -> Option<Outcome>
 
 /// `SELECT a, b INTO x, y FROM ...` (several targets, which sqlparser rejects): the query
 /// without its `INTO`, and the targets unless they are variables (`@x`, `:x`, MySQL).
-fn select_into_list(sql: &str, dialect: Dialect, line: u32) -> Option<Outcome> {
+fn select_into_list(sql: &str, dialect: Dialect, line: u32, nested: NestedSql) -> Option<Outcome> {
     static INTO: OnceLock<Regex> = OnceLock::new();
     let into = re(
         &INTO,
@@ -238,7 +242,7 @@ fn select_into_list(sql: &str, dialect: Dialect, line: u32) -> Option<Outcome> {
     );
     let caps = into.captures(sql)?;
     let rest = format!("{} {}", &caps[1], caps.get(caps.len() - 1)?.as_str());
-    let inner = super::analyze_from(&rest, dialect, line);
+    let inner = nested(&rest, line);
     if inner.statements.is_empty() {
         return None;
     }
@@ -308,7 +312,7 @@ pub(crate) fn heuristic_reads(sql: &str) -> Vec<String> {
 
 /// Hive's `FROM src [JOIN ...] INSERT OVERWRITE TABLE a SELECT ... [INSERT INTO b SELECT ...]`:
 /// the `FROM` part's tables read, every insert target written.
-fn from_first_insert(sql: &str, dialect: Dialect, line: u32) -> Option<Outcome> {
+fn from_first_insert(sql: &str, line: u32, nested: NestedSql) -> Option<Outcome> {
     static FROM_FIRST: OnceLock<Regex> = OnceLock::new();
     static INSERTS: OnceLock<Regex> = OnceLock::new();
     if !re(&FROM_FIRST, r"(?is)^\s*FROM\b").is_match(sql) {
@@ -321,7 +325,7 @@ fn from_first_insert(sql: &str, dialect: Dialect, line: u32) -> Option<Outcome> 
     let first = inserts.find(sql)?;
     let mut out = Outcome::default();
     let select = format!("SELECT * {}", &sql[..first.start()]);
-    for s in super::analyze_from(&select, dialect, line).statements {
+    for s in nested(&select, line).statements {
         out.merge(Outcome::read_write(s.inputs, Vec::new()));
     }
     for c in inserts.captures_iter(sql) {

@@ -15,16 +15,20 @@
 //! table an output; `ALTER TABLE a RENAME TO b` reads `a` and writes `b`; tables read only in
 //! a CTE nothing uses are not counted.
 //!
-//! Files: `dialect` (names, parser chains), `split` (statement splitting), `names`
-//! (normalisation, `USE` context), `reads` (tables read, CTE scoping), `query`, `dml`, `ddl`,
-//! `copy` (statement kinds), `statements` (dispatch), `fallback` (recovery of unparsable text).
+//! Files: `lineage` (the reported types), `dialect` (names, parser chains), `split` (statement
+//! splitting), `names` (normalisation, `USE` context), `reads` (tables read, CTE scoping),
+//! `outcome` (what a statement does), `query`, `dml`, `ddl`, `copy` (statement kinds),
+//! `statements` (dispatch to the kinds), `fallback` (recovery of unparsable text); this file
+//! runs the pipeline and hands it down to the others as [`lineage::NestedSql`].
 
 mod copy;
 mod ddl;
 mod dialect;
 mod dml;
 mod fallback;
+mod lineage;
 mod names;
+mod outcome;
 mod query;
 mod reads;
 mod split;
@@ -36,69 +40,11 @@ use sqlparser::ast::{Statement, Use};
 use sqlparser::parser::Parser;
 
 pub use dialect::Dialect;
+pub use lineage::{SqlLineage, SqlParseError, StatementLineage};
 
 use names::{object_name, UseContext};
-use statements::{analyze_statement, Outcome};
-
-/// The lineage of one statement. Table names are lower case, unquoted, qualified as far as
-/// the SQL qualifies them (`db.tbl`).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct StatementLineage {
-    pub inputs: Vec<String>,
-    pub outputs: Vec<String>,
-    /// The temporary view this statement defines (its `inputs` are the view's sources).
-    pub temp_view: Option<String>,
-    /// 1-based line of the statement in the text.
-    pub line: u32,
-}
-
-/// A statement that could not be parsed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SqlParseError {
-    pub line: u32,
-    pub message: String,
-}
-
-/// The lineage of a SQL text.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct SqlLineage {
-    pub statements: Vec<StatementLineage>,
-    pub errors: Vec<SqlParseError>,
-}
-
-impl SqlLineage {
-    /// The script-level `(inputs, outputs)`, each sorted and without repeats: temporary views
-    /// are resolved to their sources (they are neither inputs nor outputs themselves).
-    pub fn tables(&self) -> (Vec<String>, Vec<String>) {
-        let mut views: BTreeSet<String> = BTreeSet::new();
-        for v in self
-            .statements
-            .iter()
-            .filter_map(|s| s.temp_view.as_deref())
-        {
-            // Spark global temporary views are read as `global_temp.v`.
-            views.insert(v.to_string());
-            views.insert(format!("global_temp.{v}"));
-        }
-        let mut inputs = BTreeSet::new();
-        let mut outputs = BTreeSet::new();
-        for s in &self.statements {
-            inputs.extend(
-                s.inputs
-                    .iter()
-                    .filter(|n| !views.contains(n.as_str()))
-                    .cloned(),
-            );
-            outputs.extend(
-                s.outputs
-                    .iter()
-                    .filter(|n| !views.contains(n.as_str()))
-                    .cloned(),
-            );
-        }
-        (inputs.into_iter().collect(), outputs.into_iter().collect())
-    }
-}
+use outcome::Outcome;
+use statements::analyze_statement;
 
 /// The sorted script-level `(inputs, outputs)` of SQL text: `analyze(sql, dialect).tables()`.
 pub fn script_tables(sql: &str, dialect: Dialect) -> (Vec<String>, Vec<String>) {
@@ -150,6 +96,7 @@ fn parse_unseparated(
 
 /// Analyses text whose first line is `first_line` of the whole input.
 pub(crate) fn analyze_from(sql: &str, dialect: Dialect, first_line: u32) -> SqlLineage {
+    let nested = |text: &str, line: u32| analyze_from(text, dialect, line);
     let mut out = SqlLineage::default();
     let mut ctx = UseContext::default();
     let mut views: BTreeSet<String> = BTreeSet::new();
@@ -158,7 +105,7 @@ pub(crate) fn analyze_from(sql: &str, dialect: Dialect, first_line: u32) -> SqlL
         let outcomes = match parse(&chunk.text, dialect) {
             Ok(stmts) => stmts
                 .iter()
-                .map(|s| analyze_statement(s, dialect))
+                .map(|s| analyze_statement(s, dialect, &nested))
                 .collect(),
             Err(message) => {
                 let retried = fallback::prenormalise(&chunk.text)
@@ -166,13 +113,13 @@ pub(crate) fn analyze_from(sql: &str, dialect: Dialect, first_line: u32) -> SqlL
                     .map(|stmts| {
                         stmts
                             .iter()
-                            .map(|s| analyze_statement(s, dialect))
+                            .map(|s| analyze_statement(s, dialect, &nested))
                             .collect::<Vec<_>>()
                     })
                     .or_else(|| {
                         let text = fallback::prenormalise(&chunk.text)
                             .unwrap_or_else(|| chunk.text.clone());
-                        fallback::recover(&text, dialect, chunk.line).map(|o| vec![o])
+                        fallback::recover(&text, dialect, chunk.line, &nested).map(|o| vec![o])
                     });
                 match retried {
                     Some(o) => o,

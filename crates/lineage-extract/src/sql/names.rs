@@ -1,6 +1,6 @@
 //! Table-name normalisation: lower case, identifier quotes removed, qualified only as far as
 //! the SQL qualifies it; `IDENTIFIER('x')` / `IDENTIFIER(x)` resolved when literal; the `USE`
-//! context applied to unqualified names of later statements.
+//! context applied to unqualified names of later statements; lists of names without repeats.
 
 use sqlparser::ast::{
     Expr, FunctionArg, FunctionArgExpr, ObjectName, ObjectNamePart, TableFactor, Value,
@@ -204,4 +204,22 @@ impl UseContext {
         parts.push(name);
         parts.join(".")
     }
+}
+
+/// Appends a name unless the list has it already.
+pub(crate) fn push_unique(v: &mut Vec<String>, s: String) {
+    if !v.contains(&s) {
+        v.push(s);
+    }
+}
+
+/// The written name of a plain object name, for statements that name tables directly.
+pub(crate) fn object_names(list: &[ObjectName]) -> Vec<String> {
+    let mut out = Vec::new();
+    for n in list {
+        if let Some(s) = object_name(n) {
+            push_unique(&mut out, s);
+        }
+    }
+    out
 }

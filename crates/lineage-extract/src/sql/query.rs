@@ -3,10 +3,11 @@
 
 use sqlparser::ast::{Query, SetExpr};
 
+use super::dialect::Dialect;
+use super::dml;
 use super::names::object_name;
+use super::outcome::Outcome;
 use super::reads::ReadCollector;
-use super::statements::{dml_statement, Outcome};
-use super::Dialect;
 
 /// The lineage of a query statement.
 pub(crate) fn select(q: &Query, dialect: Dialect) -> Outcome {
@@ -20,7 +21,7 @@ pub(crate) fn select(q: &Query, dialect: Dialect) -> Outcome {
         if let Some(with) = &q.with {
             c.enter_with(with);
         }
-        return dml_statement(stmt, c);
+        return dml::statement(stmt, c);
     }
     let mut c = ReadCollector::new();
     c.visit(q);

@@ -3,55 +3,22 @@
 
 use std::ops::ControlFlow;
 
-use sqlparser::ast::{Statement, Use, Visit, Visitor};
+use sqlparser::ast::{Statement, Visit, Visitor};
 
+use super::dialect::Dialect;
+use super::lineage::NestedSql;
+use super::outcome::Outcome;
 use super::reads::ReadCollector;
-use super::{copy, ddl, dml, query, Dialect};
+use super::{copy, ddl, dml, query};
 
-/// What one statement does to tables.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(crate) struct Outcome {
-    pub inputs: Vec<String>,
-    pub outputs: Vec<String>,
-    pub temp_view: Option<String>,
-    /// A `USE` statement: the new default database/schema.
-    pub use_stmt: Option<Use>,
-}
-
-impl Outcome {
-    pub(crate) fn read_write(inputs: Vec<String>, outputs: Vec<String>) -> Self {
-        Self {
-            inputs,
-            outputs,
-            ..Self::default()
-        }
-    }
-
-    /// Adds another outcome's tables (statements nested in a procedure body).
-    pub(crate) fn merge(&mut self, other: Outcome) {
-        for i in other.inputs {
-            push_unique(&mut self.inputs, i);
-        }
-        for o in other.outputs {
-            push_unique(&mut self.outputs, o);
-        }
-    }
-}
-
-pub(crate) fn push_unique(v: &mut Vec<String>, s: String) {
-    if !v.contains(&s) {
-        v.push(s);
-    }
-}
-
-/// The lineage of one statement.
-pub(crate) fn analyze_statement(stmt: &Statement, dialect: Dialect) -> Outcome {
+/// The lineage of one statement; `nested` analyses SQL text inside it.
+pub(crate) fn analyze_statement(stmt: &Statement, dialect: Dialect, nested: NestedSql) -> Outcome {
     match stmt {
         Statement::Query(q) => query::select(q, dialect),
         Statement::Insert(_)
         | Statement::Update { .. }
         | Statement::Delete(_)
-        | Statement::Merge { .. } => dml_statement(stmt, ReadCollector::new()),
+        | Statement::Merge { .. } => dml::statement(stmt, ReadCollector::new()),
         Statement::Directory { path, source, .. } => {
             let mut c = ReadCollector::new();
             c.visit(source);
@@ -89,7 +56,7 @@ pub(crate) fn analyze_statement(stmt: &Statement, dialect: Dialect) -> Outcome {
             query_text,
             to,
             ..
-        } => copy::unload(query.as_deref(), query_text.as_deref(), &to.value, dialect),
+        } => copy::unload(query.as_deref(), query_text.as_deref(), &to.value, nested),
         Statement::CreateStage {
             name, stage_params, ..
         } => copy::create_stage(name, stage_params),
@@ -100,36 +67,13 @@ pub(crate) fn analyze_statement(stmt: &Statement, dialect: Dialect) -> Outcome {
         Statement::CreateProcedure { .. }
         | Statement::If(_)
         | Statement::While(_)
-        | Statement::Case(_) => nested(stmt, dialect),
-        _ => Outcome::default(),
-    }
-}
-
-/// INSERT/UPDATE/DELETE/MERGE, reading through `c` (which may hold an enclosing `WITH`).
-pub(crate) fn dml_statement(stmt: &Statement, c: ReadCollector) -> Outcome {
-    match stmt {
-        Statement::Insert(ins) => dml::insert(ins, c),
-        Statement::Update {
-            table,
-            assignments,
-            from,
-            selection,
-            ..
-        } => dml::update(table, assignments, from.as_ref(), selection.as_ref(), c),
-        Statement::Delete(d) => dml::delete(d, c),
-        Statement::Merge {
-            table,
-            source,
-            on,
-            clauses,
-            ..
-        } => dml::merge(table, source, on, clauses, c),
+        | Statement::Case(_) => block(stmt, dialect, nested),
         _ => Outcome::default(),
     }
 }
 
 /// The union of the lineage of the statements inside a procedure body or control block.
-fn nested(stmt: &Statement, dialect: Dialect) -> Outcome {
+fn block(stmt: &Statement, dialect: Dialect, nested: NestedSql) -> Outcome {
     /// Clones the statements one level below the visited root.
     struct Collect {
         depth: usize,
@@ -156,7 +100,7 @@ fn nested(stmt: &Statement, dialect: Dialect) -> Outcome {
     let _ = stmt.visit(&mut c);
     let mut out = Outcome::default();
     for inner in &c.found {
-        out.merge(analyze_statement(inner, dialect));
+        out.merge(analyze_statement(inner, dialect, nested));
     }
     out
 }

@@ -1,0 +1,170 @@
+//! Scaffolding shared by the Python and Scala interpreters: scoped variables, depth guards
+//! (expression nesting, calls of user functions), the loop iteration cap, the depth-guarded
+//! `eval` over a syntax tree, and line and call-site helpers.
+
+use crate::emit::Env;
+use crate::value::Value;
+use std::collections::HashMap;
+use tree_sitter::Node;
+
+/// How deeply expressions (and Scala blocks) are evaluated (CPython itself refuses 200 nested
+/// parentheses); deeper nesting is an unknown value, so hostile input cannot overflow the stack.
+pub(crate) const MAX_EXPR_DEPTH: usize = 100;
+
+/// How many items a loop or comprehension visits (and how long a `range` is).
+pub(crate) const MAX_ITER: usize = 200;
+
+/// How many characters of a call's text a call site quotes.
+const SITE_CHARS: usize = 200;
+
+/// Variables: the global scope and a stack of frames (calls, comprehensions, blocks). A name
+/// is looked up from the innermost frame out; assignment binds in the innermost frame (the
+/// global scope when there is none).
+#[derive(Debug, Default)]
+pub(crate) struct Scopes {
+    globals: HashMap<String, Value>,
+    frames: Vec<HashMap<String, Value>>,
+}
+
+impl Scopes {
+    /// The value a name is bound to, innermost first.
+    pub(crate) fn lookup(&self, name: &str) -> Option<Value> {
+        self.frames
+            .iter()
+            .rev()
+            .find_map(|f| f.get(name))
+            .or_else(|| self.globals.get(name))
+            .cloned()
+    }
+
+    /// Binds a name in the innermost frame.
+    pub(crate) fn assign(&mut self, name: &str, v: Value) {
+        self.frames
+            .last_mut()
+            .unwrap_or(&mut self.globals)
+            .insert(name.to_string(), v);
+    }
+
+    /// Enters a frame holding `vars`.
+    pub(crate) fn push(&mut self, vars: HashMap<String, Value>) {
+        self.frames.push(vars);
+    }
+
+    /// Leaves the innermost frame.
+    pub(crate) fn pop(&mut self) {
+        self.frames.pop();
+    }
+}
+
+/// A nesting level with a limit (expression evaluation, calls of user functions).
+#[derive(Debug)]
+pub(crate) struct DepthGuard {
+    depth: usize,
+    limit: usize,
+}
+
+impl DepthGuard {
+    pub(crate) const fn new(limit: usize) -> Self {
+        Self { depth: 0, limit }
+    }
+
+    /// Whether the limit is reached: no deeper level may be entered.
+    pub(crate) fn is_full(&self) -> bool {
+        self.depth >= self.limit
+    }
+
+    /// Goes one level deeper (after checking [`DepthGuard::is_full`]).
+    pub(crate) fn enter(&mut self) {
+        self.depth += 1;
+    }
+
+    /// Comes back one level.
+    pub(crate) fn leave(&mut self) {
+        self.depth = self.depth.saturating_sub(1);
+    }
+}
+
+/// What both interpreters are: an evaluator of the syntax tree of a source text. The
+/// depth-guarded [`Evaluate::eval`] is written here once; each interpreter provides its
+/// [`Evaluate::eval_node`].
+pub(crate) trait Evaluate<'t> {
+    /// The source text the tree was parsed from.
+    fn source(&self) -> &'t str;
+
+    /// The guard of expression nesting (limit [`MAX_EXPR_DEPTH`]).
+    fn expr_depth(&mut self) -> &mut DepthGuard;
+
+    /// Evaluates one node by its kind (called through [`Evaluate::eval`] only).
+    fn eval_node(&mut self, n: Node<'t>) -> Value;
+
+    /// The source text of a node.
+    fn text(&self, n: Node) -> &'t str {
+        n.utf8_text(self.source().as_bytes()).unwrap_or("")
+    }
+
+    /// Evaluates an expression; nested deeper than the guard allows, it is an unknown value.
+    fn eval(&mut self, n: Node<'t>) -> Value {
+        if self.expr_depth().is_full() {
+            return Value::unknown(self.text(n));
+        }
+        self.expr_depth().enter();
+        let v = self.eval_node(n);
+        self.expr_depth().leave();
+        v
+    }
+}
+
+/// The 1-based line a node starts on.
+pub(crate) fn line_of(n: Node) -> u32 {
+    u32::try_from(n.start_position().row + 1).unwrap_or(u32::MAX)
+}
+
+/// The 1-based line a node ends on.
+fn end_line_of(n: Node) -> u32 {
+    u32::try_from(n.end_position().row + 1).unwrap_or(u32::MAX)
+}
+
+/// Records the top-level statement being executed (its line range locates failed runs).
+pub(crate) fn set_top(env: &mut Env, n: Node) {
+    env.site.top = (line_of(n), end_line_of(n));
+}
+
+/// Records the call being executed: its line and its text on one line, cut at
+/// [`SITE_CHARS`] characters (`mark_cut` appends `…` to a cut text).
+pub(crate) fn set_site(env: &mut Env, n: Node, text: &str, mark_cut: bool) {
+    let one_line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut t: String = one_line.chars().take(SITE_CHARS).collect();
+    if mark_cut && one_line.chars().count() > SITE_CHARS {
+        t.push('…');
+    }
+    env.site.line = line_of(n);
+    env.site.text = t;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scopes_look_up_innermost_first_and_bind_innermost() {
+        let mut s = Scopes::default();
+        s.assign("a", Value::Int(1));
+        s.push(HashMap::from([("a".to_string(), Value::Int(2))]));
+        assert_eq!(s.lookup("a"), Some(Value::Int(2)));
+        s.assign("b", Value::Int(3));
+        s.pop();
+        assert_eq!(s.lookup("a"), Some(Value::Int(1)));
+        assert_eq!(s.lookup("b"), None);
+    }
+
+    #[test]
+    fn depth_guard_fills_at_its_limit() {
+        let mut d = DepthGuard::new(2);
+        d.enter();
+        assert!(!d.is_full());
+        d.enter();
+        assert!(d.is_full());
+        d.leave();
+        assert!(!d.is_full());
+    }
+}

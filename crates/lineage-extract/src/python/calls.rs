@@ -1,0 +1,540 @@
+//! Calls: argument evaluation (keywords, `*args`, `**kwargs`), method calls on every kind of
+//! receiver (strings, dicts, modules, API objects, script instances), callbacks handed to APIs,
+//! and invocation of user functions and lambdas (parameter binding, defaults, depth cap).
+
+use super::stdlib::mutate;
+use super::{Flow, Interp};
+use crate::api;
+use crate::builtins::{self, iterate, Args};
+use crate::interp::{self, Evaluate};
+use crate::value::{Obj, PStr, Source, Value};
+use std::collections::HashMap;
+use tree_sitter::Node;
+
+impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
+    fn eval_args(&mut self, n: Option<Node<'t>>) -> Args {
+        let mut args = Args::default();
+        let Some(n) = n else {
+            return args;
+        };
+        if n.kind() == "generator_expression" {
+            args.pos.push(self.eval(n));
+            return args;
+        }
+        let mut c = n.walk();
+        let kids: Vec<Node> = n.named_children(&mut c).collect();
+        for k in kids {
+            match k.kind() {
+                "keyword_argument" => {
+                    if let (Some(nm), Some(v)) = (
+                        k.child_by_field_name("name"),
+                        k.child_by_field_name("value"),
+                    ) {
+                        let val = self.eval(v);
+                        args.kw.push((self.text(nm).to_string(), val));
+                    }
+                }
+                "list_splat" => {
+                    if let Some(inner) = k.named_child(0) {
+                        let v = self.eval(inner);
+                        match iterate(&v) {
+                            Some(items) => args.pos.extend(items),
+                            None => args.pos.push(Value::unknown(self.text(k))),
+                        }
+                    }
+                }
+                "dictionary_splat" => {
+                    if let Some(inner) = k.named_child(0) {
+                        match self.eval(inner) {
+                            Value::Dict(d) => {
+                                for (kk, vv) in d.iter() {
+                                    if let Some(ks) = kk.as_known_str() {
+                                        args.kw.push((ks, vv.clone()));
+                                    }
+                                }
+                            }
+                            v => args.kw.push(("**".to_string(), v)),
+                        }
+                    }
+                }
+                "comment" => {}
+                _ => {
+                    let v = self.eval(k);
+                    args.pos.push(v);
+                }
+            }
+        }
+        args
+    }
+
+    pub(super) fn eval_call(&mut self, n: Node<'t>) -> Value {
+        let Some(func) = n.child_by_field_name("function") else {
+            return Value::unknown(self.text(n));
+        };
+        let args_node = n.child_by_field_name("arguments");
+        if func.kind() == "attribute" {
+            let (Some(obj), Some(attr)) = (
+                func.child_by_field_name("object"),
+                func.child_by_field_name("attribute"),
+            ) else {
+                return Value::unknown(self.text(n));
+            };
+            let recv = self.eval(obj);
+            let name = self.text(attr).to_string();
+            let args = self.eval_args(args_node);
+            // list/dict mutation through a variable
+            if obj.kind() == "identifier" {
+                if let Some(nv) = mutate(&recv, &name, &args) {
+                    let var = self.text(obj).to_string();
+                    self.scopes.assign(&var, nv);
+                    return Value::None;
+                }
+            }
+            interp::set_site(self.env, n, self.text(n), true);
+            return self.call_method(recv, &name, args, n);
+        }
+        let callee = self.eval(func);
+        let args = self.eval_args(args_node);
+        interp::set_site(self.env, n, self.text(n), true);
+        self.call_value(callee, args, n)
+    }
+
+    fn call_method(&mut self, recv: Value, name: &str, args: Args, n: Node<'t>) -> Value {
+        match &recv {
+            Value::Str(s) => {
+                builtins::str_method(s, name, &args).unwrap_or_else(|| Value::unknown(self.text(n)))
+            }
+            Value::Dict(d) => match name {
+                "get" => {
+                    let key = args.pos.first().and_then(Value::as_known_str);
+                    match key {
+                        Some(k) => recv
+                            .get_key(&k)
+                            .cloned()
+                            .or_else(|| args.pos.get(1).cloned())
+                            .unwrap_or(Value::None),
+                        None => Value::unknown(self.text(n)),
+                    }
+                }
+                "items" => Value::list(
+                    d.iter()
+                        .map(|(k, v)| Value::list(vec![k.clone(), v.clone()]))
+                        .collect(),
+                ),
+                "keys" => Value::list(d.iter().map(|(k, _)| k.clone()).collect()),
+                "values" => Value::list(d.iter().map(|(_, v)| v.clone()).collect()),
+                "copy" => recv.clone(),
+                // Scala-style args("key") is handled in call_value; unknown methods:
+                _ => Value::unknown(self.text(n)),
+            },
+            Value::List(_) => match name {
+                "copy" => recv.clone(),
+                _ => Value::unknown(self.text(n)),
+            },
+            Value::Module(m) => {
+                let q = format!("{m}.{name}");
+                self.call_qualified(&q, args, n)
+            }
+            Value::Obj(Obj::Match(groups)) if name == "group" => {
+                let i = match args.pos.first() {
+                    Some(Value::Int(i)) => usize::try_from(*i).unwrap_or(0),
+                    _ => 0,
+                };
+                groups.get(i).cloned().unwrap_or(Value::None)
+            }
+            Value::Obj(Obj::S3Response(r)) if name == "read" => match r.as_ref() {
+                Some((uri, text)) => {
+                    Value::Str(PStr::lit(text.clone()).with_source(Source::Extra(uri.clone(), 1)))
+                }
+                None => Value::unknown(self.text(n)),
+            },
+            Value::Obj(o) => {
+                let o = o.clone();
+                let v = api::method(self.env, &o, name, &args);
+                self.run_callbacks(&args);
+                v
+            }
+            Value::Instance(inst) => {
+                let class = inst.borrow().class;
+                let method = self
+                    .classes
+                    .get(class)
+                    .and_then(|c| c.methods.get(name))
+                    .copied();
+                let attr = inst.borrow().attrs.get(name).cloned();
+                match (method, attr) {
+                    (_, Some(v)) => self.call_value(v, args, n),
+                    (Some((id, is_static)), None) => {
+                        let mut args = args;
+                        if !is_static {
+                            args.pos.insert(0, recv.clone());
+                        }
+                        self.invoke(id, args)
+                    }
+                    _ => Value::unknown(self.text(n)),
+                }
+            }
+            Value::Class(class) => {
+                let method = self
+                    .classes
+                    .get(*class)
+                    .and_then(|c| c.methods.get(name))
+                    .copied();
+                match method {
+                    Some((id, _)) => self.invoke(id, args),
+                    None => Value::unknown(self.text(n)),
+                }
+            }
+            Value::Func(_) | Value::Lambda(_) => Value::unknown(self.text(n)),
+            _ => {
+                // unknown receiver: route well-known API method names
+                let v = api::method_on_unknown(self.env, name, &args);
+                self.run_callbacks(&args);
+                v.unwrap_or_else(|| Value::unknown(self.text(n)))
+            }
+        }
+    }
+
+    /// Functions handed to an API (batch functions, foreach) run with unknown arguments.
+    pub(super) fn run_callbacks(&mut self, args: &Args) {
+        for v in args.all_values() {
+            if let Value::Func(id) = v {
+                let id = *id;
+                let nparams = self.param_count(id);
+                let call_args = Args {
+                    pos: (0..nparams)
+                        .map(|i| {
+                            if i == 0 {
+                                Value::Obj(Obj::Frame)
+                            } else {
+                                Value::unknown("callback argument")
+                            }
+                        })
+                        .collect(),
+                    kw: Vec::new(),
+                };
+                self.invoke(id, call_args);
+            }
+        }
+    }
+
+    fn param_count(&self, id: usize) -> usize {
+        let Some(f) = self.funcs.get(id) else {
+            return 0;
+        };
+        f.child_by_field_name("parameters")
+            .map(|p| p.named_child_count())
+            .unwrap_or(0)
+    }
+
+    fn call_value(&mut self, callee: Value, args: Args, n: Node<'t>) -> Value {
+        match callee {
+            Value::Func(id) => self.invoke(id, args),
+            Value::Lambda(id) => self.invoke_lambda(id, args),
+            Value::Module(q) => self.call_qualified(&q, args, n),
+            Value::Class(id) => self.instantiate(id, args),
+            Value::Dict(_) => {
+                let key = args.pos.first().and_then(Value::as_known_str);
+                key.and_then(|k| callee.get_key(&k).cloned())
+                    .unwrap_or_else(|| Value::unknown(self.text(n)))
+            }
+            Value::Obj(o) => api::method(self.env, &o, "__call__", &args),
+            _ => Value::unknown(self.text(n)),
+        }
+    }
+
+    pub(super) fn invoke_lambda(&mut self, id: usize, args: Args) -> Value {
+        let Some(l) = self.lambdas.get(id).copied() else {
+            return Value::unknown("lambda");
+        };
+        if self.calls.is_full() {
+            return Value::unknown("lambda");
+        }
+        let mut frame = HashMap::new();
+        if let Some(params) = l.child_by_field_name("parameters") {
+            let mut c = params.walk();
+            let names: Vec<Node> = params.named_children(&mut c).collect();
+            for (i, p) in names.into_iter().enumerate() {
+                let name = self.text(p).to_string();
+                frame.insert(
+                    name,
+                    args.pos.get(i).cloned().unwrap_or(Value::unknown("arg")),
+                );
+            }
+        }
+        self.scopes.push(frame);
+        self.calls.enter();
+        let v = l
+            .child_by_field_name("body")
+            .map(|b| self.eval(b))
+            .unwrap_or(Value::None);
+        self.calls.leave();
+        self.scopes.pop();
+        v
+    }
+
+    /// A function's parameters bound to call arguments: by keyword, else by position, else the
+    /// default value (evaluated now), else unknown; `*args` and `**kwargs` take the rest.
+    fn bind_parameters(&mut self, f: Node<'t>, args: &Args) -> HashMap<String, Value> {
+        let mut frame: HashMap<String, Value> = HashMap::new();
+        let mut pos = args.pos.clone().into_iter();
+        let mut used_kw: Vec<String> = Vec::new();
+        if let Some(params) = f.child_by_field_name("parameters") {
+            let mut c = params.walk();
+            let plist: Vec<Node> = params.named_children(&mut c).collect();
+            for p in plist {
+                match p.kind() {
+                    "identifier" => {
+                        let name = self.text(p).to_string();
+                        let v = args
+                            .kw(&name)
+                            .cloned()
+                            .inspect(|_| used_kw.push(name.clone()))
+                            .or_else(|| pos.next())
+                            .unwrap_or_else(|| Value::unknown(&name));
+                        frame.insert(name, v);
+                    }
+                    "typed_parameter" => {
+                        let name = p
+                            .named_child(0)
+                            .map(|x| self.text(x).to_string())
+                            .unwrap_or_default();
+                        if p.named_child(0)
+                            .is_some_and(|x| x.kind() == "list_splat_pattern")
+                        {
+                            let name = name.trim_start_matches('*').to_string();
+                            frame.insert(name, Value::list(pos.by_ref().collect()));
+                            continue;
+                        }
+                        let v = args
+                            .kw(&name)
+                            .cloned()
+                            .inspect(|_| used_kw.push(name.clone()))
+                            .or_else(|| pos.next())
+                            .unwrap_or_else(|| Value::unknown(&name));
+                        frame.insert(name, v);
+                    }
+                    "default_parameter" | "typed_default_parameter" => {
+                        let name = p
+                            .child_by_field_name("name")
+                            .map(|x| self.text(x).to_string())
+                            .unwrap_or_default();
+                        let v = match args.kw(&name).cloned() {
+                            Some(v) => {
+                                used_kw.push(name.clone());
+                                v
+                            }
+                            None => match pos.next() {
+                                Some(v) => v,
+                                None => p
+                                    .child_by_field_name("value")
+                                    .map(|d| self.eval(d))
+                                    .unwrap_or(Value::None),
+                            },
+                        };
+                        frame.insert(name, v);
+                    }
+                    "list_splat_pattern" => {
+                        let name = p
+                            .named_child(0)
+                            .map(|x| self.text(x).to_string())
+                            .unwrap_or_default();
+                        frame.insert(name, Value::list(pos.by_ref().collect()));
+                    }
+                    "dictionary_splat_pattern" => {
+                        let name = p
+                            .named_child(0)
+                            .map(|x| self.text(x).to_string())
+                            .unwrap_or_default();
+                        let rest: Vec<(Value, Value)> = args
+                            .kw
+                            .iter()
+                            .filter(|(k, _)| !used_kw.contains(k))
+                            .map(|(k, v)| (Value::str(k.clone()), v.clone()))
+                            .collect();
+                        frame.insert(name, Value::dict(rest));
+                    }
+                    _ => {}
+                }
+            }
+        }
+        frame
+    }
+
+    /// Calls a user-defined function: parameters bound, body run in a new frame.
+    pub(super) fn invoke(&mut self, id: usize, args: Args) -> Value {
+        let Some(f) = self.funcs.get(id).copied() else {
+            return Value::unknown("function");
+        };
+        if self.calls.is_full() {
+            return Value::unknown("recursion");
+        }
+        let frame = self.bind_parameters(f, &args);
+        let saved_site = self.env.site.clone();
+        self.scopes.push(frame);
+        self.calls.enter();
+        let flow = f
+            .child_by_field_name("body")
+            .map(|b| self.exec_block(b))
+            .unwrap_or(Flow::Normal);
+        self.calls.leave();
+        self.scopes.pop();
+        self.env.site = saved_site;
+        match flow {
+            Flow::Return(v) => v,
+            _ => Value::None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::run;
+    use crate::value::Value;
+
+    #[test]
+    fn default_and_keyword_arguments() {
+        let r = run(r#"
+def path(root, zone="raw", *, table="t"):
+    return root + "/" + zone + "/" + table
+a = path("s3://lake")
+b = path("s3://lake", "curated")
+c = path("s3://lake", table="orders", zone="gold")
+def pair(a, b):
+    return a + b
+d = pair(b="2", a="1")
+"#);
+        assert_eq!(r.text("a").as_deref(), Some("s3://lake/raw/t"));
+        assert_eq!(r.text("b").as_deref(), Some("s3://lake/curated/t"));
+        assert_eq!(r.text("c").as_deref(), Some("s3://lake/gold/orders"));
+        assert_eq!(r.text("d").as_deref(), Some("12"));
+    }
+
+    #[test]
+    fn star_args_and_star_kwargs() {
+        let r = run(r#"
+def join(*parts, **opts):
+    return "/".join(parts) + opts.get("suffix", "")
+parts = ["b", "c"]
+extra = {"suffix": "/"}
+a = join("s3://a", *parts, **extra)
+def rest(first, **kw):
+    return kw
+b = rest("x", first_not="1", other="2")
+def typed(*names: str):
+    return names
+c = typed("p", "q")
+"#);
+        assert_eq!(r.text("a").as_deref(), Some("s3://a/b/c/"));
+        assert_eq!(r.value("b").get_key("other"), Some(&Value::str("2")));
+        assert_eq!(r.value("b").get_key("first_not"), Some(&Value::str("1")));
+        assert_eq!(r.texts("c"), ["p", "q"]);
+    }
+
+    #[test]
+    fn missing_arguments_are_unknown_and_return_values_flow() {
+        let r = run(r#"
+def pick(flag):
+    if flag:
+        return "yes"
+    return "no"
+def nothing():
+    x = 1
+def echo(v):
+    return v
+a = pick(True)
+b = pick(0)
+c = nothing()
+d = echo()
+"#);
+        assert_eq!(r.text("a").as_deref(), Some("yes"));
+        assert_eq!(r.text("b").as_deref(), Some("no"));
+        assert_eq!(r.value("c"), Value::None);
+        assert_eq!(r.value("d"), Value::unknown("v"));
+    }
+
+    #[test]
+    fn recursion_is_capped() {
+        let r = run(r#"
+def down(n):
+    return "done" if n == 0 else down(n - 1)
+shallow = down(5)
+deep = down(50)
+def forever():
+    return forever()
+never = forever()
+"#);
+        assert_eq!(r.text("shallow").as_deref(), Some("done"));
+        assert_eq!(r.value("deep"), Value::unknown("recursion"));
+        assert_eq!(r.value("never"), Value::unknown("recursion"));
+    }
+
+    #[test]
+    fn lambdas_and_string_methods() {
+        let r = run(r#"
+slash = lambda a, b: a + "/" + b
+a = slash("s3://x", "y")
+b = " S3://Bkt/Key ".strip().lower()
+c = "a,b,,c".split(",")
+d = "s3://b/k".replace("s3://", "s3a://")
+e = "orders".startswith(("ord", "x"))
+"#);
+        assert_eq!(r.text("a").as_deref(), Some("s3://x/y"));
+        assert_eq!(r.text("b").as_deref(), Some("s3://bkt/key"));
+        assert_eq!(r.texts("c"), ["a", "b", "", "c"]);
+        assert_eq!(r.text("d").as_deref(), Some("s3a://b/k"));
+        assert_eq!(r.value("e"), Value::Bool(true));
+    }
+
+    #[test]
+    fn dict_methods() {
+        let r = run(r#"
+cfg = {"in": "s3://i/", "out": "s3://o/"}
+a = cfg.get("in")
+b = cfg.get("nope", "fallback")
+c = cfg.get("nope")
+keys = cfg.keys()
+values = list(cfg.values())
+"#);
+        assert_eq!(r.text("a").as_deref(), Some("s3://i/"));
+        assert_eq!(r.text("b").as_deref(), Some("fallback"));
+        assert_eq!(r.value("c"), Value::None);
+        assert_eq!(r.texts("keys"), ["in", "out"]);
+        assert_eq!(r.texts("values"), ["s3://i/", "s3://o/"]);
+    }
+
+    #[test]
+    fn api_calls_emit_and_callbacks_run() {
+        let r = run(r#"
+from awsglue.context import GlueContext
+glue = GlueContext(sc)
+def batch(df, batch_id):
+    df.write.parquet("s3://out/batches/")
+glue.forEachBatch(frame=stream, batch_function=batch, options={})
+glue.create_dynamic_frame.from_catalog(database="db", table_name="t")
+"#);
+        assert_eq!(
+            r.ios(),
+            [
+                "out s3://out/batches",
+                "in arn:aws:glue:us-east-1:111122223333|table/db/t"
+            ]
+        );
+    }
+
+    #[test]
+    fn list_mutation_through_a_variable() {
+        let r = run(r#"
+l = ["a"]
+l.append("b")
+l.extend(["c", "d"])
+l.remove("a")
+d = {"x": 1}
+d.update({"y": 2}, z=3)
+"#);
+        assert_eq!(r.texts("l"), ["b", "c", "d"]);
+        let d = r.value("d");
+        assert_eq!(d.get_key("y"), Some(&Value::Int(2)));
+        assert_eq!(d.get_key("z"), Some(&Value::Int(3)));
+    }
+}

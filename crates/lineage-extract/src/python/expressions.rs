@@ -1,0 +1,626 @@
+//! Expressions: literals and f-strings, names, attributes and subscripts (negative indexes),
+//! operators (`+`, `%`, `and`/`or`/`not`), comparisons and `in`, conditional expressions,
+//! list/tuple/dict displays with splats, comprehensions, lambdas and `:=`.
+
+use super::stdlib::builtin_name;
+use super::{literals, Interp};
+use crate::builtins::{binop, iterate};
+use crate::interp::{DepthGuard, Evaluate, MAX_ITER};
+use crate::value::{member_of, values_equal, Obj, PStr, Value};
+use std::collections::HashMap;
+use tree_sitter::Node;
+
+impl<'t, 'e, 'c> Evaluate<'t> for Interp<'t, 'e, 'c> {
+    fn source(&self) -> &'t str {
+        self.src
+    }
+
+    fn expr_depth(&mut self) -> &mut DepthGuard {
+        &mut self.expr_depth
+    }
+
+    fn eval_node(&mut self, n: Node<'t>) -> Value {
+        match n.kind() {
+            "string" => self.eval_string(n),
+            "concatenated_string" => {
+                let mut out = PStr::default();
+                let mut c = n.walk();
+                let parts: Vec<Node> = n.named_children(&mut c).collect();
+                for p in parts {
+                    out.push_str(&self.eval_string(p).to_pstr());
+                }
+                Value::Str(out)
+            }
+            "integer" => self
+                .text(n)
+                .replace('_', "")
+                .parse()
+                .map(Value::Int)
+                .unwrap_or_else(|_| Value::unknown(self.text(n))),
+            "float" => self
+                .text(n)
+                .parse()
+                .map(Value::Float)
+                .unwrap_or_else(|_| Value::unknown(self.text(n))),
+            "true" => Value::Bool(true),
+            "false" => Value::Bool(false),
+            "none" => Value::None,
+            "identifier" => {
+                let name = self.text(n);
+                self.scopes
+                    .lookup(name)
+                    .unwrap_or_else(|| builtin_name(name))
+            }
+            "parenthesized_expression" => match n.named_child(0) {
+                Some(e) => self.eval(e),
+                None => Value::None,
+            },
+            "attribute" => {
+                let (Some(obj), Some(attr)) = (
+                    n.child_by_field_name("object"),
+                    n.child_by_field_name("attribute"),
+                ) else {
+                    return Value::unknown(self.text(n));
+                };
+                let o = self.eval(obj);
+                let name = self.text(attr);
+                self.get_attr(&o, name, n)
+            }
+            "subscript" => {
+                let (Some(base), Some(idx)) = (
+                    n.child_by_field_name("value"),
+                    n.child_by_field_name("subscript"),
+                ) else {
+                    return Value::unknown(self.text(n));
+                };
+                let b = self.eval(base);
+                if idx.kind() == "slice" {
+                    return Value::unknown(self.text(n));
+                }
+                let i = self.eval(idx);
+                subscript(&b, &i, self.text(n))
+            }
+            "call" => self.eval_call(n),
+            "binary_operator" => {
+                let (Some(l), Some(r), Some(op)) = (
+                    n.child_by_field_name("left"),
+                    n.child_by_field_name("right"),
+                    n.child_by_field_name("operator"),
+                ) else {
+                    return Value::unknown(self.text(n));
+                };
+                let lv = self.eval(l);
+                let rv = self.eval(r);
+                binop(self.text(op), &lv, &rv)
+            }
+            "boolean_operator" => {
+                let (Some(l), Some(r), Some(op)) = (
+                    n.child_by_field_name("left"),
+                    n.child_by_field_name("right"),
+                    n.child_by_field_name("operator"),
+                ) else {
+                    return Value::unknown(self.text(n));
+                };
+                let lv = self.eval(l);
+                let is_and = self.text(op) == "and";
+                match (lv.truthy(), is_and) {
+                    (Some(false), true) | (Some(true), false) => lv,
+                    (Some(_), _) => self.eval(r),
+                    (None, _) => {
+                        let rv = self.eval(r);
+                        match (rv.truthy(), is_and) {
+                            (Some(false), true) => Value::Bool(false),
+                            (Some(true), false) => rv,
+                            _ => Value::unknown(self.text(n)),
+                        }
+                    }
+                }
+            }
+            "not_operator" => match n.child_by_field_name("argument").map(|a| self.eval(a)) {
+                Some(v) => match v.truthy() {
+                    Some(b) => Value::Bool(!b),
+                    None => Value::unknown(self.text(n)),
+                },
+                None => Value::unknown(self.text(n)),
+            },
+            "comparison_operator" => self.eval_compare(n),
+            "conditional_expression" => {
+                let mut c = n.walk();
+                let parts: Vec<Node> = n.named_children(&mut c).collect();
+                if parts.len() < 3 {
+                    return Value::unknown(self.text(n));
+                }
+                match self.eval(parts[1]).truthy() {
+                    Some(true) => self.eval(parts[0]),
+                    Some(false) => self.eval(parts[2]),
+                    None => {
+                        let a = self.eval(parts[0]);
+                        let b = self.eval(parts[2]);
+                        if a == b {
+                            a
+                        } else {
+                            Value::unknown(self.text(n))
+                        }
+                    }
+                }
+            }
+            "list" | "tuple" | "set" | "expression_list" => {
+                let mut c = n.walk();
+                let parts: Vec<Node> = n.named_children(&mut c).collect();
+                let mut items = Vec::new();
+                for p in parts {
+                    if p.kind() == "list_splat" {
+                        if let Some(inner) = p.named_child(0) {
+                            let v = self.eval(inner);
+                            match iterate(&v) {
+                                Some(it) => items.extend(it),
+                                None => items.push(Value::unknown(self.text(p))),
+                            }
+                        }
+                    } else if p.kind() != "comment" {
+                        items.push(self.eval(p));
+                    }
+                }
+                Value::list(items)
+            }
+            "dictionary" => {
+                let mut c = n.walk();
+                let parts: Vec<Node> = n.named_children(&mut c).collect();
+                let mut items: Vec<(Value, Value)> = Vec::new();
+                for p in parts {
+                    match p.kind() {
+                        "pair" => {
+                            if let (Some(k), Some(v)) =
+                                (p.child_by_field_name("key"), p.child_by_field_name("value"))
+                            {
+                                let kv = self.eval(k);
+                                let vv = self.eval(v);
+                                items.push((kv, vv));
+                            }
+                        }
+                        "dictionary_splat" => {
+                            if let Some(inner) = p.named_child(0) {
+                                if let Value::Dict(d) = self.eval(inner) {
+                                    items.extend(d.iter().cloned());
+                                }
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                Value::dict(items)
+            }
+            "list_comprehension" | "generator_expression" | "set_comprehension" => {
+                self.eval_comprehension(n, false)
+            }
+            "dictionary_comprehension" => self.eval_comprehension(n, true),
+            "lambda" => {
+                let id = self.lambdas.len();
+                self.lambdas.push(n);
+                Value::Lambda(id)
+            }
+            "unary_operator" => {
+                let v = n.child_by_field_name("argument").map(|a| self.eval(a));
+                match (self.text(n).starts_with('-'), v) {
+                    (true, Some(Value::Int(i))) => Value::Int(-i),
+                    (false, Some(v @ Value::Int(_))) => v,
+                    _ => Value::unknown(self.text(n)),
+                }
+            }
+            "await" => Value::unknown(self.text(n)),
+            "named_expression" => {
+                let v = n
+                    .child_by_field_name("value")
+                    .map(|x| self.eval(x))
+                    .unwrap_or(Value::None);
+                if let Some(nm) = n.child_by_field_name("name") {
+                    self.bind(nm, v.clone());
+                }
+                v
+            }
+            "assignment" => {
+                self.exec_assign(n);
+                Value::None
+            }
+            _ => Value::unknown(self.text(n)),
+        }
+    }
+}
+
+impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
+    fn eval_string(&mut self, n: Node<'t>) -> Value {
+        if n.kind() != "string" {
+            return self.eval(n);
+        }
+        let mut prefix = String::new();
+        let mut out = PStr::default();
+        let mut c = n.walk();
+        let kids: Vec<Node> = n.children(&mut c).collect();
+        for k in kids {
+            match k.kind() {
+                "string_start" => {
+                    prefix = self
+                        .text(k)
+                        .trim_end_matches(['"', '\''])
+                        .to_ascii_lowercase();
+                }
+                "string_content" => {
+                    let raw = self.text(k);
+                    let t = literals::unescape(raw, prefix.contains('r'), prefix.contains('f'));
+                    out.push_str(&PStr::lit(t));
+                }
+                "escape_sequence" => {
+                    let raw = self.text(k);
+                    let t = literals::unescape(raw, prefix.contains('r'), prefix.contains('f'));
+                    out.push_str(&PStr::lit(t));
+                }
+                "interpolation" => {
+                    let v = k
+                        .child_by_field_name("expression")
+                        .map(|e| self.eval(e))
+                        .unwrap_or_else(|| Value::unknown(self.text(k)));
+                    let v = match v {
+                        Value::Str(_)
+                        | Value::Int(_)
+                        | Value::Float(_)
+                        | Value::Bool(_)
+                        | Value::None
+                        | Value::Unknown(_) => v,
+                        _ => Value::unknown(self.text(k)),
+                    };
+                    out.push_str(&v.to_pstr());
+                }
+                _ => {}
+            }
+        }
+        Value::Str(out)
+    }
+
+    fn eval_compare(&mut self, n: Node<'t>) -> Value {
+        let mut c = n.walk();
+        let kids: Vec<Node> = n.children(&mut c).collect();
+        let mut operands = Vec::new();
+        let mut ops: Vec<String> = Vec::new();
+        let mut pending = String::new();
+        for k in kids {
+            if k.is_named() && k.kind() != "comment" {
+                if !pending.is_empty() {
+                    ops.push(std::mem::take(&mut pending));
+                }
+                operands.push(self.eval(k));
+            } else {
+                if !pending.is_empty() {
+                    pending.push(' ');
+                }
+                pending.push_str(self.text(k));
+            }
+        }
+        let mut result = Some(true);
+        for (i, op) in ops.iter().enumerate() {
+            let (Some(a), Some(b)) = (operands.get(i), operands.get(i + 1)) else {
+                return Value::unknown(self.text(n));
+            };
+            let r = compare(op, a, b);
+            result = match (result, r) {
+                (Some(false), _) | (_, Some(false)) => Some(false),
+                (Some(true), Some(true)) => Some(true),
+                _ => None,
+            };
+        }
+        match result {
+            Some(b) => Value::Bool(b),
+            None => Value::unknown(self.text(n)),
+        }
+    }
+
+    fn eval_comprehension(&mut self, n: Node<'t>, dict: bool) -> Value {
+        let Some(body) = n.child_by_field_name("body") else {
+            return Value::unknown(self.text(n));
+        };
+        let mut c = n.walk();
+        let clauses: Vec<Node> = n
+            .named_children(&mut c)
+            .filter(|k| k.kind() == "for_in_clause" || k.kind() == "if_clause")
+            .collect();
+        self.scopes.push(HashMap::new());
+        let mut out = Vec::new();
+        let ok = self.comprehend(&clauses, body, dict, &mut out);
+        self.scopes.pop();
+        if !ok {
+            return Value::unknown(self.text(n));
+        }
+        if dict {
+            let items = out
+                .into_iter()
+                .filter_map(|v| match v {
+                    Value::List(p) if p.len() == 2 => Some((p[0].clone(), p[1].clone())),
+                    _ => None,
+                })
+                .collect();
+            Value::dict(items)
+        } else {
+            Value::list(out)
+        }
+    }
+
+    fn comprehend(
+        &mut self,
+        clauses: &[Node<'t>],
+        body: Node<'t>,
+        dict: bool,
+        out: &mut Vec<Value>,
+    ) -> bool {
+        let Some((first, rest)) = clauses.split_first() else {
+            let v = if dict {
+                let k = body.child_by_field_name("key").map(|k| self.eval(k));
+                let v = body.child_by_field_name("value").map(|v| self.eval(v));
+                Value::list(vec![k.unwrap_or(Value::None), v.unwrap_or(Value::None)])
+            } else {
+                self.eval(body)
+            };
+            out.push(v);
+            return true;
+        };
+        match first.kind() {
+            "for_in_clause" => {
+                let (Some(left), Some(right)) = (
+                    first.child_by_field_name("left"),
+                    first.child_by_field_name("right"),
+                ) else {
+                    return false;
+                };
+                let it = self.eval(right);
+                let Some(items) = iterate(&it) else {
+                    return false;
+                };
+                for item in items.into_iter().take(MAX_ITER) {
+                    self.bind(left, item);
+                    if !self.comprehend(rest, body, dict, out) {
+                        return false;
+                    }
+                }
+                true
+            }
+            _ => {
+                let cond = first
+                    .named_child(0)
+                    .map(|c| self.eval(c))
+                    .and_then(|v| v.truthy());
+                match cond {
+                    Some(true) => self.comprehend(rest, body, dict, out),
+                    Some(false) => true,
+                    None => self.comprehend(rest, body, dict, out),
+                }
+            }
+        }
+    }
+}
+
+fn subscript(b: &Value, i: &Value, text: &str) -> Value {
+    match (b, i) {
+        (Value::Dict(_), _) => match i.as_known_str() {
+            Some(k) => b
+                .get_key(&k)
+                .cloned()
+                .unwrap_or_else(|| Value::unknown(text)),
+            None => match i {
+                Value::Int(x) => {
+                    let key = Value::Int(*x);
+                    match b {
+                        Value::Dict(d) => d
+                            .iter()
+                            .find(|(k, _)| values_equal(k, &key) == Some(true))
+                            .map(|(_, v)| v.clone())
+                            .unwrap_or_else(|| Value::unknown(text)),
+                        _ => Value::unknown(text),
+                    }
+                }
+                _ => Value::unknown(text),
+            },
+        },
+        (Value::List(l), Value::Int(x)) => {
+            let len = i64::try_from(l.len()).unwrap_or(0);
+            let idx = if *x < 0 { len + x } else { *x };
+            usize::try_from(idx)
+                .ok()
+                .and_then(|i| l.get(i).cloned())
+                .unwrap_or_else(|| Value::unknown(text))
+        }
+        (Value::Obj(Obj::S3Response(r)), _) if i.as_known_str().as_deref() == Some("Body") => {
+            Value::Obj(Obj::S3Response(r.clone()))
+        }
+        (Value::Obj(Obj::Frame), _) => Value::Obj(Obj::Frame),
+        _ => Value::unknown(text),
+    }
+}
+
+fn compare(op: &str, a: &Value, b: &Value) -> Option<bool> {
+    match op {
+        "==" => values_equal(a, b),
+        "!=" => values_equal(a, b).map(|x| !x),
+        "is" => values_equal(a, b),
+        "is not" => values_equal(a, b).map(|x| !x),
+        "in" | "not in" => {
+            let r = match b {
+                Value::List(items) => member_of(a, items.iter()),
+                Value::Dict(d) => member_of(a, d.iter().map(|(k, _)| k)),
+                Value::Str(s) => match (a.as_known_str(), s.known()) {
+                    (Some(x), Some(y)) => Some(y.contains(&x)),
+                    _ => None,
+                },
+                _ => None,
+            };
+            if op == "in" {
+                r
+            } else {
+                r.map(|x| !x)
+            }
+        }
+        "<" | ">" | "<=" | ">=" => match (a, b) {
+            (Value::Int(x), Value::Int(y)) => Some(match op {
+                "<" => x < y,
+                ">" => x > y,
+                "<=" => x <= y,
+                _ => x >= y,
+            }),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::run;
+    use crate::value::Value;
+
+    #[test]
+    fn fstrings_resolve_known_parts_and_keep_holes() {
+        let r = run(r#"
+bucket = "lake"
+cfg = {"zone": "raw"}
+a = f"s3://{bucket}/{cfg['zone']}/t_{1 + 1}/"
+b = f"s3://{bucket}/{unknown_table}/"
+c = f"{{literal}}-{bucket}"
+"#);
+        assert_eq!(r.text("a").as_deref(), Some("s3://lake/raw/t_2/"));
+        assert_eq!(r.described("b"), "s3://lake/{unknown_table}/");
+        assert_eq!(r.text("c").as_deref(), Some("{literal}-lake"));
+    }
+
+    #[test]
+    fn percent_and_format() {
+        let r = run(r#"
+a = "s3://%s/%s/" % ("bkt", "key")
+b = "%(db)s.%(t)s" % {"db": "sales", "t": "orders"}
+c = "{}/{name}/{0}".format("x", name="y")
+d = "s3://%s/p" % missing
+"#);
+        assert_eq!(r.text("a").as_deref(), Some("s3://bkt/key/"));
+        assert_eq!(r.text("b").as_deref(), Some("sales.orders"));
+        assert_eq!(r.text("c").as_deref(), Some("x/y/x"));
+        assert_eq!(r.described("d"), "s3://{missing}/p");
+    }
+
+    #[test]
+    fn plus_concatenates_with_holes() {
+        let r = run(r#"
+a = "s3://" + bucket + "/out/"
+b = prefix + "/tail"
+c = "x" "y" 'z'
+n = 2 + 3 * 4
+l = ["a"] + ["b"]
+"#);
+        assert_eq!(r.described("a"), "s3://{bucket}/out/");
+        assert_eq!(r.described("b"), "{prefix}/tail");
+        assert_eq!(r.text("c").as_deref(), Some("xyz"));
+        assert_eq!(r.value("n"), Value::Int(14));
+        assert_eq!(r.texts("l"), ["a", "b"]);
+    }
+
+    #[test]
+    fn subscripts_of_lists_and_dicts() {
+        let r = run(r#"
+l = ["a", "b", "c"]
+first = l[0]
+last = l[-1]
+out_of_range = l[5]
+sliced = l[1:]
+d = {"k": "v", 1: "one"}
+by_str = d["k"]
+by_int = d[1]
+missing = d["nope"]
+"#);
+        assert_eq!(r.text("first").as_deref(), Some("a"));
+        assert_eq!(r.text("last").as_deref(), Some("c"));
+        assert!(r.is_unknown("out_of_range"));
+        assert!(r.is_unknown("sliced"));
+        assert_eq!(r.text("by_str").as_deref(), Some("v"));
+        assert_eq!(r.text("by_int").as_deref(), Some("one"));
+        assert!(r.is_unknown("missing"));
+    }
+
+    #[test]
+    fn comparisons_and_membership() {
+        let r = run(r#"
+a = "a" in ["a", "b"]
+b = "c" not in {"a": 1, "b": 2}
+c = 1 < 2 < 3
+d = 3 <= 2
+e = "ab" in "xaby"
+f = "s3" == "s3" != "gs"
+g = x == "y"
+h = None is None
+"#);
+        assert_eq!(r.value("a"), Value::Bool(true));
+        assert_eq!(r.value("b"), Value::Bool(true));
+        assert_eq!(r.value("c"), Value::Bool(true));
+        assert_eq!(r.value("d"), Value::Bool(false));
+        assert_eq!(r.value("e"), Value::Bool(true));
+        assert_eq!(r.value("f"), Value::Bool(true));
+        assert!(r.is_unknown("g"));
+        assert_eq!(r.value("h"), Value::Bool(true));
+    }
+
+    #[test]
+    fn boolean_and_conditional_expressions() {
+        let r = run(r#"
+a = None or "default"
+b = "" and "never"
+c = unknown_flag and False
+d = "yes" if 1 > 0 else "no"
+e = "same" if unknown_flag else "same"
+f = "a" if unknown_flag else "b"
+g = not ""
+"#);
+        assert_eq!(r.text("a").as_deref(), Some("default"));
+        assert_eq!(r.text("b").as_deref(), Some(""));
+        assert_eq!(r.value("c"), Value::Bool(false));
+        assert_eq!(r.text("d").as_deref(), Some("yes"));
+        assert_eq!(r.text("e").as_deref(), Some("same"));
+        assert!(r.is_unknown("f"));
+        assert_eq!(r.value("g"), Value::Bool(true));
+    }
+
+    #[test]
+    fn displays_and_comprehensions() {
+        let r = run(r#"
+base = ["a", "b"]
+l = [*base, "c"]
+d = {"x": 1, **{"y": 2}}
+upper = [t.upper() for t in ["a", "b", "c"] if t != "b"]
+pairs = {k: v for k, v in [("k1", "v1"), ("k2", "v2")]}
+nested = [a + b for a in ["x", "y"] for b in ["1", "2"]]
+unknown = [t for t in tables]
+"#);
+        assert_eq!(r.texts("l"), ["a", "b", "c"]);
+        assert_eq!(r.value("d").get_key("y"), Some(&Value::Int(2)));
+        assert_eq!(r.texts("upper"), ["A", "C"]);
+        assert_eq!(r.value("pairs").get_key("k2"), Some(&Value::str("v2")));
+        assert_eq!(r.texts("nested"), ["x1", "x2", "y1", "y2"]);
+        assert!(r.is_unknown("unknown"));
+    }
+
+    #[test]
+    fn numbers_walrus_and_unary_minus() {
+        let r = run(r#"
+a = 1_000
+b = -a
+c = 2.5
+if (n := "walrus"):
+    d = n
+"#);
+        assert_eq!(r.value("a"), Value::Int(1000));
+        assert_eq!(r.value("b"), Value::Int(-1000));
+        assert_eq!(r.value("c"), Value::Float(2.5));
+        assert_eq!(r.text("d").as_deref(), Some("walrus"));
+    }
+
+    #[test]
+    fn nesting_beyond_the_depth_cap_is_unknown() {
+        let shallow = format!("x = {}1{}\n", "(".repeat(40), ")".repeat(40));
+        assert_eq!(run(&shallow).value("x"), Value::Int(1));
+        let deep = format!("x = {}1{}\n", "(".repeat(150), ")".repeat(150));
+        assert!(run(&deep).is_unknown("x"));
+    }
+}

@@ -1,0 +1,611 @@
+//! Statements: blocks, assignments and binding of targets (names, tuples, attributes,
+//! subscripts), imports and aliases, `if`/`elif` on decided conditions, `for` over known lists,
+//! `while`, `try`/`else`/`finally`, `with ... as`, function definitions and `return`.
+
+use super::stdlib::is_known_module;
+use super::{Flow, Interp};
+use crate::builtins::{binop, iterate};
+use crate::interp::{Evaluate, MAX_ITER};
+use crate::value::{values_equal, Value};
+use std::rc::Rc;
+use tree_sitter::Node;
+
+impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
+    pub(super) fn exec_block(&mut self, n: Node<'t>) -> Flow {
+        let mut c = n.walk();
+        let stmts: Vec<Node> = n.named_children(&mut c).collect();
+        for s in stmts {
+            match self.exec(s) {
+                Flow::Normal => {}
+                f => return f,
+            }
+        }
+        Flow::Normal
+    }
+
+    pub(super) fn exec(&mut self, n: Node<'t>) -> Flow {
+        match n.kind() {
+            "expression_statement" => {
+                let mut c = n.walk();
+                let kids: Vec<Node> = n.named_children(&mut c).collect();
+                for k in kids {
+                    self.eval_stmt_expr(k);
+                }
+                Flow::Normal
+            }
+            "block" => self.exec_block(n),
+            "if_statement" => self.exec_if(n),
+            "for_statement" => self.exec_for(n),
+            "while_statement" => self.exec_while(n),
+            "function_definition" => {
+                if let Some(name) = n.child_by_field_name("name") {
+                    let id = self.funcs.len();
+                    self.funcs.push(n);
+                    let name = self.text(name).to_string();
+                    self.scopes.assign(&name, Value::Func(id));
+                }
+                Flow::Normal
+            }
+            "decorated_definition" => match n.child_by_field_name("definition") {
+                Some(d) => self.exec(d),
+                None => Flow::Normal,
+            },
+            "class_definition" => {
+                self.define_class(n);
+                Flow::Normal
+            }
+            "return_statement" => {
+                let mut c = n.walk();
+                let v = n
+                    .named_children(&mut c)
+                    .next()
+                    .map(|e| self.eval(e))
+                    .unwrap_or(Value::None);
+                Flow::Return(v)
+            }
+            "continue_statement" => Flow::Continue,
+            "break_statement" => Flow::Break,
+            "try_statement" => self.exec_try(n),
+            "with_statement" => self.exec_with(n),
+            "import_statement" => self.exec_import(n),
+            "import_from_statement" => self.exec_import_from(n),
+            _ => Flow::Normal,
+        }
+    }
+
+    /// `while`: the body runs once unless the condition is decided false.
+    fn exec_while(&mut self, n: Node<'t>) -> Flow {
+        if let Some(b) = n.child_by_field_name("body") {
+            let cond = n
+                .child_by_field_name("condition")
+                .map(|c| self.eval(c))
+                .and_then(|v| v.truthy());
+            if cond != Some(false) {
+                if let Flow::Return(v) = self.exec_block(b) {
+                    return Flow::Return(v);
+                }
+            }
+        }
+        Flow::Normal
+    }
+
+    /// `try`: the body, `else` when the body ran through, `finally` always (handlers never run).
+    fn exec_try(&mut self, n: Node<'t>) -> Flow {
+        let mut flow = Flow::Normal;
+        if let Some(b) = n.child_by_field_name("body") {
+            flow = self.exec_block(b);
+        }
+        let mut c = n.walk();
+        let kids: Vec<Node> = n.named_children(&mut c).collect();
+        for k in kids {
+            if k.kind() == "else_clause" && matches!(flow, Flow::Normal) {
+                if let Some(b) = k.child_by_field_name("body") {
+                    flow = self.exec_block(b);
+                }
+            } else if k.kind() == "finally_clause" {
+                let mut c2 = k.walk();
+                let blocks: Vec<Node> = k.named_children(&mut c2).collect();
+                for b in blocks {
+                    if b.kind() == "block" {
+                        self.exec_block(b);
+                    }
+                }
+            }
+        }
+        flow
+    }
+
+    /// `with a as b, ...`: each context expression evaluated, `as` targets bound, then the body.
+    fn exec_with(&mut self, n: Node<'t>) -> Flow {
+        let mut c = n.walk();
+        let kids: Vec<Node> = n.named_children(&mut c).collect();
+        for k in kids {
+            if k.kind() == "with_clause" {
+                let mut c2 = k.walk();
+                let items: Vec<Node> = k.named_children(&mut c2).collect();
+                for it in items {
+                    if let Some(v) = it.child_by_field_name("value") {
+                        if v.kind() == "as_pattern" {
+                            let mut c3 = v.walk();
+                            let parts: Vec<Node> = v.named_children(&mut c3).collect();
+                            if let (Some(e), Some(t)) = (parts.first(), parts.last()) {
+                                let val = self.eval(*e);
+                                let target = if t.kind() == "as_pattern_target" {
+                                    t.named_child(0).unwrap_or(*t)
+                                } else {
+                                    *t
+                                };
+                                self.bind(target, val);
+                            }
+                        } else {
+                            self.eval(v);
+                        }
+                    }
+                }
+            }
+        }
+        match n.child_by_field_name("body") {
+            Some(b) => self.exec_block(b),
+            None => Flow::Normal,
+        }
+    }
+
+    /// `import a.b` binds `a`; `import a.b as c` binds `c` to `a.b`.
+    fn exec_import(&mut self, n: Node<'t>) -> Flow {
+        let mut c = n.walk();
+        let kids: Vec<Node> = n.named_children(&mut c).collect();
+        for k in kids {
+            match k.kind() {
+                "dotted_name" => {
+                    let full = self.text(k).to_string();
+                    let first = full.split('.').next().unwrap_or("").to_string();
+                    self.scopes
+                        .assign(&first, Value::Module(Rc::from(first.as_str())));
+                }
+                "aliased_import" => {
+                    if let (Some(nm), Some(al)) = (
+                        k.child_by_field_name("name"),
+                        k.child_by_field_name("alias"),
+                    ) {
+                        let full = self.text(nm).to_string();
+                        let alias = self.text(al).to_string();
+                        self.scopes
+                            .assign(&alias, Value::Module(Rc::from(full.as_str())));
+                    }
+                }
+                _ => {}
+            }
+        }
+        Flow::Normal
+    }
+
+    /// `from m import a [as b]`: names of modules not known are remembered as foreign.
+    fn exec_import_from(&mut self, n: Node<'t>) -> Flow {
+        let module = n
+            .child_by_field_name("module_name")
+            .map(|m| self.text(m).to_string())
+            .unwrap_or_default();
+        let known = is_known_module(&module);
+        let mut c = n.walk();
+        let names: Vec<Node> = n.children_by_field_name("name", &mut c).collect();
+        for k in names {
+            let (name, alias) = match k.kind() {
+                "aliased_import" => (
+                    k.child_by_field_name("name")
+                        .map(|x| self.text(x).to_string())
+                        .unwrap_or_default(),
+                    k.child_by_field_name("alias")
+                        .map(|x| self.text(x).to_string())
+                        .unwrap_or_default(),
+                ),
+                _ => (self.text(k).to_string(), self.text(k).to_string()),
+            };
+            if !known {
+                self.foreign.push(alias.clone());
+            }
+            self.scopes
+                .assign(&alias, Value::Module(Rc::from(format!("{module}.{name}"))));
+        }
+        Flow::Normal
+    }
+
+    fn eval_stmt_expr(&mut self, k: Node<'t>) {
+        match k.kind() {
+            "assignment" => self.exec_assign(k),
+            "augmented_assignment" => {
+                if let (Some(l), Some(r)) = (
+                    k.child_by_field_name("left"),
+                    k.child_by_field_name("right"),
+                ) {
+                    let cur = self.eval(l);
+                    let rv = self.eval(r);
+                    let op = k
+                        .child_by_field_name("operator")
+                        .map(|o| self.text(o))
+                        .unwrap_or("+=");
+                    let nv = binop(op.trim_end_matches('='), &cur, &rv);
+                    self.bind(l, nv);
+                }
+            }
+            _ => {
+                self.eval(k);
+            }
+        }
+    }
+
+    pub(super) fn exec_assign(&mut self, n: Node<'t>) {
+        let Some(right) = n.child_by_field_name("right") else {
+            return;
+        };
+        let v = if right.kind() == "assignment" {
+            // a = b = value
+            self.exec_assign(right);
+            right
+                .child_by_field_name("left")
+                .map(|l| self.eval(l))
+                .unwrap_or(Value::None)
+        } else {
+            self.eval(right)
+        };
+        if let Some(l) = n.child_by_field_name("left") {
+            self.bind(l, v);
+        }
+    }
+
+    /// Binds a target pattern (name, tuple, subscript) to a value.
+    pub(super) fn bind(&mut self, target: Node<'t>, v: Value) {
+        match target.kind() {
+            "identifier" => {
+                let name = self.text(target).to_string();
+                self.scopes.assign(&name, v);
+            }
+            "pattern_list" | "tuple_pattern" | "list_pattern" | "tuple" | "list" => {
+                let mut c = target.walk();
+                let parts: Vec<Node> = target.named_children(&mut c).collect();
+                let items = v.items().filter(|_| matches!(v, Value::List(_)));
+                for (i, p) in parts.into_iter().enumerate() {
+                    let item = items
+                        .as_ref()
+                        .and_then(|it| it.get(i).cloned())
+                        .unwrap_or_else(|| Value::unknown(self.text(p)));
+                    self.bind(p, item);
+                }
+            }
+            "attribute" => {
+                if let (Some(obj), Some(attr)) = (
+                    target.child_by_field_name("object"),
+                    target.child_by_field_name("attribute"),
+                ) {
+                    if let Value::Instance(inst) = self.eval(obj) {
+                        let name = self.text(attr).to_string();
+                        inst.borrow_mut().attrs.insert(name, v);
+                    }
+                }
+            }
+            "subscript" => {
+                // d[k] = v on a variable
+                if let (Some(base), Some(idx)) = (
+                    target.child_by_field_name("value"),
+                    target.child_by_field_name("subscript"),
+                ) {
+                    if base.kind() == "identifier" {
+                        let key = self.eval(idx);
+                        let name = self.text(base).to_string();
+                        if let Some(Value::Dict(items)) = self.scopes.lookup(&name) {
+                            let mut items = items.as_ref().clone();
+                            items.retain(|(k, _)| values_equal(k, &key) != Some(true));
+                            items.push((key, v));
+                            self.scopes.assign(&name, Value::dict(items));
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn exec_if(&mut self, n: Node<'t>) -> Flow {
+        let cond = n
+            .child_by_field_name("condition")
+            .map(|c| self.eval(c))
+            .and_then(|v| v.truthy());
+        let cons = n.child_by_field_name("consequence");
+        let mut alts: Vec<Node> = Vec::new();
+        let mut c = n.walk();
+        for a in n.children_by_field_name("alternative", &mut c) {
+            alts.push(a);
+        }
+        match cond {
+            Some(true) => cons.map(|b| self.exec_block(b)).unwrap_or(Flow::Normal),
+            Some(false) => self.exec_alternatives(&alts),
+            None => {
+                // undecided: both ways run; control flow inside them is not followed
+                if let Some(b) = cons {
+                    self.exec_block(b);
+                }
+                self.exec_alternatives_all(&alts);
+                Flow::Normal
+            }
+        }
+    }
+
+    fn exec_alternatives(&mut self, alts: &[Node<'t>]) -> Flow {
+        for (i, a) in alts.iter().enumerate() {
+            match a.kind() {
+                "elif_clause" => {
+                    let cond = a
+                        .child_by_field_name("condition")
+                        .map(|c| self.eval(c))
+                        .and_then(|v| v.truthy());
+                    match cond {
+                        Some(true) => {
+                            return a
+                                .child_by_field_name("consequence")
+                                .map(|b| self.exec_block(b))
+                                .unwrap_or(Flow::Normal)
+                        }
+                        Some(false) => continue,
+                        None => {
+                            if let Some(b) = a.child_by_field_name("consequence") {
+                                self.exec_block(b);
+                            }
+                            return self.exec_alternatives_all(&alts[i + 1..]);
+                        }
+                    }
+                }
+                "else_clause" => {
+                    return a
+                        .child_by_field_name("body")
+                        .map(|b| self.exec_block(b))
+                        .unwrap_or(Flow::Normal)
+                }
+                _ => {}
+            }
+        }
+        Flow::Normal
+    }
+
+    fn exec_alternatives_all(&mut self, alts: &[Node<'t>]) -> Flow {
+        for a in alts {
+            let body = match a.kind() {
+                "elif_clause" => {
+                    let cond = a
+                        .child_by_field_name("condition")
+                        .map(|c| self.eval(c))
+                        .and_then(|v| v.truthy());
+                    if cond == Some(false) {
+                        continue;
+                    }
+                    a.child_by_field_name("consequence")
+                }
+                _ => a.child_by_field_name("body"),
+            };
+            if let Some(b) = body {
+                self.exec_block(b);
+            }
+        }
+        Flow::Normal
+    }
+
+    fn exec_for(&mut self, n: Node<'t>) -> Flow {
+        let (Some(left), Some(right), Some(body)) = (
+            n.child_by_field_name("left"),
+            n.child_by_field_name("right"),
+            n.child_by_field_name("body"),
+        ) else {
+            return Flow::Normal;
+        };
+        let iter = self.eval(right);
+        match iterate(&iter) {
+            Some(items) => {
+                for it in items.into_iter().take(MAX_ITER) {
+                    self.bind(left, it);
+                    match self.exec_block(body) {
+                        Flow::Break => break,
+                        Flow::Return(v) => return Flow::Return(v),
+                        _ => {}
+                    }
+                }
+            }
+            None => {
+                // unknown iterable: run the body once with unknown loop variables
+                let desc = format!("item of {}", self.text(right));
+                self.bind(left, Value::unknown(&desc));
+                self.exec_block(body);
+            }
+        }
+        Flow::Normal
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{run, run_with};
+    use crate::value::Value;
+
+    #[test]
+    fn decided_conditions_skip_dead_branches() {
+        let r = run(r#"
+DEBUG = False
+x = "start"
+if DEBUG:
+    x = "dead-if"
+    spark.read.csv("s3://dead/if/")
+elif 1 == 1:
+    x = "live-elif"
+else:
+    x = "dead-else"
+    spark.read.csv("s3://dead/else/")
+"#);
+        assert_eq!(r.text("x").as_deref(), Some("live-elif"));
+        assert!(r.ios().is_empty(), "{:?}", r.ios());
+    }
+
+    #[test]
+    fn undecided_conditions_run_both_branches() {
+        let r = run(r#"
+if flag:
+    spark.read.csv("s3://a/then/")
+else:
+    spark.read.csv("s3://b/else/")
+"#);
+        assert_eq!(r.ios(), ["in s3://a/then", "in s3://b/else"]);
+    }
+
+    #[test]
+    fn for_over_a_known_list_with_continue_and_break() {
+        let r = run(r#"
+seen = []
+for t in ["a", "b", "c", "stop", "d"]:
+    if t == "b":
+        continue
+    if t == "stop":
+        break
+    seen.append(t)
+    spark.read.parquet("s3://in/" + t + "/")
+"#);
+        assert_eq!(r.texts("seen"), ["a", "c"]);
+        assert_eq!(r.ios(), ["in s3://in/a", "in s3://in/c"]);
+    }
+
+    #[test]
+    fn for_over_an_unknown_iterable_runs_once_with_an_unknown_item() {
+        let r = run(r#"
+for t in tables:
+    last = t
+"#);
+        assert_eq!(r.value("last"), Value::unknown("item of tables"));
+    }
+
+    #[test]
+    fn for_unpacks_dict_items() {
+        let r = run(r#"
+paths = {"a": "s3://x/a/", "b": "s3://x/b/"}
+for name, p in paths.items():
+    spark.read.json(p)
+"#);
+        assert_eq!(r.ios(), ["in s3://x/a", "in s3://x/b"]);
+    }
+
+    #[test]
+    fn try_runs_body_else_and_finally_but_not_handlers() {
+        let r = run(r#"
+try:
+    a = "body"
+except Exception:
+    a = "handler"
+else:
+    b = "else"
+finally:
+    c = "finally"
+"#);
+        assert_eq!(r.text("a").as_deref(), Some("body"));
+        assert_eq!(r.text("b").as_deref(), Some("else"));
+        assert_eq!(r.text("c").as_deref(), Some("finally"));
+    }
+
+    #[test]
+    fn with_as_binds_the_context_value() {
+        let r = run(r#"
+def config_path():
+    return "s3://cfg-bucket/tables/"
+with config_path() as path:
+    spark.read.json(path)
+"#);
+        assert_eq!(r.text("path").as_deref(), Some("s3://cfg-bucket/tables/"));
+        assert_eq!(r.ios(), ["in s3://cfg-bucket/tables"]);
+    }
+
+    #[test]
+    fn imports_and_aliases_bind_modules() {
+        let r = run(r#"
+import os.path as osp
+import awswrangler as wr
+from os import path as P
+a = osp.join("s3://b", "k")
+b = P.join("s3://c", "d")
+wr.s3.read_parquet("s3://wr-bucket/t/")
+"#);
+        assert_eq!(r.text("a").as_deref(), Some("s3://b/k"));
+        assert_eq!(r.text("b").as_deref(), Some("s3://c/d"));
+        assert_eq!(r.value("osp"), Value::Module("os.path".into()));
+        assert_eq!(r.value("P"), Value::Module("os.path".into()));
+        assert_eq!(r.ios(), ["in s3://wr-bucket/t"]);
+    }
+
+    #[test]
+    fn names_from_unknown_modules_are_opaque_and_diagnosed() {
+        let r = run(r#"
+from company_lib import load_table
+df = load_table("db.t")
+"#);
+        assert_eq!(r.found.diagnostics.len(), 1);
+        assert_eq!(
+            r.found.diagnostics[0].kind,
+            lineage_domain::DiagnosticKind::OpaqueCall
+        );
+        assert!(r.found.diagnostics[0]
+            .message
+            .contains("company_lib.load_table"));
+    }
+
+    #[test]
+    fn assignment_forms() {
+        let r = run(r#"
+a = b = "same"
+x, y = ["1", "2"]
+p = "s3://bkt"
+p += "/key"
+d = {}
+d["k"] = "v"
+n = 1
+n += 2
+"#);
+        assert_eq!(r.text("a").as_deref(), Some("same"));
+        assert_eq!(r.text("b").as_deref(), Some("same"));
+        assert_eq!(r.text("x").as_deref(), Some("1"));
+        assert_eq!(r.text("y").as_deref(), Some("2"));
+        assert_eq!(r.text("p").as_deref(), Some("s3://bkt/key"));
+        assert_eq!(r.value("d").get_key("k"), Some(&Value::str("v")));
+        assert_eq!(r.value("n"), Value::Int(3));
+    }
+
+    #[test]
+    fn while_false_never_runs_and_functions_run_only_when_called() {
+        let r = run(r#"
+x = "before"
+while False:
+    x = "loop"
+def never():
+    spark.read.csv("s3://dead/fn/")
+def used():
+    spark.read.csv("s3://live/fn/")
+used()
+"#);
+        assert_eq!(r.text("x").as_deref(), Some("before"));
+        assert_eq!(r.ios(), ["in s3://live/fn"]);
+    }
+
+    #[test]
+    fn resolved_arguments_decide_conditions() {
+        let r = run_with(
+            r#"
+import sys
+from awsglue.utils import getResolvedOptions
+args = getResolvedOptions(sys.argv, ["mode"])
+if args["mode"] == "skip":
+    spark.read.csv("s3://skipped/x/")
+else:
+    spark.read.csv("s3://ran/x/")
+"#,
+            &[("mode", "run")],
+        );
+        assert_eq!(
+            r.value("args")
+                .get_key("mode")
+                .and_then(Value::as_known_str),
+            Some("run".to_string())
+        );
+        assert_eq!(r.ios(), ["in s3://ran/x"]);
+    }
+}

@@ -1,26 +1,27 @@
-//! Static lineage extraction: from a run's context alone (script, resolved arguments,
+//! Static lineage extraction: from a run's redacted context alone (script, resolved arguments,
 //! connections, extra S3 objects, logs), the datasets the run read and wrote, each with the
 //! evidence that shows it, and diagnostics for what could not be settled. Pure: no I/O.
 //!
-//! Pipeline: the script is parsed once (tree-sitter Python or Scala) and run by a small
-//! abstract interpreter ([`python`], [`scala`]) whose API calls go through [`api`] to the
-//! [`rules`]; SQL text goes through [`sql`]. Findings are then filtered (temp views, failed
-//! runs: [`failure`]), completed and corroborated by [`logs`], merged per (dataset,
-//! direction), redacted and sorted.
+//! The public API is [`extract`] (with [`ExtractSettings`], giving an [`Extraction`]) and the
+//! SQL lineage of [`sql`]. Inside: the script is parsed once (tree-sitter Python or Scala) and
+//! run by a small abstract interpreter (`python`, `scala`, sharing `interp`) whose API calls go
+//! through `api` to the `rules`; SQL text goes through [`sql`]. Findings are then filtered
+//! (temp views, failed runs: `failure`), completed and corroborated by `logs`, merged per
+//! (dataset, direction) and sorted.
 
-pub mod api;
-pub mod builtins;
-pub mod emit;
-pub mod failure;
+mod api;
+mod builtins;
+mod emit;
+mod failure;
 mod interp;
-pub mod logs;
-pub mod naming;
-pub mod python;
-pub mod rules;
-pub mod scala;
+mod logs;
+mod naming;
+mod python;
+mod rules;
+mod scala;
 pub mod sql;
-pub mod studio;
-pub mod value;
+mod studio;
+mod value;
 
 #[cfg(test)]
 mod testutil;

@@ -157,3 +157,41 @@ fn sql_reads_stdin_and_rejects_unknown_dialects() {
     let bad = agent(&["sql", "--dialect", "klingon"]);
     assert_eq!(bad.status.code(), Some(2));
 }
+
+#[test]
+fn replay_to_a_local_queue_file_then_from_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let queue = dir.path().join("queue.jsonl");
+    let queue_arg = queue.to_str().expect("utf8");
+    let events_dir = dir.path().join("events");
+    std::fs::create_dir(&events_dir).expect("mkdir");
+    for name in ["succeeded", "failed", "stopped"] {
+        let file = format!("glue-job-{name}.json");
+        std::fs::copy(repo().join("events").join(&file), events_dir.join(&file)).expect("copy");
+    }
+    let events = 3;
+    let from = events_dir.to_str().expect("utf8");
+    let o = agent(&["replay", "--from", from, "--to-queue", queue_arg, "--quiet"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let lines: Vec<String> = std::fs::read_to_string(&queue)
+        .expect("queue file")
+        .lines()
+        .map(str::to_string)
+        .collect();
+    assert_eq!(lines.len(), events, "one line per Glue event");
+    assert!(String::from_utf8_lossy(&o.stdout).contains(&format!("sent {events} of {events}")));
+    // the file replays like any JSONL file of events
+    let out = dir.path().join("out");
+    let o = agent(&[
+        "replay",
+        "--fixtures",
+        "tests/fixtures",
+        "--from",
+        queue_arg,
+        "--out",
+        out.to_str().expect("utf8"),
+        "--quiet",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(out.join("lineage.db").is_file());
+}

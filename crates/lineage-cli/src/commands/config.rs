@@ -62,7 +62,7 @@ fn validate(args: ValidateArgs) -> Result<(), CliError> {
     if loaded.is_valid() {
         eprintln!(
             "{} configuration is valid ({})",
-            args.environment,
+            loaded.environment,
             loaded
                 .files
                 .iter()
@@ -75,7 +75,7 @@ fn validate(args: ValidateArgs) -> Result<(), CliError> {
         Err(CliError::Input(format!(
             "{} problem(s) in the {} configuration",
             loaded.problems.len(),
-            args.environment
+            loaded.environment
         )))
     }
 }

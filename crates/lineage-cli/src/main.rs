@@ -3,6 +3,7 @@
 
 mod aws;
 mod commands;
+mod config_file;
 mod error;
 mod local;
 mod output;

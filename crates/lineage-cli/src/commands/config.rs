@@ -3,9 +3,9 @@
 //! prints the effective configuration on stdout and every problem on stderr; exit 0 when valid,
 //! 2 when not.
 
+use crate::config_file;
 use crate::error::CliError;
 use clap::{Args, Subcommand, ValueEnum};
-use lineage_engine::config_file;
 use std::path::PathBuf;
 
 #[derive(Debug, Args)]

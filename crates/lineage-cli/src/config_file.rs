@@ -1,11 +1,12 @@
 //! Configuration files: `config.yaml` overlaid by `config-{environment}.yaml` (YAML, the keys of
-//! the original deployment guide), mapped onto [`Settings`] through the list of settings
-//! ([`SETTINGS`]), with the environment variable overrides on top. Loading never stops
+//! the original deployment guide), mapped onto [`Settings`] through the engine's list of
+//! settings ([`SETTINGS`]), with the environment variable overrides on top. Loading never stops
 //! at the first problem: every unreadable file, syntax error, unknown key, wrong type, invalid
 //! value and missing required setting is collected with its file and dotted key.
 
-pub use crate::settings::ACCOUNT_PLACEHOLDER;
-use crate::settings::{Kind, Setting, Settings, Typed, ENV_VARS, SETTINGS};
+pub use lineage_engine::settings::ACCOUNT_PLACEHOLDER;
+use lineage_engine::settings::{Kind, Setting, Typed, ENV_VARS, SETTINGS};
+use lineage_engine::Settings;
 use serde::Serialize;
 use serde_yaml_ng::Value;
 use std::collections::BTreeMap;

@@ -2,7 +2,8 @@
 //! the original deployment guide), mapped onto [`Settings`] through the engine's list of
 //! settings ([`SETTINGS`]), with the environment variable overrides on top. Loading never stops
 //! at the first problem: every unreadable file, syntax error, unknown key, wrong type, invalid
-//! value and missing required setting is collected with its file and dotted key.
+//! value and missing required setting is collected with its file and dotted key. [`resolve`]
+//! gives the commands their settings; [`load_with`] checks a deployment for `config validate`.
 
 pub use lineage_engine::settings::ACCOUNT_PLACEHOLDER;
 use lineage_engine::settings::{Kind, Setting, Typed, ENV_VARS, SETTINGS};
@@ -127,26 +128,80 @@ impl LoadedConfig {
     }
 }
 
+/// Where the CLI's commands take their configuration files from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConfigSource {
+    /// No files: the defaults and the environment variables.
+    None,
+    /// `DIR/config.yaml` (required) and `DIR/config-{environment}.yaml` (when present).
+    Dir(PathBuf),
+    /// One file (required).
+    File(PathBuf),
+}
+
+/// The folder used when neither `--config` nor `--config-dir` says otherwise: `./config` when
+/// it holds `config.yaml` (a clone of the repository), else none.
+pub const DEFAULT_DIR: &str = "config";
+
+impl ConfigSource {
+    /// From `--config PATH` (wins) and `--config-dir DIR` (or `LINEAGE_CONFIG_DIR`), else
+    /// [`DEFAULT_DIR`] when it holds `config.yaml`, else no files.
+    pub fn choose(file: Option<&Path>, dir: Option<&Path>) -> Self {
+        match (file, dir) {
+            (Some(f), _) => Self::File(f.to_path_buf()),
+            (None, Some(d)) => Self::Dir(d.to_path_buf()),
+            (None, None) if Path::new(DEFAULT_DIR).join("config.yaml").is_file() => {
+                Self::Dir(PathBuf::from(DEFAULT_DIR))
+            }
+            (None, None) => Self::None,
+        }
+    }
+}
+
+/// Whether a file must exist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Need {
+    /// Unreadable when absent.
+    Required,
+    /// Reported as missing when absent (an environment's overlay, to `config validate`).
+    Expected,
+    /// Skipped when absent.
+    Optional,
+}
+
 /// Loads `dir/config.yaml` and `dir/config-{environment}.yaml` with the process environment.
 pub fn load(dir: &Path, environment: &str) -> LoadedConfig {
     load_with(dir, environment, &LoadOptions::from_process())
 }
 
-/// Loads `dir/config.yaml` and `dir/config-{environment}.yaml` with the given overrides.
+/// Loads `dir/config.yaml` and `dir/config-{environment}.yaml` with the given overrides, as a
+/// deployment of `environment` needs them (the overlay and, outside dev, the bucket required).
 pub fn load_with(dir: &Path, environment: &str, options: &LoadOptions) -> LoadedConfig {
-    let mut state = State {
-        settings: Settings {
-            environment: environment.to_string(),
-            ..Settings::default()
-        },
-        problems: Vec::new(),
-        account_id: options.account_id.clone(),
-    };
-    if environment.is_empty()
-        || !environment
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-    {
+    let base = dir.join("config.yaml");
+    let overlay = dir.join(format!("config-{environment}.yaml"));
+    load_deployment(
+        environment,
+        &[(base, Need::Required), (overlay, Need::Expected)],
+        options,
+    )
+}
+
+/// Loads one file with the given overrides, as a deployment of `environment` needs it.
+pub fn load_file_with(path: &Path, environment: &str, options: &LoadOptions) -> LoadedConfig {
+    load_deployment(
+        environment,
+        &[(path.to_path_buf(), Need::Required)],
+        options,
+    )
+}
+
+fn load_deployment(
+    environment: &str,
+    files: &[(PathBuf, Need)],
+    options: &LoadOptions,
+) -> LoadedConfig {
+    let mut state = State::new(environment, options);
+    if !is_environment_name(environment) {
         state.problem(
             "arguments",
             "environment",
@@ -154,33 +209,14 @@ pub fn load_with(dir: &Path, environment: &str, options: &LoadOptions) -> Loaded
             format!("{environment:?} is not an environment name (lowercase letters, digits, -)"),
         );
     }
-    let base = dir.join("config.yaml");
-    let overlay = dir.join(format!("config-{environment}.yaml"));
-    let mut files = Vec::new();
-    for (path, required) in [(&base, true), (&overlay, false)] {
-        let source = path.display().to_string();
-        match std::fs::read_to_string(path) {
-            Ok(text) => {
-                files.push(path.clone());
-                state.apply_text(&source, &text);
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => state.problem(
-                &source,
-                "",
-                ProblemKind::Missing,
-                format!("no overlay for environment {environment:?}"),
-            ),
-            Err(e) => state.problem(
-                &source,
-                "",
-                ProblemKind::Unreadable,
-                format!("cannot read: {e}"),
-            ),
-        }
-    }
+    let read = state.read_files(files, environment);
     state.apply_env(&options.env_vars);
     if environment != "dev" && state.settings.lineage_bucket.is_empty() {
-        let source = files.last().unwrap_or(&overlay).display().to_string();
+        let source = read
+            .last()
+            .or(files.last().map(|(p, _)| p))
+            .map(|p| p.display().to_string())
+            .unwrap_or_default();
         state.problem(
             &source,
             "storage.lineage_bucket",
@@ -188,12 +224,49 @@ pub fn load_with(dir: &Path, environment: &str, options: &LoadOptions) -> Loaded
             format!("required outside dev (or set LINEAGE_BUCKET); the {environment} stack's output LineageBucketName"),
         );
     }
-    LoadedConfig {
-        environment: environment.to_string(),
-        files,
-        settings: state.settings,
-        problems: state.problems,
-    }
+    state.finish(environment, read)
+}
+
+/// The settings a command runs with: the defaults, then the files of `source` (the overlay of
+/// `environment` when present), then the environment variables of `options` (`ENVIRONMENT`
+/// itself is `environment`).
+pub fn resolve(source: &ConfigSource, environment: &str, options: &LoadOptions) -> LoadedConfig {
+    let mut state = State::new(environment, options);
+    let files = match source {
+        ConfigSource::None => Vec::new(),
+        ConfigSource::File(path) => vec![(path.clone(), Need::Required)],
+        ConfigSource::Dir(dir) if is_environment_name(environment) => vec![
+            (dir.join("config.yaml"), Need::Required),
+            (
+                dir.join(format!("config-{environment}.yaml")),
+                Need::Optional,
+            ),
+        ],
+        ConfigSource::Dir(dir) => {
+            state.problem(
+                ENVIRONMENT_SOURCE,
+                "ENVIRONMENT",
+                ProblemKind::Invalid,
+                format!(
+                    "{environment:?} is not an environment name (lowercase letters, digits, -), so {} is not read",
+                    dir.join(format!("config-{environment}.yaml")).display()
+                ),
+            );
+            vec![(dir.join("config.yaml"), Need::Required)]
+        }
+    };
+    let read = state.read_files(&files, environment);
+    let mut vars = options.env_vars.clone();
+    vars.remove("ENVIRONMENT");
+    state.apply_env(&vars);
+    state.finish(environment, read)
+}
+
+fn is_environment_name(environment: &str) -> bool {
+    !environment.is_empty()
+        && environment
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
 struct State {
@@ -212,6 +285,56 @@ fn file_keys() -> impl Iterator<Item = (&'static str, &'static str, &'static Set
 }
 
 impl State {
+    fn new(environment: &str, options: &LoadOptions) -> Self {
+        Self {
+            settings: Settings {
+                environment: environment.to_string(),
+                ..Settings::default()
+            },
+            problems: Vec::new(),
+            account_id: options.account_id.clone(),
+        }
+    }
+
+    /// Reads and applies the files in order; returns those read.
+    fn read_files(&mut self, files: &[(PathBuf, Need)], environment: &str) -> Vec<PathBuf> {
+        let mut read = Vec::new();
+        for (path, need) in files {
+            let source = path.display().to_string();
+            match std::fs::read_to_string(path) {
+                Ok(text) => {
+                    read.push(path.clone());
+                    self.apply_text(&source, &text);
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound && *need == Need::Optional => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound && *need == Need::Expected => {
+                    self.problem(
+                        &source,
+                        "",
+                        ProblemKind::Missing,
+                        format!("no overlay for environment {environment:?}"),
+                    )
+                }
+                Err(e) => self.problem(
+                    &source,
+                    "",
+                    ProblemKind::Unreadable,
+                    format!("cannot read: {e}"),
+                ),
+            }
+        }
+        read
+    }
+
+    fn finish(self, environment: &str, files: Vec<PathBuf>) -> LoadedConfig {
+        LoadedConfig {
+            environment: environment.to_string(),
+            files,
+            settings: self.settings,
+            problems: self.problems,
+        }
+    }
+
     fn problem(&mut self, source: &str, key: &str, kind: ProblemKind, message: impl Into<String>) {
         self.problems.push(Problem {
             source: source.to_string(),
@@ -723,5 +846,93 @@ mod tests {
         assert_eq!(e["bedrock"]["temperature"], 0.1);
         let yaml = c.effective_yaml();
         assert!(yaml.contains("max_retries: 7"), "{yaml}");
+    }
+
+    #[test]
+    fn resolve_reads_the_folder_or_one_file_then_the_variables() {
+        let d = dir_with(
+            "validation:\n  min_confidence_score: 0.6\n",
+            "dev",
+            Some("validation:\n  min_confidence_score: 0.55\n"),
+        );
+        let dir = ConfigSource::Dir(d.path().to_path_buf());
+        let options = LoadOptions {
+            env_vars: BTreeMap::from([
+                ("MAX_RETRIES".into(), "7".into()),
+                ("ENVIRONMENT".into(), " ".into()),
+            ]),
+            ..LoadOptions::default()
+        };
+        let c = resolve(&dir, "dev", &options);
+        assert!(c.is_valid(), "{:?}", c.problems);
+        let s = &c.settings;
+        assert_eq!((s.min_confidence_score, s.max_retries), (0.55, 7));
+        assert_eq!((s.environment.as_str(), c.files.len()), ("dev", 2));
+        // an environment without an overlay gets the base (config validate reports it)
+        let qa = resolve(&dir, "qa", &LoadOptions::default());
+        assert!(qa.is_valid(), "{:?}", qa.problems);
+        assert_eq!((qa.settings.min_confidence_score, qa.files.len()), (0.6, 1));
+        // one file, and no deployment checks (the bucket is not required outside dev)
+        let one = ConfigSource::File(d.path().join("config.yaml"));
+        let prod = resolve(&one, "prod", &LoadOptions::default());
+        assert!(prod.is_valid(), "{:?}", prod.problems);
+        assert_eq!(prod.settings.min_confidence_score, 0.6);
+        // no files: the defaults and the variables, as the Lambda reads them
+        let none = resolve(&ConfigSource::None, "dev", &options);
+        let lambda = Settings::default()
+            .with_overrides(&BTreeMap::from([("MAX_RETRIES".into(), "7".into())]))
+            .expect("valid");
+        assert_eq!(none.settings, lambda);
+        assert!(none.files.is_empty());
+    }
+
+    #[test]
+    fn resolve_reports_missing_files_and_environment_names_without_a_file() {
+        let d = tempfile::tempdir().expect("tempdir");
+        let missing = resolve(
+            &ConfigSource::File(d.path().join("nope.yaml")),
+            "dev",
+            &LoadOptions::default(),
+        );
+        assert_eq!(
+            kinds_at(&missing),
+            vec![(ProblemKind::Unreadable, "".into())]
+        );
+        assert!(missing.problems[0].source.ends_with("nope.yaml"));
+        let empty_dir = resolve(
+            &ConfigSource::Dir(d.path().to_path_buf()),
+            "dev",
+            &LoadOptions::default(),
+        );
+        assert_eq!(
+            kinds_at(&empty_dir),
+            vec![(ProblemKind::Unreadable, "".into())]
+        );
+        let named = dir_with("", "dev", None);
+        let bad = resolve(
+            &ConfigSource::Dir(named.path().to_path_buf()),
+            "../dev",
+            &LoadOptions::default(),
+        );
+        assert_eq!(
+            kinds_at(&bad),
+            vec![(ProblemKind::Invalid, "ENVIRONMENT".into())]
+        );
+        assert_eq!(bad.problems[0].source, ENVIRONMENT_SOURCE);
+    }
+
+    #[test]
+    fn config_source_prefers_the_file_then_the_folder_then_none() {
+        let (f, d) = (Path::new("f.yaml"), Path::new("d"));
+        assert_eq!(
+            ConfigSource::choose(Some(f), Some(d)),
+            ConfigSource::File(f.into())
+        );
+        assert_eq!(
+            ConfigSource::choose(None, Some(d)),
+            ConfigSource::Dir(d.into())
+        );
+        // tests run in the crate's folder, which has no config/config.yaml
+        assert_eq!(ConfigSource::choose(None, None), ConfigSource::None);
     }
 }

@@ -1,5 +1,6 @@
 //! `lineage-agent`: the Enhanced Lineage Agent on the command line — run the pipeline on
-//! captured runs, print a run's OpenLineage event, analyse SQL.
+//! captured runs, print a run's OpenLineage event, analyse SQL. Here the settings are resolved
+//! (defaults, then `config.yaml` and `config-{ENVIRONMENT}.yaml`, then environment variables).
 
 mod aws;
 mod commands;
@@ -9,8 +10,10 @@ mod local;
 mod output;
 
 use clap::{Parser, Subcommand};
+use config_file::{ConfigSource, LoadOptions};
 use error::CliError;
 use lineage_engine::Settings;
+use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -19,6 +22,13 @@ use lineage_engine::Settings;
     about = "Data lineage for AWS Glue job runs"
 )]
 struct Cli {
+    /// The folder holding config.yaml and config-{ENVIRONMENT}.yaml [default: ./config when it
+    /// holds config.yaml, else no files].
+    #[arg(long, global = true, env = "LINEAGE_CONFIG_DIR", value_name = "DIR")]
+    config_dir: Option<PathBuf>,
+    /// One YAML configuration file, read instead of the folder's pair.
+    #[arg(long, global = true, value_name = "PATH")]
+    config: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -43,8 +53,33 @@ enum Command {
     Config(commands::config::ConfigArgs),
 }
 
+/// The settings of a command: the defaults, then the configuration files of `source`, then the
+/// environment variables. Any problem is bad input naming its file (or variable) and key.
+fn settings(source: &ConfigSource) -> Result<Settings, CliError> {
+    let environment = std::env::var("ENVIRONMENT")
+        .ok()
+        .map(|e| e.trim().to_string())
+        .filter(|e| !e.is_empty())
+        .unwrap_or_else(|| "dev".into());
+    let loaded = config_file::resolve(source, &environment, &LoadOptions::from_process());
+    if !loaded.is_valid() {
+        let problems: Vec<String> = loaded.problems.iter().map(ToString::to_string).collect();
+        return Err(CliError::Input(format!(
+            "invalid configuration: {}",
+            problems.join("; ")
+        )));
+    }
+    tracing::debug!(
+        environment = %loaded.environment,
+        files = ?loaded.files,
+        "settings: the defaults, then these files, then the environment variables"
+    );
+    Ok(loaded.settings)
+}
+
 async fn dispatch(cli: Cli) -> Result<(), CliError> {
-    let settings = || Settings::from_env().map_err(|e| CliError::Input(e.to_string()));
+    let source = ConfigSource::choose(cli.config.as_deref(), cli.config_dir.as_deref());
+    let settings = || settings(&source);
     match cli.command {
         Command::Run(a) => commands::run::execute(a, settings()?).await,
         Command::Extract(a) => commands::extract::execute(a, settings()?).await,
@@ -53,7 +88,9 @@ async fn dispatch(cli: Cli) -> Result<(), CliError> {
         Command::Lineage(a) => commands::lineage::execute_lineage(a, settings()?).await,
         Command::Graph(a) => commands::lineage::execute_graph(a, settings()?).await,
         Command::Health(a) => commands::health::execute(a, settings()?).await,
-        Command::Config(a) => commands::config::execute(a),
+        Command::Config(a) => {
+            commands::config::execute(a, cli.config.as_deref(), cli.config_dir.as_deref())
+        }
     }
 }
 

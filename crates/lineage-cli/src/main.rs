@@ -1,6 +1,7 @@
 //! `lineage-agent`: the Enhanced Lineage Agent on the command line — run the pipeline on
 //! captured runs, print a run's OpenLineage event, analyse SQL. Here the settings are resolved
-//! (defaults, then `config.yaml` and `config-{ENVIRONMENT}.yaml`, then environment variables).
+//! (defaults, then `config.yaml` and `config-{ENVIRONMENT}.yaml`, then environment variables)
+//! and logging to stderr is set up (`LINEAGE_LOG`, else `LOG_LEVEL`, else errors only).
 
 mod aws;
 mod commands;
@@ -13,6 +14,7 @@ use clap::{Parser, Subcommand};
 use config_file::{ConfigSource, LoadOptions};
 use error::CliError;
 use lineage_engine::Settings;
+use std::io::IsTerminal;
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
@@ -94,14 +96,31 @@ async fn dispatch(cli: Cli) -> Result<(), CliError> {
     }
 }
 
+/// What is logged on stderr: the `LINEAGE_LOG` filter when set, else the `LOG_LEVEL` variable
+/// (TRACE, DEBUG, INFO, WARN or WARNING, ERROR), else errors only. `logging.level` in the
+/// configuration files is the Lambda's: config-dev.yaml's DEBUG would bury a terminal.
+fn log_filter() -> tracing_subscriber::EnvFilter {
+    if let Ok(filter) = tracing_subscriber::EnvFilter::try_from_env("LINEAGE_LOG") {
+        return filter;
+    }
+    let level = std::env::var("LOG_LEVEL").unwrap_or_default();
+    let level = match level.trim().to_ascii_uppercase().as_str() {
+        "TRACE" => "trace",
+        "DEBUG" => "debug",
+        "INFO" => "info",
+        "WARN" | "WARNING" => "warn",
+        // ERROR, unset, or a bad value (which settings report as bad input)
+        _ => "error",
+    };
+    tracing_subscriber::EnvFilter::new(level)
+}
+
 fn main() {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("LINEAGE_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("error")),
-        )
+        .with_env_filter(log_filter())
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -341,3 +341,31 @@ fn a_problem_in_a_config_file_is_bad_input_naming_file_and_key() {
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(!out_dir.exists(), "nothing written");
 }
+
+#[test]
+fn log_level_sets_the_stderr_log_and_stdout_stays_json() {
+    let debug = agent_with(&repo(), &["extract", CASE], &[("LOG_LEVEL", "DEBUG")]);
+    threshold(&debug);
+    let err = stderr(&debug);
+    assert!(
+        err.lines()
+            .any(|l| l.contains("DEBUG") && l.contains("settings")),
+        "{err}"
+    );
+    // quiet by default, though config-dev.yaml says logging.level: DEBUG (that is the Lambda's)
+    let quiet = agent_with(&repo(), &["extract", CASE], &[]);
+    threshold(&quiet);
+    assert!(quiet.stderr.is_empty(), "{}", stderr(&quiet));
+    // LINEAGE_LOG, when set, wins
+    let filtered = agent_with(
+        &repo(),
+        &["extract", CASE],
+        &[("LOG_LEVEL", "DEBUG"), ("LINEAGE_LOG", "error")],
+    );
+    threshold(&filtered);
+    assert!(filtered.stderr.is_empty(), "{}", stderr(&filtered));
+    // a bad level is bad input, like any setting
+    let bad = agent_with(&repo(), &["extract", CASE], &[("LOG_LEVEL", "LOUD")]);
+    assert_eq!(bad.status.code(), Some(2), "{}", stderr(&bad));
+    assert!(stderr(&bad).contains("LOG_LEVEL"), "{}", stderr(&bad));
+}

@@ -1,15 +1,21 @@
 //! `lineage-agent`: the Enhanced Lineage Agent on the command line — run the pipeline on
-//! captured runs, print a run's OpenLineage event, analyse SQL.
+//! captured runs, print a run's OpenLineage event, analyse SQL. Here the settings are resolved
+//! (defaults, then `config.yaml` and `config-{ENVIRONMENT}.yaml`, then environment variables)
+//! and logging to stderr is set up (`LINEAGE_LOG`, else `LOG_LEVEL`, else errors only).
 
 mod aws;
 mod commands;
+mod config_file;
 mod error;
 mod local;
 mod output;
 
 use clap::{Parser, Subcommand};
+use config_file::{ConfigSource, LoadOptions};
 use error::CliError;
 use lineage_engine::Settings;
+use std::io::IsTerminal;
+use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -18,6 +24,13 @@ use lineage_engine::Settings;
     about = "Data lineage for AWS Glue job runs"
 )]
 struct Cli {
+    /// The folder holding config.yaml and config-{ENVIRONMENT}.yaml [default: ./config when it
+    /// holds config.yaml, else no files].
+    #[arg(long, global = true, env = "LINEAGE_CONFIG_DIR", value_name = "DIR")]
+    config_dir: Option<PathBuf>,
+    /// One YAML configuration file, read instead of the folder's pair.
+    #[arg(long, global = true, value_name = "PATH")]
+    config: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -42,8 +55,33 @@ enum Command {
     Config(commands::config::ConfigArgs),
 }
 
+/// The settings of a command: the defaults, then the configuration files of `source`, then the
+/// environment variables. Any problem is bad input naming its file (or variable) and key.
+fn settings(source: &ConfigSource) -> Result<Settings, CliError> {
+    let environment = std::env::var("ENVIRONMENT")
+        .ok()
+        .map(|e| e.trim().to_string())
+        .filter(|e| !e.is_empty())
+        .unwrap_or_else(|| "dev".into());
+    let loaded = config_file::resolve(source, &environment, &LoadOptions::from_process());
+    if !loaded.is_valid() {
+        let problems: Vec<String> = loaded.problems.iter().map(ToString::to_string).collect();
+        return Err(CliError::Input(format!(
+            "invalid configuration: {}",
+            problems.join("; ")
+        )));
+    }
+    tracing::debug!(
+        environment = %loaded.environment,
+        files = ?loaded.files,
+        "settings: the defaults, then these files, then the environment variables"
+    );
+    Ok(loaded.settings)
+}
+
 async fn dispatch(cli: Cli) -> Result<(), CliError> {
-    let settings = || Settings::from_env().map_err(|e| CliError::Input(e.to_string()));
+    let source = ConfigSource::choose(cli.config.as_deref(), cli.config_dir.as_deref());
+    let settings = || settings(&source);
     match cli.command {
         Command::Run(a) => commands::run::execute(a, settings()?).await,
         Command::Extract(a) => commands::extract::execute(a, settings()?).await,
@@ -52,18 +90,37 @@ async fn dispatch(cli: Cli) -> Result<(), CliError> {
         Command::Lineage(a) => commands::lineage::execute_lineage(a, settings()?).await,
         Command::Graph(a) => commands::lineage::execute_graph(a, settings()?).await,
         Command::Health(a) => commands::health::execute(a, settings()?).await,
-        Command::Config(a) => commands::config::execute(a),
+        Command::Config(a) => {
+            commands::config::execute(a, cli.config.as_deref(), cli.config_dir.as_deref())
+        }
     }
+}
+
+/// What is logged on stderr: the `LINEAGE_LOG` filter when set, else the `LOG_LEVEL` variable
+/// (TRACE, DEBUG, INFO, WARN or WARNING, ERROR), else errors only. `logging.level` in the
+/// configuration files is the Lambda's: config-dev.yaml's DEBUG would bury a terminal.
+fn log_filter() -> tracing_subscriber::EnvFilter {
+    if let Ok(filter) = tracing_subscriber::EnvFilter::try_from_env("LINEAGE_LOG") {
+        return filter;
+    }
+    let level = std::env::var("LOG_LEVEL").unwrap_or_default();
+    let level = match level.trim().to_ascii_uppercase().as_str() {
+        "TRACE" => "trace",
+        "DEBUG" => "debug",
+        "INFO" => "info",
+        "WARN" | "WARNING" => "warn",
+        // ERROR, unset, or a bad value (which settings report as bad input)
+        _ => "error",
+    };
+    tracing_subscriber::EnvFilter::new(level)
 }
 
 fn main() {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("LINEAGE_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("error")),
-        )
+        .with_env_filter(log_filter())
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

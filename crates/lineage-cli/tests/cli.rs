@@ -195,3 +195,215 @@ fn replay_to_a_local_queue_file_then_from_it() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(out.join("lineage.db").is_file());
 }
+
+// --- settings: defaults, then config.yaml and config-{ENVIRONMENT}.yaml, then variables
+
+const CASE: &str = "tests/fixtures/clicks-stopped";
+
+/// The variables these tests set, removed from what the test process passes on.
+const SETTING_VARS: &[&str] = &[
+    "ENVIRONMENT",
+    "MIN_CONFIDENCE_SCORE",
+    "LOG_LEVEL",
+    "LINEAGE_LOG",
+    "LINEAGE_CONFIG_DIR",
+    "AWS_ACCOUNT_ID",
+];
+
+/// Runs the binary in `cwd` with only the given settings variables.
+fn agent_with(cwd: &Path, args: &[&str], vars: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_lineage-agent"));
+    cmd.args(args).current_dir(cwd);
+    for v in SETTING_VARS {
+        cmd.env_remove(v);
+    }
+    cmd.envs(vars.iter().copied())
+        .output()
+        .expect("run lineage-agent")
+}
+
+/// The `lineage_validation` threshold of the RunEvent `extract` printed.
+fn threshold(o: &Output) -> f64 {
+    assert!(o.status.success(), "{}", stderr(o));
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON on stdout");
+    doc["run"]["facets"]["lineage_validation"]["minConfidenceScore"]
+        .as_f64()
+        .expect("minConfidenceScore")
+}
+
+/// A config folder: `config.yaml` and `config-{env}.yaml` for each overlay.
+fn config_dir(base: &str, overlays: &[(&str, &str)]) -> tempfile::TempDir {
+    let d = tempfile::tempdir().expect("tempdir");
+    std::fs::write(d.path().join("config.yaml"), base).expect("write base");
+    for (env, text) in overlays {
+        std::fs::write(d.path().join(format!("config-{env}.yaml")), text).expect("write");
+    }
+    d
+}
+
+fn score(x: f64) -> String {
+    format!("validation:\n  min_confidence_score: {x}\n")
+}
+
+#[test]
+fn settings_come_from_the_config_folder_then_the_environment() {
+    let d = config_dir(
+        &score(0.6),
+        &[("dev", &score(0.55)), ("test", &score(0.65))],
+    );
+    let dir = d.path().to_str().expect("utf8");
+    let extract = ["--config-dir", dir, "extract", CASE];
+    let case = repo().join(CASE);
+    let case = case.to_str().expect("utf8");
+    // the overlay of the default environment (dev) over the base
+    assert_eq!(threshold(&agent_with(&repo(), &extract, &[])), 0.55);
+    // ENVIRONMENT picks the overlay; an environment without one gets the base
+    let test = agent_with(&repo(), &extract, &[("ENVIRONMENT", "test")]);
+    assert_eq!(threshold(&test), 0.65);
+    let qa = agent_with(&repo(), &extract, &[("ENVIRONMENT", "qa")]);
+    assert_eq!(threshold(&qa), 0.6);
+    // LINEAGE_CONFIG_DIR is --config-dir, from any folder
+    let by_var = agent_with(d.path(), &["extract", case], &[("LINEAGE_CONFIG_DIR", dir)]);
+    assert_eq!(threshold(&by_var), 0.55);
+    // an environment variable wins over the files
+    let over = agent_with(&repo(), &extract, &[("MIN_CONFIDENCE_SCORE", "0.9")]);
+    assert_eq!(threshold(&over), 0.9);
+}
+
+#[test]
+fn config_reads_one_file_instead_of_the_folder() {
+    let d = tempfile::tempdir().expect("tempdir");
+    let file = d.path().join("mine.yaml");
+    std::fs::write(&file, score(0.6)).expect("write");
+    let file = file.to_str().expect("utf8");
+    // run in the repository: its config/ folder is not read
+    let o = agent_with(&repo(), &["--config", file, "extract", CASE], &[]);
+    assert_eq!(threshold(&o), 0.6);
+    let o = agent_with(&repo(), &["extract", CASE, "--config", file], &[]);
+    assert_eq!(threshold(&o), 0.6, "the option is global");
+    let v = agent_with(
+        &repo(),
+        &[
+            "config", "validate", "-e", "dev", "--config", file, "--format", "json",
+        ],
+        &[],
+    );
+    assert!(v.status.success(), "{}", stderr(&v));
+    let effective: serde_json::Value = serde_json::from_slice(&v.stdout).expect("json");
+    assert_eq!(effective["validation"]["min_confidence_score"], 0.6);
+
+    let missing = d.path().join("missing.yaml");
+    let missing = missing.to_str().expect("utf8");
+    let o = agent_with(&repo(), &["--config", missing, "extract", CASE], &[]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(o.stdout.is_empty());
+    let err = stderr(&o);
+    assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
+    assert!(err.contains(missing), "{err}");
+}
+
+#[test]
+fn the_repository_config_applies_inside_the_repository_and_none_outside() {
+    let validate = agent_with(
+        &repo(),
+        &[
+            "config",
+            "validate",
+            "--environment",
+            "dev",
+            "--format",
+            "json",
+        ],
+        &[],
+    );
+    assert!(validate.status.success(), "{}", stderr(&validate));
+    let effective: serde_json::Value = serde_json::from_slice(&validate.stdout).expect("json");
+    let dev = effective["validation"]["min_confidence_score"]
+        .as_f64()
+        .expect("score");
+    assert_eq!(
+        threshold(&agent_with(&repo(), &["extract", CASE], &[])),
+        dev
+    );
+
+    // outside the repository (no ./config): the defaults, silently
+    let elsewhere = tempfile::tempdir().expect("tempdir");
+    let case = repo().join(CASE);
+    let o = agent_with(
+        elsewhere.path(),
+        &["extract", case.to_str().expect("utf8")],
+        &[],
+    );
+    assert_eq!(threshold(&o), 0.7);
+    assert!(o.stderr.is_empty(), "{}", stderr(&o));
+}
+
+#[test]
+fn a_problem_in_a_config_file_is_bad_input_naming_file_and_key() {
+    let d = config_dir(
+        "error_recovery:\n  max_retries: many\n",
+        &[("dev", "validation:\n  min_confidence_scor: 0.3\n")],
+    );
+    let dir = d.path().to_str().expect("utf8");
+    let o = agent_with(&repo(), &["--config-dir", dir, "extract", CASE], &[]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(o.stdout.is_empty());
+    let err = stderr(&o);
+    assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
+    let base = d.path().join("config.yaml");
+    let overlay = d.path().join("config-dev.yaml");
+    for must in [
+        format!("{}: error_recovery.max_retries", base.display()),
+        format!("{}: validation.min_confidence_scor", overlay.display()),
+        "did you mean min_confidence_score?".to_string(),
+    ] {
+        assert!(err.contains(&must), "{err} should name {must}");
+    }
+    // the same for every command that uses the settings
+    let out = tempfile::tempdir().expect("tempdir");
+    let out_dir = out.path().join("never");
+    let o = agent_with(
+        &repo(),
+        &[
+            "--config-dir",
+            dir,
+            "run",
+            "--fixtures",
+            "tests/fixtures",
+            "--out",
+            out_dir.to_str().expect("utf8"),
+            "events/glue-job-succeeded.json",
+        ],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(!out_dir.exists(), "nothing written");
+}
+
+#[test]
+fn log_level_sets_the_stderr_log_and_stdout_stays_json() {
+    let debug = agent_with(&repo(), &["extract", CASE], &[("LOG_LEVEL", "DEBUG")]);
+    threshold(&debug);
+    let err = stderr(&debug);
+    assert!(
+        err.lines()
+            .any(|l| l.contains("DEBUG") && l.contains("settings")),
+        "{err}"
+    );
+    // quiet by default, though config-dev.yaml says logging.level: DEBUG (that is the Lambda's)
+    let quiet = agent_with(&repo(), &["extract", CASE], &[]);
+    threshold(&quiet);
+    assert!(quiet.stderr.is_empty(), "{}", stderr(&quiet));
+    // LINEAGE_LOG, when set, wins
+    let filtered = agent_with(
+        &repo(),
+        &["extract", CASE],
+        &[("LOG_LEVEL", "DEBUG"), ("LINEAGE_LOG", "error")],
+    );
+    threshold(&filtered);
+    assert!(filtered.stderr.is_empty(), "{}", stderr(&filtered));
+    // a bad level is bad input, like any setting
+    let bad = agent_with(&repo(), &["extract", CASE], &[("LOG_LEVEL", "LOUD")]);
+    assert_eq!(bad.status.code(), Some(2), "{}", stderr(&bad));
+    assert!(stderr(&bad).contains("LOG_LEVEL"), "{}", stderr(&bad));
+}

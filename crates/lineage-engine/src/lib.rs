@@ -2,7 +2,6 @@
 //! score → validate → persist, over the domain's ports. Also the settings and the OpenLineage
 //! document format.
 
-pub mod config_file;
 pub mod error;
 pub mod gather;
 pub mod graph;

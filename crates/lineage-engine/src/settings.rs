@@ -1,5 +1,8 @@
-//! The agent's settings (the names and defaults of the original deployment guide), read from
-//! the Lambda's environment variables. Bad values are reported with the variable that holds them.
+//! The agent's settings (the names and defaults of the original deployment guide) and
+//! [`SETTINGS`], the one list that says where each is written (its key in the configuration
+//! files, its environment variable), what it may hold, and how it is applied. The Lambda reads
+//! the environment variables ([`Settings::from_env`]); the CLI also reads the files through the
+//! same list. Bad values are reported with the variable that holds them.
 
 use crate::error::EngineError;
 use serde::{Deserialize, Serialize};
@@ -29,6 +32,17 @@ impl std::str::FromStr for InferencePolicy {
     }
 }
 
+impl InferencePolicy {
+    /// The policy's name: `never`, `auto` or `always`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Never => "never",
+            Self::Auto => "auto",
+            Self::Always => "always",
+        }
+    }
+}
+
 /// Model settings (`bedrock.*`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ModelSettings {
@@ -46,6 +60,10 @@ pub const DEFAULT_MAX_PROMPT_TOKENS: usize = 12_000;
 
 fn default_max_prompt_tokens() -> usize {
     DEFAULT_MAX_PROMPT_TOKENS
+}
+
+fn default_metric_name() -> String {
+    "ErrorOccurrence".into()
 }
 
 /// All settings of one deployment.
@@ -69,6 +87,12 @@ pub struct Settings {
     pub retry_delay_seconds: f64,
     pub enable_fallback: bool,
     pub metrics_namespace: String,
+    /// The alarm's metric (`monitoring.metric_name`; the agent emits `ErrorOccurrence`).
+    #[serde(default = "default_metric_name")]
+    pub metric_name: String,
+    /// `monitoring.metrics_batch_size`, kept for the record (EMF is flushed per invocation).
+    #[serde(default)]
+    pub metrics_batch_size: Option<u64>,
     pub alert_topic_arn: Option<String>,
     pub log_level: String,
     /// Caps on what is gathered per run.
@@ -102,6 +126,8 @@ impl Default for Settings {
             retry_delay_seconds: 5.0,
             enable_fallback: true,
             metrics_namespace: "EnhancedLineageAgent".into(),
+            metric_name: default_metric_name(),
+            metrics_batch_size: None,
             alert_topic_arn: None,
             log_level: "INFO".into(),
             max_log_events: 10_000,
@@ -112,30 +138,382 @@ impl Default for Settings {
     }
 }
 
-/// The environment variables the settings are read from, with the setting each one sets.
-pub const ENV_VARS: &[&str] = &[
-    "ENVIRONMENT",
-    "JOB_MAPPING_TABLE",
-    "CONTEXT_TABLE",
-    "LINEAGE_BUCKET",
-    "LINEAGE_PREFIX",
-    "BEDROCK_MODEL_ID",
-    "BEDROCK_MAX_PROMPT_TOKENS",
-    "INFERENCE_POLICY",
-    "MIN_CONFIDENCE_SCORE",
-    "TIME_TOLERANCE_SECONDS",
-    "ENABLE_PARAMETER_VALIDATION",
-    "ENABLE_ENVIRONMENT_VALIDATION",
-    "ENVIRONMENT_PATTERNS",
-    "MAX_RETRIES",
-    "RETRY_DELAY_SECONDS",
-    "ENABLE_FALLBACK",
-    "METRICS_NAMESPACE",
-    "ALERT_TOPIC_ARN",
-    "LOG_LEVEL",
-    "MAX_LOG_EVENTS",
-    "MAX_LOG_BYTES",
+/// The placeholder the stack's names use for the account (`${AWS::AccountId}`). The
+/// configuration files may hold it; an unresolved one counts as twelve digits in a bucket name.
+pub const ACCOUNT_PLACEHOLDER: &str = "${AWS::AccountId}";
+
+/// The type and allowed values of a setting, as a file or an environment variable writes it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Kind {
+    /// A non-empty string.
+    Text,
+    /// A string; empty (or null in a file) leaves the setting unset.
+    OptText,
+    /// true or false (a variable may also say 1/0, yes/no, on/off).
+    Bool,
+    /// A whole number in `min..=max`.
+    Whole(u64, u64),
+    /// A finite number in `min..=max`.
+    Number(f64, f64),
+    /// One of these words, in any case; the value is the word as listed.
+    Choice(&'static [&'static str]),
+}
+
+/// A value that passed its [`Kind`]'s check.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Typed {
+    /// An empty or null [`Kind::OptText`].
+    Unset,
+    Text(String),
+    Bool(bool),
+    Whole(u64),
+    Number(f64),
+}
+
+impl Typed {
+    fn text(self) -> Result<String, String> {
+        match self {
+            Typed::Text(t) => Ok(t),
+            Typed::Unset => Ok(String::new()),
+            other => Err(format!("internal: {other:?} is not text")),
+        }
+    }
+
+    fn opt_text(self) -> Result<Option<String>, String> {
+        self.text().map(|t| (!t.is_empty()).then_some(t))
+    }
+
+    fn flag(self) -> Result<bool, String> {
+        match self {
+            Typed::Bool(b) => Ok(b),
+            other => Err(format!("internal: {other:?} is not true or false")),
+        }
+    }
+
+    fn whole(self) -> Result<u64, String> {
+        match self {
+            Typed::Whole(n) => Ok(n),
+            other => Err(format!("internal: {other:?} is not a whole number")),
+        }
+    }
+
+    fn whole_u32(self) -> Result<u32, String> {
+        let n = self.whole()?;
+        u32::try_from(n).map_err(|_| format!("{n} is too large"))
+    }
+
+    fn whole_usize(self) -> Result<usize, String> {
+        let n = self.whole()?;
+        usize::try_from(n).map_err(|_| format!("{n} is too large"))
+    }
+
+    fn number(self) -> Result<f64, String> {
+        match self {
+            Typed::Number(x) => Ok(x),
+            other => Err(format!("internal: {other:?} is not a number")),
+        }
+    }
+
+    /// A text value, [`Typed::Unset`] when it is empty.
+    fn opt(text: &str) -> Self {
+        if text.is_empty() {
+            Typed::Unset
+        } else {
+            Typed::Text(text.to_string())
+        }
+    }
+}
+
+/// One setting: where it is written (its key in the configuration files, its environment
+/// variable), the type and range each may hold, and how a checked value is applied to and read
+/// back from [`Settings`]. [`SETTINGS`] lists them all; the environment variables
+/// ([`Settings::with_overrides`], [`ENV_VARS`]) and the configuration files (the CLI) are read
+/// through it, so a new setting is one entry there.
+#[derive(Debug, Clone, Copy)]
+pub struct Setting {
+    /// `section.key` in the configuration files with its type and range; `None`: not in files.
+    pub file: Option<(&'static str, Kind)>,
+    /// The environment variable with its type and range; `None`: the files only. A variable is
+    /// checked only as far as its type needs (as the Lambda always has); the files' ranges are
+    /// the deployment guide's.
+    pub var: Option<(&'static str, Kind)>,
+    /// The checks only the files make (a DynamoDB table name, an SNS topic ARN, ...).
+    pub file_check: fn(&Typed) -> Result<(), String>,
+    /// Sets a checked value; what both sources share (patterns parsed, the prefix trimmed).
+    pub apply: fn(&mut Settings, Typed) -> Result<(), String>,
+    /// The current value, as a file would write it.
+    pub read: fn(&Settings) -> Typed,
+}
+
+impl Setting {
+    /// The setting an environment variable sets.
+    pub fn by_var(name: &str) -> Option<&'static Setting> {
+        SETTINGS
+            .iter()
+            .find(|s| s.var.is_some_and(|(v, _)| v == name))
+    }
+
+    /// Applies the text of its environment variable (trimmed, checked against its kind).
+    pub fn apply_var(&self, settings: &mut Settings, raw: &str) -> Result<(), String> {
+        let Some((_, kind)) = self.var else {
+            return Err("internal: no environment variable sets this".into());
+        };
+        let value = parse_var(kind, raw.trim())?;
+        (self.apply)(settings, value)
+    }
+}
+
+/// The log levels the agent knows (`WARN` and `WARNING` are the same).
+pub const LOG_LEVELS: &[&str] = &["TRACE", "DEBUG", "INFO", "WARN", "WARNING", "ERROR"];
+const POLICIES: &[&str] = &["never", "auto", "always"];
+const U32_MAX: u64 = u32::MAX as u64;
+const USIZE_MAX: u64 = usize::MAX as u64;
+const MIB: u64 = 1024 * 1024;
+
+use Kind::{Bool, Choice, Number, OptText, Text, Whole};
+
+/// Every setting, once: in the files' layout (section by section), with the variable-only ones
+/// beside their relatives.
+pub const SETTINGS: &[Setting] = &[
+    Setting {
+        file: None,
+        var: Some(("ENVIRONMENT", OptText)),
+        file_check: no_check,
+        apply: |s, v| set(&mut s.environment, v.text()),
+        read: |s| Typed::Text(s.environment.clone()),
+    },
+    Setting {
+        file: Some(("bedrock.model_id", Text)),
+        var: Some(("BEDROCK_MODEL_ID", Text)),
+        file_check: model_id,
+        apply: |s, v| set(&mut s.model.model_id, v.text()),
+        read: |s| Typed::Text(s.model.model_id.clone()),
+    },
+    Setting {
+        file: Some(("bedrock.max_tokens", Whole(1, 200_000))),
+        var: None,
+        file_check: no_check,
+        apply: |s, v| set(&mut s.model.max_tokens, v.whole_u32()),
+        read: |s| Typed::Whole(u64::from(s.model.max_tokens)),
+    },
+    Setting {
+        file: Some(("bedrock.temperature", Number(0.0, 1.0))),
+        var: None,
+        file_check: no_check,
+        apply: |s, v| set(&mut s.model.temperature, v.number().map(|x| x as f32)),
+        // through its shortest decimal form, so 0.1f32 reads as 0.1
+        read: |s| Typed::Number(s.model.temperature.to_string().parse().unwrap_or_default()),
+    },
+    Setting {
+        file: None,
+        var: Some(("BEDROCK_MAX_PROMPT_TOKENS", Whole(1000, USIZE_MAX))),
+        file_check: no_check,
+        apply: |s, v| set(&mut s.model.max_prompt_tokens, v.whole_usize()),
+        read: |s| Typed::Whole(s.model.max_prompt_tokens as u64),
+    },
+    Setting {
+        file: Some(("validation.min_confidence_score", Number(0.0, 1.0))),
+        var: Some(("MIN_CONFIDENCE_SCORE", Number(0.0, 1.0))),
+        file_check: no_check,
+        apply: |s, v| set(&mut s.min_confidence_score, v.number()),
+        read: |s| Typed::Number(s.min_confidence_score),
+    },
+    Setting {
+        file: Some(("validation.time_tolerance_seconds", Whole(0, 86_400))),
+        var: Some(("TIME_TOLERANCE_SECONDS", Whole(0, u64::MAX))),
+        file_check: no_check,
+        apply: |s, v| set(&mut s.time_tolerance_seconds, v.whole()),
+        read: |s| Typed::Whole(s.time_tolerance_seconds),
+    },
+    Setting {
+        file: Some(("validation.enable_parameter_validation", Bool)),
+        var: Some(("ENABLE_PARAMETER_VALIDATION", Bool)),
+        file_check: no_check,
+        apply: |s, v| set(&mut s.enable_parameter_validation, v.flag()),
+        read: |s| Typed::Bool(s.enable_parameter_validation),
+    },
+    Setting {
+        file: Some(("validation.enable_environment_validation", Bool)),
+        var: Some(("ENABLE_ENVIRONMENT_VALIDATION", Bool)),
+        file_check: no_check,
+        apply: |s, v| set(&mut s.enable_environment_validation, v.flag()),
+        read: |s| Typed::Bool(s.enable_environment_validation),
+    },
+    Setting {
+        file: Some(("validation.environment_patterns", Text)),
+        // empty: "no environment patterns", from the parser
+        var: Some(("ENVIRONMENT_PATTERNS", OptText)),
+        file_check: no_check,
+        apply: |s, v| {
+            set(
+                &mut s.environment_patterns,
+                v.text().and_then(|t| parse_environment_patterns(&t)),
+            )
+        },
+        read: |s| {
+            Typed::Text(
+                s.environment_patterns
+                    .iter()
+                    .map(|p| format!("{}={}", p.environment, p.tokens.join("|")))
+                    .collect::<Vec<_>>()
+                    .join(","),
+            )
+        },
+    },
+    Setting {
+        file: Some(("error_recovery.max_retries", Whole(0, 10))),
+        var: Some(("MAX_RETRIES", Whole(0, U32_MAX))),
+        file_check: no_check,
+        apply: |s, v| set(&mut s.max_retries, v.whole_u32()),
+        read: |s| Typed::Whole(u64::from(s.max_retries)),
+    },
+    Setting {
+        file: Some(("error_recovery.retry_delay_seconds", Number(0.0, 900.0))),
+        var: Some(("RETRY_DELAY_SECONDS", Number(0.0, f64::INFINITY))),
+        file_check: no_check,
+        apply: |s, v| set(&mut s.retry_delay_seconds, v.number()),
+        read: |s| Typed::Number(s.retry_delay_seconds),
+    },
+    Setting {
+        file: Some(("error_recovery.enable_fallback", Bool)),
+        var: Some(("ENABLE_FALLBACK", Bool)),
+        file_check: no_check,
+        apply: |s, v| set(&mut s.enable_fallback, v.flag()),
+        read: |s| Typed::Bool(s.enable_fallback),
+    },
+    Setting {
+        file: Some(("monitoring.namespace", Text)),
+        var: Some(("METRICS_NAMESPACE", Text)),
+        file_check: metrics_namespace,
+        apply: |s, v| set(&mut s.metrics_namespace, v.text()),
+        read: |s| Typed::Text(s.metrics_namespace.clone()),
+    },
+    Setting {
+        file: Some(("monitoring.metric_name", Text)),
+        var: None,
+        file_check: no_check,
+        apply: |s, v| set(&mut s.metric_name, v.text()),
+        read: |s| Typed::Text(s.metric_name.clone()),
+    },
+    Setting {
+        file: Some(("monitoring.alert_topic_arn", OptText)),
+        var: Some(("ALERT_TOPIC_ARN", OptText)),
+        file_check: sns_topic_arn,
+        apply: |s, v| set(&mut s.alert_topic_arn, v.opt_text()),
+        read: |s| s.alert_topic_arn.clone().map_or(Typed::Unset, Typed::Text),
+    },
+    Setting {
+        file: Some(("monitoring.metrics_batch_size", Whole(1, 100))),
+        var: None,
+        file_check: no_check,
+        apply: |s, v| set(&mut s.metrics_batch_size, v.whole().map(Some)),
+        read: |s| s.metrics_batch_size.map_or(Typed::Unset, Typed::Whole),
+    },
+    Setting {
+        file: Some(("storage.job_mapping_table", Text)),
+        var: Some(("JOB_MAPPING_TABLE", Text)),
+        file_check: table_name,
+        apply: |s, v| set(&mut s.job_mapping_table, v.text()),
+        read: |s| Typed::Text(s.job_mapping_table.clone()),
+    },
+    Setting {
+        file: Some(("storage.context_table", Text)),
+        var: Some(("CONTEXT_TABLE", Text)),
+        file_check: table_name,
+        apply: |s, v| set(&mut s.context_table, v.text()),
+        read: |s| Typed::Text(s.context_table.clone()),
+    },
+    Setting {
+        file: Some(("storage.lineage_bucket", OptText)),
+        var: Some(("LINEAGE_BUCKET", OptText)),
+        file_check: bucket_name,
+        apply: |s, v| set(&mut s.lineage_bucket, v.text()),
+        read: |s| Typed::opt(&s.lineage_bucket),
+    },
+    Setting {
+        file: Some(("storage.lineage_prefix", OptText)),
+        var: Some(("LINEAGE_PREFIX", OptText)),
+        file_check: no_check,
+        apply: |s, v| {
+            set(
+                &mut s.lineage_prefix,
+                v.text().map(|t| t.trim_matches('/').to_string()),
+            )
+        },
+        read: |s| Typed::Text(s.lineage_prefix.clone()),
+    },
+    Setting {
+        file: Some(("inference.policy", Choice(POLICIES))),
+        // the policy's own parser checks the variable (and words its message)
+        var: Some(("INFERENCE_POLICY", OptText)),
+        file_check: no_check,
+        apply: |s, v| set(&mut s.inference_policy, v.text().and_then(|t| t.parse())),
+        read: |s| Typed::Text(s.inference_policy.as_str().to_string()),
+    },
+    Setting {
+        file: Some(("logging.level", Choice(LOG_LEVELS))),
+        // checked by `log_level` (and worded as the Lambda always has)
+        var: Some(("LOG_LEVEL", OptText)),
+        file_check: no_check,
+        apply: |s, v| set(&mut s.log_level, v.text().and_then(log_level)),
+        read: |s| Typed::Text(s.log_level.clone()),
+    },
+    Setting {
+        file: Some(("limits.max_log_events", Whole(1, 1_000_000))),
+        var: Some(("MAX_LOG_EVENTS", Whole(0, USIZE_MAX))),
+        file_check: no_check,
+        apply: |s, v| set(&mut s.max_log_events, v.whole_usize()),
+        read: |s| Typed::Whole(s.max_log_events as u64),
+    },
+    Setting {
+        file: Some(("limits.max_log_bytes", Whole(1024, 64 * MIB))),
+        var: Some(("MAX_LOG_BYTES", Whole(0, USIZE_MAX))),
+        file_check: no_check,
+        apply: |s, v| set(&mut s.max_log_bytes, v.whole_usize()),
+        read: |s| Typed::Whole(s.max_log_bytes as u64),
+    },
+    Setting {
+        file: Some(("limits.max_script_bytes", Whole(1024, 64 * MIB))),
+        var: None,
+        file_check: no_check,
+        apply: |s, v| set(&mut s.max_script_bytes, v.whole_usize()),
+        read: |s| Typed::Whole(s.max_script_bytes as u64),
+    },
+    Setting {
+        file: Some(("limits.max_extra_objects", Whole(0, 256))),
+        var: None,
+        file_check: no_check,
+        apply: |s, v| set(&mut s.max_extra_objects, v.whole_usize()),
+        read: |s| Typed::Whole(s.max_extra_objects as u64),
+    },
 ];
+
+const fn var_count() -> usize {
+    let (mut i, mut n) = (0, 0);
+    while i < SETTINGS.len() {
+        if SETTINGS[i].var.is_some() {
+            n += 1;
+        }
+        i += 1;
+    }
+    n
+}
+
+const VAR_NAMES: [&str; var_count()] = {
+    let mut out = [""; var_count()];
+    let (mut i, mut n) = (0, 0);
+    while i < SETTINGS.len() {
+        if let Some((name, _)) = SETTINGS[i].var {
+            out[n] = name;
+            n += 1;
+        }
+        i += 1;
+    }
+    out
+};
+
+/// The environment variables the settings are read from (those of [`SETTINGS`]).
+pub const ENV_VARS: &[&str] = &VAR_NAMES;
 
 impl Settings {
     /// Settings from the process environment over the defaults.
@@ -147,75 +525,15 @@ impl Settings {
     }
 
     /// These settings with `VARIABLE -> value` overrides applied; every bad value is reported.
+    /// Names that are not in [`ENV_VARS`] are ignored.
     pub fn with_overrides(mut self, vars: &BTreeMap<String, String>) -> Result<Self, EngineError> {
         let mut problems = Vec::new();
-        for (key, raw) in vars {
-            let value = raw.trim();
-            let r: Result<(), String> = match key.as_str() {
-                "ENVIRONMENT" => {
-                    self.environment = value.to_string();
-                    Ok(())
-                }
-                "JOB_MAPPING_TABLE" => set_string(&mut self.job_mapping_table, value),
-                "CONTEXT_TABLE" => set_string(&mut self.context_table, value),
-                "LINEAGE_BUCKET" => {
-                    self.lineage_bucket = value.to_string();
-                    Ok(())
-                }
-                "LINEAGE_PREFIX" => {
-                    self.lineage_prefix = value.trim_matches('/').to_string();
-                    Ok(())
-                }
-                "BEDROCK_MODEL_ID" => set_string(&mut self.model.model_id, value),
-                "BEDROCK_MAX_PROMPT_TOKENS" => parse_num(value)
-                    .and_then(|v: usize| {
-                        (v >= 1000)
-                            .then_some(v)
-                            .ok_or_else(|| format!("{v} is under the minimum of 1000"))
-                    })
-                    .map(|v| self.model.max_prompt_tokens = v),
-                "INFERENCE_POLICY" => value.parse().map(|p| self.inference_policy = p),
-                "MIN_CONFIDENCE_SCORE" => parse_unit(value).map(|v| self.min_confidence_score = v),
-                "TIME_TOLERANCE_SECONDS" => {
-                    parse_num(value).map(|v| self.time_tolerance_seconds = v)
-                }
-                "ENABLE_PARAMETER_VALIDATION" => {
-                    parse_bool(value).map(|v| self.enable_parameter_validation = v)
-                }
-                "ENABLE_ENVIRONMENT_VALIDATION" => {
-                    parse_bool(value).map(|v| self.enable_environment_validation = v)
-                }
-                "MAX_RETRIES" => parse_num(value).map(|v| self.max_retries = v),
-                "RETRY_DELAY_SECONDS" => value
-                    .parse::<f64>()
-                    .ok()
-                    .filter(|v| v.is_finite() && *v >= 0.0)
-                    .map(|v| self.retry_delay_seconds = v)
-                    .ok_or_else(|| format!("{value:?} is not a non-negative number")),
-                "ENABLE_FALLBACK" => parse_bool(value).map(|v| self.enable_fallback = v),
-                "METRICS_NAMESPACE" => set_string(&mut self.metrics_namespace, value),
-                "ALERT_TOPIC_ARN" => {
-                    self.alert_topic_arn = (!value.is_empty()).then(|| value.to_string());
-                    Ok(())
-                }
-                "LOG_LEVEL" => match value.to_ascii_uppercase().as_str() {
-                    "TRACE" | "DEBUG" | "INFO" | "WARN" | "WARNING" | "ERROR" => {
-                        self.log_level = value.to_ascii_uppercase();
-                        Ok(())
-                    }
-                    _ => Err(format!(
-                        "{value:?} is not one of DEBUG, INFO, WARNING, ERROR"
-                    )),
-                },
-                "ENVIRONMENT_PATTERNS" => {
-                    parse_environment_patterns(value).map(|p| self.environment_patterns = p)
-                }
-                "MAX_LOG_EVENTS" => parse_num(value).map(|v| self.max_log_events = v),
-                "MAX_LOG_BYTES" => parse_num(value).map(|v| self.max_log_bytes = v),
-                _ => Ok(()),
+        for (name, raw) in vars {
+            let Some(setting) = Setting::by_var(name) else {
+                continue;
             };
-            if let Err(why) = r {
-                problems.push(format!("{key}: {why}"));
+            if let Err(why) = setting.apply_var(&mut self, raw) {
+                problems.push(format!("{name}: {why}"));
             }
         }
         if problems.is_empty() {
@@ -303,34 +621,131 @@ fn sanitise_key_part(s: &str) -> String {
         .collect()
 }
 
-fn set_string(field: &mut String, value: &str) -> Result<(), String> {
-    if value.is_empty() {
-        return Err("must not be empty".into());
-    }
-    *field = value.to_string();
+/// Sets `field` to an applied value.
+fn set<T>(field: &mut T, value: Result<T, String>) -> Result<(), String> {
+    *field = value?;
     Ok(())
 }
 
-fn parse_bool(value: &str) -> Result<bool, String> {
-    match value.to_ascii_lowercase().as_str() {
-        "true" | "1" | "yes" | "on" => Ok(true),
-        "false" | "0" | "no" | "off" => Ok(false),
-        _ => Err(format!("{value:?} is not true or false")),
+/// An environment variable's text (trimmed) checked against its kind.
+fn parse_var(kind: Kind, value: &str) -> Result<Typed, String> {
+    match kind {
+        Kind::Text if value.is_empty() => Err("must not be empty".into()),
+        Kind::Text => Ok(Typed::Text(value.to_string())),
+        Kind::OptText => Ok(Typed::opt(value)),
+        Kind::Bool => match value.to_ascii_lowercase().as_str() {
+            "true" | "1" | "yes" | "on" => Ok(Typed::Bool(true)),
+            "false" | "0" | "no" | "off" => Ok(Typed::Bool(false)),
+            _ => Err(format!("{value:?} is not true or false")),
+        },
+        Kind::Whole(min, max) => match value.parse::<u64>() {
+            Ok(n) if n > max => Err(format!("{value:?} is not a non-negative whole number")),
+            Ok(n) if n < min => Err(format!("{n} is under the minimum of {min}")),
+            Ok(n) => Ok(Typed::Whole(n)),
+            Err(_) => Err(format!("{value:?} is not a non-negative whole number")),
+        },
+        Kind::Number(min, max) => value
+            .parse::<f64>()
+            .ok()
+            .filter(|x| x.is_finite() && (min..=max).contains(x))
+            .map(Typed::Number)
+            .ok_or_else(|| {
+                if max.is_finite() {
+                    format!("{value:?} is not a number between {min} and {max}")
+                } else if min == 0.0 {
+                    format!("{value:?} is not a non-negative number")
+                } else {
+                    format!("{value:?} is not a number of at least {min}")
+                }
+            }),
+        Kind::Choice(options) => options
+            .iter()
+            .find(|o| o.eq_ignore_ascii_case(value))
+            .map(|o| Typed::Text(o.to_string()))
+            .ok_or_else(|| format!("{value:?} is not one of {}", options.join(", "))),
     }
 }
 
-fn parse_num<T: std::str::FromStr>(value: &str) -> Result<T, String> {
-    value
-        .parse::<T>()
-        .map_err(|_| format!("{value:?} is not a non-negative whole number"))
+/// One of [`LOG_LEVELS`], in capitals.
+fn log_level(text: String) -> Result<String, String> {
+    let level = text.to_ascii_uppercase();
+    if LOG_LEVELS.contains(&level.as_str()) {
+        Ok(level)
+    } else {
+        Err(format!(
+            "{text:?} is not one of DEBUG, INFO, WARNING, ERROR"
+        ))
+    }
 }
 
-fn parse_unit(value: &str) -> Result<f64, String> {
-    value
-        .parse::<f64>()
-        .ok()
-        .filter(|v| (0.0..=1.0).contains(v))
-        .ok_or_else(|| format!("{value:?} is not a number between 0 and 1"))
+fn no_check(_: &Typed) -> Result<(), String> {
+    Ok(())
+}
+
+/// Model ids have no spaces.
+fn model_id(v: &Typed) -> Result<(), String> {
+    match v {
+        Typed::Text(t) if t.chars().any(char::is_whitespace) => {
+            Err("a model id has no spaces".into())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// CloudWatch reserves the `AWS/` namespaces.
+fn metrics_namespace(v: &Typed) -> Result<(), String> {
+    match v {
+        Typed::Text(t) if t.starts_with("AWS/") => {
+            Err("the AWS/ namespaces are reserved for AWS services".into())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// `arn:<partition>:sns:...`.
+fn sns_topic_arn(v: &Typed) -> Result<(), String> {
+    match v {
+        Typed::Text(arn) if !(arn.starts_with("arn:") && arn.split(':').nth(2) == Some("sns")) => {
+            Err(format!("{arn:?} is not an SNS topic ARN"))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// DynamoDB table names: 3-255 of `A-Za-z0-9_.-`.
+fn table_name(v: &Typed) -> Result<(), String> {
+    let Typed::Text(t) = v else { return Ok(()) };
+    let ok = (3..=255).contains(&t.len())
+        && t.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c));
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "{t:?} is not a DynamoDB table name (3-255 of A-Z a-z 0-9 _ . -)"
+        ))
+    }
+}
+
+/// S3 bucket names: 3-63 of lowercase letters, digits, `.` and `-`, starting and ending with a
+/// letter or digit. An unresolved [`ACCOUNT_PLACEHOLDER`] counts as twelve digits.
+fn bucket_name(v: &Typed) -> Result<(), String> {
+    let Typed::Text(b) = v else { return Ok(()) };
+    let n = b.replace(ACCOUNT_PLACEHOLDER, "000000000000");
+    let edge = |c: Option<char>| c.is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+    let ok = (3..=63).contains(&n.len())
+        && n.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '-')
+        && edge(n.chars().next())
+        && edge(n.chars().last())
+        && !n.contains("..");
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "{b:?} is not an S3 bucket name (3-63 of a-z 0-9 . -, starting and ending with a letter or digit)"
+        ))
+    }
 }
 
 #[cfg(test)]
@@ -399,6 +814,185 @@ mod tests {
             .with_overrides(&vars(&[("ENVIRONMENT_PATTERNS", "prod=live")]))
             .expect("valid");
         assert_eq!(s.environment_patterns.len(), 1);
+    }
+
+    #[test]
+    fn the_variables_are_those_the_lambda_has_always_read() {
+        let mut names = ENV_VARS.to_vec();
+        names.sort_unstable();
+        let mut expected = vec![
+            "ENVIRONMENT",
+            "JOB_MAPPING_TABLE",
+            "CONTEXT_TABLE",
+            "LINEAGE_BUCKET",
+            "LINEAGE_PREFIX",
+            "BEDROCK_MODEL_ID",
+            "BEDROCK_MAX_PROMPT_TOKENS",
+            "INFERENCE_POLICY",
+            "MIN_CONFIDENCE_SCORE",
+            "TIME_TOLERANCE_SECONDS",
+            "ENABLE_PARAMETER_VALIDATION",
+            "ENABLE_ENVIRONMENT_VALIDATION",
+            "ENVIRONMENT_PATTERNS",
+            "MAX_RETRIES",
+            "RETRY_DELAY_SECONDS",
+            "ENABLE_FALLBACK",
+            "METRICS_NAMESPACE",
+            "ALERT_TOPIC_ARN",
+            "LOG_LEVEL",
+            "MAX_LOG_EVENTS",
+            "MAX_LOG_BYTES",
+        ];
+        expected.sort_unstable();
+        assert_eq!(names, expected);
+    }
+
+    #[test]
+    fn every_key_and_variable_is_listed_once() {
+        let keys: Vec<_> = SETTINGS
+            .iter()
+            .filter_map(|s| s.file)
+            .map(|f| f.0)
+            .collect();
+        let vars: Vec<_> = SETTINGS.iter().filter_map(|s| s.var).map(|v| v.0).collect();
+        for names in [&keys, &vars] {
+            let mut unique = names.clone();
+            unique.sort_unstable();
+            unique.dedup();
+            assert_eq!(unique.len(), names.len(), "{names:?}");
+        }
+        assert!(SETTINGS.iter().all(|s| s.file.is_some() || s.var.is_some()));
+        assert!(keys.iter().all(|k| k
+            .split_once('.')
+            .is_some_and(|(a, b)| !a.is_empty() && !b.is_empty())));
+        assert_eq!(keys.len(), 25);
+    }
+
+    #[test]
+    fn every_setting_reads_back_what_it_applies() {
+        let d = Settings::default();
+        let changed = Settings::default()
+            .with_overrides(&vars(&[
+                ("ALERT_TOPIC_ARN", "arn:aws:sns:us-east-1:1:t"),
+                ("LINEAGE_BUCKET", "b-1"),
+                ("INFERENCE_POLICY", "always"),
+                ("RETRY_DELAY_SECONDS", "2.5"),
+            ]))
+            .expect("valid");
+        for start in [d, changed] {
+            for setting in SETTINGS {
+                let value = (setting.read)(&start);
+                if value == Typed::Unset && setting.file.is_some_and(|f| f.1 != Kind::OptText) {
+                    continue;
+                }
+                let mut again = start.clone();
+                (setting.apply)(&mut again, value.clone()).expect("applies");
+                assert_eq!(again, start, "{setting:?} read {value:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn variables_keep_their_messages_and_ranges() {
+        let one = |name: &str, value: &str| {
+            Settings::default()
+                .with_overrides(&vars(&[(name, value)]))
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        };
+        let cases = [
+            (
+                "BEDROCK_MAX_PROMPT_TOKENS",
+                "5",
+                "5 is under the minimum of 1000",
+            ),
+            (
+                "BEDROCK_MAX_PROMPT_TOKENS",
+                "x",
+                "\"x\" is not a non-negative whole number",
+            ),
+            (
+                "MAX_RETRIES",
+                "-1",
+                "\"-1\" is not a non-negative whole number",
+            ),
+            (
+                "MAX_RETRIES",
+                "4294967296",
+                "\"4294967296\" is not a non-negative whole number",
+            ),
+            (
+                "MIN_CONFIDENCE_SCORE",
+                "1.5",
+                "\"1.5\" is not a number between 0 and 1",
+            ),
+            (
+                "RETRY_DELAY_SECONDS",
+                "-2",
+                "\"-2\" is not a non-negative number",
+            ),
+            (
+                "RETRY_DELAY_SECONDS",
+                "inf",
+                "\"inf\" is not a non-negative number",
+            ),
+            (
+                "ENABLE_FALLBACK",
+                "perhaps",
+                "\"perhaps\" is not true or false",
+            ),
+            ("JOB_MAPPING_TABLE", " ", "must not be empty"),
+            ("ENVIRONMENT_PATTERNS", "", "no environment patterns"),
+            (
+                "INFERENCE_POLICY",
+                "Sometimes",
+                "\"sometimes\" is not one of never, auto, always",
+            ),
+            (
+                "LOG_LEVEL",
+                "verbose",
+                "\"verbose\" is not one of DEBUG, INFO, WARNING, ERROR",
+            ),
+        ];
+        for (name, value, message) in cases {
+            assert_eq!(
+                one(name, value),
+                Err(format!("invalid configuration: {name}: {message}")),
+                "{name}={value}"
+            );
+        }
+        // variables are checked by their type, not by the files' ranges
+        for (name, value) in [
+            ("MAX_RETRIES", "50"),
+            ("TIME_TOLERANCE_SECONDS", "100000"),
+            ("RETRY_DELAY_SECONDS", "1000"),
+            ("MAX_LOG_EVENTS", "0"),
+            ("MAX_LOG_BYTES", "10"),
+            ("JOB_MAPPING_TABLE", "a b"),
+            ("ALERT_TOPIC_ARN", "not-an-arn"),
+            ("NOT_A_SETTING", "anything"),
+        ] {
+            assert_eq!(one(name, value), Ok(()), "{name}={value}");
+        }
+        let s = Settings::default()
+            .with_overrides(&vars(&[
+                ("LOG_LEVEL", "warn"),
+                ("INFERENCE_POLICY", " Always "),
+                ("LINEAGE_PREFIX", "/p/q/"),
+                ("ALERT_TOPIC_ARN", ""),
+                ("ENVIRONMENT", "staging"),
+            ]))
+            .expect("valid");
+        assert_eq!(
+            (
+                s.log_level.as_str(),
+                s.inference_policy,
+                s.lineage_prefix.as_str(),
+                s.alert_topic_arn,
+                s.environment.as_str()
+            ),
+            ("WARN", InferencePolicy::Always, "p/q", None, "staging")
+        );
     }
 
     #[test]

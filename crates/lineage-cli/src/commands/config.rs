@@ -1,12 +1,12 @@
-//! `lineage-agent config validate --environment ENV [--config-dir DIR] [--format yaml|json]`:
-//! loads `config.yaml` + `config-{ENV}.yaml` with the environment variable overrides on top,
-//! prints the effective configuration on stdout and every problem on stderr; exit 0 when valid,
-//! 2 when not.
+//! `lineage-agent config validate --environment ENV [--config-dir DIR | --config PATH]
+//! [--format yaml|json]`: loads `config.yaml` + `config-{ENV}.yaml` (or the one `--config`
+//! file) with the environment variable overrides on top, prints the effective configuration on
+//! stdout and every problem on stderr; exit 0 when valid, 2 when not.
 
+use crate::config_file::{self, LoadOptions};
 use crate::error::CliError;
 use clap::{Args, Subcommand, ValueEnum};
-use lineage_engine::config_file;
-use std::path::PathBuf;
+use std::path::Path;
 
 #[derive(Debug, Args)]
 pub struct ConfigArgs {
@@ -28,25 +28,30 @@ pub enum Format {
 
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
-    /// dev, test or prod (reads config-{ENV}.yaml over config.yaml).
+    /// dev, test or prod (reads config-{ENV}.yaml over config.yaml from --config-dir, default
+    /// ./config).
     #[arg(long, short = 'e')]
     pub environment: String,
-    /// The folder holding config.yaml and the overlays.
-    #[arg(long, value_name = "DIR", default_value = "config")]
-    pub config_dir: PathBuf,
     /// How the effective configuration is printed.
     #[arg(long, value_enum, default_value = "yaml")]
     pub format: Format,
 }
 
-pub fn execute(args: ConfigArgs) -> Result<(), CliError> {
+/// `file` and `dir` are the global `--config` and `--config-dir`.
+pub fn execute(args: ConfigArgs, file: Option<&Path>, dir: Option<&Path>) -> Result<(), CliError> {
     match args.command {
-        ConfigCommand::Validate(a) => validate(a),
+        ConfigCommand::Validate(a) => validate(a, file, dir),
     }
 }
 
-fn validate(args: ValidateArgs) -> Result<(), CliError> {
-    let loaded = config_file::load(&args.config_dir, &args.environment);
+fn validate(args: ValidateArgs, file: Option<&Path>, dir: Option<&Path>) -> Result<(), CliError> {
+    let loaded = match file {
+        Some(f) => config_file::load_file_with(f, &args.environment, &LoadOptions::from_process()),
+        None => config_file::load(
+            dir.unwrap_or(Path::new(config_file::DEFAULT_DIR)),
+            &args.environment,
+        ),
+    };
     let effective = loaded.effective();
     match args.format {
         Format::Json => {
@@ -62,7 +67,7 @@ fn validate(args: ValidateArgs) -> Result<(), CliError> {
     if loaded.is_valid() {
         eprintln!(
             "{} configuration is valid ({})",
-            args.environment,
+            loaded.environment,
             loaded
                 .files
                 .iter()
@@ -75,7 +80,7 @@ fn validate(args: ValidateArgs) -> Result<(), CliError> {
         Err(CliError::Input(format!(
             "{} problem(s) in the {} configuration",
             loaded.problems.len(),
-            args.environment
+            loaded.environment
         )))
     }
 }

@@ -39,8 +39,8 @@ pub struct ExtractArgs {
     /// On AWS: the account the run belongs to (dataset names use it).
     #[arg(long, env = "AWS_ACCOUNT_ID", value_name = "ID")]
     pub account: Option<String>,
-    /// On AWS: where to write the RunEvent, `s3://bucket/prefix` (default: LINEAGE_BUCKET and
-    /// LINEAGE_PREFIX).
+    /// On AWS: where to write the RunEvent, `s3://bucket/prefix` (default: the lineage bucket
+    /// and prefix, `storage.*` or LINEAGE_BUCKET and LINEAGE_PREFIX).
     #[arg(long, value_name = "S3_URL", requires = "job_name")]
     pub output_path: Option<String>,
     /// On AWS: print the RunEvent, write nothing.
@@ -52,7 +52,7 @@ pub struct ExtractArgs {
     #[arg(long, value_name = "never|auto|always", default_value = "never")]
     pub policy: InferencePolicy,
     /// The Bedrock model or inference profile id (default: `BEDROCK_MODEL_ID`, else
-    /// anthropic.claude-3-5-sonnet-20241022-v2:0).
+    /// `bedrock.model_id`, else anthropic.claude-3-5-sonnet-20241022-v2:0).
     #[arg(long, value_name = "ID")]
     pub model_id: Option<String>,
 }
@@ -123,6 +123,9 @@ async fn execute_aws(args: &ExtractArgs, settings: Settings) -> Result<(), CliEr
             "say where to write: --output-path s3://bucket/prefix or LINEAGE_BUCKET (or --dry-run)"
                 .into(),
         ));
+    }
+    if !args.dry_run {
+        crate::aws::resolved_bucket(&bucket)?;
     }
     let clients = crate::aws::clients().await;
     let catalog = clients.job_catalog();

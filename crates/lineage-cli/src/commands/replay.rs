@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, Args)]
 pub struct ReplayArgs {
     /// Captured API responses to run against (one case folder or a folder of them). Without
-    /// it the agent runs against AWS, configured like the Lambda (environment variables).
+    /// it the agent runs against AWS, with the settings (config files, environment variables).
     #[arg(long, value_name = "DIR")]
     pub fixtures: Option<PathBuf>,
     /// Send the events to a queue instead of processing them here: an SQS queue URL (the

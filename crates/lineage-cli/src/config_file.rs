@@ -1,10 +1,13 @@
 //! Configuration files: `config.yaml` overlaid by `config-{environment}.yaml` (YAML, the keys of
-//! the original deployment guide), mapped onto [`Settings`], with the environment variable
-//! overrides ([`Settings::with_overrides`]) on top. Loading never stops at the first problem:
-//! every unreadable file, syntax error, unknown key, wrong type, invalid value and missing
-//! required setting is collected with its file and dotted key.
+//! the original deployment guide), mapped onto [`Settings`] through the engine's list of
+//! settings ([`SETTINGS`]), with the environment variable overrides on top. Loading never stops
+//! at the first problem: every unreadable file, syntax error, unknown key, wrong type, invalid
+//! value and missing required setting is collected with its file and dotted key. [`resolve`]
+//! gives the commands their settings; [`load_with`] checks a deployment for `config validate`.
 
-use crate::settings::{InferencePolicy, Settings, ENV_VARS};
+pub use lineage_engine::settings::ACCOUNT_PLACEHOLDER;
+use lineage_engine::settings::{Kind, Setting, Typed, ENV_VARS, SETTINGS};
+use lineage_engine::Settings;
 use serde::Serialize;
 use serde_yaml_ng::Value;
 use std::collections::BTreeMap;
@@ -13,8 +16,6 @@ use std::path::{Path, PathBuf};
 
 /// The `source` of problems that come from environment variables.
 pub const ENVIRONMENT_SOURCE: &str = "environment";
-/// The placeholder replaced by the account id (`AWS_ACCOUNT_ID`), as in the stack's names.
-pub const ACCOUNT_PLACEHOLDER: &str = "${AWS::AccountId}";
 
 /// What is wrong.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -83,10 +84,6 @@ pub struct LoadedConfig {
     /// The files read, base first.
     pub files: Vec<PathBuf>,
     pub settings: Settings,
-    /// `monitoring.metric_name` (the alarm's metric; the agent emits `ErrorOccurrence`).
-    pub metric_name: String,
-    /// `monitoring.metrics_batch_size`, kept for the record (EMF is flushed per invocation).
-    pub metrics_batch_size: Option<u64>,
     pub problems: Vec<Problem>,
 }
 
@@ -95,53 +92,34 @@ impl LoadedConfig {
         self.problems.is_empty()
     }
 
-    /// The effective configuration, in the files' layout (plus `environment` and `limits`).
+    /// The effective configuration, in the files' layout (plus `environment`): every setting
+    /// the files may hold, in [`SETTINGS`] order.
     pub fn effective(&self) -> serde_json::Value {
-        let s = &self.settings;
-        serde_json::json!({
-            "environment": s.environment,
-            "bedrock": {
-                "model_id": s.model.model_id,
-                "max_tokens": s.model.max_tokens,
-                // through its shortest decimal form, so 0.1f32 prints as 0.1
-                "temperature": s.model.temperature.to_string().parse::<f64>().unwrap_or_default(),
-            },
-            "validation": {
-                "min_confidence_score": s.min_confidence_score,
-                "time_tolerance_seconds": s.time_tolerance_seconds,
-                "enable_parameter_validation": s.enable_parameter_validation,
-                "enable_environment_validation": s.enable_environment_validation,
-                "environment_patterns": s.environment_patterns.iter()
-                    .map(|p| format!("{}={}", p.environment, p.tokens.join("|")))
-                    .collect::<Vec<_>>()
-                    .join(","),
-            },
-            "error_recovery": {
-                "max_retries": s.max_retries,
-                "retry_delay_seconds": s.retry_delay_seconds,
-                "enable_fallback": s.enable_fallback,
-            },
-            "monitoring": {
-                "namespace": s.metrics_namespace,
-                "metric_name": self.metric_name,
-                "alert_topic_arn": s.alert_topic_arn,
-                "metrics_batch_size": self.metrics_batch_size,
-            },
-            "storage": {
-                "job_mapping_table": s.job_mapping_table,
-                "context_table": s.context_table,
-                "lineage_bucket": (!s.lineage_bucket.is_empty()).then_some(&s.lineage_bucket),
-                "lineage_prefix": s.lineage_prefix,
-            },
-            "inference": { "policy": s.inference_policy },
-            "logging": { "level": s.log_level },
-            "limits": {
-                "max_log_events": s.max_log_events,
-                "max_log_bytes": s.max_log_bytes,
-                "max_script_bytes": s.max_script_bytes,
-                "max_extra_objects": s.max_extra_objects,
-            },
-        })
+        let mut root = serde_json::Map::new();
+        root.insert(
+            "environment".into(),
+            self.settings.environment.clone().into(),
+        );
+        for setting in SETTINGS {
+            let Some((key, _)) = setting.file else {
+                continue;
+            };
+            let (section, name) = key.split_once('.').unwrap_or((key, ""));
+            let value = match (setting.read)(&self.settings) {
+                Typed::Unset => serde_json::Value::Null,
+                Typed::Text(t) => t.into(),
+                Typed::Bool(b) => b.into(),
+                Typed::Whole(n) => n.into(),
+                Typed::Number(x) => x.into(),
+            };
+            if let serde_json::Value::Object(m) = root
+                .entry(section)
+                .or_insert_with(|| serde_json::Value::Object(Default::default()))
+            {
+                m.insert(name.to_string(), value);
+            }
+        }
+        serde_json::Value::Object(root)
     }
 
     /// [`Self::effective`] as YAML.
@@ -150,28 +128,80 @@ impl LoadedConfig {
     }
 }
 
+/// Where the CLI's commands take their configuration files from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConfigSource {
+    /// No files: the defaults and the environment variables.
+    None,
+    /// `DIR/config.yaml` (required) and `DIR/config-{environment}.yaml` (when present).
+    Dir(PathBuf),
+    /// One file (required).
+    File(PathBuf),
+}
+
+/// The folder used when neither `--config` nor `--config-dir` says otherwise: `./config` when
+/// it holds `config.yaml` (a clone of the repository), else none.
+pub const DEFAULT_DIR: &str = "config";
+
+impl ConfigSource {
+    /// From `--config PATH` (wins) and `--config-dir DIR` (or `LINEAGE_CONFIG_DIR`), else
+    /// [`DEFAULT_DIR`] when it holds `config.yaml`, else no files.
+    pub fn choose(file: Option<&Path>, dir: Option<&Path>) -> Self {
+        match (file, dir) {
+            (Some(f), _) => Self::File(f.to_path_buf()),
+            (None, Some(d)) => Self::Dir(d.to_path_buf()),
+            (None, None) if Path::new(DEFAULT_DIR).join("config.yaml").is_file() => {
+                Self::Dir(PathBuf::from(DEFAULT_DIR))
+            }
+            (None, None) => Self::None,
+        }
+    }
+}
+
+/// Whether a file must exist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Need {
+    /// Unreadable when absent.
+    Required,
+    /// Reported as missing when absent (an environment's overlay, to `config validate`).
+    Expected,
+    /// Skipped when absent.
+    Optional,
+}
+
 /// Loads `dir/config.yaml` and `dir/config-{environment}.yaml` with the process environment.
 pub fn load(dir: &Path, environment: &str) -> LoadedConfig {
     load_with(dir, environment, &LoadOptions::from_process())
 }
 
-/// Loads `dir/config.yaml` and `dir/config-{environment}.yaml` with the given overrides.
+/// Loads `dir/config.yaml` and `dir/config-{environment}.yaml` with the given overrides, as a
+/// deployment of `environment` needs them (the overlay and, outside dev, the bucket required).
 pub fn load_with(dir: &Path, environment: &str, options: &LoadOptions) -> LoadedConfig {
-    let mut state = State {
-        settings: Settings {
-            environment: environment.to_string(),
-            ..Settings::default()
-        },
-        metric_name: "ErrorOccurrence".into(),
-        metrics_batch_size: None,
-        problems: Vec::new(),
-        account_id: options.account_id.clone(),
-    };
-    if environment.is_empty()
-        || !environment
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-    {
+    let base = dir.join("config.yaml");
+    let overlay = dir.join(format!("config-{environment}.yaml"));
+    load_deployment(
+        environment,
+        &[(base, Need::Required), (overlay, Need::Expected)],
+        options,
+    )
+}
+
+/// Loads one file with the given overrides, as a deployment of `environment` needs it.
+pub fn load_file_with(path: &Path, environment: &str, options: &LoadOptions) -> LoadedConfig {
+    load_deployment(
+        environment,
+        &[(path.to_path_buf(), Need::Required)],
+        options,
+    )
+}
+
+fn load_deployment(
+    environment: &str,
+    files: &[(PathBuf, Need)],
+    options: &LoadOptions,
+) -> LoadedConfig {
+    let mut state = State::new(environment, options);
+    if !is_environment_name(environment) {
         state.problem(
             "arguments",
             "environment",
@@ -179,33 +209,14 @@ pub fn load_with(dir: &Path, environment: &str, options: &LoadOptions) -> Loaded
             format!("{environment:?} is not an environment name (lowercase letters, digits, -)"),
         );
     }
-    let base = dir.join("config.yaml");
-    let overlay = dir.join(format!("config-{environment}.yaml"));
-    let mut files = Vec::new();
-    for (path, required) in [(&base, true), (&overlay, false)] {
-        let source = path.display().to_string();
-        match std::fs::read_to_string(path) {
-            Ok(text) => {
-                files.push(path.clone());
-                state.apply_text(&source, &text);
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => state.problem(
-                &source,
-                "",
-                ProblemKind::Missing,
-                format!("no overlay for environment {environment:?}"),
-            ),
-            Err(e) => state.problem(
-                &source,
-                "",
-                ProblemKind::Unreadable,
-                format!("cannot read: {e}"),
-            ),
-        }
-    }
+    let read = state.read_files(files, environment);
     state.apply_env(&options.env_vars);
     if environment != "dev" && state.settings.lineage_bucket.is_empty() {
-        let source = files.last().unwrap_or(&overlay).display().to_string();
+        let source = read
+            .last()
+            .or(files.last().map(|(p, _)| p))
+            .map(|p| p.display().to_string())
+            .unwrap_or_default();
         state.problem(
             &source,
             "storage.lineage_bucket",
@@ -213,87 +224,117 @@ pub fn load_with(dir: &Path, environment: &str, options: &LoadOptions) -> Loaded
             format!("required outside dev (or set LINEAGE_BUCKET); the {environment} stack's output LineageBucketName"),
         );
     }
-    LoadedConfig {
-        environment: environment.to_string(),
-        files,
-        settings: state.settings,
-        metric_name: state.metric_name,
-        metrics_batch_size: state.metrics_batch_size,
-        problems: state.problems,
-    }
+    state.finish(environment, read)
 }
 
-/// The type and allowed values of one key.
-#[derive(Debug, Clone, Copy)]
-enum Ty {
-    /// A non-empty string.
-    Text,
-    /// A string or null (unset).
-    OptText,
-    Bool,
-    Whole(u64, u64),
-    Number(f64, f64),
-    Choice(&'static [&'static str]),
+/// The settings a command runs with: the defaults, then the files of `source` (the overlay of
+/// `environment` when present), then the environment variables of `options` (`ENVIRONMENT`
+/// itself is `environment`).
+pub fn resolve(source: &ConfigSource, environment: &str, options: &LoadOptions) -> LoadedConfig {
+    let mut state = State::new(environment, options);
+    let files = match source {
+        ConfigSource::None => Vec::new(),
+        ConfigSource::File(path) => vec![(path.clone(), Need::Required)],
+        ConfigSource::Dir(dir) if is_environment_name(environment) => vec![
+            (dir.join("config.yaml"), Need::Required),
+            (
+                dir.join(format!("config-{environment}.yaml")),
+                Need::Optional,
+            ),
+        ],
+        ConfigSource::Dir(dir) => {
+            state.problem(
+                ENVIRONMENT_SOURCE,
+                "ENVIRONMENT",
+                ProblemKind::Invalid,
+                format!(
+                    "{environment:?} is not an environment name (lowercase letters, digits, -), so {} is not read",
+                    dir.join(format!("config-{environment}.yaml")).display()
+                ),
+            );
+            vec![(dir.join("config.yaml"), Need::Required)]
+        }
+    };
+    let read = state.read_files(&files, environment);
+    let mut vars = options.env_vars.clone();
+    vars.remove("ENVIRONMENT");
+    state.apply_env(&vars);
+    state.finish(environment, read)
 }
 
-const LOG_LEVELS: &[&str] = &["TRACE", "DEBUG", "INFO", "WARN", "WARNING", "ERROR"];
-const POLICIES: &[&str] = &["never", "auto", "always"];
-
-/// Every key the files may hold: section, key, type.
-const KEYS: &[(&str, &str, Ty)] = &[
-    ("bedrock", "model_id", Ty::Text),
-    ("bedrock", "max_tokens", Ty::Whole(1, 200_000)),
-    ("bedrock", "temperature", Ty::Number(0.0, 1.0)),
-    ("validation", "min_confidence_score", Ty::Number(0.0, 1.0)),
-    ("validation", "time_tolerance_seconds", Ty::Whole(0, 86_400)),
-    ("validation", "enable_parameter_validation", Ty::Bool),
-    ("validation", "enable_environment_validation", Ty::Bool),
-    ("validation", "environment_patterns", Ty::Text),
-    ("error_recovery", "max_retries", Ty::Whole(0, 10)),
-    (
-        "error_recovery",
-        "retry_delay_seconds",
-        Ty::Number(0.0, 900.0),
-    ),
-    ("error_recovery", "enable_fallback", Ty::Bool),
-    ("monitoring", "namespace", Ty::Text),
-    ("monitoring", "metric_name", Ty::Text),
-    ("monitoring", "alert_topic_arn", Ty::OptText),
-    ("monitoring", "metrics_batch_size", Ty::Whole(1, 100)),
-    ("storage", "job_mapping_table", Ty::Text),
-    ("storage", "context_table", Ty::Text),
-    ("storage", "lineage_bucket", Ty::OptText),
-    ("storage", "lineage_prefix", Ty::OptText),
-    ("inference", "policy", Ty::Choice(POLICIES)),
-    ("logging", "level", Ty::Choice(LOG_LEVELS)),
-    ("limits", "max_log_events", Ty::Whole(1, 1_000_000)),
-    ("limits", "max_log_bytes", Ty::Whole(1024, 64 * 1024 * 1024)),
-    (
-        "limits",
-        "max_script_bytes",
-        Ty::Whole(1024, 64 * 1024 * 1024),
-    ),
-    ("limits", "max_extra_objects", Ty::Whole(0, 256)),
-];
-
-/// A value that passed its type check.
-#[derive(Debug, Clone)]
-enum Typed {
-    Text(Option<String>),
-    Bool(bool),
-    Whole(u64),
-    Number(f64),
+fn is_environment_name(environment: &str) -> bool {
+    !environment.is_empty()
+        && environment
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
 struct State {
     settings: Settings,
-    metric_name: String,
-    metrics_batch_size: Option<u64>,
     problems: Vec<Problem>,
     account_id: Option<String>,
 }
 
+/// The keys of the files in [`SETTINGS`] order: section, name, and the setting.
+fn file_keys() -> impl Iterator<Item = (&'static str, &'static str, &'static Setting)> {
+    SETTINGS.iter().filter_map(|s| {
+        let (key, _) = s.file?;
+        let (section, name) = key.split_once('.')?;
+        Some((section, name, s))
+    })
+}
+
 impl State {
+    fn new(environment: &str, options: &LoadOptions) -> Self {
+        Self {
+            settings: Settings {
+                environment: environment.to_string(),
+                ..Settings::default()
+            },
+            problems: Vec::new(),
+            account_id: options.account_id.clone(),
+        }
+    }
+
+    /// Reads and applies the files in order; returns those read.
+    fn read_files(&mut self, files: &[(PathBuf, Need)], environment: &str) -> Vec<PathBuf> {
+        let mut read = Vec::new();
+        for (path, need) in files {
+            let source = path.display().to_string();
+            match std::fs::read_to_string(path) {
+                Ok(text) => {
+                    read.push(path.clone());
+                    self.apply_text(&source, &text);
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound && *need == Need::Optional => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound && *need == Need::Expected => {
+                    self.problem(
+                        &source,
+                        "",
+                        ProblemKind::Missing,
+                        format!("no overlay for environment {environment:?}"),
+                    )
+                }
+                Err(e) => self.problem(
+                    &source,
+                    "",
+                    ProblemKind::Unreadable,
+                    format!("cannot read: {e}"),
+                ),
+            }
+        }
+        read
+    }
+
+    fn finish(self, environment: &str, files: Vec<PathBuf>) -> LoadedConfig {
+        LoadedConfig {
+            environment: environment.to_string(),
+            files,
+            settings: self.settings,
+            problems: self.problems,
+        }
+    }
+
     fn problem(&mut self, source: &str, key: &str, kind: ProblemKind, message: impl Into<String>) {
         self.problems.push(Problem {
             source: source.to_string(),
@@ -340,8 +381,8 @@ impl State {
                 );
                 continue;
             };
-            if !KEYS.iter().any(|(s, _, _)| *s == section) {
-                let hint = suggest(&section, KEYS.iter().map(|(s, _, _)| s.to_string()));
+            if !file_keys().any(|(s, _, _)| s == section) {
+                let hint = suggest(&section, file_keys().map(|(s, _, _)| s.to_string()));
                 self.problem(
                     source,
                     &section,
@@ -369,12 +410,13 @@ impl State {
                     .map(str::to_string)
                     .unwrap_or_else(|| key_text(&k));
                 let dotted = format!("{section}.{key}");
-                let Some((_, _, ty)) = KEYS.iter().find(|(s, n, _)| *s == section && *n == key)
+                let Some((_, _, setting)) =
+                    file_keys().find(|(s, n, _)| *s == section && *n == key)
                 else {
                     let hint = suggest(
                         &key,
-                        KEYS.iter().map(|(s, n, _)| {
-                            if *s == section {
+                        file_keys().map(|(s, n, _)| {
+                            if s == section {
                                 n.to_string()
                             } else {
                                 format!("{s}.{n}")
@@ -389,20 +431,26 @@ impl State {
                     );
                     continue;
                 };
-                match self.check(*ty, &v) {
-                    Ok(typed) => {
-                        if let Err((kind, why)) = self.assign(&dotted, typed) {
-                            self.problem(source, &dotted, kind, why);
-                        }
-                    }
-                    Err((kind, why)) => self.problem(source, &dotted, kind, why),
+                if let Err((kind, why)) = self.set(setting, &v) {
+                    self.problem(source, &dotted, kind, why);
                 }
             }
         }
     }
 
+    /// Checks one value against its setting (type and range, then the files' own checks) and
+    /// applies it.
+    fn set(&mut self, setting: &Setting, v: &Value) -> Result<(), (ProblemKind, String)> {
+        let Some((_, kind)) = setting.file else {
+            return Err((ProblemKind::UnknownKey, "not a file setting".into()));
+        };
+        let typed = self.check(kind, v)?;
+        (setting.file_check)(&typed).map_err(|why| (ProblemKind::Invalid, why))?;
+        (setting.apply)(&mut self.settings, typed).map_err(|why| (ProblemKind::Invalid, why))
+    }
+
     /// Type and range check of one value.
-    fn check(&self, ty: Ty, v: &Value) -> Result<Typed, (ProblemKind, String)> {
+    fn check(&self, ty: Kind, v: &Value) -> Result<Typed, (ProblemKind, String)> {
         let wrong = |expected: &str| {
             (
                 ProblemKind::WrongType,
@@ -410,25 +458,24 @@ impl State {
             )
         };
         match ty {
-            Ty::Text => match v {
+            Kind::Text => match v {
                 Value::String(s) if s.trim().is_empty() => {
                     Err((ProblemKind::Invalid, "must not be empty".into()))
                 }
-                Value::String(s) => Ok(Typed::Text(Some(self.resolve(s.trim())))),
+                Value::String(s) => Ok(Typed::Text(self.resolve(s.trim()))),
                 _ => Err(wrong("a string")),
             },
-            Ty::OptText => match v {
-                Value::Null => Ok(Typed::Text(None)),
-                Value::String(s) => Ok(Typed::Text(
-                    (!s.trim().is_empty()).then(|| self.resolve(s.trim())),
-                )),
+            Kind::OptText => match v {
+                Value::Null => Ok(Typed::Unset),
+                Value::String(s) if s.trim().is_empty() => Ok(Typed::Unset),
+                Value::String(s) => Ok(Typed::Text(self.resolve(s.trim()))),
                 _ => Err(wrong("a string or null")),
             },
-            Ty::Bool => match v {
+            Kind::Bool => match v {
                 Value::Bool(b) => Ok(Typed::Bool(*b)),
                 _ => Err(wrong("true or false")),
             },
-            Ty::Whole(min, max) => match v {
+            Kind::Whole(min, max) => match v {
                 Value::Number(n) if n.is_u64() || n.is_i64() => {
                     let out = (
                         ProblemKind::Invalid,
@@ -443,7 +490,7 @@ impl State {
                 }
                 _ => Err(wrong("a whole number")),
             },
-            Ty::Number(min, max) => match v {
+            Kind::Number(min, max) => match v {
                 Value::Number(n) => {
                     let x = n.as_f64().filter(|x| x.is_finite()).ok_or_else(|| {
                         (ProblemKind::Invalid, format!("{n} is not a finite number"))
@@ -459,11 +506,11 @@ impl State {
                 }
                 _ => Err(wrong("a number")),
             },
-            Ty::Choice(options) => match v {
+            Kind::Choice(options) => match v {
                 Value::String(s) => options
                     .iter()
                     .find(|o| o.eq_ignore_ascii_case(s.trim()))
-                    .map(|o| Typed::Text(Some(o.to_string())))
+                    .map(|o| Typed::Text(o.to_string()))
                     .ok_or_else(|| {
                         (
                             ProblemKind::Invalid,
@@ -483,88 +530,12 @@ impl State {
         }
     }
 
-    /// Sets one checked value, with the checks particular to the key.
-    fn assign(&mut self, dotted: &str, v: Typed) -> Result<(), (ProblemKind, String)> {
-        let s = &mut self.settings;
-        match (dotted, v) {
-            ("bedrock.model_id", Typed::Text(Some(t))) => {
-                if t.chars().any(char::is_whitespace) {
-                    return invalid("a model id has no spaces");
-                }
-                s.model.model_id = t;
-            }
-            ("bedrock.max_tokens", Typed::Whole(n)) => s.model.max_tokens = to_u32(n)?,
-            ("bedrock.temperature", Typed::Number(x)) => s.model.temperature = x as f32,
-            ("validation.min_confidence_score", Typed::Number(x)) => s.min_confidence_score = x,
-            ("validation.time_tolerance_seconds", Typed::Whole(n)) => s.time_tolerance_seconds = n,
-            ("validation.enable_parameter_validation", Typed::Bool(b)) => {
-                s.enable_parameter_validation = b
-            }
-            ("validation.enable_environment_validation", Typed::Bool(b)) => {
-                s.enable_environment_validation = b
-            }
-            ("validation.environment_patterns", Typed::Text(Some(t))) => {
-                s.environment_patterns = crate::settings::parse_environment_patterns(&t)
-                    .map_err(|e| (ProblemKind::Invalid, e))?
-            }
-            ("error_recovery.max_retries", Typed::Whole(n)) => s.max_retries = to_u32(n)?,
-            ("error_recovery.retry_delay_seconds", Typed::Number(x)) => s.retry_delay_seconds = x,
-            ("error_recovery.enable_fallback", Typed::Bool(b)) => s.enable_fallback = b,
-            ("monitoring.namespace", Typed::Text(Some(t))) => {
-                if t.starts_with("AWS/") {
-                    return invalid("the AWS/ namespaces are reserved for AWS services");
-                }
-                s.metrics_namespace = t;
-            }
-            ("monitoring.metric_name", Typed::Text(Some(t))) => self.metric_name = t,
-            ("monitoring.alert_topic_arn", Typed::Text(t)) => {
-                if let Some(arn) = &t {
-                    if !(arn.starts_with("arn:") && arn.split(':').nth(2) == Some("sns")) {
-                        return invalid(format!("{arn:?} is not an SNS topic ARN"));
-                    }
-                }
-                s.alert_topic_arn = t;
-            }
-            ("monitoring.metrics_batch_size", Typed::Whole(n)) => self.metrics_batch_size = Some(n),
-            ("storage.job_mapping_table", Typed::Text(Some(t))) => {
-                table_name(&t)?;
-                s.job_mapping_table = t;
-            }
-            ("storage.context_table", Typed::Text(Some(t))) => {
-                table_name(&t)?;
-                s.context_table = t;
-            }
-            ("storage.lineage_bucket", Typed::Text(t)) => {
-                let t = t.unwrap_or_default();
-                if !t.is_empty() {
-                    bucket_name(&t)?;
-                }
-                s.lineage_bucket = t;
-            }
-            ("storage.lineage_prefix", Typed::Text(t)) => {
-                s.lineage_prefix = t.unwrap_or_default().trim_matches('/').to_string()
-            }
-            ("inference.policy", Typed::Text(Some(t))) => {
-                s.inference_policy = t
-                    .parse::<InferencePolicy>()
-                    .map_err(|e| (ProblemKind::Invalid, e))?
-            }
-            ("logging.level", Typed::Text(Some(t))) => s.log_level = t,
-            ("limits.max_log_events", Typed::Whole(n)) => s.max_log_events = to_usize(n)?,
-            ("limits.max_log_bytes", Typed::Whole(n)) => s.max_log_bytes = to_usize(n)?,
-            ("limits.max_script_bytes", Typed::Whole(n)) => s.max_script_bytes = to_usize(n)?,
-            ("limits.max_extra_objects", Typed::Whole(n)) => s.max_extra_objects = to_usize(n)?,
-            (key, v) => return invalid(format!("internal: no setting for {key} = {v:?}")),
-        }
-        Ok(())
-    }
-
     /// The environment variable overrides, one at a time so that every bad one is reported.
     fn apply_env(&mut self, vars: &BTreeMap<String, String>) {
         for (name, value) in vars {
-            if !ENV_VARS.contains(&name.as_str()) {
+            let Some(setting) = Setting::by_var(name) else {
                 continue;
-            }
+            };
             if name == "ENVIRONMENT" {
                 if value.trim() != self.settings.environment {
                     let msg = format!(
@@ -576,65 +547,10 @@ impl State {
                 }
                 continue;
             }
-            let one = BTreeMap::from([(name.clone(), value.clone())]);
-            match self.settings.clone().with_overrides(&one) {
-                Ok(s) => self.settings = s,
-                Err(e) => {
-                    let text = e.to_string();
-                    let why = text
-                        .split_once(&format!("{name}: "))
-                        .map(|(_, why)| why.to_string())
-                        .unwrap_or(text);
-                    self.problem(ENVIRONMENT_SOURCE, name, ProblemKind::Invalid, why);
-                }
+            if let Err(why) = setting.apply_var(&mut self.settings, value) {
+                self.problem(ENVIRONMENT_SOURCE, name, ProblemKind::Invalid, why);
             }
         }
-    }
-}
-
-fn invalid<T>(why: impl Into<String>) -> Result<T, (ProblemKind, String)> {
-    Err((ProblemKind::Invalid, why.into()))
-}
-
-fn to_u32(n: u64) -> Result<u32, (ProblemKind, String)> {
-    u32::try_from(n).map_err(|_| (ProblemKind::Invalid, format!("{n} is too large")))
-}
-
-fn to_usize(n: u64) -> Result<usize, (ProblemKind, String)> {
-    usize::try_from(n).map_err(|_| (ProblemKind::Invalid, format!("{n} is too large")))
-}
-
-/// DynamoDB table names: 3-255 of `A-Za-z0-9_.-`.
-fn table_name(t: &str) -> Result<(), (ProblemKind, String)> {
-    let ok = (3..=255).contains(&t.len())
-        && t.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c));
-    if ok {
-        Ok(())
-    } else {
-        invalid(format!(
-            "{t:?} is not a DynamoDB table name (3-255 of A-Z a-z 0-9 _ . -)"
-        ))
-    }
-}
-
-/// S3 bucket names: 3-63 of lowercase letters, digits, `.` and `-`, starting and ending with a
-/// letter or digit. An unresolved account placeholder counts as twelve digits.
-fn bucket_name(b: &str) -> Result<(), (ProblemKind, String)> {
-    let n = b.replace(ACCOUNT_PLACEHOLDER, "000000000000");
-    let edge = |c: Option<char>| c.is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
-    let ok = (3..=63).contains(&n.len())
-        && n.chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '-')
-        && edge(n.chars().next())
-        && edge(n.chars().last())
-        && !n.contains("..");
-    if ok {
-        Ok(())
-    } else {
-        invalid(format!(
-            "{b:?} is not an S3 bucket name (3-63 of a-z 0-9 . -, starting and ending with a letter or digit)"
-        ))
     }
 }
 
@@ -930,5 +846,93 @@ mod tests {
         assert_eq!(e["bedrock"]["temperature"], 0.1);
         let yaml = c.effective_yaml();
         assert!(yaml.contains("max_retries: 7"), "{yaml}");
+    }
+
+    #[test]
+    fn resolve_reads_the_folder_or_one_file_then_the_variables() {
+        let d = dir_with(
+            "validation:\n  min_confidence_score: 0.6\n",
+            "dev",
+            Some("validation:\n  min_confidence_score: 0.55\n"),
+        );
+        let dir = ConfigSource::Dir(d.path().to_path_buf());
+        let options = LoadOptions {
+            env_vars: BTreeMap::from([
+                ("MAX_RETRIES".into(), "7".into()),
+                ("ENVIRONMENT".into(), " ".into()),
+            ]),
+            ..LoadOptions::default()
+        };
+        let c = resolve(&dir, "dev", &options);
+        assert!(c.is_valid(), "{:?}", c.problems);
+        let s = &c.settings;
+        assert_eq!((s.min_confidence_score, s.max_retries), (0.55, 7));
+        assert_eq!((s.environment.as_str(), c.files.len()), ("dev", 2));
+        // an environment without an overlay gets the base (config validate reports it)
+        let qa = resolve(&dir, "qa", &LoadOptions::default());
+        assert!(qa.is_valid(), "{:?}", qa.problems);
+        assert_eq!((qa.settings.min_confidence_score, qa.files.len()), (0.6, 1));
+        // one file, and no deployment checks (the bucket is not required outside dev)
+        let one = ConfigSource::File(d.path().join("config.yaml"));
+        let prod = resolve(&one, "prod", &LoadOptions::default());
+        assert!(prod.is_valid(), "{:?}", prod.problems);
+        assert_eq!(prod.settings.min_confidence_score, 0.6);
+        // no files: the defaults and the variables, as the Lambda reads them
+        let none = resolve(&ConfigSource::None, "dev", &options);
+        let lambda = Settings::default()
+            .with_overrides(&BTreeMap::from([("MAX_RETRIES".into(), "7".into())]))
+            .expect("valid");
+        assert_eq!(none.settings, lambda);
+        assert!(none.files.is_empty());
+    }
+
+    #[test]
+    fn resolve_reports_missing_files_and_environment_names_without_a_file() {
+        let d = tempfile::tempdir().expect("tempdir");
+        let missing = resolve(
+            &ConfigSource::File(d.path().join("nope.yaml")),
+            "dev",
+            &LoadOptions::default(),
+        );
+        assert_eq!(
+            kinds_at(&missing),
+            vec![(ProblemKind::Unreadable, "".into())]
+        );
+        assert!(missing.problems[0].source.ends_with("nope.yaml"));
+        let empty_dir = resolve(
+            &ConfigSource::Dir(d.path().to_path_buf()),
+            "dev",
+            &LoadOptions::default(),
+        );
+        assert_eq!(
+            kinds_at(&empty_dir),
+            vec![(ProblemKind::Unreadable, "".into())]
+        );
+        let named = dir_with("", "dev", None);
+        let bad = resolve(
+            &ConfigSource::Dir(named.path().to_path_buf()),
+            "../dev",
+            &LoadOptions::default(),
+        );
+        assert_eq!(
+            kinds_at(&bad),
+            vec![(ProblemKind::Invalid, "ENVIRONMENT".into())]
+        );
+        assert_eq!(bad.problems[0].source, ENVIRONMENT_SOURCE);
+    }
+
+    #[test]
+    fn config_source_prefers_the_file_then_the_folder_then_none() {
+        let (f, d) = (Path::new("f.yaml"), Path::new("d"));
+        assert_eq!(
+            ConfigSource::choose(Some(f), Some(d)),
+            ConfigSource::File(f.into())
+        );
+        assert_eq!(
+            ConfigSource::choose(None, Some(d)),
+            ConfigSource::Dir(d.into())
+        );
+        // tests run in the crate's folder, which has no config/config.yaml
+        assert_eq!(ConfigSource::choose(None, None), ConfigSource::None);
     }
 }

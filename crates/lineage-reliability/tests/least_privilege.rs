@@ -124,10 +124,16 @@ fn derived_calls() -> BTreeMap<String, BTreeSet<String>> {
 
 /// Calls only the operator CLI makes (with the operator's credentials), never the Lambda: the
 /// Lambda's code (the engine's pipeline and the Lambda crate) must not reach them.
-const OPERATOR_ONLY: &[(&str, &str)] = &[(
-    "dynamodb:Scan",
-    "all_mappings", // DynamoDbLineageStore::all_mappings, for `lineage-agent lineage`
-)];
+const OPERATOR_ONLY: &[(&str, &str)] = &[
+    (
+        "dynamodb:Scan",
+        "all_mappings", // DynamoDbLineageStore::all_mappings, for `lineage-agent lineage`
+    ),
+    (
+        "sqs:SendMessageBatch",
+        "event_queue", // AwsClients::event_queue, for `lineage-agent replay --to-queue`
+    ),
+];
 
 fn iam_actions_file() -> BTreeSet<String> {
     let path = root().join("infra/iam-actions.txt");

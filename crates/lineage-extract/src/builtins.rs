@@ -248,7 +248,7 @@ fn format_braces(template: &PStr, args: &Args) -> Option<PStr> {
 }
 
 /// `"...%s..." % values`.
-fn format_percent(template: &PStr, rhs: &Value) -> Option<PStr> {
+pub(crate) fn format_percent(template: &PStr, rhs: &Value) -> Option<PStr> {
     let t = template.known()?;
     let items: Vec<Value> = match rhs {
         Value::List(l) => l.as_ref().clone(),

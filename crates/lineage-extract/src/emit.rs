@@ -1,12 +1,40 @@
 //! What the interpreter finds while it runs a script: I/O findings (a dataset read or written,
 //! or an unresolved target with the expression and its shape for log matching), diagnostics,
-//! temp-view names, and the call site being executed (line, top-level statement, quoted text).
+//! temp-view names, the templates of the script's own prints and log calls, and the call site
+//! being executed (line, top-level statement, quoted text). The environment also carries the
+//! values the run's log lines showed for the script's unknowns ([`Bindings`]).
 
 use crate::value::{PStr, Source, Value};
 use lineage_domain::{
     Dataset, Diagnostic, DiagnosticKind, Direction, EvidenceKind, Locator, RunContext,
 };
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
+
+/// One value a log line showed for an unknown of the script, and the event that showed it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Bound {
+    pub value: String,
+    pub event_id: String,
+}
+
+/// The values log lines showed for the script's unknowns, by the unknown's expression.
+pub(crate) type Bindings = HashMap<String, Vec<Bound>>;
+
+/// How to name an unresolved target once the log lines fill its holes.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Reopen {
+    /// An S3 URL (an object, or a prefix cut at its table root).
+    S3(PStr),
+    /// A catalog table from its database and table names (and catalog id, when given).
+    GlueTable {
+        database: PStr,
+        table: PStr,
+        catalog_id: Option<String>,
+    },
+}
+
+/// Most templates one run records (a print in a long loop records one per distinct shape).
+const MAX_TEMPLATES: usize = 500;
 
 /// The call site being executed.
 #[derive(Debug, Clone, Default)]
@@ -28,6 +56,7 @@ pub(crate) enum Target {
     Unresolved {
         expression: String,
         s3_pattern: Option<String>,
+        reopen: Option<Reopen>,
     },
 }
 
@@ -56,6 +85,9 @@ pub(crate) struct Findings {
     pub views: BTreeSet<String>,
     /// S3 objects the script fetches with `get_object` (configs, SQL files).
     pub fetched: BTreeSet<String>,
+    /// What the script prints or logs, as partially known strings: matched against the run's
+    /// log lines, they tell the values of the script's unknowns.
+    pub templates: Vec<PStr>,
     seq: usize,
 }
 
@@ -67,15 +99,67 @@ pub(crate) struct Env<'a> {
     pub site: Site,
     /// When set, findings come from an extra object (SQL file) at this uri.
     pub extra_uri: Option<String>,
+    /// What the run's log lines showed for the script's unknowns (empty on the first pass).
+    pub bindings: Bindings,
 }
 
 impl<'a> Env<'a> {
     pub(crate) fn new(ctx: &'a RunContext) -> Self {
+        Self::with_bindings(ctx, Bindings::new())
+    }
+
+    /// An environment whose unknowns the run's log lines have bound.
+    pub(crate) fn with_bindings(ctx: &'a RunContext, bindings: Bindings) -> Self {
         Self {
             ctx,
             found: Findings::default(),
             site: Site::default(),
             extra_uri: None,
+            bindings,
+        }
+    }
+
+    /// The one value log lines showed for an unknown (by its expression), as a string with
+    /// the log event as its source; `None` when none or several were shown.
+    pub(crate) fn bound_value(&self, expression: &str) -> Option<Value> {
+        match self.bindings.get(expression)?.as_slice() {
+            [one] => Some(Value::Str(
+                PStr::lit(one.value.clone()).with_source(Source::Log(one.event_id.clone())),
+            )),
+            _ => None,
+        }
+    }
+
+    /// Every value log lines showed for an unknown (by its expression).
+    pub(crate) fn bound_values(&self, expression: &str) -> Option<Vec<Value>> {
+        let bound = self.bindings.get(expression)?;
+        Some(
+            bound
+                .iter()
+                .map(|b| {
+                    Value::Str(
+                        PStr::lit(b.value.clone()).with_source(Source::Log(b.event_id.clone())),
+                    )
+                })
+                .collect(),
+        )
+    }
+
+    /// Records what the script prints or logs, when it has both known text and unknowns.
+    pub(crate) fn template(&mut self, printed: PStr) {
+        let literal: usize = printed
+            .segs
+            .iter()
+            .map(|s| match s {
+                crate::value::Seg::Lit(t) => t.trim().len(),
+                crate::value::Seg::Hole(_) => 0,
+            })
+            .sum();
+        if printed.is_known() || literal < 3 || self.found.templates.len() >= MAX_TEMPLATES {
+            return;
+        }
+        if !self.found.templates.contains(&printed) {
+            self.found.templates.push(printed);
         }
     }
 
@@ -121,7 +205,7 @@ impl<'a> Env<'a> {
         let target = match target {
             Ok(d) => Target::Dataset(d),
             Err(u) => {
-                let (expression, s3_pattern) = (u.expression, u.s3_pattern);
+                let (expression, s3_pattern, reopen) = (u.expression, u.s3_pattern, u.reopen);
                 self.found.diagnostics.push(Diagnostic {
                     kind: DiagnosticKind::Unresolved,
                     locator: Locator::ScriptLine {
@@ -134,6 +218,7 @@ impl<'a> Env<'a> {
                 Target::Unresolved {
                     expression,
                     s3_pattern,
+                    reopen,
                 }
             }
         };
@@ -173,7 +258,7 @@ impl<'a> Env<'a> {
                 },
             );
         }
-        let kind = if sources.is_empty() {
+        let kind = if sources.iter().all(|s| matches!(s, Source::Log(_))) {
             EvidenceKind::Script
         } else {
             EvidenceKind::Argument
@@ -205,6 +290,8 @@ pub(crate) struct Unresolved {
     pub expression: String,
     pub message: String,
     pub s3_pattern: Option<String>,
+    /// How to name the target once log lines fill its holes.
+    pub reopen: Option<Reopen>,
 }
 
 impl Unresolved {
@@ -213,7 +300,16 @@ impl Unresolved {
             expression: expression.into(),
             message: message.into(),
             s3_pattern: None,
+            reopen: None,
         }
+    }
+
+    /// An S3 URL with holes: its shape (for log mentions) and how to name it when filled.
+    pub(crate) fn s3(p: &PStr, rendered: &str, message: impl Into<String>) -> Self {
+        let mut u = Self::new(p.describe(), message);
+        u.s3_pattern = Some(rendered.to_string());
+        u.reopen = Some(Reopen::S3(p.clone()));
+        u
     }
     pub(crate) fn of_value(v: &Value, what: &str) -> Self {
         let p: PStr = v.to_pstr();

@@ -97,6 +97,9 @@ pub(crate) trait Evaluate<'t> {
     /// Evaluates one node by its kind (called through [`Evaluate::eval`] only).
     fn eval_node(&mut self, n: Node<'t>) -> Value;
 
+    /// The one value the run's log lines showed for an unknown expression, if any.
+    fn bound(&self, expression: &str) -> Option<Value>;
+
     /// The source text of a node.
     fn text(&self, n: Node) -> &'t str {
         n.utf8_text(self.source().as_bytes()).unwrap_or("")
@@ -110,7 +113,16 @@ pub(crate) trait Evaluate<'t> {
         self.expr_depth().enter();
         let v = self.eval_node(n);
         self.expr_depth().leave();
-        v
+        // an unknown whose one value the logs showed becomes that value
+        let expression = match &v {
+            Value::Unknown(d) => Some(d.to_string()),
+            Value::Str(p) => match p.segs.as_slice() {
+                [crate::value::Seg::Hole(d)] => Some(d.clone()),
+                _ => None,
+            },
+            _ => None,
+        };
+        expression.and_then(|d| self.bound(&d)).unwrap_or(v)
     }
 }
 

@@ -17,6 +17,7 @@ mod interp;
 mod logs;
 mod naming;
 mod python;
+mod resolve;
 mod rules;
 mod scala;
 pub mod sql;
@@ -26,7 +27,46 @@ mod value;
 #[cfg(test)]
 mod testutil;
 
-use emit::{Env, Io, Target};
+/// The evidence of one source of a name (an argument, a connection, an extra object, a log
+/// line that showed a value).
+fn source_evidence(s: &Source, rule: &str) -> Evidence {
+    let (kind, locator) = match s {
+        Source::Arg(key) => (
+            EvidenceKind::Argument,
+            Locator::Argument { key: key.clone() },
+        ),
+        Source::Conn(name) => (
+            EvidenceKind::Argument,
+            Locator::Connection { name: name.clone() },
+        ),
+        Source::Extra(uri, line) => (
+            EvidenceKind::Extra,
+            Locator::Extra {
+                uri: uri.clone(),
+                line: *line,
+            },
+        ),
+        Source::Log(event_id) => (
+            EvidenceKind::Log,
+            Locator::LogEvent {
+                event_id: event_id.clone(),
+            },
+        ),
+    };
+    let rule = if matches!(s, Source::Log(_)) {
+        resolve::LOG_TEMPLATE
+    } else {
+        rule
+    };
+    Evidence {
+        kind,
+        locator,
+        rule: rule.to_string(),
+        detail: String::new(),
+    }
+}
+
+use emit::{Bindings, Env, Findings, Io, Target};
 use lineage_domain::redact::REDACTED;
 use lineage_domain::{
     Dataset, Diagnostic, DiagnosticKind, Direction, Evidence, EvidenceKind, LineageEdge, Locator,
@@ -126,13 +166,27 @@ pub fn extract(
     })
 }
 
-fn extract_here(ctx: &RunContext, settings: &ExtractSettings) -> Extraction {
-    let mut env = Env::new(ctx);
+/// One run of the interpreter over the script (or the Studio DAG), with the values the logs
+/// showed for its unknowns.
+fn interpret(ctx: &RunContext, bindings: Bindings) -> (Findings, Bindings) {
+    let mut env = Env::with_bindings(ctx, bindings);
     run_script(ctx, &mut env);
     if ctx.script.is_none() {
         studio::run(ctx, &mut env);
     }
-    let found = env.found;
+    (env.found, env.bindings)
+}
+
+fn extract_here(ctx: &RunContext, settings: &ExtractSettings) -> Extraction {
+    let (mut found, mut bindings) = interpret(ctx, Bindings::new());
+    // the script's own prints and log calls, matched against the run's lines, tell the values
+    // of its unknowns: run it again with them
+    if settings.resolve_from_logs && !found.templates.is_empty() {
+        let shown = logs::bind(ctx, &found.templates, settings.time_tolerance_seconds);
+        if !shown.is_empty() {
+            (found, bindings) = interpret(ctx, shown);
+        }
+    }
     let objects_read: Vec<String> = found.fetched.into_iter().collect();
     let views = found.views;
     let mut ios: Vec<Io> = found
@@ -165,75 +219,38 @@ fn extract_here(ctx: &RunContext, settings: &ExtractSettings) -> Extraction {
     let mentions = logs::mentions(ctx, settings.time_tolerance_seconds);
     let mut edges: BTreeMap<(Direction, Dataset), Vec<Evidence>> = BTreeMap::new();
     for io in &ios {
-        let dataset = match &io.target {
-            Target::Dataset(d) => d.clone(),
-            Target::Unresolved { s3_pattern, .. } => {
+        let named: Vec<(Dataset, Vec<Evidence>)> = match &io.target {
+            Target::Dataset(d) => vec![(d.clone(), Vec::new())],
+            Target::Unresolved { expression, .. } => {
                 if !settings.resolve_from_logs {
                     continue;
                 }
-                let Some(pattern) = s3_pattern else {
-                    continue;
-                };
-                let mut resolved = None;
-                for m in mentions.iter().filter(|m| m.direction == io.direction) {
-                    let logs::Mention::S3(url) = &m.what else {
-                        continue;
-                    };
-                    if let Some(hit) = logs::match_pattern(pattern, url) {
-                        if let Ok(d) = naming::s3_dataset(&Value::str(hit)) {
-                            resolved = Some((d, m.clone()));
-                            break;
-                        }
-                    }
-                }
-                let Some((d, m)) = resolved else {
-                    continue;
-                };
-                edges
-                    .entry((io.direction, d.clone()))
-                    .or_default()
-                    .push(Evidence {
-                        kind: EvidenceKind::Log,
-                        locator: Locator::LogEvent {
-                            event_id: m.event_id.clone(),
-                        },
-                        rule: m.rule.to_string(),
-                        detail: format!("resolves {}", io.detail),
+                let named = resolve::from_logs(ctx, io, &mentions, &bindings);
+                if !named.is_empty() {
+                    // resolved: no longer an open question
+                    let line = io.locator.clone();
+                    diagnostics.retain(|d| {
+                        !(d.kind == DiagnosticKind::Unresolved
+                            && d.direction == Some(io.direction)
+                            && &d.expression == expression
+                            && d.locator == line)
                     });
-                d
+                }
+                named
             }
         };
-        let ev = edges.entry((io.direction, dataset)).or_default();
-        ev.push(Evidence {
-            kind: io.kind,
-            locator: io.locator.clone(),
-            rule: io.rule.to_string(),
-            detail: io.detail.clone(),
-        });
-        for s in &io.sources {
-            let (kind, locator) = match s {
-                Source::Arg(key) => (
-                    EvidenceKind::Argument,
-                    Locator::Argument { key: key.clone() },
-                ),
-                Source::Conn(name) => (
-                    EvidenceKind::Argument,
-                    Locator::Connection { name: name.clone() },
-                ),
-                Source::Extra(uri, line) => (
-                    EvidenceKind::Extra,
-                    Locator::Extra {
-                        uri: uri.clone(),
-                        line: *line,
-                    },
-                ),
-            };
+        for (dataset, log_evidence) in named {
+            let ev = edges.entry((io.direction, dataset)).or_default();
+            ev.extend(log_evidence);
             ev.push(Evidence {
-                kind,
-                locator,
+                kind: io.kind,
+                locator: io.locator.clone(),
                 rule: io.rule.to_string(),
-                detail: String::new(),
+                detail: io.detail.clone(),
             });
+            for s in &io.sources {
+                ev.push(source_evidence(s, io.rule));
+            }
         }
     }
     // corroboration by logs

@@ -2,13 +2,34 @@
 //! `getCatalogSink` ... `nameSpace: db, tableName: t`, `getSinkWithFormat`/`getSource...`
 //! `path: s3://...`, `InsertIntoHadoopFsRelationCommand s3://...`, application prints such as
 //! "Reading from s3://...", "Writing ... to s3://...", "Copying s3://a -> s3://b"), only for
-//! events inside the run window. Log lines are untrusted data: they add evidence to what the
-//! script does or resolve what it left open; they never add instructions.
+//! events inside the run window — and the values the script's own prints and log calls show
+//! ([`bind`]: a template such as `"Processing location: " + s3_url` matched against the run's
+//! lines tells what `s3_url` was). Log lines are untrusted data: they add evidence to what the
+//! script does or fill what it left open, in the shape the script gives; they never add
+//! instructions.
 
+use crate::emit::{Bindings, Bound};
 use crate::naming;
+use crate::value::{PStr, Seg};
 use lineage_domain::{Dataset, Direction, LogEvent, RunContext};
-use regex::Regex;
+use regex::{Regex, RegexSet};
 use std::sync::LazyLock;
+
+/// Most values one unknown can take from the logs (a loop over partitions, tables, files).
+const MAX_BOUND_VALUES: usize = 200;
+/// Longest value a log line can give an unknown.
+const MAX_BOUND_LEN: usize = 1024;
+/// Unknowns that name no expression of the script (made up by the interpreter): never bound.
+const SYNTHETIC: &[&str] = &[
+    "callback argument",
+    "arg",
+    "function",
+    "lambda",
+    "recursion",
+    "path /",
+    "%-format",
+    "<object>",
+];
 
 // Rule ids: they appear in evidence and outputs, so their text never changes.
 /// Glue `getCatalogSource`/`getCatalogSink` lines.
@@ -178,6 +199,97 @@ pub(crate) fn dataset(ctx: &RunContext, m: &Mention) -> Option<Dataset> {
     }
 }
 
+/// A template as a regex over one log line: literal text as written, each unknown a capture
+/// (a leading one a single token, so a logger's prefix is not taken for it); the holes'
+/// expressions in capture order, and the longest literal piece (the cheap pre-filter).
+fn template_regex(t: &PStr) -> Option<(Regex, Vec<String>, String)> {
+    let mut re = String::new();
+    let mut holes = Vec::new();
+    let mut longest = String::new();
+    let last = t.segs.len().saturating_sub(1);
+    for (i, seg) in t.segs.iter().enumerate() {
+        match seg {
+            Seg::Lit(text) => {
+                let text = if i == last {
+                    text.trim_end()
+                } else {
+                    text.as_str()
+                };
+                if text.trim().len() > longest.trim().len() {
+                    longest = text.trim().to_string();
+                }
+                re.push_str(&regex::escape(text));
+            }
+            Seg::Hole(desc) => {
+                if SYNTHETIC.contains(&desc.as_str()) {
+                    return None;
+                }
+                re.push_str(if i == 0 { r"(\S+?)" } else { "(.+?)" });
+                holes.push(desc.clone());
+            }
+        }
+    }
+    if holes.is_empty() || longest.len() < 3 {
+        return None;
+    }
+    re.push_str(r"\s*$");
+    Regex::new(&re).ok().map(|r| (r, holes, longest))
+}
+
+/// What the run's log lines (inside its window) show for the unknowns of the script's print
+/// and log templates: each line a template matches gives each of its unknowns a value.
+pub(crate) fn bind(ctx: &RunContext, templates: &[PStr], tolerance_seconds: u64) -> Bindings {
+    let mut out = Bindings::new();
+    let compiled: Vec<(Regex, Vec<String>, String)> =
+        templates.iter().filter_map(template_regex).collect();
+    if compiled.is_empty() || ctx.logs.is_empty() {
+        return out;
+    }
+    let prefilter = RegexSet::new(compiled.iter().map(|(_, _, lit)| regex::escape(lit))).ok();
+    let window = ctx.run.window(tolerance_seconds);
+    for e in ctx
+        .logs
+        .iter()
+        .filter(|e| window.contains_millis(e.timestamp))
+    {
+        for line in e.message.lines() {
+            let candidates: Vec<usize> = match &prefilter {
+                Some(set) => set.matches(line).into_iter().collect(),
+                None => (0..compiled.len()).collect(),
+            };
+            for i in candidates {
+                let (re, holes, _) = &compiled[i];
+                let Some(c) = re.captures(line) else {
+                    continue;
+                };
+                let mut values: Vec<(&String, &str)> = Vec::new();
+                for (k, desc) in holes.iter().enumerate() {
+                    let v = c.get(k + 1).map_or("", |m| m.as_str().trim());
+                    values.push((desc, v));
+                }
+                let consistent = values.iter().all(|(d, v)| {
+                    !v.is_empty()
+                        && v.len() <= MAX_BOUND_LEN
+                        && values.iter().all(|(d2, v2)| d2 != d || v2 == v)
+                });
+                if !consistent {
+                    continue;
+                }
+                for (desc, v) in values {
+                    let bound = out.entry(desc.clone()).or_default();
+                    if bound.len() < MAX_BOUND_VALUES && !bound.iter().any(|b| b.value == v) {
+                        bound.push(Bound {
+                            value: v.to_string(),
+                            event_id: e.event_id.clone(),
+                        });
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
 /// Whether an S3 URL printed in a log matches an unresolved pattern (holes match one or more
 /// characters of a path segment); the matched URL cut at the pattern's end.
 pub(crate) fn match_pattern(pattern: &str, url: &str) -> Option<String> {
@@ -198,6 +310,69 @@ pub(crate) fn match_pattern(pattern: &str, url: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn ctx_with_logs(lines: &[&str]) -> RunContext {
+        let mut ctx = crate::testutil::context(lineage_domain::ScriptLanguage::Python, "", &[]);
+        let start = ctx.run.started_on.timestamp_millis();
+        ctx.logs = lines
+            .iter()
+            .enumerate()
+            .map(|(i, m)| LogEvent {
+                log_stream_name: "s".into(),
+                timestamp: start + 1000,
+                message: (*m).to_string(),
+                event_id: format!("e{i}"),
+            })
+            .collect();
+        ctx
+    }
+
+    fn template(parts: &[(bool, &str)]) -> PStr {
+        PStr {
+            segs: parts
+                .iter()
+                .map(|(lit, t)| {
+                    if *lit {
+                        Seg::Lit((*t).to_string())
+                    } else {
+                        Seg::Hole((*t).to_string())
+                    }
+                })
+                .collect(),
+            prov: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn templates_bind_every_value_a_line_shows() {
+        let ctx = ctx_with_logs(&[
+            "Processing location: s3://raw/logs/dt=1/",
+            "2024-05-14 04:00:08,005 INFO [main] app: Processing location: s3://raw/logs/dt=2/",
+            "Processing location: s3://raw/logs/dt=1/",
+            "unrelated line",
+            "programs written to s3://lake/x/programs",
+        ]);
+        let t1 = template(&[(true, "Processing location: "), (false, "part['Location']")]);
+        let t2 = template(&[(false, "table"), (true, " written to "), (false, "path")]);
+        let b = bind(&ctx, &[t1, t2], 300);
+        let locs: Vec<&str> = b["part['Location']"]
+            .iter()
+            .map(|x| x.value.as_str())
+            .collect();
+        assert_eq!(locs, ["s3://raw/logs/dt=1/", "s3://raw/logs/dt=2/"]);
+        assert_eq!(b["table"][0].value, "programs");
+        assert_eq!(b["path"][0].value, "s3://lake/x/programs");
+        assert_eq!(b["table"][0].event_id, "e4");
+    }
+
+    #[test]
+    fn templates_without_text_or_with_made_up_unknowns_bind_nothing() {
+        let ctx = ctx_with_logs(&["anything at all", "x: y"]);
+        let bare = template(&[(false, "x")]);
+        let short = template(&[(true, ": "), (false, "x")]);
+        let made_up = template(&[(true, "value is "), (false, "callback argument")]);
+        assert!(bind(&ctx, &[bare, short, made_up], 300).is_empty());
+    }
 
     #[test]
     fn patterns_match_segments() {

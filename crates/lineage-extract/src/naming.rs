@@ -52,11 +52,11 @@ pub(crate) fn s3_dataset(v: &Value) -> Result<Dataset, Unresolved> {
 }
 
 fn unresolved_s3(p: &PStr, norm: &str, msg: &str) -> Unresolved {
-    let mut u = Unresolved::new(p.describe(), msg);
     if norm.starts_with("s3://") || norm.starts_with(HOLE) {
-        u.s3_pattern = Some(norm.to_string());
+        Unresolved::s3(p, norm, msg)
+    } else {
+        Unresolved::new(p.describe(), msg)
     }
-    u
 }
 
 fn looks_like_file(seg: &str) -> bool {
@@ -96,14 +96,20 @@ pub(crate) fn glue_table(
     let db = database.as_known_str();
     let tbl = table.as_known_str();
     let (Some(db), Some(tbl)) = (db, tbl) else {
-        return Err(Unresolved::new(
+        let mut u = Unresolved::new(
             format!(
                 "{}.{}",
                 database.to_pstr().describe(),
                 table.to_pstr().describe()
             ),
             "catalog database or table could not be resolved",
-        ));
+        );
+        u.reopen = Some(crate::emit::Reopen::GlueTable {
+            database: database.to_pstr(),
+            table: table.to_pstr(),
+            catalog_id: catalog_id.and_then(Value::as_known_str),
+        });
+        return Err(u);
     };
     let account = match catalog_id {
         Some(Value::None) | None => env.account().to_string(),

@@ -15,6 +15,9 @@ pub(crate) enum Source {
     Conn(String),
     /// An extra S3 object (`s3://bucket/key`) and the 1-based line of the value in it.
     Extra(String, u32),
+    /// A log event (its id) whose line showed the value, through one of the script's own
+    /// print or log templates.
+    Log(String),
 }
 
 /// One piece of a partially known string.
@@ -65,7 +68,7 @@ impl PStr {
         }
         Some(out)
     }
-    fn is_known(&self) -> bool {
+    pub(crate) fn is_known(&self) -> bool {
         self.segs.iter().all(|s| matches!(s, Seg::Lit(_)))
     }
     /// The text with each hole rendered as [`HOLE`].

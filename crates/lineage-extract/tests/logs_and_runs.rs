@@ -80,3 +80,34 @@ fn studio_dag_yields_edges_without_a_script() {
         .iter()
         .all(|e| e.has_evidence_of(EvidenceKind::StudioDag)));
 }
+
+#[test]
+fn the_scripts_own_prints_tell_what_it_left_unknown() {
+    let case = Case::fixture("log_resolved.py")
+        .default_arg("target_path", "s3://lake/flat/")
+        .default_arg("staging", "s3://tmp/staging/")
+        .log(10, "Writing table orders")
+        .log(11, "Writing table orders_items")
+        .log(12, "2024-03-02 10:00:12,001 INFO [main] glue.GlueLogger: export prefix is s3://exports/v2/")
+        .log(13, "Reading location: s3://clicks-raw/clicks/")
+        .log(14, "rows seen: 1234")
+        .log(15, "Writing table customers");
+    insta::assert_json_snapshot!(common::summary(&case.extract()));
+}
+
+#[test]
+fn without_the_lines_the_names_stay_unresolved() {
+    let x = Case::fixture("log_resolved.py")
+        .default_arg("target_path", "s3://lake/flat/")
+        .default_arg("staging", "s3://tmp/staging/")
+        .extract();
+    let outputs = names(&x, Direction::Output);
+    assert!(outputs.is_empty(), "nothing guessed: {outputs:?}");
+    assert!(
+        x.diagnostics
+            .iter()
+            .any(|d| d.expression.contains("s3://lake/flat/{name.replace(")),
+        "the open write is a diagnostic: {:?}",
+        x.diagnostics
+    );
+}

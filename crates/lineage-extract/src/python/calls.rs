@@ -2,7 +2,7 @@
 //! receiver (strings, dicts, modules, API objects, script instances), callbacks handed to APIs,
 //! and invocation of user functions and lambdas (parameter binding, defaults, depth cap).
 
-use super::stdlib::mutate;
+use super::stdlib::{is_log_method, mutate};
 use super::{Flow, Interp};
 use crate::api;
 use crate::builtins::{self, iterate, Args};
@@ -100,6 +100,10 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
     }
 
     fn call_method(&mut self, recv: Value, name: &str, args: Args, n: Node<'t>) -> Value {
+        // a logger's line (GlueLogger, a logging.Logger, an unknown `log`/`logger`)
+        if is_log_method(name) && matches!(recv, Value::Obj(_) | Value::Unknown(_)) {
+            self.record_log(name, &args);
+        }
         match &recv {
             Value::Str(s) => {
                 builtins::str_method(s, name, &args).unwrap_or_else(|| Value::unknown(self.text(n)))

@@ -15,6 +15,10 @@ impl<'t, 'e, 'c> Evaluate<'t> for Interp<'t, 'e, 'c> {
         self.src
     }
 
+    fn bound(&self, expression: &str) -> Option<Value> {
+        self.env.bound_value(expression)
+    }
+
     fn expr_depth(&mut self) -> &mut DepthGuard {
         &mut self.expr_depth
     }

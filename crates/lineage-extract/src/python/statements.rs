@@ -408,10 +408,18 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
                 }
             }
             None => {
-                // unknown iterable: run the body once with unknown loop variables
+                // unknown iterable: over the items the run's log lines showed, else once with
+                // unknown loop variables
                 let desc = format!("item of {}", self.text(right));
-                self.bind(left, Value::unknown(&desc));
-                self.exec_block(body);
+                let items = self
+                    .env
+                    .bound_values(&desc)
+                    .unwrap_or_else(|| vec![Value::unknown(&desc)]);
+                // whether the body breaks or returns early is not known: every item runs
+                for it in items.into_iter().take(MAX_ITER) {
+                    self.bind(left, it);
+                    self.exec_block(body);
+                }
             }
         }
         Flow::Normal

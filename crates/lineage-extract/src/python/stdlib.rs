@@ -131,8 +131,21 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
                 };
                 return Value::list((a..b.min(a + RANGE_CAP)).map(Value::Int).collect());
             }
-            "builtins.print"
-            | "builtins.isinstance"
+            "builtins.print" => {
+                self.record_print(&args);
+                return Value::None;
+            }
+            "sys.stdout.write" | "sys.stderr.write" => {
+                if let Some(v) = args.pos.first() {
+                    self.env.template(v.to_pstr());
+                }
+                return Value::None;
+            }
+            _ if q.starts_with("logging.") && is_log_method(last) => {
+                self.record_log(last, &args);
+                return Value::None;
+            }
+            "builtins.isinstance"
             | "builtins.hasattr"
             | "builtins.getattr"
             | "builtins.open"
@@ -235,6 +248,39 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
         Value::unknown(self.text(n))
     }
 
+    /// `print(a, b, ...)`: what it prints, as a template for the log lines.
+    pub(super) fn record_print(&mut self, args: &Args) {
+        let sep = args
+            .kw("sep")
+            .and_then(Value::as_known_str)
+            .unwrap_or_else(|| " ".to_string());
+        let mut printed = PStr::default();
+        for (i, v) in args.pos.iter().enumerate() {
+            if i > 0 {
+                printed.push_str(&PStr::lit(sep.clone()));
+            }
+            printed.push_str(&v.to_pstr());
+        }
+        self.env.template(printed);
+    }
+
+    /// `logger.info(msg, *args)` (and `log(level, msg, *args)`): the message formatted with
+    /// its arguments the way `logging` does (`%`), as a template for the log lines.
+    pub(super) fn record_log(&mut self, method: &str, args: &Args) {
+        let skip = usize::from(method == "log");
+        let Some(msg) = args.pos.get(skip).or(args.kw("msg")) else {
+            return;
+        };
+        let rest: Vec<Value> = args.pos.iter().skip(skip + 1).cloned().collect();
+        let printed = match (msg, rest.is_empty()) {
+            (Value::Str(m), false) => {
+                builtins::format_percent(m, &Value::list(rest)).unwrap_or_else(|| msg.to_pstr())
+            }
+            _ => msg.to_pstr(),
+        };
+        self.env.template(printed);
+    }
+
     fn re_sub(&mut self, args: &Args, n: Node<'t>) -> Value {
         let (Some(pat), Some(repl), Some(text)) = (
             args.get(0, "pattern").and_then(Value::as_known_str),
@@ -290,6 +336,23 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
             None => Value::unknown(self.text(n)),
         }
     }
+}
+
+/// The methods of a logger (`logging`, `logging.getLogger()`, Glue's `get_logger()`) that
+/// write a line.
+pub(super) fn is_log_method(name: &str) -> bool {
+    matches!(
+        name,
+        "info"
+            | "debug"
+            | "warning"
+            | "warn"
+            | "error"
+            | "critical"
+            | "exception"
+            | "fatal"
+            | "log"
+    )
 }
 
 pub(super) fn is_known_module(q: &str) -> bool {

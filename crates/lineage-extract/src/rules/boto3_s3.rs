@@ -33,13 +33,15 @@ fn object(bucket: &Value, key: &Value) -> Result<Dataset, Unresolved> {
         (Some(b), Some(k)) => {
             Dataset::s3_prefix(&b, &k).map_err(|e| Unresolved::new(p.describe(), e.to_string()))
         }
-        _ => {
-            let mut u = Unresolved::new(p.describe(), "S3 bucket or key could not be resolved");
-            if text.contains(HOLE) {
-                u.s3_pattern = Some(text);
-            }
-            Err(u)
-        }
+        _ if text.contains(HOLE) => Err(Unresolved::s3(
+            &p,
+            &text,
+            "S3 bucket or key could not be resolved",
+        )),
+        _ => Err(Unresolved::new(
+            p.describe(),
+            "S3 bucket or key could not be resolved",
+        )),
     }
 }
 

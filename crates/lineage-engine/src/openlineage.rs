@@ -4,7 +4,7 @@
 
 use lineage_domain::record::Finding;
 use lineage_domain::{
-    Direction, LineageEdge, RedactedRunContext, RunContext, RunState, ScriptLanguage,
+    Diagnostic, Direction, LineageEdge, RedactedRunContext, RunContext, RunState, ScriptLanguage,
 };
 use serde::Serialize;
 use uuid::Uuid;
@@ -66,6 +66,8 @@ pub struct Run {
 pub struct RunFacets {
     #[serde(rename = "errorMessage", skip_serializing_if = "Option::is_none")]
     pub error_message: Option<ErrorMessageFacet>,
+    #[serde(rename = "extractionError", skip_serializing_if = "Option::is_none")]
+    pub extraction_error: Option<ExtractionErrorFacet>,
     pub glue_run: GlueRunFacet,
     #[serde(rename = "lineage_validation")]
     pub validation: ValidationFacet,
@@ -102,6 +104,68 @@ pub struct ErrorMessageFacet {
     pub base: Base,
     pub message: String,
     pub programming_language: String,
+}
+
+/// What static extraction could not settle (the standard `extractionError` facet): one error
+/// per unresolved read or write, parse error, missing argument or opaque call, with its line,
+/// the API and the reason.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExtractionErrorFacet {
+    #[serde(flatten)]
+    pub base: Base,
+    pub total_tasks: usize,
+    pub failed_tasks: usize,
+    pub errors: Vec<ExtractionError>,
+}
+
+/// One thing extraction could not settle.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExtractionError {
+    pub error_message: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub task: String,
+    pub task_number: usize,
+}
+
+impl ExtractionErrorFacet {
+    /// The facet of a run's diagnostics (`None` when there are none); `found` is the number
+    /// of datasets extraction did settle.
+    pub fn of(diagnostics: &[Diagnostic], found: usize) -> Option<Self> {
+        if diagnostics.is_empty() {
+            return None;
+        }
+        let errors: Vec<ExtractionError> = diagnostics
+            .iter()
+            .enumerate()
+            .map(|(i, d)| ExtractionError {
+                error_message: diagnostic_line(d),
+                task: d.expression.clone(),
+                task_number: i,
+            })
+            .collect();
+        Some(Self {
+            base: Base::standard(
+                "1-1-2/ExtractionErrorRunFacet.json#/$defs/ExtractionErrorRunFacet",
+            ),
+            total_tasks: found + errors.len(),
+            failed_tasks: errors.len(),
+            errors,
+        })
+    }
+}
+
+/// One diagnostic as a line a person reads: where, which way, why.
+pub fn diagnostic_line(d: &Diagnostic) -> String {
+    let direction = d
+        .direction
+        .map(|x| match x {
+            Direction::Input => " (read)",
+            Direction::Output => " (write)",
+        })
+        .unwrap_or_default();
+    format!("{}{direction}: {}", d.locator, d.message)
 }
 
 /// The raw Glue run, kept beside the UUID.
@@ -215,7 +279,8 @@ pub struct DocumentInput<'a> {
     pub accepted: &'a [LineageEdge],
     pub findings: &'a [Finding],
     pub candidates_below_threshold: usize,
-    pub unresolved: usize,
+    /// What static extraction could not settle.
+    pub diagnostics: &'a [Diagnostic],
     pub min_confidence_score: f64,
 }
 
@@ -287,6 +352,7 @@ pub fn run_event(ctx: &RedactedRunContext, input: &DocumentInput<'_>) -> RunEven
             run_id: run_uuid(&ctx.run.id).to_string(),
             facets: RunFacets {
                 error_message,
+                extraction_error: ExtractionErrorFacet::of(input.diagnostics, input.accepted.len()),
                 glue_run: GlueRunFacet {
                     base: Base::custom("GlueRunFacet.json"),
                     job_run_id: ctx.run.id.clone(),
@@ -303,7 +369,7 @@ pub fn run_event(ctx: &RedactedRunContext, input: &DocumentInput<'_>) -> RunEven
                     min_confidence_score: input.min_confidence_score,
                     findings: input.findings.to_vec(),
                     candidates_below_threshold: input.candidates_below_threshold,
-                    unresolved: input.unresolved,
+                    unresolved: input.diagnostics.len(),
                 },
                 processing_engine: ProcessingEngineFacet {
                     base: Base::standard("1-1-1/ProcessingEngineRunFacet.json#/$defs/ProcessingEngineRunFacet"),

@@ -249,7 +249,7 @@ impl Pipeline {
                 accepted: &analysis.accepted,
                 findings: &analysis.findings,
                 candidates_below_threshold: analysis.candidates.len(),
-                unresolved: analysis.diagnostics.len(),
+                diagnostics: &analysis.diagnostics,
                 min_confidence_score: self.settings.min_confidence_score,
             },
         )

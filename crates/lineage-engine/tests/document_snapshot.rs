@@ -85,7 +85,7 @@ async fn run_event_snapshot_failed_run() {
             accepted: &accepted,
             findings: &[],
             candidates_below_threshold: 1,
-            unresolved: 0,
+            diagnostics: &[],
             min_confidence_score: 0.7,
         },
     );
@@ -99,7 +99,7 @@ async fn run_event_snapshot_failed_run() {
             accepted: &accepted,
             findings: &[],
             candidates_below_threshold: 1,
-            unresolved: 0,
+            diagnostics: &[],
             min_confidence_score: 0.7,
         },
     )

@@ -63,6 +63,8 @@ pub(crate) fn attr(obj: &Obj, name: &str) -> Option<Value> {
             _ => Value::Obj(Obj::Opaque(Rc::from(name))),
         },
         Obj::Frame => match name {
+            // what a frame's schema says is data, not a frame
+            "schema" | "columns" | "dtypes" => return None,
             "write" => builder(BuilderKind::Write),
             "writeStream" => builder(BuilderKind::WriteStream),
             "sparkSession" | "sql_ctx" => Value::Obj(Obj::Spark),

@@ -439,6 +439,56 @@ pub(crate) fn binop(op: &str, a: &Value, b: &Value) -> Value {
     }
 }
 
+/// `s[start:stop]` of a partially known string: Python's slice when the string is known; when
+/// it has unknowns, only a slice that cuts inside its known start (`[1:]`) or its known end
+/// (`[:-1]`) keeps the unknowns; anything else is not known.
+pub(crate) fn slice_pstr(p: &PStr, start: Option<i64>, stop: Option<i64>) -> Option<PStr> {
+    use crate::value::Seg;
+    if let Some(t) = p.known() {
+        let chars: Vec<char> = t.chars().collect();
+        let len = i64::try_from(chars.len()).ok()?;
+        let at = |i: i64| -> usize {
+            let i = if i < 0 { (len + i).max(0) } else { i.min(len) };
+            usize::try_from(i).unwrap_or(0)
+        };
+        let a = start.map_or(0, at);
+        let z = stop.map_or(chars.len(), at).max(a);
+        let mut out = p.clone();
+        out.segs = vec![Seg::Lit(chars[a..z].iter().collect())];
+        return Some(out);
+    }
+    let mut segs = p.segs.clone();
+    let cut_front = usize::try_from(start.unwrap_or(0)).ok()?;
+    let cut_back = match stop {
+        None => 0,
+        Some(s) if s < 0 => usize::try_from(-s).ok()?,
+        Some(_) => return None,
+    };
+    if cut_front > 0 {
+        let Some(Seg::Lit(first)) = segs.first_mut() else {
+            return None;
+        };
+        if first.chars().count() < cut_front {
+            return None;
+        }
+        *first = first.chars().skip(cut_front).collect();
+    }
+    if cut_back > 0 {
+        let Some(Seg::Lit(last)) = segs.last_mut() else {
+            return None;
+        };
+        let n = last.chars().count();
+        if n < cut_back {
+            return None;
+        }
+        *last = last.chars().take(n - cut_back).collect();
+    }
+    Some(PStr {
+        segs,
+        prov: p.prov.clone(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -31,6 +31,12 @@ pub(crate) enum Reopen {
         table: PStr,
         catalog_id: Option<String>,
     },
+    /// A table of a JDBC database whose URL is known.
+    Jdbc {
+        url: crate::naming::JdbcUrl,
+        region: String,
+        table: PStr,
+    },
 }
 
 /// Most templates one run records (a print in a long loop records one per distinct shape).
@@ -56,7 +62,7 @@ pub(crate) enum Target {
     Unresolved {
         expression: String,
         s3_pattern: Option<String>,
-        reopen: Option<Reopen>,
+        reopen: Option<Box<Reopen>>,
     },
 }
 
@@ -291,7 +297,7 @@ pub(crate) struct Unresolved {
     pub message: String,
     pub s3_pattern: Option<String>,
     /// How to name the target once log lines fill its holes.
-    pub reopen: Option<Reopen>,
+    pub reopen: Option<Box<Reopen>>,
 }
 
 impl Unresolved {
@@ -304,11 +310,22 @@ impl Unresolved {
         }
     }
 
+    /// A JDBC table name with holes, on a known database.
+    pub(crate) fn jdbc_table(table: &Value, url: crate::naming::JdbcUrl, region: &str) -> Self {
+        let mut u = Self::of_value(table, "JDBC table");
+        u.reopen = Some(Box::new(Reopen::Jdbc {
+            url,
+            region: region.to_string(),
+            table: table.to_pstr(),
+        }));
+        u
+    }
+
     /// An S3 URL with holes: its shape (for log mentions) and how to name it when filled.
     pub(crate) fn s3(p: &PStr, rendered: &str, message: impl Into<String>) -> Self {
         let mut u = Self::new(p.describe(), message);
         u.s3_pattern = Some(rendered.to_string());
-        u.reopen = Some(Reopen::S3(p.clone()));
+        u.reopen = Some(Box::new(Reopen::S3(p.clone())));
         u
     }
     pub(crate) fn of_value(v: &Value, what: &str) -> Self {

@@ -4,7 +4,7 @@
 
 use crate::emit::Env;
 use crate::value::Value;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use tree_sitter::Node;
 
 /// How deeply expressions (and Scala blocks) are evaluated (CPython itself refuses 200 nested
@@ -19,11 +19,14 @@ const SITE_CHARS: usize = 200;
 
 /// Variables: the global scope and a stack of frames (calls, comprehensions, blocks). A name
 /// is looked up from the innermost frame out; assignment binds in the innermost frame (the
-/// global scope when there is none).
+/// global scope when there is none, or when the frame declared the name `global`); changing
+/// a container in place ([`Scopes::update`]) changes it where it is bound.
 #[derive(Debug, Default)]
 pub(crate) struct Scopes {
     globals: HashMap<String, Value>,
     frames: Vec<HashMap<String, Value>>,
+    /// Per frame, the names it declared `global`.
+    declared_global: Vec<HashSet<String>>,
 }
 
 impl Scopes {
@@ -37,22 +40,63 @@ impl Scopes {
             .cloned()
     }
 
-    /// Binds a name in the innermost frame.
+    /// Binds a name in the innermost frame (in the global scope if the frame declared it
+    /// `global`).
     pub(crate) fn assign(&mut self, name: &str, v: Value) {
+        if self
+            .declared_global
+            .last()
+            .is_some_and(|g| g.contains(name))
+        {
+            self.globals.insert(name.to_string(), v);
+            return;
+        }
         self.frames
             .last_mut()
             .unwrap_or(&mut self.globals)
             .insert(name.to_string(), v);
     }
 
+    /// Rebinds a name where it is bound, innermost first (a container changed in place: the
+    /// change is seen wherever the name is); binds it in the innermost frame when unbound.
+    pub(crate) fn update(&mut self, name: &str, v: Value) {
+        if self
+            .declared_global
+            .last()
+            .is_some_and(|g| g.contains(name))
+        {
+            self.globals.insert(name.to_string(), v);
+            return;
+        }
+        if let Some(frame) = self.frames.iter_mut().rev().find(|f| f.contains_key(name)) {
+            frame.insert(name.to_string(), v);
+        } else if self.globals.contains_key(name) {
+            self.globals.insert(name.to_string(), v);
+        } else {
+            self.assign(name, v);
+        }
+    }
+
+    /// The innermost frame declares `name` global: its assignments bind the global.
+    pub(crate) fn declare_global(&mut self, name: &str) {
+        if let Some(g) = self.declared_global.last_mut() {
+            g.insert(name.to_string());
+            if let Some(f) = self.frames.last_mut() {
+                f.remove(name);
+            }
+        }
+    }
+
     /// Enters a frame holding `vars`.
     pub(crate) fn push(&mut self, vars: HashMap<String, Value>) {
         self.frames.push(vars);
+        self.declared_global.push(HashSet::new());
     }
 
     /// Leaves the innermost frame.
     pub(crate) fn pop(&mut self) {
         self.frames.pop();
+        self.declared_global.pop();
     }
 }
 

@@ -217,6 +217,23 @@ fn extract_here(ctx: &RunContext, settings: &ExtractSettings) -> Extraction {
     }
 
     let mentions = logs::mentions(ctx, settings.time_tolerance_seconds);
+    // what the I/O lines show for the unknowns of open S3 targets also names the other
+    // targets those unknowns shape
+    for (desc, values) in resolve::bindings_from_mentions(&ios, &mentions) {
+        let bound = bindings.entry(desc).or_default();
+        for v in values {
+            if !bound.iter().any(|b| b.value == v.value) {
+                bound.push(v);
+            }
+        }
+    }
+    let explained: std::collections::BTreeSet<(Direction, Dataset)> = ios
+        .iter()
+        .filter_map(|io| match &io.target {
+            Target::Dataset(d) => Some((io.direction, d.clone())),
+            Target::Unresolved { .. } => None,
+        })
+        .collect();
     let mut edges: BTreeMap<(Direction, Dataset), Vec<Evidence>> = BTreeMap::new();
     for io in &ios {
         let named: Vec<(Dataset, Vec<Evidence>)> = match &io.target {
@@ -225,7 +242,7 @@ fn extract_here(ctx: &RunContext, settings: &ExtractSettings) -> Extraction {
                 if !settings.resolve_from_logs {
                     continue;
                 }
-                let named = resolve::from_logs(ctx, io, &mentions, &bindings);
+                let named = resolve::from_logs(ctx, io, &mentions, &bindings, &explained);
                 if !named.is_empty() {
                     // resolved: no longer an open question
                     let line = io.locator.clone();

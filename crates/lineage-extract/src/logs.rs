@@ -44,6 +44,8 @@ pub(crate) const LOG_APP_COPY: &str = "log.app.copy";
 pub(crate) const LOG_APP_WRITE: &str = "log.app.write";
 /// Application "reading ... from s3://" prints.
 pub(crate) const LOG_APP_READ: &str = "log.app.read";
+/// EMRFS / S3 file system "Opening 's3://...' for reading" lines.
+pub(crate) const LOG_FS_OPEN: &str = "log.fs.open";
 
 /// A dataset mention in a log line.
 #[derive(Debug, Clone)]
@@ -81,6 +83,9 @@ static INSERT_INTO: LazyLock<Regex> = LazyLock::new(|| {
 static COPY: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\bcop(?:y|ying|ied)\b.*?(s3[an]?://[^\s,'\x22]+)\s*(?:->|=>|\bto\b)\s*(s3[an]?://[^\s,'\x22]+)").unwrap()
 });
+#[allow(clippy::unwrap_used)]
+static FS_OPEN: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\bOpening '(s3[an]?://[^'\s]+)' for reading").unwrap());
 #[allow(clippy::unwrap_used)]
 static APP_WRITE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\b(writ(?:e|es|ing|ten)|wrote|sav(?:e|es|ing|ed)|export(?:s|ing|ed)?|upload(?:s|ing|ed)?)\b[^\n]*?(s3[an]?://[^\s,'\x22]+)").unwrap()
@@ -137,6 +142,14 @@ fn parse_event(e: &LogEvent, out: &mut Vec<LogMention>) {
             Direction::Input
         };
         out.push(m(dir, Mention::S3(c[2].to_string()), LOG_GLUE_PATH));
+        return;
+    }
+    if let Some(c) = FS_OPEN.captures(msg) {
+        out.push(m(
+            Direction::Input,
+            Mention::S3(c[1].to_string()),
+            LOG_FS_OPEN,
+        ));
         return;
     }
     if let Some(c) = INSERT_INTO.captures(msg) {
@@ -297,7 +310,7 @@ pub(crate) fn match_pattern(pattern: &str, url: &str) -> Option<String> {
     let mut re = String::from("^");
     for (i, part) in pattern.split(crate::value::HOLE).enumerate() {
         if i > 0 {
-            re.push_str(r"[^/\s]+?");
+            re.push_str(r"[^/\s]+");
         }
         re.push_str(&regex::escape(part));
     }

@@ -104,11 +104,11 @@ pub(crate) fn glue_table(
             ),
             "catalog database or table could not be resolved",
         );
-        u.reopen = Some(crate::emit::Reopen::GlueTable {
+        u.reopen = Some(Box::new(crate::emit::Reopen::GlueTable {
             database: database.to_pstr(),
             table: table.to_pstr(),
             catalog_id: catalog_id.and_then(Value::as_known_str),
-        });
+        }));
         return Err(u);
     };
     let account = match catalog_id {

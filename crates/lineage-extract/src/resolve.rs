@@ -8,8 +8,8 @@ use crate::emit::{Bindings, Bound, Io, Reopen, Target};
 use crate::logs::{self, LogMention, Mention};
 use crate::naming;
 use crate::value::{PStr, Seg, Value};
-use lineage_domain::{Dataset, Evidence, EvidenceKind, Locator, RunContext};
-use std::collections::BTreeMap;
+use lineage_domain::{Dataset, Direction, Evidence, EvidenceKind, Locator, RunContext};
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The rule of evidence that a log line showed the value of one of the script's unknowns.
 pub(crate) const LOG_TEMPLATE: &str = "log.template";
@@ -24,6 +24,7 @@ pub(crate) fn from_logs(
     io: &Io,
     mentions: &[LogMention],
     bindings: &Bindings,
+    explained: &BTreeSet<(Direction, Dataset)>,
 ) -> Vec<(Dataset, Vec<Evidence>)> {
     let Target::Unresolved {
         s3_pattern, reopen, ..
@@ -32,32 +33,141 @@ pub(crate) fn from_logs(
         return Vec::new();
     };
     let mut out: BTreeMap<Dataset, Vec<Evidence>> = BTreeMap::new();
-    if let Some(reopen) = reopen {
-        for (dataset, events) in fill(ctx, reopen, bindings) {
-            let ev = out.entry(dataset).or_default();
-            for event_id in events {
-                ev.push(log_evidence(&event_id, LOG_TEMPLATE, io));
+    // an S3 target of known shape: the URLs of I/O lines of its direction (a target of no
+    // known shape at all: those no other read or write explains)
+    if let Some(pattern) = s3_pattern {
+        let anything = pattern.chars().all(|c| c == crate::value::HOLE);
+        for m in mentions.iter().filter(|m| m.direction == io.direction) {
+            let Mention::S3(url) = &m.what else {
+                continue;
+            };
+            let hit = if anything {
+                let unexplained = logs::dataset(ctx, &m.what)
+                    .is_some_and(|d| !explained.contains(&(m.direction, d)));
+                (unexplained && !is_job_machinery(ctx, url)).then(|| url.clone())
+            } else {
+                logs::match_pattern(pattern, url)
+            };
+            let Some(hit) = hit else {
+                continue;
+            };
+            if let Ok(d) = naming::s3_dataset(&Value::str(hit)) {
+                out.entry(d)
+                    .or_default()
+                    .push(log_evidence(&m.event_id, m.rule, io));
             }
         }
     }
+    // else the values log lines showed for its unknowns
     if out.is_empty() {
-        if let Some(pattern) = s3_pattern {
-            for m in mentions.iter().filter(|m| m.direction == io.direction) {
-                let Mention::S3(url) = &m.what else {
-                    continue;
-                };
-                let Some(hit) = logs::match_pattern(pattern, url) else {
-                    continue;
-                };
-                if let Ok(d) = naming::s3_dataset(&Value::str(hit)) {
-                    out.entry(d)
-                        .or_default()
-                        .push(log_evidence(&m.event_id, m.rule, io));
+        if let Some(reopen) = reopen {
+            for (dataset, events) in fill(ctx, reopen, bindings) {
+                let ev = out.entry(dataset).or_default();
+                for event_id in events {
+                    ev.push(log_evidence(&event_id, LOG_TEMPLATE, io));
                 }
             }
         }
     }
     out.into_iter().take(MAX_NAMES).collect()
+}
+
+/// The values S3 URLs of the run's I/O log lines give the unknowns of the script's open S3
+/// targets of the same direction (`s3://lake/out/{table}` and a line writing
+/// `s3://lake/out/orders/part-0` give `table` the value `orders`): the same unknowns may name
+/// other targets (the same table written to a database).
+pub(crate) fn bindings_from_mentions(ios: &[Io], mentions: &[LogMention]) -> Bindings {
+    let mut out = Bindings::new();
+    for io in ios {
+        let Target::Unresolved {
+            reopen: Some(reopen),
+            ..
+        } = &io.target
+        else {
+            continue;
+        };
+        let Reopen::S3(path) = reopen.as_ref() else {
+            continue;
+        };
+        let Some((re, holes)) = path_regex(path) else {
+            continue;
+        };
+        for m in mentions.iter().filter(|m| m.direction == io.direction) {
+            let Mention::S3(url) = &m.what else {
+                continue;
+            };
+            let url = naming::normalise_scheme(url);
+            let Some(c) = re.captures(&url) else {
+                continue;
+            };
+            for (k, desc) in holes.iter().enumerate() {
+                let Some(v) = c.get(k + 1).map(|x| x.as_str()) else {
+                    continue;
+                };
+                let bound = out.entry(desc.clone()).or_default();
+                if !bound.iter().any(|b| b.value == v) && bound.len() < MAX_NAMES {
+                    bound.push(Bound {
+                        value: v.to_string(),
+                        event_id: m.event_id.clone(),
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+/// An S3 path with unknowns as a regex over URLs: its bucket must be known, each unknown is
+/// one or more characters of one path segment.
+fn path_regex(p: &PStr) -> Option<(regex::Regex, Vec<String>)> {
+    let Some(Seg::Lit(first)) = p.segs.first() else {
+        return None;
+    };
+    let first = naming::normalise_scheme(first);
+    let bucket = first.strip_prefix("s3://")?;
+    if !bucket.contains('/') {
+        return None;
+    }
+    let mut re = String::from("^");
+    let mut holes = Vec::new();
+    for (i, seg) in p.segs.iter().enumerate() {
+        match seg {
+            Seg::Lit(_) if i == 0 => re.push_str(&regex::escape(&first)),
+            Seg::Lit(t) => re.push_str(&regex::escape(t)),
+            Seg::Hole(d) => {
+                re.push_str("([^/\\s]+?)");
+                holes.push(d.clone());
+            }
+        }
+    }
+    if holes.is_empty() {
+        return None;
+    }
+    re.push_str("(?:/|$)");
+    regex::Regex::new(&re).ok().map(|r| (r, holes))
+}
+
+/// Whether an S3 URL belongs to the job's own machinery rather than its data: its script,
+/// Glue's assets bucket, the temporary directory, extra modules and jars, Spark UI logs.
+fn is_job_machinery(ctx: &RunContext, url: &str) -> bool {
+    let url = naming::normalise_scheme(url);
+    let args = ctx.effective_arguments();
+    let under = |prefix: &str| {
+        let p = naming::normalise_scheme(prefix.trim());
+        !p.is_empty() && url.starts_with(p.trim_end_matches('/'))
+    };
+    under(&ctx.job.command.script_location)
+        || url.starts_with("s3://aws-glue-assets-")
+        || [
+            "--TempDir",
+            "--spark-event-logs-path",
+            "--extra-py-files",
+            "--extra-jars",
+            "--extra-files",
+        ]
+        .iter()
+        .filter_map(|k| args.get(*k))
+        .any(|v| v.split(',').any(under))
 }
 
 fn log_evidence(event_id: &str, rule: &str, io: &Io) -> Evidence {
@@ -106,6 +216,10 @@ fn fill(ctx: &RunContext, reopen: &Reopen, bindings: &Bindings) -> Vec<(Dataset,
             }
             out
         }
+        Reopen::Jdbc { url, region, table } => texts(table, bindings)
+            .into_iter()
+            .filter_map(|(t, events)| url.table(&t, region).ok().map(|d| (d, events)))
+            .collect(),
     }
 }
 

@@ -89,7 +89,25 @@ pub async fn execute(args: ExtractArgs, mut settings: Settings) -> Result<(), Cl
     let gathered = pipeline.gather(&event).await?;
     let analysis = pipeline.analyze(&gathered).await?;
     let bytes = pipeline.document_bytes(&gathered.context, &analysis)?;
+    summarise_unresolved(&analysis.diagnostics);
     print_document(&bytes)
+}
+
+/// One line on stderr when extraction left something open (the document's `extractionError`
+/// facet lists each).
+fn summarise_unresolved(diagnostics: &[lineage_domain::Diagnostic]) {
+    let Some(first) = diagnostics.first() else {
+        return;
+    };
+    let more = match diagnostics.len() {
+        1 => String::new(),
+        n => format!(" (and {} more)", n - 1),
+    };
+    eprintln!(
+        "lineage-agent: {} not settled statically: {}{more}; see the extractionError run facet",
+        diagnostics.len(),
+        lineage_engine::openlineage::diagnostic_line(first)
+    );
 }
 
 fn print_document(bytes: &[u8]) -> Result<(), CliError> {
@@ -161,6 +179,7 @@ async fn execute_aws(args: &ExtractArgs, settings: Settings) -> Result<(), CliEr
     let analysis = pipeline.analyze(&gathered).await?;
     let ctx = &gathered.context;
     let bytes = pipeline.document_bytes(ctx, &analysis)?;
+    summarise_unresolved(&analysis.diagnostics);
     print_document(&bytes)?;
     if !args.dry_run {
         let key = settings.lineage_key(&ctx.job.name, &ctx.run.id, ctx.run.started_on);

@@ -86,7 +86,7 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
             if obj.kind() == "identifier" {
                 if let Some(nv) = mutate(&recv, &name, &args) {
                     let var = self.text(obj).to_string();
-                    self.scopes.assign(&var, nv);
+                    self.scopes.update(&var, nv);
                     return Value::None;
                 }
             }

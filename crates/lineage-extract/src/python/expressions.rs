@@ -4,7 +4,7 @@
 
 use super::stdlib::builtin_name;
 use super::{literals, Interp};
-use crate::builtins::{binop, iterate};
+use crate::builtins::{self, binop, iterate};
 use crate::interp::{DepthGuard, Evaluate, MAX_ITER};
 use crate::value::{member_of, values_equal, Obj, PStr, Value};
 use std::collections::HashMap;
@@ -79,7 +79,21 @@ impl<'t, 'e, 'c> Evaluate<'t> for Interp<'t, 'e, 'c> {
                 };
                 let b = self.eval(base);
                 if idx.kind() == "slice" {
-                    return Value::unknown(self.text(n));
+                    let mut bounds = [None, None, None];
+                    let mut c = idx.walk();
+                    // `a:b:c` with any part missing: the named children sit between colons
+                    let mut part = 0;
+                    for k in idx.children(&mut c) {
+                        if k.kind() == ":" {
+                            part += 1;
+                        } else if k.is_named() && part < 3 {
+                            bounds[part] = match self.eval(k) {
+                                Value::Int(x) => Some(x),
+                                _ => return Value::unknown(self.text(n)),
+                            };
+                        }
+                    }
+                    return slice(&b, bounds, self.text(n));
                 }
                 let i = self.eval(idx);
                 subscript(&b, &i, self.text(n))
@@ -400,8 +414,99 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
     }
 }
 
+/// `b[start:stop:step]` of a list or a string, Python's way (negative indexes count from the
+/// end); of a partially known string only when the slice falls inside its known start or end.
+fn slice(b: &Value, bounds: [Option<i64>; 3], text: &str) -> Value {
+    let [start, stop, step] = bounds;
+    let step = step.unwrap_or(1);
+    if step != 1 {
+        return match b {
+            Value::List(l) => Value::list(stepped(l.as_ref(), start, stop, step)),
+            Value::Str(p) => match p.known() {
+                Some(t) => {
+                    let chars: Vec<char> = t.chars().collect();
+                    let mut out = p.clone();
+                    out.segs = vec![crate::value::Seg::Lit(
+                        stepped(&chars, start, stop, step).into_iter().collect(),
+                    )];
+                    Value::Str(out)
+                }
+                None => Value::unknown(text),
+            },
+            _ => Value::unknown(text),
+        };
+    }
+    match b {
+        Value::List(l) => {
+            let (a, z) = span(l.len(), start, stop);
+            Value::list(l.get(a..z).map(<[Value]>::to_vec).unwrap_or_default())
+        }
+        Value::Str(p) => {
+            builtins::slice_pstr(p, start, stop).map_or_else(|| Value::unknown(text), Value::Str)
+        }
+        _ => Value::unknown(text),
+    }
+}
+
+/// `[start:stop]` of a sequence of `len` items as a range, Python's way.
+fn span(len: usize, start: Option<i64>, stop: Option<i64>) -> (usize, usize) {
+    let len_i = i64::try_from(len).unwrap_or(i64::MAX);
+    let at = |i: i64| -> usize {
+        let i = if i < 0 {
+            (len_i + i).max(0)
+        } else {
+            i.min(len_i)
+        };
+        usize::try_from(i).unwrap_or(0)
+    };
+    let a = start.map_or(0, at);
+    let z = stop.map_or(len, at);
+    (a, z.max(a))
+}
+
+fn stepped<T: Clone>(items: &[T], start: Option<i64>, stop: Option<i64>, step: i64) -> Vec<T> {
+    if step > 0 {
+        let (a, z) = span(items.len(), start, stop);
+        items[a..z]
+            .iter()
+            .step_by(usize::try_from(step).unwrap_or(1))
+            .cloned()
+            .collect()
+    } else if step == -1 && start.is_none() && stop.is_none() {
+        items.iter().rev().cloned().collect()
+    } else {
+        Vec::new()
+    }
+}
+
 fn subscript(b: &Value, i: &Value, text: &str) -> Value {
     match (b, i) {
+        (Value::Str(s), Value::Int(x)) => match s.known() {
+            Some(t) => {
+                let chars: Vec<char> = t.chars().collect();
+                let len = i64::try_from(chars.len()).unwrap_or(0);
+                let idx = if *x < 0 { len + x } else { *x };
+                usize::try_from(idx)
+                    .ok()
+                    .and_then(|i| chars.get(i))
+                    .map(|c| {
+                        Value::Str(PStr {
+                            segs: vec![crate::value::Seg::Lit(c.to_string())],
+                            prov: s.prov.clone(),
+                        })
+                    })
+                    .unwrap_or_else(|| Value::unknown(text))
+            }
+            None => Value::unknown(text),
+        },
+        // the same unknown key a dict was filled with (a loop over its keys, a key computed
+        // the same way)
+        (Value::Dict(d), Value::Unknown(_) | Value::Str(_)) if i.as_known_str().is_none() => d
+            .iter()
+            .rev()
+            .find(|(k, _)| k == i)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_else(|| Value::unknown(text)),
         (Value::Dict(_), _) => match i.as_known_str() {
             Some(k) => b
                 .get_key(&k)
@@ -538,10 +643,40 @@ missing = d["nope"]
         assert_eq!(r.text("first").as_deref(), Some("a"));
         assert_eq!(r.text("last").as_deref(), Some("c"));
         assert!(r.is_unknown("out_of_range"));
-        assert!(r.is_unknown("sliced"));
+        assert_eq!(r.texts("sliced"), ["b", "c"]);
         assert_eq!(r.text("by_str").as_deref(), Some("v"));
         assert_eq!(r.text("by_int").as_deref(), Some("one"));
         assert!(r.is_unknown("missing"));
+    }
+
+    #[test]
+    fn strings_index_and_slice_like_python() {
+        let r = run(r#"
+path = "/raw/orders/"
+key = path[1:]
+trimmed = path[1:-1]
+ch = path[1]
+back = path[-2]
+rev = "abc"[::-1]
+every_other = "abcdef"[::2]
+partial = "/" + unknown_thing + "/x/"
+partial_key = partial[1:]
+partial_mid = partial[2:4]
+"#);
+        assert_eq!(r.text("key").as_deref(), Some("raw/orders/"));
+        assert_eq!(r.text("trimmed").as_deref(), Some("raw/orders"));
+        assert_eq!(r.text("ch").as_deref(), Some("r"));
+        assert_eq!(r.text("back").as_deref(), Some("s"));
+        assert_eq!(r.text("rev").as_deref(), Some("cba"));
+        assert_eq!(r.text("every_other").as_deref(), Some("ace"));
+        match r.value("partial_key") {
+            Value::Str(p) => assert_eq!(p.describe(), "{unknown_thing}/x/"),
+            v => panic!("partial_key is {v:?}"),
+        }
+        assert!(
+            r.is_unknown("partial_mid"),
+            "a cut past the known start is not known"
+        );
     }
 
     #[test]

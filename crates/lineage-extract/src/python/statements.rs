@@ -69,6 +69,27 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
             "with_statement" => self.exec_with(n),
             "import_statement" => self.exec_import(n),
             "import_from_statement" => self.exec_import_from(n),
+            "global_statement" => {
+                let mut c = n.walk();
+                let names: Vec<Node> = n.named_children(&mut c).collect();
+                for k in names.into_iter().filter(|k| k.kind() == "identifier") {
+                    let name = self.text(k).to_string();
+                    self.scopes.declare_global(&name);
+                }
+                Flow::Normal
+            }
+            "print_statement" => {
+                // Python 2: `print "x", y` (and `print >>f, x`)
+                let mut c = n.walk();
+                let kids: Vec<Node> = n.named_children(&mut c).collect();
+                let mut args = crate::builtins::Args::default();
+                for k in kids.into_iter().filter(|k| k.kind() != "chevron") {
+                    let v = self.eval(k);
+                    args.pos.push(v);
+                }
+                self.record_print(&args);
+                Flow::Normal
+            }
             _ => Flow::Normal,
         }
     }
@@ -295,7 +316,7 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
                             let mut items = items.as_ref().clone();
                             items.retain(|(k, _)| values_equal(k, &key) != Some(true));
                             items.push((key, v));
-                            self.scopes.assign(&name, Value::dict(items));
+                            self.scopes.update(&name, Value::dict(items));
                         }
                     }
                 }

@@ -202,7 +202,7 @@ pub(crate) fn record_jdbc_tables(
     if let Some(table) = opt(opts, &["dbtable", "table"]).cloned() {
         let target = match table.as_known_str() {
             Some(t) => parsed.table(&t, &region),
-            None => Err(Unresolved::of_value(&table, "JDBC table")),
+            None => Err(Unresolved::jdbc_table(&table, parsed.clone(), &region)),
         };
         sources.push(&table);
         env.io(direction, target, rule, &sources);

@@ -31,9 +31,6 @@ impl Args {
             .find(|(k, _)| k == name)
             .map(|(_, v)| v)
     }
-    pub(crate) fn all_values(&self) -> impl Iterator<Item = &Value> {
-        self.pos.iter().chain(self.kw.iter().map(|(_, v)| v))
-    }
 }
 
 fn strip_chars(s: &str, chars: Option<&str>, left: bool, right: bool) -> String {

@@ -21,7 +21,7 @@ const SITE_CHARS: usize = 200;
 /// is looked up from the innermost frame out; assignment binds in the innermost frame (the
 /// global scope when there is none, or when the frame declared the name `global`); changing
 /// a container in place ([`Scopes::update`]) changes it where it is bound.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(crate) struct Scopes {
     globals: HashMap<String, Value>,
     frames: Vec<HashMap<String, Value>>,
@@ -87,6 +87,16 @@ impl Scopes {
         }
     }
 
+    /// The state after one of two ways whose other way left `other`: a variable the two ways
+    /// left different is unknown (named by the variable); collections keep what either way
+    /// put in them.
+    pub(crate) fn join(&mut self, other: Scopes) {
+        join_vars(&mut self.globals, other.globals);
+        for (mine, theirs) in self.frames.iter_mut().zip(other.frames) {
+            join_vars(mine, theirs);
+        }
+    }
+
     /// Enters a frame holding `vars`.
     pub(crate) fn push(&mut self, vars: HashMap<String, Value>) {
         self.frames.push(vars);
@@ -97,6 +107,44 @@ impl Scopes {
     pub(crate) fn pop(&mut self) {
         self.frames.pop();
         self.declared_global.pop();
+    }
+}
+
+fn join_vars(mine: &mut HashMap<String, Value>, theirs: HashMap<String, Value>) {
+    for (name, theirs) in theirs {
+        let joined = match mine.remove(&name) {
+            Some(m) => join_values(&name, m, theirs),
+            None => theirs,
+        };
+        mine.insert(name, joined);
+    }
+}
+
+/// One value for a variable two ways of a program left as `a` and `b`.
+pub(crate) fn join_values(name: &str, a: Value, b: Value) -> Value {
+    if a == b {
+        return a;
+    }
+    match (a, b) {
+        (Value::Dict(x), Value::Dict(y)) => {
+            let mut items = x.as_ref().clone();
+            for (k, v) in y.iter() {
+                if !items.iter().any(|(k2, _)| k2 == k) {
+                    items.push((k.clone(), v.clone()));
+                }
+            }
+            Value::dict(items)
+        }
+        (Value::List(x), Value::List(y)) => {
+            let mut items = x.as_ref().clone();
+            for v in y.iter() {
+                if !items.contains(v) {
+                    items.push(v.clone());
+                }
+            }
+            Value::list(items)
+        }
+        _ => Value::unknown(name),
     }
 }
 

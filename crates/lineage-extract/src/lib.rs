@@ -183,6 +183,11 @@ fn extract_here(ctx: &RunContext, settings: &ExtractSettings) -> Extraction {
     // of its unknowns: run it again with them
     if settings.resolve_from_logs && !found.templates.is_empty() {
         let shown = logs::bind(ctx, &found.templates, settings.time_tolerance_seconds);
+        tracing::debug!(
+            templates = found.templates.len(),
+            bound = ?shown.iter().map(|(k, v)| (k, v.iter().map(|b| &b.value).collect::<Vec<_>>())).collect::<Vec<_>>(),
+            "log lines bound the script's unknowns"
+        );
         if !shown.is_empty() {
             (found, bindings) = interpret(ctx, shown);
         }

@@ -46,6 +46,8 @@ pub(crate) const LOG_APP_WRITE: &str = "log.app.write";
 pub(crate) const LOG_APP_READ: &str = "log.app.read";
 /// EMRFS / S3 file system "Opening 's3://...' for reading" lines.
 pub(crate) const LOG_FS_OPEN: &str = "log.fs.open";
+/// EMRFS multipart uploads of written files ("MultipartUploadOutputStream: close ... s3://").
+pub(crate) const LOG_FS_UPLOAD: &str = "log.fs.upload";
 
 /// A dataset mention in a log line.
 #[derive(Debug, Clone)]
@@ -86,6 +88,10 @@ static COPY: LazyLock<Regex> = LazyLock::new(|| {
 #[allow(clippy::unwrap_used)]
 static FS_OPEN: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\bOpening '(s3[an]?://[^'\s]+)' for reading").unwrap());
+#[allow(clippy::unwrap_used)]
+static FS_UPLOAD: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"MultipartUploadOutputStream\b.*?\b(s3[an]?://[^\s,'\x22]+)").unwrap()
+});
 #[allow(clippy::unwrap_used)]
 static APP_WRITE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\b(writ(?:e|es|ing|ten)|wrote|sav(?:e|es|ing|ed)|export(?:s|ing|ed)?|upload(?:s|ing|ed)?)\b[^\n]*?(s3[an]?://[^\s,'\x22]+)").unwrap()
@@ -149,6 +155,14 @@ fn parse_event(e: &LogEvent, out: &mut Vec<LogMention>) {
             Direction::Input,
             Mention::S3(c[1].to_string()),
             LOG_FS_OPEN,
+        ));
+        return;
+    }
+    if let Some(c) = FS_UPLOAD.captures(msg) {
+        out.push(m(
+            Direction::Output,
+            Mention::S3(c[1].to_string()),
+            LOG_FS_UPLOAD,
         ));
         return;
     }
@@ -304,12 +318,23 @@ pub(crate) fn bind(ctx: &RunContext, templates: &[PStr], tolerance_seconds: u64)
 }
 
 /// Whether an S3 URL printed in a log matches an unresolved pattern (holes match one or more
-/// characters of a path segment); the matched URL cut at the pattern's end.
+/// characters of a path segment; a hole the pattern starts with is a whole URL prefix, such
+/// as a bucket and prefix read from a parameter store); the matched URL cut at the pattern's
+/// end.
 pub(crate) fn match_pattern(pattern: &str, url: &str) -> Option<String> {
+    if let Some(rest) = pattern.strip_prefix(crate::value::HOLE) {
+        // an unknown prefix: what follows it must say enough to pick URLs out
+        let known = rest.split(crate::value::HOLE).next().unwrap_or("");
+        if known.chars().filter(char::is_ascii_alphanumeric).count() < 3 {
+            return None;
+        }
+    }
     let url = naming::normalise_scheme(url);
     let mut re = String::from("^");
     for (i, part) in pattern.split(crate::value::HOLE).enumerate() {
-        if i > 0 {
+        if i == 1 && pattern.starts_with(crate::value::HOLE) {
+            re.push_str(r"s3://[^\s]+?");
+        } else if i > 0 {
             re.push_str(r"[^/\s]+");
         }
         re.push_str(&regex::escape(part));
@@ -395,5 +420,11 @@ mod tests {
             Some("s3://bkt-1/exports/x/")
         );
         assert!(match_pattern(&p, "s3://bkt-1/other/x/").is_none());
+        let prefixed = format!("{}/stl_scan/", crate::value::HOLE);
+        assert_eq!(
+            match_pattern(&prefixed, "s3://audit/logs/stl_scan/clusterid=a/part-0").as_deref(),
+            Some("s3://audit/logs/stl_scan/")
+        );
+        assert!(match_pattern(&prefixed, "s3://audit/logs/stl_query/").is_none());
     }
 }

@@ -131,8 +131,32 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
                 // Scala-style args("key") is handled in call_value; unknown methods:
                 _ => Value::unknown(self.text(n)),
             },
-            Value::List(_) => match name {
+            Value::List(items) => match name {
                 "copy" => recv.clone(),
+                "index" => args
+                    .pos
+                    .first()
+                    .and_then(|x| {
+                        items
+                            .iter()
+                            .position(|i| crate::value::values_equal(i, x) == Some(true))
+                    })
+                    .and_then(|i| i64::try_from(i).ok())
+                    .map_or_else(|| Value::unknown(self.text(n)), Value::Int),
+                "count" => match args.pos.first() {
+                    Some(x)
+                        if items
+                            .iter()
+                            .all(|i| crate::value::values_equal(i, x).is_some()) =>
+                    {
+                        let c = items
+                            .iter()
+                            .filter(|i| crate::value::values_equal(i, x) == Some(true))
+                            .count();
+                        Value::Int(i64::try_from(c).unwrap_or(0))
+                    }
+                    _ => Value::unknown(self.text(n)),
+                },
                 _ => Value::unknown(self.text(n)),
             },
             Value::Module(m) => {
@@ -155,7 +179,7 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
             Value::Obj(o) => {
                 let o = o.clone();
                 let v = api::method(self.env, &o, name, &args);
-                self.run_callbacks(&args);
+                self.run_callbacks(name, &args);
                 v
             }
             Value::Instance(inst) => {
@@ -193,32 +217,108 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
             _ => {
                 // unknown receiver: route well-known API method names
                 let v = api::method_on_unknown(self.env, name, &args);
-                self.run_callbacks(&args);
+                self.run_callbacks(name, &args);
                 v.unwrap_or_else(|| Value::unknown(self.text(n)))
             }
         }
     }
 
-    /// Functions handed to an API (batch functions, foreach) run with unknown arguments.
-    pub(super) fn run_callbacks(&mut self, args: &Args) {
-        for v in args.all_values() {
-            if let Value::Func(id) = v {
-                let id = *id;
-                let nparams = self.param_count(id);
-                let call_args = Args {
-                    pos: (0..nparams)
-                        .map(|i| {
-                            if i == 0 {
-                                Value::Obj(Obj::Frame)
-                            } else {
-                                Value::unknown("callback argument")
-                            }
-                        })
-                        .collect(),
-                    kw: Vec::new(),
-                };
-                self.invoke(id, call_args);
+    /// Functions handed to an API run: `executor.submit(f, a, b)` and `apply(f, a)` call `f(a, b)`,
+    /// `map(f, items)` (builtin, executor, pool) calls `f` per known item, `Thread(target=f,
+    /// args=(a,))` calls `f(a)`, and a function handed over alone (a batch function, a
+    /// `foreach` writer) runs with a frame and unknown arguments.
+    pub(super) fn run_callbacks(&mut self, method: &str, args: &Args) {
+        let callable = |v: &Value| matches!(v, Value::Func(_) | Value::Lambda(_));
+        if let Some(target) = args.kw("target").filter(|v| callable(v)).cloned() {
+            let pos = args.kw("args").and_then(iterate).unwrap_or_default();
+            let kw = match args.kw("kwargs") {
+                Some(Value::Dict(d)) => d
+                    .iter()
+                    .filter_map(|(k, v)| k.as_known_str().map(|k| (k, v.clone())))
+                    .collect(),
+                _ => Vec::new(),
+            };
+            self.call_callback(&target, Args { pos, kw });
+        }
+        let mapping = matches!(
+            method,
+            "map" | "imap" | "imap_unordered" | "map_async" | "starmap" | "filter"
+        );
+        for (i, v) in args.pos.iter().enumerate() {
+            if !callable(v) {
+                continue;
             }
+            let rest: Vec<Value> = args.pos[i + 1..].to_vec();
+            match rest.first().and_then(iterate) {
+                Some(items) if mapping => {
+                    for item in items.into_iter().take(crate::interp::MAX_ITER) {
+                        let pos = match (method, &item) {
+                            ("starmap", Value::List(l)) => l.as_ref().clone(),
+                            _ => vec![item],
+                        };
+                        self.call_callback(
+                            v,
+                            Args {
+                                pos,
+                                kw: Vec::new(),
+                            },
+                        );
+                    }
+                }
+                _ if !rest.is_empty() => {
+                    let kw = args
+                        .kw
+                        .iter()
+                        .filter(|(k, _)| {
+                            !matches!(k.as_str(), "timeout" | "chunksize" | "callback")
+                        })
+                        .cloned()
+                        .collect();
+                    self.call_callback(v, Args { pos: rest, kw });
+                }
+                _ => self.call_with_frame(v),
+            }
+        }
+        for (k, v) in &args.kw {
+            if callable(v) && k != "target" {
+                self.call_with_frame(v);
+            }
+        }
+    }
+
+    /// A function handed over alone: a frame first, the other parameters unknown.
+    fn call_with_frame(&mut self, f: &Value) {
+        let nparams = match f {
+            Value::Func(id) => self.param_count(*id),
+            _ => 1,
+        };
+        let pos = (0..nparams)
+            .map(|i| {
+                if i == 0 {
+                    Value::Obj(Obj::Frame)
+                } else {
+                    Value::unknown("callback argument")
+                }
+            })
+            .collect();
+        self.call_callback(
+            f,
+            Args {
+                pos,
+                kw: Vec::new(),
+            },
+        );
+    }
+
+    fn call_callback(&mut self, f: &Value, args: Args) {
+        match f {
+            Value::Func(id) => {
+                self.invoke(*id, args);
+            }
+            Value::Lambda(id) => {
+                self.invoke_lambda(*id, args);
+            }
+            _ => {}
         }
     }
 
@@ -455,6 +555,49 @@ d = echo()
         assert_eq!(r.text("b").as_deref(), Some("no"));
         assert_eq!(r.value("c"), Value::None);
         assert_eq!(r.value("d"), Value::unknown("v"));
+    }
+
+    #[test]
+    fn functions_handed_to_executors_threads_and_map_run_with_their_arguments() {
+        let r = run(r#"
+import concurrent.futures
+import threading
+def load(table, bucket):
+    spark.read.parquet("s3://" + bucket + "/" + table + "/")
+def save(table):
+    spark.range(1).write.parquet("s3://out/" + table + "/")
+with concurrent.futures.ThreadPoolExecutor(max_workers=4) as executor:
+    executor.submit(load, "orders", "raw")
+    executor.map(save, ["a", "b"])
+threading.Thread(target=load, args=("users", "raw")).start()
+list(map(save, ["c"]))
+"#);
+        assert_eq!(
+            r.ios(),
+            [
+                "in s3://raw/orders",
+                "out s3://out/a",
+                "out s3://out/b",
+                "in s3://raw/users",
+                "out s3://out/c"
+            ]
+        );
+    }
+
+    #[test]
+    fn sys_argv_holds_the_runs_arguments() {
+        let r = super::super::testing::run_with(
+            r#"
+import sys
+optional = "--input_format" in sys.argv
+missing = "--nope" in sys.argv
+value = sys.argv[sys.argv.index("--input_format") + 1]
+"#,
+            &[("input_format", "json")],
+        );
+        assert_eq!(r.value("optional"), Value::Bool(true));
+        assert_eq!(r.value("missing"), Value::Bool(false));
+        assert_eq!(r.text("value").as_deref(), Some("json"));
     }
 
     #[test]

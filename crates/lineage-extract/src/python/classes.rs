@@ -76,6 +76,19 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
         inst
     }
 
+    /// `sys.argv` as Glue passes it: the script, then each effective argument's `--key` and
+    /// value (so `"--x" in sys.argv` and hand-written parsing see what the run had).
+    fn argv(&self) -> Value {
+        let mut items = vec![Value::str("script.py")];
+        for (k, v) in self.env.ctx.effective_arguments() {
+            items.push(Value::str(k.clone()));
+            items.push(Value::Str(
+                crate::value::PStr::lit(v).with_source(crate::value::Source::Arg(k)),
+            ));
+        }
+        Value::list(items)
+    }
+
     pub(super) fn get_attr(&mut self, o: &Value, name: &str, n: Node<'t>) -> Value {
         match o {
             Value::Instance(inst) => {
@@ -97,6 +110,7 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
                 .and_then(|c| c.attrs.get(name))
                 .cloned()
                 .unwrap_or_else(|| Value::unknown(self.text(n))),
+            Value::Module(m) if m.as_ref() == "sys" && name == "argv" => self.argv(),
             Value::Module(m) => Value::Module(Rc::from(format!("{m}.{name}"))),
             Value::Obj(Obj::Url(parts)) => match name {
                 "netloc" | "hostname" => parts.0.clone(),

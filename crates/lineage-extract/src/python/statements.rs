@@ -340,16 +340,33 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
             Some(true) => cons.map(|b| self.exec_block(b)).unwrap_or(Flow::Normal),
             Some(false) => self.exec_alternatives(&alts),
             None => {
-                // undecided: both ways run; control flow inside them is not followed
-                if let Some(b) = cons {
-                    self.exec_block(b);
-                }
-                self.exec_alternatives_all(&alts);
+                self.either(
+                    |it| {
+                        if let Some(b) = cons {
+                            it.exec_block(b);
+                        }
+                    },
+                    |it| {
+                        it.exec_alternatives(&alts);
+                    },
+                );
                 Flow::Normal
             }
         }
     }
 
+    /// Both ways of an undecided condition run, each from the state before it; after them, a
+    /// variable they left different is unknown (collections keep what either put in them).
+    /// Control flow inside them is not followed.
+    fn either(&mut self, first: impl FnOnce(&mut Self), second: impl FnOnce(&mut Self)) {
+        let before = self.scopes.clone();
+        first(self);
+        let after_first = std::mem::replace(&mut self.scopes, before);
+        second(self);
+        self.scopes.join(after_first);
+    }
+
+    /// `elif`/`else` clauses after a condition decided false.
     fn exec_alternatives(&mut self, alts: &[Node<'t>]) -> Flow {
         for (i, a) in alts.iter().enumerate() {
             match a.kind() {
@@ -358,19 +375,25 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
                         .child_by_field_name("condition")
                         .map(|c| self.eval(c))
                         .and_then(|v| v.truthy());
+                    let cons = a.child_by_field_name("consequence");
                     match cond {
                         Some(true) => {
-                            return a
-                                .child_by_field_name("consequence")
-                                .map(|b| self.exec_block(b))
-                                .unwrap_or(Flow::Normal)
+                            return cons.map(|b| self.exec_block(b)).unwrap_or(Flow::Normal)
                         }
                         Some(false) => continue,
                         None => {
-                            if let Some(b) = a.child_by_field_name("consequence") {
-                                self.exec_block(b);
-                            }
-                            return self.exec_alternatives_all(&alts[i + 1..]);
+                            let rest = &alts[i + 1..];
+                            self.either(
+                                |it| {
+                                    if let Some(b) = cons {
+                                        it.exec_block(b);
+                                    }
+                                },
+                                |it| {
+                                    it.exec_alternatives(rest);
+                                },
+                            );
+                            return Flow::Normal;
                         }
                     }
                 }
@@ -381,28 +404,6 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
                         .unwrap_or(Flow::Normal)
                 }
                 _ => {}
-            }
-        }
-        Flow::Normal
-    }
-
-    fn exec_alternatives_all(&mut self, alts: &[Node<'t>]) -> Flow {
-        for a in alts {
-            let body = match a.kind() {
-                "elif_clause" => {
-                    let cond = a
-                        .child_by_field_name("condition")
-                        .map(|c| self.eval(c))
-                        .and_then(|v| v.truthy());
-                    if cond == Some(false) {
-                        continue;
-                    }
-                    a.child_by_field_name("consequence")
-                }
-                _ => a.child_by_field_name("body"),
-            };
-            if let Some(b) = body {
-                self.exec_block(b);
             }
         }
         Flow::Normal
@@ -479,6 +480,63 @@ else:
     spark.read.csv("s3://b/else/")
 "#);
         assert_eq!(r.ios(), ["in s3://a/then", "in s3://b/else"]);
+    }
+
+    #[test]
+    fn after_undecided_ways_what_they_left_different_is_unknown() {
+        let r = run(r#"
+same = "x"
+seen = {"a": 1}
+if flag:
+    differs = "s3://one/"
+    same = "x"
+    seen["b"] = 2
+elif other:
+    differs = "s3://two/"
+else:
+    differs = "s3://three/"
+    seen["c"] = 3
+after = differs + "t/"
+"#);
+        assert!(r.is_unknown("differs"), "not the last way's value");
+        assert_eq!(r.text("same").as_deref(), Some("x"));
+        match r.value("seen") {
+            Value::Dict(d) => {
+                let keys: Vec<String> = d.iter().filter_map(|(k, _)| k.as_known_str()).collect();
+                assert_eq!(keys, ["a", "c", "b"], "what either way put in");
+            }
+            v => panic!("seen is {v:?}"),
+        }
+    }
+
+    #[test]
+    fn globals_declared_in_functions_and_containers_changed_in_place() {
+        let r = run(r#"
+paths = {}
+root = "none"
+def register(name):
+    global root
+    paths[name] = "s3://lake/" + name
+    root = name
+register("orders")
+for k in paths:
+    spark.read.parquet(paths[k])
+"#);
+        assert_eq!(r.text("root").as_deref(), Some("orders"));
+        assert_eq!(r.ios(), ["in s3://lake/orders"]);
+    }
+
+    #[test]
+    fn python2_print_is_a_template() {
+        let r = run(r#"
+name = get_name()
+print "writing table", name
+"#);
+        assert_eq!(r.found.templates.len(), 1);
+        assert_eq!(
+            r.found.templates[0].describe(),
+            "writing table {get_name()}"
+        );
     }
 
     #[test]

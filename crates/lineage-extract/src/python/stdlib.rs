@@ -46,6 +46,10 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
                 return match args.pos.first() {
                     Some(Value::List(l)) => Value::Int(i64::try_from(l.len()).unwrap_or(0)),
                     Some(Value::Dict(d)) => Value::Int(i64::try_from(d.len()).unwrap_or(0)),
+                    Some(Value::Str(s)) if s.is_known() => {
+                        let len = s.known().map_or(0, |t| t.chars().count());
+                        Value::Int(i64::try_from(len).unwrap_or(0))
+                    }
                     _ => Value::unknown(self.text(n)),
                 }
             }
@@ -216,7 +220,7 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
             return api::resolved_options(self.env, &args);
         }
         if let Some(v) = api::call_function(self.env, q, &args) {
-            self.run_callbacks(&args);
+            self.run_callbacks(last, &args);
             return v;
         }
         let root = q.split('.').next().unwrap_or("");
@@ -243,8 +247,11 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
                     ),
                 );
             }
+            self.run_callbacks(last, &args);
             return Value::Obj(Obj::Frame);
         }
+        // a function handed to the standard library (`map`, `Thread(target=...)`, an executor)
+        self.run_callbacks(last, &args);
         Value::unknown(self.text(n))
     }
 
@@ -446,6 +453,8 @@ pub(super) fn builtin_name(name: &str) -> Value {
         "any",
         "all",
         "float",
+        "map",
+        "filter",
     ];
     if BUILTINS.contains(&name) {
         Value::Module(Rc::from(format!("builtins.{name}")))

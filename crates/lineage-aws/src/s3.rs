@@ -72,25 +72,16 @@ async fn read_object(
 
 #[async_trait]
 impl ScriptStore for S3ScriptStore {
-    async fn object_text(&self, url: &str, max_bytes: usize) -> Result<String, PortError> {
+    async fn object_bytes(&self, url: &str, max_bytes: usize) -> Result<Vec<u8>, PortError> {
         let op = format!("s3:GetObject {url}");
         let loc = S3Location::parse(url)
             .filter(|l| !l.key.is_empty())
             .ok_or_else(|| AwsError::invalid(&op, "expected s3://bucket/key"))?;
-        let bytes = read_object(&self.client, &op, &loc.bucket, &loc.key, max_bytes)
-            .await?
-            .ok_or_else(|| AwsError::not_found(&op, "NoSuchKey: the object does not exist"))?;
-        // lossy decoding would silently change the script (and the lineage read from it)
-        String::from_utf8(bytes).map_err(|e| {
-            AwsError::invalid(
-                &op,
-                format!(
-                    "the object is not UTF-8 text (invalid byte at offset {})",
-                    e.utf8_error().valid_up_to()
-                ),
-            )
-            .into()
-        })
+        Ok(
+            read_object(&self.client, &op, &loc.bucket, &loc.key, max_bytes)
+                .await?
+                .ok_or_else(|| AwsError::not_found(&op, "NoSuchKey: the object does not exist"))?,
+        )
     }
 }
 

@@ -58,6 +58,17 @@ pub struct ExtraObject {
     pub text: String,
 }
 
+/// A Python module shipped with the job (`--extra-py-files`: a `.py` file, or a `.py` member
+/// of a `.zip` archive), importable by its dotted name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceModule {
+    /// The import name (`helpers`, `pkg.sub`; a package's `__init__` is the package).
+    pub name: String,
+    /// Where it came from: `s3://bucket/key` (and `!member.py` inside an archive).
+    pub uri: String,
+    pub text: String,
+}
+
 /// One CloudWatch Logs event of the run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -81,6 +92,8 @@ pub struct RunContext {
     pub script: Option<Script>,
     /// Extra S3 objects keyed by `s3://bucket/key`.
     pub extra: BTreeMap<String, ExtraObject>,
+    /// Python modules shipped with the job (`--extra-py-files`).
+    pub modules: Vec<SourceModule>,
     pub logs: Vec<LogEvent>,
 }
 

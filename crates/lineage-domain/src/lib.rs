@@ -14,7 +14,7 @@ pub mod redact;
 pub mod redacted;
 pub mod run;
 
-pub use context::{ExtraObject, LogEvent, RunContext, Script, ScriptLanguage};
+pub use context::{ExtraObject, LogEvent, RunContext, Script, ScriptLanguage, SourceModule};
 pub use dataset::{Dataset, S3Location};
 pub use edge::{
     Confidence, Diagnostic, DiagnosticKind, Direction, Evidence, EvidenceKind, LineageEdge, Locator,

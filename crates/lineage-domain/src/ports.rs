@@ -32,9 +32,24 @@ pub trait JobCatalog: Send + Sync {
 /// Where scripts and the objects a script reads come from (S3).
 #[async_trait]
 pub trait ScriptStore: Send + Sync {
-    /// The text of the object at `s3://bucket/key`, at most `max_bytes` long (a longer object
-    /// is an `Invalid` error naming its size).
-    async fn object_text(&self, url: &str, max_bytes: usize) -> Result<String, PortError>;
+    /// The bytes of the object at `s3://bucket/key`, at most `max_bytes` long (a longer object
+    /// is an `Invalid` error naming its size; a missing one `NotFound`).
+    async fn object_bytes(&self, url: &str, max_bytes: usize) -> Result<Vec<u8>, PortError>;
+
+    /// The text of the object: its bytes as UTF-8 (anything else is an `Invalid` error; lossy
+    /// decoding would silently change a script and the lineage read from it).
+    async fn object_text(&self, url: &str, max_bytes: usize) -> Result<String, PortError> {
+        let bytes = self.object_bytes(url, max_bytes).await?;
+        String::from_utf8(bytes).map_err(|e| {
+            PortError::invalid(
+                format!("read {url}"),
+                format!(
+                    "the object is not UTF-8 text (invalid byte at offset {})",
+                    e.utf8_error().valid_up_to()
+                ),
+            )
+        })
+    }
 }
 
 /// Which log events to fetch for a run.

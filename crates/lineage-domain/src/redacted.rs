@@ -46,6 +46,9 @@ impl RunContext {
                 _ => redactor.redact_code(&script.text).into_owned(),
             };
         }
+        for module in &mut c.modules {
+            module.text = redactor.redact_code(&module.text).into_owned();
+        }
         for extra in c.extra.values_mut() {
             extra.text = redactor.redact(&extra.text).into_owned();
         }

@@ -1,5 +1,6 @@
 //! Gather: builds a run's context from the ports — the job run and job definition, the job's
-//! connections, the script and the run's log events — within the configured caps, redacts it
+//! connections, the script, the Python modules shipped with it and the run's log events —
+//! within the configured caps, redacts it
 //! once (the trust boundary, [`RedactedRunContext`]), and runs static extraction on it. The
 //! extraction says which S3 objects the script reads (JSON configs, SQL files); those are
 //! fetched and extraction runs again with them, until it asks for nothing new. The last
@@ -213,11 +214,12 @@ async fn gather_context(
         max_events: settings.max_log_events,
         max_bytes: settings.max_log_bytes,
     };
-    let logs = sources
-        .logs
-        .events(&query)
-        .await
-        .map_err(|e| EngineError::port("gather logs", e))?;
+    let (logs, modules) = futures::join!(
+        sources.logs.events(&query),
+        crate::modules::gather_modules(sources.scripts, settings, &args)
+    );
+    let logs = logs.map_err(|e| EngineError::port("gather logs", e))?;
+    let modules = modules?;
     if logs.truncated {
         tracing::warn!(run = %run_id, "log events capped at {} events / {} bytes", settings.max_log_events, settings.max_log_bytes);
     }
@@ -229,6 +231,7 @@ async fn gather_context(
         connections,
         script,
         extra: BTreeMap::new(),
+        modules,
         logs: logs.events,
     })
 }

@@ -34,6 +34,7 @@ async fn context(case: &str) -> RunContext {
         job,
         event,
         extra: Default::default(),
+        modules: Vec::new(),
         logs: vec![],
     }
 }

@@ -108,6 +108,12 @@ impl Scopes {
         self.frames.pop();
         self.declared_global.pop();
     }
+
+    /// Leaves the innermost frame, giving back what it bound.
+    pub(crate) fn pop_frame(&mut self) -> Option<HashMap<String, Value>> {
+        self.declared_global.pop();
+        self.frames.pop()
+    }
 }
 
 fn join_vars(mine: &mut HashMap<String, Value>, theirs: HashMap<String, Value>) {

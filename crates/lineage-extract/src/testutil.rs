@@ -47,6 +47,7 @@ pub(crate) fn context(language: ScriptLanguage, text: &str, args: &[(&str, &str)
             text: text.to_string(),
         }),
         extra: BTreeMap::new(),
+        modules: Vec::new(),
         logs: Vec::new(),
     }
 }

@@ -292,7 +292,7 @@ impl JobCatalog for FsFixtures {
     }
 }
 
-fn read_capped(path: &Path, max_bytes: usize, op: &str) -> Result<String, PortError> {
+fn read_capped(path: &Path, max_bytes: usize, op: &str) -> Result<Vec<u8>, PortError> {
     let meta = std::fs::metadata(path).map_err(|e| LocalError::io(path, e).into_port(op))?;
     if meta.len() > max_bytes as u64 {
         return Err(PortError::invalid(
@@ -304,14 +304,12 @@ fn read_capped(path: &Path, max_bytes: usize, op: &str) -> Result<String, PortEr
             ),
         ));
     }
-    let bytes = std::fs::read(path).map_err(|e| LocalError::io(path, e).into_port(op))?;
-    String::from_utf8(bytes)
-        .map_err(|_| PortError::invalid(op, format!("{} is not UTF-8 text", path.display())))
+    std::fs::read(path).map_err(|e| LocalError::io(path, e).into_port(op))
 }
 
 #[async_trait]
 impl ScriptStore for FsFixtures {
-    async fn object_text(&self, url: &str, max_bytes: usize) -> Result<String, PortError> {
+    async fn object_bytes(&self, url: &str, max_bytes: usize) -> Result<Vec<u8>, PortError> {
         let op = format!("GetObject {url}");
         let loc =
             S3Location::parse(url).ok_or_else(|| PortError::invalid(&op, "not an s3:// URL"))?;

@@ -58,6 +58,7 @@ fn context(language: ScriptLanguage, script: String, logs: Vec<LogEvent>) -> Run
             text: script,
         }),
         extra: BTreeMap::new(),
+        modules: Vec::new(),
         logs,
     }
 }

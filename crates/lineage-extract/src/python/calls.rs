@@ -331,7 +331,7 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
             .unwrap_or(0)
     }
 
-    fn call_value(&mut self, callee: Value, args: Args, n: Node<'t>) -> Value {
+    pub(super) fn call_value(&mut self, callee: Value, args: Args, n: Node<'t>) -> Value {
         match callee {
             Value::Func(id) => self.invoke(id, args),
             Value::Lambda(id) => self.invoke_lambda(id, args),
@@ -354,6 +354,8 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
         if self.calls.is_full() {
             return Value::unknown("lambda");
         }
+        let home = self.lambda_homes.get(id).copied();
+        let saved = self.enter_home(home);
         let mut frame = HashMap::new();
         if let Some(params) = l.child_by_field_name("parameters") {
             let mut c = params.walk();
@@ -374,6 +376,7 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
             .unwrap_or(Value::None);
         self.calls.leave();
         self.scopes.pop();
+        self.leave_home(saved);
         v
     }
 
@@ -473,6 +476,8 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
         if self.calls.is_full() {
             return Value::unknown("recursion");
         }
+        let home = self.func_homes.get(id).copied();
+        let saved = self.enter_home(home);
         let frame = self.bind_parameters(f, &args);
         let saved_site = self.env.site.clone();
         self.scopes.push(frame);
@@ -484,6 +489,7 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
         self.calls.leave();
         self.scopes.pop();
         self.env.site = saved_site;
+        self.leave_home(saved);
         match flow {
             Flow::Return(v) => v,
             _ => Value::None,

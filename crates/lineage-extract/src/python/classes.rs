@@ -43,8 +43,7 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
                 };
                 if let Some(f) = f.filter(|f| f.kind() == "function_definition") {
                     if let Some(fname) = f.child_by_field_name("name") {
-                        let id = self.funcs.len();
-                        self.funcs.push(f);
+                        let id = self.define_func(f);
                         def.methods
                             .insert(self.text(fname).to_string(), (id, is_static));
                     }
@@ -111,7 +110,11 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
                 .cloned()
                 .unwrap_or_else(|| Value::unknown(self.text(n))),
             Value::Module(m) if m.as_ref() == "sys" && name == "argv" => self.argv(),
-            Value::Module(m) => Value::Module(Rc::from(format!("{m}.{name}"))),
+            Value::Module(m) => {
+                let m = m.clone();
+                self.module_attr(&m, name)
+                    .unwrap_or_else(|| Value::Module(Rc::from(format!("{m}.{name}"))))
+            }
             Value::Obj(Obj::Url(parts)) => match name {
                 "netloc" | "hostname" => parts.0.clone(),
                 "path" => parts.1.clone(),

@@ -212,11 +212,7 @@ impl<'t, 'e, 'c> Evaluate<'t> for Interp<'t, 'e, 'c> {
                 self.eval_comprehension(n, false)
             }
             "dictionary_comprehension" => self.eval_comprehension(n, true),
-            "lambda" => {
-                let id = self.lambdas.len();
-                self.lambdas.push(n);
-                Value::Lambda(id)
-            }
+            "lambda" => Value::Lambda(self.define_lambda(n)),
             "unary_operator" => {
                 let v = n.child_by_field_name("argument").map(|a| self.eval(a));
                 match (self.text(n).starts_with('-'), v) {

@@ -12,6 +12,7 @@ mod calls;
 mod classes;
 mod expressions;
 mod literals;
+mod modules;
 mod statements;
 mod stdlib;
 
@@ -49,13 +50,28 @@ enum Flow {
     Return(Value),
 }
 
+/// Where a function or lambda was defined: the source text its nodes point into, and the
+/// shipped module it belongs to (`None`: the script).
+#[derive(Clone, Copy)]
+struct Home<'t> {
+    src: &'t str,
+    module: Option<usize>,
+}
+
 /// The interpreter state for one script.
 pub(crate) struct Interp<'t, 'e, 'c> {
+    /// The source text being run (the script's, or a shipped module's while its code runs).
     src: &'t str,
     env: &'e mut Env<'c>,
     scopes: Scopes,
     funcs: Vec<Node<'t>>,
+    func_homes: Vec<Home<'t>>,
     lambdas: Vec<Node<'t>>,
+    lambda_homes: Vec<Home<'t>>,
+    /// The Python modules shipped with the job, importable by name.
+    modules: Vec<modules::UserModule<'t>>,
+    /// The shipped module whose code is running (`None`: the script's).
+    current_module: Option<usize>,
     /// Classes: methods (function id, whether static) and class attributes.
     classes: Vec<ClassDef>,
     /// How deeply user functions are being called (see [`MAX_CALL_DEPTH`]).
@@ -75,7 +91,11 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
             env,
             scopes,
             funcs: Vec::new(),
+            func_homes: Vec::new(),
             lambdas: Vec::new(),
+            lambda_homes: Vec::new(),
+            modules: Vec::new(),
+            current_module: None,
             classes: Vec::new(),
             calls: DepthGuard::new(MAX_CALL_DEPTH),
             expr_depth: DepthGuard::new(MAX_EXPR_DEPTH),
@@ -96,7 +116,8 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
     }
 }
 
-/// Runs a Python script's tree in the environment.
+/// Runs a Python script's tree in the environment (with the modules shipped with the job
+/// importable).
 pub(crate) fn run(text: &str, env: &mut Env) -> bool {
     let Some(tree) = parse(text) else {
         return false;
@@ -109,7 +130,17 @@ pub(crate) fn run(text: &str, env: &mut Env) -> bool {
             "the script has syntax errors; analysis continued on what parsed".into(),
         );
     }
+    let ctx = env.ctx;
+    let module_trees: Vec<(&str, &str, Tree)> = ctx
+        .modules
+        .iter()
+        .filter_map(|m| parse(&m.text).map(|t| (m.name.as_str(), m.text.as_str(), t)))
+        .collect();
     let mut it = Interp::new(text, env);
+    it.modules = module_trees
+        .iter()
+        .map(|(name, text, tree)| modules::UserModule::new(name, text, tree.root_node()))
+        .collect();
     it.run(root);
     true
 }

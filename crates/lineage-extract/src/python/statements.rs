@@ -39,8 +39,7 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
             "while_statement" => self.exec_while(n),
             "function_definition" => {
                 if let Some(name) = n.child_by_field_name("name") {
-                    let id = self.funcs.len();
-                    self.funcs.push(n);
+                    let id = self.define_func(n);
                     let name = self.text(name).to_string();
                     self.scopes.assign(&name, Value::Func(id));
                 }
@@ -179,6 +178,7 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
             match k.kind() {
                 "dotted_name" => {
                     let full = self.text(k).to_string();
+                    self.import_user_module(&full);
                     let first = full.split('.').next().unwrap_or("").to_string();
                     self.scopes
                         .assign(&first, Value::Module(Rc::from(first.as_str())));
@@ -190,6 +190,7 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
                     ) {
                         let full = self.text(nm).to_string();
                         let alias = self.text(al).to_string();
+                        self.import_user_module(&full);
                         self.scopes
                             .assign(&alias, Value::Module(Rc::from(full.as_str())));
                     }
@@ -200,13 +201,23 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
         Flow::Normal
     }
 
-    /// `from m import a [as b]`: names of modules not known are remembered as foreign.
+    /// `from m import a [as b]`: names of a shipped module are its namespace's; names of
+    /// modules not known are remembered as foreign.
     fn exec_import_from(&mut self, n: Node<'t>) -> Flow {
         let module = n
             .child_by_field_name("module_name")
             .map(|m| self.text(m).to_string())
             .unwrap_or_default();
-        let known = is_known_module(&module);
+        let user = self.import_user_module(&module);
+        let known = user.is_some() || is_known_module(&module);
+        let mut c = n.walk();
+        let kids: Vec<Node> = n.named_children(&mut c).collect();
+        if let (Some(ns), true) = (&user, kids.iter().any(|k| k.kind() == "wildcard_import")) {
+            for (name, v) in ns.clone() {
+                self.scopes.assign(&name, v);
+            }
+            return Flow::Normal;
+        }
         let mut c = n.walk();
         let names: Vec<Node> = n.children_by_field_name("name", &mut c).collect();
         for k in names {
@@ -224,8 +235,15 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
             if !known {
                 self.foreign.push(alias.clone());
             }
-            self.scopes
-                .assign(&alias, Value::Module(Rc::from(format!("{module}.{name}"))));
+            let value = match &user {
+                Some(_) => {
+                    let qualified = module.trim_start_matches('.');
+                    self.module_attr(&module, &name)
+                        .unwrap_or_else(|| Value::Module(Rc::from(format!("{qualified}.{name}"))))
+                }
+                None => Value::Module(Rc::from(format!("{module}.{name}"))),
+            };
+            self.scopes.assign(&alias, value);
         }
         Flow::Normal
     }

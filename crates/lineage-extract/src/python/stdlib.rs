@@ -16,6 +16,10 @@ const RANGE_CAP: i64 = MAX_ITER as i64;
 
 impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
     pub(super) fn call_qualified(&mut self, q: &str, args: Args, n: Node<'t>) -> Value {
+        let args = match self.call_user_module(q, args, n) {
+            Ok(v) => return v,
+            Err(args) => args,
+        };
         let last = q.rsplit('.').next().unwrap_or(q);
         match q {
             "builtins.str" => {

@@ -4,7 +4,7 @@
 
 use lineage_domain::{
     Connection, Direction, ExtraObject, GlueJobStateChange, JobDefinition, JobRun, LogEvent,
-    RunContext, Script, ScriptLanguage,
+    RunContext, Script, ScriptLanguage, SourceModule,
 };
 use lineage_extract::{extract, ExtractSettings, Extraction};
 use std::collections::BTreeMap;
@@ -16,6 +16,7 @@ pub struct Case {
     pub run_args: Vec<(String, String)>,
     pub connections: Vec<Connection>,
     pub extra: Vec<(String, String)>,
+    pub modules: Vec<(String, String)>,
     pub logs: Vec<(i64, String)>,
     pub state: &'static str,
     pub error: Option<String>,
@@ -31,6 +32,7 @@ impl Case {
             run_args: Vec::new(),
             connections: Vec::new(),
             extra: Vec::new(),
+            modules: Vec::new(),
             logs: Vec::new(),
             state: "SUCCEEDED",
             error: None,
@@ -70,6 +72,12 @@ impl Case {
         self
     }
     /// A log line `secs` seconds after the run started.
+    /// A module shipped with the job (`--extra-py-files`), by import name.
+    pub fn module(mut self, name: &str, text: &str) -> Self {
+        self.modules.push((name.to_string(), text.to_string()));
+        self
+    }
+
     pub fn log(mut self, secs: i64, message: &str) -> Self {
         self.logs.push((secs, message.to_string()));
         self
@@ -124,6 +132,15 @@ impl Case {
                             text: t.clone(),
                         },
                     )
+                })
+                .collect(),
+            modules: self
+                .modules
+                .iter()
+                .map(|(name, text)| SourceModule {
+                    name: name.clone(),
+                    uri: format!("s3://libs/{}.py", name.replace('.', "/")),
+                    text: text.clone(),
                 })
                 .collect(),
             logs: self

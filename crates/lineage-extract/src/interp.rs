@@ -45,6 +45,21 @@ impl Scopes {
             .insert(name.to_string(), v);
     }
 
+    /// Rebinds a name where it is bound, innermost first (Scala's `x = v` on a `var`); a name
+    /// bound nowhere is bound in the innermost frame.
+    pub(crate) fn reassign(&mut self, name: &str, v: Value) {
+        let slot = self
+            .frames
+            .iter_mut()
+            .rev()
+            .find_map(|f| f.get_mut(name))
+            .or_else(|| self.globals.get_mut(name));
+        match slot {
+            Some(s) => *s = v,
+            None => self.assign(name, v),
+        }
+    }
+
     /// Enters a frame holding `vars`.
     pub(crate) fn push(&mut self, vars: HashMap<String, Value>) {
         self.frames.push(vars);
@@ -152,8 +167,11 @@ mod tests {
         s.push(HashMap::from([("a".to_string(), Value::Int(2))]));
         assert_eq!(s.lookup("a"), Some(Value::Int(2)));
         s.assign("b", Value::Int(3));
+        s.reassign("a", Value::Int(4));
+        assert_eq!(s.lookup("a"), Some(Value::Int(4)));
         s.pop();
-        assert_eq!(s.lookup("a"), Some(Value::Int(1)));
+        s.reassign("a", Value::Int(5));
+        assert_eq!(s.lookup("a"), Some(Value::Int(5)));
         assert_eq!(s.lookup("b"), None);
     }
 

@@ -1,29 +1,32 @@
 //! The Scala interpreter: runs a Glue Scala job (`object GlueApp { def main(...) }`)
 //! abstractly over its tree-sitter syntax tree with the same values and API dispatch as the
-//! Python interpreter: `GlueArgParser.getResolvedOptions` + `args("key")`, `val`s, string
-//! literals and `s"..."` interpolation, `+`, `Map(k -> v)`, `Seq(...)`, `JsonOptions(...)`,
-//! named arguments, helper methods, `if` on decided conditions, `for` over known lists, and
-//! lambdas handed to APIs (`foreachBatch { (df, id) => ... }`), which run.
+//! Python interpreter: `GlueArgParser.getResolvedOptions` + `args("key")` and hand-parsed
+//! `main(args)` arrays (`--key value` pairs of the run's arguments), object-level and local
+//! `val`/`var` (and their reassignment), string literals and interpolation, `Map`/`Seq`/`Option`
+//! values and their methods, `JsonOptions(...)`, helper methods with named and default
+//! arguments, `if`/`match` on decided values, `for` comprehensions, lambdas over collections,
+//! and lambdas handed to APIs (`foreachBatch { (df, id) => ... }`), which run.
 //!
-//! Known gap: in the tree-sitter-scala 0.24 grammar, `for` enumerators and lambda bodies are
-//! not under the field names this code reads (`enumerators` yields the `(` token, lambdas
-//! have no `body` field), so `for` bodies and lambdas handed to APIs do not run yet.
-//!
-//! This file holds the interpreter state ([`Interp`]), the entry point and statements
-//! (`val`/`var`, `def`, imports); [`expressions`] and [`calls`] hold the rest.
+//! This file holds the interpreter state ([`Interp`]), the entry point and statements;
+//! [`expressions`], [`calls`], [`collections`] and [`strings`] hold the rest.
 
 mod calls;
+mod collections;
 mod expressions;
+mod strings;
 
-use crate::builtins::iterate;
 use crate::emit::Env;
 use crate::interp::{self, DepthGuard, Evaluate, Scopes, MAX_EXPR_DEPTH};
-use crate::value::Value;
+use crate::value::{PStr, Source, Value};
 use std::collections::HashMap;
 use tree_sitter::{Node, Parser, Tree};
 
 /// How deeply calls of helper methods and lambdas nest.
 const MAX_CALL_DEPTH: usize = 10;
+
+/// How many characters of an expression an unknown value quotes (a deeply nested expression
+/// must not be copied whole at every level).
+const DESCRIPTION_CHARS: usize = 120;
 
 /// The interpreter state for one script.
 struct Interp<'t, 'e, 'c> {
@@ -36,6 +39,10 @@ struct Interp<'t, 'e, 'c> {
     calls: DepthGuard,
     /// How deeply the current expression or block is being evaluated.
     expr_depth: DepthGuard,
+    /// Lambdas and `{ case ... }` blocks met as values ([`Value::Lambda`] indexes this).
+    lambdas: Vec<Node<'t>>,
+    /// How many nodes were evaluated (the work done, for the linearity tests).
+    visits: usize,
 }
 
 /// Parses Scala source.
@@ -55,20 +62,40 @@ pub(crate) fn run(text: &str, env: &mut Env) -> bool {
     true
 }
 
-fn collect_templates<'t>(n: Node<'t>, out: &mut Vec<Node<'t>>) {
+/// The bodies of every object and class (nested ones too, down to [`MAX_EXPR_DEPTH`] levels).
+fn collect_templates<'t>(n: Node<'t>, out: &mut Vec<Node<'t>>, depth: usize) {
+    if depth >= MAX_EXPR_DEPTH {
+        return;
+    }
     let mut c = n.walk();
     for k in n.named_children(&mut c) {
         match k.kind() {
-            "object_definition" | "class_definition" => {
+            "object_definition" | "class_definition" | "trait_definition" => {
                 if let Some(b) = k.child_by_field_name("body") {
                     out.push(b);
-                    collect_templates(b, out);
+                    collect_templates(b, out, depth + 1);
                 }
             }
-            "package_clause" => collect_templates(k, out),
+            "package_clause" | "package_object" => collect_templates(k, out, depth + 1),
             _ => {}
         }
     }
+}
+
+/// What Glue hands a Scala job's `main`: `--key value` pairs of the run's arguments (run
+/// arguments over the job's defaults, plus the job name and run id Glue adds).
+fn main_arguments(env: &Env) -> Value {
+    let mut args = env.ctx.effective_arguments();
+    args.entry("--JOB_NAME".into())
+        .or_insert_with(|| env.ctx.job.name.clone());
+    args.entry("--JOB_RUN_ID".into())
+        .or_insert_with(|| env.ctx.run.id.clone());
+    let mut items = Vec::new();
+    for (k, v) in args {
+        items.push(Value::str(k.clone()));
+        items.push(Value::Str(PStr::lit(v).with_source(Source::Arg(k))));
+    }
+    Value::list(items)
 }
 
 impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
@@ -80,13 +107,24 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
             funcs: HashMap::new(),
             calls: DepthGuard::new(MAX_CALL_DEPTH),
             expr_depth: DepthGuard::new(MAX_EXPR_DEPTH),
+            lambdas: Vec::new(),
+            visits: 0,
+        }
+    }
+
+    /// The text of a node as an unknown value describes it (cut at [`DESCRIPTION_CHARS`]).
+    fn short(&self, n: Node) -> String {
+        let t = self.text(n);
+        match t.char_indices().nth(DESCRIPTION_CHARS) {
+            Some((i, _)) => format!("{}…", &t[..i]),
+            None => t.to_string(),
         }
     }
 
     /// Collects every method definition, runs object-level statements, then `main`.
     fn run(&mut self, root: Node<'t>) {
         let mut bodies = Vec::new();
-        collect_templates(root, &mut bodies);
+        collect_templates(root, &mut bodies, 0);
         for b in &bodies {
             let mut c = b.walk();
             for k in b.named_children(&mut c) {
@@ -112,10 +150,14 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
         }
         if let Some(main) = self.funcs.get("main").copied() {
             if let Some(body) = main.child_by_field_name("body") {
-                self.scopes.push(HashMap::from([(
-                    "sysArgs".to_string(),
-                    Value::unknown("sysArgs"),
-                )]));
+                let param = main
+                    .child_by_field_name("parameters")
+                    .and_then(|ps| ps.named_child(0))
+                    .and_then(|p| p.child_by_field_name("name"))
+                    .map(|n| self.text(n).to_string())
+                    .unwrap_or_else(|| "args".into());
+                let args = main_arguments(self.env);
+                self.scopes.push(HashMap::from([(param, args)]));
                 if body.kind() == "block" {
                     let mut c = body.walk();
                     let kids: Vec<Node> = body.named_children(&mut c).collect();
@@ -132,7 +174,10 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
 
     /// Records the call being executed (its text cut without a mark).
     fn set_site(&mut self, n: Node) {
-        interp::set_site(self.env, n, self.text(n), false);
+        // the site quotes at most 200 characters: a deeply nested call is not copied whole
+        let t = self.text(n);
+        let cut = t.char_indices().nth(2000).map_or(t.len(), |(i, _)| i);
+        interp::set_site(self.env, n, &t[..cut], false);
     }
 
     fn stmt(&mut self, n: Node<'t>) -> Value {
@@ -143,21 +188,7 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
                     .map(|x| self.eval(x))
                     .unwrap_or(Value::None);
                 if let Some(p) = n.child_by_field_name("pattern") {
-                    if p.kind() == "identifier" {
-                        let name = self.text(p).to_string();
-                        self.scopes.assign(&name, v);
-                    } else if p.kind() == "tuple_pattern" {
-                        let mut c = p.walk();
-                        let names: Vec<Node> = p.named_children(&mut c).collect();
-                        let items = iterate(&v).unwrap_or_default();
-                        for (i, nm) in names.into_iter().enumerate() {
-                            let name = self.text(nm).to_string();
-                            self.scopes.assign(
-                                &name,
-                                items.get(i).cloned().unwrap_or(Value::unknown(&name)),
-                            );
-                        }
-                    }
+                    self.bind_pattern(p, &v);
                 }
                 Value::None
             }

@@ -236,3 +236,103 @@ mod testing {
         run_with(script, &[])
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{parse, Interp};
+    use crate::emit::Env;
+    use crate::testutil;
+    use lineage_domain::ScriptLanguage;
+    use tree_sitter::{Parser, Point};
+
+    /// The work of extracting a script: bytes the parser's lexer read (through an input that
+    /// hands out 64 bytes at a time, so every rescan of a line counts) and nodes evaluated.
+    fn work(script: &str) -> (usize, usize) {
+        let mut p = Parser::new();
+        p.set_language(&tree_sitter_scala::LANGUAGE.into())
+            .expect("language");
+        let bytes = script.as_bytes();
+        let mut read = 0usize;
+        let tree = p
+            .parse_with_options(
+                &mut |at: usize, _: Point| {
+                    let chunk = bytes.get(at..(at + 64).min(bytes.len())).unwrap_or(&[]);
+                    read += chunk.len();
+                    chunk
+                },
+                None,
+                None,
+            )
+            .expect("parse");
+        let ctx = testutil::context(ScriptLanguage::Scala, script, &[]);
+        let mut env = Env::new(&ctx);
+        let mut it = Interp::new(script, &mut env);
+        it.run(tree.root_node());
+        (read, it.visits)
+    }
+
+    fn nested(shape: &str, n: usize) -> String {
+        let e = match shape {
+            "blocks" => format!(
+                "{}spark.read.parquet(\"s3://b/x/\"){}",
+                "{ ".repeat(n),
+                " }".repeat(n)
+            ),
+            "calls" => format!("{}\"s3://b/x/\"{}", "f(".repeat(n), ")".repeat(n)),
+            "parentheses" => format!("{}\"s3://b/x/\"{}", "(".repeat(n), ")".repeat(n)),
+            "collections" => format!("{}1{}", "Seq(".repeat(n), ")".repeat(n)),
+            "ifs" => format!("{}\"s3://b/x/\"", "if (true) ".repeat(n)),
+            "lambdas" => format!("{}1", "x => ".repeat(n)),
+            "methods" => format!("\"s3://b/x/\"{}", ".trim".repeat(n)),
+            "concatenation" => format!("\"s3://b/\"{}", " + \"x\"".repeat(n)),
+            _ => unreachable!(),
+        };
+        format!("object App {{ def main(a: Array[String]): Unit = {{ val p = {e} }} }}\n")
+    }
+
+    #[test]
+    fn extraction_work_is_linear_in_nesting_depth() {
+        for shape in [
+            "blocks",
+            "calls",
+            "parentheses",
+            "collections",
+            "ifs",
+            "lambdas",
+            "methods",
+            "concatenation",
+        ] {
+            let (small, large) = (nested(shape, 1_000), nested(shape, 8_000));
+            let (read_s, visits_s) = work(&small);
+            let (read_l, visits_l) = work(&large);
+            // eight times the input: at most eight times the work (plus slack), never 64 times
+            assert!(
+                read_l <= 10 * read_s,
+                "{shape}: the parser read {read_s} bytes at depth 1,000, {read_l} at 8,000"
+            );
+            assert!(
+                read_l <= 8 * large.len(),
+                "{shape}: the parser read {read_l} bytes of a {}-byte script",
+                large.len()
+            );
+            assert!(
+                visits_l <= 10 * visits_s.max(1),
+                "{shape}: {visits_s} nodes evaluated at depth 1,000, {visits_l} at 8,000"
+            );
+        }
+    }
+
+    #[test]
+    fn a_long_flat_line_is_parsed_in_linear_work() {
+        let line = |n: usize| {
+            format!(
+                "object App {{ def main(a: Array[String]): Unit = {{ {} }} }}\n",
+                "val x = 1; ".repeat(n)
+            )
+        };
+        let (read_s, _) = work(&line(1_000));
+        let (read_l, _) = work(&line(8_000));
+        assert!(read_l <= 10 * read_s, "read {read_s} then {read_l} bytes");
+        assert!(parse(&line(10)).is_some());
+    }
+}

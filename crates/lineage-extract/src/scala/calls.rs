@@ -25,6 +25,8 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
         let lambda = |k: Node<'t>| -> Option<Node<'t>> {
             match k.kind() {
                 "lambda_expression" => Some(k),
+                // `_.startsWith("tmp_")`: a function of its placeholder
+                _ if has_placeholder(k) => Some(k),
                 // `{ (df, id) => ... }` and `{ case ... }` as the argument list itself
                 "block" => {
                     let first = k.named_child(0)?;
@@ -190,7 +192,7 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
     pub(super) fn field(&mut self, recv: Value, name: &str, n: Node<'t>) -> Value {
         match (&recv, name) {
             (Value::Unknown(u), "empty") if is_collection(u) => {
-                self.construct(&u.to_string(), Args::default())
+                self.construct(u, Args::default())
             }
             (Value::Unknown(u), _)
                 if u.as_ref() == "GlueArgParser" || u.as_ref() == "SparkSession" =>
@@ -227,7 +229,7 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
             }
             Value::Unknown(u) if name == "apply" || name == "empty" => {
                 if is_collection(u) || u.as_ref() == "JsonOptions" {
-                    self.construct(&u.to_string(), args)
+                    self.construct(u, args)
                 } else {
                     Value::unknown(self.short(n))
                 }
@@ -294,6 +296,24 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
         self.scopes.pop();
         self.calls.leave();
         v
+    }
+}
+
+/// Whether an argument is a placeholder function (`_.trim`, `_ + "/"`): a `_` on its leftmost
+/// path or as an operand, not inside a lambda of its own.
+fn has_placeholder(n: Node) -> bool {
+    match n.kind() {
+        "wildcard" => true,
+        "field_expression" => n.child_by_field_name("value").is_some_and(has_placeholder),
+        "call_expression" => n
+            .child_by_field_name("function")
+            .is_some_and(has_placeholder),
+        "infix_expression" => {
+            n.child_by_field_name("left").is_some_and(has_placeholder)
+                || n.child_by_field_name("right").is_some_and(has_placeholder)
+        }
+        "prefix_expression" => n.named_child(0).is_some_and(has_placeholder),
+        _ => false,
     }
 }
 

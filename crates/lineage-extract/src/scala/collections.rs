@@ -66,8 +66,15 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
                 Value::list(args)
             };
             self.apply_cases(node, &arg)
-        } else {
+        } else if node.kind() == "lambda_expression" {
             Some(self.apply_lambda(node, args))
+        } else {
+            // a placeholder function: `_` is the argument
+            let arg = args.into_iter().next().unwrap_or(Value::None);
+            self.scopes.push(HashMap::from([("_".to_string(), arg)]));
+            let v = self.eval(node);
+            self.scopes.pop();
+            Some(v)
         };
         self.env.site = site;
         self.calls.leave();

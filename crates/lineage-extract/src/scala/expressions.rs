@@ -39,6 +39,7 @@ impl<'t, 'e, 'c> Evaluate<'t> for Interp<'t, 'e, 'c> {
                 .map(Value::Int)
                 .unwrap_or_else(|_| Value::unknown(self.short(n))),
             "boolean_literal" => Value::Bool(self.text(n) == "true"),
+            "wildcard" => self.scopes.lookup("_").unwrap_or(Value::unknown("_")),
             "null_literal" | "unit" => Value::None,
             "identifier" => {
                 let name = self.text(n);

@@ -54,3 +54,15 @@ fn scala_language() {
         .run_arg("AUDIT_PATH", " S3://Fixture-Audit/Runs/ ");
     insta::assert_json_snapshot!(snap(c));
 }
+
+#[test]
+fn scala_deltastreamer() {
+    let c = Case::fixture("scala_deltastreamer.scala")
+        .default_arg("lake_bucket", "fixture-iot-lake")
+        .connection(
+            "msk-fixture",
+            "KAFKA",
+            &[("KAFKA_BOOTSTRAP_SERVERS", "b-3.msk.fixture:9094")],
+        );
+    insta::assert_json_snapshot!(snap(c));
+}

@@ -160,6 +160,9 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
         let base = name.split('[').next().unwrap_or(name);
         let base = base.strip_suffix(".apply").unwrap_or(base);
         let base = base.rsplit('.').next().unwrap_or(base);
+        if let Some(v) = self.sdk_construct(base, &args) {
+            return v;
+        }
         match base {
             "Map" | "HashMap" | "ListMap" | "TreeMap" => Value::dict(
                 args.pos
@@ -191,9 +194,7 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
 
     pub(super) fn field(&mut self, recv: Value, name: &str, n: Node<'t>) -> Value {
         match (&recv, name) {
-            (Value::Unknown(u), "empty") if is_collection(u) => {
-                self.construct(u, Args::default())
-            }
+            (Value::Unknown(u), "empty") if is_collection(u) => self.construct(u, Args::default()),
             (Value::Unknown(u), _)
                 if u.as_ref() == "GlueArgParser" || u.as_ref() == "SparkSession" =>
             {
@@ -216,6 +217,9 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
     }
 
     pub(super) fn method(&mut self, recv: Value, name: &str, args: Args, n: Node<'t>) -> Value {
+        if let Some(v) = self.sdk_method(&recv, name, &args) {
+            return v;
+        }
         match &recv {
             Value::Unknown(u) if u.as_ref() == "GlueArgParser" && name == "getResolvedOptions" => {
                 api::resolved_options(self.env, &args)

@@ -25,6 +25,14 @@ pub(super) fn scala_items(v: &Value) -> Option<Vec<Value>> {
     }
 }
 
+/// The items of a list value (for arguments handed to a library).
+pub(super) fn scala_items_of(v: &Value) -> Option<Vec<Value>> {
+    match v {
+        Value::List(l) => Some(l.as_ref().clone()),
+        _ => None,
+    }
+}
+
 /// A list of `(k, v)` pairs as a map (`toMap`).
 fn to_map(items: &[Value]) -> Value {
     Value::dict(

@@ -8,11 +8,12 @@
 //! and lambdas handed to APIs (`foreachBatch { (df, id) => ... }`), which run.
 //!
 //! This file holds the interpreter state ([`Interp`]), the entry point and statements;
-//! [`expressions`], [`calls`], [`collections`] and [`strings`] hold the rest.
+//! [`expressions`], [`calls`], [`collections`], [`strings`] and [`sdk`] hold the rest.
 
 mod calls;
 mod collections;
 mod expressions;
+mod sdk;
 mod strings;
 
 use crate::emit::Env;
@@ -217,7 +218,12 @@ mod testing {
     /// the object-level ones and those of `main`.
     pub(crate) fn run_with(script: &str, args: &[(&str, &str)]) -> Run {
         let ctx = testutil::context(ScriptLanguage::Scala, script, args);
-        let mut env = Env::new(&ctx);
+        run_in(script, &ctx)
+    }
+
+    /// Runs a Scala script in a run context of the caller's.
+    pub(crate) fn run_in(script: &str, ctx: &lineage_domain::RunContext) -> Run {
+        let mut env = Env::new(ctx);
         let tree = parse(script).expect("parse");
         assert!(!tree.root_node().has_error(), "syntax error in test script");
         let scopes = {

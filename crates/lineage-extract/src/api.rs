@@ -215,6 +215,10 @@ fn glue_context(env: &mut Env, name: &str, args: &Args) -> Value {
             },
         ),
         "getCatalogSource" => glue_catalog::read(env, args, glue_catalog::GET_CATALOG_SOURCE),
+        // Scala streaming sources
+        "createDataFrameFromOptions" => {
+            glue_options::read(env, args, glue_options::DATA_FRAME_FROM_OPTIONS_READ)
+        }
         // the older flat names on GlueContext
         "create_dynamic_frame_from_catalog" => {
             glue_catalog::read(env, args, glue_catalog::FROM_CATALOG_READ)

@@ -262,8 +262,11 @@ mod tests {
         s.push(HashMap::from([("a".to_string(), Value::Int(2))]));
         assert_eq!(s.lookup("a"), Some(Value::Int(2)));
         s.assign("b", Value::Int(3));
+        s.update("a", Value::Int(4));
+        assert_eq!(s.lookup("a"), Some(Value::Int(4)));
         s.pop();
-        assert_eq!(s.lookup("a"), Some(Value::Int(1)));
+        s.update("a", Value::Int(5));
+        assert_eq!(s.lookup("a"), Some(Value::Int(5)));
         assert_eq!(s.lookup("b"), None);
     }
 

@@ -27,6 +27,7 @@ fn options(args: &Args) -> Value {
     if let Some(Value::Dict(d)) = args
         .kw("connection_options")
         .or_else(|| args.kw("options"))
+        .or_else(|| args.kw("connectionOptions"))
         .or_else(|| args.pos.iter().find(|v| matches!(v, Value::Dict(_))))
     {
         items.extend(d.iter().cloned());
@@ -35,7 +36,16 @@ fn options(args: &Args) -> Value {
     for (k, v) in &args.kw {
         if !matches!(
             k.as_str(),
-            "connection_options" | "options" | "connection_type" | "connectionType" | "format"
+            "connection_options"
+                | "options"
+                | "connectionOptions"
+                | "connection_type"
+                | "connectionType"
+                | "format"
+                | "formatOptions"
+                | "transformationContext"
+                | "transformation_ctx"
+                | "pushDownPredicate"
         ) {
             items.push((Value::str(k.clone()), v.clone()));
         }

@@ -29,7 +29,12 @@ pub(crate) const GET_JDBC_SINK: &str = "glue.getJDBCSink";
 /// `glueContext.getSink(...)` and the Scala variants.
 pub(crate) fn create(env: &mut Env, name: &str, args: &Args) -> Value {
     let mut options: Vec<(String, Value)> = Vec::new();
-    if let Some(Value::Dict(d)) = args.kw("options").or_else(|| args.kw("connection_options")) {
+    if let Some(Value::Dict(d)) = args
+        .kw("options")
+        .or_else(|| args.kw("connection_options"))
+        .or_else(|| args.kw("connectionOptions"))
+        .or_else(|| args.pos.iter().find(|v| matches!(v, Value::Dict(_))))
+    {
         for (k, v) in d.iter() {
             if let Some(k) = k.as_known_str() {
                 options.push((k, v.clone()));
@@ -45,6 +50,12 @@ pub(crate) fn create(env: &mut Env, name: &str, args: &Args) -> Value {
         "getJDBCSink" => GET_JDBC_SINK,
         _ => GET_SINK,
     };
+    if name == "getJDBCSink" {
+        // Scala getJDBCSink(catalogConnection, options, redshiftTmpDir, ...)
+        if let Some(c) = args.get(0, "catalogConnection") {
+            options.push(("connectionName".into(), c.clone()));
+        }
+    }
     let ctype = args
         .kw("connection_type")
         .or_else(|| args.kw("connectionType"))
@@ -52,9 +63,10 @@ pub(crate) fn create(env: &mut Env, name: &str, args: &Args) -> Value {
         .or_else(|| {
             args.pos
                 .first()
-                .filter(|v| matches!(v, Value::Str(_)))
+                .filter(|v| matches!(v, Value::Str(_)) && name != "getJDBCSink")
                 .cloned()
-        });
+        })
+        .or_else(|| (name == "getJDBCSink").then(|| Value::str("jdbc")));
     let catalog = if name == "getCatalogSink" {
         let db = args
             .get(0, "database")

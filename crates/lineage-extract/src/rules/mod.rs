@@ -8,6 +8,7 @@ pub(crate) mod connection;
 pub(crate) mod glue_catalog;
 pub(crate) mod glue_options;
 pub(crate) mod glue_sink;
+pub(crate) mod hudi_deltastreamer;
 pub(crate) mod jdbc;
 pub(crate) mod lakehouse;
 pub(crate) mod options;

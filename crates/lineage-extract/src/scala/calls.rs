@@ -1,19 +1,50 @@
-//! Calls: arguments (named ones, lambdas and `{ (df, id) => ... }` blocks handed to APIs, which
-//! run), method calls on strings, maps and API objects, fields, constructors of Scala
-//! collections and Glue/Spark objects, `args("key")`, and calls of the script's helper methods.
+//! Calls: arguments (named ones; lambdas and `{ (df, id) => ... }` blocks handed to an API
+//! object run at once, with a frame for their first parameter when the API hands over a batch),
+//! method calls on strings, collections and API objects, fields, constructors of Scala
+//! collections and Glue/Spark objects, `args("key")`, and calls of the script's helper methods
+//! (named and default arguments).
 
+use super::strings::json_options;
 use super::Interp;
 use crate::api;
-use crate::builtins::{self, Args};
+use crate::builtins::Args;
 use crate::interp::Evaluate;
 use crate::value::{Obj, Value};
 use std::collections::HashMap;
 use std::rc::Rc;
 use tree_sitter::Node;
 
+/// API methods whose function argument receives a batch (a frame) and its id.
+const BATCH_METHODS: &[&str] = &["foreachBatch", "forEachBatch"];
+
 impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
-    pub(super) fn args(&mut self, a: Node<'t>, run_lambdas: bool) -> Args {
+    /// Evaluates call arguments; with `run_on` (a call on an API object), lambdas run at once
+    /// (their first parameter a frame when the method is one of [`BATCH_METHODS`]).
+    pub(super) fn args(&mut self, a: Node<'t>, run_on: Option<&str>) -> Args {
         let mut args = Args::default();
+        let lambda = |k: Node<'t>| -> Option<Node<'t>> {
+            match k.kind() {
+                "lambda_expression" => Some(k),
+                // `_.startsWith("tmp_")`: a function of its placeholder
+                _ if has_placeholder(k) => Some(k),
+                // `{ (df, id) => ... }` and `{ case ... }` as the argument list itself
+                "block" => {
+                    let first = k.named_child(0)?;
+                    (k.named_child_count() == 1 && first.kind() == "lambda_expression")
+                        .then_some(first)
+                }
+                _ => None,
+            }
+        };
+        if a.kind() == "block" || a.kind() == "case_block" {
+            let v = match lambda(a) {
+                Some(l) => self.lambda_arg(l, run_on),
+                None if a.kind() == "case_block" => self.lambda_arg(a, run_on),
+                None => self.eval(a),
+            };
+            args.pos.push(v);
+            return args;
+        }
         let mut c = a.walk();
         let kids: Vec<Node> = a.named_children(&mut c).collect();
         for k in kids {
@@ -23,28 +54,19 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
                         k.child_by_field_name("left"),
                         k.child_by_field_name("right"),
                     ) {
-                        let v = self.eval(r);
+                        let v = match lambda(r) {
+                            Some(f) => self.lambda_arg(f, run_on),
+                            None => self.eval(r),
+                        };
                         args.kw.push((self.text(l).to_string(), v));
                     }
                 }
-                "lambda_expression" if run_lambdas => {
-                    self.run_lambda(k);
-                    args.pos.push(Value::unknown("lambda"));
-                }
-                "block" if run_lambdas => {
-                    // `{ (df, id) => ... }`
-                    let mut c2 = k.walk();
-                    let inner: Vec<Node> = k.named_children(&mut c2).collect();
-                    for i in inner {
-                        if i.kind() == "lambda_expression" {
-                            self.run_lambda(i);
-                        }
-                    }
-                    args.pos.push(Value::unknown("lambda"));
-                }
                 "comment" | "block_comment" => {}
                 _ => {
-                    let v = self.eval(k);
+                    let v = match lambda(k) {
+                        Some(f) => self.lambda_arg(f, run_on),
+                        None => self.eval(k),
+                    };
                     args.pos.push(v);
                 }
             }
@@ -52,41 +74,34 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
         args
     }
 
-    fn run_lambda(&mut self, l: Node<'t>) {
-        if self.calls.is_full() {
-            return;
-        }
-        self.scopes.push(HashMap::new());
-        if let Some(ps) = l.child_by_field_name("parameters") {
-            let mut c = ps.walk();
-            let names: Vec<Node> = ps.named_children(&mut c).collect();
-            for (i, p) in names.into_iter().enumerate() {
-                let name = p
-                    .child_by_field_name("name")
-                    .map(|x| self.text(x))
-                    .unwrap_or_else(|| self.text(p))
-                    .to_string();
-                let v = if i == 0 {
+    /// A function argument: run now when handed to an API object, else a lambda value.
+    fn lambda_arg(&mut self, l: Node<'t>, run_on: Option<&str>) -> Value {
+        let Some(method) = run_on else {
+            return self.lambda_value(l);
+        };
+        let batch = BATCH_METHODS.contains(&method);
+        let n = if l.kind() == "case_block" {
+            1
+        } else {
+            self.lambda_params(l).len().max(1)
+        };
+        let params: Vec<Value> = (0..n)
+            .map(|i| {
+                if i == 0 && batch {
                     Value::Obj(Obj::Frame)
                 } else {
-                    Value::unknown(&name)
-                };
-                self.scopes.assign(&name, v);
-            }
-        }
-        self.calls.enter();
-        let site = self.env.site.clone();
-        if let Some(b) = l.child_by_field_name("body") {
-            self.eval(b);
-        }
-        self.env.site = site;
-        self.calls.leave();
-        self.scopes.pop();
+                    Value::unknown(format!("{method} argument"))
+                }
+            })
+            .collect();
+        let f = self.lambda_value(l);
+        self.call_lambda(&f, params);
+        Value::unknown("lambda")
     }
 
     pub(super) fn call(&mut self, n: Node<'t>) -> Value {
         let Some(f) = n.child_by_field_name("function") else {
-            return Value::unknown(self.text(n));
+            return Value::unknown(self.short(n));
         };
         let a = n.child_by_field_name("arguments");
         match f.kind() {
@@ -95,62 +110,61 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
                     f.child_by_field_name("value"),
                     f.child_by_field_name("field"),
                 ) else {
-                    return Value::unknown(self.text(n));
+                    return Value::unknown(self.short(n));
                 };
                 let recv = self.eval(v);
                 let name = self.text(field).to_string();
                 let api_recv = matches!(recv, Value::Obj(_) | Value::Unknown(_));
-                let args = a.map(|a| self.args(a, api_recv)).unwrap_or_default();
+                let args = a
+                    .map(|a| self.args(a, api_recv.then_some(name.as_str())))
+                    .unwrap_or_default();
                 self.set_site(n);
                 self.method(recv, &name, args, n)
             }
             "identifier" => {
                 let name = self.text(f).to_string();
-                let args = a.map(|a| self.args(a, false)).unwrap_or_default();
+                let args = a.map(|a| self.args(a, None)).unwrap_or_default();
                 self.set_site(n);
                 if let Some(v) = self.scopes.lookup(&name) {
-                    return match v {
-                        Value::Dict(_) => {
-                            let key = args.pos.first().and_then(Value::as_known_str);
-                            key.and_then(|k| v.get_key(&k).cloned())
-                                .unwrap_or_else(|| Value::unknown(self.text(n)))
-                        }
-                        Value::List(l) => match args.pos.first() {
-                            Some(Value::Int(i)) => usize::try_from(*i)
-                                .ok()
-                                .and_then(|i| l.get(i).cloned())
-                                .unwrap_or(Value::unknown(self.text(n))),
-                            _ => Value::unknown(self.text(n)),
-                        },
-                        _ => Value::unknown(self.text(n)),
-                    };
+                    return self
+                        .collection_method(&v, "apply", &args)
+                        .unwrap_or_else(|| Value::unknown(self.short(n)));
                 }
                 if self.funcs.contains_key(&name) {
                     return self.call_user(&name, args);
                 }
                 self.construct(&name, args)
             }
+            "generic_function" => {
+                // `Seq[String](...)`, `Map.empty[String, String]`
+                let name = f
+                    .child_by_field_name("function")
+                    .map(|x| self.text(x).to_string())
+                    .unwrap_or_default();
+                let args = a.map(|a| self.args(a, None)).unwrap_or_default();
+                self.set_site(n);
+                self.construct(&name, args)
+            }
             _ => {
                 let callee = self.eval(f);
-                let args = a.map(|a| self.args(a, false)).unwrap_or_default();
-                match callee {
-                    Value::Dict(_) => args
-                        .pos
-                        .first()
-                        .and_then(Value::as_known_str)
-                        .and_then(|k| callee.get_key(&k).cloned())
-                        .unwrap_or_else(|| Value::unknown(self.text(n))),
-                    _ => callee,
-                }
+                let args = a.map(|a| self.args(a, None)).unwrap_or_default();
+                self.collection_method(&callee, "apply", &args)
+                    .unwrap_or_else(|| Value::unknown(self.short(n)))
             }
         }
     }
 
-    /// `Name(args)` / `new Name(args)`: Scala collections and Glue/Spark constructors.
+    /// `Name(args)` / `new Name(args)` / `Name.empty`: Scala collections and Glue/Spark
+    /// constructors.
     pub(super) fn construct(&mut self, name: &str, args: Args) -> Value {
         let base = name.split('[').next().unwrap_or(name);
+        let base = base.strip_suffix(".apply").unwrap_or(base);
+        let base = base.rsplit('.').next().unwrap_or(base);
+        if let Some(v) = self.sdk_construct(base, &args) {
+            return v;
+        }
         match base {
-            "Map" | "HashMap" => Value::dict(
+            "Map" | "HashMap" | "ListMap" | "TreeMap" => Value::dict(
                 args.pos
                     .iter()
                     .filter_map(|p| match p {
@@ -159,32 +173,28 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
                     })
                     .collect(),
             ),
-            "Seq" | "List" | "Array" | "Vector" | "Set" => Value::list(args.pos),
-            "JsonOptions" | "Some" => args.pos.into_iter().next().unwrap_or(Value::None),
+            "Seq" | "List" | "Array" | "Vector" | "Set" | "ArrayBuffer" | "ListBuffer" => {
+                Value::list(args.pos)
+            }
+            "Some" | "Option" => args.pos.into_iter().next().unwrap_or(Value::None),
+            "JsonOptions" => match args.pos.into_iter().next() {
+                Some(Value::Str(s)) => {
+                    json_options(&s).unwrap_or_else(|| Value::unknown("JsonOptions"))
+                }
+                Some(v) => v,
+                None => Value::dict(Vec::new()),
+            },
             "GlueContext" => Value::Obj(Obj::GlueContext),
             "SparkContext" => Value::Obj(Obj::Opaque(Rc::from("sc"))),
             "SparkSession" => Value::Obj(Obj::Spark),
+            "String" => args.pos.into_iter().next().unwrap_or(Value::None),
             _ => Value::unknown(name),
         }
     }
 
     pub(super) fn field(&mut self, recv: Value, name: &str, n: Node<'t>) -> Value {
         match (&recv, name) {
-            (
-                Value::List(_) | Value::Dict(_),
-                "toArray" | "asJava" | "toSeq" | "toList" | "toMap" | "asScala",
-            ) => recv,
-            (Value::Str(s), _) => {
-                let py = match name {
-                    "trim" => "strip",
-                    "toLowerCase" => "lower",
-                    "toUpperCase" => "upper",
-                    "stripSuffix" | "stripPrefix" => return recv.clone(),
-                    other => other,
-                };
-                builtins::str_method(s, py, &Args::default())
-                    .unwrap_or_else(|| Value::unknown(self.text(n)))
-            }
+            (Value::Unknown(u), "empty") if is_collection(u) => self.construct(u, Args::default()),
             (Value::Unknown(u), _)
                 if u.as_ref() == "GlueArgParser" || u.as_ref() == "SparkSession" =>
             {
@@ -198,11 +208,18 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
                 Some(v) => v,
             },
             (Value::Module(m), _) => Value::Module(Rc::from(format!("{m}.{name}"))),
-            _ => api::attr_on_unknown(name).unwrap_or_else(|| Value::unknown(self.text(n))),
+            (Value::Unknown(_), _) => {
+                api::attr_on_unknown(name).unwrap_or_else(|| Value::unknown(self.short(n)))
+            }
+            // a method called without parentheses
+            _ => self.method(recv, name, Args::default(), n),
         }
     }
 
     pub(super) fn method(&mut self, recv: Value, name: &str, args: Args, n: Node<'t>) -> Value {
+        if let Some(v) = self.sdk_method(&recv, name, &args) {
+            return v;
+        }
         match &recv {
             Value::Unknown(u) if u.as_ref() == "GlueArgParser" && name == "getResolvedOptions" => {
                 api::resolved_options(self.env, &args)
@@ -214,29 +231,30 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
                     Value::Obj(Obj::GlueContext)
                 }
             }
-            Value::Str(s) => {
-                let py = match name {
-                    "trim" => "strip",
-                    "toLowerCase" => "lower",
-                    "toUpperCase" => "upper",
-                    "stripSuffix" => "rstrip",
-                    "stripPrefix" => "lstrip",
-                    other => other,
-                };
-                builtins::str_method(s, py, &args).unwrap_or_else(|| Value::unknown(self.text(n)))
+            Value::Unknown(u) if name == "apply" || name == "empty" => {
+                if is_collection(u) || u.as_ref() == "JsonOptions" {
+                    self.construct(u, args)
+                } else {
+                    Value::unknown(self.short(n))
+                }
             }
-            Value::Dict(_) if name == "getOrElse" || name == "get" || name == "apply" => {
-                let key = args.pos.first().and_then(Value::as_known_str);
-                key.and_then(|k| recv.get_key(&k).cloned())
-                    .or_else(|| args.pos.get(1).cloned())
-                    .unwrap_or_else(|| Value::unknown(self.text(n)))
+            Value::Str(s) => {
+                if let Some(v) = self.string_method(s, name, &args) {
+                    return v;
+                }
+                self.collection_method(&recv, name, &args)
+                    .unwrap_or_else(|| Value::unknown(self.short(n)))
             }
             Value::Obj(o) => api::method(self.env, o, name, &args),
-            _ => api::method_on_unknown(self.env, name, &args)
-                .unwrap_or_else(|| Value::unknown(self.text(n))),
+            Value::Unknown(_) | Value::Module(_) => api::method_on_unknown(self.env, name, &args)
+                .unwrap_or_else(|| Value::unknown(self.short(n))),
+            _ => self
+                .collection_method(&recv, name, &args)
+                .unwrap_or_else(|| Value::unknown(self.short(n))),
         }
     }
 
+    /// Calls a helper method of the script: named, positional and default arguments.
     pub(super) fn call_user(&mut self, name: &str, args: Args) -> Value {
         let Some(f) = self.funcs.get(name).copied() else {
             return Value::unknown(name);
@@ -244,35 +262,80 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
         if self.calls.is_full() {
             return Value::unknown(name);
         }
+        self.calls.enter();
         let mut scope = HashMap::new();
-        if let Some(ps) = f.child_by_field_name("parameters") {
-            let mut c = ps.walk();
-            let params: Vec<Node> = ps.named_children(&mut c).collect();
-            for (i, p) in params.into_iter().enumerate() {
+        // parameter lists: `def f(a: A)(b: B)` curried lists are bound in order
+        let mut c = f.walk();
+        let lists: Vec<Node> = f.children_by_field_name("parameters", &mut c).collect();
+        let mut i = 0usize;
+        for ps in lists {
+            let mut c2 = ps.walk();
+            let params: Vec<Node> = ps
+                .named_children(&mut c2)
+                .filter(|p| p.kind() == "parameter")
+                .collect();
+            for p in params {
                 let pname = p
                     .child_by_field_name("name")
                     .map(|x| self.text(x).to_string())
                     .unwrap_or_default();
-                let v = args
-                    .kw(&pname)
-                    .cloned()
-                    .or_else(|| args.pos.get(i).cloned())
-                    .unwrap_or_else(|| Value::unknown(&pname));
+                let v = match args.kw(&pname).or_else(|| args.pos.get(i)) {
+                    Some(v) => v.clone(),
+                    None => match p.child_by_field_name("default_value") {
+                        Some(d) => self.eval(d),
+                        None => Value::unknown(&pname),
+                    },
+                };
                 scope.insert(pname, v);
+                i += 1;
             }
         }
         self.scopes.push(scope);
-        self.calls.enter();
         let site = self.env.site.clone();
         let v = f
             .child_by_field_name("body")
             .map(|b| self.eval(b))
             .unwrap_or(Value::None);
         self.env.site = site;
-        self.calls.leave();
         self.scopes.pop();
+        self.calls.leave();
         v
     }
+}
+
+/// Whether an argument is a placeholder function (`_.trim`, `_ + "/"`): a `_` on its leftmost
+/// path or as an operand, not inside a lambda of its own.
+fn has_placeholder(n: Node) -> bool {
+    match n.kind() {
+        "wildcard" => true,
+        "field_expression" => n.child_by_field_name("value").is_some_and(has_placeholder),
+        "call_expression" => n
+            .child_by_field_name("function")
+            .is_some_and(has_placeholder),
+        "infix_expression" => {
+            n.child_by_field_name("left").is_some_and(has_placeholder)
+                || n.child_by_field_name("right").is_some_and(has_placeholder)
+        }
+        "prefix_expression" => n.named_child(0).is_some_and(has_placeholder),
+        _ => false,
+    }
+}
+
+/// Whether a name is a Scala collection (or `Option`) companion.
+fn is_collection(name: &str) -> bool {
+    matches!(
+        name,
+        "Map"
+            | "HashMap"
+            | "Seq"
+            | "List"
+            | "Array"
+            | "Vector"
+            | "Set"
+            | "Option"
+            | "ListBuffer"
+            | "ArrayBuffer"
+    )
 }
 
 #[cfg(test)]
@@ -310,23 +373,29 @@ object App {
     }
 
     #[test]
-    fn helper_methods_with_named_arguments_and_a_depth_cap() {
+    fn helper_methods_with_named_and_default_arguments_and_a_depth_cap() {
         let r = run(r#"
 object App {
-  def path(zone: String, table: String): String = s"s3://lake/$zone/$table/"
+  def path(zone: String, table: String = "dflt", bucket: String = "lake"): String =
+    s"s3://$bucket/$zone/$table/"
   def loop(n: Int): String = loop(n)
+  def apply(f: String => String): String = f("in")
   def main(sysArgs: Array[String]): Unit = {
     val a = path("raw", "t1")
     val b = path(table = "t2", zone = "gold")
+    val e = path("silver")
     val c = loop(1)
     val d = "  Mixed  ".trim.toLowerCase
+    val g = apply(x => s"s3://f/$x")
   }
 }
 "#);
         assert_eq!(r.text("a").as_deref(), Some("s3://lake/raw/t1/"));
         assert_eq!(r.text("b").as_deref(), Some("s3://lake/gold/t2/"));
+        assert_eq!(r.text("e").as_deref(), Some("s3://lake/silver/dflt/"));
         assert_eq!(r.value("c"), Value::unknown("loop"));
         assert_eq!(r.text("d").as_deref(), Some("mixed"));
+        assert_eq!(r.text("g").as_deref(), Some("s3://f/in"));
     }
 
     #[test]
@@ -338,6 +407,7 @@ object App {
     val opts = JsonOptions(Map("path" -> "s3://opts/p/"))
     val o = Some("inside")
     val l = List("x", "y")
+    val e = Map.empty[String, String]
     val df = spark.read.format("parquet").load("s3://reads/in/")
     df.write.mode("overwrite").parquet(opts("path"))
     df.write.saveAsTable("mart.daily")
@@ -350,12 +420,39 @@ object App {
         );
         assert_eq!(r.text("o").as_deref(), Some("inside"));
         assert_eq!(r.texts("l"), ["x", "y"]);
+        assert_eq!(r.value("e"), Value::dict(vec![]));
         assert_eq!(
             r.ios(),
             [
                 "in s3://reads/in",
                 "out s3://opts/p",
                 "out arn:aws:glue:us-east-1:111122223333|table/mart/daily"
+            ]
+        );
+    }
+
+    #[test]
+    fn batch_functions_run_with_a_frame() {
+        let r = run(r#"
+object App {
+  def main(sysArgs: Array[String]): Unit = {
+    val spark = SparkSession.builder().getOrCreate()
+    val stream = spark.readStream.format("kinesis").option("streamName", "clicks").load()
+    stream.writeStream.foreachBatch { (batch: DataFrame, id: Long) =>
+      batch.write.mode("append").parquet("s3://sink/batches/")
+    }.option("checkpointLocation", "s3://sink/checkpoints/").start()
+    glueContext.forEachBatch(stream, (df: DataFrame, batchId: Long) => {
+      df.write.json("s3://sink/glue/")
+    }, JsonOptions(Map("windowSize" -> "100 seconds")))
+  }
+}
+"#);
+        assert_eq!(
+            r.ios(),
+            [
+                "in kinesis://us-east-1|clicks",
+                "out s3://sink/batches",
+                "out s3://sink/glue"
             ]
         );
     }

@@ -1,10 +1,13 @@
-//! Expressions: string literals and `s"..."`/`f"..."`/`raw"..."` interpolation, names (a bare
-//! method name is a call), blocks in their own scope, field access, `Name(args)` and `new`,
-//! infix operators (`->`, `+`, `==`, `&&`, a method written infix), `!`, `if` on decided
-//! conditions and `for` over known lists.
+//! Expressions: literals, names (a bare method name is a call, `None`/`Nil` are empty), blocks in
+//! their own scope, field access, `Name(args)` and `new`, infix operators (`->`, `+` with
+//! Scala's string concatenation, `++`, comparisons, `&&`, `||`, a method written infix), `!`,
+//! `if` on decided conditions, `for` comprehensions (generators, `=` bindings, guards, `yield`),
+//! `match` on decided scrutinees, and lambdas and `{ case ... }` blocks as values.
 
+use super::collections::scala_items;
+use super::strings::scala_string;
 use super::Interp;
-use crate::builtins::{binop, iterate, Args};
+use crate::builtins::{binop, Args};
 use crate::interp::{DepthGuard, Evaluate, MAX_ITER};
 use crate::value::{values_equal, PStr, Value};
 use std::collections::HashMap;
@@ -24,22 +27,31 @@ impl<'t, 'e, 'c> Evaluate<'t> for Interp<'t, 'e, 'c> {
     }
 
     fn eval_node(&mut self, n: Node<'t>) -> Value {
+        self.visits += 1;
         match n.kind() {
             "string" => Value::str(scala_string(self.text(n))),
             "interpolated_string_expression" => self.interpolated(n),
+            "character_literal" => {
+                let t = self.text(n);
+                Value::str(scala_string(&format!("\"{}\"", t.trim_matches('\''))))
+            }
             "integer_literal" => self
                 .text(n)
+                .replace('_', "")
                 .trim_end_matches(['L', 'l'])
                 .parse()
                 .map(Value::Int)
-                .unwrap_or_else(|_| Value::unknown(self.text(n))),
+                .unwrap_or_else(|_| Value::unknown(self.short(n))),
             "boolean_literal" => Value::Bool(self.text(n) == "true"),
-            "null_literal" => Value::None,
+            "wildcard" => self.scopes.lookup("_").unwrap_or(Value::unknown("_")),
+            "null_literal" | "unit" => Value::None,
             "identifier" => {
                 let name = self.text(n);
                 match self.scopes.lookup(name) {
                     Some(v) => v,
                     None if self.funcs.contains_key(name) => self.call_user(name, Args::default()),
+                    None if name == "None" => Value::None,
+                    None if name == "Nil" => Value::list(Vec::new()),
                     None => Value::unknown(name),
                 }
             }
@@ -52,23 +64,13 @@ impl<'t, 'e, 'c> Evaluate<'t> for Interp<'t, 'e, 'c> {
                 let kids: Vec<Node> = n.named_children(&mut c).collect();
                 Value::list(kids.into_iter().map(|k| self.eval(k)).collect())
             }
-            "block" => {
-                self.scopes.push(HashMap::new());
-                let mut c = n.walk();
-                let kids: Vec<Node> = n.named_children(&mut c).collect();
-                let mut last = Value::None;
-                for k in kids {
-                    last = self.stmt(k);
-                }
-                self.scopes.pop();
-                last
-            }
+            "block" | "indented_block" => self.block(n),
             "field_expression" => {
                 let (Some(v), Some(f)) = (
                     n.child_by_field_name("value"),
                     n.child_by_field_name("field"),
                 ) else {
-                    return Value::unknown(self.text(n));
+                    return Value::unknown(self.short(n));
                 };
                 let recv = self.eval(v);
                 let name = self.text(f).to_string();
@@ -86,66 +88,24 @@ impl<'t, 'e, 'c> Evaluate<'t> for Interp<'t, 'e, 'c> {
                 let args = kids
                     .iter()
                     .find(|k| k.kind() == "arguments")
-                    .map(|a| self.args(*a, false))
+                    .map(|a| self.args(*a, None))
                     .unwrap_or_default();
                 self.set_site(n);
                 self.construct(&ty, args)
             }
-            "infix_expression" => {
-                let (Some(l), Some(r), Some(op)) = (
-                    n.child_by_field_name("left"),
-                    n.child_by_field_name("right"),
-                    n.child_by_field_name("operator"),
-                ) else {
-                    return Value::unknown(self.text(n));
-                };
-                let lv = self.eval(l);
-                let rv = self.eval(r);
-                match self.text(op) {
-                    "->" => Value::list(vec![lv, rv]),
-                    "+" => binop("+", &lv, &rv),
-                    "==" => values_equal(&lv, &rv)
-                        .map(Value::Bool)
-                        .unwrap_or(Value::unknown("==")),
-                    "!=" => values_equal(&lv, &rv)
-                        .map(|b| Value::Bool(!b))
-                        .unwrap_or(Value::unknown("!=")),
-                    "&&" => match (lv.truthy(), rv.truthy()) {
-                        (Some(false), _) | (_, Some(false)) => Value::Bool(false),
-                        (Some(true), Some(true)) => Value::Bool(true),
-                        _ => Value::unknown("&&"),
-                    },
-                    "||" => match (lv.truthy(), rv.truthy()) {
-                        (Some(true), _) | (_, Some(true)) => Value::Bool(true),
-                        (Some(false), Some(false)) => Value::Bool(false),
-                        _ => Value::unknown("||"),
-                    },
-                    op => {
-                        // a method call written infix: `x method y`
-                        let name = op.to_string();
-                        self.method(
-                            lv,
-                            &name,
-                            Args {
-                                pos: vec![rv],
-                                kw: vec![],
-                            },
-                            n,
-                        )
-                    }
-                }
-            }
+            "infix_expression" => self.infix(n),
             "prefix_expression" => {
                 let v = n
                     .named_child(0)
                     .map(|e| self.eval(e))
                     .unwrap_or(Value::None);
-                if self.text(n).starts_with('!') {
-                    v.truthy()
+                match (self.text(n).chars().next(), &v) {
+                    (Some('!'), _) => v
+                        .truthy()
                         .map(|b| Value::Bool(!b))
-                        .unwrap_or(Value::unknown("!"))
-                } else {
-                    Value::unknown(self.text(n))
+                        .unwrap_or(Value::unknown("!")),
+                    (Some('-'), Value::Int(i)) => Value::Int(-i),
+                    _ => Value::unknown(self.short(n)),
                 }
             }
             "if_expression" => {
@@ -164,149 +124,320 @@ impl<'t, 'e, 'c> Evaluate<'t> for Interp<'t, 'e, 'c> {
                         if a == b {
                             a
                         } else {
-                            Value::unknown(self.text(n))
+                            Value::unknown(self.short(n))
                         }
                     }
                 }
             }
-            "for_expression" => {
-                let Some(body) = n.child_by_field_name("body") else {
-                    return Value::None;
-                };
-                let enums = n.child_by_field_name("enumerators");
-                let first = enums.and_then(|e| e.named_child(0));
-                if let Some(en) = first {
-                    let pat = en.named_child(0);
-                    let src = en.named_child(1).map(|s| self.eval(s));
-                    match (pat, src.as_ref().and_then(iterate)) {
-                        (Some(p), Some(items)) => {
-                            for it in items.into_iter().take(MAX_ITER) {
-                                let name = self.text(p).to_string();
-                                self.scopes.push(HashMap::new());
-                                self.scopes.assign(&name, it);
-                                self.eval(body);
-                                self.scopes.pop();
-                            }
-                        }
-                        (Some(p), None) => {
-                            let name = self.text(p).to_string();
-                            self.scopes.push(HashMap::new());
-                            self.scopes.assign(&name, Value::unknown(&name));
-                            self.eval(body);
-                            self.scopes.pop();
-                        }
-                        _ => {}
+            "for_expression" => self.for_expression(n),
+            "match_expression" => self.match_expression(n),
+            "try_expression" => {
+                // the body runs; `catch` and `finally` clauses hold recovery, not lineage
+                let v = n
+                    .child_by_field_name("body")
+                    .map(|b| self.eval(b))
+                    .unwrap_or(Value::None);
+                if let Some(f) = n
+                    .named_children(&mut n.walk())
+                    .find(|k| k.kind() == "finally_clause")
+                {
+                    if let Some(b) = f.named_child(0) {
+                        self.eval(b);
                     }
                 }
+                v
+            }
+            "lambda_expression" | "case_block" => self.lambda_value(n),
+            "assignment_expression" => {
+                self.assign(n);
                 Value::None
             }
-            "lambda_expression" => {
-                // a lambda as a value: run its body when an API receives it
-                Value::unknown("lambda")
-            }
-            "assignment_expression" => Value::None,
             "generic_function" => n
                 .child_by_field_name("function")
                 .map(|f| self.eval(f))
                 .unwrap_or(Value::None),
-            _ => Value::unknown(self.text(n)),
+            "ascription_expression" => n
+                .named_child(0)
+                .map(|e| self.eval(e))
+                .unwrap_or(Value::None),
+            _ => Value::unknown(self.short(n)),
         }
     }
 }
 
 impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
-    fn interpolated(&mut self, n: Node<'t>) -> Value {
-        let interp = n
-            .child_by_field_name("interpolator")
-            .map(|i| self.text(i).to_string())
-            .unwrap_or_default();
-        let Some(s) = n
-            .named_children(&mut n.walk())
-            .find(|k| k.kind() == "interpolated_string")
-        else {
-            return Value::unknown(self.text(n));
-        };
-        let full = self.text(s);
-        let base = s.start_byte();
-        let quote = if full.starts_with("\"\"\"") { 3 } else { 1 };
-        let mut out = PStr::default();
-        let mut pos = base + quote;
-        let end = s.end_byte().saturating_sub(quote);
-        let mut c = s.walk();
-        let kids: Vec<Node> = s.named_children(&mut c).collect();
+    /// A block: its statements in a scope of their own; its value is the last one's.
+    fn block(&mut self, n: Node<'t>) -> Value {
+        self.scopes.push(HashMap::new());
+        let mut c = n.walk();
+        let kids: Vec<Node> = n.named_children(&mut c).collect();
+        let mut last = Value::None;
         for k in kids {
-            if k.kind() != "interpolation" {
-                continue;
-            }
-            let lit = self.src.get(pos..k.start_byte()).unwrap_or("");
-            out.push_str(&PStr::lit(if interp == "raw" {
-                lit.to_string()
-            } else {
-                unescape(lit)
-            }));
-            let v = k
-                .named_child(0)
-                .map(|e| self.eval(e))
-                .unwrap_or(Value::unknown("$"));
-            out.push_str(&v.to_pstr());
-            pos = k.end_byte();
+            last = self.stmt(k);
         }
-        let lit = self.src.get(pos..end.max(pos)).unwrap_or("");
-        out.push_str(&PStr::lit(unescape(lit)));
-        Value::Str(out)
+        self.scopes.pop();
+        last
+    }
+
+    /// `x = v` (also `x += v`): rebinds `x` where it is bound.
+    pub(super) fn assign(&mut self, n: Node<'t>) {
+        let (Some(l), Some(r)) = (
+            n.child_by_field_name("left"),
+            n.child_by_field_name("right"),
+        ) else {
+            return;
+        };
+        let op = match n.child_by_field_name("operator") {
+            Some(o) => self.text(o),
+            None => self
+                .src
+                .get(l.end_byte()..r.start_byte())
+                .unwrap_or("")
+                .trim(),
+        };
+        let mut v = self.eval(r);
+        if l.kind() != "identifier" {
+            return;
+        }
+        let name = self.text(l).to_string();
+        if op == "+=" || op == "++=" {
+            let old = self.scopes.lookup(&name).unwrap_or(Value::unknown(&name));
+            v = self.plus(&old, &v);
+        } else if op != "=" {
+            v = Value::unknown(&name);
+        }
+        self.scopes.update(&name, v);
+    }
+
+    /// Scala's `+`: numbers add, anything added to a string is concatenated as text.
+    fn plus(&self, a: &Value, b: &Value) -> Value {
+        match (a, b) {
+            (Value::Str(x), _) => Value::Str(x.concat(&scala_pstr(b))),
+            (_, Value::Str(y)) if !matches!(a, Value::List(_)) => {
+                Value::Str(scala_pstr(a).concat(y))
+            }
+            _ => binop("+", a, b),
+        }
+    }
+
+    fn infix(&mut self, n: Node<'t>) -> Value {
+        let (Some(l), Some(r), Some(op)) = (
+            n.child_by_field_name("left"),
+            n.child_by_field_name("right"),
+            n.child_by_field_name("operator"),
+        ) else {
+            return Value::unknown(self.short(n));
+        };
+        if matches!(self.text(op), "+=" | "++=" | "-=") {
+            self.assign(n);
+            return Value::None;
+        }
+        let lv = self.eval(l);
+        let rv = self.eval(r);
+        match self.text(op) {
+            "->" => Value::list(vec![lv, rv]),
+            "+" => self.plus(&lv, &rv),
+            "-" | "*" => binop(self.text(op), &lv, &rv),
+            "++" | ":::" => match (&lv, &rv) {
+                (Value::Dict(a), Value::Dict(b)) => {
+                    Value::dict(a.iter().chain(b.iter()).cloned().collect())
+                }
+                (Value::Str(_), _) => self.plus(&lv, &rv),
+                _ => match (scala_items(&lv), scala_items(&rv)) {
+                    (Some(mut a), Some(b)) => {
+                        a.extend(b);
+                        Value::list(a)
+                    }
+                    _ => Value::unknown("++"),
+                },
+            },
+            ":+" | "+:" | "::" => {
+                let (list, item, front) = match self.text(op) {
+                    ":+" => (&lv, &rv, false),
+                    _ => (&rv, &lv, true),
+                };
+                match scala_items(list) {
+                    Some(mut items) => {
+                        if front {
+                            items.insert(0, item.clone());
+                        } else {
+                            items.push(item.clone());
+                        }
+                        Value::list(items)
+                    }
+                    None => Value::unknown(self.text(op)),
+                }
+            }
+            "==" | "!=" | "eq" | "ne" => {
+                let eq = values_equal(&lv, &rv);
+                let negate = matches!(self.text(op), "!=" | "ne");
+                eq.map(|b| Value::Bool(b != negate))
+                    .unwrap_or(Value::unknown("=="))
+            }
+            "&&" => match (lv.truthy(), rv.truthy()) {
+                (Some(false), _) | (_, Some(false)) => Value::Bool(false),
+                (Some(true), Some(true)) => Value::Bool(true),
+                _ => Value::unknown("&&"),
+            },
+            "||" => match (lv.truthy(), rv.truthy()) {
+                (Some(true), _) | (_, Some(true)) => Value::Bool(true),
+                (Some(false), Some(false)) => Value::Bool(false),
+                _ => Value::unknown("||"),
+            },
+            "<" | ">" | "<=" | ">=" => match (&lv, &rv) {
+                (Value::Int(a), Value::Int(b)) => Value::Bool(match self.text(op) {
+                    "<" => a < b,
+                    ">" => a > b,
+                    "<=" => a <= b,
+                    _ => a >= b,
+                }),
+                _ => Value::unknown(self.text(op)),
+            },
+            op => {
+                // a method call written infix: `x method y`
+                let name = op.to_string();
+                let args = Args {
+                    pos: vec![rv],
+                    kw: vec![],
+                };
+                self.method(lv, &name, args, n)
+            }
+        }
+    }
+
+    /// `for (x <- xs; y = f(x) if cond) body` and `for (...) yield e`.
+    fn for_expression(&mut self, n: Node<'t>) -> Value {
+        let Some(body) = n.child_by_field_name("body") else {
+            return Value::None;
+        };
+        let yields = {
+            let mut c = n.walk();
+            let found = n.children(&mut c).any(|k| k.kind() == "yield");
+            found
+        };
+        let enums: Vec<Node<'t>> = n
+            .named_children(&mut n.walk())
+            .find(|k| k.kind() == "enumerators")
+            .map(|e| {
+                let mut c = e.walk();
+                e.named_children(&mut c)
+                    .filter(|k| k.kind() == "enumerator")
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut out = Vec::new();
+        let mut budget = MAX_ITER;
+        self.scopes.push(HashMap::new());
+        self.enumerate(&enums, body, &mut out, &mut budget);
+        self.scopes.pop();
+        if yields {
+            Value::list(out)
+        } else {
+            Value::None
+        }
+    }
+
+    /// Runs the enumerators from the first on, then the body (each value into `out`).
+    fn enumerate(
+        &mut self,
+        enums: &[Node<'t>],
+        body: Node<'t>,
+        out: &mut Vec<Value>,
+        budget: &mut usize,
+    ) {
+        let Some((first, rest)) = enums.split_first() else {
+            if *budget > 0 {
+                *budget -= 1;
+                let v = self.eval(body);
+                out.push(v);
+            }
+            return;
+        };
+        let mut c = first.walk();
+        let kids: Vec<Node<'t>> = first.children(&mut c).collect();
+        let arrow = kids
+            .iter()
+            .position(|k| k.kind() == "<-" || k.kind() == "=");
+        let guards: Vec<Node<'t>> = kids
+            .iter()
+            .copied()
+            .filter(|k| k.kind() == "guard")
+            .collect();
+        let Some(arrow) = arrow else {
+            // only guards
+            if self.guards_pass(&guards) {
+                self.enumerate(rest, body, out, budget);
+            }
+            return;
+        };
+        let pat = kids[..arrow].iter().rev().find(|k| k.is_named()).copied();
+        let src = kids[arrow + 1..]
+            .iter()
+            .find(|k| k.is_named() && k.kind() != "guard")
+            .copied();
+        let (Some(pat), Some(src)) = (pat, src) else {
+            return;
+        };
+        let v = self.eval(src);
+        let items = if kids[arrow].kind() == "=" {
+            vec![v]
+        } else {
+            match scala_items(&v) {
+                Some(items) => items,
+                // an unknown collection: the body runs once with unknown items
+                None => vec![Value::unknown(self.short(pat))],
+            }
+        };
+        for item in items {
+            if *budget == 0 {
+                break;
+            }
+            self.scopes.push(HashMap::new());
+            if self.bind_pattern(pat, &item) != Some(false) && self.guards_pass(&guards) {
+                self.enumerate(rest, body, out, budget);
+            }
+            self.scopes.pop();
+        }
+    }
+
+    /// Whether every guard is true or undecided (an undecided guard lets the body run).
+    fn guards_pass(&mut self, guards: &[Node<'t>]) -> bool {
+        guards.iter().all(|g| {
+            let cond = g
+                .child_by_field_name("condition")
+                .or_else(|| g.named_child(0))
+                .map(|c| self.eval(c));
+            cond.and_then(|v| v.truthy()) != Some(false)
+        })
+    }
+
+    /// `x match { case ... }` on a value: the first clause whose pattern matches (an undecided
+    /// match runs that clause and stops there).
+    fn match_expression(&mut self, n: Node<'t>) -> Value {
+        let Some(v) = n.child_by_field_name("value").map(|x| self.eval(x)) else {
+            return Value::unknown(self.short(n));
+        };
+        let Some(body) = n.child_by_field_name("body") else {
+            return Value::unknown(self.short(n));
+        };
+        self.apply_cases(body, &v)
+            .unwrap_or_else(|| Value::unknown(self.short(n)))
     }
 }
 
-fn scala_string(raw: &str) -> String {
-    if let Some(inner) = raw
-        .strip_prefix("\"\"\"")
-        .and_then(|r| r.strip_suffix("\"\"\""))
-    {
-        return inner.to_string();
+/// A value as Scala's string conversion writes it (`true`, not Python's `True`).
+pub(super) fn scala_pstr(v: &Value) -> PStr {
+    match v {
+        Value::Bool(b) => PStr::lit(b.to_string()),
+        Value::None => PStr::lit("null"),
+        v => v.to_pstr(),
     }
-    let inner = raw
-        .strip_prefix('"')
-        .and_then(|r| r.strip_suffix('"'))
-        .unwrap_or(raw);
-    unescape(inner)
-}
-
-fn unescape(s: &str) -> String {
-    if !s.contains('\\') {
-        return s.replace("$$", "$");
-    }
-    s.replace("\\n", "\n")
-        .replace("\\t", "\t")
-        .replace("\\\"", "\"")
-        .replace("\\\\", "\\")
 }
 
 #[cfg(test)]
 mod tests {
     use super::super::testing::run;
     use crate::value::Value;
-
-    #[test]
-    fn strings_and_interpolation() {
-        let r = run(r#"
-object App {
-  val root = "s3://lake"
-  def main(sysArgs: Array[String]): Unit = {
-    val zone = "raw"
-    val a = s"$root/${zone}/t/"
-    val b = s"$root/$missing/"
-    val c = "line\tbreak"
-    val d = """s3://triple/"""
-    val f = root + "/x"
-  }
-}
-"#);
-        assert_eq!(r.text("a").as_deref(), Some("s3://lake/raw/t/"));
-        assert_eq!(r.described("b"), "s3://lake/{missing}/");
-        assert_eq!(r.text("c").as_deref(), Some("line\tbreak"));
-        assert_eq!(r.text("d").as_deref(), Some("s3://triple/"));
-        assert_eq!(r.text("f").as_deref(), Some("s3://lake/x"));
-    }
 
     #[test]
     fn decided_ifs_tuples_and_operators() {
@@ -318,6 +449,9 @@ object App {
     val b = if ((!debug) && (1 == 1)) "yes" else "no"
     val (x, y) = ("first", "second")
     val n = 42L
+    val s = "n=" + n + "/" + debug
+    var v = "s3://a/"
+    v += "b"
     if (debug) {
       spark.read.parquet("s3://dead/branch/")
     }
@@ -329,27 +463,66 @@ object App {
         assert_eq!(r.text("x").as_deref(), Some("first"));
         assert_eq!(r.text("y").as_deref(), Some("second"));
         assert_eq!(r.value("n"), Value::Int(42));
+        assert_eq!(r.text("s").as_deref(), Some("n=42/false"));
+        assert_eq!(r.text("v").as_deref(), Some("s3://a/b"));
         assert!(r.ios().is_empty(), "{:?}", r.ios());
     }
 
     #[test]
-    fn collections_and_lookups() {
+    fn for_comprehensions_run_their_bodies() {
         let r = run(r#"
 object App {
   def main(sysArgs: Array[String]): Unit = {
-    val tables = Seq("a", "b")
-    val paths = Map("in" -> "s3://m/in/", "out" -> "s3://m/out/")
-    val p = paths("in")
-    val q = paths.getOrElse("nope", "s3://m/default/")
-    val first = tables(0)
-    spark.read.parquet(p)
+    val spark = SparkSession.builder().getOrCreate()
+    val tables = Seq("orders", "skip", "items")
+    for (t <- tables if t != "skip") {
+      spark.read.parquet(s"s3://raw/$t/")
+    }
+    for {
+      t <- List("a")
+      zone = "gold"
+    } spark.table(s"${zone}_db.$t")
+    val paths = for (t <- tables) yield s"s3://out/$t"
+    for ((k, v) <- Map("k1" -> "s3://m/v1/")) {
+      spark.read.json(v)
+    }
   }
 }
 "#);
-        assert_eq!(r.texts("tables"), ["a", "b"]);
-        assert_eq!(r.text("p").as_deref(), Some("s3://m/in/"));
-        assert_eq!(r.text("q").as_deref(), Some("s3://m/default/"));
-        assert_eq!(r.text("first").as_deref(), Some("a"));
-        assert_eq!(r.ios(), ["in s3://m/in"]);
+        assert_eq!(
+            r.texts("paths"),
+            ["s3://out/orders", "s3://out/skip", "s3://out/items"]
+        );
+        assert_eq!(
+            r.ios(),
+            [
+                "in s3://raw/orders",
+                "in s3://raw/items",
+                "in arn:aws:glue:us-east-1:111122223333|table/gold_db/a",
+                "in s3://m/v1"
+            ]
+        );
+    }
+
+    #[test]
+    fn matches_and_reassignment() {
+        let r = run(r#"
+object App {
+  var out = "s3://first/"
+  def main(sysArgs: Array[String]): Unit = {
+    val env = "prod"
+    val bucket = env match {
+      case "dev" => "dev-bucket"
+      case other => s"$other-bucket"
+    }
+    out = s"s3://$bucket/x/"
+    val o: Option[String] = None
+    val d = o.getOrElse("fallback")
+  }
+}
+"#);
+        assert_eq!(r.text("bucket").as_deref(), Some("prod-bucket"));
+        assert_eq!(r.text("out").as_deref(), Some("s3://prod-bucket/x/"));
+        assert_eq!(r.text("d").as_deref(), Some("fallback"));
     }
 }

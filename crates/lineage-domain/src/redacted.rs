@@ -68,6 +68,16 @@ impl RedactedRunContext {
         &self.redactor
     }
 
+    /// Adds a Glue connection the script uses by name (redacted like the rest).
+    pub fn add_connection(&mut self, mut connection: crate::job::Connection) {
+        connection.connection_properties = self
+            .redactor
+            .redact_arguments(&connection.connection_properties);
+        if self.context.connection(&connection.name).is_none() {
+            self.context.connections.push(connection);
+        }
+    }
+
     /// Adds an S3 object the script reads (redacted like the rest).
     pub fn add_extra(&mut self, uri: &str, text: &str) {
         let uri = crate::context::normalise_s3_uri(uri);

@@ -2,8 +2,9 @@
 //! connections, the script, the Python modules shipped with it and the run's log events —
 //! within the configured caps, redacts it
 //! once (the trust boundary, [`RedactedRunContext`]), and runs static extraction on it. The
-//! extraction says which S3 objects the script reads (JSON configs, SQL files); those are
-//! fetched and extraction runs again with them, until it asks for nothing new. The last
+//! extraction says which S3 objects the script reads (JSON configs, SQL files) and which Glue
+//! connections it uses without the job attaching them; those are fetched and extraction runs
+//! again with them, until it asks for nothing new. The last
 //! extraction is the one analysis uses: a script is interpreted once per new input, never
 //! twice for the same.
 
@@ -93,6 +94,7 @@ async fn extract_with_objects(
     };
     let mut extraction = extract(&context)?;
     let mut tried: BTreeSet<String> = BTreeSet::new();
+    let mut tried_connections: BTreeSet<String> = BTreeSet::new();
     for _ in 0..MAX_OBJECT_ROUNDS {
         let budget = settings.max_extra_objects.saturating_sub(tried.len());
         let wanted: Vec<String> = extraction
@@ -103,7 +105,14 @@ async fn extract_with_objects(
             .take(budget)
             .cloned()
             .collect();
-        if wanted.is_empty() {
+        let connections: Vec<String> = extraction
+            .connections_wanted
+            .iter()
+            .filter(|c| !tried_connections.contains(*c))
+            .take(settings.max_extra_objects)
+            .cloned()
+            .collect();
+        if wanted.is_empty() && connections.is_empty() {
             break;
         }
         tried.extend(
@@ -111,12 +120,15 @@ async fn extract_with_objects(
                 .iter()
                 .map(|u| lineage_domain::context::normalise_s3_uri(u)),
         );
-        let fetched = futures::future::join_all(
-            wanted
-                .iter()
-                .map(|url| sources.scripts.object_text(url, settings.max_script_bytes)),
-        )
-        .await;
+        tried_connections.extend(connections.iter().cloned());
+        let (fetched, fetched_connections) = futures::join!(
+            futures::future::join_all(
+                wanted
+                    .iter()
+                    .map(|url| sources.scripts.object_text(url, settings.max_script_bytes)),
+            ),
+            futures::future::join_all(connections.iter().map(|c| sources.catalog.connection(c)))
+        );
         let mut added = false;
         for (url, result) in wanted.iter().zip(fetched) {
             match result {
@@ -129,6 +141,18 @@ async fn extract_with_objects(
                     tracing::warn!(object = %url, error = %e, "extra object not gathered");
                 }
                 Err(e) => return Err(EngineError::port("gather extra object", e)),
+            }
+        }
+        for (name, result) in connections.iter().zip(fetched_connections) {
+            match result {
+                Ok(c) => {
+                    context.add_connection(c);
+                    added = true;
+                }
+                Err(e) if e.kind == ErrorKind::NotFound || e.kind == ErrorKind::AccessDenied => {
+                    tracing::warn!(connection = %name, error = %e, "connection the script uses not gathered");
+                }
+                Err(e) => return Err(EngineError::port("gather connection", e)),
             }
         }
         if !added {

@@ -94,6 +94,9 @@ pub(crate) struct Findings {
     /// What the script prints or logs, as partially known strings: matched against the run's
     /// log lines, they tell the values of the script's unknowns.
     pub templates: Vec<PStr>,
+    /// Glue connections the script uses by name that the run context does not hold (a
+    /// connection the job does not attach but reads with `connectionName` or `GetConnection`).
+    pub connections_wanted: std::cell::RefCell<BTreeSet<String>>,
     seq: usize,
 }
 
@@ -123,6 +126,19 @@ impl<'a> Env<'a> {
             extra_uri: None,
             bindings,
         }
+    }
+
+    /// A Glue connection by name; one the run context does not hold is remembered, so that
+    /// gathering can fetch it.
+    pub(crate) fn connection(&self, name: &str) -> Option<&'a lineage_domain::Connection> {
+        let c = self.ctx.connection(name);
+        if c.is_none() && !name.trim().is_empty() {
+            self.found
+                .connections_wanted
+                .borrow_mut()
+                .insert(name.to_string());
+        }
+        c
     }
 
     /// The one value log lines showed for an unknown (by its expression), as a string with

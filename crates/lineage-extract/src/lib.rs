@@ -116,6 +116,8 @@ pub struct Extraction {
     pub diagnostics: Vec<Diagnostic>,
     /// `s3://bucket/key` of every object the script reads with a statically known name.
     pub objects_read: Vec<String>,
+    /// Glue connections the script uses by name that the run context does not hold.
+    pub connections_wanted: Vec<String>,
 }
 
 /// Why extraction failed.
@@ -208,6 +210,8 @@ fn extract_here(ctx: &RunContext, settings: &ExtractSettings) -> Extraction {
         }
     }
     let objects_read: Vec<String> = found.fetched.into_iter().collect();
+    let connections_wanted: Vec<String> =
+        found.connections_wanted.into_inner().into_iter().collect();
     let views = found.views;
     let temp_dir = ctx
         .effective_arguments()
@@ -347,5 +351,6 @@ fn extract_here(ctx: &RunContext, settings: &ExtractSettings) -> Extraction {
         edges,
         diagnostics,
         objects_read,
+        connections_wanted,
     }
 }

@@ -14,7 +14,7 @@ use lineage_domain::Direction;
 /// A property of a Glue connection as a value carrying the connection as its source.
 pub(crate) fn connection_property(env: &Env, name: &Value, key: &str) -> Option<Value> {
     let n = name.as_known_str()?;
-    let c = env.ctx.connection(&n)?;
+    let c = env.connection(&n)?;
     let v = c.property(key)?;
     Some(Value::Str(
         PStr::lit(v.to_string()).with_source(Source::Conn(n.clone())),

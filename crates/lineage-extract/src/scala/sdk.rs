@@ -85,7 +85,7 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
         let name = name.cloned().unwrap_or(Value::unknown("connection name"));
         let props = name
             .as_known_str()
-            .and_then(|n| self.env.ctx.connection(&n).map(|c| (n, c)))
+            .and_then(|n| self.env.connection(&n).map(|c| (n, c)))
             .map(|(n, c)| {
                 Value::dict(
                     c.connection_properties

@@ -356,38 +356,19 @@ fn convert_json(v: &serde_json::Value, text: &str, uri: &str) -> Value {
     }
 }
 
-/// `re.sub(pattern, repl, text)` where `repl` is a string (a callable is handled by the
-/// interpreter through `call`).
-pub(crate) fn re_sub(
-    pattern: &str,
-    text: &PStr,
-    mut repl: impl FnMut(&regex::Captures) -> PStr,
-) -> Option<PStr> {
-    let t = text.known()?;
-    let re = Regex::new(pattern).ok()?;
-    let mut out = PStr::default();
-    out.add_prov(&text.prov);
-    let mut last = 0;
-    for caps in re.captures_iter(&t) {
-        let m = caps.get(0)?;
-        out.push_str(&PStr::lit(&t[last..m.start()]));
-        out.push_str(&repl(&caps));
-        last = m.end();
-    }
-    out.push_str(&PStr::lit(&t[last..]));
-    Some(out)
-}
-
-/// The groups of a regex match as a value (`m.group(i)`).
-pub(crate) fn match_groups(caps: &regex::Captures) -> Value {
-    Value::Obj(crate::value::Obj::Match(Rc::new(
-        caps.iter()
-            .map(|g| match g {
-                Some(m) => Value::str(m.as_str()),
-                None => Value::None,
-            })
-            .collect(),
-    )))
+/// The groups of a regex match as a value (`m.group(i)`, `m.group("name")`).
+pub(crate) fn match_groups(re: &Regex, caps: &regex::Captures) -> Value {
+    let group = |g: Option<regex::Match>| match g {
+        Some(m) => Value::str(m.as_str()),
+        None => Value::None,
+    };
+    let by_index = caps.iter().map(group).collect();
+    let by_name = re
+        .capture_names()
+        .flatten()
+        .map(|n| (n.to_string(), group(caps.name(n))))
+        .collect();
+    Value::Obj(crate::value::Obj::Match(Rc::new((by_index, by_name))))
 }
 
 /// The items a `for` loop visits, when known.
@@ -401,6 +382,24 @@ pub(crate) fn iterate(v: &Value) -> Option<Vec<Value>> {
 
 /// A binary operator on abstract values (Python's semantics; Scala's `+` uses them too).
 pub(crate) fn binop(op: &str, a: &Value, b: &Value) -> Value {
+    use crate::value::Obj;
+    match (op, a, b) {
+        ("+" | "-", Value::Obj(Obj::DateTime(m)), Value::Obj(Obj::TimeDelta(s))) => {
+            let sign = if op == "-" { -1 } else { 1 };
+            return match crate::python::dates_shift(m, *s, sign) {
+                Some(m) => Value::Obj(Obj::DateTime(Rc::new(m))),
+                None => Value::unknown("date arithmetic"),
+            };
+        }
+        ("+", Value::Obj(Obj::TimeDelta(x)), Value::Obj(Obj::TimeDelta(y))) => {
+            return Value::Obj(Obj::TimeDelta(x + y))
+        }
+        ("*", Value::Obj(Obj::TimeDelta(x)), Value::Int(y))
+        | ("*", Value::Int(y), Value::Obj(Obj::TimeDelta(x))) => {
+            return Value::Obj(Obj::TimeDelta(x * y))
+        }
+        _ => {}
+    }
     match (op, a, b) {
         ("+", Value::Int(x), Value::Int(y)) => Value::Int(x + y),
         ("-", Value::Int(x), Value::Int(y)) => Value::Int(x - y),

@@ -179,12 +179,32 @@ pub(crate) enum Obj {
     Boto3(Rc<str>),
     /// The response of `get_object` of an object (its text when the object was gathered).
     S3Response(Rc<Option<(String, String)>>),
-    /// A regex match (`m.group(i)`).
-    Match(Rc<Vec<Value>>),
+    /// A regex match: its groups by number (0 is the whole match) and by name.
+    Match(Rc<MatchGroups>),
+    /// A compiled regex (`re.compile(pattern, flags)`), as a pattern Rust's regex accepts.
+    Regex(Rc<str>),
+    /// A date or a date and time.
+    DateTime(Rc<Moment>),
+    /// A `timedelta`, in seconds.
+    TimeDelta(i64),
     /// `urlparse(...)`.
     Url(Rc<(Value, Value)>),
     /// Anything else: method calls on it give unknown values.
     Opaque(Rc<str>),
+}
+
+/// The groups of a regex match: by number (0 is the whole match), and by name.
+pub(crate) type MatchGroups = (Vec<Value>, Vec<(String, Value)>);
+
+/// A date or time the script computes, and how much of it is known: "now" is the run's start,
+/// whose day is known but whose time of day is not.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Moment {
+    pub at: chrono::NaiveDateTime,
+    pub exact_date: bool,
+    pub exact_time: bool,
+    /// A `date` (prints without a time).
+    pub is_date: bool,
 }
 
 /// An instance of a class defined in the script.
@@ -241,6 +261,10 @@ impl Value {
             Value::None => PStr::lit("None"),
             Value::Unknown(d) => PStr::hole(d.to_string()),
             Value::Module(m) => PStr::hole(m.to_string()),
+            Value::Obj(Obj::DateTime(m)) => match crate::python::dates_display(m) {
+                Some(t) => PStr::lit(t),
+                None => PStr::hole("<datetime>"),
+            },
             _ => PStr::hole("<object>"),
         }
     }

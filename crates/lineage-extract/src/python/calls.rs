@@ -163,12 +163,17 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
                 let q = format!("{m}.{name}");
                 self.call_qualified(&q, args, n)
             }
-            Value::Obj(Obj::Match(groups)) if name == "group" => {
-                let i = match args.pos.first() {
-                    Some(Value::Int(i)) => usize::try_from(*i).unwrap_or(0),
-                    _ => 0,
-                };
-                groups.get(i).cloned().unwrap_or(Value::None)
+            Value::Obj(Obj::Match(groups)) => {
+                let groups = groups.clone();
+                self.call_match_method(&groups, name, &args, n)
+            }
+            Value::Obj(Obj::DateTime(m)) => {
+                let m = m.clone();
+                self.call_moment_method(&m, name, &args, n)
+            }
+            Value::Obj(Obj::Regex(pattern)) => {
+                let pattern = pattern.clone();
+                self.call_regex_method(&pattern, name, &args, n)
             }
             Value::Obj(Obj::S3Response(r)) if name == "read" => match r.as_ref() {
                 Some((uri, text)) => {

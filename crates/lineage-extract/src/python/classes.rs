@@ -115,6 +115,9 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
                 self.module_attr(&m, name)
                     .unwrap_or_else(|| Value::Module(Rc::from(format!("{m}.{name}"))))
             }
+            Value::Obj(Obj::DateTime(m)) => {
+                super::dates::moment_attr(m, name).unwrap_or_else(|| Value::unknown(self.text(n)))
+            }
             Value::Obj(Obj::Url(parts)) => match name {
                 "netloc" | "hostname" => parts.0.clone(),
                 "path" => parts.1.clone(),

@@ -273,6 +273,25 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
                         .child_by_field_name("expression")
                         .map(|e| self.eval(e))
                         .unwrap_or_else(|| Value::unknown(self.text(k)));
+                    let spec = {
+                        let mut c2 = k.walk();
+                        let spec = k
+                            .named_children(&mut c2)
+                            .find(|x| x.kind() == "format_specifier")
+                            .map(|x| self.text(x).trim_start_matches(':').to_string());
+                        spec
+                    };
+                    let v = match (v, spec) {
+                        (v, None) => v,
+                        (Value::Obj(Obj::DateTime(m)), Some(spec)) => {
+                            crate::python::dates_format(&m, &spec)
+                                .map_or_else(|| Value::unknown(self.text(k)), Value::str)
+                        }
+                        (Value::Int(i), Some(spec)) => format_int(i, &spec)
+                            .map_or_else(|| Value::unknown(self.text(k)), Value::str),
+                        (Value::Str(s), Some(spec)) if spec.is_empty() => Value::Str(s),
+                        _ => Value::unknown(self.text(k)),
+                    };
                     let v = match v {
                         Value::Str(_)
                         | Value::Int(_)
@@ -410,6 +429,20 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
     }
 }
 
+/// An integer by an f-string format spec (`d`, `03d`, `02`, `,`); `None` for other specs.
+fn format_int(i: i64, spec: &str) -> Option<String> {
+    let digits = spec.strip_suffix('d').unwrap_or(spec);
+    if digits.is_empty() {
+        return Some(i.to_string());
+    }
+    if let Some(width) = digits.strip_prefix('0') {
+        let w: usize = width.parse().ok()?;
+        return Some(format!("{i:0w$}"));
+    }
+    let w: usize = digits.parse().ok()?;
+    Some(format!("{i:w$}"))
+}
+
 /// `b[start:stop:step]` of a list or a string, Python's way (negative indexes count from the
 /// end); of a partially known string only when the slice falls inside its known start or end.
 fn slice(b: &Value, bounds: [Option<i64>; 3], text: &str) -> Value {
@@ -535,6 +568,10 @@ fn subscript(b: &Value, i: &Value, text: &str) -> Value {
             Value::Obj(Obj::S3Response(r.clone()))
         }
         (Value::Obj(Obj::Frame), _) => Value::Obj(Obj::Frame),
+        (Value::Obj(Obj::Match(groups)), Value::Int(x)) => usize::try_from(*x)
+            .ok()
+            .and_then(|i| groups.0.get(i).cloned())
+            .unwrap_or_else(|| Value::unknown(text)),
         _ => Value::unknown(text),
     }
 }

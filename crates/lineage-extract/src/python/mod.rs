@@ -10,9 +10,11 @@
 
 mod calls;
 mod classes;
+mod dates;
 mod expressions;
 mod literals;
 mod modules;
+mod regex;
 mod statements;
 mod stdlib;
 
@@ -25,6 +27,25 @@ use tree_sitter::{Node, Parser, Tree};
 
 /// How deeply calls of user functions and lambdas nest.
 const MAX_CALL_DEPTH: usize = 12;
+
+/// Python's `str()` of a date or time, when known.
+pub(crate) fn dates_display(m: &crate::value::Moment) -> Option<String> {
+    dates::display(m)
+}
+
+/// `moment ± timedelta`.
+pub(crate) fn dates_shift(
+    m: &crate::value::Moment,
+    seconds: i64,
+    sign: i64,
+) -> Option<crate::value::Moment> {
+    dates::shift(m, seconds, sign)
+}
+
+/// `format(moment, spec)` of an f-string (`{d:%Y-%m-%d}`).
+pub(crate) fn dates_format(m: &crate::value::Moment, spec: &str) -> Option<String> {
+    dates::strftime(m, spec)
+}
 
 /// Parses Python source.
 pub(crate) fn parse(text: &str) -> Option<Tree> {

@@ -21,6 +21,14 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
             Err(args) => args,
         };
         let last = q.rsplit('.').next().unwrap_or(q);
+        if let Some(v) = self.call_dates(q, &args, n) {
+            return v;
+        }
+        if q.strip_prefix("re.").is_some_and(|f| !f.contains('.')) {
+            if let Some(v) = self.call_re(last, &args, n) {
+                return v;
+            }
+        }
         match q {
             "builtins.str" => {
                 return args
@@ -200,7 +208,6 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
                     _ => Value::unknown(self.text(n)),
                 }
             }
-            "re.sub" => return self.re_sub(&args, n),
             _ => {}
         }
         if last == "urlparse" || last == "urlsplit" {
@@ -290,62 +297,6 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
             _ => msg.to_pstr(),
         };
         self.env.template(printed);
-    }
-
-    fn re_sub(&mut self, args: &Args, n: Node<'t>) -> Value {
-        let (Some(pat), Some(repl), Some(text)) = (
-            args.get(0, "pattern").and_then(Value::as_known_str),
-            args.get(1, "repl").cloned(),
-            args.get(2, "string").map(Value::to_pstr),
-        ) else {
-            return Value::unknown(self.text(n));
-        };
-        let mut results: Vec<PStr> = Vec::new();
-        let captures: Vec<Value> = {
-            let Some(t) = text.known() else {
-                return Value::unknown(self.text(n));
-            };
-            let Ok(re) = regex::Regex::new(&pat) else {
-                return Value::unknown(self.text(n));
-            };
-            re.captures_iter(&t)
-                .map(|c| builtins::match_groups(&c))
-                .collect()
-        };
-        for m in &captures {
-            let r = match &repl {
-                Value::Str(s) => s.clone(),
-                Value::Lambda(id) => self
-                    .invoke_lambda(
-                        *id,
-                        Args {
-                            pos: vec![m.clone()],
-                            kw: vec![],
-                        },
-                    )
-                    .to_pstr(),
-                Value::Func(id) => self
-                    .invoke(
-                        *id,
-                        Args {
-                            pos: vec![m.clone()],
-                            kw: vec![],
-                        },
-                    )
-                    .to_pstr(),
-                _ => PStr::hole("re.sub replacement"),
-            };
-            results.push(r);
-        }
-        let mut i = 0;
-        match builtins::re_sub(&pat, &text, |_| {
-            let r = results.get(i).cloned().unwrap_or_default();
-            i += 1;
-            r
-        }) {
-            Some(p) => Value::Str(p),
-            None => Value::unknown(self.text(n)),
-        }
     }
 }
 

@@ -44,7 +44,7 @@ pub trait ScriptStore: Send + Sync {
             PortError::invalid(
                 format!("read {url}"),
                 format!(
-                    "the object is not UTF-8 text (invalid byte at offset {})",
+                    "{url} is not UTF-8 text (invalid byte at offset {})",
                     e.utf8_error().valid_up_to()
                 ),
             )

@@ -94,6 +94,8 @@ pub(crate) struct Findings {
     /// What the script prints or logs, as partially known strings: matched against the run's
     /// log lines, they tell the values of the script's unknowns.
     pub templates: Vec<PStr>,
+    /// Every line the script printed or logged, in order (text with `{}` for unknowns).
+    pub printed: Vec<String>,
     /// Glue connections the script uses by name that the run context does not hold (a
     /// connection the job does not attach but reads with `connectionName` or `GetConnection`).
     pub connections_wanted: std::cell::RefCell<BTreeSet<String>>,
@@ -110,6 +112,9 @@ pub(crate) struct Env<'a> {
     pub extra_uri: Option<String>,
     /// What the run's log lines showed for the script's unknowns (empty on the first pass).
     pub bindings: Bindings,
+    /// The printed lines (as in [`Findings::printed`]) the run's log lines showed; `None`
+    /// on the first pass, or when the run has no log lines.
+    pub heard: Option<std::collections::HashSet<String>>,
 }
 
 impl<'a> Env<'a> {
@@ -125,6 +130,7 @@ impl<'a> Env<'a> {
             site: Site::default(),
             extra_uri: None,
             bindings,
+            heard: None,
         }
     }
 
@@ -167,7 +173,9 @@ impl<'a> Env<'a> {
         )
     }
 
-    /// Records what the script prints or logs, when it has both known text and unknowns.
+    /// Records what the script prints or logs: every line it prints (to tell which ways of
+    /// the script the run took), and, when the line has both known text and unknowns, the
+    /// template whose matches tell the unknowns.
     pub(crate) fn template(&mut self, printed: PStr) {
         let literal: usize = printed
             .segs
@@ -177,12 +185,24 @@ impl<'a> Env<'a> {
                 crate::value::Seg::Hole(_) => 0,
             })
             .sum();
-        if printed.is_known() || literal < 3 || self.found.templates.len() >= MAX_TEMPLATES {
+        if literal < 3 {
+            return;
+        }
+        if self.found.printed.len() < MAX_TEMPLATES * 4 {
+            self.found.printed.push(printed.describe());
+        }
+        if printed.is_known() || self.found.templates.len() >= MAX_TEMPLATES {
             return;
         }
         if !self.found.templates.contains(&printed) {
             self.found.templates.push(printed);
         }
+    }
+
+    /// Whether the run's log lines showed a line the script prints (by its text with `{}`
+    /// for unknowns); `None` when the logs cannot tell (none were gathered).
+    pub(crate) fn heard(&self, printed: &str) -> Option<bool> {
+        self.heard.as_ref().map(|h| h.contains(printed))
     }
 
     pub(crate) fn region(&self) -> &str {

@@ -184,9 +184,14 @@ pub fn extract(
 }
 
 /// One run of the interpreter over the script (or the Studio DAG), with the values the logs
-/// showed for its unknowns.
-fn interpret(ctx: &RunContext, bindings: Bindings) -> (Findings, Bindings) {
+/// showed for its unknowns and the printed lines they showed.
+fn interpret(
+    ctx: &RunContext,
+    bindings: Bindings,
+    heard: Option<std::collections::HashSet<String>>,
+) -> (Findings, Bindings) {
     let mut env = Env::with_bindings(ctx, bindings);
+    env.heard = heard;
     run_script(ctx, &mut env);
     if ctx.script.is_none() {
         studio::run(ctx, &mut env);
@@ -195,18 +200,26 @@ fn interpret(ctx: &RunContext, bindings: Bindings) -> (Findings, Bindings) {
 }
 
 fn extract_here(ctx: &RunContext, settings: &ExtractSettings) -> Extraction {
-    let (mut found, mut bindings) = interpret(ctx, Bindings::new());
+    let (mut found, mut bindings) = interpret(ctx, Bindings::new(), None);
     // the script's own prints and log calls, matched against the run's lines, tell the values
     // of its unknowns: run it again with them
-    if settings.resolve_from_logs && !found.templates.is_empty() {
-        let shown = logs::bind(ctx, &found.templates, settings.time_tolerance_seconds);
+    // (and which ways the run took: a way whose prints were not heard while the other's were
+    // was not taken)
+    if settings.resolve_from_logs && !found.printed.is_empty() && !ctx.logs.is_empty() {
+        let (shown, heard) = logs::listen(
+            ctx,
+            &found.templates,
+            &found.printed,
+            settings.time_tolerance_seconds,
+        );
         tracing::debug!(
             templates = found.templates.len(),
+            heard = heard.len(),
             bound = ?shown.iter().map(|(k, v)| (k, v.iter().map(|b| &b.value).collect::<Vec<_>>())).collect::<Vec<_>>(),
             "log lines bound the script's unknowns"
         );
-        if !shown.is_empty() {
-            (found, bindings) = interpret(ctx, shown);
+        if !shown.is_empty() || !heard.is_empty() {
+            (found, bindings) = interpret(ctx, shown, Some(heard));
         }
     }
     let objects_read: Vec<String> = found.fetched.into_iter().collect();

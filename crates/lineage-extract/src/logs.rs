@@ -17,6 +17,8 @@ use std::sync::LazyLock;
 
 /// Most values one unknown can take from the logs (a loop over partitions, tables, files).
 const MAX_BOUND_VALUES: usize = 200;
+/// Most lines printed whole that are looked for in the logs.
+const MAX_KNOWN_PRINTS: usize = 500;
 /// Longest value a log line can give an unknown.
 const MAX_BOUND_LEN: usize = 1024;
 /// Unknowns that name no expression of the script (made up by the interpreter): never bound.
@@ -263,12 +265,59 @@ fn template_regex(t: &PStr) -> Option<(Regex, Vec<String>, String)> {
     Regex::new(&re).ok().map(|r| (r, holes, longest))
 }
 
-/// What the run's log lines (inside its window) show for the unknowns of the script's print
-/// and log templates: each line a template matches gives each of its unknowns a value.
-pub(crate) fn bind(ctx: &RunContext, templates: &[PStr], tolerance_seconds: u64) -> Bindings {
+/// What the run's log lines (inside its window) show of what the script prints: the values
+/// of the unknowns of its print and log templates (each line a template matches gives each
+/// of its unknowns a value), and which printed lines were heard at all (by their text with
+/// `{}` for unknowns). Nothing is heard when the run has no log lines.
+pub(crate) fn listen(
+    ctx: &RunContext,
+    templates: &[PStr],
+    printed: &[String],
+    tolerance_seconds: u64,
+) -> (Bindings, std::collections::HashSet<String>) {
+    let mut heard = std::collections::HashSet::new();
+    let window = ctx.run.window(tolerance_seconds);
+    let lines: Vec<&str> = ctx
+        .logs
+        .iter()
+        .filter(|e| window.contains_millis(e.timestamp))
+        .flat_map(|e| e.message.lines())
+        .collect();
+    // the lines printed whole (no unknowns)
+    let mut known: Vec<&String> = printed
+        .iter()
+        .filter(|p| !p.contains('{') || templates.iter().all(|t| &t.describe() != *p))
+        .collect();
+    known.sort();
+    known.dedup();
+    known.truncate(MAX_KNOWN_PRINTS);
+    if let Ok(set) = RegexSet::new(known.iter().map(|p| regex::escape(p.trim()))) {
+        for line in &lines {
+            for i in set.matches(line) {
+                heard.insert(known[i].clone());
+            }
+        }
+    }
+    let bindings = bind(ctx, templates, tolerance_seconds, &mut heard);
+    (bindings, heard)
+}
+
+/// The values of the template unknowns the run's lines show (see [`listen`]); each template
+/// a line matches is heard.
+fn bind(
+    ctx: &RunContext,
+    templates: &[PStr],
+    tolerance_seconds: u64,
+    heard: &mut std::collections::HashSet<String>,
+) -> Bindings {
     let mut out = Bindings::new();
     let compiled: Vec<(Regex, Vec<String>, String)> =
         templates.iter().filter_map(template_regex).collect();
+    let described: Vec<String> = templates
+        .iter()
+        .filter(|t| template_regex(t).is_some())
+        .map(PStr::describe)
+        .collect();
     if compiled.is_empty() || ctx.logs.is_empty() {
         return out;
     }
@@ -289,6 +338,9 @@ pub(crate) fn bind(ctx: &RunContext, templates: &[PStr], tolerance_seconds: u64)
                 let Some(c) = re.captures(line) else {
                     continue;
                 };
+                if let Some(d) = described.get(i) {
+                    heard.insert(d.clone());
+                }
                 let mut values: Vec<(&String, &str)> = Vec::new();
                 for (k, desc) in holes.iter().enumerate() {
                     let v = c.get(k + 1).map_or("", |m| m.as_str().trim());
@@ -392,7 +444,18 @@ mod tests {
         ]);
         let t1 = template(&[(true, "Processing location: "), (false, "part['Location']")]);
         let t2 = template(&[(false, "table"), (true, " written to "), (false, "path")]);
-        let b = bind(&ctx, &[t1, t2], 300);
+        let (b, heard) = listen(
+            &ctx,
+            &[t1.clone(), t2],
+            &[
+                t1.describe(),
+                "unrelated line".into(),
+                "never printed".into(),
+            ],
+            300,
+        );
+        assert!(heard.contains("unrelated line") && heard.contains(&t1.describe()));
+        assert!(!heard.contains("never printed"));
         let locs: Vec<&str> = b["part['Location']"]
             .iter()
             .map(|x| x.value.as_str())
@@ -409,7 +472,7 @@ mod tests {
         let bare = template(&[(false, "x")]);
         let short = template(&[(true, ": "), (false, "x")]);
         let made_up = template(&[(true, "value is "), (false, "callback argument")]);
-        assert!(bind(&ctx, &[bare, short, made_up], 300).is_empty());
+        assert!(listen(&ctx, &[bare, short, made_up], &[], 300).0.is_empty());
     }
 
     #[test]

@@ -375,13 +375,54 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
 
     /// Both ways of an undecided condition run, each from the state before it; after them, a
     /// variable they left different is unknown (collections keep what either put in them).
-    /// Control flow inside them is not followed.
+    /// Control flow inside them is not followed. When the run's log lines showed what one way
+    /// prints and nothing of what the other prints, the other was not taken: its reads, writes
+    /// and variables are dropped.
     fn either(&mut self, first: impl FnOnce(&mut Self), second: impl FnOnce(&mut Self)) {
         let before = self.scopes.clone();
+        let mark = |it: &Self| {
+            (
+                it.env.found.ios.len(),
+                it.env.found.diagnostics.len(),
+                it.env.found.printed.len(),
+            )
+        };
+        let m0 = mark(self);
         first(self);
+        let m1 = mark(self);
         let after_first = std::mem::replace(&mut self.scopes, before);
         second(self);
-        self.scopes.join(after_first);
+        let m2 = mark(self);
+        match (self.way_heard(m0.2, m1.2), self.way_heard(m1.2, m2.2)) {
+            (Some(true), Some(false)) => {
+                // the second way was not taken
+                let found = &mut self.env.found;
+                found.ios.truncate(m1.0);
+                found.diagnostics.truncate(m1.1);
+                self.scopes = after_first;
+            }
+            (Some(false), Some(true)) => {
+                // the first way was not taken
+                let found = &mut self.env.found;
+                found.ios.drain(m0.0..m1.0);
+                found.diagnostics.drain(m0.1..m1.1);
+            }
+            _ => self.scopes.join(after_first),
+        }
+    }
+
+    /// Whether the run's logs showed a line printed in `from..to` of the printed lines (`None`
+    /// when nothing was printed there or the logs cannot tell).
+    fn way_heard(&self, from: usize, to: usize) -> Option<bool> {
+        let printed = self.env.found.printed.get(from..to)?;
+        if printed.is_empty() {
+            return None;
+        }
+        let mut heard = false;
+        for p in printed {
+            heard |= self.env.heard(p)?;
+        }
+        Some(heard)
     }
 
     /// `elif`/`else` clauses after a condition decided false.
@@ -525,6 +566,31 @@ after = differs + "t/"
             }
             v => panic!("seen is {v:?}"),
         }
+    }
+
+    #[test]
+    fn the_way_the_logs_heard_is_the_way_taken() {
+        let script = r#"
+marker = check_marker()
+if marker:
+    print("marker found, skipping " + marker)
+    spark.read.csv("s3://a/skip/")
+else:
+    print("processing new data")
+    spark.read.csv("s3://a/process/")
+"#;
+        let ctx = crate::testutil::context(lineage_domain::ScriptLanguage::Python, script, &[]);
+        let mut env = crate::emit::Env::new(&ctx);
+        env.heard = Some(["processing new data".to_string()].into());
+        super::super::run(script, &mut env);
+        assert_eq!(crate::testutil::ios(&env.found), ["in s3://a/process"]);
+        // without logs, both ways
+        let mut env = crate::emit::Env::new(&ctx);
+        super::super::run(script, &mut env);
+        assert_eq!(
+            crate::testutil::ios(&env.found),
+            ["in s3://a/skip", "in s3://a/process"]
+        );
     }
 
     #[test]

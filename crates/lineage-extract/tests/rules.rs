@@ -117,3 +117,36 @@ fn scala_job() {
         .default_arg("out", "s3://mill-curated/lines/");
     insta::assert_json_snapshot!(snap(c));
 }
+
+#[test]
+fn python_semantics() {
+    let c = Case::fixture("python_semantics.py")
+        .default_arg("env", "prod")
+        .default_arg("source_uri", "s3://landing/feeds/partner.json");
+    insta::assert_json_snapshot!(snap(c));
+}
+
+#[test]
+fn modules_shipped_with_the_job() {
+    let c = Case::python(
+        r#"
+import sys
+from awsglue.utils import getResolvedOptions
+import etl_lib.io as lib_io
+from etl_lib.naming import table_path
+args = getResolvedOptions(sys.argv, ["bucket"])
+df = lib_io.read(spark, table_path(args["bucket"], "orders"))
+lib_io.write(df, table_path(args["bucket"], "orders_clean"))
+"#,
+    )
+    .default_arg("bucket", "lake")
+    .module(
+        "etl_lib.naming",
+        "ZONE = 'curated'\ndef table_path(bucket, table):\n    return f's3://{bucket}/{ZONE}/{table}/'\n",
+    )
+    .module(
+        "etl_lib.io",
+        "def read(spark, path):\n    return spark.read.parquet(path)\ndef write(df, path):\n    df.write.mode('overwrite').parquet(path)\n",
+    );
+    insta::assert_json_snapshot!(snap(c));
+}

@@ -133,6 +133,10 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
                 if self.funcs.contains_key(&name) {
                     return self.call_user(&name, args);
                 }
+                if name == "println" || name == "print" {
+                    self.print(&args);
+                    return Value::None;
+                }
                 self.construct(&name, args)
             }
             "generic_function" => {
@@ -220,6 +224,15 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
         if let Some(v) = self.sdk_method(&recv, name, &args) {
             return v;
         }
+        // a logger's line (GlueLogger, log4j, `System.out.println`)
+        if matches!(
+            name,
+            "info" | "warn" | "warning" | "error" | "debug" | "trace" | "println" | "print"
+        ) && matches!(recv, Value::Obj(_) | Value::Unknown(_) | Value::Module(_))
+        {
+            self.print(&args);
+            return Value::None;
+        }
         match &recv {
             Value::Unknown(u) if u.as_ref() == "GlueArgParser" && name == "getResolvedOptions" => {
                 api::resolved_options(self.env, &args)
@@ -251,6 +264,13 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
             _ => self
                 .collection_method(&recv, name, &args)
                 .unwrap_or_else(|| Value::unknown(self.short(n))),
+        }
+    }
+
+    /// What the script prints or logs, as a template for the run's log lines.
+    fn print(&mut self, args: &Args) {
+        if let Some(v) = args.pos.first() {
+            self.env.template(v.to_pstr());
         }
     }
 

@@ -5,7 +5,7 @@
 use crate::emit::{Env, Unresolved};
 use crate::value::{PStr, Value, HOLE};
 use lineage_domain::dataset::{is_partition_segment, table_root};
-use lineage_domain::Dataset;
+use lineage_domain::{Dataset, RunContext};
 
 /// The dataset of an S3 URL value: a single object keeps its key, anything else is cut at its
 /// table root. Holes after the table root do not matter; holes before it leave it unresolved.
@@ -47,8 +47,62 @@ pub(crate) fn s3_dataset(v: &Value) -> Result<Dataset, Unresolved> {
     if root.contains(HOLE) {
         return Err(unresolved_s3(&p, &norm, "path could not be resolved"));
     }
-    Dataset::s3_prefix(bucket, &table_root(&root))
-        .map_err(|e| Unresolved::new(p.describe(), e.to_string()))
+    s3_prefix(bucket, &root).map_err(|e| Unresolved::new(p.describe(), e.to_string()))
+}
+
+/// An S3 prefix cut at its table root; a prefix that is the whole bucket (`s3://bucket/`, or a
+/// bucket whose first key segment is already a partition) is the bucket-root dataset, whose
+/// name is empty.
+pub(crate) fn s3_prefix(bucket: &str, key: &str) -> Result<Dataset, lineage_domain::DomainError> {
+    let root = table_root(key);
+    if root.trim_matches('/').is_empty() {
+        return bucket_root(bucket);
+    }
+    Dataset::s3_prefix(bucket, &root)
+}
+
+/// The dataset of a whole bucket: namespace `s3://{bucket}`, empty name. The domain's
+/// constructors refuse an empty name, so it is built here from a checked namespace.
+pub(crate) fn bucket_root(bucket: &str) -> Result<Dataset, lineage_domain::DomainError> {
+    let probe = Dataset::new(format!("s3://{}", bucket.trim()), "-")?;
+    Ok(Dataset {
+        namespace: probe.namespace,
+        name: String::new(),
+    })
+}
+
+/// Why an S3 dataset is not data but the job's own scratch or code: under the run's
+/// `--TempDir`, its Spark UI event logs, its script (`Command.ScriptLocation`) or the extra
+/// Python modules, jars and files it loads.
+pub(crate) fn scratch_location(ctx: &RunContext, d: &Dataset) -> Option<&'static str> {
+    let bucket = d.namespace.strip_prefix("s3://")?;
+    let here = format!("{bucket}/{}", d.name);
+    let under = |url: &str| -> bool {
+        let norm = normalise_scheme(url.trim());
+        let Some(loc) = norm.strip_prefix("s3://") else {
+            return false;
+        };
+        let loc = loc.trim_end_matches('/');
+        !loc.is_empty() && here.trim_end_matches('/') == loc || here.starts_with(&format!("{loc}/"))
+    };
+    if under(&ctx.job.command.script_location) {
+        return Some("the job's script");
+    }
+    let args = ctx.effective_arguments();
+    for (key, why) in [
+        ("--TempDir", "the job's temporary directory"),
+        ("--spark-event-logs-path", "the Spark UI event logs"),
+        ("--extra-py-files", "the job's extra Python files"),
+        ("--extra-jars", "the job's extra jars"),
+        ("--extra-files", "the job's extra files"),
+    ] {
+        if let Some(v) = args.get(key) {
+            if v.split(',').any(under) {
+                return Some(why);
+            }
+        }
+    }
+    None
 }
 
 fn unresolved_s3(p: &PStr, norm: &str, msg: &str) -> Unresolved {
@@ -369,6 +423,35 @@ mod tests {
         );
         let o = JdbcUrl::parse("jdbc:oracle:thin:@//ora.h:1521/ORCL").expect("url");
         assert_eq!(o.namespace("r"), "oracle://ora.h:1521");
+    }
+
+    #[test]
+    fn bucket_roots_have_an_empty_name() {
+        for url in ["s3://b", "s3://b/", "s3a://b//", "s3://b/dt=2024-01-01/"] {
+            let d = s3_dataset(&Value::str(url)).expect(url);
+            assert_eq!((d.namespace.as_str(), d.name.as_str()), ("s3://b", ""), "{url}");
+        }
+    }
+
+    #[test]
+    fn scratch_locations_are_not_data() {
+        let mut ctx = crate::testutil::context(
+            lineage_domain::ScriptLanguage::Python,
+            "",
+            &[
+                ("TempDir", "s3://glue-tmp/jobs/x/"),
+                ("extra-py-files", "s3://libs/a.zip,s3://libs/b.zip"),
+            ],
+        );
+        ctx.job.command.script_location = "s3://scripts/etl/job.py".into();
+        let ds = |url: &str| s3_dataset(&Value::str(url)).expect(url);
+        let scratch = |url: &str| scratch_location(&ctx, &ds(url)).is_some();
+        assert!(scratch("s3://glue-tmp/jobs/x/unload_1/"));
+        assert!(scratch("s3://scripts/etl/job.py"));
+        assert!(scratch("s3://libs/b.zip"));
+        assert!(!scratch("s3://glue-tmp/jobs/xy/"));
+        assert!(!scratch("s3://scripts/etl/other.py"));
+        assert!(!scratch("s3://data/jobs/x/"));
     }
 
     #[test]

@@ -57,7 +57,7 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
                         }
                     }
                 }
-                "comment" => {}
+                "comment" | "line_continuation" => {}
                 _ => {
                     let v = self.eval(k);
                     args.pos.push(v);

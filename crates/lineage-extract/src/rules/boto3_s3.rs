@@ -6,6 +6,7 @@
 
 use crate::builtins::Args;
 use crate::emit::{Env, Unresolved};
+use crate::naming;
 use crate::value::{Obj, PStr, Value, HOLE};
 use lineage_domain::{Dataset, Direction};
 use std::rc::Rc;
@@ -31,7 +32,7 @@ fn object(bucket: &Value, key: &Value) -> Result<Dataset, Unresolved> {
             Dataset::s3_object(&b, &k).map_err(|e| Unresolved::new(p.describe(), e.to_string()))
         }
         (Some(b), Some(k)) => {
-            Dataset::s3_prefix(&b, &k).map_err(|e| Unresolved::new(p.describe(), e.to_string()))
+            naming::s3_prefix(&b, &k).map_err(|e| Unresolved::new(p.describe(), e.to_string()))
         }
         _ if text.contains(HOLE) => Err(Unresolved::s3(
             &p,

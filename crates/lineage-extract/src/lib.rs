@@ -191,6 +191,7 @@ fn interpret(ctx: &RunContext, bindings: Bindings) -> (Findings, Bindings) {
     if ctx.script.is_none() {
         studio::run(ctx, &mut env);
     }
+    rules::dynamodb::drop_state_tables(&mut env.found);
     (env.found, env.bindings)
 }
 

@@ -175,6 +175,37 @@ pub(crate) fn glue_table(
         .map_err(|e| Unresolved::new(format!("{db}.{tbl}"), e.to_string()))
 }
 
+/// Iceberg's metadata tables, read as `db.tbl.<name>`: the same dataset as `db.tbl`.
+const ICEBERG_METADATA_TABLES: &[&str] = &[
+    "history",
+    "metadata_log_entries",
+    "snapshots",
+    "entries",
+    "files",
+    "data_files",
+    "delete_files",
+    "position_deletes",
+    "manifests",
+    "partitions",
+    "refs",
+    "all_data_files",
+    "all_delete_files",
+    "all_entries",
+    "all_files",
+    "all_manifests",
+];
+
+/// Catalog names that lead a three-part name (`glue_catalog.db.tbl`) rather than a table.
+const SPARK_CATALOGS: &[&str] = &[
+    "glue_catalog",
+    "spark_catalog",
+    "awsdatacatalog",
+    "hive_metastore",
+    "iceberg",
+    "iceberg_catalog",
+    "hive",
+];
+
 /// A catalog table from a qualified SQL/Spark name (`db.tbl`, `glue_catalog.db.tbl`,
 /// `spark_catalog.db.tbl`, `` `db`.`tbl` ``); unqualified names use `default_db`.
 pub(crate) fn qualified_table(
@@ -183,7 +214,15 @@ pub(crate) fn qualified_table(
     default_db: Option<&str>,
 ) -> Result<Dataset, Unresolved> {
     let clean = name.replace(['`', '"'], "");
-    let parts: Vec<&str> = clean.split('.').map(str::trim).collect();
+    let mut parts: Vec<&str> = clean.split('.').map(str::trim).collect();
+    // an Iceberg metadata table (`db.tbl.snapshots`) is the table itself
+    if let [first, .., last] = parts.as_slice() {
+        let qualified_meta = parts.len() == 4
+            || (parts.len() == 3 && !SPARK_CATALOGS.contains(&first.to_ascii_lowercase().as_str()));
+        if qualified_meta && ICEBERG_METADATA_TABLES.contains(&last.to_ascii_lowercase().as_str()) {
+            parts.pop();
+        }
+    }
     let (db, tbl) = match parts.as_slice() {
         [t] => match default_db {
             Some(d) => (d.to_string(), t.to_string()),
@@ -321,9 +360,12 @@ impl JdbcUrl {
                 _ => None,
             },
             _ => {
-                let default_schema = match self.scheme.as_str() {
-                    "sqlserver" => "dbo",
-                    "postgres" | "redshift" => "public",
+                let default_schema = match (self.scheme.as_str(), parts.as_slice()) {
+                    ("redshift" | "postgres", [t]) if is_system_table(&self.scheme, t) => {
+                        "pg_catalog"
+                    }
+                    ("sqlserver", _) => "dbo",
+                    ("postgres" | "redshift", _) => "public",
                     _ => "",
                 };
                 match parts.as_slice() {
@@ -346,6 +388,112 @@ impl JdbcUrl {
         Dataset::new(self.namespace(region), name)
             .map_err(|e| Unresolved::new(table, e.to_string()))
     }
+}
+
+/// Whether an unqualified table is one of the database's system tables, which live in
+/// `pg_catalog` rather than the default schema (Redshift `stl_`/`stv_`/`svl_`/`svv_`/`svcs_`/
+/// `sys_`/`pg_` tables and views, PostgreSQL `pg_` catalogs).
+fn is_system_table(scheme: &str, table: &str) -> bool {
+    let prefixes: &[&str] = match scheme {
+        "redshift" => &[
+            "stl_", "stv_", "svl_", "svv_", "svcs_", "stcs_", "sys_", "pg_",
+        ],
+        _ => &["pg_"],
+    };
+    prefixes.iter().any(|p| table.starts_with(p))
+}
+
+/// A Snowflake database and schema on an account: `snowflake://{account}` (the account
+/// identifier of `sfUrl`, without `.snowflakecomputing.com`), tables `{db}.{schema}.{table}`.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Snowflake {
+    pub account: String,
+    pub database: Option<String>,
+    /// The session schema (`sfSchema`); Snowflake's default is `public`.
+    pub schema: String,
+}
+
+impl Snowflake {
+    /// From an `sfUrl` (`acct.region.snowflakecomputing.com`, with or without `https://`).
+    pub(crate) fn new(sf_url: &str, database: Option<&str>, schema: Option<&str>) -> Option<Self> {
+        let host = sf_url
+            .trim()
+            .trim_start_matches("jdbc:snowflake://")
+            .trim_start_matches("https://")
+            .trim_start_matches("http://");
+        let host = host.split(['/', '?', ':']).next().unwrap_or("");
+        let account = host
+            .to_ascii_lowercase()
+            .trim_end_matches(".snowflakecomputing.com")
+            .trim_end_matches(".privatelink")
+            .to_string();
+        if account.is_empty() || account.contains(HOLE) {
+            return None;
+        }
+        let clean = |s: &str| s.trim().trim_matches('"').to_ascii_lowercase();
+        Some(Self {
+            account,
+            database: database.map(clean).filter(|d| !d.is_empty()),
+            schema: schema
+                .map(clean)
+                .filter(|s| !s.is_empty())
+                .unwrap_or_else(|| "public".to_string()),
+        })
+    }
+
+    /// The dataset of a table name (`t`, `schema.t` or `db.schema.t`).
+    pub(crate) fn table(&self, table: &str) -> Result<Dataset, Unresolved> {
+        let t = table.trim().replace('"', "").to_ascii_lowercase();
+        let parts: Vec<&str> = t.split('.').collect();
+        let name = match (parts.as_slice(), &self.database) {
+            ([t], Some(d)) => format!("{d}.{}.{t}", self.schema),
+            ([s, t], Some(d)) => format!("{d}.{s}.{t}"),
+            ([d, s, t], _) => format!("{d}.{s}.{t}"),
+            _ => {
+                return Err(Unresolved::new(
+                    table,
+                    "Snowflake database or table could not be resolved",
+                ))
+            }
+        };
+        Dataset::new(format!("snowflake://{}", self.account), name)
+            .map_err(|e| Unresolved::new(table, e.to_string()))
+    }
+}
+
+/// How the table names of a SQL text become datasets.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum SqlNames<'a> {
+    /// Glue Data Catalog tables (Spark SQL, Athena); unqualified names in this database
+    /// (else `default`).
+    Catalog(Option<&'a str>),
+    /// Tables of the database a JDBC URL names.
+    Jdbc(&'a JdbcUrl),
+    /// Tables of a Snowflake database.
+    Snowflake(&'a Snowflake),
+}
+
+impl SqlNames<'_> {
+    /// The dataset of a table name as the SQL module reports it.
+    pub(crate) fn dataset(&self, env: &Env, name: &str) -> Result<Dataset, Unresolved> {
+        match self {
+            SqlNames::Catalog(db) => qualified_table(env, name, *db),
+            SqlNames::Jdbc(url) => url.table(name, env.region()),
+            SqlNames::Snowflake(sf) => sf.table(name),
+        }
+    }
+}
+
+/// The region of an AWS service endpoint (`https://kinesis.eu-west-1.amazonaws.com`).
+pub(crate) fn region_of_endpoint(url: &str) -> Option<String> {
+    let host = url.split("://").last()?.split(['/', ':']).next()?;
+    let labels: Vec<&str> = host.split('.').collect();
+    let at = labels.iter().position(|l| *l == "amazonaws")?;
+    labels[..at]
+        .iter()
+        .rev()
+        .find(|l| l.split('-').count() >= 3 && l.chars().last().is_some_and(|c| c.is_ascii_digit()))
+        .map(|l| l.to_string())
 }
 
 /// A Kinesis stream from a name or a stream ARN.
@@ -426,10 +574,81 @@ mod tests {
     }
 
     #[test]
+    fn system_tables_and_snowflake() {
+        let r = JdbcUrl::parse("jdbc:redshift://a1.xyz.us-east-1.redshift.amazonaws.com:5439/dw")
+            .expect("url");
+        let name = |t: &str| r.table(t, "r").map(|d| d.name).ok();
+        assert_eq!(
+            name("stl_query").as_deref(),
+            Some("dw.pg_catalog.stl_query")
+        );
+        assert_eq!(
+            name("SVV_TABLE_INFO").as_deref(),
+            Some("dw.pg_catalog.svv_table_info")
+        );
+        assert_eq!(
+            name("stl_query_log").as_deref(),
+            Some("dw.pg_catalog.stl_query_log")
+        );
+        assert_eq!(name("style").as_deref(), Some("dw.public.style"));
+        assert_eq!(name("admin.stl_x").as_deref(), Some("dw.admin.stl_x"));
+        let sf = Snowflake::new(
+            "https://XY12345.us-east-1.snowflakecomputing.com",
+            Some("SALES"),
+            None,
+        )
+        .expect("account");
+        let d = sf.table("ORDERS").expect("table");
+        assert_eq!(
+            (d.namespace.as_str(), d.name.as_str()),
+            ("snowflake://xy12345.us-east-1", "sales.public.orders")
+        );
+        assert_eq!(
+            sf.table("raw.orders").map(|d| d.name).ok().as_deref(),
+            Some("sales.raw.orders")
+        );
+        assert!(Snowflake::new("", None, None).is_none());
+    }
+
+    #[test]
+    fn iceberg_metadata_tables_are_the_table() {
+        let ctx = crate::testutil::context(lineage_domain::ScriptLanguage::Python, "", &[]);
+        let env = Env::new(&ctx);
+        let t = |n: &str| qualified_table(&env, n, None).map(|d| d.name).ok();
+        assert_eq!(
+            t("glue_catalog.db.trades.delete_files").as_deref(),
+            Some("table/db/trades")
+        );
+        assert_eq!(t("db.trades.snapshots").as_deref(), Some("table/db/trades"));
+        assert_eq!(
+            t("glue_catalog.db.history").as_deref(),
+            Some("table/db/history")
+        );
+        assert_eq!(t("db.history").as_deref(), Some("table/db/history"));
+    }
+
+    #[test]
+    fn endpoint_regions() {
+        assert_eq!(
+            region_of_endpoint("https://kinesis.eu-west-1.amazonaws.com").as_deref(),
+            Some("eu-west-1")
+        );
+        assert_eq!(
+            region_of_endpoint("https://vpce-1.kinesis.us-east-2.vpce.amazonaws.com").as_deref(),
+            Some("us-east-2")
+        );
+        assert_eq!(region_of_endpoint("http://localhost:4566"), None);
+    }
+
+    #[test]
     fn bucket_roots_have_an_empty_name() {
         for url in ["s3://b", "s3://b/", "s3a://b//", "s3://b/dt=2024-01-01/"] {
             let d = s3_dataset(&Value::str(url)).expect(url);
-            assert_eq!((d.namespace.as_str(), d.name.as_str()), ("s3://b", ""), "{url}");
+            assert_eq!(
+                (d.namespace.as_str(), d.name.as_str()),
+                ("s3://b", ""),
+                "{url}"
+            );
         }
     }
 

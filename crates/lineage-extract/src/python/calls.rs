@@ -170,11 +170,12 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
                 };
                 groups.get(i).cloned().unwrap_or(Value::None)
             }
-            Value::Obj(Obj::S3Response(r)) if name == "read" => match r.as_ref() {
+            Value::Obj(Obj::S3Response(r)) if name == "read" => match &r.fetched {
                 Some((uri, text)) => {
                     Value::Str(PStr::lit(text.clone()).with_source(Source::Extra(uri.clone(), 1)))
                 }
-                None => Value::unknown(self.text(n)),
+                // the body stays the object it came from (pandas may parse it)
+                None => Value::Obj(Obj::S3Response(r.clone())),
             },
             Value::Obj(o) => {
                 let o = o.clone();

@@ -5,6 +5,10 @@
 pub(crate) mod boto3_s3;
 pub(crate) mod builder;
 pub(crate) mod connection;
+pub(crate) mod connector;
+pub(crate) mod database;
+pub(crate) mod delta;
+pub(crate) mod dynamodb;
 pub(crate) mod glue_catalog;
 pub(crate) mod glue_options;
 pub(crate) mod glue_sink;
@@ -12,6 +16,7 @@ pub(crate) mod hudi_deltastreamer;
 pub(crate) mod jdbc;
 pub(crate) mod lakehouse;
 pub(crate) mod options;
+pub(crate) mod pandas;
 pub(crate) mod spark_read;
 pub(crate) mod spark_sql;
 pub(crate) mod spark_write;

@@ -9,7 +9,7 @@ use crate::builtins::Args;
 use crate::emit::{Env, Unresolved};
 use crate::naming;
 use crate::rules::options::{as_list, builder_opts, lower};
-use crate::rules::{connection, jdbc, lakehouse};
+use crate::rules::{connection, connector, jdbc, lakehouse};
 use crate::value::{Builder, BuilderKind, Obj, Value};
 use lineage_domain::Direction;
 
@@ -73,8 +73,13 @@ pub(crate) fn terminal(env: &mut Env, b: &Builder, name: &str, args: &Args) -> V
     };
     let opts = builder_opts(b);
     match format.as_str() {
-        "jdbc" => {
+        // Redshift through the Spark data source (`io.github.spark_redshift_community...`)
+        f if f == "jdbc" || f.contains("redshift") => {
             connection::jdbc(env, &opts, None, Direction::Input, rule);
+            return Value::Obj(Obj::Frame);
+        }
+        f if f.contains("snowflake") => {
+            connector::snowflake(env, &opts, Direction::Input, rule);
             return Value::Obj(Obj::Frame);
         }
         "kafka" => {

@@ -1,15 +1,23 @@
-//! Spark SQL text (`spark.sql(...)`, SQL files fetched from S3, Athena queries) through the
-//! SQL module: every table a statement reads is an input (`spark.sql.select`), every table it
-//! writes an output (`spark.sql.insert` for INSERT INTO/OVERWRITE, `spark.sql.merge` for the
-//! MERGE INTO target, `spark.sql.ctas` for CREATE TABLE AS). Temp views (CREATE TEMP VIEW,
-//! `createOrReplaceTempView`) are resolved through to their base tables and never reported.
-//! DROP, CALL, SET, USE and cache statements are not lineage.
+//! SQL text run by a job (`spark.sql(...)`, SQL files fetched from S3, Athena queries, SQL a
+//! script sends to a database over JDBC or a driver) through the SQL module: every table a
+//! statement reads is an input (`spark.sql.select`), every table it writes an output
+//! (`spark.sql.insert` for INSERT INTO/OVERWRITE and other DML, `spark.sql.merge` for the
+//! MERGE INTO target, `spark.sql.ctas` for CREATE TABLE AS); callers running SQL on a
+//! database give their own rule ids and how names become datasets ([`SqlRun`]). S3 locations
+//! (Redshift `COPY ... FROM 's3://...'`, `UNLOAD ... TO 's3://...'`, Spark `parquet.`s3://...``)
+//! are S3 datasets. Temp views (CREATE TEMP VIEW, `createOrReplaceTempView`) are resolved
+//! through to their base tables and never reported. DROP, CALL, SET, USE and cache statements
+//! are not lineage, nor are definitions that write no rows (`CREATE TABLE` without a query,
+//! `ALTER TABLE`). Template placeholders the script left in the text (`${var}`, `{var}`) make
+//! the names they are part of unresolved; driver parameters (`%s`, `%(name)s`) are values.
 
 use crate::emit::{Env, Unresolved};
-use crate::naming;
+use crate::naming::{self, SqlNames};
 use crate::sql::{analyze, Dialect};
-use crate::value::{Source, Value, HOLE};
+use crate::value::{PStr, Source, Value, HOLE};
 use lineage_domain::{DiagnosticKind, Direction};
+use regex::Regex;
+use std::sync::OnceLock;
 
 // Rule ids: they appear in evidence and outputs, so their text never changes.
 /// Tables a statement reads.
@@ -23,9 +31,32 @@ pub(crate) const CTAS: &str = "spark.sql.ctas";
 
 const PLACEHOLDER: &str = "__unresolved__";
 
+/// How to run a SQL text: its dialect, how its names become datasets, and the rule ids.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SqlRun<'a> {
+    pub dialect: Dialect,
+    pub names: SqlNames<'a>,
+    /// The rule of inputs ([`SELECT`] for Spark SQL).
+    pub input_rule: &'static str,
+    /// The rule of outputs; `None`: by statement kind ([`INSERT`], [`MERGE`], [`CTAS`]).
+    pub output_rule: Option<&'static str>,
+}
+
+impl<'a> SqlRun<'a> {
+    /// Spark SQL on the Glue Data Catalog.
+    pub(crate) fn spark(default_db: Option<&'a str>) -> Self {
+        Self {
+            dialect: Dialect::SparkSql,
+            names: SqlNames::Catalog(default_db),
+            input_rule: SELECT,
+            output_rule: None,
+        }
+    }
+}
+
 /// Analyses one SQL value and records its tables.
 pub(crate) fn run(env: &mut Env, q: &Value, default_db: Option<&str>) {
-    run_as(env, q, default_db, None);
+    run_with(env, q, &SqlRun::spark(default_db));
 }
 
 /// Like [`run`], with the rule id of inputs given by the caller (Athena queries).
@@ -35,8 +66,43 @@ pub(crate) fn run_as(
     default_db: Option<&str>,
     input_rule: Option<&'static str>,
 ) {
+    let mut how = SqlRun::spark(default_db);
+    if let Some(r) = input_rule {
+        how.input_rule = r;
+    }
+    run_with(env, q, &how);
+}
+
+/// Placeholders the script left in SQL text become unresolved pieces: `${var}` and `{var}`
+/// templates (never filled in), and driver parameters (`%s`, `%(name)s`) become a literal.
+fn mark_placeholders(text: &str) -> String {
+    static TEMPLATE: OnceLock<Regex> = OnceLock::new();
+    static PARAM: OnceLock<Regex> = OnceLock::new();
+    let template = TEMPLATE.get_or_init(|| {
+        Regex::new(r"\$?\{[A-Za-z_][\w.:-]*\}|\$\{\d+\}").unwrap_or_else(|_| unreachable!())
+    });
+    let param = PARAM
+        .get_or_init(|| Regex::new(r"%\([A-Za-z_]\w*\)s|%s").unwrap_or_else(|_| unreachable!()));
+    let text = template.replace_all(text, PLACEHOLDER);
+    param.replace_all(&text, "NULL").into_owned()
+}
+
+/// A text whose unresolved pieces were marked [`PLACEHOLDER`] as a value with holes again.
+fn with_holes(text: &str) -> Value {
+    let mut p = PStr::default();
+    for (i, piece) in text.split(PLACEHOLDER).enumerate() {
+        if i > 0 {
+            p.push_str(&PStr::hole("placeholder"));
+        }
+        p.push_str(&PStr::lit(piece));
+    }
+    Value::Str(p)
+}
+
+/// Analyses one SQL value as `how` says and records its tables.
+pub(crate) fn run_with(env: &mut Env, q: &Value, how: &SqlRun) {
     let p = q.to_pstr();
-    let text = p.render().replace(HOLE, PLACEHOLDER);
+    let text = mark_placeholders(&p.render().replace(HOLE, PLACEHOLDER));
     if text.trim().is_empty() {
         return;
     }
@@ -48,7 +114,7 @@ pub(crate) fn run_as(
         .as_ref()
         .and_then(|u| env.ctx.extra_object(u))
         .map(|o| o.text.clone());
-    let lineage = analyze(&text, Dialect::SparkSql);
+    let lineage = analyze(&text, how.dialect);
     for e in &lineage.errors {
         let msg = format!(
             "SQL statement at line {} did not parse: {}",
@@ -103,36 +169,42 @@ pub(crate) fn run_as(
             env.found.views.insert(v.to_ascii_lowercase());
         }
         let upper = first.to_ascii_uppercase();
-        let out_rule: &'static str = if upper.starts_with("MERGE") {
-            MERGE
-        } else if upper.starts_with("CREATE") {
-            CTAS
-        } else {
-            INSERT
+        let out_rule: &'static str = match how.output_rule {
+            Some(r) => r,
+            None if upper.starts_with("MERGE") => MERGE,
+            None if upper.starts_with("CREATE") => CTAS,
+            None => INSERT,
         };
+        let no_rows: &[String] = &[];
         let saved = env.extra_uri.clone();
         if env.extra_uri.is_none() {
             env.extra_uri = extra.clone();
         }
+        // a definition moves no rows: neither its table nor a `LIKE` source is data
+        let (inputs, outputs) = if st.schema_only {
+            (no_rows, no_rows)
+        } else {
+            (st.inputs.as_slice(), st.outputs.as_slice())
+        };
         for (names, dir, rule) in [
-            (&st.inputs, Direction::Input, input_rule.unwrap_or(SELECT)),
-            (&st.outputs, Direction::Output, out_rule),
+            (inputs, Direction::Input, how.input_rule),
+            (outputs, Direction::Output, out_rule),
         ] {
             for n in names {
                 if st.temp_view.as_deref() == Some(n.as_str()) {
                     continue;
                 }
-                let target = if n.contains(PLACEHOLDER) {
+                let target = if let Some(i) = n.find("s3://").or_else(|| n.find("s3a://")) {
+                    // file-based tables (`parquet.`s3://...``) and COPY/UNLOAD locations
+                    let path = n[i..].trim_end_matches(['`', '"', '\'']);
+                    naming::s3_dataset(&with_holes(path))
+                } else if n.contains(PLACEHOLDER) {
                     Err(Unresolved::new(
                         p.describe(),
                         "table name in SQL could not be resolved",
                     ))
-                } else if let Some(i) = n.find("s3://").or_else(|| n.find("s3a://")) {
-                    // file-based tables (`parquet.`s3://...``) are paths
-                    let path = n[i..].trim_end_matches(['`', '"', '\'']);
-                    naming::s3_dataset(&Value::str(path))
                 } else {
-                    naming::qualified_table(env, n, default_db)
+                    how.names.dataset(env, n)
                 };
                 env.io_at(
                     dir,

@@ -134,6 +134,16 @@ fn head(sql: &str) -> Option<(Head, usize)> {
     None
 }
 
+/// Whether the statement is a `CREATE [...] TABLE` (not a view, insert or directory).
+fn is_create_table(sql: &str) -> bool {
+    static CREATE_TABLE: OnceLock<Regex> = OnceLock::new();
+    re(
+        &CREATE_TABLE,
+        r"(?is)^\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:\w+\s+)*?TABLE\b",
+    )
+    .is_match(sql)
+}
+
 /// The embedded query after `from` (first `SELECT` or `WITH x AS (`), unbalanced closing
 /// parentheses trimmed.
 fn embedded_query(sql: &str, from: usize) -> Option<&str> {
@@ -214,7 +224,9 @@ pub(crate) fn recover(
     }
     let (h, end) = head(sql)?;
     let mut inputs = Vec::new();
-    if let Some(q) = embedded_query(sql, end) {
+    let query = embedded_query(sql, end);
+    let defines_only = query.is_none() && is_create_table(sql);
+    if let Some(q) = query {
         let inner = nested(q, line);
         for s in inner.statements {
             for i in s.inputs {
@@ -223,6 +235,7 @@ pub(crate) fn recover(
         }
     }
     Some(match h {
+        Head::Output(name) if defines_only => Outcome::schema(inputs, vec![name]),
         Head::Output(name) => Outcome::read_write(inputs, vec![name]),
         Head::TempView(name) => Outcome {
             inputs,

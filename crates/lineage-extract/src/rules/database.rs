@@ -101,8 +101,9 @@ fn conn_string_value(s: &str, keys: &[&str]) -> Option<String> {
     None
 }
 
-/// The job's one attached JDBC connection of these schemes: its URL value.
-fn attached_connection(env: &Env, schemes: &[&str]) -> Option<Value> {
+/// The job's one attached JDBC connection of these schemes (and on this host, when given):
+/// its URL value.
+fn attached_connection(env: &Env, schemes: &[&str], host: Option<&str>) -> Option<Value> {
     let mut found = Vec::new();
     for name in env.ctx.job.connection_names() {
         let Some(url) = connection_property(env, &Value::str(name.clone()), "JDBC_CONNECTION_URL")
@@ -110,7 +111,10 @@ fn attached_connection(env: &Env, schemes: &[&str]) -> Option<Value> {
             continue;
         };
         let parsed = url.as_known_str().and_then(|u| JdbcUrl::parse(&u));
-        if parsed.is_some_and(|p| schemes.contains(&p.scheme.as_str())) {
+        if parsed.is_some_and(|p| {
+            schemes.contains(&p.scheme.as_str())
+                && host.is_none_or(|h| h.eq_ignore_ascii_case(&p.host))
+        }) {
             found.push(url);
         }
     }
@@ -161,7 +165,7 @@ pub(crate) fn connect(env: &mut Env, q: &str, args: &Args) -> Option<Value> {
     let host_known = host.as_ref().and_then(Value::as_known_str);
     let Some(host_text) = host_known else {
         // the host is read at run time (a secret): the job's attached connection, if only one
-        return Some(match attached_connection(env, family.schemes()) {
+        return Some(match attached_connection(env, family.schemes(), None) {
             Some(url) => database_value(DbTarget::Jdbc {
                 url,
                 database: database.filter(|d| d.as_known_str().is_some()),
@@ -198,6 +202,22 @@ pub(crate) fn connect(env: &mut Env, q: &str, args: &Args) -> Option<Value> {
             .unwrap_or_else(|| family.default_port().to_string()),
         (None, None) => family.default_port().to_string(),
     };
+    let database_known = database
+        .as_ref()
+        .is_some_and(|d| d.as_known_str().is_some());
+    if !database_known {
+        // the database is read at run time: the job's attached connection to the same host
+        if let Some(url) = attached_connection(env, family.schemes(), Some(&host_only)) {
+            let mut p = url.to_pstr();
+            if let Some(h) = &host {
+                p.add_prov(&h.to_pstr().prov);
+            }
+            return Some(database_value(DbTarget::Jdbc {
+                url: Value::Str(p),
+                database: None,
+            }));
+        }
+    }
     let mut url = PStr::lit(format!("jdbc:{sub}://{host_only}:{port_text}/"));
     if let Some(h) = &host {
         url.add_prov(&h.to_pstr().prov);

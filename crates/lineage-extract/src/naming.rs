@@ -330,19 +330,25 @@ impl JdbcUrl {
     /// The namespace: `{scheme}://{host}:{port}`; Redshift uses `{cluster-id}.{region}`.
     pub(crate) fn namespace(&self, fallback_region: &str) -> String {
         if self.scheme == "redshift" {
-            let labels: Vec<&str> = self.host.split('.').collect();
-            let cluster = labels.first().copied().unwrap_or("");
-            let region = labels
-                .iter()
-                .position(|l| l.starts_with("redshift"))
-                .and_then(|i| i.checked_sub(1))
-                .and_then(|i| labels.get(i))
-                .filter(|r| r.contains('-'))
-                .copied()
-                .unwrap_or(fallback_region);
+            let cluster = self.host.split('.').next().unwrap_or("");
+            let region = self.region(fallback_region);
             return format!("redshift://{cluster}.{region}:{}", self.port);
         }
         format!("{}://{}:{}", self.scheme, self.host, self.port)
+    }
+
+    /// The AWS region of a Redshift endpoint (`c.x.{region}.redshift.amazonaws.com`), else the
+    /// fallback.
+    pub(crate) fn region<'a>(&'a self, fallback: &'a str) -> &'a str {
+        let labels: Vec<&str> = self.host.split('.').collect();
+        labels
+            .iter()
+            .position(|l| l.starts_with("redshift"))
+            .and_then(|i| i.checked_sub(1))
+            .and_then(|i| labels.get(i))
+            .filter(|r| r.contains('-'))
+            .copied()
+            .unwrap_or(fallback)
     }
 
     /// The dataset of a table (`dbtable`, possibly `schema.table` or `db.schema.table`).
@@ -474,6 +480,14 @@ pub(crate) enum SqlNames<'a> {
 }
 
 impl SqlNames<'_> {
+    /// The region the database is in (a Redshift endpoint's), else the run's.
+    pub(crate) fn region<'b>(&'b self, env: &'b Env) -> &'b str {
+        match self {
+            SqlNames::Jdbc(url) => url.region(env.region()),
+            _ => env.region(),
+        }
+    }
+
     /// The dataset of a table name as the SQL module reports it.
     pub(crate) fn dataset(&self, env: &Env, name: &str) -> Result<Dataset, Unresolved> {
         match self {

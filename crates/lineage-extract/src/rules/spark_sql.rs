@@ -5,7 +5,8 @@
 //! MERGE INTO target, `spark.sql.ctas` for CREATE TABLE AS); callers running SQL on a
 //! database give their own rule ids and how names become datasets ([`SqlRun`]). S3 locations
 //! (Redshift `COPY ... FROM 's3://...'`, `UNLOAD ... TO 's3://...'`, Spark `parquet.`s3://...``)
-//! are S3 datasets. Temp views (CREATE TEMP VIEW, `createOrReplaceTempView`) are resolved
+//! are S3 datasets, `COPY ... FROM 'dynamodb://table'` a DynamoDB table; other locations
+//! (`emr://`, `ssh`) are left unresolved. Temp views (CREATE TEMP VIEW, `createOrReplaceTempView`) are resolved
 //! through to their base tables and never reported. DROP, CALL, SET, USE and cache statements
 //! are not lineage, nor are definitions that write no rows (`CREATE TABLE` without a query,
 //! `ALTER TABLE`). Template placeholders the script left in the text (`${var}`, `{var}`) make
@@ -198,6 +199,11 @@ pub(crate) fn run_with(env: &mut Env, q: &Value, how: &SqlRun) {
                     // file-based tables (`parquet.`s3://...``) and COPY/UNLOAD locations
                     let path = n[i..].trim_end_matches(['`', '"', '\'']);
                     naming::s3_dataset(&with_holes(path))
+                } else if let Some(t) = n.strip_prefix("dynamodb://") {
+                    // Redshift `COPY t FROM 'dynamodb://table'`
+                    naming::dynamodb(how.names.region(env), env.account(), t)
+                } else if n.contains("://") {
+                    Err(Unresolved::new(n.as_str(), "a location that is not S3"))
                 } else if n.contains(PLACEHOLDER) {
                     Err(Unresolved::new(
                         p.describe(),

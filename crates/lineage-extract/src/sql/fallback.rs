@@ -216,6 +216,12 @@ pub(crate) fn recover(
             return Some(out);
         }
     }
+    if let Some(o) = redshift_copy(sql) {
+        return Some(o);
+    }
+    if let Some(o) = redshift_unload(sql, line, nested) {
+        return Some(o);
+    }
     if let Some(o) = select_into_list(sql, dialect, line, nested) {
         return Some(o);
     }
@@ -243,6 +249,42 @@ pub(crate) fn recover(
             ..Outcome::default()
         },
     })
+}
+
+/// Redshift `COPY t [(cols)] FROM 'location' <options>` whose options sqlparser does not know
+/// (`CREDENTIALS`, `JSON 'auto'`, `FORMAT AS ...`, `ACCEPTINVCHARS`...): the location read, the
+/// table written.
+fn redshift_copy(sql: &str) -> Option<Outcome> {
+    static COPY: OnceLock<Regex> = OnceLock::new();
+    let copy = re(
+        &COPY,
+        &format!(r"(?is)^\s*COPY\s+{NAME}\s*(?:\([^)]*\)\s*)?FROM\s+'([^']*)'"),
+    );
+    let c = copy.captures(sql)?;
+    Some(Outcome::read_write(
+        vec![c[2].to_string()],
+        vec![clean_name(&c[1])],
+    ))
+}
+
+/// Redshift `UNLOAD ('select ...') TO 'location' <options>` whose options sqlparser does not
+/// know: the tables of the quoted query read (quotes inside it doubled or backslash-escaped),
+/// the location written.
+fn redshift_unload(sql: &str, line: u32, nested: NestedSql) -> Option<Outcome> {
+    static UNLOAD: OnceLock<Regex> = OnceLock::new();
+    let unload = re(
+        &UNLOAD,
+        r"(?is)^\s*UNLOAD\s*\(\s*'((?:[^'\\]|''|\\.)*)'\s*\)\s*TO\s+'([^']*)'",
+    );
+    let c = unload.captures(sql)?;
+    let query = c[1].replace("''", "'").replace("\\'", "'");
+    let mut inputs = Vec::new();
+    for s in nested(&query, line).statements {
+        for i in s.inputs {
+            push_unique(&mut inputs, i);
+        }
+    }
+    Some(Outcome::read_write(inputs, vec![c[2].to_string()]))
 }
 
 /// `SELECT a, b INTO x, y FROM ...` (several targets, which sqlparser rejects): the query

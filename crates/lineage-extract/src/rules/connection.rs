@@ -141,7 +141,7 @@ pub(crate) fn kafka(env: &mut Env, opts: &Value, direction: Direction, rule: &'s
         .unwrap_or_else(|| Value::unknown("kafka topic"));
     let target = match (servers.as_known_str(), topic.as_known_str()) {
         (Some(s), Some(t)) => {
-            let topics: Vec<String> = t.split(',').map(|x| x.trim().to_string()).collect();
+            let topics = topic_names(&t);
             for t in &topics[1..] {
                 let d = naming::kafka(&s, t);
                 env.io(direction, d, rule, &[&servers, &topic]);
@@ -158,6 +158,17 @@ pub(crate) fn kafka(env: &mut Env, opts: &Value, direction: Direction, rule: &'s
         )),
     };
     env.io(direction, target, rule, &[&servers, &topic]);
+}
+
+/// The topics of `subscribe`/`topicName` (comma-separated) or `assign` (JSON
+/// `{"topic": [partitions]}`).
+fn topic_names(text: &str) -> Vec<String> {
+    if text.trim_start().starts_with('{') {
+        if let Ok(serde_json::Value::Object(m)) = serde_json::from_str::<serde_json::Value>(text) {
+            return m.keys().cloned().collect();
+        }
+    }
+    text.split(',').map(|x| x.trim().to_string()).collect()
 }
 
 /// A JDBC source or sink: URL from the options or the named connection, `database` option
@@ -381,4 +392,33 @@ fn dropped_tables(sql: &str) -> Vec<String> {
 /// The connection type of a from_options call, lower case.
 pub(crate) fn connection_type(v: Option<&Value>) -> Option<String> {
     lower(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kafka_topics() {
+        assert_eq!(topic_names("a, b"), vec!["a", "b"]);
+        assert_eq!(
+            topic_names(r#"{"orders":[0,1],"refunds":[2]}"#),
+            vec!["orders", "refunds"]
+        );
+    }
+
+    #[test]
+    fn dbtable_subqueries_and_dropped_tables() {
+        assert_eq!(
+            subquery("(SELECT * FROM a JOIN (SELECT id FROM b) x ON x.id = a.id) AS t").as_deref(),
+            Some("SELECT * FROM a JOIN (SELECT id FROM b) x ON x.id = a.id")
+        );
+        assert_eq!(subquery("public.orders"), None);
+        assert_eq!(
+            dropped_tables(
+                "BEGIN; INSERT INTO t SELECT * FROM s; DROP TABLE IF EXISTS public.s, x;"
+            ),
+            vec!["public.s", "x"]
+        );
+    }
 }

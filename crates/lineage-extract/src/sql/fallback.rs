@@ -134,6 +134,16 @@ fn head(sql: &str) -> Option<(Head, usize)> {
     None
 }
 
+/// The `path` of a Spark data source's `OPTIONS (path '...')` / `OPTIONS ('path' = '...')`.
+fn options_path(sql: &str) -> Option<String> {
+    static PATH: OnceLock<Regex> = OnceLock::new();
+    let path = re(
+        &PATH,
+        r#"(?is)\bOPTIONS\s*\((?:[^)]*?[\s,])?['"`]?path['"`]?\s*=?\s*['"]([^'"]+)['"]"#,
+    );
+    path.captures(sql).map(|c| c[1].to_string())
+}
+
 /// Whether the statement is a `CREATE [...] TABLE` (not a view, insert or directory).
 fn is_create_table(sql: &str) -> bool {
     static CREATE_TABLE: OnceLock<Regex> = OnceLock::new();
@@ -244,7 +254,13 @@ pub(crate) fn recover(
         Head::Output(name) if defines_only => Outcome::schema(inputs, vec![name]),
         Head::Output(name) => Outcome::read_write(inputs, vec![name]),
         Head::TempView(name) => Outcome {
-            inputs,
+            inputs: {
+                // Spark `CREATE TEMPORARY VIEW v USING fmt OPTIONS (path '...')`
+                if let Some(p) = options_path(sql) {
+                    push_unique(&mut inputs, p);
+                }
+                inputs
+            },
             temp_view: Some(name),
             ..Outcome::default()
         },

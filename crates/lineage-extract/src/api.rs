@@ -8,7 +8,7 @@ use crate::builtins::Args;
 use crate::emit::Env;
 use crate::rules::{
     boto3_s3, builder, database, delta, dynamodb, glue_catalog, glue_options, glue_sink, jdbc,
-    pandas, spark_read, spark_sql, wrangler,
+    kinesis, pandas, spark_read, spark_sql, wrangler,
 };
 use crate::value::{Boto3Client, Builder, BuilderKind, Handle, Obj, PStr, Source, Value};
 use lineage_domain::DiagnosticKind;
@@ -222,6 +222,7 @@ pub(crate) fn method(env: &mut Env, obj: &Obj, name: &str, args: &Args) -> Value
             "s3" => boto3_s3::method(env, name, args),
             "dynamodb" => dynamodb::client_method(env, c, name, args),
             "redshift-data" | "athena" => database::client_method(env, c, name, args),
+            "kinesis" => kinesis::client_method(env, c, name, args),
             _ => Value::unknown(format!("{}.{name}()", c.service)),
         },
         Obj::Handle(h) => match h.as_ref() {

@@ -2,7 +2,8 @@
 //! (`s3.Bucket(b)`, `s3.Object(b, k)`, `bucket.Object(k)`): `copy` / `copy_object` /
 //! `copy_from` (source input, destination output: `boto3.s3.copy`, `boto3.s3.copy_object`),
 //! `put_object` / `Object.put` / `upload_file` (output: `boto3.s3.put_object`,
-//! `boto3.s3.upload_file`), `download_file` (input: `boto3.s3.download_file`). Objects keep
+//! `boto3.s3.upload_file`), `download_file` (input: `boto3.s3.download_file`),
+//! `select_object_content` (input: `boto3.s3.select_object_content`). Objects keep
 //! their full key. `get_object` / `Object.get()` only fetch an object: its text comes from the
 //! gathered extra objects (a config or SQL file is not a dataset); the object is a dataset
 //! when its body is parsed as data ([`super::pandas`]). Listings are not datasets.
@@ -22,6 +23,8 @@ pub(crate) const PUT_OBJECT: &str = "boto3.s3.put_object";
 pub(crate) const UPLOAD_FILE: &str = "boto3.s3.upload_file";
 /// `download_file` / `download_fileobj`.
 pub(crate) const DOWNLOAD_FILE: &str = "boto3.s3.download_file";
+/// S3 Select on one object.
+pub(crate) const SELECT_OBJECT_CONTENT: &str = "boto3.s3.select_object_content";
 
 /// The dataset of one object by bucket and key values.
 pub(crate) fn object(bucket: &Value, key: &Value) -> Result<Dataset, Unresolved> {
@@ -159,6 +162,13 @@ pub(crate) fn method(env: &mut Env, name: &str, args: &Args) -> Value {
             let b = or_unknown(args.kw("Bucket"), "Bucket");
             let k = or_unknown(args.kw("Key"), "Key");
             get(env, &b, &k)
+        }
+        "select_object_content" => {
+            // S3 Select reads the object's data
+            let b = or_unknown(args.kw("Bucket"), "Bucket");
+            let k = or_unknown(args.kw("Key"), "Key");
+            read(env, &b, &k, SELECT_OBJECT_CONTENT);
+            Value::unknown("select response")
         }
         "Bucket" => handle(Handle::S3Bucket(or_unknown(args.get(0, "name"), "bucket"))),
         "Object" => handle(Handle::S3Object(

@@ -3,7 +3,9 @@
 //!
 //! Connections: Python DB-API drivers (`pg8000`, `psycopg2`, `psycopg`, `pgdb`,
 //! `redshift_connector`, `pymysql`, `mysql.connector`, `pymssql`, `snowflake.connector`) by
-//! their `host`/`port`/`database` arguments (or a libpq `dsn`), SQLAlchemy `create_engine(url)`,
+//! their `host`/`port`/`database` arguments (or a libpq `dsn`; `redshift_connector` also by
+//! `cluster_identifier`), `pyathena.connect` (Athena over the catalog, default database
+//! `schema_name`), SQLAlchemy `create_engine(url)`,
 //! and awswrangler's `wr.{redshift,postgresql,mysql,sqlserver,oracle}.connect(connection)`
 //! (a Glue connection's JDBC URL; 1.x `wr.catalog.get_engine(connection)`). A driver whose
 //! host is not known (read from a secret at run time) uses the job's one attached JDBC
@@ -126,6 +128,37 @@ pub(crate) fn connect(env: &mut Env, q: &str, args: &Args) -> Option<Value> {
     if q == "sqlalchemy.create_engine" {
         let url = args.get(0, "url").cloned().unwrap_or(Value::None);
         return Some(database_value(sqlalchemy_target(&url)));
+    }
+    if q == "pyathena.connect" {
+        // Athena over the catalog; `schema_name` is the default database
+        return Some(database_value(DbTarget::Athena {
+            database: Some(
+                args.kw("schema_name")
+                    .cloned()
+                    .unwrap_or_else(|| Value::str("default")),
+            ),
+        }));
+    }
+    if q == "redshift_connector.connect" && args.kw("host").is_none() {
+        // IAM authentication by cluster identifier
+        if let Some(cluster) = args.kw("cluster_identifier").and_then(Value::as_known_str) {
+            let region = args
+                .kw("region")
+                .and_then(Value::as_known_str)
+                .unwrap_or_else(|| env.region().to_string());
+            let mut url = PStr::lit(redshift_url(&cluster, &region, ""));
+            url.push_str(
+                &args
+                    .kw("database")
+                    .cloned()
+                    .unwrap_or(Value::str("dev"))
+                    .to_pstr(),
+            );
+            return Some(database_value(DbTarget::Jdbc {
+                url: Value::Str(url),
+                database: None,
+            }));
+        }
     }
     if q == "snowflake.connector.connect" {
         let account = args.kw("account").cloned().unwrap_or(Value::None);

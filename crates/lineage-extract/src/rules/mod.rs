@@ -14,6 +14,7 @@ pub(crate) mod glue_options;
 pub(crate) mod glue_sink;
 pub(crate) mod hudi_deltastreamer;
 pub(crate) mod jdbc;
+pub(crate) mod kinesis;
 pub(crate) mod lakehouse;
 pub(crate) mod options;
 pub(crate) mod pandas;

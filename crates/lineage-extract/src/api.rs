@@ -7,8 +7,8 @@
 use crate::builtins::Args;
 use crate::emit::Env;
 use crate::rules::{
-    boto3_s3, builder, database, delta, dynamodb, glue_catalog, glue_options, glue_sink, jdbc,
-    kinesis, pandas, spark_read, spark_sql, wrangler,
+    boto3_s3, builder, connector, database, delta, dynamodb, glue_catalog, glue_options, glue_sink,
+    jdbc, kinesis, pandas, spark_read, spark_sql, wrangler,
 };
 use crate::value::{Boto3Client, Builder, BuilderKind, Handle, Obj, PStr, Source, Value};
 use lineage_domain::DiagnosticKind;
@@ -239,6 +239,12 @@ pub(crate) fn method(env: &mut Env, obj: &Obj, name: &str, args: &Args) -> Value
         Obj::Opaque(kind) => match (kind.as_ref(), name) {
             (_, "client" | "resource") => boto3_client(args),
             (_, "getOrCreate") => Value::Obj(Obj::Opaque(Rc::from("sc"))),
+            ("Utils", "runQuery") => {
+                if let (Some(o), Some(q)) = (args.get(0, "options"), args.get(1, "query")) {
+                    connector::snowflake_run_query(env, o, q);
+                }
+                Value::unknown("runQuery")
+            }
             _ => Value::unknown(format!("{kind}.{name}()")),
         },
         _ => Value::unknown(name),
@@ -349,6 +355,12 @@ pub(crate) fn call_function(env: &mut Env, q: &str, args: &Args) -> Option<Value
     }
     if last == "forPath" || last == "forName" {
         return delta::open(last, args);
+    }
+    if q.ends_with("Utils.runQuery") {
+        if let (Some(o), Some(sql)) = (args.get(0, "options"), args.get(1, "query")) {
+            connector::snowflake_run_query(env, o, sql);
+        }
+        return Some(Value::unknown("runQuery"));
     }
     database::connect(env, q, args)
 }

@@ -252,8 +252,15 @@ pub(crate) struct JdbcUrl {
 impl JdbcUrl {
     pub(crate) fn parse(url: &str) -> Option<Self> {
         let rest = url.trim().strip_prefix("jdbc:").unwrap_or(url.trim());
+        // the AWS JDBC wrapper (`jdbc:aws-wrapper:postgresql://`)
+        let rest = rest.strip_prefix("aws-wrapper:").unwrap_or(rest);
         let (sub, after) = rest.split_once(':')?;
         let sub = sub.to_ascii_lowercase();
+        // `jdbc:redshift:iam://`, `jdbc:mysql:aurora://`: a driver mode before the authority
+        let after = ["iam:", "aurora:", "replication:", "loadbalance:"]
+            .iter()
+            .find_map(|m| after.strip_prefix(m))
+            .unwrap_or(after);
         let (scheme, default_port) = match sub.as_str() {
             "postgresql" | "postgres" => ("postgres", 5432),
             "mysql" | "mariadb" | "aurora" => ("mysql", 3306),
@@ -585,6 +592,16 @@ mod tests {
         );
         let o = JdbcUrl::parse("jdbc:oracle:thin:@//ora.h:1521/ORCL").expect("url");
         assert_eq!(o.namespace("r"), "oracle://ora.h:1521");
+        let iam = JdbcUrl::parse(
+            "jdbc:redshift:iam://wg1.123456789012.eu-west-1.redshift-serverless.amazonaws.com:5439/dev",
+        )
+        .expect("url");
+        assert_eq!(iam.namespace("r"), "redshift://wg1.eu-west-1:5439");
+        assert_eq!(iam.database.as_deref(), Some("dev"));
+        let w = JdbcUrl::parse("jdbc:aws-wrapper:postgresql://db.h:5432/app").expect("url");
+        assert_eq!((w.scheme.as_str(), w.host.as_str()), ("postgres", "db.h"));
+        let a = JdbcUrl::parse("jdbc:mysql:aurora://cl.h:3306/shop").expect("url");
+        assert_eq!(a.database.as_deref(), Some("shop"));
     }
 
     #[test]

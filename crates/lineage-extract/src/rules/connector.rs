@@ -13,7 +13,8 @@
 //! - a JDBC data source class (`jdbc`): as a JDBC read or write.
 //!
 //! Other connectors (OpenSearch, MongoDB, BigQuery...) are reported as not modelled. Rule ids
-//! are those of the Glue call that uses the connector.
+//! are those of the Glue call that uses the connector, and `snowflake.runQuery` for SQL the
+//! Snowflake connector's `Utils.runQuery(options, sql)` runs.
 
 use crate::emit::{Env, Unresolved};
 use crate::naming::{Snowflake, SqlNames};
@@ -24,6 +25,10 @@ use crate::rules::spark_sql::{self, SqlRun};
 use crate::sql::Dialect;
 use crate::value::{PStr, Source, Value};
 use lineage_domain::{DiagnosticKind, Direction};
+
+// Rule ids: they appear in evidence and outputs, so their text never changes.
+/// SQL run on Snowflake with the connector's `Utils.runQuery`.
+pub(crate) const SNOWFLAKE_RUN_QUERY: &str = "snowflake.runQuery";
 
 /// The kind of data source a connector class names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -192,6 +197,39 @@ pub(crate) fn snowflake(env: &mut Env, opts: &Value, direction: Direction, rule:
         rule,
         &sources,
     );
+}
+
+/// `net.snowflake.spark.snowflake.Utils.runQuery(options, sql)` (through `sc._jvm` in Python):
+/// SQL run on the Snowflake database the options name (`snowflake.runQuery`).
+pub(crate) fn snowflake_run_query(env: &mut Env, opts: &Value, sql: &Value) {
+    let all = with_connection_properties(env, opts);
+    let text = |k: &[&str]| opt(&all, k).and_then(Value::as_known_str);
+    let sf = text(&["sfUrl", "sfURL"]).and_then(|u| {
+        Snowflake::new(
+            &u,
+            text(&["sfDatabase"]).as_deref(),
+            text(&["sfSchema"]).as_deref(),
+        )
+    });
+    let Some(sf) = sf else {
+        env.io(
+            Direction::Output,
+            Err(Unresolved::new(
+                "sfUrl",
+                "the Snowflake account (sfUrl) could not be resolved",
+            )),
+            SNOWFLAKE_RUN_QUERY,
+            &[sql],
+        );
+        return;
+    };
+    let how = SqlRun {
+        dialect: Dialect::Snowflake,
+        names: SqlNames::Snowflake(&sf),
+        input_rule: SNOWFLAKE_RUN_QUERY,
+        output_rule: Some(SNOWFLAKE_RUN_QUERY),
+    };
+    spark_sql::run_with(env, sql, &how);
 }
 
 #[cfg(test)]

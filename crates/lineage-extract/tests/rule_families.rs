@@ -156,3 +156,18 @@ fn jdbc_sql() {
 fn spark_sql_glue() {
     insta::assert_json_snapshot!(snap(Case::fixture("spark_sql_glue.py")));
 }
+
+#[test]
+fn streams() {
+    let c = Case::fixture("streams.py")
+        .default_arg("TempDir", "s3://glue-tmp-bucket/jobs/tmp")
+        .connection(
+            "msk-conn",
+            "KAFKA",
+            &[(
+                "KAFKA_BOOTSTRAP_SERVERS",
+                "b-3.msk.internal:9094,b-4.msk.internal:9094",
+            )],
+        );
+    insta::assert_json_snapshot!(snap(c));
+}

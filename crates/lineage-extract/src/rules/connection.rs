@@ -207,7 +207,7 @@ pub(crate) fn jdbc(
         );
         return;
     };
-    let database = opt(opts, &["database"]).cloned();
+    let database = opt(opts, &["database", "databaseName"]).cloned();
     record_jdbc_tables(env, &url, database.as_ref(), opts, direction, rule);
 }
 

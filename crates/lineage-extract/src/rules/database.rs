@@ -168,14 +168,17 @@ pub(crate) fn connect(env: &mut Env, q: &str, args: &Args) -> Option<Value> {
             schema: args.kw("schema").cloned(),
         }));
     }
-    let connects = [".connect", ".Connection", ".connect_db"];
+    // PyGreSQL's classic `pg.DB(...)` too
+    let connects = [".connect", ".Connection", ".connect_db", ".DB"];
     if !connects.iter().any(|c| q.ends_with(c)) {
         return None;
     }
     let family = Family::of_driver(q)?;
+    // a libpq connection string, also when given as `dbname` (PyGreSQL, psycopg2)
     let dsn = args
         .get(0, "dsn")
         .or_else(|| args.kw("conninfo"))
+        .or_else(|| args.kw("dbname"))
         .and_then(Value::as_known_str)
         .filter(|s| s.contains('='));
     let from_dsn = |keys: &[&str]| {
@@ -189,12 +192,12 @@ pub(crate) fn connect(env: &mut Env, q: &str, args: &Args) -> Option<Value> {
         .cloned()
         .or_else(|| from_dsn(&["host", "server", "data source"]));
     let port = args.kw("port").cloned().or_else(|| from_dsn(&["port"]));
-    let database = args
-        .kw("database")
-        .or_else(|| args.kw("dbname"))
-        .or_else(|| args.kw("db"))
-        .cloned()
-        .or_else(|| from_dsn(&["dbname", "database", "initial catalog"]));
+    let database = from_dsn(&["dbname", "database", "initial catalog"]).or_else(|| {
+        args.kw("database")
+            .or_else(|| args.kw("dbname"))
+            .or_else(|| args.kw("db"))
+            .cloned()
+    });
     let host_known = host.as_ref().and_then(Value::as_known_str);
     let Some(host_text) = host_known else {
         // the host is read at run time (a secret): the job's attached connection, if only one
@@ -490,8 +493,13 @@ pub(crate) fn method(env: &mut Env, target: &Rc<DbTarget>, name: &str, args: &Ar
         "cursor" | "__enter__" | "connect" | "begin" | "raw_connection" => {
             Value::Obj(Obj::Database(target.clone()))
         }
-        "execute" | "executemany" | "run" | "exec_driver_sql" | "executescript" => {
-            if let Some(sql) = args.get(0, "sql").or_else(|| args.kw("operation")) {
+        // PyGreSQL runs SQL with `query`
+        "execute" | "executemany" | "run" | "exec_driver_sql" | "executescript" | "query" => {
+            if let Some(sql) = args
+                .get(0, "sql")
+                .or_else(|| args.kw("operation"))
+                .or_else(|| args.kw("command"))
+            {
                 run_sql(env, target, sql, EXECUTE);
             }
             Value::Obj(Obj::Database(target.clone()))

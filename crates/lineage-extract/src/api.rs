@@ -8,7 +8,7 @@ use crate::builtins::Args;
 use crate::emit::Env;
 use crate::rules::{
     boto3_s3, builder, connector, database, delta, dynamodb, glue_catalog, glue_options, glue_sink,
-    jdbc, kinesis, pandas, spark_read, spark_sql, wrangler,
+    jdbc, kinesis, pandas, spark_read, spark_sql, spark_write, wrangler,
 };
 use crate::value::{Boto3Client, Builder, BuilderKind, Handle, Obj, PStr, Source, Value};
 use lineage_domain::DiagnosticKind;
@@ -137,6 +137,8 @@ pub(crate) fn method_on_unknown(env: &mut Env, name: &str, args: &Args) -> Optio
         }
         "toDF" | "fromDF" | "getFrame" | "getDynamicFrame" => Some(Value::Obj(Obj::Frame)),
         "writeTo" => Some(write_to(args)),
+        n if spark_read::is_rdd_read(n) => Some(spark_read::rdd_read(env, args)),
+        n if spark_write::is_rdd_save(n) => Some(spark_write::rdd_save(env, args)),
         // `from delta.tables import *`: DeltaTable is not a name the interpreter resolves
         "forPath" | "forName" => delta::open(name, args),
         // pandas writers on frames the interpreter lost track of: only S3 targets count
@@ -205,6 +207,7 @@ pub(crate) fn method(env: &mut Env, obj: &Obj, name: &str, args: &Args) -> Value
                 Value::None
             }
             "writeTo" => write_to(args),
+            n if spark_write::is_rdd_save(n) => spark_write::rdd_save(env, args),
             n if pandas::is_writer(n) => {
                 pandas::write(env, args);
                 Value::None
@@ -239,6 +242,8 @@ pub(crate) fn method(env: &mut Env, obj: &Obj, name: &str, args: &Args) -> Value
         Obj::Opaque(kind) => match (kind.as_ref(), name) {
             (_, "client" | "resource") => boto3_client(args),
             (_, "getOrCreate") => Value::Obj(Obj::Opaque(Rc::from("sc"))),
+            // the SparkContext's RDD reads, by whatever name it was reached
+            (_, n) if spark_read::is_rdd_read(n) => spark_read::rdd_read(env, args),
             ("Utils", "runQuery") => {
                 if let (Some(o), Some(q)) = (args.get(0, "options"), args.get(1, "query")) {
                     connector::snowflake_run_query(env, o, q);

@@ -4,7 +4,8 @@
 //! `spark.write.text`, `spark.write.avro`, `spark.write.save` (`format(x)...save(path)`,
 //! Delta/Hudi/Iceberg per [`super::lakehouse`], JDBC/Kafka by format),
 //! `spark.write.saveAsTable` (the table only, even with a `path` option),
-//! `spark.write.insertInto`, `spark.write.jdbc`, `spark.writeTo` (DataFrameWriterV2: the table).
+//! `spark.write.insertInto`, `spark.write.jdbc`, `spark.writeTo` (DataFrameWriterV2: the table),
+//! `spark.rdd.saveAsTextFile` (RDD writes: `saveAsTextFile`, `saveAsPickleFile`, ...).
 
 use crate::builtins::Args;
 use crate::emit::{Env, Unresolved};
@@ -28,6 +29,33 @@ pub(crate) const INSERT_INTO: &str = "spark.write.insertInto";
 /// `df.writeTo(table).append() / overwrite() / overwritePartitions() / create() / replace() /
 /// createOrReplace()`.
 pub(crate) const WRITE_TO: &str = "spark.writeTo";
+
+/// `rdd.saveAsTextFile/saveAsPickleFile/...` (RDD writes).
+pub(crate) const RDD_SAVE: &str = "spark.rdd.saveAsTextFile";
+
+/// Whether an RDD method writes files.
+pub(crate) fn is_rdd_save(name: &str) -> bool {
+    matches!(
+        name,
+        "saveAsTextFile"
+            | "saveAsPickleFile"
+            | "saveAsSequenceFile"
+            | "saveAsObjectFile"
+            | "saveAsHadoopFile"
+            | "saveAsNewAPIHadoopFile"
+    )
+}
+
+/// An RDD write to a path.
+pub(crate) fn rdd_save(env: &mut Env, args: &Args) -> Value {
+    let p = args
+        .get(0, "path")
+        .cloned()
+        .unwrap_or_else(|| Value::unknown("path"));
+    let target = naming::s3_dataset(&p);
+    env.io(Direction::Output, target, RDD_SAVE, &[&p]);
+    Value::None
+}
 
 /// A terminal call on a `writeTo(table)` writer: the table is written.
 pub(crate) fn write_to_terminal(env: &mut Env, b: &Builder, name: &str) -> Value {

@@ -251,7 +251,7 @@ impl<'a> Env<'a> {
         }
         let (kind, locator) = self.kind_and_locator(&sources, extra_line);
         let target = match target {
-            Ok(d) if crate::naming::scratch_location(self.ctx, &d, &sources).is_some() => return,
+            Ok(d) if crate::naming::scratch_location(self.ctx, &d).is_some() => return,
             Ok(d) => Target::Dataset(d),
             Err(u) => {
                 let (expression, s3_pattern, reopen) = (u.expression, u.s3_pattern, u.reopen);

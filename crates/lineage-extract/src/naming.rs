@@ -3,7 +3,7 @@
 //! MySQL, SQL Server, Oracle, Redshift) with default schemas, Kafka, Kinesis and DynamoDB.
 
 use crate::emit::{Env, Unresolved};
-use crate::value::{PStr, Source, Value, HOLE};
+use crate::value::{PStr, Value, HOLE};
 use lineage_domain::dataset::{is_partition_segment, table_root};
 use lineage_domain::{Dataset, RunContext};
 
@@ -71,15 +71,10 @@ pub(crate) fn bucket_root(bucket: &str) -> Result<Dataset, lineage_domain::Domai
     })
 }
 
-/// Why an S3 dataset is not data but the job's own scratch or code: under the run's
-/// `--TempDir`, its Spark UI event logs, its script (`Command.ScriptLocation`) or the extra
-/// Python modules, jars and files it loads. A `--TempDir` that is a whole bucket only makes
-/// scratch of the paths built from that argument (`sources`): the bucket may hold data too.
-pub(crate) fn scratch_location(
-    ctx: &RunContext,
-    d: &Dataset,
-    sources: &[Source],
-) -> Option<&'static str> {
+/// Why an S3 dataset is not data but the job's own code or logs: its script
+/// (`Command.ScriptLocation`), its Spark UI event logs or the extra Python modules, jars and
+/// files it loads. (The job's `--TempDir` is filtered where findings are merged, in `lib.rs`.)
+pub(crate) fn scratch_location(ctx: &RunContext, d: &Dataset) -> Option<&'static str> {
     let bucket = d.namespace.strip_prefix("s3://")?;
     let here = format!("{bucket}/{}", d.name);
     let here = here.trim_end_matches('/');
@@ -98,13 +93,6 @@ pub(crate) fn scratch_location(
         return Some("the job's script");
     }
     let args = ctx.effective_arguments();
-    let from_temp_dir = sources.contains(&Source::Arg("--TempDir".to_string()));
-    if args
-        .get("--TempDir")
-        .is_some_and(|v| under(v, from_temp_dir))
-    {
-        return Some("the job's temporary directory");
-    }
     for (key, why) in [
         ("--spark-event-logs-path", "the Spark UI event logs"),
         ("--extra-py-files", "the job's extra Python files"),
@@ -704,30 +692,22 @@ mod tests {
             lineage_domain::ScriptLanguage::Python,
             "",
             &[
-                ("TempDir", "s3://glue-tmp/jobs/x/"),
+                (
+                    "spark-event-logs-path",
+                    "s3://glue-assets/sparkHistoryLogs/",
+                ),
                 ("extra-py-files", "s3://libs/a.zip,s3://libs/b.zip"),
             ],
         );
         ctx.job.command.script_location = "s3://scripts/etl/job.py".into();
         let ds = |url: &str| s3_dataset(&Value::str(url)).expect(url);
-        let scratch = |url: &str| scratch_location(&ctx, &ds(url), &[]).is_some();
-        assert!(scratch("s3://glue-tmp/jobs/x/unload_1/"));
+        let scratch = |url: &str| scratch_location(&ctx, &ds(url)).is_some();
+        assert!(scratch("s3://glue-assets/sparkHistoryLogs/app-1"));
         assert!(scratch("s3://scripts/etl/job.py"));
         assert!(scratch("s3://libs/b.zip"));
-        assert!(!scratch("s3://glue-tmp/jobs/xy/"));
+        assert!(!scratch("s3://glue-assets/sparkHistory/"));
         assert!(!scratch("s3://scripts/etl/other.py"));
         assert!(!scratch("s3://data/jobs/x/"));
-        // a whole-bucket temp dir: only paths built from the argument are scratch
-        let mut ctx = crate::testutil::context(
-            lineage_domain::ScriptLanguage::Python,
-            "",
-            &[("TempDir", "s3://etl-bucket")],
-        );
-        ctx.job.command.script_location = "s3://scripts/job.py".into();
-        let d = ds("s3://etl-bucket/stage/x/");
-        assert!(scratch_location(&ctx, &d, &[]).is_none());
-        let from_arg = [Source::Arg("--TempDir".into())];
-        assert!(scratch_location(&ctx, &d, &from_arg).is_some());
     }
 
     #[test]

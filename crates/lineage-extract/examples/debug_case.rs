@@ -53,6 +53,7 @@ fn main() {
             text: std::fs::read_to_string(sp).unwrap(),
         }),
         extra: Default::default(),
+        modules: Default::default(),
         logs,
     };
     let mut x = extract(&ctx.clone().redact(), &ExtractSettings::default()).unwrap();

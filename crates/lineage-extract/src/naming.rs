@@ -337,6 +337,18 @@ impl JdbcUrl {
         })
     }
 
+    /// A JDBC URL value whose unknown pieces are all in its properties (`?user=...&password=`,
+    /// `;user=...`), which never name the database: parsed from its known part.
+    pub(crate) fn parse_value(url: &Value) -> Option<Self> {
+        if let Some(u) = url.as_known_str() {
+            return Self::parse(&u);
+        }
+        let text = url.to_pstr().render();
+        let hole = text.find(HOLE)?;
+        let cut = text[..hole].rfind(['?', '&', ';'])?;
+        Self::parse(&text[..cut])
+    }
+
     /// The namespace: `{scheme}://{host}:{port}`; Redshift uses `{cluster-id}.{region}`.
     pub(crate) fn namespace(&self, fallback_region: &str) -> String {
         if self.scheme == "redshift" {
@@ -487,6 +499,8 @@ pub(crate) enum SqlNames<'a> {
     Jdbc(&'a JdbcUrl),
     /// Tables of a Snowflake database.
     Snowflake(&'a Snowflake),
+    /// Tables of a database that could not be told (described): every table is unresolved.
+    Unknown(&'a str),
 }
 
 impl SqlNames<'_> {
@@ -504,6 +518,10 @@ impl SqlNames<'_> {
             SqlNames::Catalog(db) => qualified_table(env, name, *db),
             SqlNames::Jdbc(url) => url.table(name, env.region()),
             SqlNames::Snowflake(sf) => sf.table(name),
+            SqlNames::Unknown(what) => Err(Unresolved::new(
+                format!("{what}: {name}"),
+                "the database the SQL runs on could not be resolved",
+            )),
         }
     }
 }
@@ -593,6 +611,14 @@ mod tests {
             m.table("t", "r").map(|d| d.name).ok().as_deref(),
             Some("app.t")
         );
+        let mut partly =
+            PStr::lit("jdbc:redshift://c9.x.us-east-1.redshift.amazonaws.com:5439/dw?user=");
+        partly.push_str(&PStr::hole("user"));
+        let p = JdbcUrl::parse_value(&Value::Str(partly)).expect("url");
+        assert_eq!(p.database.as_deref(), Some("dw"));
+        let mut no_db = PStr::lit("jdbc:postgresql://h:5432/");
+        no_db.push_str(&PStr::hole("db"));
+        assert!(JdbcUrl::parse_value(&Value::Str(no_db)).is_none());
         let o = JdbcUrl::parse("jdbc:oracle:thin:@//ora.h:1521/ORCL").expect("url");
         assert_eq!(o.namespace("r"), "oracle://ora.h:1521");
         let iam = JdbcUrl::parse(

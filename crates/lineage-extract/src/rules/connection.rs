@@ -220,7 +220,7 @@ pub(crate) fn record_jdbc_tables(
     direction: Direction,
     rule: &'static str,
 ) {
-    let parsed = url.as_known_str().and_then(|u| JdbcUrl::parse(&u));
+    let parsed = JdbcUrl::parse_value(url);
     let Some(mut parsed) = parsed else {
         env.io(
             direction,

@@ -26,7 +26,7 @@ use crate::naming::{JdbcUrl, Snowflake, SqlNames};
 use crate::rules::connection::{connection_property, dialect_of};
 use crate::rules::options::as_list;
 use crate::rules::spark_sql::{self, SqlRun};
-use crate::sql::{analyze, Dialect};
+use crate::sql::Dialect;
 use crate::value::{Boto3Client, DbTarget, Obj, PStr, Value};
 use lineage_domain::{Dataset, Direction};
 use std::rc::Rc;
@@ -112,7 +112,7 @@ fn attached_connection(env: &Env, schemes: &[&str], host: Option<&str>) -> Optio
         else {
             continue;
         };
-        let parsed = url.as_known_str().and_then(|u| JdbcUrl::parse(&u));
+        let parsed = JdbcUrl::parse_value(&url);
         if parsed.is_some_and(|p| {
             schemes.contains(&p.scheme.as_str())
                 && host.is_none_or(|h| h.eq_ignore_ascii_case(&p.host))
@@ -339,7 +339,7 @@ enum Resolved {
 fn resolve(target: &DbTarget) -> Resolved {
     match target {
         DbTarget::Jdbc { url, database } => {
-            let parsed = url.as_known_str().and_then(|u| JdbcUrl::parse(&u));
+            let parsed = JdbcUrl::parse_value(url);
             match parsed {
                 Some(mut p) => {
                     if let Some(d) = database.as_ref().and_then(Value::as_known_str) {
@@ -424,25 +424,16 @@ fn with_sources(sql: &Value, r: &Resolved) -> Value {
     Value::Str(p)
 }
 
-/// SQL on a database that could not be told: each table it names is unresolved.
+/// SQL on a database that could not be told: each table it names is unresolved, while the S3
+/// locations it loads or unloads are still named.
 fn unknown_database(env: &mut Env, what: &str, sql: &Value, rule: &'static str) {
-    let Some(text) = sql.as_known_str() else {
-        return;
+    let how = SqlRun {
+        dialect: Dialect::Generic,
+        names: SqlNames::Unknown(what),
+        input_rule: rule,
+        output_rule: Some(rule),
     };
-    let (inputs, outputs) = analyze(&text, Dialect::Generic).tables();
-    for (names, dir) in [(inputs, Direction::Input), (outputs, Direction::Output)] {
-        for n in names {
-            env.io(
-                dir,
-                Err(Unresolved::new(
-                    format!("{what}: {n}"),
-                    "the database the SQL runs on could not be resolved",
-                )),
-                rule,
-                &[sql],
-            );
-        }
-    }
+    spark_sql::run_with(env, sql, &how);
 }
 
 /// A table on a target: `schema.table` or `table`.

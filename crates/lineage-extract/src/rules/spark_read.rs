@@ -114,6 +114,11 @@ pub(crate) fn terminal(env: &mut Env, b: &Builder, name: &str, args: &Args) -> V
             connection::jdbc(env, &opts, None, Direction::Input, rule);
             return Value::Obj(Obj::Frame);
         }
+        // Glue 5's DataFrame DynamoDB connector (`dynamodb.input/output.tableName`, exports)
+        "dynamodb" => {
+            connection::record(env, "dynamodb", &opts, Direction::Input, rule);
+            return Value::Obj(Obj::Frame);
+        }
         f if f.contains("snowflake") => {
             connector::snowflake(env, &opts, Direction::Input, rule);
             return Value::Obj(Obj::Frame);

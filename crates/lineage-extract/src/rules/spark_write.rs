@@ -119,6 +119,11 @@ pub(crate) fn terminal(env: &mut Env, b: &Builder, name: &str, args: &Args) -> V
             connection::jdbc(env, &opts, None, Direction::Output, rule);
             return Value::None;
         }
+        // Glue 5's DataFrame DynamoDB connector (`dynamodb.input/output.tableName`, exports)
+        "dynamodb" => {
+            connection::record(env, "dynamodb", &opts, Direction::Output, rule);
+            return Value::None;
+        }
         f if f.contains("snowflake") => {
             connector::snowflake(env, &opts, Direction::Output, rule);
             return Value::None;

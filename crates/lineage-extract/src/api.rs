@@ -7,8 +7,8 @@
 use crate::builtins::Args;
 use crate::emit::Env;
 use crate::rules::{
-    boto3_s3, builder, connector, database, delta, dynamodb, glue_catalog, glue_options, glue_sink,
-    jdbc, kinesis, pandas, spark_read, spark_sql, spark_write, wrangler,
+    boto3_s3, builder, connector, database, db_connect, delta, dynamodb, glue_catalog,
+    glue_options, glue_sink, jdbc, kinesis, pandas, spark_read, spark_sql, spark_write, wrangler,
 };
 use crate::value::{Boto3Client, Builder, BuilderKind, Handle, Obj, PStr, Source, Value};
 use lineage_domain::DiagnosticKind;
@@ -367,5 +367,5 @@ pub(crate) fn call_function(env: &mut Env, q: &str, args: &Args) -> Option<Value
         }
         return Some(Value::unknown("runQuery"));
     }
-    database::connect(env, q, args)
+    db_connect::connect(env, q, args)
 }

@@ -7,6 +7,7 @@ pub(crate) mod builder;
 pub(crate) mod connection;
 pub(crate) mod connector;
 pub(crate) mod database;
+pub(crate) mod db_connect;
 pub(crate) mod delta;
 pub(crate) mod dynamodb;
 pub(crate) mod glue_catalog;

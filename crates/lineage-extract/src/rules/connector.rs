@@ -65,7 +65,7 @@ pub(crate) fn with_connection_properties(env: &Env, opts: &Value) -> Value {
     if let Some(name) =
         opt(opts, &["connectionName", "connection_name"]).and_then(Value::as_known_str)
     {
-        if let Some(c) = env.ctx.connection(&name) {
+        if let Some(c) = env.connection(&name) {
             for (k, v) in &c.connection_properties {
                 items.push((
                     Value::str(k.clone()),

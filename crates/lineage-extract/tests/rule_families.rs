@@ -171,3 +171,38 @@ fn streams() {
         );
     insta::assert_json_snapshot!(snap(c));
 }
+
+#[test]
+fn studio_connection_nodes() {
+    let case = Case::python("")
+        .connection(
+            "pg-conn",
+            "JDBC",
+            &[(
+                "JDBC_CONNECTION_URL",
+                "jdbc:postgresql://pg.internal:5432/shop",
+            )],
+        )
+        .connection(
+            "delta-conn",
+            "MARKETPLACE",
+            &[(
+                "CONNECTOR_CLASS_NAME",
+                "org.apache.spark.sql.delta.sources.DeltaDataSource",
+            )],
+        );
+    let mut ctx = case.context();
+    ctx.script = None;
+    ctx.job.code_gen_configuration_nodes = Some(serde_json::json!({
+        "n1": {"DirectJDBCSource": {"Name": "pg", "ConnectionName": "pg-conn",
+               "ConnectionType": "postgresql", "Database": "shop", "Table": "sales.orders"}},
+        "n2": {"DirectKinesisSource": {"Name": "k", "StreamingOptions": {
+               "StreamArn": "arn:aws:kinesis:eu-west-1:111122223333:stream/clicks"}}},
+        "n3": {"SparkConnectorTarget": {"Name": "d", "ConnectionName": "delta-conn",
+               "ConnectionType": "marketplace.spark", "Inputs": ["n1"],
+               "AdditionalOptions": {"path": "s3://lake/delta/orders/"}}}
+    }));
+    let x = lineage_extract::extract(&ctx.redact(), &lineage_extract::ExtractSettings::default())
+        .expect("extraction");
+    insta::assert_json_snapshot!(summary(&x));
+}

@@ -206,3 +206,25 @@ fn studio_connection_nodes() {
         .expect("extraction");
     insta::assert_json_snapshot!(summary(&x));
 }
+
+#[test]
+fn sql_unknowns_named_by_the_logs() {
+    let c = Case::fixture("sql_unknowns.py")
+        .log(5, "writing into database analytics")
+        .log(6, "loading schema sales");
+    insta::assert_json_snapshot!(snap(c));
+}
+
+#[test]
+fn sql_unknowns_without_logs_stay_open() {
+    let x = Case::fixture("sql_unknowns.py").extract();
+    assert!(
+        common::names(&x, lineage_domain::Direction::Output).is_empty(),
+        "{:?}",
+        summary(&x)
+    );
+    assert!(x
+        .diagnostics
+        .iter()
+        .any(|d| d.expression.contains("summary")));
+}

@@ -12,10 +12,10 @@
 //! `ALTER TABLE`). Template placeholders the script left in the text (`${var}`, `{var}`) make
 //! the names they are part of unresolved; driver parameters (`%s`, `%(name)s`) are values.
 
-use crate::emit::{Env, Unresolved};
+use crate::emit::{Env, Reopen, Unresolved};
 use crate::naming::{self, SqlNames};
 use crate::sql::{analyze, Dialect};
-use crate::value::{PStr, Source, Value, HOLE};
+use crate::value::{PStr, Seg, Source, Value};
 use lineage_domain::{DiagnosticKind, Direction};
 use regex::Regex;
 use std::sync::OnceLock;
@@ -88,22 +88,85 @@ fn mark_placeholders(text: &str) -> String {
     param.replace_all(&text, "NULL").into_owned()
 }
 
-/// A text whose unresolved pieces were marked [`PLACEHOLDER`] as a value with holes again.
-fn with_holes(text: &str) -> Value {
-    let mut p = PStr::default();
-    for (i, piece) in text.split(PLACEHOLDER).enumerate() {
-        if i > 0 {
-            p.push_str(&PStr::hole("placeholder"));
+/// The SQL text with each unknown piece of the value marked `__unresolved_{i}__` (an
+/// identifier the parser keeps), and the expressions of those pieces by `i`.
+fn render_marked(p: &PStr) -> (String, Vec<String>) {
+    let mut text = String::new();
+    let mut holes = Vec::new();
+    for s in &p.segs {
+        match s {
+            Seg::Lit(t) => text.push_str(t),
+            Seg::Hole(d) => {
+                text.push_str(&format!("__unresolved_{}__", holes.len()));
+                holes.push(d.clone());
+            }
         }
-        p.push_str(&PStr::lit(piece));
     }
-    Value::Str(p)
+    (text, holes)
+}
+
+fn marker() -> &'static Regex {
+    static MARKER: OnceLock<Regex> = OnceLock::new();
+    MARKER.get_or_init(|| {
+        Regex::new(r"__unresolved_(\d+)__|__unresolved__").unwrap_or_else(|_| unreachable!())
+    })
+}
+
+/// A marked text as a partially known string again: each marker the unknown it stood for.
+fn with_holes(text: &str, holes: &[String]) -> PStr {
+    let mut p = PStr::default();
+    let mut at = 0;
+    for c in marker().captures_iter(text) {
+        let Some(m) = c.get(0) else { continue };
+        p.push_str(&PStr::lit(&text[at..m.start()]));
+        let desc = c
+            .get(1)
+            .and_then(|i| i.as_str().parse::<usize>().ok())
+            .and_then(|i| holes.get(i).cloned())
+            .unwrap_or_else(|| "placeholder".to_string());
+        p.push_str(&PStr::hole(desc));
+        at = m.end();
+    }
+    p.push_str(&PStr::lit(&text[at..]));
+    p
+}
+
+/// A table name with unknown pieces: unresolved, with how to name it once the run's log lines
+/// tell the values of those pieces (catalog and JDBC names).
+fn unresolved_name(env: &Env, how: &SqlRun, name: &str, holes: &[String]) -> Unresolved {
+    let shown = with_holes(name, holes);
+    let mut u = Unresolved::new(shown.describe(), "table name in SQL could not be resolved");
+    let parts: Vec<&str> = name.split('.').collect();
+    u.reopen = match how.names {
+        SqlNames::Catalog(default_db) => {
+            let (db, tbl) = match parts.as_slice() {
+                [t] => (default_db.map(PStr::lit), with_holes(t, holes)),
+                [d, t] | [_, d, t] => (Some(with_holes(d, holes)), with_holes(t, holes)),
+                _ => (None, PStr::default()),
+            };
+            db.map(|database| {
+                Box::new(Reopen::GlueTable {
+                    database,
+                    table: tbl,
+                    catalog_id: None,
+                })
+            })
+        }
+        SqlNames::Jdbc(url) => Some(Box::new(Reopen::Jdbc {
+            url: url.clone(),
+            region: env.region().to_string(),
+            table: shown,
+        })),
+        _ => None,
+    };
+    u
 }
 
 /// Analyses one SQL value as `how` says and records its tables.
 pub(crate) fn run_with(env: &mut Env, q: &Value, how: &SqlRun) {
     let p = q.to_pstr();
-    let text = mark_placeholders(&p.render().replace(HOLE, PLACEHOLDER));
+    let (marked, holes) = render_marked(&p);
+    let text = mark_placeholders(&marked);
     if text.trim().is_empty() {
         return;
     }
@@ -198,17 +261,14 @@ pub(crate) fn run_with(env: &mut Env, q: &Value, how: &SqlRun) {
                 let target = if let Some(i) = n.find("s3://").or_else(|| n.find("s3a://")) {
                     // file-based tables (`parquet.`s3://...``) and COPY/UNLOAD locations
                     let path = n[i..].trim_end_matches(['`', '"', '\'']);
-                    naming::s3_dataset(&with_holes(path))
+                    naming::s3_dataset(&Value::Str(with_holes(path, &holes)))
                 } else if let Some(t) = n.strip_prefix("dynamodb://") {
                     // Redshift `COPY t FROM 'dynamodb://table'`
                     naming::dynamodb(how.names.region(env), env.account(), t)
                 } else if n.contains("://") {
                     Err(Unresolved::new(n.as_str(), "a location that is not S3"))
-                } else if n.contains(PLACEHOLDER) {
-                    Err(Unresolved::new(
-                        p.describe(),
-                        "table name in SQL could not be resolved",
-                    ))
+                } else if marker().is_match(n) {
+                    Err(unresolved_name(env, how, n, &holes))
                 } else {
                     how.names.dataset(env, n)
                 };

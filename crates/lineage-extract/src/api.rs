@@ -7,9 +7,10 @@
 use crate::builtins::Args;
 use crate::emit::Env;
 use crate::rules::{
-    boto3_s3, builder, glue_catalog, glue_options, glue_sink, jdbc, spark_read, spark_sql, wrangler,
+    boto3_s3, builder, connector, database, db_connect, delta, dynamodb, glue_catalog,
+    glue_options, glue_sink, jdbc, kinesis, pandas, spark_read, spark_sql, spark_write, wrangler,
 };
-use crate::value::{Builder, BuilderKind, Obj, PStr, Source, Value};
+use crate::value::{Boto3Client, Builder, BuilderKind, Handle, Obj, PStr, Source, Value};
 use lineage_domain::DiagnosticKind;
 use std::rc::Rc;
 
@@ -71,6 +72,8 @@ pub(crate) fn attr(obj: &Obj, name: &str) -> Option<Value> {
             _ => Value::Obj(Obj::Frame),
         },
         Obj::Opaque(_) => Value::Obj(Obj::Opaque(Rc::from(name))),
+        // `s3.meta.client`: the same service
+        Obj::Boto3(_) if matches!(name, "meta" | "client") => Value::Obj(obj.clone()),
         _ => return None,
     };
     Some(v)
@@ -98,6 +101,22 @@ fn builder(kind: BuilderKind) -> Value {
         format: None,
         options: Vec::new(),
         mode: None,
+        table: None,
+    })))
+}
+
+/// `df.writeTo(table)`: a DataFrameWriterV2 on the table.
+fn write_to(args: &Args) -> Value {
+    Value::Obj(Obj::Builder(Rc::new(Builder {
+        kind: BuilderKind::WriteTo,
+        format: None,
+        options: Vec::new(),
+        mode: None,
+        table: Some(
+            args.get(0, "table")
+                .cloned()
+                .unwrap_or_else(|| Value::unknown("table")),
+        ),
     })))
 }
 
@@ -117,6 +136,14 @@ pub(crate) fn method_on_unknown(env: &mut Env, name: &str, args: &Args) -> Optio
             Some(Value::None)
         }
         "toDF" | "fromDF" | "getFrame" | "getDynamicFrame" => Some(Value::Obj(Obj::Frame)),
+        "writeTo" => Some(write_to(args)),
+        n if spark_read::is_rdd_read(n) => Some(spark_read::rdd_read(env, args)),
+        n if spark_write::is_rdd_save(n) => Some(spark_write::rdd_save(env, args)),
+        // `from delta.tables import *`: DeltaTable is not a name the interpreter resolves
+        "forPath" | "forName" => delta::open(name, args),
+        // pandas writers on frames the interpreter lost track of: only S3 targets count
+        n if pandas::is_writer(n) => pandas::write(env, args).then_some(Value::None),
+        "to_sql" => database::pandas_to_sql(env, args).then_some(Value::None),
         _ => None,
     }
 }
@@ -179,25 +206,66 @@ pub(crate) fn method(env: &mut Env, obj: &Obj, name: &str, args: &Args) -> Value
                 register_view(env, args);
                 Value::None
             }
+            "writeTo" => write_to(args),
+            n if spark_write::is_rdd_save(n) => spark_write::rdd_save(env, args),
+            n if pandas::is_writer(n) => {
+                pandas::write(env, args);
+                Value::None
+            }
+            "to_sql" => {
+                database::pandas_to_sql(env, args);
+                Value::None
+            }
             "count" | "collect" | "first" | "isEmpty" | "take" | "head" | "show" => {
                 Value::unknown(format!("frame.{name}()"))
             }
             _ => Value::Obj(Obj::Frame),
         },
-        Obj::Boto3(service) => boto3_s3::method(env, service, name, args),
+        Obj::Boto3(c) => match c.service.as_str() {
+            "s3" => boto3_s3::method(env, name, args),
+            "dynamodb" => dynamodb::client_method(env, c, name, args),
+            "redshift-data" | "athena" => database::client_method(env, c, name, args),
+            "kinesis" => kinesis::client_method(env, c, name, args),
+            _ => Value::unknown(format!("{}.{name}()", c.service)),
+        },
+        Obj::Handle(h) => match h.as_ref() {
+            Handle::DynamoTable {
+                table,
+                region,
+                batch,
+            } => dynamodb::table_method(env, table, region.as_ref(), *batch, name, args),
+            _ => boto3_s3::handle_method(env, h, name, args),
+        },
+        Obj::S3Response(_) if matches!(name, "decode" | "read") => Value::Obj(obj.clone()),
+        Obj::Database(t) => database::method(env, t, name, args),
+        Obj::DeltaTable(t) => delta::method(env, t, name),
         Obj::Opaque(kind) => match (kind.as_ref(), name) {
-            (_, "client" | "resource") => {
-                let svc = args
-                    .get(0, "service_name")
-                    .and_then(Value::as_known_str)
-                    .unwrap_or_default();
-                Value::Obj(Obj::Boto3(Rc::from(svc.as_str())))
-            }
+            (_, "client" | "resource") => boto3_client(args),
             (_, "getOrCreate") => Value::Obj(Obj::Opaque(Rc::from("sc"))),
+            // the SparkContext's RDD reads, by whatever name it was reached
+            (_, n) if spark_read::is_rdd_read(n) => spark_read::rdd_read(env, args),
+            ("Utils", "runQuery") => {
+                if let (Some(o), Some(q)) = (args.get(0, "options"), args.get(1, "query")) {
+                    connector::snowflake_run_query(env, o, q);
+                }
+                Value::unknown("runQuery")
+            }
             _ => Value::unknown(format!("{kind}.{name}()")),
         },
         _ => Value::unknown(name),
     }
+}
+
+/// `boto3.client(service, region_name=...)` / `boto3.resource(...)` (also on a session).
+fn boto3_client(args: &Args) -> Value {
+    let service = args
+        .get(0, "service_name")
+        .and_then(Value::as_known_str)
+        .unwrap_or_default();
+    Value::Obj(Obj::Boto3(Rc::new(Boto3Client {
+        service,
+        region: args.get(1, "region_name").cloned(),
+    })))
 }
 
 fn glue_context(env: &mut Env, name: &str, args: &Args) -> Value {
@@ -259,11 +327,7 @@ pub(crate) fn call_function(env: &mut Env, q: &str, args: &Args) -> Option<Value
         return Some(Value::Obj(Obj::Opaque(Rc::from(last))));
     }
     if q == "boto3.client" || q == "boto3.resource" {
-        let svc = args
-            .get(0, "service_name")
-            .and_then(Value::as_known_str)
-            .unwrap_or_default();
-        return Some(Value::Obj(Obj::Boto3(Rc::from(svc.as_str()))));
+        return Some(boto3_client(args));
     }
     if q.starts_with("boto3.") {
         return Some(Value::Obj(Obj::Opaque(Rc::from("boto3.session"))));
@@ -271,5 +335,37 @@ pub(crate) fn call_function(env: &mut Env, q: &str, args: &Args) -> Option<Value
     if q.starts_with("awswrangler.") {
         return wrangler::call(env, q, args);
     }
-    None
+    if let Some(f) = q.strip_prefix("pandas.") {
+        if pandas::is_reader(f) {
+            pandas::read(env, args);
+            return Some(Value::Obj(Obj::Frame));
+        }
+        if matches!(f, "read_sql" | "read_sql_query" | "read_sql_table") {
+            database::pandas_read(env, f, args);
+            return Some(Value::Obj(Obj::Frame));
+        }
+        if f == "DataFrame" {
+            return Some(Value::Obj(Obj::Frame));
+        }
+    }
+    if matches!(q, "io.BytesIO" | "io.StringIO") {
+        // a fetched object's body (or text) wrapped for pandas stays what it was
+        return match args.pos.first() {
+            Some(v @ Value::Obj(Obj::S3Response(_))) => Some(v.clone()),
+            Some(v @ Value::Str(s)) if s.prov.iter().any(|p| matches!(p, Source::Extra(..))) => {
+                Some(v.clone())
+            }
+            _ => None,
+        };
+    }
+    if last == "forPath" || last == "forName" {
+        return delta::open(last, args);
+    }
+    if q.ends_with("Utils.runQuery") {
+        if let (Some(o), Some(sql)) = (args.get(0, "options"), args.get(1, "query")) {
+            connector::snowflake_run_query(env, o, sql);
+        }
+        return Some(Value::unknown("runQuery"));
+    }
+    db_connect::connect(env, q, args)
 }

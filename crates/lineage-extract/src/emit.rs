@@ -83,6 +83,30 @@ pub(crate) struct Io {
     pub sql_name: Option<String>,
 }
 
+/// How a run touched one item-addressed table (DynamoDB): kept so that the tables it only uses
+/// for its own state can be told apart when the script has run
+/// (`crate::rules::dynamodb::drop_state_tables`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ItemAccess {
+    /// One item read by its key (`get_item`).
+    KeyRead,
+    /// One item written whole (`put_item`) or deleted (`delete_item`).
+    ItemWrite,
+    /// One item's attributes updated (`update_item`).
+    ItemUpdate,
+    /// Anything beyond single items: scans, queries, batches, connectors, exports.
+    Bulk,
+}
+
+/// One access to an item-addressed table.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct ItemUse {
+    pub table: Dataset,
+    pub access: ItemAccess,
+    /// The item's key is fixed for the run (literals and arguments, nothing from the data).
+    pub fixed_key: bool,
+}
+
 /// The findings of one run of the interpreter.
 #[derive(Debug, Default)]
 pub(crate) struct Findings {
@@ -99,6 +123,8 @@ pub(crate) struct Findings {
     /// Glue connections the script uses by name that the run context does not hold (a
     /// connection the job does not attach but reads with `connectionName` or `GetConnection`).
     pub connections_wanted: std::cell::RefCell<BTreeSet<String>>,
+    /// Accesses to item-addressed tables (DynamoDB), by table.
+    pub item_uses: Vec<ItemUse>,
     seq: usize,
 }
 
@@ -245,6 +271,7 @@ impl<'a> Env<'a> {
         }
         let (kind, locator) = self.kind_and_locator(&sources, extra_line);
         let target = match target {
+            Ok(d) if crate::naming::scratch_location(self.ctx, &d).is_some() => return,
             Ok(d) => Target::Dataset(d),
             Err(u) => {
                 let (expression, s3_pattern, reopen) = (u.expression, u.s3_pattern, u.reopen);

@@ -196,6 +196,7 @@ fn interpret(
     if ctx.script.is_none() {
         studio::run(ctx, &mut env);
     }
+    rules::dynamodb::drop_state_tables(&mut env.found);
     (env.found, env.bindings)
 }
 

@@ -1,11 +1,18 @@
-//! Dataset names from resolved values: S3 URLs (object or table root), Glue catalog tables
-//! (`db.table`, `glue_catalog.db.table`, cross-account `catalog_id`), JDBC URLs (PostgreSQL,
-//! MySQL, SQL Server, Oracle, Redshift) with default schemas, Kafka, Kinesis and DynamoDB.
+//! Dataset names from resolved values: S3 URLs (object, table root, bucket root), Glue catalog
+//! tables (`db.table`, `glue_catalog.db.table`, Iceberg metadata tables, cross-account
+//! `catalog_id`), Kafka, Kinesis and DynamoDB; JDBC URLs in [`jdbc`], the names of SQL text
+//! (catalog, JDBC, Snowflake) in [`sql_names`]; the job's own files, which are never datasets.
 
 use crate::emit::{Env, Unresolved};
 use crate::value::{PStr, Value, HOLE};
 use lineage_domain::dataset::{is_partition_segment, table_root};
-use lineage_domain::Dataset;
+use lineage_domain::{Dataset, RunContext};
+
+mod jdbc;
+mod sql_names;
+
+pub(crate) use jdbc::JdbcUrl;
+pub(crate) use sql_names::{Snowflake, SqlNames};
 
 /// The dataset of an S3 URL value: a single object keeps its key, anything else is cut at its
 /// table root. Holes after the table root do not matter; holes before it leave it unresolved.
@@ -47,8 +54,65 @@ pub(crate) fn s3_dataset(v: &Value) -> Result<Dataset, Unresolved> {
     if root.contains(HOLE) {
         return Err(unresolved_s3(&p, &norm, "path could not be resolved"));
     }
-    Dataset::s3_prefix(bucket, &table_root(&root))
-        .map_err(|e| Unresolved::new(p.describe(), e.to_string()))
+    s3_prefix(bucket, &root).map_err(|e| Unresolved::new(p.describe(), e.to_string()))
+}
+
+/// An S3 prefix cut at its table root; a prefix that is the whole bucket (`s3://bucket/`, or a
+/// bucket whose first key segment is already a partition) is the bucket-root dataset, whose
+/// name is empty.
+pub(crate) fn s3_prefix(bucket: &str, key: &str) -> Result<Dataset, lineage_domain::DomainError> {
+    let root = table_root(key);
+    if root.trim_matches('/').is_empty() {
+        return bucket_root(bucket);
+    }
+    Dataset::s3_prefix(bucket, &root)
+}
+
+/// The dataset of a whole bucket: namespace `s3://{bucket}`, empty name. The domain's
+/// constructors refuse an empty name, so it is built here from a checked namespace.
+pub(crate) fn bucket_root(bucket: &str) -> Result<Dataset, lineage_domain::DomainError> {
+    let probe = Dataset::new(format!("s3://{}", bucket.trim()), "-")?;
+    Ok(Dataset {
+        namespace: probe.namespace,
+        name: String::new(),
+    })
+}
+
+/// Why an S3 dataset is not data but the job's own code or logs: its script
+/// (`Command.ScriptLocation`), its Spark UI event logs or the extra Python modules, jars and
+/// files it loads. (The job's `--TempDir` is filtered where findings are merged, in `lib.rs`.)
+pub(crate) fn scratch_location(ctx: &RunContext, d: &Dataset) -> Option<&'static str> {
+    let bucket = d.namespace.strip_prefix("s3://")?;
+    let here = format!("{bucket}/{}", d.name);
+    let here = here.trim_end_matches('/');
+    let under = |url: &str, whole_bucket: bool| -> bool {
+        let norm = normalise_scheme(url.trim());
+        let Some(loc) = norm.strip_prefix("s3://") else {
+            return false;
+        };
+        let loc = loc.trim_end_matches('/');
+        if loc.is_empty() || (!loc.contains('/') && !whole_bucket) {
+            return false;
+        }
+        here == loc || here.starts_with(&format!("{loc}/"))
+    };
+    if under(&ctx.job.command.script_location, false) {
+        return Some("the job's script");
+    }
+    let args = ctx.effective_arguments();
+    for (key, why) in [
+        ("--spark-event-logs-path", "the Spark UI event logs"),
+        ("--extra-py-files", "the job's extra Python files"),
+        ("--extra-jars", "the job's extra jars"),
+        ("--extra-files", "the job's extra files"),
+    ] {
+        if let Some(v) = args.get(key) {
+            if v.split(',').any(|u| under(u, false)) {
+                return Some(why);
+            }
+        }
+    }
+    None
 }
 
 fn unresolved_s3(p: &PStr, norm: &str, msg: &str) -> Unresolved {
@@ -121,6 +185,37 @@ pub(crate) fn glue_table(
         .map_err(|e| Unresolved::new(format!("{db}.{tbl}"), e.to_string()))
 }
 
+/// Iceberg's metadata tables, read as `db.tbl.<name>`: the same dataset as `db.tbl`.
+const ICEBERG_METADATA_TABLES: &[&str] = &[
+    "history",
+    "metadata_log_entries",
+    "snapshots",
+    "entries",
+    "files",
+    "data_files",
+    "delete_files",
+    "position_deletes",
+    "manifests",
+    "partitions",
+    "refs",
+    "all_data_files",
+    "all_delete_files",
+    "all_entries",
+    "all_files",
+    "all_manifests",
+];
+
+/// Catalog names that lead a three-part name (`glue_catalog.db.tbl`) rather than a table.
+const SPARK_CATALOGS: &[&str] = &[
+    "glue_catalog",
+    "spark_catalog",
+    "awsdatacatalog",
+    "hive_metastore",
+    "iceberg",
+    "iceberg_catalog",
+    "hive",
+];
+
 /// A catalog table from a qualified SQL/Spark name (`db.tbl`, `glue_catalog.db.tbl`,
 /// `spark_catalog.db.tbl`, `` `db`.`tbl` ``); unqualified names use `default_db`.
 pub(crate) fn qualified_table(
@@ -129,7 +224,15 @@ pub(crate) fn qualified_table(
     default_db: Option<&str>,
 ) -> Result<Dataset, Unresolved> {
     let clean = name.replace(['`', '"'], "");
-    let parts: Vec<&str> = clean.split('.').map(str::trim).collect();
+    let mut parts: Vec<&str> = clean.split('.').map(str::trim).collect();
+    // an Iceberg metadata table (`db.tbl.snapshots`) is the table itself
+    if let [first, .., last] = parts.as_slice() {
+        let qualified_meta = parts.len() == 4
+            || (parts.len() == 3 && !SPARK_CATALOGS.contains(&first.to_ascii_lowercase().as_str()));
+        if qualified_meta && ICEBERG_METADATA_TABLES.contains(&last.to_ascii_lowercase().as_str()) {
+            parts.pop();
+        }
+    }
     let (db, tbl) = match parts.as_slice() {
         [t] => match default_db {
             Some(d) => (d.to_string(), t.to_string()),
@@ -146,152 +249,16 @@ pub(crate) fn qualified_table(
         .map_err(|e| Unresolved::new(name, e.to_string()))
 }
 
-/// A parsed JDBC URL.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct JdbcUrl {
-    /// `postgres`, `mysql`, `sqlserver`, `oracle`, `redshift`.
-    pub scheme: String,
-    pub host: String,
-    pub port: u16,
-    pub database: Option<String>,
-}
-
-impl JdbcUrl {
-    pub(crate) fn parse(url: &str) -> Option<Self> {
-        let rest = url.trim().strip_prefix("jdbc:").unwrap_or(url.trim());
-        let (sub, after) = rest.split_once(':')?;
-        let sub = sub.to_ascii_lowercase();
-        let (scheme, default_port) = match sub.as_str() {
-            "postgresql" | "postgres" => ("postgres", 5432),
-            "mysql" | "mariadb" | "aurora" => ("mysql", 3306),
-            "sqlserver" => ("sqlserver", 1433),
-            "oracle" => ("oracle", 1521),
-            "redshift" => ("redshift", 5439),
-            _ => return None,
-        };
-        let (hostport, database) = if scheme == "oracle" {
-            // thin:@host:port/service, thin:@//host:port/service, thin:@host:port:sid
-            let at = after.split_once('@').map(|(_, r)| r).unwrap_or(after);
-            let at = at.trim_start_matches('/');
-            match at.split_once('/') {
-                Some((hp, svc)) => (hp.to_string(), Some(svc.to_string())),
-                None => {
-                    let parts: Vec<&str> = at.split(':').collect();
-                    if parts.len() == 3 {
-                        (
-                            format!("{}:{}", parts[0], parts[1]),
-                            Some(parts[2].to_string()),
-                        )
-                    } else {
-                        (at.to_string(), None)
-                    }
-                }
-            }
-        } else {
-            let after = after.trim_start_matches('/');
-            if scheme == "sqlserver" {
-                let mut parts = after.split(';');
-                let hp = parts.next().unwrap_or("").to_string();
-                let mut db = None;
-                for p in parts {
-                    if let Some((k, v)) = p.split_once('=') {
-                        if k.trim().eq_ignore_ascii_case("databaseName")
-                            || k.trim().eq_ignore_ascii_case("database")
-                        {
-                            db = Some(v.trim().to_string());
-                        }
-                    }
-                }
-                let (hp, inline_db) = match hp.split_once('/') {
-                    Some((h, d)) => (h.to_string(), Some(d.to_string())),
-                    None => (hp, None),
-                };
-                (hp, db.or(inline_db))
-            } else {
-                let no_query = after.split(['?', ';']).next().unwrap_or("");
-                match no_query.split_once('/') {
-                    Some((hp, db)) => (hp.to_string(), Some(db.to_string())),
-                    None => (no_query.to_string(), None),
-                }
-            }
-        };
-        // credentials in the authority are never kept
-        let hostport = hostport.rsplit('@').next().unwrap_or("").to_string();
-        let (host, port) = match hostport.rsplit_once(':') {
-            Some((h, p)) => (h.to_string(), p.parse().ok()?),
-            None => (hostport.clone(), default_port),
-        };
-        if host.is_empty() || host.contains(HOLE) {
-            return None;
-        }
-        Some(Self {
-            scheme: scheme.to_string(),
-            host: host.to_ascii_lowercase(),
-            port,
-            database: database
-                .filter(|d| !d.is_empty() && !d.contains(HOLE))
-                .map(|d| d.to_ascii_lowercase()),
-        })
-    }
-
-    /// The namespace: `{scheme}://{host}:{port}`; Redshift uses `{cluster-id}.{region}`.
-    pub(crate) fn namespace(&self, fallback_region: &str) -> String {
-        if self.scheme == "redshift" {
-            let labels: Vec<&str> = self.host.split('.').collect();
-            let cluster = labels.first().copied().unwrap_or("");
-            let region = labels
-                .iter()
-                .position(|l| l.starts_with("redshift"))
-                .and_then(|i| i.checked_sub(1))
-                .and_then(|i| labels.get(i))
-                .filter(|r| r.contains('-'))
-                .copied()
-                .unwrap_or(fallback_region);
-            return format!("redshift://{cluster}.{region}:{}", self.port);
-        }
-        format!("{}://{}:{}", self.scheme, self.host, self.port)
-    }
-
-    /// The dataset of a table (`dbtable`, possibly `schema.table` or `db.schema.table`).
-    pub(crate) fn table(&self, table: &str, region: &str) -> Result<Dataset, Unresolved> {
-        let t = table
-            .trim()
-            .replace(['"', '`', '[', ']'], "")
-            .to_ascii_lowercase();
-        let parts: Vec<&str> = t.split('.').collect();
-        let db = self.database.clone();
-        let name = match self.scheme.as_str() {
-            "mysql" => match parts.as_slice() {
-                [t] => db.map(|d| format!("{d}.{t}")),
-                [d, t] => Some(format!("{d}.{t}")),
-                _ => None,
-            },
-            _ => {
-                let default_schema = match self.scheme.as_str() {
-                    "sqlserver" => "dbo",
-                    "postgres" | "redshift" => "public",
-                    _ => "",
-                };
-                match parts.as_slice() {
-                    [t] if !default_schema.is_empty() => {
-                        db.map(|d| format!("{d}.{default_schema}.{t}"))
-                    }
-                    [t] => db.map(|d| format!("{d}.{t}")),
-                    [s, t] => db.map(|d| format!("{d}.{s}.{t}")),
-                    [d, s, t] => Some(format!("{d}.{s}.{t}")),
-                    _ => None,
-                }
-            }
-        };
-        let Some(name) = name else {
-            return Err(Unresolved::new(
-                table,
-                "JDBC database or table could not be resolved",
-            ));
-        };
-        Dataset::new(self.namespace(region), name)
-            .map_err(|e| Unresolved::new(table, e.to_string()))
-    }
+/// The region of an AWS service endpoint (`https://kinesis.eu-west-1.amazonaws.com`).
+pub(crate) fn region_of_endpoint(url: &str) -> Option<String> {
+    let host = url.split("://").last()?.split(['/', ':']).next()?;
+    let labels: Vec<&str> = host.split('.').collect();
+    let at = labels.iter().position(|l| *l == "amazonaws")?;
+    labels[..at]
+        .iter()
+        .rev()
+        .find(|l| l.split('-').count() >= 3 && l.chars().last().is_some_and(|c| c.is_ascii_digit()))
+        .map(|l| l.to_string())
 }
 
 /// A Kinesis stream from a name or a stream ARN.
@@ -350,25 +317,69 @@ mod tests {
     use super::*;
 
     #[test]
-    fn jdbc_urls() {
-        let u = JdbcUrl::parse("jdbc:sqlserver://h.x:1433;databaseName=ERP;databaseName=Sales")
-            .expect("url");
-        assert_eq!(u.database.as_deref(), Some("sales"));
+    fn iceberg_metadata_tables_are_the_table() {
+        let ctx = crate::testutil::context(lineage_domain::ScriptLanguage::Python, "", &[]);
+        let env = Env::new(&ctx);
+        let t = |n: &str| qualified_table(&env, n, None).map(|d| d.name).ok();
         assert_eq!(
-            u.table("Invoices", "r").map(|d| d.name).ok().as_deref(),
-            Some("sales.dbo.invoices")
+            t("glue_catalog.db.trades.delete_files").as_deref(),
+            Some("table/db/trades")
         );
-        let r = JdbcUrl::parse("jdbc:redshift://c1.abc.eu-west-1.redshift.amazonaws.com:5439/dw")
-            .expect("url");
-        assert_eq!(r.namespace("x"), "redshift://c1.eu-west-1:5439");
-        let m = JdbcUrl::parse("jdbc:mysql://u:p@h:3307/app?x=1").expect("url");
-        assert_eq!(m.host, "h");
+        assert_eq!(t("db.trades.snapshots").as_deref(), Some("table/db/trades"));
         assert_eq!(
-            m.table("t", "r").map(|d| d.name).ok().as_deref(),
-            Some("app.t")
+            t("glue_catalog.db.history").as_deref(),
+            Some("table/db/history")
         );
-        let o = JdbcUrl::parse("jdbc:oracle:thin:@//ora.h:1521/ORCL").expect("url");
-        assert_eq!(o.namespace("r"), "oracle://ora.h:1521");
+        assert_eq!(t("db.history").as_deref(), Some("table/db/history"));
+    }
+
+    #[test]
+    fn endpoint_regions() {
+        assert_eq!(
+            region_of_endpoint("https://kinesis.eu-west-1.amazonaws.com").as_deref(),
+            Some("eu-west-1")
+        );
+        assert_eq!(
+            region_of_endpoint("https://vpce-1.kinesis.us-east-2.vpce.amazonaws.com").as_deref(),
+            Some("us-east-2")
+        );
+        assert_eq!(region_of_endpoint("http://localhost:4566"), None);
+    }
+
+    #[test]
+    fn bucket_roots_have_an_empty_name() {
+        for url in ["s3://b", "s3://b/", "s3a://b//", "s3://b/dt=2024-01-01/"] {
+            let d = s3_dataset(&Value::str(url)).expect(url);
+            assert_eq!(
+                (d.namespace.as_str(), d.name.as_str()),
+                ("s3://b", ""),
+                "{url}"
+            );
+        }
+    }
+
+    #[test]
+    fn scratch_locations_are_not_data() {
+        let mut ctx = crate::testutil::context(
+            lineage_domain::ScriptLanguage::Python,
+            "",
+            &[
+                (
+                    "spark-event-logs-path",
+                    "s3://glue-assets/sparkHistoryLogs/",
+                ),
+                ("extra-py-files", "s3://libs/a.zip,s3://libs/b.zip"),
+            ],
+        );
+        ctx.job.command.script_location = "s3://scripts/etl/job.py".into();
+        let ds = |url: &str| s3_dataset(&Value::str(url)).expect(url);
+        let scratch = |url: &str| scratch_location(&ctx, &ds(url)).is_some();
+        assert!(scratch("s3://glue-assets/sparkHistoryLogs/app-1"));
+        assert!(scratch("s3://scripts/etl/job.py"));
+        assert!(scratch("s3://libs/b.zip"));
+        assert!(!scratch("s3://glue-assets/sparkHistory/"));
+        assert!(!scratch("s3://scripts/etl/other.py"));
+        assert!(!scratch("s3://data/jobs/x/"));
     }
 
     #[test]

@@ -131,6 +131,8 @@ pub(crate) enum BuilderKind {
     ReadStream,
     Write,
     WriteStream,
+    /// `df.writeTo(table)` (DataFrameWriterV2).
+    WriteTo,
 }
 
 /// `spark.read...` / `df.write...` accumulated settings.
@@ -140,6 +142,8 @@ pub(crate) struct Builder {
     pub format: Option<Value>,
     pub options: Vec<(String, Value)>,
     pub mode: Option<Value>,
+    /// The table of `writeTo(table)`.
+    pub table: Option<Value>,
 }
 
 impl Builder {
@@ -164,6 +168,55 @@ pub(crate) struct SinkState {
     pub detail: String,
 }
 
+/// A boto3 client or service resource.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Boto3Client {
+    pub service: String,
+    /// `region_name=`, when given.
+    pub region: Option<Value>,
+}
+
+/// What `get_object` (or a resource object's `get()`) returned.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct S3Body {
+    /// The bucket and key values of the object read.
+    pub object: (Value, Value),
+    /// `(uri, text)` of the object when it was gathered.
+    pub fetched: Option<(String, String)>,
+}
+
+/// A boto3 resource object.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Handle {
+    /// `dynamodb.Table(name)`; `batch` for its `batch_writer()`.
+    DynamoTable {
+        table: Value,
+        region: Option<Value>,
+        batch: bool,
+    },
+    /// `s3.Bucket(name)`.
+    S3Bucket(Value),
+    /// `s3.Object(bucket, key)` / `bucket.Object(key)`.
+    S3Object(Value, Value),
+}
+
+/// Where a database connection sends its SQL.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum DbTarget {
+    /// A database by JDBC URL (possibly partly known); `database` overrides the URL's.
+    Jdbc { url: Value, database: Option<Value> },
+    /// A Snowflake account (its `sfUrl` or account identifier), database and schema.
+    Snowflake {
+        url: Value,
+        database: Option<Value>,
+        schema: Option<Value>,
+    },
+    /// Amazon Athena over the Glue Data Catalog, with its default database.
+    Athena { database: Option<Value> },
+    /// A connection whose database could not be told.
+    Unknown(String),
+}
+
 /// An API object the rules know.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Obj {
@@ -175,10 +228,16 @@ pub(crate) enum Obj {
     GlueNs(&'static str),
     Builder(Rc<Builder>),
     Sink(Rc<RefCell<SinkState>>),
-    /// `boto3.client("s3")`, `boto3.resource("s3")`...
-    Boto3(Rc<str>),
+    /// `boto3.client("s3")`, `boto3.resource("dynamodb", region_name=...)`...
+    Boto3(Rc<Boto3Client>),
     /// The response of `get_object` of an object (its text when the object was gathered).
-    S3Response(Rc<Option<(String, String)>>),
+    S3Response(Rc<S3Body>),
+    /// A boto3 resource object naming one table, bucket or object.
+    Handle(Rc<Handle>),
+    /// A database connection or cursor: where the SQL it runs goes.
+    Database(Rc<DbTarget>),
+    /// A Delta Lake table by path or name (`DeltaTable.forPath/forName`).
+    DeltaTable(Rc<Value>),
     /// A regex match: its groups by number (0 is the whole match) and by name.
     Match(Rc<MatchGroups>),
     /// A compiled regex (`re.compile(pattern, flags)`), as a pattern Rust's regex accepts.

@@ -1,4 +1,4 @@
-//! COPY / COPY INTO / UNLOAD / CREATE STAGE: locations reported as written.
+//! COPY / COPY INTO / UNLOAD / CREATE STAGE / LOAD DATA: locations reported as written.
 mod sql_common;
 use sql_common::{io, lineage};
 
@@ -48,5 +48,20 @@ fn spark_insert_overwrite_directory() {
             "sparksql"
         ),
         io(&["db.s"], &["s3://b/p"])
+    );
+}
+
+#[test]
+fn hive_load_data() {
+    assert_eq!(
+        lineage(
+            "LOAD DATA INPATH 's3://b/in/x.csv' OVERWRITE INTO TABLE db.t PARTITION (dt='2024')",
+            "hive"
+        ),
+        io(&["s3://b/in/x.csv"], &["db.t"])
+    );
+    assert_eq!(
+        lineage("LOAD DATA LOCAL INPATH '/tmp/x' INTO TABLE t", "sparksql"),
+        io(&[], &["t"])
     );
 }

@@ -112,3 +112,22 @@ fn hive_serde_table() {
         io(&[], &["a"])
     );
 }
+
+#[test]
+fn spark_temp_view_over_files_reads_its_path() {
+    assert_eq!(
+        lineage(
+            "CREATE TEMPORARY VIEW raw USING parquet OPTIONS (path 's3://ev/events/', mergeSchema 'true');\n\
+             INSERT OVERWRITE TABLE curated.events SELECT * FROM raw",
+            "sparksql"
+        ),
+        io(&["s3://ev/events/"], &["curated.events"])
+    );
+    assert_eq!(
+        lineage(
+            "CREATE OR REPLACE TEMP VIEW v USING csv OPTIONS ('header' = 'true', 'path' = 's3://b/x.csv')",
+            "sparksql"
+        ),
+        io(&["s3://b/x.csv"], &[])
+    );
+}

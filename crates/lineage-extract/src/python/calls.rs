@@ -57,7 +57,7 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
                         }
                     }
                 }
-                "comment" => {}
+                "comment" | "line_continuation" => {}
                 _ => {
                     let v = self.eval(k);
                     args.pos.push(v);
@@ -175,11 +175,12 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
                 let pattern = pattern.clone();
                 self.call_regex_method(&pattern, name, &args, n)
             }
-            Value::Obj(Obj::S3Response(r)) if name == "read" => match r.as_ref() {
+            Value::Obj(Obj::S3Response(r)) if name == "read" => match &r.fetched {
                 Some((uri, text)) => {
                     Value::Str(PStr::lit(text.clone()).with_source(Source::Extra(uri.clone(), 1)))
                 }
-                None => Value::unknown(self.text(n)),
+                // the body stays the object it came from (pandas may parse it)
+                None => Value::Obj(Obj::S3Response(r.clone())),
             },
             Value::Obj(o) => {
                 let o = o.clone();

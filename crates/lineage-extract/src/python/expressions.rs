@@ -175,7 +175,7 @@ impl<'t, 'e, 'c> Evaluate<'t> for Interp<'t, 'e, 'c> {
                                 None => items.push(Value::unknown(self.text(p))),
                             }
                         }
-                    } else if p.kind() != "comment" {
+                    } else if !matches!(p.kind(), "comment" | "line_continuation") {
                         items.push(self.eval(p));
                     }
                 }
@@ -316,7 +316,7 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
         let mut ops: Vec<String> = Vec::new();
         let mut pending = String::new();
         for k in kids {
-            if k.is_named() && k.kind() != "comment" {
+            if k.is_named() && !matches!(k.kind(), "comment" | "line_continuation") {
                 if !pending.is_empty() {
                     ops.push(std::mem::take(&mut pending));
                 }

@@ -201,7 +201,7 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
                         (Some(t), None) => builtins::json_to_value(&t, ""),
                         _ => Value::unknown(self.text(n)),
                     },
-                    Some(Value::Obj(Obj::S3Response(r))) => match r.as_ref() {
+                    Some(Value::Obj(Obj::S3Response(r))) => match &r.fetched {
                         Some((uri, text)) => builtins::json_to_value(text, uri),
                         None => Value::unknown(self.text(n)),
                     },

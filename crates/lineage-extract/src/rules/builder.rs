@@ -16,7 +16,7 @@ pub(crate) fn call(env: &mut Env, b: &Rc<Builder>, name: &str, args: &Args) -> V
         Value::Obj(Obj::Builder(Rc::new(nb)))
     };
     match name {
-        "format" => {
+        "format" | "using" => {
             let v = args.get(0, "source").cloned();
             with(&|nb| nb.format = v.clone())
         }
@@ -50,11 +50,14 @@ pub(crate) fn call(env: &mut Env, b: &Rc<Builder>, name: &str, args: &Args) -> V
             with(&|nb| nb.mode = v.clone())
         }
         "partitionBy" | "bucketBy" | "sortBy" | "trigger" | "queryName" | "schema"
-        | "foreachBatch" | "foreach" | "clusterBy" => Value::Obj(Obj::Builder(b.clone())),
+        | "foreachBatch" | "foreach" | "clusterBy" | "partitionedBy" | "tableProperty" => {
+            Value::Obj(Obj::Builder(b.clone()))
+        }
         _ => match b.kind {
             BuilderKind::Read | BuilderKind::ReadStream => spark_read::terminal(env, b, name, args),
             BuilderKind::Write => spark_write::terminal(env, b, name, args),
             BuilderKind::WriteStream => streaming::terminal(env, b, name, args),
+            BuilderKind::WriteTo => spark_write::write_to_terminal(env, b, name),
         },
     }
 }

@@ -3,7 +3,8 @@
 //! Rule ids: `glue.write_dynamic_frame.from_jdbc_conf` (`catalog_connection`,
 //! `connection_options.dbtable`/`database`), `spark.read.jdbc` / `spark.write.jdbc`
 //! (`url`, `table`), and `extract_jdbc_conf(connection)` which yields the connection's
-//! `url` (without the database) and `fullUrl`; credentials stay unknown.
+//! `url` (without the database), `fullUrl` and `vendor` (the URL's sub-protocol: `mysql`,
+//! `postgresql`, `sqlserver`, `oracle`, `redshift`); credentials stay unknown.
 
 use crate::builtins::Args;
 use crate::emit::Env;
@@ -47,18 +48,22 @@ pub(crate) fn extract_conf(env: &mut Env, args: &Args) -> Value {
     };
     let conn = name.as_known_str().unwrap_or_default();
     let full_text = full.as_known_str().unwrap_or_default();
+    let sub = full_text
+        .strip_prefix("jdbc:")
+        .and_then(|r| r.split_once(':'))
+        .map(|(s, _)| s.to_ascii_lowercase())
+        .unwrap_or_default();
     let base = match JdbcUrl::parse(&full_text) {
-        Some(u) => {
-            let sub = full_text
-                .strip_prefix("jdbc:")
-                .and_then(|r| r.split_once(':'))
-                .map(|(s, _)| s.to_string())
-                .unwrap_or_default();
-            format!("jdbc:{sub}://{}:{}", u.host, u.port)
-        }
+        Some(u) => format!("jdbc:{sub}://{}:{}", u.host, u.port),
         None => full_text.clone(),
     };
     let src = Source::Conn(conn);
+    // `vendor` is the URL's sub-protocol, which is also the Glue connection type
+    let vendor = if sub.is_empty() {
+        Value::unknown("vendor")
+    } else {
+        Value::Str(PStr::lit(sub).with_source(src.clone()))
+    };
     Value::dict(vec![
         (
             Value::str("url"),
@@ -70,7 +75,7 @@ pub(crate) fn extract_conf(env: &mut Env, args: &Args) -> Value {
             Value::str("password"),
             Value::unknown("connection password"),
         ),
-        (Value::str("vendor"), Value::unknown("vendor")),
+        (Value::str("vendor"), vendor),
     ])
 }
 

@@ -26,18 +26,30 @@ pub(crate) fn path_or_table(env: &Env, p: &Value, format: &str) -> Result<Datase
 
 /// The catalog table a Hudi write syncs to, when hive sync is on.
 pub(crate) fn hudi_synced_table(env: &Env, b: &Builder) -> Option<Result<Dataset, Unresolved>> {
-    let opts = builder_opts(b);
-    let enabled = lower(opt(&opts, &["hoodie.datasource.hive_sync.enable"]))
-        .is_some_and(|v| v == "true")
-        || lower(opt(&opts, &["hoodie.datasource.meta.sync.enable"])).is_some_and(|v| v == "true");
+    hudi_synced_table_of(env, &builder_opts(b))
+}
+
+/// Whether an option is on (`True`, `"true"`).
+fn on(v: Option<&Value>) -> bool {
+    match v {
+        Some(Value::Bool(b)) => *b,
+        v => lower(v).is_some_and(|v| v == "true"),
+    }
+}
+
+/// The catalog table a Hudi write with these options syncs to, when hive sync is on
+/// (`hoodie.datasource.hive_sync.enable` or `hoodie.datasource.meta.sync.enable`).
+pub(crate) fn hudi_synced_table_of(env: &Env, opts: &Value) -> Option<Result<Dataset, Unresolved>> {
+    let enabled = on(opt(opts, &["hoodie.datasource.hive_sync.enable"]))
+        || on(opt(opts, &["hoodie.datasource.meta.sync.enable"]));
     if !enabled {
         return None;
     }
-    let db = opt(&opts, &["hoodie.datasource.hive_sync.database"])
+    let db = opt(opts, &["hoodie.datasource.hive_sync.database"])
         .cloned()
         .unwrap_or_else(|| Value::str("default"));
-    let table = opt(&opts, &["hoodie.datasource.hive_sync.table"])
-        .or_else(|| opt(&opts, &["hoodie.table.name"]))
+    let table = opt(opts, &["hoodie.datasource.hive_sync.table"])
+        .or_else(|| opt(opts, &["hoodie.table.name"]))
         .cloned()?;
     Some(naming::glue_table(env, &db, &table, None))
 }

@@ -3,13 +3,14 @@
 //! Rule ids: `spark.read.parquet`, `spark.read.csv`, `spark.read.json`, `spark.read.orc`,
 //! `spark.read.text`, `spark.read.avro`, `spark.read.load` (`format(x).option(...).load(path)`,
 //! JDBC / Kafka / Kinesis / Delta / Hudi / Iceberg by format), `spark.read.table`,
-//! `spark.table`, `spark.readStream.load`.
+//! `spark.table`, `spark.readStream.load`, `spark.sparkContext.textFile` (RDD reads:
+//! `textFile`, `wholeTextFiles`, `binaryFiles`, `sequenceFile`, `hadoopFile`...).
 
 use crate::builtins::Args;
 use crate::emit::{Env, Unresolved};
 use crate::naming;
 use crate::rules::options::{as_list, builder_opts, lower};
-use crate::rules::{connection, jdbc, lakehouse};
+use crate::rules::{connection, connector, jdbc, lakehouse};
 use crate::value::{Builder, BuilderKind, Obj, Value};
 use lineage_domain::Direction;
 
@@ -27,6 +28,41 @@ pub(crate) const READ_TABLE: &str = "spark.read.table";
 pub(crate) const TABLE: &str = "spark.table";
 /// Every terminal of `readStream`.
 pub(crate) const READ_STREAM_LOAD: &str = "spark.readStream.load";
+
+/// `sparkContext.textFile/wholeTextFiles/binaryFiles/...` (RDD reads).
+pub(crate) const RDD_READ: &str = "spark.sparkContext.textFile";
+
+/// Whether a SparkContext method reads files into an RDD.
+pub(crate) fn is_rdd_read(name: &str) -> bool {
+    matches!(
+        name,
+        "textFile"
+            | "wholeTextFiles"
+            | "binaryFiles"
+            | "binaryRecords"
+            | "sequenceFile"
+            | "pickleFile"
+            | "objectFile"
+            | "hadoopFile"
+            | "newAPIHadoopFile"
+    )
+}
+
+/// An RDD read of a path (a comma-separated list of paths for `textFile`).
+pub(crate) fn rdd_read(env: &mut Env, args: &Args) -> Value {
+    let Some(p) = args.get(0, "path").or_else(|| args.kw("name")).cloned() else {
+        return Value::Obj(Obj::Frame);
+    };
+    let paths: Vec<Value> = match p.as_known_str() {
+        Some(t) if t.contains(',') => t.split(',').map(|s| Value::str(s.trim())).collect(),
+        _ => vec![p.clone()],
+    };
+    for path in paths {
+        let target = naming::s3_dataset(&path);
+        env.io(Direction::Input, target, RDD_READ, &[&p]);
+    }
+    Value::Obj(Obj::Frame)
+}
 
 /// `spark.table(name)` / `spark.read.table(name)`.
 pub(crate) fn table(env: &mut Env, args: &Args, rule: &'static str) -> Value {
@@ -73,8 +109,18 @@ pub(crate) fn terminal(env: &mut Env, b: &Builder, name: &str, args: &Args) -> V
     };
     let opts = builder_opts(b);
     match format.as_str() {
-        "jdbc" => {
+        // Redshift through the Spark data source (`io.github.spark_redshift_community...`)
+        f if f == "jdbc" || f.contains("redshift") => {
             connection::jdbc(env, &opts, None, Direction::Input, rule);
+            return Value::Obj(Obj::Frame);
+        }
+        // Glue 5's DataFrame DynamoDB connector (`dynamodb.input/output.tableName`, exports)
+        "dynamodb" => {
+            connection::record(env, "dynamodb", &opts, Direction::Input, rule);
+            return Value::Obj(Obj::Frame);
+        }
+        f if f.contains("snowflake") => {
+            connector::snowflake(env, &opts, Direction::Input, rule);
             return Value::Obj(Obj::Frame);
         }
         "kafka" => {

@@ -29,7 +29,12 @@ pub(crate) fn create_table(ct: &CreateTable) -> Outcome {
             push_unique(&mut inputs, s);
         }
     }
-    Outcome::read_write(inputs, object_name(&ct.name).into_iter().collect())
+    let outputs = object_name(&ct.name).into_iter().collect();
+    if ct.query.is_none() && ct.clone.is_none() {
+        Outcome::schema(inputs, outputs)
+    } else {
+        Outcome::read_write(inputs, outputs)
+    }
 }
 
 /// `CREATE VIEW`: written, unless temporary (then it only defines a temp view).
@@ -93,5 +98,5 @@ pub(crate) fn alter_table(name: &ObjectName, ops: &[AlterTableOperation]) -> Out
             }
         }
     }
-    Outcome::read_write(Vec::new(), vec![table])
+    Outcome::schema(Vec::new(), vec![table])
 }

@@ -134,6 +134,26 @@ fn head(sql: &str) -> Option<(Head, usize)> {
     None
 }
 
+/// The `path` of a Spark data source's `OPTIONS (path '...')` / `OPTIONS ('path' = '...')`.
+fn options_path(sql: &str) -> Option<String> {
+    static PATH: OnceLock<Regex> = OnceLock::new();
+    let path = re(
+        &PATH,
+        r#"(?is)\bOPTIONS\s*\((?:[^)]*?[\s,])?['"`]?path['"`]?\s*=?\s*['"]([^'"]+)['"]"#,
+    );
+    path.captures(sql).map(|c| c[1].to_string())
+}
+
+/// Whether the statement is a `CREATE [...] TABLE` (not a view, insert or directory).
+fn is_create_table(sql: &str) -> bool {
+    static CREATE_TABLE: OnceLock<Regex> = OnceLock::new();
+    re(
+        &CREATE_TABLE,
+        r"(?is)^\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:\w+\s+)*?TABLE\b",
+    )
+    .is_match(sql)
+}
+
 /// The embedded query after `from` (first `SELECT` or `WITH x AS (`), unbalanced closing
 /// parentheses trimmed.
 fn embedded_query(sql: &str, from: usize) -> Option<&str> {
@@ -206,6 +226,12 @@ pub(crate) fn recover(
             return Some(out);
         }
     }
+    if let Some(o) = redshift_copy(sql) {
+        return Some(o);
+    }
+    if let Some(o) = redshift_unload(sql, line, nested) {
+        return Some(o);
+    }
     if let Some(o) = select_into_list(sql, dialect, line, nested) {
         return Some(o);
     }
@@ -214,7 +240,9 @@ pub(crate) fn recover(
     }
     let (h, end) = head(sql)?;
     let mut inputs = Vec::new();
-    if let Some(q) = embedded_query(sql, end) {
+    let query = embedded_query(sql, end);
+    let defines_only = query.is_none() && is_create_table(sql);
+    if let Some(q) = query {
         let inner = nested(q, line);
         for s in inner.statements {
             for i in s.inputs {
@@ -223,13 +251,56 @@ pub(crate) fn recover(
         }
     }
     Some(match h {
+        Head::Output(name) if defines_only => Outcome::schema(inputs, vec![name]),
         Head::Output(name) => Outcome::read_write(inputs, vec![name]),
         Head::TempView(name) => Outcome {
-            inputs,
+            inputs: {
+                // Spark `CREATE TEMPORARY VIEW v USING fmt OPTIONS (path '...')`
+                if let Some(p) = options_path(sql) {
+                    push_unique(&mut inputs, p);
+                }
+                inputs
+            },
             temp_view: Some(name),
             ..Outcome::default()
         },
     })
+}
+
+/// Redshift `COPY t [(cols)] FROM 'location' <options>` whose options sqlparser does not know
+/// (`CREDENTIALS`, `JSON 'auto'`, `FORMAT AS ...`, `ACCEPTINVCHARS`...): the location read, the
+/// table written.
+fn redshift_copy(sql: &str) -> Option<Outcome> {
+    static COPY: OnceLock<Regex> = OnceLock::new();
+    let copy = re(
+        &COPY,
+        &format!(r"(?is)^\s*COPY\s+{NAME}\s*(?:\([^)]*\)\s*)?FROM\s+'([^']*)'"),
+    );
+    let c = copy.captures(sql)?;
+    Some(Outcome::read_write(
+        vec![c[2].to_string()],
+        vec![clean_name(&c[1])],
+    ))
+}
+
+/// Redshift `UNLOAD ('select ...') TO 'location' <options>` whose options sqlparser does not
+/// know: the tables of the quoted query read (quotes inside it doubled or backslash-escaped),
+/// the location written.
+fn redshift_unload(sql: &str, line: u32, nested: NestedSql) -> Option<Outcome> {
+    static UNLOAD: OnceLock<Regex> = OnceLock::new();
+    let unload = re(
+        &UNLOAD,
+        r"(?is)^\s*UNLOAD\s*\(\s*'((?:[^'\\]|''|\\.)*)'\s*\)\s*TO\s+'([^']*)'",
+    );
+    let c = unload.captures(sql)?;
+    let query = c[1].replace("''", "'").replace("\\'", "'");
+    let mut inputs = Vec::new();
+    for s in nested(&query, line).statements {
+        for i in s.inputs {
+            push_unique(&mut inputs, i);
+        }
+    }
+    Some(Outcome::read_write(inputs, vec![c[2].to_string()]))
 }
 
 /// `SELECT a, b INTO x, y FROM ...` (several targets, which sqlparser rejects): the query

@@ -13,6 +13,10 @@ pub struct StatementLineage {
     pub temp_view: Option<String>,
     /// 1-based line of the statement in the text.
     pub line: u32,
+    /// The statement only defines or alters a table's shape (`CREATE TABLE` without a query
+    /// or clone, `ALTER TABLE` other than a rename): its outputs receive no rows. The
+    /// script-level [`SqlLineage::tables`] still lists them (both reference suites do).
+    pub schema_only: bool,
 }
 
 /// A statement that could not be parsed.

@@ -181,6 +181,7 @@ fn finish(
         outputs,
         temp_view: o.temp_view,
         line,
+        schema_only: o.schema_only,
     }
 }
 

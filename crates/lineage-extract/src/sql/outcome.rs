@@ -12,6 +12,9 @@ pub(crate) struct Outcome {
     pub temp_view: Option<String>,
     /// A `USE` statement: the new default database/schema.
     pub use_stmt: Option<Use>,
+    /// The statement only defines or alters a table's shape (`CREATE TABLE` without a query
+    /// or clone, `ALTER TABLE` other than a rename): its outputs receive no rows.
+    pub schema_only: bool,
 }
 
 impl Outcome {
@@ -23,6 +26,14 @@ impl Outcome {
         }
     }
 
+    /// A definition that writes no rows into `outputs` (see [`Outcome::schema_only`]).
+    pub(crate) fn schema(inputs: Vec<String>, outputs: Vec<String>) -> Self {
+        Self {
+            schema_only: true,
+            ..Self::read_write(inputs, outputs)
+        }
+    }
+
     /// Adds another outcome's tables (statements nested in a procedure body).
     pub(crate) fn merge(&mut self, other: Outcome) {
         for i in other.inputs {
@@ -31,5 +42,6 @@ impl Outcome {
         for o in other.outputs {
             push_unique(&mut self.outputs, o);
         }
+        self.schema_only &= other.schema_only;
     }
 }

@@ -7,6 +7,7 @@ use sqlparser::ast::{Statement, Visit, Visitor};
 
 use super::dialect::Dialect;
 use super::lineage::NestedSql;
+use super::names::object_name;
 use super::outcome::Outcome;
 use super::reads::ReadCollector;
 use super::{copy, ddl, dml, query};
@@ -57,6 +58,21 @@ pub(crate) fn analyze_statement(stmt: &Statement, dialect: Dialect, nested: Nest
             to,
             ..
         } => copy::unload(query.as_deref(), query_text.as_deref(), &to.value, nested),
+        // Hive/Spark `LOAD DATA [LOCAL] INPATH 'p' INTO TABLE t`: the path read (a local
+        // one is not reported), the table written
+        Statement::LoadData {
+            local,
+            inpath,
+            table_name,
+            ..
+        } => Outcome::read_write(
+            if *local {
+                Vec::new()
+            } else {
+                vec![inpath.clone()]
+            },
+            object_name(table_name).into_iter().collect(),
+        ),
         Statement::CreateStage {
             name, stage_params, ..
         } => copy::create_stage(name, stage_params),

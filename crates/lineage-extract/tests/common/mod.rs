@@ -15,6 +15,8 @@ pub struct Case {
     pub defaults: Vec<(String, String)>,
     pub run_args: Vec<(String, String)>,
     pub connections: Vec<Connection>,
+    /// Connections attached to the job (`Job.Connections.Connections`).
+    pub attached: Vec<String>,
     pub extra: Vec<(String, String)>,
     pub modules: Vec<(String, String)>,
     pub logs: Vec<(i64, String)>,
@@ -31,6 +33,7 @@ impl Case {
             defaults: Vec::new(),
             run_args: Vec::new(),
             connections: Vec::new(),
+            attached: Vec::new(),
             extra: Vec::new(),
             modules: Vec::new(),
             logs: Vec::new(),
@@ -67,6 +70,11 @@ impl Case {
         });
         self
     }
+    /// Attaches a connection to the job.
+    pub fn attach(mut self, name: &str) -> Self {
+        self.attached.push(name.to_string());
+        self
+    }
     pub fn extra(mut self, uri: &str, text: &str) -> Self {
         self.extra.push((uri.to_string(), text.to_string()));
         self
@@ -101,6 +109,7 @@ impl Case {
             "Name": "fixture-job",
             "Command": {"Name": "glueetl", "ScriptLocation": "s3://scripts/job.py"},
             "DefaultArguments": defaults,
+            "Connections": {"Connections": self.attached},
         }))
         .expect("job");
         let args: BTreeMap<String, String> = self.run_args.iter().cloned().collect();

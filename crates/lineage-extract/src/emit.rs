@@ -273,6 +273,17 @@ impl<'a> Env<'a> {
         let target = match target {
             Ok(d) if crate::naming::scratch_location(self.ctx, &d).is_some() => return,
             Ok(d) => Target::Dataset(d),
+            // an open name whose known start is the job's own scratch space
+            Err(u)
+                if u.s3_pattern.as_deref().is_some_and(|p| {
+                    let known = p.split(crate::value::HOLE).next().unwrap_or("");
+                    known.rsplit_once('/').is_some_and(|(dir, _)| {
+                        crate::naming::scratch_url(self.ctx, &format!("{dir}/")).is_some()
+                    })
+                }) =>
+            {
+                return
+            }
             Err(u) => {
                 let (expression, s3_pattern, reopen) = (u.expression, u.s3_pattern, u.reopen);
                 self.found.diagnostics.push(Diagnostic {

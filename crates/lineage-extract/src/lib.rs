@@ -27,21 +27,6 @@ mod value;
 #[cfg(test)]
 mod testutil;
 
-/// Whether a finding names something under the job's temporary directory (`--TempDir`).
-fn under_temp_dir(io: &Io, temp_dir: &str) -> bool {
-    let path = match &io.target {
-        Target::Dataset(d) if d.namespace.starts_with("s3://") => {
-            format!("{}/{}", d.namespace, d.name)
-        }
-        Target::Unresolved {
-            s3_pattern: Some(p),
-            ..
-        } => naming::normalise_scheme(p),
-        _ => return false,
-    };
-    path == temp_dir || path.starts_with(&format!("{temp_dir}/"))
-}
-
 /// The evidence of one source of a name (an argument, a connection, an extra object, a log
 /// line that showed a value).
 fn source_evidence(s: &Source, rule: &str) -> Evidence {
@@ -227,20 +212,9 @@ fn extract_here(ctx: &RunContext, settings: &ExtractSettings) -> Extraction {
     let connections_wanted: Vec<String> =
         found.connections_wanted.into_inner().into_iter().collect();
     let views = found.views;
-    let temp_dir = ctx
-        .effective_arguments()
-        .get("--TempDir")
-        .map(|t| {
-            naming::normalise_scheme(t.trim())
-                .trim_end_matches('/')
-                .to_string()
-        })
-        .filter(|t| t.len() > "s3://".len());
     let mut ios: Vec<Io> = found
         .ios
         .into_iter()
-        // the job's temporary directory holds no datasets (staging, unloads, spills)
-        .filter(|io| !temp_dir.as_deref().is_some_and(|t| under_temp_dir(io, t)))
         .filter(|io| match &io.sql_name {
             Some(n) => {
                 let bare = n.strip_prefix("global_temp.").unwrap_or(n);

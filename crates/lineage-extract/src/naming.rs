@@ -78,36 +78,48 @@ pub(crate) fn bucket_root(bucket: &str) -> Result<Dataset, lineage_domain::Domai
     })
 }
 
-/// Why an S3 dataset is not data but the job's own code or logs: its script
-/// (`Command.ScriptLocation`), its Spark UI event logs or the extra Python modules, jars and
-/// files it loads. (The job's `--TempDir` is filtered where findings are merged, in `lib.rs`.)
+/// Why an S3 dataset is not data but the job's own code, logs or scratch space (see
+/// [`scratch_url`]).
 pub(crate) fn scratch_location(ctx: &RunContext, d: &Dataset) -> Option<&'static str> {
     let bucket = d.namespace.strip_prefix("s3://")?;
-    let here = format!("{bucket}/{}", d.name);
-    let here = here.trim_end_matches('/');
-    let under = |url: &str, whole_bucket: bool| -> bool {
+    scratch_url(ctx, &format!("s3://{bucket}/{}", d.name))
+}
+
+/// Why an S3 URL (or the known start of one) is not data but the job's own: its script
+/// (`Command.ScriptLocation`), its temporary directory (`--TempDir`, unless it is a whole
+/// bucket), its Spark UI event logs, the extra Python modules, jars and files it loads, or
+/// Glue's assets bucket.
+pub(crate) fn scratch_url(ctx: &RunContext, url: &str) -> Option<&'static str> {
+    let norm = normalise_scheme(url.trim());
+    let here = norm.strip_prefix("s3://")?.trim_end_matches('/');
+    if here.starts_with("aws-glue-assets-") {
+        return Some("Glue's assets bucket");
+    }
+    let under = |url: &str| -> bool {
         let norm = normalise_scheme(url.trim());
         let Some(loc) = norm.strip_prefix("s3://") else {
             return false;
         };
         let loc = loc.trim_end_matches('/');
-        if loc.is_empty() || (!loc.contains('/') && !whole_bucket) {
+        // a whole bucket is too wide to be sure of
+        if loc.is_empty() || !loc.contains('/') {
             return false;
         }
         here == loc || here.starts_with(&format!("{loc}/"))
     };
-    if under(&ctx.job.command.script_location, false) {
+    if under(&ctx.job.command.script_location) {
         return Some("the job's script");
     }
     let args = ctx.effective_arguments();
     for (key, why) in [
+        ("--TempDir", "the job's temporary directory"),
         ("--spark-event-logs-path", "the Spark UI event logs"),
         ("--extra-py-files", "the job's extra Python files"),
         ("--extra-jars", "the job's extra jars"),
         ("--extra-files", "the job's extra files"),
     ] {
         if let Some(v) = args.get(key) {
-            if v.split(',').any(|u| under(u, false)) {
+            if v.split(',').any(under) {
                 return Some(why);
             }
         }

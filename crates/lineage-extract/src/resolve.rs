@@ -44,7 +44,7 @@ pub(crate) fn from_logs(
             let hit = if anything {
                 let unexplained = logs::dataset(ctx, &m.what)
                     .is_some_and(|d| !explained.contains(&(m.direction, d)));
-                (unexplained && !is_job_machinery(ctx, url)).then(|| url.clone())
+                (unexplained && naming::scratch_url(ctx, url).is_none()).then(|| url.clone())
             } else {
                 logs::match_pattern(pattern, url)
             };
@@ -145,29 +145,6 @@ fn path_regex(p: &PStr) -> Option<(regex::Regex, Vec<String>)> {
     }
     re.push_str("(?:/|$)");
     regex::Regex::new(&re).ok().map(|r| (r, holes))
-}
-
-/// Whether an S3 URL belongs to the job's own machinery rather than its data: its script,
-/// Glue's assets bucket, the temporary directory, extra modules and jars, Spark UI logs.
-fn is_job_machinery(ctx: &RunContext, url: &str) -> bool {
-    let url = naming::normalise_scheme(url);
-    let args = ctx.effective_arguments();
-    let under = |prefix: &str| {
-        let p = naming::normalise_scheme(prefix.trim());
-        !p.is_empty() && url.starts_with(p.trim_end_matches('/'))
-    };
-    under(&ctx.job.command.script_location)
-        || url.starts_with("s3://aws-glue-assets-")
-        || [
-            "--TempDir",
-            "--spark-event-logs-path",
-            "--extra-py-files",
-            "--extra-jars",
-            "--extra-files",
-        ]
-        .iter()
-        .filter_map(|k| args.get(*k))
-        .any(|v| v.split(',').any(under))
 }
 
 fn log_evidence(event_id: &str, rule: &str, io: &Io) -> Evidence {

@@ -90,7 +90,22 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
         text: Option<&Value>,
         n: Node<'t>,
     ) -> Value {
-        let (Some(p), Some(t)) = (pattern, text.and_then(Value::as_known_str)) else {
+        let Some(p) = pattern else {
+            return Value::unknown(self.text(n));
+        };
+        let Some(t) = text.and_then(Value::as_known_str) else {
+            // a partly known string: a match over its known pieces
+            if let (Some(Value::Str(partial)), Op::Match | Op::Search) = (text, op) {
+                let anchored = if op == Op::Match {
+                    format!("^(?:{p})")
+                } else {
+                    p.to_string()
+                };
+                if let Ok(re) = Regex::new(&anchored) {
+                    return partial_match(&re, partial)
+                        .unwrap_or_else(|| Value::unknown(self.text(n)));
+                }
+            }
             return Value::unknown(self.text(n));
         };
         let anchored = match op {
@@ -229,6 +244,51 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
             _ => Value::unknown(self.text(n)),
         }
     }
+}
+
+/// A match over a partly known string, its unknowns standing in as single characters no
+/// pattern piece names: a group that falls inside the known pieces is known, one that spans an
+/// unknown keeps it. No match is not a "no": the unknowns may make one (`None`).
+fn partial_match(re: &Regex, text: &PStr) -> Option<Value> {
+    use crate::value::{Seg, HOLE};
+    let rendered = text.render();
+    let holes: Vec<&String> = text
+        .segs
+        .iter()
+        .filter_map(|s| match s {
+            Seg::Hole(d) => Some(d),
+            Seg::Lit(_) => None,
+        })
+        .collect();
+    let caps = re.captures(&rendered)?;
+    let group = |g: Option<regex::Match>| -> Value {
+        let Some(m) = g else {
+            return Value::None;
+        };
+        if !m.as_str().contains(HOLE) {
+            let mut p = PStr::lit(m.as_str());
+            p.add_prov(&text.prov);
+            return Value::Str(p);
+        }
+        let mut hole = rendered[..m.start()].matches(HOLE).count();
+        let mut out = PStr::default();
+        for (i, piece) in m.as_str().split(HOLE).enumerate() {
+            if i > 0 {
+                out.push_str(&PStr::hole(holes.get(hole).map_or("", |d| d.as_str())));
+                hole += 1;
+            }
+            out.push_str(&PStr::lit(piece));
+        }
+        out.add_prov(&text.prov);
+        Value::Str(out)
+    };
+    let by_index = caps.iter().map(group).collect();
+    let by_name = re
+        .capture_names()
+        .flatten()
+        .map(|n| (n.to_string(), group(caps.name(n))))
+        .collect();
+    Some(Value::Obj(Obj::Match(Rc::new((by_index, by_name)))))
 }
 
 fn op_of(name: &str) -> Option<Op> {
@@ -379,6 +439,26 @@ parts = re.split(r"[,;]", "x,y;z")
         assert_eq!(r.text("year").as_deref(), Some("2024"));
         assert_eq!(r.texts("all_"), ["a", "b"]);
         assert_eq!(r.texts("parts"), ["x", "y", "z"]);
+    }
+
+    #[test]
+    fn groups_inside_the_known_pieces_of_a_partly_known_string_are_known() {
+        let r = run(r#"
+import re
+url = "jdbc:redshift://dw.x.us-east-1.redshift.amazonaws.com:5439/sales?user=" + get_user()
+host = re.search(r"jdbc:redshift://(.+?):.*", url).group(1)
+db = re.search(r"jdbc:redshift://.*/(.+?)\?.*", url).group(1)
+tail = re.search(r"user=(.*)", url).group(1)
+"#);
+        assert_eq!(
+            r.text("host").as_deref(),
+            Some("dw.x.us-east-1.redshift.amazonaws.com")
+        );
+        assert_eq!(r.text("db").as_deref(), Some("sales"));
+        assert!(
+            r.text("tail").is_none(),
+            "a group over the unknown is not known"
+        );
     }
 
     #[test]

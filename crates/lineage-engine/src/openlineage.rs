@@ -394,19 +394,36 @@ pub fn run_event(ctx: &RedactedRunContext, input: &DocumentInput<'_>) -> RunEven
                     integration: "GLUE",
                     job_type: "JOB",
                 },
-                source_code_location: Some(&ctx.job.command.script_location)
-                    .filter(|l| !l.is_empty())
-                    .map(|url| SourceCodeLocationFacet {
+                source_code_location: script_url(&ctx.job.command.script_location).map(|url| {
+                    SourceCodeLocationFacet {
                         base: Base::standard(
                             "1-1-0/SourceCodeLocationJobFacet.json#/$defs/SourceCodeLocationJobFacet",
                         ),
                         kind: "s3",
-                        url: url.clone(),
-                    }),
+                        url,
+                    }
+                }),
             },
         },
         inputs: datasets(Direction::Input),
         outputs: datasets(Direction::Output),
+    }
+}
+
+/// The script location as an absolute URI: characters a URI cannot hold (spaces, quotes,
+/// non-ASCII) are percent-encoded, so `s3://b/My Job.py` becomes `s3://b/My%20Job.py`.
+/// A location that is no URI at all (no scheme) gives no facet rather than an invalid one.
+fn script_url(location: &str) -> Option<String> {
+    let location = location.trim();
+    if location.is_empty() {
+        return None;
+    }
+    match url::Url::parse(location) {
+        Ok(url) if !url.cannot_be_a_base() => Some(url.to_string()),
+        _ => {
+            tracing::warn!("the job's script location is not a URI; the run event names no source code location");
+            None
+        }
     }
 }
 
@@ -446,5 +463,20 @@ mod tests {
         assert_eq!(event_type(RunState::Failed), "FAIL");
         assert_eq!(event_type(RunState::Timeout), "FAIL");
         assert_eq!(event_type(RunState::Stopped), "ABORT");
+    }
+
+    #[test]
+    fn script_locations_become_absolute_uris() {
+        assert_eq!(
+            script_url("s3://scripts/Hands on/Kafka to Hudi.py").as_deref(),
+            Some("s3://scripts/Hands%20on/Kafka%20to%20Hudi.py")
+        );
+        assert_eq!(
+            script_url("s3://b/job.py").as_deref(),
+            Some("s3://b/job.py")
+        );
+        assert_eq!(script_url("  "), None);
+        assert_eq!(script_url("scripts/job.py"), None);
+        assert_eq!(script_url("mailto:x"), None);
     }
 }

@@ -195,6 +195,8 @@ pub enum DiagnosticKind {
     OpaqueCall,
     /// A script argument the run does not supply.
     MissingArgument,
+    /// Work the extraction budget cut short: loops beyond it were read once.
+    Truncated,
 }
 
 /// Something extraction could not settle, with the expression and where it is.

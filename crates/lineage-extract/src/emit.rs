@@ -141,6 +141,10 @@ pub(crate) struct Env<'a> {
     /// The printed lines (as in [`Findings::printed`]) the run's log lines showed; `None`
     /// on the first pass, or when the run has no log lines.
     pub heard: Option<std::collections::HashSet<String>>,
+    /// The work the interpretation may still do.
+    pub budget: crate::interp::StepBudget,
+    /// Whether running out of [`Env::budget`] has been reported.
+    budget_reported: bool,
 }
 
 impl<'a> Env<'a> {
@@ -157,7 +161,42 @@ impl<'a> Env<'a> {
             extra_uri: None,
             bindings,
             heard: None,
+            budget: crate::interp::StepBudget::default(),
+            budget_reported: false,
         }
+    }
+
+    /// Whether a loop may run its `index`-th iteration (see [`crate::interp::StepBudget`]); the
+    /// first refusal is a diagnostic.
+    pub(crate) fn next_iteration(&mut self, index: usize, expression: &str) -> bool {
+        let go = self.budget.next_iteration(index);
+        if !go {
+            self.report_budget(expression);
+        }
+        go
+    }
+
+    /// Whether the user function defined at `definition` (a node id) may be entered.
+    pub(crate) fn enter_function(&mut self, definition: usize, expression: &str) -> bool {
+        let go = self.budget.enter_function(definition);
+        if self.budget.is_spent() {
+            self.report_budget(expression);
+        }
+        go
+    }
+
+    fn report_budget(&mut self, expression: &str) {
+        if std::mem::replace(&mut self.budget_reported, true) {
+            return;
+        }
+        self.diagnostic(
+            DiagnosticKind::Truncated,
+            expression,
+            format!(
+                "the script's loops and calls went past the extraction budget of {} steps; from here on each loop was read once, so datasets named by later iterations are missing",
+                crate::interp::MAX_STEPS
+            ),
+        );
     }
 
     /// A Glue connection by name; one the run context does not hold is remembered, so that

@@ -1,5 +1,6 @@
 //! Scaffolding shared by the Python and Scala interpreters: scoped variables, depth guards
-//! (expression nesting, calls of user functions), the loop iteration cap, the depth-guarded
+//! (expression nesting, calls of user functions), the loop iteration cap, the step budget of
+//! a whole interpretation, the depth-guarded
 //! `eval` over a syntax tree, and line and call-site helpers.
 
 use crate::emit::Env;
@@ -13,6 +14,10 @@ pub(crate) const MAX_EXPR_DEPTH: usize = 100;
 
 /// How many items a loop or comprehension visits (and how long a `range` is).
 pub(crate) const MAX_ITER: usize = 200;
+
+/// How many loop iterations and user-function calls one interpretation makes in all before
+/// it reads the rest of the script in one pass (see [`StepBudget`]).
+pub(crate) const MAX_STEPS: usize = 20_000;
 
 /// How many characters of a call's text a call site quotes.
 const SITE_CHARS: usize = 200;
@@ -154,6 +159,58 @@ pub(crate) fn join_values(name: &str, a: Value, b: Value) -> Value {
     }
 }
 
+/// The work left to one interpretation. Every loop iteration after a loop's first and every
+/// call of a user function spends a step. Once the budget is spent, each loop runs its body
+/// once and each user function is entered at most once more, so the rest of the script is
+/// read in time linear in its size: nested loops over large ranges cannot multiply the work
+/// (or the datasets) without bound.
+#[derive(Debug)]
+pub(crate) struct StepBudget {
+    left: usize,
+    /// The functions (by definition node) entered since the budget was spent.
+    entered_after: HashSet<usize>,
+}
+
+impl Default for StepBudget {
+    fn default() -> Self {
+        Self::new(MAX_STEPS)
+    }
+}
+
+impl StepBudget {
+    pub(crate) fn new(steps: usize) -> Self {
+        Self {
+            left: steps,
+            entered_after: HashSet::new(),
+        }
+    }
+
+    /// Whether a loop may run one more iteration (its `index`-th, from 0): the first always
+    /// may; later ones spend a step.
+    pub(crate) fn next_iteration(&mut self, index: usize) -> bool {
+        index == 0 || self.spend()
+    }
+
+    /// Whether the user function defined at `definition` (a node id) may be entered: it spends
+    /// a step; once none are left, each function is entered once more at most.
+    pub(crate) fn enter_function(&mut self, definition: usize) -> bool {
+        self.spend() || self.entered_after.insert(definition)
+    }
+
+    /// Whether the budget ran out.
+    pub(crate) fn is_spent(&self) -> bool {
+        self.left == 0
+    }
+
+    fn spend(&mut self) -> bool {
+        if self.left == 0 {
+            return false;
+        }
+        self.left -= 1;
+        true
+    }
+}
+
 /// A nesting level with a limit (expression evaluation, calls of user functions).
 #[derive(Debug)]
 pub(crate) struct DepthGuard {
@@ -268,6 +325,19 @@ mod tests {
         s.update("a", Value::Int(5));
         assert_eq!(s.lookup("a"), Some(Value::Int(5)));
         assert_eq!(s.lookup("b"), None);
+    }
+
+    #[test]
+    fn step_budget_runs_each_loop_once_when_spent() {
+        let mut b = StepBudget::new(3);
+        assert!(b.next_iteration(0) && b.next_iteration(1) && b.next_iteration(2));
+        assert!(b.enter_function(7), "the third step is the last");
+        assert!(b.is_spent());
+        assert!(b.next_iteration(0), "a loop's first iteration always runs");
+        assert!(!b.next_iteration(1), "no second iteration once spent");
+        assert!(b.enter_function(8), "a function once more after the budget");
+        assert!(!b.enter_function(8), "but not twice");
+        assert!(b.enter_function(9));
     }
 
     #[test]

@@ -257,7 +257,10 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
             let rest: Vec<Value> = args.pos[i + 1..].to_vec();
             match rest.first().and_then(iterate) {
                 Some(items) if mapping => {
-                    for item in items.into_iter().take(crate::interp::MAX_ITER) {
+                    for (i, item) in items.into_iter().take(crate::interp::MAX_ITER).enumerate() {
+                        if !self.env.next_iteration(i, method) {
+                            break;
+                        }
                         let pos = match (method, &item) {
                             ("starmap", Value::List(l)) => l.as_ref().clone(),
                             _ => vec![item],
@@ -357,7 +360,7 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
         let Some(l) = self.lambdas.get(id).copied() else {
             return Value::unknown("lambda");
         };
-        if self.calls.is_full() {
+        if self.calls.is_full() || !self.env.enter_function(l.id(), "lambda") {
             return Value::unknown("lambda");
         }
         let home = self.lambda_homes.get(id).copied();
@@ -481,6 +484,12 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
         };
         if self.calls.is_full() {
             return Value::unknown("recursion");
+        }
+        let name = f
+            .child_by_field_name("name")
+            .map_or("function", |n| self.text(n));
+        if !self.env.enter_function(f.id(), name) {
+            return Value::unknown("function");
         }
         let home = self.func_homes.get(id).copied();
         let saved = self.enter_home(home);

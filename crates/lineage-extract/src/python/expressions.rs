@@ -406,7 +406,10 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
                 let Some(items) = iterate(&it) else {
                     return false;
                 };
-                for item in items.into_iter().take(MAX_ITER) {
+                for (i, item) in items.into_iter().take(MAX_ITER).enumerate() {
+                    if !self.env.next_iteration(i, self.text(right)) {
+                        break;
+                    }
                     self.bind(left, item);
                     if !self.comprehend(rest, body, dict, out) {
                         return false;

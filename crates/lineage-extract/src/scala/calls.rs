@@ -279,7 +279,7 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
         let Some(f) = self.funcs.get(name).copied() else {
             return Value::unknown(name);
         };
-        if self.calls.is_full() {
+        if self.calls.is_full() || !self.env.enter_function(f.id(), name) {
             return Value::unknown(name);
         }
         self.calls.enter();

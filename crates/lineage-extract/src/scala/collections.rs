@@ -62,7 +62,7 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
             return None;
         };
         let node = *self.lambdas.get(*i)?;
-        if self.calls.is_full() {
+        if self.calls.is_full() || !self.env.enter_function(node.id(), "lambda") {
             return Some(Value::unknown("lambda"));
         }
         self.calls.enter();

@@ -388,8 +388,8 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
                 None => vec![Value::unknown(self.short(pat))],
             }
         };
-        for item in items {
-            if *budget == 0 {
+        for (i, item) in items.into_iter().enumerate() {
+            if *budget == 0 || !self.env.next_iteration(i, &self.short(src)) {
                 break;
             }
             self.scopes.push(HashMap::new());

@@ -251,6 +251,31 @@ mod tests {
     use lineage_domain::ScriptLanguage;
     use tree_sitter::{Parser, Point};
 
+    #[test]
+    fn nested_for_loops_past_the_step_budget_are_read_once() {
+        let script = r#"
+object Job {
+  def main(args: Array[String]): Unit = {
+    for (a <- 0 until 200) {
+      for (b <- 0 until 200) {
+        for (c <- 0 until 200) {
+          spark.read.parquet(s"s3://in/$a/$b/$c")
+        }
+      }
+    }
+    spark.read.parquet("s3://after/the/loops")
+  }
+}
+"#;
+        let r = super::testing::run(script);
+        let ios = r.ios();
+        assert!(ios.len() <= crate::interp::MAX_STEPS + 10, "{}", ios.len());
+        assert!(
+            ios.iter().any(|d| d.contains("s3://after/the/loops")),
+            "{ios:?}"
+        );
+    }
+
     /// The work of extracting a script: bytes the parser's lexer read (through an input that
     /// hands out 64 bytes at a time, so every rescan of a line counts) and nodes evaluated.
     fn work(script: &str) -> (usize, usize) {

@@ -12,7 +12,7 @@ CLI_DEBUG := target/debug/lineage-agent
 CLI_RELEASE := target/release/lineage-agent
 TOOLS_VENV := target/tools-venv
 
-.PHONY: demo test fmt-check clippy unit score score-corpus score-sql schema-check score-floors build-release toolchain clean-demo
+.PHONY: demo test fmt-check clippy unit score score-corpus score-sql schema-check score-calibration score-floors build-release toolchain clean-demo
 
 # More targets live in mk/*.mk; each may add test targets to EXTRA_TESTS.
 .DEFAULT_GOAL := demo
@@ -56,7 +56,7 @@ $(TOOLS_VENV)/bin/python:
 	$(PYTHON) -m venv $(TOOLS_VENV)
 	$(TOOLS_VENV)/bin/pip install --quiet 'jsonschema>=4.18'
 
-score: score-corpus score-sql schema-check score-floors
+score: score-corpus score-sql schema-check score-calibration score-floors
 
 # Both dev corpora: the synthetic one (dev/) and real public Glue scripts (real-dev/).
 score-corpus: build-release
@@ -72,11 +72,21 @@ score-sql: build-release
 
 schema-check: build-release $(TOOLS_VENV)/bin/python
 	@if [ ! -d $(SHARED)/openlineage-spec ]; then echo "no $(SHARED)/openlineage-spec: skipping the schema check"; else \
-	  set -e; rm -rf target/schema-check && mkdir -p target/schema-check; \
-	  for d in $(SHARED)/corpus/dev/*/ $(SHARED)/corpus/real-dev/*/ tests/fixtures/*/; do \
-	    $(CLI_RELEASE) extract $$d > target/schema-check/$$(basename $$d).json 2>/dev/null; \
+	  set -e; rm -rf target/schema-check && mkdir -p target/schema-check/{dev,real-dev,fixtures}; \
+	  for c in dev real-dev; do for d in $(SHARED)/corpus/$$c/*/; do \
+	    $(CLI_RELEASE) extract $$d > target/schema-check/$$c/$$(basename $$d).json 2>/dev/null; \
+	  done; done; \
+	  for d in tests/fixtures/*/; do \
+	    $(CLI_RELEASE) extract $$d > target/schema-check/fixtures/$$(basename $$d).json 2>/dev/null; \
 	  done; \
-	  $(TOOLS_VENV)/bin/python $(SHARED)/openlineage-spec/validate.py target/schema-check/*.json; fi
+	  $(TOOLS_VENV)/bin/python $(SHARED)/openlineage-spec/validate.py target/schema-check/*/*.json; fi
+
+# How well the stated confidence matches observed precision on both corpora (reliability table
+# and expected calibration error), from the documents schema-check wrote.
+score-calibration: schema-check
+	@if [ ! -d $(SHARED)/corpus ]; then echo "no $(SHARED)/corpus: skipping the calibration table"; else \
+	  $(PYTHON) score/calibration.py --corpus dev $(SHARED)/corpus/dev target/schema-check/dev \
+	    --corpus real-dev $(SHARED)/corpus/real-dev target/schema-check/real-dev --json target/calibration.json; fi
 
 # Fails when a corpus or the SQL suite scores under the floor recorded in score/floors.json.
 score-floors: score-corpus score-sql

@@ -1,7 +1,8 @@
 //! Criterion benches of `lineage_extract::extract` on gathered run contexts: the project's
 //! fixtures (`tests/fixtures`, and `crates/lineage-extract/tests/fixtures` case folders when
-//! present), the shared corpus when present (`LINEAGE_BENCH_CORPUS`, default
-//! `../shared/corpus/dev` beside the workspace), and the generated 5,000-line script
+//! present), the shared corpora when present (`LINEAGE_BENCH_CORPUS`, default
+//! `../shared/corpus/dev` beside the workspace; `LINEAGE_BENCH_REAL_CORPUS`, default
+//! `../shared/corpus/real-dev`: real public Glue scripts), and the generated 5,000-line script
 //! (`LINEAGE_BENCH_SPECIAL`, default `target/bench-fixtures/special`).
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
@@ -61,6 +62,13 @@ fn bench(c: &mut Criterion) {
         (
             "corpus",
             env_dir("LINEAGE_BENCH_CORPUS", root.join("../shared/corpus/dev")),
+        ),
+        (
+            "real-corpus",
+            env_dir(
+                "LINEAGE_BENCH_REAL_CORPUS",
+                root.join("../shared/corpus/real-dev"),
+            ),
         ),
         (
             "generated",

@@ -180,16 +180,26 @@ pub fn write(dir: &Path, notes: &str, out_path: &Path) -> Result<(), crate::Benc
     }
     if let Some(r) = Record::load(dir, "extract") {
         let rows = r.data["benchmarks"].as_array().cloned().unwrap_or_default();
-        let worst = rows
-            .iter()
-            .filter(|x| !x["group"].as_str().unwrap_or("").contains("generated"))
-            .filter_map(|x| x["per_iteration_ms"]["p50"].as_f64())
-            .fold(0.0, f64::max);
+        let worst_of = |generated: bool| {
+            rows.iter()
+                .filter(|x| x["group"].as_str().unwrap_or("").contains("generated") == generated)
+                .filter_map(|x| x["per_iteration_ms"]["p50"].as_f64())
+                .fold(f64::NAN, f64::max)
+        };
+        let worst = worst_of(false);
         let _ = writeln!(
             out,
-            "| extraction p50 per case (worst case) | {worst:.3} ms | < 2 ms | {} |",
+            "| extraction p50 per captured case (worst case, both corpora and fixtures) | {worst:.3} ms | < 2 ms | {} |",
             verdict(worst < 2.0)
         );
+        let generated = worst_of(true);
+        if generated.is_finite() {
+            let _ = writeln!(
+                out,
+                "| extraction p50 of the generated worst cases (5,000-line script, 5,000 log events) | {generated:.3} ms | ≤ 100 ms | {} |",
+                verdict(generated <= 100.0)
+            );
+        }
     }
     if let Some(r) = Record::load(dir, "replay") {
         if let Some(row) = r.data["runs"]
@@ -352,7 +362,9 @@ pub fn write(dir: &Path, notes: &str, out_path: &Path) -> Result<(), crate::Benc
             }
             for (group, label) in [
                 ("extract/corpus", "shared corpus (dev)"),
+                ("extract/real-corpus", "shared corpus of real public Glue scripts (real-dev)"),
                 ("extract/fixtures", "project fixtures"),
+                ("extract/generated", "generated worst cases"),
             ] {
                 let p50s: Vec<f64> = rows
                     .iter()
@@ -374,6 +386,9 @@ pub fn write(dir: &Path, notes: &str, out_path: &Path) -> Result<(), crate::Benc
             }
             if r.data["corpus"].is_null() {
                 out.push_str("\nThe shared corpus (`../shared/corpus/dev`) was not present: its cases were not measured.\n");
+            }
+            if !rows.iter().any(|x| x["group"] == "extract/real-corpus") {
+                out.push_str("\nThe real-script corpus (`../shared/corpus/real-dev`) was not present: its cases were not measured.\n");
             }
             if let Some(n) = r.data["note"].as_str() {
                 let _ = writeln!(out, "\n{n}");

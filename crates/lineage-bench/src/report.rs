@@ -362,7 +362,10 @@ pub fn write(dir: &Path, notes: &str, out_path: &Path) -> Result<(), crate::Benc
             }
             for (group, label) in [
                 ("extract/corpus", "shared corpus (dev)"),
-                ("extract/real-corpus", "shared corpus of real public Glue scripts (real-dev)"),
+                (
+                    "extract/real-corpus",
+                    "shared corpus of real public Glue scripts (real-dev)",
+                ),
                 ("extract/fixtures", "project fixtures"),
                 ("extract/generated", "generated worst cases"),
             ] {

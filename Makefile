@@ -12,7 +12,7 @@ CLI_DEBUG := target/debug/lineage-agent
 CLI_RELEASE := target/release/lineage-agent
 TOOLS_VENV := target/tools-venv
 
-.PHONY: demo test fmt-check clippy unit score score-corpus score-sql schema-check score-calibration score-floors build-release toolchain clean-demo
+.PHONY: demo test fmt-check clippy unit chromium score score-corpus score-sql schema-check score-calibration score-floors build-release toolchain clean-demo
 
 # More targets live in mk/*.mk; each may add test targets to EXTRA_TESTS.
 .DEFAULT_GOAL := demo
@@ -44,8 +44,18 @@ fmt-check: toolchain
 clippy: toolchain
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
-unit:
-	$(CARGO) test --workspace
+# The graph page's browser test (crates/lineage-cli/tests/graph_page.rs) runs Debian's Chromium,
+# installed here when missing (CI starts on a fresh machine); with it required, a missing browser
+# fails the test instead of skipping it.
+CHROMIUM ?= /usr/bin/chromium
+
+chromium:
+	@if [ ! -x $(CHROMIUM) ]; then echo "installing Debian's chromium for the graph page test"; \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get install -y -qq chromium >/dev/null 2>&1 || { $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium; }; fi
+
+unit: chromium
+	LINEAGE_CHROMIUM=$(CHROMIUM) LINEAGE_REQUIRE_CHROMIUM=1 $(CARGO) test --workspace
 
 test: fmt-check clippy unit $(EXTRA_TESTS)
 

@@ -7,6 +7,7 @@ mod aws;
 mod commands;
 mod config_file;
 mod error;
+mod graph_page;
 mod local;
 mod output;
 

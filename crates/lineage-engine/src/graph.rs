@@ -1,6 +1,6 @@
 //! The table-level lineage graph: all job mappings merged into one graph of datasets and jobs
-//! (dataset → job for inputs, job → dataset for outputs), with upstream/downstream traversal and
-//! JSON, Graphviz DOT and Mermaid renderings.
+//! (dataset → job for inputs, job → dataset for outputs), with upstream/downstream traversal,
+//! the neighbourhood of one dataset, short labels, and JSON, Graphviz DOT and Mermaid renderings.
 
 use lineage_domain::{Dataset, Direction, JobMapping};
 use serde::Serialize;
@@ -31,6 +31,19 @@ impl Node {
             Node::Job { name } => format!("job:{name}"),
         }
     }
+
+    /// The label people read: `glue:db.table` for a catalog table, `s3://bucket/prefix`,
+    /// `job:name`; other datasets as [`Node::label`].
+    pub fn short_label(&self) -> String {
+        if let Node::Dataset { namespace, name } = self {
+            if namespace.starts_with("arn:aws:glue:") {
+                if let Some(table) = name.strip_prefix("table/") {
+                    return format!("glue:{}", table.replacen('/', ".", 1));
+                }
+            }
+        }
+        self.label()
+    }
 }
 
 /// A directed edge in the direction data flows, with the mapping's confidence.
@@ -40,6 +53,9 @@ pub struct GraphEdge {
     pub to: Node,
     pub confidence: f64,
     pub last_seen_run: String,
+    /// The evidence of the latest run that saw it, in one line.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub evidence: String,
 }
 
 /// The merged lineage graph.
@@ -72,6 +88,7 @@ impl LineageGraph {
                     to,
                     confidence: m.confidence.rounded(),
                     last_seen_run: m.last_seen_run.clone(),
+                    evidence: m.evidence_summary.clone(),
                 },
             );
         }
@@ -110,6 +127,65 @@ impl LineageGraph {
         out
     }
 
+    /// The dataset node a person means by `text`: `namespace|name` or an S3 URL as stored, a
+    /// catalog table as `glue:db.table` or `db.table`, or an S3 object under a stored dataset's
+    /// prefix (a partition file: the longest such prefix). `None` when nothing matches.
+    pub fn find_dataset(&self, text: &str) -> Option<Node> {
+        let text = text.trim();
+        let datasets = || {
+            self.nodes
+                .iter()
+                .filter(|n| matches!(n, Node::Dataset { .. }))
+        };
+        if let Ok(d) = Dataset::parse(text) {
+            let exact = Node::dataset(&d);
+            if self.nodes.contains(&exact) {
+                return Some(exact);
+            }
+            if d.namespace.starts_with("s3://") {
+                let url = exact.label();
+                return datasets()
+                    .filter(|n| {
+                        let prefix = n.label();
+                        url.strip_prefix(&prefix)
+                            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+                    })
+                    .max_by_key(|n| n.label().len())
+                    .cloned();
+            }
+        }
+        let table = text.strip_prefix("glue:").unwrap_or(text).to_lowercase();
+        datasets()
+            .find(|n| {
+                n.short_label()
+                    .strip_prefix("glue:")
+                    .is_some_and(|t| t.to_lowercase() == table)
+            })
+            .cloned()
+    }
+
+    /// The part of the graph within `depth` jobs of `start`, upstream and downstream.
+    pub fn around(&self, start: &Node, depth: usize) -> Self {
+        let mut edges: Vec<GraphEdge> = Vec::new();
+        for upstream in [true, false] {
+            for (_, e) in self.walk(start, upstream, depth) {
+                if !edges.contains(&e) {
+                    edges.push(e);
+                }
+            }
+        }
+        let mut nodes = BTreeSet::from([start.clone()]);
+        for e in &edges {
+            nodes.insert(e.from.clone());
+            nodes.insert(e.to.clone());
+        }
+        edges.sort_by(|a, b| (&a.from, &a.to).cmp(&(&b.from, &b.to)));
+        Self {
+            nodes: nodes.into_iter().collect(),
+            edges,
+        }
+    }
+
     pub fn to_dot(&self) -> String {
         let mut s = String::from("digraph lineage {\n  rankdir=LR;\n");
         for n in &self.nodes {
@@ -121,7 +197,7 @@ impl LineageGraph {
             s.push_str(&format!(
                 "  {} [label={}, shape={shape}];\n",
                 quote(&n.label()),
-                quote(&n.label())
+                quote(&n.short_label())
             ));
         }
         for e in &self.edges {
@@ -145,7 +221,7 @@ impl LineageGraph {
             .collect();
         let mut s = String::from("flowchart LR\n");
         for n in &self.nodes {
-            let label = n.label().replace('"', "'");
+            let label = n.short_label().replace('"', "'");
             let id = &ids[n];
             match n {
                 Node::Job { .. } => s.push_str(&format!("  {id}[\"{label}\"]\n")),
@@ -226,6 +302,68 @@ mod tests {
             "nothing upstream of a source"
         );
         assert_eq!(g.walk(&raw, false, 10).len(), 6);
+    }
+
+    #[test]
+    fn around_keeps_both_sides_within_depth() {
+        let g = chain();
+        let silver = Node::dataset(&Dataset::s3_prefix("b", "silver").expect("ds"));
+        let near = g.around(&silver, 1);
+        let labels: Vec<String> = near.nodes.iter().map(Node::short_label).collect();
+        assert_eq!(
+            labels,
+            vec![
+                "s3://b/bronze",
+                "s3://b/gold",
+                "s3://b/silver",
+                "job:mart",
+                "job:refine"
+            ]
+        );
+        assert_eq!(near.edges.len(), 4);
+        assert_eq!(g.around(&silver, 10).nodes.len(), 7);
+    }
+
+    #[test]
+    fn datasets_are_found_by_the_names_people_type() {
+        let mut g = chain();
+        g.nodes.push(Node::Dataset {
+            namespace: "arn:aws:glue:us-east-1:123456789012".into(),
+            name: "table/sales/orders".into(),
+        });
+        let label = |t: &str| g.find_dataset(t).map(|n| n.short_label());
+        assert_eq!(label("s3://b/silver").as_deref(), Some("s3://b/silver"));
+        assert_eq!(
+            label("s3://b/silver/dt=2024-06-01/part-0000.parquet").as_deref(),
+            Some("s3://b/silver"),
+            "an object under a dataset's prefix"
+        );
+        assert_eq!(
+            label("s3://b/silverware/x"),
+            None,
+            "a prefix ends at a slash"
+        );
+        assert_eq!(
+            label("glue:sales.orders").as_deref(),
+            Some("glue:sales.orders")
+        );
+        assert_eq!(label("Sales.Orders").as_deref(), Some("glue:sales.orders"));
+        assert_eq!(
+            label("arn:aws:glue:us-east-1:123456789012|table/sales/orders").as_deref(),
+            Some("glue:sales.orders")
+        );
+        assert_eq!(label("nosuch.table"), None);
+    }
+
+    #[test]
+    fn short_labels_name_catalog_tables_as_people_type_them() {
+        let t = Node::Dataset {
+            namespace: "arn:aws:glue:us-east-1:123456789012".into(),
+            name: "table/sales/orders".into(),
+        };
+        assert_eq!(t.short_label(), "glue:sales.orders");
+        let s3 = Node::dataset(&Dataset::s3_prefix("b", "raw/x").expect("ds"));
+        assert_eq!(s3.short_label(), "s3://b/raw/x");
     }
 
     #[test]

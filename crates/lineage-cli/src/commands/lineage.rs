@@ -5,8 +5,7 @@
 use crate::error::CliError;
 use clap::{Args, Subcommand, ValueEnum};
 use lineage_domain::ports::LineageStore;
-use lineage_domain::Dataset;
-use lineage_engine::graph::{LineageGraph, Node};
+use lineage_engine::graph::LineageGraph;
 use lineage_engine::Settings;
 use lineage_local::SqliteLineageStore;
 use std::path::{Path, PathBuf};
@@ -27,7 +26,8 @@ pub enum Side {
 
 #[derive(Debug, Args)]
 pub struct QueryArgs {
-    /// `s3://bucket/prefix` or `namespace|name` (e.g. `arn:aws:glue:us-east-1:123456789012|table/db/t`).
+    /// `s3://bucket/prefix` (or an object under it), `glue:db.table`, `db.table`, or
+    /// `namespace|name` (e.g. `arn:aws:glue:us-east-1:123456789012|table/db/t`).
     pub dataset: String,
     /// How many jobs away to look.
     #[arg(long, default_value_t = 3)]
@@ -45,12 +45,20 @@ pub enum Format {
     Json,
     Dot,
     Mermaid,
+    /// One self-contained page (no network access needed) to open in a browser.
+    Html,
 }
 
 #[derive(Debug, Args)]
 pub struct GraphArgs {
     #[arg(long, value_enum, default_value = "json")]
     pub format: Format,
+    /// Only the part of the graph around this dataset (same forms as `lineage upstream`).
+    #[arg(long, value_name = "DATASET")]
+    pub around: Option<String>,
+    /// With --around: how many jobs away to look, both ways.
+    #[arg(long, default_value_t = 2, requires = "around")]
+    pub depth: usize,
     /// The embedded store.
     #[arg(long, default_value = "out/lineage.db")]
     pub store: PathBuf,
@@ -95,14 +103,13 @@ pub async fn execute_lineage(args: LineageArgs, settings: Settings) -> Result<()
         Side::Upstream(q) => (q, true),
         Side::Downstream(q) => (q, false),
     };
-    let dataset = Dataset::parse(&q.dataset).map_err(|e| CliError::Input(e.to_string()))?;
     let store = open_store(&q.store, q.aws, &settings).await?;
     let graph = graph_of(store.as_ref()).await?;
-    let start = Node::dataset(&dataset);
-    if !graph.nodes.contains(&start) {
-        println!("{dataset}: no job reads or writes it");
+    let Some(start) = graph.find_dataset(&q.dataset) else {
+        println!("{}: no job reads or writes it", q.dataset);
         return Ok(());
-    }
+    };
+    let dataset = start.label();
     let steps = graph.walk(&start, upstream, q.depth);
     println!(
         "{} of {dataset} (up to {} jobs away):",
@@ -133,7 +140,23 @@ pub async fn execute_lineage(args: LineageArgs, settings: Settings) -> Result<()
 
 pub async fn execute_graph(args: GraphArgs, settings: Settings) -> Result<(), CliError> {
     let store = open_store(&args.store, args.aws, &settings).await?;
-    let graph = graph_of(store.as_ref()).await?;
+    let mut graph = graph_of(store.as_ref()).await?;
+    let mut title = "Lineage graph".to_string();
+    let mut focus = None;
+    if let Some(around) = &args.around {
+        let Some(start) = graph.find_dataset(around) else {
+            return Err(CliError::Input(format!(
+                "--around {around}: no job in the store reads or writes it (give `s3://bucket/prefix`, `glue:db.table` or `namespace|name`; `lineage-agent graph` lists the datasets the store knows)"
+            )));
+        };
+        graph = graph.around(&start, args.depth);
+        title = format!(
+            "Lineage around {} ({} jobs away)",
+            start.short_label(),
+            args.depth
+        );
+        focus = Some(start);
+    }
     match args.format {
         Format::Json => println!(
             "{}",
@@ -141,6 +164,10 @@ pub async fn execute_graph(args: GraphArgs, settings: Settings) -> Result<(), Cl
         ),
         Format::Dot => print!("{}", graph.to_dot()),
         Format::Mermaid => print!("{}", graph.to_mermaid()),
+        Format::Html => print!(
+            "{}",
+            crate::graph_page::render(&graph, &title, focus.as_ref())
+        ),
     }
     Ok(())
 }

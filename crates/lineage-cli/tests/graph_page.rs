@@ -1,0 +1,224 @@
+//! `graph --format html` opened in headless Chromium: the page lays out every node of the
+//! store's graph (or of the part around a dataset), selects the dataset asked for, and draws
+//! something a person can see (a screenshot far from blank). Chromium comes from
+//! `LINEAGE_CHROMIUM` or `/usr/bin/chromium`; `make test` installs it and sets
+//! `LINEAGE_REQUIRE_CHROMIUM=1`, so a missing browser fails there instead of skipping.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn agent(cwd: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_lineage-agent"))
+        .current_dir(cwd)
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run lineage-agent")
+}
+
+fn chromium() -> Option<PathBuf> {
+    let path = std::env::var_os("LINEAGE_CHROMIUM")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"));
+    if path.is_file() {
+        return Some(path);
+    }
+    assert!(
+        std::env::var("LINEAGE_REQUIRE_CHROMIUM").as_deref() != Ok("1"),
+        "LINEAGE_REQUIRE_CHROMIUM=1 but no Chromium at {}",
+        path.display()
+    );
+    eprintln!("graph page test skipped: no Chromium at {}", path.display());
+    None
+}
+
+/// Runs headless Chromium on a file with extra arguments; returns stdout.
+fn browse(browser: &Path, profile: &Path, page: &Path, extra: &[&str]) -> String {
+    let url = format!("file://{}", page.display());
+    let out = Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--window-size=1200,700",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .args(extra)
+        .arg(&url)
+        .output()
+        .expect("run chromium");
+    assert!(
+        out.status.success(),
+        "chromium failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn the_graph_page_renders_in_a_browser() {
+    let Some(browser) = chromium() else { return };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = repo();
+    let out_dir = dir.path().join("out");
+    let o = agent(
+        &root,
+        &[
+            "run",
+            "--fixtures",
+            "tests/fixtures",
+            "--out",
+            out_dir.to_str().expect("utf-8"),
+            "events/glue-job-succeeded.json",
+            "events/glue-job-failed.json",
+            "events/glue-job-stopped.json",
+        ],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let store = out_dir.join("lineage.db");
+    let store = store.to_str().expect("utf-8");
+
+    // the whole graph: as many nodes drawn as the JSON graph has
+    let json = agent(&root, &["graph", "--store", store]);
+    assert!(
+        json.status.success(),
+        "{}",
+        String::from_utf8_lossy(&json.stderr)
+    );
+    let graph: serde_json::Value = serde_json::from_slice(&json.stdout).expect("graph json");
+    let nodes = graph["nodes"].as_array().expect("nodes").len();
+    assert!(
+        nodes >= 6,
+        "the fixtures give a few jobs and datasets: {nodes}"
+    );
+    let html = agent(&root, &["graph", "--store", store, "--format", "html"]);
+    assert!(html.status.success());
+    let page = dir.path().join("graph.html");
+    std::fs::write(&page, &html.stdout).expect("write page");
+    let dom = browse(
+        &browser,
+        &dir.path().join("profile-1"),
+        &page,
+        &["--dump-dom"],
+    );
+    assert!(
+        dom.contains(&format!("data-rendered=\"{nodes}\"")),
+        "the page drew a different number of nodes than the graph has ({nodes})"
+    );
+    assert_eq!(dom.matches("<g class=\"node ").count(), nodes);
+
+    // around one dataset, named as people type it: fewer nodes, the dataset selected
+    let around = agent(
+        &root,
+        &[
+            "graph",
+            "--store",
+            store,
+            "--format",
+            "html",
+            "--around",
+            "glue:sales_raw.orders",
+            "--depth",
+            "1",
+        ],
+    );
+    assert!(
+        around.status.success(),
+        "{}",
+        String::from_utf8_lossy(&around.stderr)
+    );
+    let page_around = dir.path().join("around.html");
+    std::fs::write(&page_around, &around.stdout).expect("write page");
+    let dom = browse(
+        &browser,
+        &dir.path().join("profile-2"),
+        &page_around,
+        &["--dump-dom"],
+    );
+    assert!(
+        dom.contains("class=\"node dataset sel\""),
+        "the asked-for dataset is selected"
+    );
+    assert!(
+        dom.contains("class=\"node job down\""),
+        "its reader is highlighted downstream"
+    );
+    let drawn = dom.matches("<g class=\"node ").count();
+    assert!(
+        drawn < nodes && drawn >= 3,
+        "around draws part of the graph: {drawn} of {nodes}"
+    );
+
+    // a screenshot of the graph holds far more than a blank page of the same size
+    let shot = dir.path().join("graph.png");
+    browse(
+        &browser,
+        &dir.path().join("profile-3"),
+        &page,
+        &[&format!("--screenshot={}", shot.display())],
+    );
+    let blank_page = dir.path().join("blank.html");
+    std::fs::write(&blank_page, "<!doctype html><html><body></body></html>").expect("write");
+    let blank = dir.path().join("blank.png");
+    browse(
+        &browser,
+        &dir.path().join("profile-4"),
+        &blank_page,
+        &[&format!("--screenshot={}", blank.display())],
+    );
+    let size = |p: &Path| std::fs::metadata(p).expect("screenshot written").len();
+    let png = std::fs::read(&shot).expect("png");
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "a PNG");
+    assert!(
+        size(&shot) > 5 * size(&blank),
+        "the graph's screenshot ({} bytes) looks blank next to an empty page ({} bytes)",
+        size(&shot),
+        size(&blank)
+    );
+}
+
+#[test]
+fn graph_around_an_unknown_dataset_is_a_one_line_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = repo();
+    let out_dir = dir.path().join("out");
+    let o = agent(
+        &root,
+        &[
+            "run",
+            "--fixtures",
+            "tests/fixtures",
+            "--out",
+            out_dir.to_str().expect("utf-8"),
+            "events/glue-job-succeeded.json",
+        ],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let store = out_dir.join("lineage.db");
+    let o = agent(
+        &root,
+        &[
+            "graph",
+            "--store",
+            store.to_str().expect("utf-8"),
+            "--format",
+            "html",
+            "--around",
+            "glue:nosuch.table",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("glue:nosuch.table"), "{err}");
+    assert!(o.stdout.is_empty(), "no page for an unknown dataset");
+}

@@ -64,6 +64,8 @@ pub struct Run {
 
 #[derive(Debug, Serialize)]
 pub struct RunFacets {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parent: Option<ParentRunFacet>,
     #[serde(rename = "errorMessage", skip_serializing_if = "Option::is_none")]
     pub error_message: Option<ErrorMessageFacet>,
     #[serde(rename = "extractionError", skip_serializing_if = "Option::is_none")]
@@ -72,6 +74,53 @@ pub struct RunFacets {
     #[serde(rename = "lineage_validation")]
     pub validation: ValidationFacet,
     pub processing_engine: ProcessingEngineFacet,
+}
+
+/// The Glue workflow run that started this job run (Glue passes `--WORKFLOW_NAME` and
+/// `--WORKFLOW_RUN_ID` to the jobs a workflow's triggers start): the workflow is the parent job
+/// (`workflow/NAME` in the job's namespace), its run the parent run.
+#[derive(Debug, Serialize)]
+pub struct ParentRunFacet {
+    #[serde(flatten)]
+    pub base: Base,
+    pub run: ParentRun,
+    pub job: ParentJob,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ParentRun {
+    pub run_id: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ParentJob {
+    pub namespace: String,
+    pub name: String,
+}
+
+impl ParentRunFacet {
+    fn of(ctx: &RunContext) -> Option<Self> {
+        let arg = |key: &str| {
+            ctx.run
+                .arguments
+                .get(&format!("--{key}"))
+                .or_else(|| ctx.run.arguments.get(key))
+                .map(|v| v.trim())
+                .filter(|v| !v.is_empty())
+        };
+        let (name, run_id) = (arg("WORKFLOW_NAME")?, arg("WORKFLOW_RUN_ID")?);
+        Some(Self {
+            base: Base::standard("1-2-0/ParentRunFacet.json#/$defs/ParentRunFacet"),
+            run: ParentRun {
+                run_id: run_uuid(&format!("workflow/{name}/{run_id}")).to_string(),
+            },
+            job: ParentJob {
+                namespace: job_namespace(ctx),
+                name: format!("workflow/{name}"),
+            },
+        })
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -351,6 +400,7 @@ pub fn run_event(ctx: &RedactedRunContext, input: &DocumentInput<'_>) -> RunEven
         run: Run {
             run_id: run_uuid(&ctx.run.id).to_string(),
             facets: RunFacets {
+                parent: ParentRunFacet::of(ctx),
                 error_message,
                 extraction_error: ExtractionErrorFacet::of(input.diagnostics, input.accepted.len()),
                 glue_run: GlueRunFacet {

@@ -93,6 +93,14 @@ async fn run_event_snapshot_failed_run() {
     let bytes = doc.to_bytes().expect("json");
     let text = String::from_utf8(bytes.clone()).expect("utf8");
     insta::assert_snapshot!(text);
+    // the run was started by a Glue workflow: the workflow run is its parent
+    let v: serde_json::Value = serde_json::from_slice(&bytes).expect("json");
+    let parent = &v["run"]["facets"]["parent"];
+    assert_eq!(parent["job"]["name"], "workflow/finance-nightly");
+    assert_eq!(
+        parent["run"]["runId"],
+        run_uuid("workflow/finance-nightly/wr_7d3f0c2a9b1e4f6a8c5d2e0b1a3c4d5e").to_string()
+    );
     // deterministic: the same input gives the same bytes
     let again = run_event(
         &ctx,

@@ -27,6 +27,9 @@ pub enum EngineError {
     Config(String),
     #[error("could not serialise the lineage document: {0}")]
     Serialise(String),
+    /// A write of the run would break a store limit (checked before the first write).
+    #[error("the run's records would not fit the store: {0}")]
+    Limit(String),
     #[error("static extraction failed: {0}")]
     Extraction(String),
 }

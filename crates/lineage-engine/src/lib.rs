@@ -6,6 +6,7 @@ pub mod error;
 pub mod gather;
 pub mod graph;
 pub mod infer;
+pub mod limits;
 pub mod modules;
 pub mod openlineage;
 pub mod persist;

@@ -9,7 +9,7 @@ use crate::infer::retry::{Sleeper, TokioSleeper};
 use crate::openlineage::{run_event, DocumentInput, RunEvent};
 use crate::persist::{persist, PersistReport};
 use crate::settings::Settings;
-use crate::{infer, score, validate};
+use crate::{infer, limits, score, validate};
 use lineage_domain::ports::{
     AnswerCache, JobCatalog, LineageModel, LineageSink, LineageStore, Metric, Metrics, RunLogs,
     ScriptStore,
@@ -225,6 +225,11 @@ impl Pipeline {
             }
         }
         let mut validated = validate::validate(ctx, extraction, edges, &self.settings);
+        model_findings.extend(limits::cap_edges(
+            &mut validated.accepted,
+            &mut validated.candidates,
+            &self.settings,
+        ));
         if !model_findings.is_empty() {
             validated.findings.extend(model_findings);
             validated.findings.sort();
@@ -343,8 +348,12 @@ impl Pipeline {
         let key = self
             .settings
             .lineage_key(&ctx.job.name, &ctx.run.id, ctx.run.started_on);
-        let context = execution_context(ctx, &analysis, &key);
+        let mut context = execution_context(ctx, &analysis, &key);
+        if let Some(f) = limits::fit_context(&mut context) {
+            tracing::warn!(run = %ctx.run.id, "{}", f.message);
+        }
         let mappings = job_mappings(ctx, &analysis.accepted);
+        limits::check_writes(&key, &mappings, &context)?;
         let t2 = Instant::now();
         let (disposition, report) = if options.dry_run {
             (Disposition::DryRun, PersistReport::default())

@@ -22,7 +22,8 @@ use aws_sdk_dynamodb::Client;
 use chrono::{DateTime, SecondsFormat, Utc};
 use lineage_domain::ports::{AnswerCache, InferenceAnswer, LineageStore};
 use lineage_domain::{
-    Confidence, Dataset, Direction, ExecutionContext, JobMapping, PortError, RunOrder, WriteOutcome,
+    Confidence, Dataset, Direction, ExecutionContext, JobMapping, PortError, ProcessingStatus,
+    RunOrder, WriteOutcome,
 };
 use std::collections::HashMap;
 
@@ -260,7 +261,11 @@ impl LineageStore for DynamoDbLineageStore {
             .put_item()
             .table_name(&self.context_table)
             .set_item(Some(context_item(context)?))
-            .condition_expression("attribute_not_exists(job_run_id)")
+            // a run is written once, unless what is recorded is not done
+            .condition_expression(
+                "attribute_not_exists(job_run_id) OR processing_status = :incomplete",
+            )
+            .expression_attribute_values(":incomplete", s(ProcessingStatus::Incomplete.as_str()))
             .send()
             .await;
         match res {
@@ -274,6 +279,21 @@ impl LineageStore for DynamoDbLineageStore {
                 }
             }
         }
+    }
+
+    async fn replace_execution_context(&self, context: &ExecutionContext) -> Result<(), PortError> {
+        let op = format!(
+            "dynamodb:PutItem {} {} (replace)",
+            self.context_table, context.job_run_id
+        );
+        self.client
+            .put_item()
+            .table_name(&self.context_table)
+            .set_item(Some(context_item(context)?))
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk(&op, e))?;
+        Ok(())
     }
 
     async fn merge_mapping(&self, mapping: &JobMapping) -> Result<WriteOutcome, PortError> {
@@ -309,7 +329,8 @@ impl LineageStore for DynamoDbLineageStore {
                 &key,
                 "SET last_seen_run = :run, last_seen_at = :at, last_seen_order = :order, \
                  confidence = :confidence, evidence_summary = :evidence",
-                "last_seen_order < :order",
+                "last_seen_order < :order OR (last_seen_order = :order AND \
+                 (confidence <> :confidence OR evidence_summary <> :evidence))",
                 HashMap::from([
                     (":run".to_string(), s(&mapping.last_seen_run)),
                     (":at".to_string(), s(iso(mapping.last_seen_at))),

@@ -141,7 +141,9 @@ pub trait LineageModel: Send + Sync {
 ///
 /// Semantics every adapter keeps: `merge_mapping` applies [`JobMapping::merge`] atomically (an
 /// older or replayed run never overwrites a newer one's fields); `put_execution_context` writes
-/// a run once (the same run again is `Unchanged`).
+/// a run once (the same run again is `Unchanged`), except that a recorded context that is not
+/// done ([`crate::ProcessingStatus::Incomplete`]) is replaced; `replace_execution_context`
+/// (`--force`) always replaces it.
 #[async_trait]
 pub trait LineageStore: Send + Sync {
     async fn execution_context(&self, run_id: &str) -> Result<Option<ExecutionContext>, PortError>;
@@ -149,6 +151,8 @@ pub trait LineageStore: Send + Sync {
         &self,
         context: &ExecutionContext,
     ) -> Result<WriteOutcome, PortError>;
+    /// Writes the context whatever is recorded for the run (`--force`).
+    async fn replace_execution_context(&self, context: &ExecutionContext) -> Result<(), PortError>;
     async fn merge_mapping(&self, mapping: &JobMapping) -> Result<WriteOutcome, PortError>;
     /// The mappings of every job that reads or writes `dataset`.
     async fn mappings_for_dataset(&self, dataset: &Dataset) -> Result<Vec<JobMapping>, PortError>;

@@ -9,7 +9,7 @@ use crate::infer::retry::{Sleeper, TokioSleeper};
 use crate::openlineage::{run_event, DocumentInput, RunEvent};
 use crate::persist::{persist, PersistReport};
 use crate::settings::Settings;
-use crate::{infer, limits, score, validate};
+use crate::{completeness, infer, limits, score, validate};
 use lineage_domain::ports::{
     AnswerCache, JobCatalog, LineageModel, LineageSink, LineageStore, Metric, Metrics, RunLogs,
     ScriptStore,
@@ -100,6 +100,8 @@ pub struct Analysis {
     pub fallback: bool,
     /// Why the model was (or would have been) asked.
     pub inference_reason: Option<&'static str>,
+    /// The run lacks something its lineage rests on (see [`completeness`]).
+    pub incomplete: bool,
 }
 
 /// Time spent in each stage.
@@ -230,6 +232,11 @@ impl Pipeline {
             &mut validated.candidates,
             &self.settings,
         ));
+        model_findings.extend(completeness::findings(
+            gathered,
+            &validated.accepted,
+            &validated.candidates,
+        ));
         if !model_findings.is_empty() {
             validated.findings.extend(model_findings);
             validated.findings.sort();
@@ -243,6 +250,7 @@ impl Pipeline {
             model_usage,
             fallback,
             inference_reason,
+            incomplete: completeness::incomplete(gathered),
         })
     }
 
@@ -300,6 +308,10 @@ impl Pipeline {
                         ),
                     ],
                 );
+                self.ports.metrics.record(
+                    job,
+                    &completeness::metrics(&outcome.context, "ErrorOccurrence"),
+                );
             }
             Ok(_) => {}
             Err(e) => {
@@ -325,7 +337,8 @@ impl Pipeline {
                 .execution_context(run_id)
                 .await
                 .map_err(|e| EngineError::port("check execution context", e))?;
-            if let Some(context) = existing {
+            // an incomplete record is not done: this delivery completes it
+            if let Some(context) = existing.filter(|c| c.processing_status.is_done()) {
                 let location = self.ports.sink.location(&context.lineage_key);
                 return Ok(RunOutcome {
                     disposition: Disposition::AlreadyRecorded,
@@ -365,6 +378,7 @@ impl Pipeline {
                 &document,
                 &mappings,
                 &context,
+                options.force,
             )
             .await?;
             (Disposition::Processed, r)
@@ -444,7 +458,9 @@ pub fn execution_context(
         },
         findings: analysis.findings.clone(),
         model_usage: analysis.model_usage,
-        processing_status: if analysis.fallback {
+        processing_status: if analysis.incomplete {
+            ProcessingStatus::Incomplete
+        } else if analysis.fallback {
             ProcessingStatus::CompletedWithFallback
         } else {
             ProcessingStatus::Completed

@@ -131,11 +131,39 @@ impl LineageStore for SqliteLineageStore {
         context: &ExecutionContext,
     ) -> Result<WriteOutcome, PortError> {
         self.with_conn("write execution context", |c| {
-            let n = c.execute(
-                "INSERT OR IGNORE INTO execution_contexts (job_run_id, job_name, item) VALUES (?1, ?2, ?3)",
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            // a run is written once, unless what is recorded is not done
+            let done = tx
+                .query_row(
+                    "SELECT item FROM execution_contexts WHERE job_run_id = ?1",
+                    params![context.job_run_id],
+                    |r| r.get::<_, String>(0),
+                )
+                .optional()?
+                .map(|s| from_json::<ExecutionContext>(&s))
+                .transpose()?
+                .map(|old| old.processing_status.is_done());
+            let outcome = if done == Some(true) {
+                WriteOutcome::Unchanged
+            } else {
+                tx.execute(
+                    "INSERT OR REPLACE INTO execution_contexts (job_run_id, job_name, item) VALUES (?1, ?2, ?3)",
+                    params![context.job_run_id, context.job_name, to_json(context)?],
+                )?;
+                WriteOutcome::Written
+            };
+            tx.commit()?;
+            Ok(outcome)
+        })
+    }
+
+    async fn replace_execution_context(&self, context: &ExecutionContext) -> Result<(), PortError> {
+        self.with_conn("replace execution context", |c| {
+            c.execute(
+                "INSERT OR REPLACE INTO execution_contexts (job_run_id, job_name, item) VALUES (?1, ?2, ?3)",
                 params![context.job_run_id, context.job_name, to_json(context)?],
-            )?;
-            Ok(if n == 1 { WriteOutcome::Written } else { WriteOutcome::Unchanged })
+            )
+            .map(|_| ())
         })
     }
 

@@ -42,11 +42,20 @@ pub async fn persist(
         }
     }
     report.context_written = if replace {
-        store
-            .replace_execution_context(context)
+        // replaced only when it differs: a forced replay of an unchanged run writes nothing
+        let recorded = store
+            .execution_context(&context.job_run_id)
             .await
             .map_err(|e| EngineError::port("persist execution context", e))?;
-        true
+        if recorded.as_ref() == Some(context) {
+            false
+        } else {
+            store
+                .replace_execution_context(context)
+                .await
+                .map_err(|e| EngineError::port("persist execution context", e))?;
+            true
+        }
     } else {
         store
             .put_execution_context(context)

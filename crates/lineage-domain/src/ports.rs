@@ -151,6 +151,20 @@ pub trait LineageStore: Send + Sync {
         &self,
         context: &ExecutionContext,
     ) -> Result<WriteOutcome, PortError>;
+    /// Claims a run for `owner` for `lease`, so that of concurrent deliveries of one run only
+    /// one does the work (and pays the model): `true` when this owner holds it now (no one
+    /// held it, the holder's lease expired, or this owner held it already); `false` when
+    /// another owner's lease runs, or — unless `force` — the run is recorded and done. A
+    /// written execution context ends the claim; [`LineageStore::release_run`] ends it early.
+    async fn claim_run(
+        &self,
+        run_id: &str,
+        owner: &str,
+        lease: std::time::Duration,
+        force: bool,
+    ) -> Result<bool, PortError>;
+    /// Ends `owner`'s claim on a run (nothing when another owner holds it).
+    async fn release_run(&self, run_id: &str, owner: &str) -> Result<(), PortError>;
     /// Writes the context whatever is recorded for the run (`--force`).
     async fn replace_execution_context(&self, context: &ExecutionContext) -> Result<(), PortError>;
     async fn merge_mapping(&self, mapping: &JobMapping) -> Result<WriteOutcome, PortError>;

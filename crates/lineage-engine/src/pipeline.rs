@@ -339,23 +339,69 @@ impl Pipeline {
                 .map_err(|e| EngineError::port("check execution context", e))?;
             // an incomplete record is not done: this delivery completes it
             if let Some(context) = existing.filter(|c| c.processing_status.is_done()) {
-                let location = self.ports.sink.location(&context.lineage_key);
-                return Ok(RunOutcome {
-                    disposition: Disposition::AlreadyRecorded,
-                    document_key: context.lineage_key.clone(),
-                    document_location: location,
-                    context,
-                    accepted: Vec::new(),
-                    document: Vec::new(),
-                    persist: PersistReport::default(),
-                    timings: StageTimings::default(),
-                });
+                return Ok(self.already_recorded(context));
             }
         }
         let t0 = Instant::now();
         let gathered = self.gather(event).await?;
         let t1 = Instant::now();
-        let analysis = self.analyze(&gathered).await?;
+        if options.dry_run {
+            return self.record(&gathered, options, t0, t1).await;
+        }
+        // of concurrent deliveries of the run, one goes on (and asks the model)
+        let owner = claim_owner();
+        let lease = Duration::from_secs(self.settings.claim_lease_seconds);
+        let store = self.ports.store.as_ref();
+        let claimed = store
+            .claim_run(run_id, &owner, lease, options.force)
+            .await
+            .map_err(|e| EngineError::port("claim run", e))?;
+        if !claimed {
+            let recorded = store
+                .execution_context(run_id)
+                .await
+                .map_err(|e| EngineError::port("check execution context", e))?;
+            return match recorded.filter(|c| c.processing_status.is_done() && !options.force) {
+                Some(context) => Ok(self.already_recorded(context)),
+                None => Err(EngineError::Busy {
+                    run_id: run_id.to_string(),
+                }),
+            };
+        }
+        let result = self.record(&gathered, options, t0, t1).await;
+        // a written context ended the claim; otherwise it is released (best effort: an
+        // unreleased claim ends with its lease)
+        if !result.as_ref().is_ok_and(|o| o.persist.context_written) {
+            if let Err(e) = store.release_run(run_id, &owner).await {
+                tracing::warn!(run = %run_id, error = %e, "claim not released");
+            }
+        }
+        result
+    }
+
+    fn already_recorded(&self, context: ExecutionContext) -> RunOutcome {
+        let location = self.ports.sink.location(&context.lineage_key);
+        RunOutcome {
+            disposition: Disposition::AlreadyRecorded,
+            document_key: context.lineage_key.clone(),
+            document_location: location,
+            context,
+            accepted: Vec::new(),
+            document: Vec::new(),
+            persist: PersistReport::default(),
+            timings: StageTimings::default(),
+        }
+    }
+
+    /// Analyses a gathered run and writes what it found (unless `dry_run`).
+    async fn record(
+        &self,
+        gathered: &Gathered,
+        options: ProcessOptions,
+        t0: Instant,
+        t1: Instant,
+    ) -> Result<RunOutcome, EngineError> {
+        let analysis = self.analyze(gathered).await?;
         let ctx = &gathered.context;
         let document = self.document_bytes(ctx, &analysis)?;
         let key = self
@@ -399,6 +445,17 @@ impl Pipeline {
             },
         })
     }
+}
+
+/// A claim owner unique to one `process` call: process id, time and a counter.
+fn claim_owner() -> String {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    format!("{}-{nanos}-{n}", std::process::id())
 }
 
 /// The run's order among the runs of its job.

@@ -107,6 +107,15 @@ pub struct Settings {
     pub max_datasets_per_run: usize,
     #[serde(default = "default_max_evidence_per_edge")]
     pub max_evidence_per_edge: usize,
+    /// How long a delivery holds its claim on a run (`limits.claim_lease_seconds`): another
+    /// delivery of the run waits (a retryable error) until the claim ends or the lease runs
+    /// out. Longer than the Lambda's timeout, so a crashed holder's run is taken over later.
+    #[serde(default = "default_claim_lease_seconds")]
+    pub claim_lease_seconds: u64,
+}
+
+fn default_claim_lease_seconds() -> u64 {
+    360
 }
 
 fn default_max_datasets_per_run() -> usize {
@@ -151,6 +160,7 @@ impl Default for Settings {
             max_extra_objects: 16,
             max_datasets_per_run: default_max_datasets_per_run(),
             max_evidence_per_edge: default_max_evidence_per_edge(),
+            claim_lease_seconds: default_claim_lease_seconds(),
         }
     }
 }
@@ -516,6 +526,13 @@ pub const SETTINGS: &[Setting] = &[
         file_check: no_check,
         apply: |s, v| set(&mut s.max_evidence_per_edge, v.whole_usize()),
         read: |s| Typed::Whole(s.max_evidence_per_edge as u64),
+    },
+    Setting {
+        file: Some(("limits.claim_lease_seconds", Whole(0, 86_400))),
+        var: None,
+        file_check: no_check,
+        apply: |s, v| set(&mut s.claim_lease_seconds, v.whole()),
+        read: |s| Typed::Whole(s.claim_lease_seconds),
     },
 ];
 
@@ -883,7 +900,7 @@ mod tests {
         assert!(keys.iter().all(|k| k
             .split_once('.')
             .is_some_and(|(a, b)| !a.is_empty() && !b.is_empty())));
-        assert_eq!(keys.len(), 27);
+        assert_eq!(keys.len(), 28);
     }
 
     #[test]

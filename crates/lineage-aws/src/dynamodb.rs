@@ -9,7 +9,9 @@
 //!   `first_seen_at`, `first_seen_order`, `last_seen_run`, `last_seen_at`, `last_seen_order`.
 //!   `*_seen_order` is `{RFC 3339 UTC with a fixed 9-digit fraction}#{run_id}`, so string order
 //!   is `RunOrder` order and DynamoDB conditions can compare it.
-//! - execution-contexts: pk `job_run_id` (S); `context` holds the `ExecutionContext` JSON, with
+//! - execution-contexts: pk `job_run_id` (S); `claim_owner` and `lease_until` (N, epoch ms)
+//!   while a delivery holds the run (an item without `context` is only a claim); `context`
+//!   holds the `ExecutionContext` JSON, with
 //!   `job_name`, `state`, `started_on`, `processing_status`, `lineage_key` copied out for
 //!   queries.
 //! - answer cache: by default the execution-contexts table, items with pk `cache#{key}` and the
@@ -22,7 +24,8 @@ use aws_sdk_dynamodb::Client;
 use chrono::{DateTime, SecondsFormat, Utc};
 use lineage_domain::ports::{AnswerCache, InferenceAnswer, LineageStore};
 use lineage_domain::{
-    Confidence, Dataset, Direction, ExecutionContext, JobMapping, PortError, RunOrder, WriteOutcome,
+    Confidence, Dataset, Direction, ExecutionContext, JobMapping, PortError, ProcessingStatus,
+    RunOrder, WriteOutcome,
 };
 use std::collections::HashMap;
 
@@ -238,7 +241,8 @@ impl LineageStore for DynamoDbLineageStore {
             .send()
             .await
             .map_err(|e| AwsError::from_sdk(&op, e))?;
-        let Some(item) = out.item() else {
+        // an item without `context` is a claim on a run not yet recorded
+        let Some(item) = out.item().filter(|i| i.contains_key("context")) else {
             return Ok(None);
         };
         let json = get_s(item, "context", &op)?;
@@ -260,7 +264,13 @@ impl LineageStore for DynamoDbLineageStore {
             .put_item()
             .table_name(&self.context_table)
             .set_item(Some(context_item(context)?))
-            .condition_expression("attribute_not_exists(job_run_id)")
+            // a run is written once, unless what is recorded is not done
+            .condition_expression(
+                "attribute_not_exists(job_run_id) OR attribute_not_exists(#c) \
+                 OR processing_status = :incomplete",
+            )
+            .expression_attribute_names("#c", "context")
+            .expression_attribute_values(":incomplete", s(ProcessingStatus::Incomplete.as_str()))
             .send()
             .await;
         match res {
@@ -274,6 +284,124 @@ impl LineageStore for DynamoDbLineageStore {
                 }
             }
         }
+    }
+
+    async fn claim_run(
+        &self,
+        run_id: &str,
+        owner: &str,
+        lease: std::time::Duration,
+        force: bool,
+    ) -> Result<bool, PortError> {
+        let op = format!(
+            "dynamodb:UpdateItem {} {run_id} (claim)",
+            self.context_table
+        );
+        let now = Utc::now().timestamp_millis();
+        let until = now.saturating_add(i64::try_from(lease.as_millis()).unwrap_or(i64::MAX));
+        let free = "(attribute_not_exists(lease_until) OR lease_until < :now OR claim_owner = :me)";
+        let condition = if force {
+            free.to_string()
+        } else {
+            format!("(attribute_not_exists(#c) OR processing_status = :incomplete) AND {free}")
+        };
+        let mut req = self
+            .client
+            .update_item()
+            .table_name(&self.context_table)
+            .key("job_run_id", s(run_id))
+            .update_expression("SET claim_owner = :me, lease_until = :until")
+            .condition_expression(condition)
+            .expression_attribute_values(":me", s(owner))
+            .expression_attribute_values(":now", AttributeValue::N(now.to_string()))
+            .expression_attribute_values(":until", AttributeValue::N(until.to_string()));
+        if !force {
+            req = req
+                .expression_attribute_names("#c", "context")
+                .expression_attribute_values(
+                    ":incomplete",
+                    s(ProcessingStatus::Incomplete.as_str()),
+                );
+        }
+        match req.send().await {
+            Ok(_) => Ok(true),
+            Err(e) => {
+                let e = AwsError::from_sdk(&op, e);
+                if e.is_conditional_check_failed() {
+                    Ok(false)
+                } else {
+                    Err(e.into())
+                }
+            }
+        }
+    }
+
+    async fn release_run(&self, run_id: &str, owner: &str) -> Result<(), PortError> {
+        // a claim on a run with no context is deleted whole; on an incomplete context's item
+        // only the claim's attributes are removed
+        let op = format!(
+            "dynamodb:DeleteItem {} {run_id} (release)",
+            self.context_table
+        );
+        let res = self
+            .client
+            .delete_item()
+            .table_name(&self.context_table)
+            .key("job_run_id", s(run_id))
+            .condition_expression("claim_owner = :me AND attribute_not_exists(#c)")
+            .expression_attribute_names("#c", "context")
+            .expression_attribute_values(":me", s(owner))
+            .send()
+            .await;
+        match res {
+            Ok(_) => return Ok(()),
+            Err(e) => {
+                let e = AwsError::from_sdk(&op, e);
+                if !e.is_conditional_check_failed() {
+                    return Err(e.into());
+                }
+            }
+        }
+        let op = format!(
+            "dynamodb:UpdateItem {} {run_id} (release)",
+            self.context_table
+        );
+        let res = self
+            .client
+            .update_item()
+            .table_name(&self.context_table)
+            .key("job_run_id", s(run_id))
+            .update_expression("REMOVE claim_owner, lease_until")
+            .condition_expression("claim_owner = :me")
+            .expression_attribute_values(":me", s(owner))
+            .send()
+            .await;
+        match res {
+            Ok(_) => Ok(()),
+            Err(e) => {
+                let e = AwsError::from_sdk(&op, e);
+                if e.is_conditional_check_failed() {
+                    Ok(())
+                } else {
+                    Err(e.into())
+                }
+            }
+        }
+    }
+
+    async fn replace_execution_context(&self, context: &ExecutionContext) -> Result<(), PortError> {
+        let op = format!(
+            "dynamodb:PutItem {} {} (replace)",
+            self.context_table, context.job_run_id
+        );
+        self.client
+            .put_item()
+            .table_name(&self.context_table)
+            .set_item(Some(context_item(context)?))
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk(&op, e))?;
+        Ok(())
     }
 
     async fn merge_mapping(&self, mapping: &JobMapping) -> Result<WriteOutcome, PortError> {
@@ -309,7 +437,8 @@ impl LineageStore for DynamoDbLineageStore {
                 &key,
                 "SET last_seen_run = :run, last_seen_at = :at, last_seen_order = :order, \
                  confidence = :confidence, evidence_summary = :evidence",
-                "last_seen_order < :order",
+                "last_seen_order < :order OR (last_seen_order = :order AND \
+                 (confidence <> :confidence OR evidence_summary <> :evidence))",
                 HashMap::from([
                     (":run".to_string(), s(&mapping.last_seen_run)),
                     (":at".to_string(), s(iso(mapping.last_seen_at))),

@@ -22,6 +22,44 @@ impl LocalOutput {
             documents: dir.join("documents"),
         }
     }
+
+    /// What of this output exists now, so a failed command can remove what it created.
+    pub fn existing(&self) -> ExistingOutput {
+        ExistingOutput {
+            dir: self.store.parent().is_some_and(Path::exists),
+            store: self.store.exists(),
+            documents: self.documents.exists(),
+        }
+    }
+
+    /// Removes what exists now but did not `before` (the store with its WAL files, the
+    /// documents folder, the output folder): a failed run that wrote nothing leaves nothing.
+    pub fn remove_created(&self, before: ExistingOutput) {
+        if !before.store {
+            for suffix in ["", "-wal", "-shm", "-journal"] {
+                let mut p = self.store.clone().into_os_string();
+                p.push(suffix);
+                let _ = std::fs::remove_file(PathBuf::from(p));
+            }
+        }
+        if !before.documents {
+            let _ = std::fs::remove_dir_all(&self.documents);
+        }
+        if !before.dir {
+            if let Some(dir) = self.store.parent() {
+                // only when empty: never a folder holding anything else
+                let _ = std::fs::remove_dir(dir);
+            }
+        }
+    }
+}
+
+/// Which parts of a [`LocalOutput`] existed at one time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExistingOutput {
+    dir: bool,
+    store: bool,
+    documents: bool,
 }
 
 /// Opens a fixtures folder, naming the folder in any error.

@@ -40,6 +40,32 @@ fn run_prints_a_summary_and_writes_under_out() {
 }
 
 #[test]
+fn a_failed_run_writes_nothing_at_all() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out_dir = tmp.path().join("o");
+    let text = std::fs::read_to_string(repo().join("events/glue-job-succeeded.json"))
+        .expect("sample event");
+    let mut event: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+    event["detail"]["jobName"] = "no-such-job-in-the-fixtures".into();
+    let path = tmp.path().join("event.json");
+    std::fs::write(&path, event.to_string()).expect("write event");
+    let o = agent(&[
+        "run",
+        "--fixtures",
+        "tests/fixtures",
+        "--out",
+        out_dir.to_str().expect("utf8"),
+        path.to_str().expect("utf8"),
+    ]);
+    assert!(!o.status.success(), "the run fails");
+    assert!(
+        !out_dir.exists(),
+        "no store, no documents, no folder: {}",
+        stderr(&o)
+    );
+}
+
+#[test]
 fn extract_prints_a_run_event() {
     let o = agent(&["extract", "tests/fixtures/clicks-stopped"]);
     assert!(o.status.success(), "{}", stderr(&o));

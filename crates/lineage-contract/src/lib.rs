@@ -1,7 +1,8 @@
 //! The contract of the output ports, written once and run against every adapter
 //! (`DynamoDbLineageStore`/`S3LineageSink`/`SqsEventQueue` against moto, the embedded store,
 //! folder sink and JSON Lines queue locally): the ordering rule of `merge_mapping`, idempotence,
-//! the three mapping queries, write-once execution contexts, the lineage sink's round trip, and
+//! the three mapping queries, write-once execution contexts (an incomplete one replaced, a
+//! forced one replaced), exclusive claims on runs, the lineage sink's round trip, and
 //! the event queue's batches.
 //!
 //! Each check takes the port as a trait object and a `scope`: a string unique to the calling
@@ -305,12 +306,143 @@ pub async fn execution_context_written_once(store: &dyn LineageStore, scope: &st
     );
 }
 
+/// A context that is not done (`Incomplete`) is replaced by the next put of its run, which
+/// is then done (a third put is `Unchanged`); `replace_execution_context` (`--force`) always
+/// replaces; the same run's mapping with new confidence and evidence replaces them (a forced
+/// or completing reprocess), keeping first and last seen.
+pub async fn incomplete_and_forced_runs_are_replaced(store: &dyn LineageStore, scope: &str) {
+    let job = format!("{scope}-replace");
+    let run_id = format!("jr_{scope}_replace");
+    let mut incomplete = execution_context(&job, &run_id, at(7, 1));
+    incomplete.processing_status = ProcessingStatus::Incomplete;
+    assert_eq!(
+        ok(
+            store.put_execution_context(&incomplete).await,
+            "incomplete put"
+        ),
+        WriteOutcome::Written
+    );
+    let complete = execution_context(&job, &run_id, at(7, 1));
+    assert_eq!(
+        ok(
+            store.put_execution_context(&complete).await,
+            "completing put"
+        ),
+        WriteOutcome::Written,
+        "an incomplete context is replaced"
+    );
+    let mut later = complete.clone();
+    later.lineage_key = "lineage/other.json".into();
+    assert_eq!(
+        ok(store.put_execution_context(&later).await, "third put"),
+        WriteOutcome::Unchanged,
+        "a completed context is written once"
+    );
+    assert_eq!(
+        ok(store.execution_context(&run_id).await, "execution_context"),
+        Some(complete)
+    );
+    ok(store.replace_execution_context(&later).await, "forced put");
+    assert_eq!(
+        ok(store.execution_context(&run_id).await, "execution_context"),
+        Some(later),
+        "--force replaces the context"
+    );
+
+    let ds = dataset(scope, "forced");
+    let first = mapping(&job, &ds, Direction::Output, "jr_1", at(7, 2), 0.75);
+    ok(store.merge_mapping(&first).await, "first merge");
+    let mut forced = first.clone();
+    forced.confidence = Confidence::clamped(0.9);
+    forced.evidence_summary = "script:9 forced.rule".into();
+    assert_eq!(
+        ok(store.merge_mapping(&forced).await, "forced merge"),
+        WriteOutcome::Written,
+        "the same run with new confidence and evidence replaces them"
+    );
+    assert_eq!(
+        ok(store.mappings_for_job(&job).await, "mappings_for_job"),
+        vec![forced]
+    );
+}
+
+/// Claims: one owner at a time holds a run (claiming again is allowed to the holder); a
+/// released claim or one whose lease ran out may be taken; a done run cannot be claimed but by
+/// `force`; a written context ends the claim; an incomplete one can be claimed; releasing
+/// a claim on a run with no context leaves no context.
+pub async fn claims_are_exclusive(store: &dyn LineageStore, scope: &str) {
+    let run_id = format!("jr_{scope}_claim");
+    let lease = std::time::Duration::from_secs(600);
+    let claim = |owner: &'static str, lease, force| {
+        let run_id = run_id.clone();
+        async move {
+            ok(
+                store.claim_run(&run_id, owner, lease, force).await,
+                "claim_run",
+            )
+        }
+    };
+    assert!(claim("a", lease, false).await, "a free run is claimed");
+    assert!(!claim("b", lease, false).await, "a held run is not");
+    assert!(!claim("b", lease, true).await, "not even by force");
+    assert!(claim("a", lease, false).await, "the holder may claim again");
+    ok(store.release_run(&run_id, "b").await, "release by another");
+    assert!(!claim("b", lease, false).await, "only the holder releases");
+    ok(store.release_run(&run_id, "a").await, "release");
+    assert_eq!(
+        ok(store.execution_context(&run_id).await, "execution_context"),
+        None,
+        "a claim is no record"
+    );
+    assert!(
+        claim("b", std::time::Duration::ZERO, false).await,
+        "released"
+    );
+    tokio_free_sleep(std::time::Duration::from_millis(20));
+    assert!(
+        claim("c", lease, false).await,
+        "an expired lease is taken over"
+    );
+    assert_eq!(
+        ok(store.execution_context(&run_id).await, "execution_context"),
+        None,
+        "a claim is no record"
+    );
+    let mut ctx = execution_context(&format!("{scope}-claim"), &run_id, at(9, 0));
+    ctx.processing_status = ProcessingStatus::Incomplete;
+    ok(store.put_execution_context(&ctx).await, "incomplete put");
+    assert!(
+        claim("d", lease, false).await,
+        "the context ended the claim; incomplete runs are claimed"
+    );
+    ctx.processing_status = ProcessingStatus::Completed;
+    assert_eq!(
+        ok(store.put_execution_context(&ctx).await, "completing put"),
+        WriteOutcome::Written
+    );
+    assert!(!claim("e", lease, false).await, "a done run is not claimed");
+    assert!(claim("e", lease, true).await, "but by force");
+    ok(store.release_run(&run_id, "e").await, "release");
+    assert_eq!(
+        ok(store.execution_context(&run_id).await, "execution_context"),
+        Some(ctx),
+        "releasing leaves the context"
+    );
+}
+
+/// A short blocking pause (the checks run on any executor).
+fn tokio_free_sleep(d: std::time::Duration) {
+    std::thread::sleep(d);
+}
+
 /// Every `LineageStore` check.
 pub async fn store_contract(store: &dyn LineageStore, scope: &str) {
     merge_ordering(store, scope).await;
     merge_idempotence(store, scope).await;
     mapping_queries(store, scope).await;
     execution_context_written_once(store, scope).await;
+    incomplete_and_forced_runs_are_replaced(store, scope).await;
+    claims_are_exclusive(store, scope).await;
 }
 
 /// The sink's round trip: a document put is read back byte for byte, a re-put of the same bytes

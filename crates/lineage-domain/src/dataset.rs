@@ -91,9 +91,14 @@ impl Dataset {
         })
     }
 
-    /// `namespace|name`, lower case: the key under which mappings are stored and compared.
+    /// `namespace|name`, lower case: the key under which mappings are stored and compared. At
+    /// most [`DATASET_KEY_BYTES`] long (a longer one keeps its prefix and a stable hash of the
+    /// whole, [`crate::keys::bounded`]), so it and the mapping key built on it fit a DynamoDB key.
     pub fn key(&self) -> String {
-        format!("{}|{}", self.namespace, self.name).to_ascii_lowercase()
+        crate::keys::bounded(
+            format!("{}|{}", self.namespace, self.name).to_ascii_lowercase(),
+            DATASET_KEY_BYTES,
+        )
     }
 
     /// Parses `namespace|name` or an `s3://bucket/key` URL (as the CLI accepts datasets).
@@ -109,6 +114,10 @@ impl Dataset {
         )))
     }
 }
+
+/// The most bytes of a dataset key: a mapping's sort key (`{direction}#{dataset key}`) stays
+/// within [`crate::keys::MAX_KEY_BYTES`].
+pub const DATASET_KEY_BYTES: usize = 1000;
 
 /// A bucket and key, parsed from an `s3://`, `s3a://` or `s3n://` URL.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

@@ -8,6 +8,7 @@ pub mod edge;
 pub mod error;
 pub mod event;
 pub mod job;
+pub mod keys;
 pub mod ports;
 pub mod record;
 pub mod redact;

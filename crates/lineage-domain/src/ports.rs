@@ -141,7 +141,9 @@ pub trait LineageModel: Send + Sync {
 ///
 /// Semantics every adapter keeps: `merge_mapping` applies [`JobMapping::merge`] atomically (an
 /// older or replayed run never overwrites a newer one's fields); `put_execution_context` writes
-/// a run once (the same run again is `Unchanged`).
+/// a run once (the same run again is `Unchanged`), except that a recorded context that is not
+/// done ([`crate::ProcessingStatus::Incomplete`]) is replaced; `replace_execution_context`
+/// (`--force`) always replaces it.
 #[async_trait]
 pub trait LineageStore: Send + Sync {
     async fn execution_context(&self, run_id: &str) -> Result<Option<ExecutionContext>, PortError>;
@@ -149,6 +151,22 @@ pub trait LineageStore: Send + Sync {
         &self,
         context: &ExecutionContext,
     ) -> Result<WriteOutcome, PortError>;
+    /// Claims a run for `owner` for `lease`, so that of concurrent deliveries of one run only
+    /// one does the work (and pays the model): `true` when this owner holds it now (no one
+    /// held it, the holder's lease expired, or this owner held it already); `false` when
+    /// another owner's lease runs, or — unless `force` — the run is recorded and done. A
+    /// written execution context ends the claim; [`LineageStore::release_run`] ends it early.
+    async fn claim_run(
+        &self,
+        run_id: &str,
+        owner: &str,
+        lease: std::time::Duration,
+        force: bool,
+    ) -> Result<bool, PortError>;
+    /// Ends `owner`'s claim on a run (nothing when another owner holds it).
+    async fn release_run(&self, run_id: &str, owner: &str) -> Result<(), PortError>;
+    /// Writes the context whatever is recorded for the run (`--force`).
+    async fn replace_execution_context(&self, context: &ExecutionContext) -> Result<(), PortError>;
     async fn merge_mapping(&self, mapping: &JobMapping) -> Result<WriteOutcome, PortError>;
     /// The mappings of every job that reads or writes `dataset`.
     async fn mappings_for_dataset(&self, dataset: &Dataset) -> Result<Vec<JobMapping>, PortError>;

@@ -97,8 +97,10 @@ impl JobMapping {
     }
 
     /// The ordering rule: merges one run's mapping (`incoming`, whose first and last seen are
-    /// that run) into what is stored. Returns `None` when nothing changes (the same run again,
-    /// or an older run that is neither the first nor the last seen).
+    /// that run) into what is stored. Returns `None` when nothing changes (the same run again
+    /// with the same confidence and evidence, or an older run that is neither the first nor the
+    /// last seen). The last seen run processed again (`--force`, or an incomplete run
+    /// completed) replaces its own confidence and evidence.
     pub fn merge(existing: Option<&JobMapping>, incoming: &JobMapping) -> Option<JobMapping> {
         let Some(old) = existing else {
             return Some(incoming.clone());
@@ -106,7 +108,10 @@ impl JobMapping {
         let run = incoming.last_seen();
         let mut merged = old.clone();
         let mut changed = false;
-        if run > old.last_seen() {
+        let same_run_changed = run == old.last_seen()
+            && (incoming.confidence != old.confidence
+                || incoming.evidence_summary != old.evidence_summary);
+        if run > old.last_seen() || same_run_changed {
             merged.last_seen_run = incoming.last_seen_run.clone();
             merged.last_seen_at = incoming.last_seen_at;
             merged.confidence = incoming.confidence;
@@ -130,6 +135,10 @@ pub enum ProcessingStatus {
     Completed,
     /// Recorded from static evidence because the model could not be used.
     CompletedWithFallback,
+    /// Recorded without something the lineage rests on (the script was missing or could not be
+    /// read): visible and counted as an error, and not done — a later delivery or replay of
+    /// the run processes it again and replaces this record.
+    Incomplete,
 }
 
 impl ProcessingStatus {
@@ -137,7 +146,13 @@ impl ProcessingStatus {
         match self {
             ProcessingStatus::Completed => "completed",
             ProcessingStatus::CompletedWithFallback => "completed_with_fallback",
+            ProcessingStatus::Incomplete => "incomplete",
         }
+    }
+
+    /// Whether the run is done: a later delivery finds it already recorded.
+    pub fn is_done(self) -> bool {
+        self != ProcessingStatus::Incomplete
     }
 }
 

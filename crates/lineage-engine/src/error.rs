@@ -27,6 +27,13 @@ pub enum EngineError {
     Config(String),
     #[error("could not serialise the lineage document: {0}")]
     Serialise(String),
+    /// Another delivery of the run holds its claim: retry later (it will be recorded, or the
+    /// claim's lease will have run out).
+    #[error("run {run_id} is being processed by another delivery (claimed); retry later")]
+    Busy { run_id: String },
+    /// A write of the run would break a store limit (checked before the first write).
+    #[error("the run's records would not fit the store: {0}")]
+    Limit(String),
     #[error("static extraction failed: {0}")]
     Extraction(String),
 }
@@ -42,6 +49,7 @@ impl EngineError {
             EngineError::Port { source, .. } => source.is_retryable(),
             // Without fallback a failed model call leaves the run unrecorded: retry it.
             EngineError::ModelFailed(_) => true,
+            EngineError::Busy { .. } => true,
             _ => false,
         }
     }

@@ -20,11 +20,53 @@ use std::collections::{BTreeMap, BTreeSet};
 /// How many times extraction may ask for more objects (a config naming a SQL file naming...).
 const MAX_OBJECT_ROUNDS: usize = 3;
 
-/// A gathered run: its redacted context, and the static extraction over it.
+/// A gathered run: its redacted context, the static extraction over it, and what was wrong
+/// with its script, if anything.
 #[derive(Debug, Clone)]
 pub struct Gathered {
     pub context: RedactedRunContext,
     pub extraction: Extraction,
+    pub script_problem: Option<ScriptProblem>,
+}
+
+/// What was wrong with a run's script: each is a `script` finding; a missing or unreadable one
+/// leaves the run incomplete (a later delivery or replay processes it again).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ScriptProblem {
+    /// The job names no script location.
+    NoLocation,
+    /// No object at the script location.
+    Missing(String),
+    /// The script object exists but could not be read (access denied).
+    Unreadable { location: String, reason: String },
+    /// The script is empty or only white space.
+    Empty(String),
+}
+
+impl ScriptProblem {
+    /// Whether the run's lineage cannot be complete without the script.
+    pub fn leaves_run_incomplete(&self) -> bool {
+        matches!(
+            self,
+            ScriptProblem::Missing(_) | ScriptProblem::Unreadable { .. }
+        )
+    }
+
+    /// The problem, for a finding (not yet redacted).
+    pub fn message(&self) -> String {
+        match self {
+            ScriptProblem::NoLocation => {
+                "the job names no script location: lineage comes from logs only".into()
+            }
+            ScriptProblem::Missing(l) => format!(
+                "the script {l} does not exist: the run is recorded as incomplete; replay it once the script is back"
+            ),
+            ScriptProblem::Unreadable { location, reason } => format!(
+                "the script {location} could not be read ({reason}): the run is recorded as incomplete; replay it once it can be read"
+            ),
+            ScriptProblem::Empty(l) => format!("the script {l} is empty: it yields no lineage"),
+        }
+    }
 }
 
 /// The ports gathering reads from.
@@ -74,8 +116,10 @@ pub async fn gather(
     settings: &Settings,
     event: &GlueJobStateChange,
 ) -> Result<Gathered, EngineError> {
-    let context = gather_context(sources, settings, event).await?.redact();
-    extract_with_objects(sources, settings, context).await
+    let (context, script_problem) = gather_context(sources, settings, event).await?;
+    let mut gathered = extract_with_objects(sources, settings, context.redact()).await?;
+    gathered.script_problem = script_problem;
+    Ok(gathered)
 }
 
 /// Static extraction over a gathered context, fetching the objects it reads.
@@ -163,15 +207,17 @@ async fn extract_with_objects(
     Ok(Gathered {
         context,
         extraction,
+        script_problem: None,
     })
 }
 
-/// The run's context as the ports give it (not yet redacted).
+/// The run's context as the ports give it (not yet redacted), and what was wrong with its
+/// script.
 async fn gather_context(
     sources: Sources<'_>,
     settings: &Settings,
     event: &GlueJobStateChange,
-) -> Result<RunContext, EngineError> {
+) -> Result<(RunContext, Option<ScriptProblem>), EngineError> {
     let (job_name, run_id) = (event.job_name(), event.job_run_id());
     let run_fut = sources.catalog.job_run(job_name, run_id);
     let job_fut = sources.catalog.job(job_name);
@@ -199,7 +245,9 @@ async fn gather_context(
     }
 
     let location = job.command.script_location.clone();
+    let mut script_problem = None;
     let script = if location.is_empty() {
+        script_problem = Some(ScriptProblem::NoLocation);
         None
     } else {
         match sources
@@ -207,18 +255,32 @@ async fn gather_context(
             .object_text(&location, settings.max_script_bytes)
             .await
         {
-            Ok(text) => Some(Script {
-                language: ScriptLanguage::detect(
-                    &location,
-                    job.default_arguments
-                        .get("--job-language")
-                        .map(String::as_str),
-                ),
-                location: location.clone(),
-                text,
-            }),
+            Ok(text) => {
+                if text.trim().is_empty() {
+                    script_problem = Some(ScriptProblem::Empty(location.clone()));
+                }
+                Some(Script {
+                    language: ScriptLanguage::detect(
+                        &location,
+                        job.default_arguments
+                            .get("--job-language")
+                            .map(String::as_str),
+                    ),
+                    location: location.clone(),
+                    text,
+                })
+            }
             Err(e) if e.kind == ErrorKind::NotFound => {
                 tracing::warn!(script = %location, "script not found");
+                script_problem = Some(ScriptProblem::Missing(location.clone()));
+                None
+            }
+            Err(e) if e.kind == ErrorKind::AccessDenied => {
+                tracing::warn!(script = %location, "script not readable");
+                script_problem = Some(ScriptProblem::Unreadable {
+                    location: location.clone(),
+                    reason: e.to_string(),
+                });
                 None
             }
             Err(e) => return Err(EngineError::port("gather script", e)),
@@ -248,7 +310,7 @@ async fn gather_context(
         tracing::warn!(run = %run_id, "log events capped at {} events / {} bytes", settings.max_log_events, settings.max_log_bytes);
     }
 
-    Ok(RunContext {
+    let context = RunContext {
         event: event.clone(),
         job,
         run,
@@ -257,7 +319,8 @@ async fn gather_context(
         extra: BTreeMap::new(),
         modules,
         logs: logs.events,
-    })
+    };
+    Ok((context, script_problem))
 }
 
 #[cfg(test)]

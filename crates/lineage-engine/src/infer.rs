@@ -190,7 +190,11 @@ pub fn redacted_answer(ctx: &RedactedRunContext, answer: &InferenceAnswer) -> In
 
 /// The edges and findings after a model answer: grounded proposals that agree with a static
 /// edge add `Model` evidence to it; grounded proposals of new datasets become model-only edges;
-/// ungrounded ones are `grounding` findings and never lineage. A static edge the model places
+/// ungrounded ones are `grounding` findings and never lineage. A dataset only the model names
+/// reaches the literal (accepted) weight only when the job's code or arguments name it and one
+/// of the model's quotes appears there verbatim, names it and shows its direction
+/// ([`grounding::code_quote`]); otherwise it stays a candidate, with a `grounding` finding. A
+/// static edge the model places
 /// only in the other direction counts one contradiction. Every edge is re-scored. On a run that
 /// did not succeed, model evidence never counts as literally grounded (alone it stays a
 /// candidate).
@@ -202,6 +206,7 @@ pub fn apply_answer(
 ) -> (Vec<LineageEdge>, Vec<Finding>) {
     let redactor = ctx.redactor();
     let evidence = grounding::Evidence::of(ctx);
+    let code = grounding::Evidence::code_of(ctx);
     let mut findings = Vec::new();
     let static_count = edges.len();
     let mut grounded: BTreeMap<(lineage_domain::Dataset, Direction), ()> = BTreeMap::new();
@@ -246,10 +251,30 @@ pub fn apply_answer(
         accepted += 1;
         // A run that did not succeed is recorded by what it did, not by what its script would
         // do: there a model's word alone never reaches the literal weight.
-        let literal = strength == Grounding::Literal
+        let mut literal = strength == Grounding::Literal
             && p.confidence >= MIN_LITERAL_CONFIDENCE
             && ctx.event.state() == RunState::Succeeded;
-        let quote = p.evidence.first().map(String::as_str).unwrap_or_default();
+        let mut quote = p.evidence.first().map(String::as_str).unwrap_or_default();
+        // A dataset only the model names must be shown by the job's code, in its direction.
+        let model_only = !edges[..static_count].iter().any(|e| e.dataset == dataset);
+        if literal && model_only {
+            match grounding::code_quote(ctx, &code, &dataset, p) {
+                Ok(q) => quote = q,
+                Err(why) => {
+                    literal = false;
+                    findings.push(Finding {
+                        check: "grounding".into(),
+                        severity: "warning".into(),
+                        message: redactor
+                            .redact(&format!(
+                                "model proposal {} {dataset} kept as a candidate: {why}",
+                                p.direction
+                            ))
+                            .into_owned(),
+                    });
+                }
+            }
+        }
         let ev = Evidence {
             kind: EvidenceKind::Model,
             locator: Locator::Model {

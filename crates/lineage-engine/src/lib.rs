@@ -2,10 +2,12 @@
 //! score → validate → persist, over the domain's ports. Also the settings and the OpenLineage
 //! document format.
 
+pub mod completeness;
 pub mod error;
 pub mod gather;
 pub mod graph;
 pub mod infer;
+pub mod limits;
 pub mod modules;
 pub mod openlineage;
 pub mod persist;

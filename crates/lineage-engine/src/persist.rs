@@ -16,7 +16,8 @@ pub struct PersistReport {
     pub context_written: bool,
 }
 
-/// Writes document, mappings and execution context, in that order.
+/// Writes document, mappings and execution context, in that order. `replace` (`--force`)
+/// replaces a recorded context of the run instead of keeping it.
 pub async fn persist(
     store: &dyn LineageStore,
     sink: &dyn LineageSink,
@@ -24,6 +25,7 @@ pub async fn persist(
     document: &[u8],
     mappings: &[JobMapping],
     context: &ExecutionContext,
+    replace: bool,
 ) -> Result<PersistReport, EngineError> {
     let mut report = PersistReport::default();
     sink.put_document(document_key, document)
@@ -39,10 +41,27 @@ pub async fn persist(
             WriteOutcome::Unchanged => report.mappings_unchanged += 1,
         }
     }
-    report.context_written = store
-        .put_execution_context(context)
-        .await
-        .map_err(|e| EngineError::port("persist execution context", e))?
-        == WriteOutcome::Written;
+    report.context_written = if replace {
+        // replaced only when it differs: a forced replay of an unchanged run writes nothing
+        let recorded = store
+            .execution_context(&context.job_run_id)
+            .await
+            .map_err(|e| EngineError::port("persist execution context", e))?;
+        if recorded.as_ref() == Some(context) {
+            false
+        } else {
+            store
+                .replace_execution_context(context)
+                .await
+                .map_err(|e| EngineError::port("persist execution context", e))?;
+            true
+        }
+    } else {
+        store
+            .put_execution_context(context)
+            .await
+            .map_err(|e| EngineError::port("persist execution context", e))?
+            == WriteOutcome::Written
+    };
     Ok(report)
 }

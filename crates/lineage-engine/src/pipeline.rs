@@ -9,7 +9,7 @@ use crate::infer::retry::{Sleeper, TokioSleeper};
 use crate::openlineage::{run_event, DocumentInput, RunEvent};
 use crate::persist::{persist, PersistReport};
 use crate::settings::Settings;
-use crate::{infer, score, validate};
+use crate::{completeness, infer, limits, score, validate};
 use lineage_domain::ports::{
     AnswerCache, JobCatalog, LineageModel, LineageSink, LineageStore, Metric, Metrics, RunLogs,
     ScriptStore,
@@ -100,6 +100,8 @@ pub struct Analysis {
     pub fallback: bool,
     /// Why the model was (or would have been) asked.
     pub inference_reason: Option<&'static str>,
+    /// The run lacks something its lineage rests on (see [`completeness`]).
+    pub incomplete: bool,
 }
 
 /// Time spent in each stage.
@@ -225,6 +227,16 @@ impl Pipeline {
             }
         }
         let mut validated = validate::validate(ctx, extraction, edges, &self.settings);
+        model_findings.extend(limits::cap_edges(
+            &mut validated.accepted,
+            &mut validated.candidates,
+            &self.settings,
+        ));
+        model_findings.extend(completeness::findings(
+            gathered,
+            &validated.accepted,
+            &validated.candidates,
+        ));
         if !model_findings.is_empty() {
             validated.findings.extend(model_findings);
             validated.findings.sort();
@@ -238,6 +250,7 @@ impl Pipeline {
             model_usage,
             fallback,
             inference_reason,
+            incomplete: completeness::incomplete(gathered),
         })
     }
 
@@ -295,6 +308,10 @@ impl Pipeline {
                         ),
                     ],
                 );
+                self.ports.metrics.record(
+                    job,
+                    &completeness::metrics(&outcome.context, "ErrorOccurrence"),
+                );
             }
             Ok(_) => {}
             Err(e) => {
@@ -320,31 +337,82 @@ impl Pipeline {
                 .execution_context(run_id)
                 .await
                 .map_err(|e| EngineError::port("check execution context", e))?;
-            if let Some(context) = existing {
-                let location = self.ports.sink.location(&context.lineage_key);
-                return Ok(RunOutcome {
-                    disposition: Disposition::AlreadyRecorded,
-                    document_key: context.lineage_key.clone(),
-                    document_location: location,
-                    context,
-                    accepted: Vec::new(),
-                    document: Vec::new(),
-                    persist: PersistReport::default(),
-                    timings: StageTimings::default(),
-                });
+            // an incomplete record is not done: this delivery completes it
+            if let Some(context) = existing.filter(|c| c.processing_status.is_done()) {
+                return Ok(self.already_recorded(context));
             }
         }
         let t0 = Instant::now();
         let gathered = self.gather(event).await?;
         let t1 = Instant::now();
-        let analysis = self.analyze(&gathered).await?;
+        if options.dry_run {
+            return self.record(&gathered, options, t0, t1).await;
+        }
+        // of concurrent deliveries of the run, one goes on (and asks the model)
+        let owner = claim_owner();
+        let lease = Duration::from_secs(self.settings.claim_lease_seconds);
+        let store = self.ports.store.as_ref();
+        let claimed = store
+            .claim_run(run_id, &owner, lease, options.force)
+            .await
+            .map_err(|e| EngineError::port("claim run", e))?;
+        if !claimed {
+            let recorded = store
+                .execution_context(run_id)
+                .await
+                .map_err(|e| EngineError::port("check execution context", e))?;
+            return match recorded.filter(|c| c.processing_status.is_done() && !options.force) {
+                Some(context) => Ok(self.already_recorded(context)),
+                None => Err(EngineError::Busy {
+                    run_id: run_id.to_string(),
+                }),
+            };
+        }
+        let result = self.record(&gathered, options, t0, t1).await;
+        // a written context ended the claim; otherwise it is released (best effort: an
+        // unreleased claim ends with its lease)
+        if !result.as_ref().is_ok_and(|o| o.persist.context_written) {
+            if let Err(e) = store.release_run(run_id, &owner).await {
+                tracing::warn!(run = %run_id, error = %e, "claim not released");
+            }
+        }
+        result
+    }
+
+    fn already_recorded(&self, context: ExecutionContext) -> RunOutcome {
+        let location = self.ports.sink.location(&context.lineage_key);
+        RunOutcome {
+            disposition: Disposition::AlreadyRecorded,
+            document_key: context.lineage_key.clone(),
+            document_location: location,
+            context,
+            accepted: Vec::new(),
+            document: Vec::new(),
+            persist: PersistReport::default(),
+            timings: StageTimings::default(),
+        }
+    }
+
+    /// Analyses a gathered run and writes what it found (unless `dry_run`).
+    async fn record(
+        &self,
+        gathered: &Gathered,
+        options: ProcessOptions,
+        t0: Instant,
+        t1: Instant,
+    ) -> Result<RunOutcome, EngineError> {
+        let analysis = self.analyze(gathered).await?;
         let ctx = &gathered.context;
         let document = self.document_bytes(ctx, &analysis)?;
         let key = self
             .settings
             .lineage_key(&ctx.job.name, &ctx.run.id, ctx.run.started_on);
-        let context = execution_context(ctx, &analysis, &key);
+        let mut context = execution_context(ctx, &analysis, &key);
+        if let Some(f) = limits::fit_context(&mut context) {
+            tracing::warn!(run = %ctx.run.id, "{}", f.message);
+        }
         let mappings = job_mappings(ctx, &analysis.accepted);
+        limits::check_writes(&key, &mappings, &context)?;
         let t2 = Instant::now();
         let (disposition, report) = if options.dry_run {
             (Disposition::DryRun, PersistReport::default())
@@ -356,6 +424,7 @@ impl Pipeline {
                 &document,
                 &mappings,
                 &context,
+                options.force,
             )
             .await?;
             (Disposition::Processed, r)
@@ -376,6 +445,17 @@ impl Pipeline {
             },
         })
     }
+}
+
+/// A claim owner unique to one `process` call: process id, time and a counter.
+fn claim_owner() -> String {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    format!("{}-{nanos}-{n}", std::process::id())
 }
 
 /// The run's order among the runs of its job.
@@ -435,7 +515,9 @@ pub fn execution_context(
         },
         findings: analysis.findings.clone(),
         model_usage: analysis.model_usage,
-        processing_status: if analysis.fallback {
+        processing_status: if analysis.incomplete {
+            ProcessingStatus::Incomplete
+        } else if analysis.fallback {
             ProcessingStatus::CompletedWithFallback
         } else {
             ProcessingStatus::Completed

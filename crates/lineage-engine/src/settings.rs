@@ -100,6 +100,30 @@ pub struct Settings {
     pub max_log_bytes: usize,
     pub max_script_bytes: usize,
     pub max_extra_objects: usize,
+    /// Caps on what one run records (`validation.max_datasets_per_run`,
+    /// `validation.max_evidence_per_edge`): beyond them edges and evidence are dropped with a
+    /// `limits` finding, so a run's items and document stay bounded.
+    #[serde(default = "default_max_datasets_per_run")]
+    pub max_datasets_per_run: usize,
+    #[serde(default = "default_max_evidence_per_edge")]
+    pub max_evidence_per_edge: usize,
+    /// How long a delivery holds its claim on a run (`limits.claim_lease_seconds`): another
+    /// delivery of the run waits (a retryable error) until the claim ends or the lease runs
+    /// out. Longer than the Lambda's timeout, so a crashed holder's run is taken over later.
+    #[serde(default = "default_claim_lease_seconds")]
+    pub claim_lease_seconds: u64,
+}
+
+fn default_claim_lease_seconds() -> u64 {
+    360
+}
+
+fn default_max_datasets_per_run() -> usize {
+    1000
+}
+
+fn default_max_evidence_per_edge() -> usize {
+    20
 }
 
 impl Default for Settings {
@@ -134,6 +158,9 @@ impl Default for Settings {
             max_log_bytes: 8 * 1024 * 1024,
             max_script_bytes: 5 * 1024 * 1024,
             max_extra_objects: 16,
+            max_datasets_per_run: default_max_datasets_per_run(),
+            max_evidence_per_edge: default_max_evidence_per_edge(),
+            claim_lease_seconds: default_claim_lease_seconds(),
         }
     }
 }
@@ -486,6 +513,27 @@ pub const SETTINGS: &[Setting] = &[
         apply: |s, v| set(&mut s.max_extra_objects, v.whole_usize()),
         read: |s| Typed::Whole(s.max_extra_objects as u64),
     },
+    Setting {
+        file: Some(("validation.max_datasets_per_run", Whole(1, 5_000))),
+        var: None,
+        file_check: no_check,
+        apply: |s, v| set(&mut s.max_datasets_per_run, v.whole_usize()),
+        read: |s| Typed::Whole(s.max_datasets_per_run as u64),
+    },
+    Setting {
+        file: Some(("validation.max_evidence_per_edge", Whole(1, 200))),
+        var: None,
+        file_check: no_check,
+        apply: |s, v| set(&mut s.max_evidence_per_edge, v.whole_usize()),
+        read: |s| Typed::Whole(s.max_evidence_per_edge as u64),
+    },
+    Setting {
+        file: Some(("limits.claim_lease_seconds", Whole(0, 86_400))),
+        var: None,
+        file_check: no_check,
+        apply: |s, v| set(&mut s.claim_lease_seconds, v.whole()),
+        read: |s| Typed::Whole(s.claim_lease_seconds),
+    },
 ];
 
 const fn var_count() -> usize {
@@ -552,8 +600,8 @@ impl Settings {
         started_on: chrono::DateTime<chrono::Utc>,
     ) -> String {
         let date = started_on.format("%Y/%m/%d");
-        let job = sanitise_key_part(job_name);
-        let run = sanitise_key_part(run_id);
+        let job = lineage_domain::keys::key_part(job_name);
+        let run = lineage_domain::keys::key_part(run_id);
         if self.lineage_prefix.is_empty() {
             format!("{job}/{date}/{run}.json")
         } else {
@@ -606,19 +654,6 @@ pub fn parse_environment_patterns(text: &str) -> Result<Vec<EnvironmentPattern>,
         return Err("no environment patterns".into());
     }
     Ok(out)
-}
-
-/// Keeps a key segment to characters safe in S3 keys and file names.
-fn sanitise_key_part(s: &str) -> String {
-    s.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || "-_.".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect()
 }
 
 /// Sets `field` to an applied value.
@@ -865,7 +900,7 @@ mod tests {
         assert!(keys.iter().all(|k| k
             .split_once('.')
             .is_some_and(|(a, b)| !a.is_empty() && !b.is_empty())));
-        assert_eq!(keys.len(), 25);
+        assert_eq!(keys.len(), 28);
     }
 
     #[test]
@@ -1002,8 +1037,13 @@ mod tests {
             .expect("t")
             .to_utc();
         assert_eq!(
+            s.lineage_key("my-job", "jr_1", t),
+            "lineage/my-job/2024/05/14/jr_1.json"
+        );
+        assert_ne!(
             s.lineage_key("my job", "jr_1", t),
-            "lineage/my_job/2024/05/14/jr_1.json"
+            s.lineage_key("my_job", "jr_1", t),
+            "names that sanitise alike get distinct keys"
         );
     }
 }

@@ -105,7 +105,7 @@ async fn a_forced_replay_writes_byte_identical_documents() {
     assert_eq!(first.document, forced.document);
     assert!(
         !forced.persist.context_written,
-        "the execution context is written once"
+        "an unchanged context is not rewritten"
     );
     assert_eq!(
         forced.persist.mappings_written, 0,

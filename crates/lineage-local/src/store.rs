@@ -1,6 +1,7 @@
 //! The embedded store: job mappings, execution contexts and cached model answers in one SQLite
 //! file, with the same conditional-write semantics as the DynamoDB adapter (an older or
-//! replayed run never overwrites a newer one; a run's execution context is written once).
+//! replayed run never overwrites a newer one; a run's execution context is written once), and
+//! claims on runs (`run_claims`, one owner and lease per run, ended by the run's context).
 
 use crate::error::LocalError;
 use async_trait::async_trait;
@@ -23,6 +24,11 @@ CREATE TABLE IF NOT EXISTS execution_contexts (
     job_run_id TEXT PRIMARY KEY,
     job_name   TEXT NOT NULL,
     item       TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS run_claims (
+    job_run_id  TEXT PRIMARY KEY,
+    owner       TEXT NOT NULL,
+    lease_until INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS answer_cache (
     cache_key TEXT PRIMARY KEY,
@@ -131,11 +137,99 @@ impl LineageStore for SqliteLineageStore {
         context: &ExecutionContext,
     ) -> Result<WriteOutcome, PortError> {
         self.with_conn("write execution context", |c| {
-            let n = c.execute(
-                "INSERT OR IGNORE INTO execution_contexts (job_run_id, job_name, item) VALUES (?1, ?2, ?3)",
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            // a run is written once, unless what is recorded is not done
+            let done = tx
+                .query_row(
+                    "SELECT item FROM execution_contexts WHERE job_run_id = ?1",
+                    params![context.job_run_id],
+                    |r| r.get::<_, String>(0),
+                )
+                .optional()?
+                .map(|s| from_json::<ExecutionContext>(&s))
+                .transpose()?
+                .map(|old| old.processing_status.is_done());
+            let outcome = if done == Some(true) {
+                WriteOutcome::Unchanged
+            } else {
+                tx.execute(
+                    "INSERT OR REPLACE INTO execution_contexts (job_run_id, job_name, item) VALUES (?1, ?2, ?3)",
+                    params![context.job_run_id, context.job_name, to_json(context)?],
+                )?;
+                tx.execute(
+                    "DELETE FROM run_claims WHERE job_run_id = ?1",
+                    params![context.job_run_id],
+                )?;
+                WriteOutcome::Written
+            };
+            tx.commit()?;
+            Ok(outcome)
+        })
+    }
+
+    async fn claim_run(
+        &self,
+        run_id: &str,
+        owner: &str,
+        lease: std::time::Duration,
+        force: bool,
+    ) -> Result<bool, PortError> {
+        let now = chrono::Utc::now().timestamp_millis();
+        let until = now.saturating_add(i64::try_from(lease.as_millis()).unwrap_or(i64::MAX));
+        self.with_conn("claim run", |c| {
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let done = tx
+                .query_row(
+                    "SELECT item FROM execution_contexts WHERE job_run_id = ?1",
+                    params![run_id],
+                    |r| r.get::<_, String>(0),
+                )
+                .optional()?
+                .map(|s| from_json::<ExecutionContext>(&s))
+                .transpose()?
+                .is_some_and(|ctx| ctx.processing_status.is_done());
+            let held = tx
+                .query_row(
+                    "SELECT owner, lease_until FROM run_claims WHERE job_run_id = ?1",
+                    params![run_id],
+                    |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)),
+                )
+                .optional()?
+                .is_some_and(|(holder, lease_until)| holder != owner && lease_until >= now);
+            let claimed = !held && (force || !done);
+            if claimed {
+                tx.execute(
+                    "INSERT OR REPLACE INTO run_claims (job_run_id, owner, lease_until) VALUES (?1, ?2, ?3)",
+                    params![run_id, owner, until],
+                )?;
+            }
+            tx.commit()?;
+            Ok(claimed)
+        })
+    }
+
+    async fn release_run(&self, run_id: &str, owner: &str) -> Result<(), PortError> {
+        self.with_conn("release run", |c| {
+            c.execute(
+                "DELETE FROM run_claims WHERE job_run_id = ?1 AND owner = ?2",
+                params![run_id, owner],
+            )
+            .map(|_| ())
+        })
+    }
+
+    async fn replace_execution_context(&self, context: &ExecutionContext) -> Result<(), PortError> {
+        self.with_conn("replace execution context", |c| {
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            tx.execute(
+                "INSERT OR REPLACE INTO execution_contexts (job_run_id, job_name, item) VALUES (?1, ?2, ?3)",
                 params![context.job_run_id, context.job_name, to_json(context)?],
             )?;
-            Ok(if n == 1 { WriteOutcome::Written } else { WriteOutcome::Unchanged })
+            tx.execute(
+                "DELETE FROM run_claims WHERE job_run_id = ?1",
+                params![context.job_run_id],
+            )?;
+            tx.commit()
         })
     }
 

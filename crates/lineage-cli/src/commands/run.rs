@@ -45,20 +45,41 @@ pub async fn execute(args: RunArgs, settings: Settings) -> Result<(), CliError> 
         .collect::<Result<Vec<_>, _>>()?;
     let fixtures = local::open_fixtures(&args.fixtures)?;
     let output = LocalOutput::under(&args.out);
-    let (pipeline, _metrics) = local::pipeline(fixtures, &output, settings, None)?;
+    let before = output.existing();
+    let result = process_all(&args, &events, fixtures, &output, settings).await;
+    if let Err((_, wrote)) = &result {
+        if !wrote {
+            // a failed run that wrote nothing leaves nothing behind (no empty store)
+            output.remove_created(before);
+        }
+    }
+    result.map_err(|(e, _)| e)
+}
+
+/// Processes the events in order; on failure, the error and whether anything was written.
+async fn process_all(
+    args: &RunArgs,
+    events: &[GlueJobStateChange],
+    fixtures: lineage_local::FsFixtures,
+    output: &LocalOutput,
+    settings: Settings,
+) -> Result<(), (CliError, bool)> {
+    let mut wrote = false;
+    let (pipeline, _metrics) =
+        local::pipeline(fixtures, output, settings, None).map_err(|e| (e, false))?;
     let options = ProcessOptions {
         force: args.force,
         dry_run: args.dry_run,
     };
-    for (path, event) in args.events.iter().zip(&events) {
-        let outcome =
-            pipeline
-                .process(event, options)
-                .await
-                .map_err(|e| match CliError::from(e) {
-                    CliError::Input(m) => CliError::Input(format!("{}: {m}", path.display())),
-                    other => other,
-                })?;
+    for (path, event) in args.events.iter().zip(events) {
+        let outcome = pipeline.process(event, options).await.map_err(|e| {
+            let e = match CliError::from(e) {
+                CliError::Input(m) => CliError::Input(format!("{}: {m}", path.display())),
+                other => other,
+            };
+            (e, wrote)
+        })?;
+        wrote |= outcome.disposition == lineage_engine::pipeline::Disposition::Processed;
         print!(
             "{}",
             output::summary(&outcome, &output.store.display().to_string())

@@ -112,9 +112,60 @@ pub fn strip_comments(text: &str, language: ScriptLanguage) -> String {
     out
 }
 
-/// The evidence of a run, lower case, with instruction-like lines removed.
+/// The shortest quote that may ground a model-only dataset.
+pub const MIN_QUOTE_CHARS: usize = 8;
+
+/// Call names that show a write, and a read (lower case, matched inside a quote).
+const WRITE_WORDS: [&str; 16] = [
+    "write",
+    "save",
+    "store",
+    "insert",
+    "put_object",
+    "upload",
+    "to_parquet",
+    "to_csv",
+    "to_json",
+    "sink",
+    "merge into",
+    "copy into",
+    "unload",
+    "create table",
+    "overwrite",
+    "totable",
+];
+const READ_WORDS: [&str; 11] = [
+    "read",
+    "load",
+    "from_catalog",
+    "from_options",
+    "select",
+    "get_object",
+    "table(",
+    "download",
+    "sql(",
+    "copy ",
+    "from ",
+];
+
+/// Whether a quote of code shows I/O in `direction`: a write call for an output; a read call
+/// and no write call for an input (`store_table(`, `upload` hold read-like words, and a line
+/// that reads and writes cannot say which of its names is the input).
+pub fn shows_direction(quote: &str, direction: lineage_domain::Direction) -> bool {
+    let q = quote.to_ascii_lowercase();
+    let writes = WRITE_WORDS.iter().any(|w| q.contains(w));
+    match direction {
+        lineage_domain::Direction::Output => writes,
+        lineage_domain::Direction::Input => !writes && READ_WORDS.iter().any(|w| q.contains(w)),
+    }
+}
+
+/// The evidence of a run, with instruction-like lines removed (compared case-insensitively).
 #[derive(Debug, Clone)]
 pub struct Evidence {
+    /// As written (for verbatim quotes).
+    raw: String,
+    /// Lower case (for names).
     text: String,
     account: String,
     region: String,
@@ -143,18 +194,60 @@ impl Evidence {
         for e in &ctx.logs {
             parts.push(e.message.clone());
         }
-        let text = parts
+        let raw = parts
             .iter()
             .flat_map(|p| p.lines())
             .filter(|l| !looks_like_instruction(l))
             .collect::<Vec<_>>()
-            .join("\n")
-            .to_ascii_lowercase();
+            .join("\n");
         Self {
-            text,
+            text: raw.to_ascii_lowercase(),
+            raw,
             account: ctx.account().to_ascii_lowercase(),
             region: ctx.region().to_ascii_lowercase(),
         }
+    }
+
+    /// Only what the job's own code says: the script and the shipped modules without their
+    /// comments, and the arguments — not logs, connections, config objects or messages, which
+    /// data (not the job's author) can fill. A dataset the model alone proposes must be
+    /// grounded here to count.
+    pub fn code_of(ctx: &RunContext) -> Self {
+        let mut parts: Vec<String> = Vec::new();
+        if let Some(script) = &ctx.script {
+            parts.push(strip_comments(&script.text, script.language));
+        }
+        for m in &ctx.modules {
+            parts.push(strip_comments(&m.text, ScriptLanguage::Python));
+        }
+        for (k, v) in ctx.effective_arguments() {
+            parts.push(format!("{k} {v}"));
+        }
+        Self::from_lines(parts.iter().flat_map(|p| p.lines()), ctx)
+    }
+
+    /// Evidence made of one quote (to check that a quote names a dataset).
+    pub fn quote(quote: &str, ctx: &RunContext) -> Self {
+        Self::from_lines(quote.lines(), ctx)
+    }
+
+    fn from_lines<'a>(lines: impl Iterator<Item = &'a str>, ctx: &RunContext) -> Self {
+        let raw = lines
+            .filter(|l| !looks_like_instruction(l))
+            .collect::<Vec<_>>()
+            .join("\n");
+        Self {
+            text: raw.to_ascii_lowercase(),
+            raw,
+            account: ctx.account().to_ascii_lowercase(),
+            region: ctx.region().to_ascii_lowercase(),
+        }
+    }
+
+    /// Whether `quote` (trimmed, at least [`MIN_QUOTE_CHARS`] long) appears verbatim.
+    pub fn quotes(&self, quote: &str) -> bool {
+        let q = quote.trim();
+        q.chars().count() >= MIN_QUOTE_CHARS && self.raw.contains(q)
     }
 
     /// Whether `piece` appears, delimited (not inside a longer identifier).
@@ -163,13 +256,14 @@ impl Evidence {
         if piece.is_empty() {
             return false;
         }
+        let text = self.text.as_str();
         let ident = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
         let mut from = 0;
-        while let Some(pos) = self.text[from..].find(&piece) {
+        while let Some(pos) = text[from..].find(&piece) {
             let start = from + pos;
             let end = start + piece.len();
-            let before = self.text[..start].chars().next_back();
-            let after = self.text[end..].chars().next();
+            let before = text[..start].chars().next_back();
+            let after = text[end..].chars().next();
             if !before.is_some_and(ident) && !after.is_some_and(ident) {
                 return true;
             }
@@ -235,6 +329,37 @@ pub fn normalise(p: &ProposedDataset) -> Result<Dataset, String> {
         return Dataset::glue_table(region, account, db, table).map_err(invalid);
     }
     Dataset::new(ns, name).map_err(invalid)
+}
+
+/// The quote that shows a model-only dataset in the job's code (`code`, see
+/// [`Evidence::code_of`]): the dataset must be grounded in the code, and one of the proposal's
+/// quotes must appear there verbatim, name the dataset and show the proposal's direction.
+/// Otherwise, why not.
+pub fn code_quote<'p>(
+    ctx: &RunContext,
+    code: &Evidence,
+    dataset: &Dataset,
+    proposal: &'p ProposedDataset,
+) -> Result<&'p str, String> {
+    ground(dataset, code).map_err(|why| {
+        format!("the script's code and arguments do not name it ({why}); logs, comments, configs and messages cannot ground a dataset alone")
+    })?;
+    let mut why = "the model quoted no evidence".to_string();
+    for q in &proposal.evidence {
+        if !code.quotes(q) {
+            why = "no quote of the model appears verbatim in the script's code or arguments".into();
+        } else if ground(dataset, &Evidence::quote(q, ctx)).is_err() {
+            why = "the quoted code does not name it".into();
+        } else if !shows_direction(q, proposal.direction) {
+            why = format!(
+                "the quoted code does not show it as an {}",
+                proposal.direction
+            );
+        } else {
+            return Ok(q.as_str());
+        }
+    }
+    Err(why)
 }
 
 /// Whether a dataset is grounded in the evidence, and how; or why it is not.
@@ -351,10 +476,22 @@ mod tests {
             .join("\n")
             .to_ascii_lowercase();
         Evidence {
+            raw: text.clone(),
             text,
             account: "123456789012".into(),
             region: "us-east-1".into(),
         }
+    }
+
+    #[test]
+    fn quotes_show_their_direction() {
+        let out = Direction::Output;
+        let inp = Direction::Input;
+        assert!(shows_direction("df.write.parquet(\"s3://b/k/\")", out));
+        assert!(shows_direction("spark.read.parquet(\"s3://b/k/\")", inp));
+        assert!(!shows_direction("spark.read.parquet(\"s3://b/k/\")", out));
+        assert!(!shows_direction("store_table(summary, \"mart.s\")", inp));
+        assert!(!shows_direction("INFO job finished", inp));
     }
 
     fn proposal(ns: &str, name: &str) -> ProposedDataset {

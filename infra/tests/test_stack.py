@@ -41,7 +41,7 @@ ENVIRONMENTS = ("dev", "prod")
 
 EXPECTED_ENV_VARS = {
     "ENVIRONMENT", "JOB_MAPPING_TABLE", "CONTEXT_TABLE", "LINEAGE_BUCKET", "LINEAGE_PREFIX",
-    "BEDROCK_MODEL_ID", "INFERENCE_POLICY", "MIN_CONFIDENCE_SCORE", "TIME_TOLERANCE_SECONDS",
+    "BEDROCK_MODEL_ID", "BEDROCK_MAX_TOKENS", "BEDROCK_TEMPERATURE", "INFERENCE_POLICY", "MIN_CONFIDENCE_SCORE", "TIME_TOLERANCE_SECONDS",
     "ENABLE_PARAMETER_VALIDATION", "ENABLE_ENVIRONMENT_VALIDATION", "MAX_RETRIES",
     "RETRY_DELAY_SECONDS", "ENABLE_FALLBACK", "METRICS_NAMESPACE", "ALERT_TOPIC_ARN", "LOG_LEVEL",
 }
@@ -51,6 +51,17 @@ PER_ENV = {
     "prod": {"MIN_CONFIDENCE_SCORE": "0.8", "TIME_TOLERANCE_SECONDS": "180", "MAX_RETRIES": "2",
              "ENABLE_FALLBACK": "false", "LOG_LEVEL": "WARNING"},
 }
+
+
+PROFILE_PREFIXES = ("us", "eu", "apac", "jp", "au", "us-gov", "global")
+
+
+def model_resources(foundation_model: str) -> list[str]:
+    """What the LineageModel statement must grant for a model: the foundation model in every
+    region and its inference profile under every geography prefix."""
+    return [f"arn:aws:bedrock:*::foundation-model/{foundation_model}"] + [
+        f"arn:aws:bedrock:*:{ACCOUNT}:inference-profile/{p}.{foundation_model}"
+        for p in PROFILE_PREFIXES]
 
 
 class _NoManagedPolicies:
@@ -271,6 +282,9 @@ class StackTest(unittest.TestCase):
                     {"ParameterKey": "AlertEmail", "ParameterValue": "ops@example.com"},
                     {"ParameterKey": "ScriptBucketNames", "ParameterValue": "aws-glue-assets-x,scripts-y"},
                     {"ParameterKey": "DataBucketNames", "ParameterValue": "data-z"},
+                    # prod: a bare foundation model id; the grant is the same as for its profile
+                    {"ParameterKey": "BedrockModelId", "ParameterValue":
+                        "anthropic.claude-sonnet-4-6" if env == "prod" else "eu.anthropic.claude-sonnet-4-6"},
                 ])
             desc = cf.describe_stacks(StackName=stack)["Stacks"][0]
             if desc["StackStatus"] != "CREATE_COMPLETE":
@@ -393,8 +407,7 @@ class StackTest(unittest.TestCase):
                     if st["Sid"] == "GlueRunLogs":
                         self.assertEqual(resources, [f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws-glue/*"])
                     if st["Sid"] == "LineageModel":
-                        self.assertEqual(resources, [f"arn:aws:bedrock:{REGION}::foundation-model/"
-                                                     "anthropic.claude-3-5-sonnet-20241022-v2:0"])
+                        self.assertEqual(resources, model_resources("anthropic.claude-sonnet-4-6"))
                 self.assertEqual(sorted(granted), listed)
 
     def test_health_command_against_the_stack(self) -> None:

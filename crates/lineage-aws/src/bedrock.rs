@@ -22,8 +22,9 @@ use lineage_domain::{ErrorKind, PortError};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 
-/// The model used when none is configured.
-pub const DEFAULT_MODEL_ID: &str = "anthropic.claude-3-5-sonnet-20241022-v2:0";
+/// The model used when none is configured: the US cross-region inference profile of Claude
+/// Sonnet 4.6 (current Claude models are invoked on demand only through an inference profile).
+pub const DEFAULT_MODEL_ID: &str = "us.anthropic.claude-sonnet-4-6";
 
 /// A JSON value as a Smithy document.
 pub fn to_document(value: &Value) -> Document {

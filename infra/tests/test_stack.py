@@ -312,6 +312,9 @@ class StackTest(unittest.TestCase):
                 c = ddb.describe_table(TableName=f"enhanced-lineage-agent-execution-contexts-{env}")["Table"]
                 self.assertEqual([(k["AttributeName"], k["KeyType"]) for k in c["KeySchema"]],
                                  [("job_run_id", "HASH")])
+                ttl = ddb.describe_time_to_live(
+                    TableName=f"enhanced-lineage-agent-execution-contexts-{env}")["TimeToLiveDescription"]
+                self.assertEqual((ttl["TimeToLiveStatus"], ttl["AttributeName"]), ("ENABLED", "expires_at"))
 
     def test_lineage_bucket(self) -> None:
         s3 = self.client("s3")

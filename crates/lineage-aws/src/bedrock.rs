@@ -139,8 +139,9 @@ pub fn retry_note(previous_error: &str, tool_name: &str) -> String {
 /// classification.
 fn bedrock_kind(code: &str, fallback: ErrorKind) -> ErrorKind {
     match code.trim_end_matches("Exception") {
-        "ModelTimeout" | "ModelNotReady" | "ModelStreamError" | "ServiceUnavailable"
-        | "InternalServer" | "Throttling" => ErrorKind::Transient,
+        // ModelErrorException: the model failed while answering (Bedrock says: retry)
+        "ModelTimeout" | "ModelNotReady" | "ModelStreamError" | "ModelError"
+        | "ServiceUnavailable" | "InternalServer" | "Throttling" => ErrorKind::Transient,
         "AccessDenied" => ErrorKind::AccessDenied,
         "ResourceNotFound" => ErrorKind::NotFound,
         "Validation" => ErrorKind::Invalid,
@@ -250,6 +251,14 @@ mod tests {
     fn bedrock_codes_classify() {
         assert_eq!(
             bedrock_kind("ModelTimeoutException", ErrorKind::Invalid),
+            ErrorKind::Transient
+        );
+        assert_eq!(
+            bedrock_kind("ModelErrorException", ErrorKind::Invalid),
+            ErrorKind::Transient
+        );
+        assert_eq!(
+            bedrock_kind("ServiceUnavailableException", ErrorKind::Invalid),
             ErrorKind::Transient
         );
         assert_eq!(

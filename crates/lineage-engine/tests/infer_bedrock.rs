@@ -365,12 +365,12 @@ async fn an_answer_invalid_twice_is_a_failed_inference() {
         enable_fallback: false,
         ..settings()
     };
+    // asking again cannot fix an answer invalid twice: recorded from static evidence even
+    // without fallback, never a Lambda retry
     let h = harness(vec![Reply::Tool(json!({"datasets": 3}))], strict).await;
-    let err = h.pipeline.analyze(&ctx).await.expect_err("no fallback");
-    assert!(
-        matches!(err, EngineError::ModelFailed(_)) && err.is_retryable(),
-        "{err}"
-    );
+    let a = h.pipeline.analyze(&ctx).await.expect("recorded");
+    assert!(a.fallback);
+    assert_eq!(h.metrics.total("ModelFailures"), 1.0);
 }
 
 #[tokio::test]
@@ -633,4 +633,193 @@ async fn on_a_failed_run_model_only_datasets_stay_candidates() {
         .candidates
         .iter()
         .any(|e| e.dataset.name == "table/mart/invoice_summary"));
+}
+
+#[tokio::test]
+async fn the_cache_key_hashes_model_prompt_schema_and_inference_settings() {
+    use infer::cache_key::{cache_key, cache_key_for};
+    let h = harness(vec![Reply::Tool(good_answer())], settings()).await;
+    let g = h.pipeline.gather(&h.event).await.expect("gather");
+    let (ctx, ex) = (&g.context, &g.extraction);
+    let base = settings();
+    let key = cache_key(&base, ctx, ex, &[]);
+    assert_eq!(key, cache_key(&base, ctx, ex, &[]), "stable");
+    let system = infer::prompt::system_prompt();
+    let tool = infer::answer::tool();
+    assert_eq!(key, cache_key_for(&base, ctx, ex, &[], &system, &tool));
+    let mut other_tool = tool.clone();
+    other_tool.input_schema["properties"]["extra"] = json!({"type": "string"});
+    let mut hotter = base.clone();
+    hotter.model.temperature = 0.7;
+    let mut longer = base.clone();
+    longer.model.max_tokens = 8000;
+    let mut other_model = base.clone();
+    other_model.model.model_id = "eu.anthropic.claude-sonnet-4-6".into();
+    let keys = [
+        cache_key_for(&base, ctx, ex, &[], &format!("{system} "), &tool),
+        cache_key_for(&base, ctx, ex, &[], &system, &other_tool),
+        cache_key(&hotter, ctx, ex, &[]),
+        cache_key(&longer, ctx, ex, &[]),
+        cache_key(&other_model, ctx, ex, &[]),
+    ];
+    for (i, k) in keys.iter().enumerate() {
+        assert_ne!(k, &key, "change {i} must change the key");
+    }
+    assert!(keys[4].starts_with("eu.anthropic.claude-sonnet-4-6#"));
+}
+
+#[tokio::test]
+async fn an_answer_cut_at_max_tokens_is_asked_again_with_twice_the_budget() {
+    let h = harness(
+        vec![
+            Reply::Cut(json!({"datasets": []})),
+            Reply::Cut(json!({"datasets": []})),
+            Reply::Tool(good_answer()),
+        ],
+        settings(),
+    )
+    .await;
+    let g = h.pipeline.gather(&h.event).await.expect("gather");
+    let a = h.pipeline.analyze(&g).await.expect("analysed");
+    assert!(!a.fallback, "{:?}", a.findings);
+    let budgets: Vec<_> = h
+        .fake
+        .requests()
+        .iter()
+        .map(|r| r.body["inferenceConfig"]["maxTokens"].as_u64().unwrap_or(0))
+        .collect();
+    assert_eq!(budgets, [4000, 8000, 16000]);
+    assert!(
+        h.sleeper.delays().is_empty(),
+        "a cut answer is not a transient error"
+    );
+    // every answer is paid for: three replies' tokens
+    assert_eq!(a.model_usage.requests, 3);
+    assert_eq!(a.model_usage.output_tokens, 150 * 3);
+}
+
+#[tokio::test]
+async fn an_answer_cut_at_the_model_limit_is_recorded_from_static_evidence() {
+    let mut s = settings();
+    s.model.max_tokens = 40_000;
+    s.enable_fallback = false;
+    let h = harness(vec![Reply::Cut(json!({"datasets": []}))], s).await;
+    let g = h.pipeline.gather(&h.event).await.expect("gather");
+    let a = h.pipeline.analyze(&g).await.expect("recorded, not failed");
+    assert!(a.fallback);
+    let budgets: Vec<_> = h
+        .fake
+        .requests()
+        .iter()
+        .map(|r| r.body["inferenceConfig"]["maxTokens"].as_u64().unwrap_or(0))
+        .collect();
+    assert_eq!(budgets, [40_000, 64_000]);
+    assert!(a
+        .findings
+        .iter()
+        .any(|f| f.check == "model" && f.message.contains("cut at max_tokens 64000")));
+    assert_eq!(h.metrics.total("ModelFailures"), 1.0);
+}
+
+#[tokio::test]
+async fn permanent_model_errors_are_recorded_from_static_evidence_even_without_fallback() {
+    for code in ["ValidationException", "AccessDeniedException"] {
+        let strict = Settings {
+            enable_fallback: false,
+            ..settings()
+        };
+        let h = harness(vec![Reply::Error(400, code)], strict).await;
+        let outcome = h
+            .pipeline
+            .process(&h.event, ProcessOptions::default())
+            .await
+            .expect("recorded, never a Lambda retry");
+        assert_eq!(
+            outcome.context.processing_status,
+            ProcessingStatus::CompletedWithFallback,
+            "{code}"
+        );
+        assert!(outcome
+            .context
+            .findings
+            .iter()
+            .any(|f| f.check == "model" && f.message.contains(code)));
+        assert_eq!(h.fake.requests().len(), 1, "{code} is not retried");
+        assert_eq!(h.metrics.total("ModelFailures"), 1.0, "{code}");
+    }
+}
+
+#[tokio::test]
+async fn model_error_exception_is_transient() {
+    let h = harness(
+        vec![
+            Reply::Error(424, "ModelErrorException"),
+            Reply::Tool(good_answer()),
+        ],
+        settings(),
+    )
+    .await;
+    let g = h.pipeline.gather(&h.event).await.expect("gather");
+    let a = h.pipeline.analyze(&g).await.expect("analysed");
+    assert!(!a.fallback, "{:?}", a.findings);
+    assert_eq!(h.fake.requests().len(), 2);
+    assert_eq!(h.sleeper.delays().len(), 1);
+}
+
+#[tokio::test]
+async fn model_retries_stop_before_the_invocation_deadline() {
+    use infer::retry::Deadline;
+    let strict = Settings {
+        enable_fallback: false,
+        max_retries: 8,
+        retry_delay_seconds: 0.2,
+        ..settings()
+    };
+    let h = harness(
+        vec![Reply::Error(503, "ServiceUnavailableException")],
+        strict,
+    )
+    .await;
+    // real waits (0.2 s · 2^n with jitter) against 0.4 s of time beyond the margin: the first
+    // attempt is made, and the retries stop long before the 8 allowed.
+    let pipeline = h
+        .pipeline
+        .clone()
+        .with_sleeper(Arc::new(infer::retry::TokioSleeper));
+    let deadline = Deadline::in_(std::time::Duration::from_millis(60_400))
+        .with_margin(std::time::Duration::from_secs(60));
+    let started = std::time::Instant::now();
+    let outcome = pipeline
+        .process_until(&h.event, ProcessOptions::default(), Some(deadline))
+        .await
+        .expect("recorded from static evidence, not a retryable failure");
+    assert!(started.elapsed() < std::time::Duration::from_millis(500));
+    assert_eq!(
+        outcome.context.processing_status,
+        ProcessingStatus::CompletedWithFallback
+    );
+    let attempts = h.fake.requests().len();
+    assert!((1..9).contains(&attempts), "{attempts} attempts");
+    assert!(outcome
+        .context
+        .findings
+        .iter()
+        .any(|f| f.check == "model" && f.message.contains("deadline")));
+    assert_eq!(h.metrics.total("ModelFailures"), 1.0);
+
+    let h = harness(vec![Reply::Tool(good_answer())], settings()).await;
+    let none_left = Deadline::in_(std::time::Duration::from_secs(10));
+    let outcome = h
+        .pipeline
+        .process_until(&h.event, ProcessOptions::default(), Some(none_left))
+        .await
+        .expect("recorded");
+    assert!(
+        h.fake.requests().is_empty(),
+        "no attempt without the margin"
+    );
+    assert_eq!(
+        outcome.context.processing_status,
+        ProcessingStatus::CompletedWithFallback
+    );
 }

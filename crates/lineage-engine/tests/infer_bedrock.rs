@@ -823,3 +823,112 @@ async fn model_retries_stop_before_the_invocation_deadline() {
         ProcessingStatus::CompletedWithFallback
     );
 }
+
+/// A writer the test reads back.
+#[derive(Clone, Default)]
+struct SharedBuf(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for SharedBuf {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("lock").extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The metric definitions of the EMF lines the pipeline printed: one entry per (namespace,
+/// dimension set), with the sorted metric names.
+fn emf_definitions(text: &str) -> Vec<Value> {
+    let mut by_dims: std::collections::BTreeMap<String, std::collections::BTreeSet<String>> =
+        Default::default();
+    for line in text.lines() {
+        let v: Value = serde_json::from_str(line).expect("an EMF line is JSON");
+        for d in v["_aws"]["CloudWatchMetrics"]
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
+            for dims in d["Dimensions"].as_array().into_iter().flatten() {
+                let key = json!({"Namespace": d["Namespace"], "Dimensions": dims}).to_string();
+                let names = by_dims.entry(key).or_default();
+                for m in d["Metrics"].as_array().into_iter().flatten() {
+                    names.insert(m["Name"].as_str().unwrap_or_default().to_string());
+                }
+            }
+        }
+    }
+    by_dims
+        .into_iter()
+        .map(|(k, names)| {
+            let mut v: Value = serde_json::from_str(&k).expect("key");
+            v["Metrics"] = json!(names);
+            v
+        })
+        .collect()
+}
+
+/// The metrics the pipeline really prints (a run that succeeds with the model, one whose model
+/// fails permanently, one whose model stays unavailable without fallback) are what
+/// `infra/tests/emf_metrics.json` lists; the infra test checks every alarm and dashboard widget
+/// against that file. `UPDATE_EMF=1` rewrites it.
+#[tokio::test]
+async fn the_emf_metrics_printed_are_those_the_alarms_are_checked_against() {
+    use lineage_aws::EmfMetrics;
+    let buf = SharedBuf::default();
+    let emf: Arc<dyn lineage_domain::ports::Metrics> = Arc::new(EmfMetrics::with_writer(
+        "EnhancedLineageAgent",
+        "dev",
+        Box::new(buf.clone()),
+    ));
+    let strict = Settings {
+        enable_fallback: false,
+        max_retries: 0,
+        ..settings()
+    };
+    for (replies, s) in [
+        (vec![Reply::Tool(good_answer())], settings()),
+        (vec![Reply::Error(400, "ValidationException")], settings()),
+        (
+            vec![Reply::Error(503, "ServiceUnavailableException")],
+            strict,
+        ),
+    ] {
+        let h = harness(replies, s.clone()).await;
+        let mut ports = h.pipeline.ports().clone();
+        ports.metrics = emf.clone();
+        let _ = Pipeline::new(ports, s)
+            .with_sleeper(h.sleeper.clone())
+            .process(&h.event, ProcessOptions::default())
+            .await;
+    }
+    let text = String::from_utf8(buf.0.lock().expect("lock").clone()).expect("utf-8");
+    let found = emf_definitions(&text);
+    let names: Vec<&str> = found[0]["Metrics"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
+    for expected in [
+        "ErrorOccurrence",
+        "ModelFailures",
+        "RunsProcessed",
+        "ModelInputTokens",
+    ] {
+        assert!(names.contains(&expected), "{expected} in {names:?}");
+    }
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../infra/tests/emf_metrics.json");
+    let pretty = serde_json::to_string_pretty(&found).expect("json") + "\n";
+    if std::env::var_os("UPDATE_EMF").is_some() {
+        std::fs::write(&path, &pretty).expect("write");
+    }
+    let golden = std::fs::read_to_string(&path).unwrap_or_default();
+    assert_eq!(
+        golden,
+        pretty,
+        "{} is stale: rerun with UPDATE_EMF=1",
+        path.display()
+    );
+}

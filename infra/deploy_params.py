@@ -15,6 +15,8 @@ def main() -> int:
     lower = lambda b: "true" if b else "false"  # noqa: E731
     params = {
         "BedrockModelId": config["bedrock"]["model_id"],
+        "BedrockMaxTokens": str(config["bedrock"]["max_tokens"]),
+        "BedrockTemperature": str(config["bedrock"]["temperature"]),
         "MinConfidenceScore": str(config["validation"]["min_confidence_score"]),
         "TimeToleranceSeconds": str(config["validation"]["time_tolerance_seconds"]),
         "EnableParameterValidation": lower(config["validation"]["enable_parameter_validation"]),

@@ -16,6 +16,7 @@ import copy
 import io
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -33,6 +34,7 @@ from samtranslator.translator.transform import transform
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "infra" / "template.yaml"
 IAM_ACTIONS = ROOT / "infra" / "iam-actions.txt"
+EMF_METRICS = ROOT / "infra" / "tests" / "emf_metrics.json"
 CLI = ROOT / "target" / "debug" / "lineage-agent"
 REGION = "us-east-1"
 ACCOUNT = "123456789012"  # moto's default account
@@ -41,7 +43,7 @@ ENVIRONMENTS = ("dev", "prod")
 
 EXPECTED_ENV_VARS = {
     "ENVIRONMENT", "JOB_MAPPING_TABLE", "CONTEXT_TABLE", "LINEAGE_BUCKET", "LINEAGE_PREFIX",
-    "BEDROCK_MODEL_ID", "INFERENCE_POLICY", "MIN_CONFIDENCE_SCORE", "TIME_TOLERANCE_SECONDS",
+    "BEDROCK_MODEL_ID", "BEDROCK_MAX_TOKENS", "BEDROCK_TEMPERATURE", "INFERENCE_POLICY", "MIN_CONFIDENCE_SCORE", "TIME_TOLERANCE_SECONDS",
     "ENABLE_PARAMETER_VALIDATION", "ENABLE_ENVIRONMENT_VALIDATION", "MAX_RETRIES",
     "RETRY_DELAY_SECONDS", "ENABLE_FALLBACK", "METRICS_NAMESPACE", "ALERT_TOPIC_ARN", "LOG_LEVEL",
 }
@@ -51,6 +53,17 @@ PER_ENV = {
     "prod": {"MIN_CONFIDENCE_SCORE": "0.8", "TIME_TOLERANCE_SECONDS": "180", "MAX_RETRIES": "2",
              "ENABLE_FALLBACK": "false", "LOG_LEVEL": "WARNING"},
 }
+
+
+PROFILE_PREFIXES = ("us", "eu", "apac", "jp", "au", "us-gov", "global")
+
+
+def model_resources(foundation_model: str) -> list[str]:
+    """What the LineageModel statement must grant for a model: the foundation model in every
+    region and its inference profile under every geography prefix."""
+    return [f"arn:aws:bedrock:*::foundation-model/{foundation_model}"] + [
+        f"arn:aws:bedrock:*:{ACCOUNT}:inference-profile/{p}.{foundation_model}"
+        for p in PROFILE_PREFIXES]
 
 
 class _NoManagedPolicies:
@@ -155,9 +168,14 @@ class TemplateTest(unittest.TestCase):
     def test_alarms_notify_the_topic(self) -> None:
         alarms = self.of_type("AWS::CloudWatch::Alarm")
         metrics = sorted(a["Properties"]["MetricName"] for a in alarms.values())
-        self.assertEqual(metrics, sorted(["ErrorOccurrence", "Errors", "Throttles",
+        self.assertEqual(metrics, sorted(["ErrorOccurrence", "ModelFailures", "Errors", "Throttles",
+                                          "Duration", "FailedInvocations",
+                                          "ApproximateAgeOfOldestMessage",
                                           "ApproximateNumberOfMessagesVisible",
                                           "ApproximateNumberOfMessagesVisible"]))
+        duration = next(a for a in alarms.values() if a["Properties"]["MetricName"] == "Duration")
+        timeout = self.resources["LineageFunction"]["Properties"]["Timeout"]
+        self.assertEqual(duration["Properties"]["Threshold"], 0.8 * timeout * 1000)
         for name, alarm in alarms.items():
             self.assertEqual(alarm["Properties"]["AlarmActions"], [{"Ref": "AlertTopic"}], name)
         error = next(a for a in alarms.values() if a["Properties"]["MetricName"] == "ErrorOccurrence")
@@ -165,8 +183,43 @@ class TemplateTest(unittest.TestCase):
         self.assertEqual(error["Properties"]["Dimensions"][0]["Name"], "Environment")
         dlq_alarm_queues = sorted(
             a["Properties"]["Dimensions"][0]["Value"]["Fn::GetAtt"][0] for a in alarms.values()
-            if a["Properties"]["Namespace"] == "AWS/SQS")
+            if a["Properties"]["MetricName"] == "ApproximateNumberOfMessagesVisible")
         self.assertEqual(dlq_alarm_queues, ["BackfillDeadLetterQueue", "EventDeadLetterQueue"])
+        rule = next(a for a in alarms.values() if a["Properties"]["MetricName"] == "FailedInvocations")
+        self.assertEqual(rule["Properties"]["Dimensions"][0]["Value"],
+                         {"Fn::Sub": "enhanced-lineage-agent-glue-job-state-${Environment}"})
+        rule_name = self.of_type("AWS::Events::Rule")
+        self.assertEqual([r["Properties"]["Name"] for r in rule_name.values()],
+                         [{"Fn::Sub": "enhanced-lineage-agent-glue-job-state-${Environment}"}])
+
+    def test_every_agent_metric_read_is_emitted_with_that_dimension_set(self) -> None:
+        """infra/tests/emf_metrics.json is written by the engine test
+        `the_emf_metrics_printed_are_those_the_alarms_are_checked_against` from the EMF lines
+        the pipeline really prints; every alarm and widget on the agent's namespace must read a
+        (metric, dimension set) found there, or it reads a metric that never exists."""
+        emitted = {(d["Namespace"], m, tuple(sorted(d["Dimensions"])))
+                   for d in json.loads(EMF_METRICS.read_text()) for m in d["Metrics"]}
+        read = []
+        for name, alarm in self.of_type("AWS::CloudWatch::Alarm").items():
+            p = alarm["Properties"]
+            read.append((name, p["Namespace"], p["MetricName"],
+                         tuple(sorted(d["Name"] for d in p.get("Dimensions", [])))))
+        body, _ = self.resources["Dashboard"]["Properties"]["DashboardBody"]["Fn::Sub"]
+        widgets = json.loads(re.sub(r"\$\{[^}]+\}", "x", body))["widgets"]
+        for w in widgets:
+            prev: list = []
+            for row in w["properties"].get("metrics", []):
+                row = [c for c in row if not isinstance(c, dict)]
+                if row and row[0] == "...":
+                    row = prev[: len(prev) - len(row) + 1] + row[1:]
+                row = [prev[i] if c == "." else c for i, c in enumerate(row)]
+                prev = row
+                dims = tuple(sorted(row[2::2]))
+                read.append((w["properties"]["title"], row[0], row[1], dims))
+        agent = [r for r in read if r[1] == "EnhancedLineageAgent"]
+        self.assertGreaterEqual(len(agent), 4, read)
+        for where, ns, metric, dims in agent:
+            self.assertIn((ns, metric, dims), emitted, f"{where} reads {metric} by {dims}")
 
     def test_event_sources_target_the_live_alias(self) -> None:
         rules = self.of_type("AWS::Events::Rule")
@@ -271,6 +324,9 @@ class StackTest(unittest.TestCase):
                     {"ParameterKey": "AlertEmail", "ParameterValue": "ops@example.com"},
                     {"ParameterKey": "ScriptBucketNames", "ParameterValue": "aws-glue-assets-x,scripts-y"},
                     {"ParameterKey": "DataBucketNames", "ParameterValue": "data-z"},
+                    # prod: a bare foundation model id; the grant is the same as for its profile
+                    {"ParameterKey": "BedrockModelId", "ParameterValue":
+                        "anthropic.claude-sonnet-4-6" if env == "prod" else "eu.anthropic.claude-sonnet-4-6"},
                 ])
             desc = cf.describe_stacks(StackName=stack)["Stacks"][0]
             if desc["StackStatus"] != "CREATE_COMPLETE":
@@ -298,6 +354,9 @@ class StackTest(unittest.TestCase):
                 c = ddb.describe_table(TableName=f"enhanced-lineage-agent-execution-contexts-{env}")["Table"]
                 self.assertEqual([(k["AttributeName"], k["KeyType"]) for k in c["KeySchema"]],
                                  [("job_run_id", "HASH")])
+                ttl = ddb.describe_time_to_live(
+                    TableName=f"enhanced-lineage-agent-execution-contexts-{env}")["TimeToLiveDescription"]
+                self.assertEqual((ttl["TimeToLiveStatus"], ttl["AttributeName"]), ("ENABLED", "expires_at"))
 
     def test_lineage_bucket(self) -> None:
         s3 = self.client("s3")
@@ -393,8 +452,7 @@ class StackTest(unittest.TestCase):
                     if st["Sid"] == "GlueRunLogs":
                         self.assertEqual(resources, [f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws-glue/*"])
                     if st["Sid"] == "LineageModel":
-                        self.assertEqual(resources, [f"arn:aws:bedrock:{REGION}::foundation-model/"
-                                                     "anthropic.claude-3-5-sonnet-20241022-v2:0"])
+                        self.assertEqual(resources, model_resources("anthropic.claude-sonnet-4-6"))
                 self.assertEqual(sorted(granted), listed)
 
     def test_health_command_against_the_stack(self) -> None:

@@ -22,8 +22,9 @@ use lineage_domain::{ErrorKind, PortError};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 
-/// The model used when none is configured.
-pub const DEFAULT_MODEL_ID: &str = "anthropic.claude-3-5-sonnet-20241022-v2:0";
+/// The model used when none is configured: the US cross-region inference profile of Claude
+/// Sonnet 4.6 (current Claude models are invoked on demand only through an inference profile).
+pub const DEFAULT_MODEL_ID: &str = "us.anthropic.claude-sonnet-4-6";
 
 /// A JSON value as a Smithy document.
 pub fn to_document(value: &Value) -> Document {
@@ -138,8 +139,9 @@ pub fn retry_note(previous_error: &str, tool_name: &str) -> String {
 /// classification.
 fn bedrock_kind(code: &str, fallback: ErrorKind) -> ErrorKind {
     match code.trim_end_matches("Exception") {
-        "ModelTimeout" | "ModelNotReady" | "ModelStreamError" | "ServiceUnavailable"
-        | "InternalServer" | "Throttling" => ErrorKind::Transient,
+        // ModelErrorException: the model failed while answering (Bedrock says: retry)
+        "ModelTimeout" | "ModelNotReady" | "ModelStreamError" | "ModelError"
+        | "ServiceUnavailable" | "InternalServer" | "Throttling" => ErrorKind::Transient,
         "AccessDenied" => ErrorKind::AccessDenied,
         "ResourceNotFound" => ErrorKind::NotFound,
         "Validation" => ErrorKind::Invalid,
@@ -249,6 +251,14 @@ mod tests {
     fn bedrock_codes_classify() {
         assert_eq!(
             bedrock_kind("ModelTimeoutException", ErrorKind::Invalid),
+            ErrorKind::Transient
+        );
+        assert_eq!(
+            bedrock_kind("ModelErrorException", ErrorKind::Invalid),
+            ErrorKind::Transient
+        );
+        assert_eq!(
+            bedrock_kind("ServiceUnavailableException", ErrorKind::Invalid),
             ErrorKind::Transient
         );
         assert_eq!(

@@ -523,7 +523,16 @@ impl LineageStore for DynamoDbLineageStore {
     }
 }
 
-/// Model answers cached in a DynamoDB table, one item per cache key.
+/// How long a cached answer is kept: the table's TTL deletes the item this long after it was
+/// written (DynamoDB deletes expired items within a few days; a read never returns one past
+/// its `expires_at`).
+pub const ANSWER_TTL: chrono::Duration = chrono::Duration::days(30);
+
+/// The attribute the table's TTL reads (epoch seconds).
+pub const TTL_ATTRIBUTE: &str = "expires_at";
+
+/// Model answers cached in a DynamoDB table, one item per cache key, each with an
+/// [`TTL_ATTRIBUTE`] [`ANSWER_TTL`] after it was written.
 #[derive(Debug, Clone)]
 pub struct DynamoDbAnswerCache {
     client: Client,
@@ -570,6 +579,14 @@ impl AnswerCache for DynamoDbAnswerCache {
         let Some(item) = out.item() else {
             return Ok(None);
         };
+        let expired = item
+            .get(TTL_ATTRIBUTE)
+            .and_then(|v| v.as_n().ok())
+            .and_then(|n| n.parse::<i64>().ok())
+            .is_some_and(|at| at <= Utc::now().timestamp());
+        if expired {
+            return Ok(None);
+        }
         let json = get_s(item, "answer", &op)?;
         let answer = serde_json::from_str(json)
             .map_err(|e| AwsError::invalid(&op, format!("`answer` does not decode: {e}")))?;
@@ -586,6 +603,10 @@ impl AnswerCache for DynamoDbAnswerCache {
             .item(&self.key_attribute, s(format!("{}{key}", self.key_prefix)))
             .item("answer", s(json))
             .item("cached_at", s(iso(Utc::now())))
+            .item(
+                TTL_ATTRIBUTE,
+                AttributeValue::N((Utc::now() + ANSWER_TTL).timestamp().to_string()),
+            )
             .send()
             .await
             .map_err(|e| AwsError::from_sdk(&op, e))?;

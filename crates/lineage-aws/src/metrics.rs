@@ -1,6 +1,10 @@
 //! [`EmfMetrics`]: the `Metrics` port as CloudWatch Embedded Metric Format. Each `record` call
 //! writes one JSON line (per 100 metrics) to stdout, or to an injected writer in tests; Lambda
 //! ships stdout to CloudWatch Logs, which extracts the metrics. No API call is made.
+//!
+//! Every metric is published under two dimension sets, `[Environment]` (what the alarms and
+//! the dashboard read) and `[Environment, JobName]` (per job); CloudWatch treats each set as a
+//! metric of its own, so an alarm must name exactly one of them (`infra/tests` checks it).
 
 use lineage_domain::ports::{Metric, Metrics};
 use serde_json::{json, Map, Value};
@@ -10,7 +14,10 @@ use std::sync::Mutex;
 /// The most metrics one EMF directive may carry.
 const MAX_METRICS_PER_LINE: usize = 100;
 
-/// Metrics as EMF JSON lines, dimensions `Environment` and `JobName`.
+/// The dimension sets every metric is published under.
+pub const DIMENSION_SETS: &[&[&str]] = &[&["Environment"], &["Environment", "JobName"]];
+
+/// Metrics as EMF JSON lines, under the [`DIMENSION_SETS`].
 pub struct EmfMetrics {
     namespace: String,
     environment: String,
@@ -69,7 +76,7 @@ impl EmfMetrics {
                         "Timestamp": timestamp_ms,
                         "CloudWatchMetrics": [{
                             "Namespace": self.namespace,
-                            "Dimensions": [["Environment", "JobName"]],
+                            "Dimensions": DIMENSION_SETS,
                             "Metrics": definitions,
                         }],
                     }),
@@ -115,7 +122,7 @@ mod tests {
 
     #[test]
     fn repeated_names_become_lists() {
-        let m = EmfMetrics::new("NS", "dev");
+        let m = EmfMetrics::with_writer("NS", "dev", Box::new(std::io::sink()));
         let lines = m.lines(
             "j",
             &[
@@ -129,6 +136,14 @@ mod tests {
         let v: Value = serde_json::from_str(&lines[0]).expect("json");
         assert_eq!(v["A"], json!([1.0, 2.0]));
         assert_eq!(v["B"], json!(3.0));
+        assert_eq!(
+            v["_aws"]["CloudWatchMetrics"][0]["Dimensions"],
+            json!([["Environment"], ["Environment", "JobName"]])
+        );
+        assert_eq!(
+            (v["Environment"].as_str(), v["JobName"].as_str()),
+            (Some("dev"), Some("j"))
+        );
         assert_eq!(
             v["_aws"]["CloudWatchMetrics"][0]["Metrics"]
                 .as_array()

@@ -1,8 +1,10 @@
 //! Infer: the model stage. Decides whether the lineage model is asked about a run (policy
 //! `never | auto | always`; in `auto` only when static extraction left unresolved references,
 //! found no outputs for a successful run, or has edges under the threshold), asks it — through
-//! the answer cache, retrying transient failures with backoff and an invalid answer once with
-//! the validation error — and folds the grounded part of the answer into the static edges.
+//! the answer cache, retrying transient failures with backoff, an invalid answer once with
+//! the validation error, and an answer cut at `max_tokens` with twice the budget (up to the
+//! model's limit), never past the invocation's [`retry::Deadline`] — and folds the grounded
+//! part of the answer into the static edges.
 //!
 //! Submodules: [`prompt`] (the question, within its token budget), [`answer`] (the tool the
 //! model must call, its schema and the one check of answers), [`cache_key`], [`grounding`]
@@ -18,7 +20,7 @@ pub mod prompt;
 pub mod retry;
 
 use crate::score;
-use crate::settings::{InferencePolicy, Settings};
+use crate::settings::{InferencePolicy, Settings, MODEL_MAX_OUTPUT_TOKENS};
 pub use answer::ModelError;
 use grounding::Grounding;
 use lineage_domain::ports::{
@@ -30,7 +32,7 @@ use lineage_domain::{
     RunState,
 };
 use lineage_extract::Extraction;
-use retry::Sleeper;
+use retry::{Deadline, Sleeper};
 use std::collections::BTreeMap;
 
 /// The rule of model evidence whose dataset is named as written in the run's evidence.
@@ -48,6 +50,8 @@ pub struct ModelStage<'a> {
     pub metrics: &'a dyn Metrics,
     pub sleeper: &'a dyn Sleeper,
     pub settings: &'a Settings,
+    /// When the invocation ends; `None`: no limit (the CLI).
+    pub deadline: Option<Deadline>,
 }
 
 impl std::fmt::Debug for ModelStage<'_> {
@@ -114,14 +118,46 @@ pub async fn ask(
     let mut transient_retries = 0u32;
     let mut invalid_retried = false;
     let model_id = stage.model.model_id();
+    let max_budget = u32::try_from(MODEL_MAX_OUTPUT_TOKENS).unwrap_or(u32::MAX);
+    // the backoff before the next attempt, after a transient failure
+    let mut backoff: Option<std::time::Duration> = None;
+    let mut last = String::from("no attempt was made");
     let answer = loop {
+        if let Some(deadline) = stage.deadline {
+            if !deadline.allows_attempt_after(backoff.unwrap_or_default()) {
+                tracing::warn!(job, "no time left for a model attempt before the deadline");
+                break Err(ModelError::OutOfTime { last });
+            }
+        }
+        if let Some(delay) = backoff.take() {
+            stage.sleeper.sleep(delay).await;
+        }
         usage.requests += 1;
         let result = match stage.model.infer(&request).await {
             Ok(reply) => {
                 // every reply is paid for, valid or not
                 usage.input_tokens += reply.usage.input_tokens;
                 usage.output_tokens += reply.usage.output_tokens;
-                answer::read_reply(model_id, &reply)
+                if answer::is_cut(&reply) && request.max_tokens < max_budget {
+                    let larger = request.max_tokens.saturating_mul(2).min(max_budget);
+                    tracing::warn!(
+                        job,
+                        from = request.max_tokens,
+                        to = larger,
+                        "answer cut at max_tokens; asking again with a larger budget"
+                    );
+                    last = format!("answer cut at max_tokens {}", request.max_tokens);
+                    request.max_tokens = larger;
+                    continue;
+                }
+                if answer::is_cut(&reply) {
+                    Err(ModelError::Truncated {
+                        model_id: model_id.to_string(),
+                        max_tokens: request.max_tokens,
+                    })
+                } else {
+                    answer::read_reply(model_id, &reply)
+                }
             }
             Err(e) => Err(ModelError::Call(e)),
         };
@@ -131,6 +167,7 @@ pub async fn ask(
             Err(ModelError::InvalidAnswer { why, .. }) if !invalid_retried => {
                 let why = ctx.redactor().redact(&why).into_owned();
                 tracing::warn!(job, error = %why, "invalid model answer; asking once more");
+                last = format!("invalid answer: {why}");
                 invalid_retried = true;
                 request.previous_error = Some(why);
             }
@@ -140,10 +177,11 @@ pub async fn ask(
                     transient_retries,
                     retry::jitter_unit(),
                 );
+                backoff = Some(delay);
                 let shown = ctx.redactor().redact(&e.to_string()).into_owned();
                 tracing::warn!(job, error = %shown, attempt = transient_retries + 1, delay_ms = delay.as_millis() as u64, "model call failed; retrying");
+                last = shown;
                 transient_retries += 1;
-                stage.sleeper.sleep(delay).await;
             }
             Err(e) => break Err(e),
         }

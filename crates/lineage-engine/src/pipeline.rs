@@ -5,7 +5,7 @@
 
 use crate::error::EngineError;
 use crate::gather::{gather, Gathered, Sources};
-use crate::infer::retry::{Sleeper, TokioSleeper};
+use crate::infer::retry::{Deadline, Sleeper, TokioSleeper};
 use crate::openlineage::{run_event, DocumentInput, RunEvent};
 use crate::persist::{persist, PersistReport};
 use crate::settings::Settings;
@@ -184,6 +184,18 @@ impl Pipeline {
     /// with `fallback` set (`enable_fallback`), or the error is returned as
     /// [`EngineError::ModelFailed`], which is retryable.
     pub async fn analyze(&self, gathered: &Gathered) -> Result<Analysis, EngineError> {
+        self.analyze_until(gathered, None).await
+    }
+
+    /// [`Pipeline::analyze`] with the model attempts bounded by `deadline`: when no time is
+    /// left for another one the run is recorded from static evidence with a finding. A model
+    /// failure retrying cannot fix (invalid answers, validation, access denied, no time left) is
+    /// recorded that way even without `enable_fallback`.
+    pub async fn analyze_until(
+        &self,
+        gathered: &Gathered,
+        deadline: Option<Deadline>,
+    ) -> Result<Analysis, EngineError> {
         let (ctx, extraction) = (&gathered.context, &gathered.extraction);
         let mut edges = extraction.edges.clone();
         score::score_all(&mut edges);
@@ -199,6 +211,7 @@ impl Pipeline {
                 metrics: self.ports.metrics.as_ref(),
                 sleeper: self.sleeper.as_ref(),
                 settings: &self.settings,
+                deadline,
             };
             let asked = infer::ask(stage, ctx, extraction, &edges, reason).await;
             model_usage = asked.usage;
@@ -209,7 +222,7 @@ impl Pipeline {
                     edges = merged;
                     model_findings = findings;
                 }
-                Err(e) if self.settings.enable_fallback => {
+                Err(e) if self.settings.enable_fallback || !e.is_retryable() => {
                     fallback = true;
                     model_findings.push(Finding {
                         check: "model".into(),
@@ -290,8 +303,19 @@ impl Pipeline {
         event: &GlueJobStateChange,
         options: ProcessOptions,
     ) -> Result<RunOutcome, EngineError> {
+        self.process_until(event, options, None).await
+    }
+
+    /// [`Pipeline::process`] within an invocation's `deadline` (see
+    /// [`Pipeline::analyze_until`]).
+    pub async fn process_until(
+        &self,
+        event: &GlueJobStateChange,
+        options: ProcessOptions,
+        deadline: Option<Deadline>,
+    ) -> Result<RunOutcome, EngineError> {
         let started = Instant::now();
-        let result = self.process_inner(event, options).await;
+        let result = self.process_inner(event, options, deadline).await;
         let job = event.job_name();
         match &result {
             Ok(outcome) if outcome.disposition == Disposition::Processed => {
@@ -328,6 +352,7 @@ impl Pipeline {
         &self,
         event: &GlueJobStateChange,
         options: ProcessOptions,
+        deadline: Option<Deadline>,
     ) -> Result<RunOutcome, EngineError> {
         let run_id = event.job_run_id();
         if !options.force {
@@ -346,7 +371,7 @@ impl Pipeline {
         let gathered = self.gather(event).await?;
         let t1 = Instant::now();
         if options.dry_run {
-            return self.record(&gathered, options, t0, t1).await;
+            return self.record(&gathered, options, deadline, t0, t1).await;
         }
         // of concurrent deliveries of the run, one goes on (and asks the model)
         let owner = claim_owner();
@@ -368,7 +393,7 @@ impl Pipeline {
                 }),
             };
         }
-        let result = self.record(&gathered, options, t0, t1).await;
+        let result = self.record(&gathered, options, deadline, t0, t1).await;
         // a written context ended the claim; otherwise it is released (best effort: an
         // unreleased claim ends with its lease)
         if !result.as_ref().is_ok_and(|o| o.persist.context_written) {
@@ -398,10 +423,11 @@ impl Pipeline {
         &self,
         gathered: &Gathered,
         options: ProcessOptions,
+        deadline: Option<Deadline>,
         t0: Instant,
         t1: Instant,
     ) -> Result<RunOutcome, EngineError> {
-        let analysis = self.analyze(gathered).await?;
+        let analysis = self.analyze_until(gathered, deadline).await?;
         let ctx = &gathered.context;
         let document = self.document_bytes(ctx, &analysis)?;
         let key = self

@@ -55,6 +55,18 @@ pub struct ModelSettings {
     pub max_prompt_tokens: usize,
 }
 
+/// The model used when none is configured: the US cross-region inference profile of Claude
+/// Sonnet 4.6 (`anthropic.claude-sonnet-4-6`). Current Claude models are invoked on demand only
+/// through an inference profile; see [`PROFILE_PREFIXES`].
+pub const DEFAULT_MODEL_ID: &str = "us.anthropic.claude-sonnet-4-6";
+
+/// The geography prefixes of Bedrock cross-region inference profile ids (`us.anthropic.…`).
+pub const PROFILE_PREFIXES: &[&str] = &["us", "eu", "apac", "jp", "au", "us-gov", "global"];
+
+/// The most output tokens one answer may ask for (the output limit of current Claude models):
+/// the ceiling of `bedrock.max_tokens` and of the budget a cut answer is retried with.
+pub const MODEL_MAX_OUTPUT_TOKENS: u64 = 64_000;
+
 /// The default prompt budget: 12,000 input tokens.
 pub const DEFAULT_MAX_PROMPT_TOKENS: usize = 12_000;
 
@@ -135,7 +147,7 @@ impl Default for Settings {
             lineage_bucket: String::new(),
             lineage_prefix: "lineage".into(),
             model: ModelSettings {
-                model_id: "anthropic.claude-3-5-sonnet-20241022-v2:0".into(),
+                model_id: DEFAULT_MODEL_ID.into(),
                 max_tokens: 4000,
                 temperature: 0.1,
                 max_prompt_tokens: DEFAULT_MAX_PROMPT_TOKENS,
@@ -317,15 +329,15 @@ pub const SETTINGS: &[Setting] = &[
         read: |s| Typed::Text(s.model.model_id.clone()),
     },
     Setting {
-        file: Some(("bedrock.max_tokens", Whole(1, 200_000))),
-        var: None,
+        file: Some(("bedrock.max_tokens", Whole(256, MODEL_MAX_OUTPUT_TOKENS))),
+        var: Some(("BEDROCK_MAX_TOKENS", Whole(256, MODEL_MAX_OUTPUT_TOKENS))),
         file_check: no_check,
         apply: |s, v| set(&mut s.model.max_tokens, v.whole_u32()),
         read: |s| Typed::Whole(u64::from(s.model.max_tokens)),
     },
     Setting {
         file: Some(("bedrock.temperature", Number(0.0, 1.0))),
-        var: None,
+        var: Some(("BEDROCK_TEMPERATURE", Number(0.0, 1.0))),
         file_check: no_check,
         apply: |s, v| set(&mut s.model.temperature, v.number().map(|x| x as f32)),
         // through its shortest decimal form, so 0.1f32 reads as 0.1
@@ -717,14 +729,31 @@ fn no_check(_: &Typed) -> Result<(), String> {
     Ok(())
 }
 
-/// Model ids have no spaces.
+/// Model ids have no spaces, and a bare foundation model id (`anthropic.claude-…`, no
+/// geography prefix) is explained: current models are invoked on demand only through a
+/// cross-region inference profile. ARNs (provisioned throughput, application profiles) pass.
 fn model_id(v: &Typed) -> Result<(), String> {
     match v {
         Typed::Text(t) if t.chars().any(char::is_whitespace) => {
             Err("a model id has no spaces".into())
         }
+        Typed::Text(t) if !t.starts_with("arn:") && profile_prefix(t).is_none() => Err(format!(
+            "{t} is a foundation model id; Bedrock invokes current models on demand only through \
+             a cross-region inference profile (ValidationException \"on-demand throughput isn't \
+             supported\"): use {} (or the eu., apac., jp., au., us-gov. or global. profile \
+             of your region), see docs/operations.md#model-access",
+            format_args!("us.{t}")
+        )),
         _ => Ok(()),
     }
+}
+
+/// The geography prefix of an inference profile id (`us` of `us.anthropic.claude-…`).
+pub fn profile_prefix(model_id: &str) -> Option<&'static str> {
+    let (first, rest) = model_id.split_once('.')?;
+    (!rest.is_empty())
+        .then(|| PROFILE_PREFIXES.iter().copied().find(|p| *p == first))
+        .flatten()
 }
 
 /// CloudWatch reserves the `AWS/` namespaces.
@@ -863,6 +892,8 @@ mod tests {
             "LINEAGE_PREFIX",
             "BEDROCK_MODEL_ID",
             "BEDROCK_MAX_PROMPT_TOKENS",
+            "BEDROCK_MAX_TOKENS",
+            "BEDROCK_TEMPERATURE",
             "INFERENCE_POLICY",
             "MIN_CONFIDENCE_SCORE",
             "TIME_TOLERANCE_SECONDS",
@@ -880,6 +911,49 @@ mod tests {
         ];
         expected.sort_unstable();
         assert_eq!(names, expected);
+    }
+
+    #[test]
+    fn a_bare_model_id_is_explained_as_needing_an_inference_profile() {
+        let bare =
+            model_id(&Typed::Text("anthropic.claude-sonnet-4-6".into())).expect_err("bare id");
+        assert!(bare.contains("us.anthropic.claude-sonnet-4-6"), "{bare}");
+        assert!(bare.contains("inference profile"), "{bare}");
+        for ok in [
+            DEFAULT_MODEL_ID,
+            "eu.anthropic.claude-sonnet-4-6",
+            "us-gov.anthropic.claude-sonnet-4-6",
+            "global.anthropic.claude-sonnet-4-6",
+            "arn:aws:bedrock:us-east-1:1:application-inference-profile/x",
+        ] {
+            assert_eq!(model_id(&Typed::Text(ok.into())), Ok(()), "{ok}");
+        }
+        assert_eq!(profile_prefix("us-gov.anthropic.x"), Some("us-gov"));
+        assert_eq!(profile_prefix("usa.anthropic.x"), None);
+        assert_eq!(profile_prefix("us."), None);
+    }
+
+    #[test]
+    fn model_budget_and_temperature_reach_the_lambda_range_checked() {
+        let s = Settings::default()
+            .with_overrides(&vars(&[
+                ("BEDROCK_MAX_TOKENS", "8000"),
+                ("BEDROCK_TEMPERATURE", "0.3"),
+            ]))
+            .expect("valid");
+        assert_eq!((s.model.max_tokens, s.model.temperature), (8000, 0.3));
+        for (name, value) in [
+            ("BEDROCK_MAX_TOKENS", "100"),
+            ("BEDROCK_MAX_TOKENS", "64001"),
+            ("BEDROCK_TEMPERATURE", "1.5"),
+            ("BEDROCK_TEMPERATURE", "-0.1"),
+        ] {
+            let e = Settings::default()
+                .with_overrides(&vars(&[(name, value)]))
+                .expect_err("out of range")
+                .to_string();
+            assert!(e.contains(name), "{e}");
+        }
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! adapters, built once at Lambda init from the environment (engine `Settings::from_env` and
 //! `AwsClients::from_env`).
 
-use crate::{Backend, HandlerError, RunReport};
+use crate::{Backend, Deadline, HandlerError, RunReport};
 use async_trait::async_trait;
 use lineage_aws::{AwsClients, DependencyHealth, HealthReport, HealthStatus};
 use lineage_domain::GlueJobStateChange;
@@ -45,10 +45,14 @@ impl AwsBackend {
 
 #[async_trait]
 impl Backend for AwsBackend {
-    async fn process(&self, event: &GlueJobStateChange) -> Result<RunReport, HandlerError> {
+    async fn process(
+        &self,
+        event: &GlueJobStateChange,
+        deadline: Option<Deadline>,
+    ) -> Result<RunReport, HandlerError> {
         let outcome = self
             .pipeline
-            .process(event, ProcessOptions::default())
+            .process_until(event, ProcessOptions::default(), deadline)
             .await?;
         let status = match outcome.disposition {
             Disposition::Processed => "processed",

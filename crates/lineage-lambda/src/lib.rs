@@ -1,8 +1,8 @@
 //! The Lambda function's logic, separate from the runtime loop in `main.rs` so tests call it
 //! directly: which event shapes are accepted (an EventBridge "Glue Job State Change" event, an
 //! SQS batch whose bodies are such events, `{"action": "health_check"}`), how each is
-//! dispatched to a [`Backend`], and how failures become Lambda error types (`Retryable` /
-//! `NonRetryable`).
+//! dispatched to a [`Backend`] within the invocation's deadline, and how failures become
+//! Lambda error types (`Retryable` / `NonRetryable`).
 
 pub mod backend;
 pub mod wiring;
@@ -13,6 +13,7 @@ use async_trait::async_trait;
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use lineage_aws::HealthReport;
 use lineage_domain::GlueJobStateChange;
+pub use lineage_engine::infer::retry::Deadline;
 use serde::Serialize;
 use serde_json::{json, Value};
 
@@ -83,15 +84,40 @@ pub struct RunReport {
 /// What the handler needs: processing one event, and the health of the dependencies.
 #[async_trait]
 pub trait Backend: Send + Sync {
-    async fn process(&self, event: &GlueJobStateChange) -> Result<RunReport, HandlerError>;
+    /// Processes one run; model attempts stop before `deadline` (the invocation's end).
+    async fn process(
+        &self,
+        event: &GlueJobStateChange,
+        deadline: Option<Deadline>,
+    ) -> Result<RunReport, HandlerError>;
     async fn health(&self) -> HealthReport;
     fn environment(&self) -> &str;
 }
 
-/// Handles one invocation payload.
+/// The [`Deadline`] of an invocation from the Lambda context's `deadline` (epoch
+/// milliseconds), measured against the wall clock now.
+pub fn deadline_from_epoch_ms(deadline_ms: u64) -> Deadline {
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+    Deadline::in_(std::time::Duration::from_millis(
+        deadline_ms.saturating_sub(now_ms),
+    ))
+}
+
+/// Handles one invocation payload with no deadline (tests, local runs).
 pub async fn handle<B: Backend + ?Sized>(
     backend: &B,
     payload: Value,
+) -> Result<Value, HandlerError> {
+    handle_until(backend, payload, None).await
+}
+
+/// Handles one invocation payload; every run it carries is processed within `deadline`.
+pub async fn handle_until<B: Backend + ?Sized>(
+    backend: &B,
+    payload: Value,
+    deadline: Option<Deadline>,
 ) -> Result<Value, HandlerError> {
     if payload.get("action").is_some() {
         return match payload.get("action").and_then(Value::as_str) {
@@ -102,14 +128,14 @@ pub async fn handle<B: Backend + ?Sized>(
         };
     }
     if payload.get("Records").is_some() {
-        let batch = handle_sqs(backend, payload).await?;
+        let batch = handle_sqs(backend, payload, deadline).await?;
         return serde_json::to_value(batch).map_err(|e| HandlerError::NonRetryable(e.to_string()));
     }
     if payload.get("source").is_some() || payload.get("detail-type").is_some() {
         let event = GlueJobStateChange::from_value(payload).map_err(|e| {
             HandlerError::NonRetryable(format!("{e}; the function accepts {ACCEPTED_SHAPES}"))
         })?;
-        let report = backend.process(&event).await?;
+        let report = backend.process(&event, deadline).await?;
         return serde_json::to_value(report).map_err(|e| HandlerError::NonRetryable(e.to_string()));
     }
     Err(HandlerError::NonRetryable(format!(
@@ -131,6 +157,7 @@ async fn health_response<B: Backend + ?Sized>(backend: &B) -> Value {
 pub async fn handle_sqs<B: Backend + ?Sized>(
     backend: &B,
     payload: Value,
+    deadline: Option<Deadline>,
 ) -> Result<SqsBatchResponse, HandlerError> {
     let batch: SqsEvent = serde_json::from_value(payload).map_err(|e| {
         HandlerError::NonRetryable(format!(
@@ -146,7 +173,7 @@ pub async fn handle_sqs<B: Backend + ?Sized>(
                 .ok_or_else(|| HandlerError::NonRetryable("message without a body".into()))?;
             let event = GlueJobStateChange::from_json(body)
                 .map_err(|e| HandlerError::NonRetryable(e.to_string()))?;
-            backend.process(&event).await
+            backend.process(&event, deadline).await
         }
         .await;
         (id, outcome)
@@ -171,11 +198,17 @@ mod tests {
     #[derive(Default)]
     struct Fake {
         seen: Mutex<Vec<String>>,
+        deadlines: Mutex<Vec<Option<Deadline>>>,
     }
 
     #[async_trait]
     impl Backend for Fake {
-        async fn process(&self, event: &GlueJobStateChange) -> Result<RunReport, HandlerError> {
+        async fn process(
+            &self,
+            event: &GlueJobStateChange,
+            deadline: Option<Deadline>,
+        ) -> Result<RunReport, HandlerError> {
+            self.deadlines.lock().expect("lock").push(deadline);
             self.seen
                 .lock()
                 .expect("lock")
@@ -255,6 +288,34 @@ mod tests {
         let mut seen = fake.seen.lock().expect("lock").clone();
         seen.sort();
         assert_eq!(seen, ["jr_1", "jr_3", "jr_4"]);
+    }
+
+    #[tokio::test]
+    async fn the_invocation_deadline_reaches_every_run() {
+        let fake = Fake::default();
+        let deadline = deadline_from_epoch_ms(
+            u64::try_from(chrono::Utc::now().timestamp_millis()).expect("ms") + 300_000,
+        );
+        let left = deadline.at - std::time::Instant::now();
+        assert!(
+            left > std::time::Duration::from_secs(298)
+                && left <= std::time::Duration::from_secs(300),
+            "{left:?}"
+        );
+        handle_until(&fake, event("j", "jr_1"), Some(deadline))
+            .await
+            .expect("processed");
+        let record = |id: &str, body: String| json!({"messageId": id, "body": body});
+        let batch = json!({"Records": [record("m1", event("j", "jr_2").to_string())]});
+        handle_until(&fake, batch, Some(deadline))
+            .await
+            .expect("batch");
+        assert_eq!(
+            *fake.deadlines.lock().expect("lock"),
+            [Some(deadline), Some(deadline)]
+        );
+        let past = deadline_from_epoch_ms(1_000);
+        assert!(!past.allows_attempt_after(std::time::Duration::ZERO));
     }
 
     #[tokio::test]

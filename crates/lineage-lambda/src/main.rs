@@ -2,7 +2,7 @@
 //! then serves invocations from the Lambda Runtime API with [`lineage_lambda::handle`].
 
 use lambda_runtime::{service_fn, Diagnostic, LambdaEvent};
-use lineage_lambda::{handle, AwsBackend, HandlerError};
+use lineage_lambda::{deadline_from_epoch_ms, handle_until, AwsBackend, HandlerError};
 use serde_json::Value;
 
 #[tokio::main]
@@ -27,7 +27,11 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let backend = &backend;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
         let result: Result<Value, HandlerError> = match backend {
-            Ok(b) => handle(b, event.payload).await,
+            // model retries stop before the invocation's deadline (less a margin)
+            Ok(b) => {
+                let deadline = deadline_from_epoch_ms(event.context.deadline);
+                handle_until(b, event.payload, Some(deadline)).await
+            }
             // a bad configuration still answers the health check, as unhealthy with the reason
             Err(e) if event.payload.get("action").and_then(Value::as_str) == Some("health_check") => {
                 Ok(serde_json::json!({

@@ -2,6 +2,8 @@
 //! item layout, the ordering rule, and error mapping.
 
 use crate::support;
+use aws_sdk_dynamodb::types::AttributeValue;
+use lineage_aws::dynamodb::TTL_ATTRIBUTE;
 use lineage_aws::{DynamoDbAnswerCache, DynamoDbLineageStore};
 use lineage_contract::{at, dataset, execution_context, mapping};
 use lineage_domain::ports::{AnswerCache, InferenceAnswer, LineageStore, ProposedDataset};
@@ -171,6 +173,33 @@ async fn answer_cache_round_trips_in_the_context_table() {
         Some(answer.clone())
     );
     cache.put_answer("k1", &answer).await.expect("put again");
+    let item = c
+        .dynamodb
+        .get_item()
+        .table_name(&x)
+        .key("job_run_id", AttributeValue::S("cache#k1".into()))
+        .send()
+        .await
+        .expect("raw item");
+    let expires: i64 = item
+        .item()
+        .and_then(|i| i.get(TTL_ATTRIBUTE))
+        .and_then(|v| v.as_n().ok())
+        .and_then(|n| n.parse().ok())
+        .expect("a TTL attribute in epoch seconds");
+    let in_days = (expires - chrono::Utc::now().timestamp()) / 86_400;
+    assert!((29..=30).contains(&in_days), "{in_days} days");
+    // an item past its TTL that DynamoDB has not deleted yet is not an answer
+    c.dynamodb
+        .update_item()
+        .table_name(&x)
+        .key("job_run_id", AttributeValue::S("cache#k1".into()))
+        .update_expression("SET expires_at = :t")
+        .expression_attribute_values(":t", AttributeValue::N("1000".into()))
+        .send()
+        .await
+        .expect("expire");
+    assert_eq!(cache.cached_answer("k1").await.expect("get"), None);
     let store = DynamoDbLineageStore::new(c.dynamodb.clone(), "unused", &x);
     assert_eq!(
         store.execution_context("k1").await.expect("get"),

@@ -18,6 +18,9 @@ pub enum Reply {
     Tool(Value),
     /// Text only, no tool call.
     Text(String),
+    /// A tool call with this (partial) input, cut at the output budget (`stopReason`
+    /// `max_tokens`).
+    Cut(Value),
     /// An error: HTTP status and `x-amzn-errortype`.
     Error(u16, &'static str),
 }
@@ -173,6 +176,18 @@ impl FakeBedrock {
                                     {"toolUse": {"toolUseId": "tooluse_1", "name": "emit_lineage", "input": input}}
                                 ]}},
                                 "stopReason": "tool_use",
+                                "usage": {"inputTokens": 1200, "outputTokens": 150, "totalTokens": 1350},
+                                "metrics": {"latencyMs": 42}
+                            }),
+                        ),
+                        Reply::Cut(input) => (
+                            200,
+                            String::new(),
+                            json!({
+                                "output": {"message": {"role": "assistant", "content": [
+                                    {"toolUse": {"toolUseId": "tooluse_1", "name": "emit_lineage", "input": input}}
+                                ]}},
+                                "stopReason": "max_tokens",
                                 "usage": {"inputTokens": 1200, "outputTokens": 150, "totalTokens": 1350},
                                 "metrics": {"latencyMs": 42}
                             }),

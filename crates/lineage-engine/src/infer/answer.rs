@@ -20,6 +20,13 @@ pub enum ModelError {
     /// The model answered, but not with input that matches the tool's schema.
     #[error("invalid answer from {model_id}: {why}")]
     InvalidAnswer { model_id: String, why: String },
+    /// The answer was cut at its output budget (`stopReason` `max_tokens`), already the most
+    /// the model allows.
+    #[error("the answer of {model_id} was cut at max_tokens {max_tokens}, the model's limit")]
+    Truncated { model_id: String, max_tokens: u32 },
+    /// No time is left in the invocation for another attempt.
+    #[error("no time left for another model attempt before the invocation deadline: {last}")]
+    OutOfTime { last: String },
 }
 
 impl ModelError {
@@ -27,7 +34,9 @@ impl ModelError {
     pub fn is_retryable(&self) -> bool {
         match self {
             ModelError::Call(e) => e.is_retryable(),
-            ModelError::InvalidAnswer { .. } => false,
+            ModelError::InvalidAnswer { .. }
+            | ModelError::Truncated { .. }
+            | ModelError::OutOfTime { .. } => false,
         }
     }
 }
@@ -116,6 +125,12 @@ pub fn datasets(input: &Value) -> Result<Vec<ProposedDataset>, String> {
 
 /// A fresh reply as a checked answer.
 pub fn read_reply(model_id: &str, reply: &ModelReply) -> Result<InferenceAnswer, ModelError> {
+    if is_cut(reply) {
+        return Err(ModelError::InvalidAnswer {
+            model_id: model_id.to_string(),
+            why: format!("the answer was cut at its output budget (stop reason {STOP_MAX_TOKENS}); a partial answer is never used"),
+        });
+    }
     let invalid = |why: String| ModelError::InvalidAnswer {
         model_id: model_id.to_string(),
         why,
@@ -130,6 +145,15 @@ pub fn read_reply(model_id: &str, reply: &ModelReply) -> Result<InferenceAnswer,
         datasets: datasets(input).map_err(invalid)?,
         usage: reply.usage,
     })
+}
+
+/// The stop reason of an answer cut at its output budget.
+pub const STOP_MAX_TOKENS: &str = "max_tokens";
+
+/// Whether the model stopped because the answer reached `maxTokens` (even if the partial tool
+/// input happens to parse, it may be short).
+pub fn is_cut(reply: &ModelReply) -> bool {
+    reply.stop_reason == STOP_MAX_TOKENS
 }
 
 /// Whether a cached answer still passes the schema (a cache is storage like any other).

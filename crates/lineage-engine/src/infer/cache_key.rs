@@ -1,12 +1,16 @@
 //! The key under which a model answer is cached: the model id and the SHA-256 of the content
 //! that shapes the question — the (redacted) script, the arguments that matter, the
 //! connections' properties, the extra objects, the static candidates and the diagnostics, plus
-//! the prompt version and budget. Log lines are left out on purpose: they carry timestamps and
+//! what shapes the answer: the SHA-256 of the system prompt and of the tool's schema, the
+//! prompt version and budget, and the inference settings (`max_tokens`, `temperature`), so a
+//! changed prompt or schema is never answered from an old cache entry. Log lines are left out on purpose: they carry timestamps and
 //! ids that change on every run, and a re-run of an unchanged job should not pay again. Run
 //! ids and times never enter the key.
 
-use super::prompt::{relevant_arguments, PROMPT_VERSION};
+use super::answer::tool;
+use super::prompt::{relevant_arguments, system_prompt, PROMPT_VERSION};
 use crate::settings::Settings;
+use lineage_domain::ports::AnswerTool;
 use lineage_domain::{LineageEdge, RedactedRunContext};
 use lineage_extract::Extraction;
 use serde_json::json;
@@ -22,6 +26,18 @@ pub fn cache_key(
     ctx: &RedactedRunContext,
     extraction: &Extraction,
     scored: &[LineageEdge],
+) -> String {
+    cache_key_for(settings, ctx, extraction, scored, &system_prompt(), &tool())
+}
+
+/// [`cache_key`] with a given system prompt and answer tool.
+pub fn cache_key_for(
+    settings: &Settings,
+    ctx: &RedactedRunContext,
+    extraction: &Extraction,
+    scored: &[LineageEdge],
+    system: &str,
+    answer_tool: &AnswerTool,
 ) -> String {
     let script = ctx.script.as_ref().map(|s| sha256_hex(s.text.as_bytes()));
     let arguments = relevant_arguments(ctx);
@@ -63,7 +79,13 @@ pub fn cache_key(
     diagnostics.sort_by_key(|d| d.to_string());
     let content = json!({
         "version": PROMPT_VERSION,
+        "system": sha256_hex(system.as_bytes()),
+        "tool": sha256_hex(
+            format!("{}\n{}\n{}", answer_tool.name, answer_tool.description, answer_tool.input_schema).as_bytes()
+        ),
         "budget": settings.model.max_prompt_tokens,
+        "max_tokens": settings.model.max_tokens,
+        "temperature": settings.model.temperature.to_string(),
         "job": ctx.job.name,
         "state": ctx.event.state(),
         "region": ctx.region(),

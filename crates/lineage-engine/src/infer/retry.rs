@@ -1,10 +1,48 @@
 //! Retry timing for the model stage: exponential backoff from `retry_delay_seconds` with full
-//! jitter (a delay drawn uniformly from `0..=base·2^attempt`, capped), and the [`Sleeper`] that
-//! waits it out — injectable so tests run without waiting.
+//! jitter (a delay drawn uniformly from `0..=base·2^attempt`, capped), the [`Sleeper`] that
+//! waits it out — injectable so tests run without waiting — and the invocation [`Deadline`]
+//! that no attempt may run into.
 
 use async_trait::async_trait;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+/// What an attempt must leave before the deadline by default: one model call (the SDK's
+/// attempt timeout is the model's, up to a minute) plus validating and persisting the run.
+pub const DEFAULT_DEADLINE_MARGIN: Duration = Duration::from_secs(75);
+
+/// When the invocation ends (the Lambda context's deadline), and the margin a model attempt
+/// must leave before it so the run can still be recorded from static evidence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Deadline {
+    pub at: Instant,
+    pub margin: Duration,
+}
+
+impl Deadline {
+    /// `at` with the [`DEFAULT_DEADLINE_MARGIN`].
+    pub fn at(at: Instant) -> Self {
+        Self {
+            at,
+            margin: DEFAULT_DEADLINE_MARGIN,
+        }
+    }
+
+    /// `remaining` from now, with the default margin.
+    pub fn in_(remaining: Duration) -> Self {
+        Self::at(Instant::now() + remaining)
+    }
+
+    /// The same deadline with another margin.
+    pub fn with_margin(self, margin: Duration) -> Self {
+        Self { margin, ..self }
+    }
+
+    /// Whether an attempt started after waiting `delay` from now still leaves the margin.
+    pub fn allows_attempt_after(&self, delay: Duration) -> bool {
+        Instant::now() + delay + self.margin <= self.at
+    }
+}
 
 /// The longest single wait between two attempts.
 pub const MAX_DELAY: Duration = Duration::from_secs(60);
@@ -79,6 +117,16 @@ mod tests {
         assert_eq!(ceiling(5.0, 10), MAX_DELAY);
         assert_eq!(ceiling(-1.0, 2), Duration::ZERO);
         assert_eq!(ceiling(f64::NAN, 2), Duration::ZERO);
+    }
+
+    #[test]
+    fn a_deadline_allows_attempts_only_with_the_margin_left() {
+        let d = Deadline::in_(Duration::from_secs(100));
+        assert!(d.allows_attempt_after(Duration::from_secs(10)));
+        assert!(!d.allows_attempt_after(Duration::from_secs(30)));
+        let tight = d.with_margin(Duration::from_secs(99));
+        assert!(!tight.allows_attempt_after(Duration::from_secs(2)));
+        assert!(!Deadline::in_(Duration::ZERO).allows_attempt_after(Duration::ZERO));
     }
 
     #[test]

@@ -126,7 +126,7 @@ pub async fn job_with_script(
 }
 
 /// Everything the agent wrote, normalised for comparison: items sorted by key (the answer
-/// cache's `cached_at` wall-clock stamp removed), objects by key.
+/// cache's `cached_at` and `expires_at` wall-clock stamps removed), objects by key.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Snapshot {
     pub mappings: Vec<Item>,
@@ -204,6 +204,7 @@ pub async fn snapshot(c: &AwsClients, out: &Outputs) -> Snapshot {
     let mut contexts = scan(c, &out.contexts).await;
     for i in &mut contexts {
         i.remove("cached_at");
+        i.remove("expires_at");
     }
     contexts.sort_by_key(|i| item_key(i, &["job_run_id"]));
     Snapshot {

@@ -3,7 +3,8 @@
 #   make build [ARCH=arm64|x86_64]    cargo lambda build of the bootstrap + zip
 #   make package ENV=dev              sam package (uploads the code, writes the packaged template)
 #   make validate                     cfn-lint, checkov, sam validate --lint, config validate (all envs)
-#   make deploy ENV=dev ALERT_EMAIL=... [SCRIPT_BUCKETS=a,b] [DATA_BUCKETS=c]
+#   make deploy ENV=dev ALERT_EMAIL=... [SCRIPT_BUCKETS=a,b] [DATA_BUCKETS=c] [KMS_KEYS=arn,...]
+#               [LOG_GROUP_PREFIX=/custom/glue] [RESERVED_CONCURRENCY=n]
 #   make invoke-health ENV=dev        invoke the `live` alias with events/health-check.json
 #   make logs ENV=dev [SINCE=1h] [FOLLOW=1]
 #   make replay ENV=dev FROM=events.jsonl      send events to the backfill queue
@@ -93,7 +94,8 @@ deploy: $(INFRA_SAM)/.installed
 	  --tags Application=enhanced-lineage-agent Environment=$(ENV) \
 	  --parameter-overrides $$($(PYTHON) infra/deploy_params.py $(INFRA_DIR)/config-$(ENV).json \
 	      Environment=$(ENV) Architecture=$(ARCH) AlertEmail=$(ALERT_EMAIL) \
-	      ScriptBucketNames=$(SCRIPT_BUCKETS) DataBucketNames=$(DATA_BUCKETS))
+	      ScriptBucketNames=$(SCRIPT_BUCKETS) DataBucketNames=$(DATA_BUCKETS) KmsKeyArns=$(KMS_KEYS) \
+	      CustomLogGroupPrefix=$(LOG_GROUP_PREFIX) ReservedConcurrency=$(RESERVED_CONCURRENCY))
 
 invoke-health: $(AWS)
 	$(AWS) lambda invoke --function-name $(FUNCTION) --qualifier live \

@@ -315,6 +315,17 @@ class TemplateTest(unittest.TestCase):
         sub = self.resources["AlertEmailSubscription"]["Properties"]
         self.assertEqual((sub["Protocol"], sub["Endpoint"]), ("email", {"Ref": "AlertEmail"}))
 
+    def test_every_infra_tool_is_pinned(self) -> None:
+        names = set()
+        for req in sorted((ROOT / "infra").glob("requirements-*.txt")):
+            for line in req.read_text().splitlines():
+                line = line.split("#")[0].strip()
+                if line:
+                    self.assertRegex(line, r"^[A-Za-z0-9_.\[\]-]+==[0-9][^ ]*$", f"{req.name}: {line}")
+                    names.add(line.split("==")[0].split("[")[0].lower())
+        self.assertIn("ziglang", names)
+        self.assertIn("cargo-lambda", names)
+
     def test_every_checkov_suppression_is_justified(self) -> None:
         for name, res in self.sam["Resources"].items():
             for skip in res.get("Metadata", {}).get("checkov", {}).get("skip", []):

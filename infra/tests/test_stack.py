@@ -315,6 +315,22 @@ class TemplateTest(unittest.TestCase):
         sub = self.resources["AlertEmailSubscription"]["Properties"]
         self.assertEqual((sub["Protocol"], sub["Endpoint"]), ("email", {"Ref": "AlertEmail"}))
 
+    def test_deploy_checks_the_built_architecture(self) -> None:
+        import tempfile
+        with tempfile.TemporaryDirectory() as d:
+            built = Path(d) / "ARCH"
+            run = lambda arch: subprocess.run(  # noqa: E731
+                ["make", "-s", "check-arch", f"ARCH={arch}", f"BUILT_ARCH={built}"],
+                cwd=ROOT, capture_output=True, text=True)
+            missing = run("arm64")
+            self.assertEqual(missing.returncode, 2, missing.stdout + missing.stderr)
+            self.assertIn("no build", missing.stdout)
+            built.write_text("arm64\n")
+            self.assertEqual(run("arm64").returncode, 0)
+            wrong = run("x86_64")
+            self.assertEqual(wrong.returncode, 2)
+            self.assertIn("built for arm64, not ARCH=x86_64", wrong.stdout)
+
     def test_every_infra_tool_is_pinned(self) -> None:
         names = set()
         for req in sorted((ROOT / "infra").glob("requirements-*.txt")):

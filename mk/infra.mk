@@ -3,7 +3,8 @@
 #   make build [ARCH=arm64|x86_64]    cargo lambda build of the bootstrap + zip
 #   make package ENV=dev              sam package (uploads the code, writes the packaged template)
 #   make validate                     cfn-lint, checkov, sam validate --lint, config validate (all envs)
-#   make deploy ENV=dev ALERT_EMAIL=... [SCRIPT_BUCKETS=a,b] [DATA_BUCKETS=c]
+#   make deploy ENV=dev ALERT_EMAIL=... [SCRIPT_BUCKETS=a,b] [DATA_BUCKETS=c] [KMS_KEYS=arn,...]
+#               [LOG_GROUP_PREFIX=/custom/glue] [RESERVED_CONCURRENCY=n]
 #   make invoke-health ENV=dev        invoke the `live` alias with events/health-check.json
 #   make logs ENV=dev [SINCE=1h] [FOLLOW=1]
 #   make replay ENV=dev FROM=events.jsonl      send events to the backfill queue
@@ -28,11 +29,13 @@ STACK ?= enhanced-lineage-agent-$(ENV)
 FUNCTION = enhanced-lineage-agent-context-aware-agent-$(ENV)
 SINCE ?= 1h
 LAMBDA_ZIP := target/lambda/bootstrap.zip
+# What `make build` built for: checked by package and deploy against ARCH.
+BUILT_ARCH ?= target/lambda/bootstrap/ARCH
 SAM = SAM_CLI_TELEMETRY=0 $(INFRA_SAM)/bin/sam
 AWS ?= $(or $(shell command -v aws 2>/dev/null),$(INFRA_AWSCLI)/bin/aws)
 PIP_INSTALL = bin/pip install --quiet --disable-pip-version-check
 
-.PHONY: build package validate deploy invoke-health logs replay archive-replay rollback cleanup infra-test infra-tools
+.PHONY: check-arch build package validate deploy invoke-health logs replay archive-replay rollback cleanup infra-test infra-tools
 
 EXTRA_TESTS += infra-test
 
@@ -58,10 +61,17 @@ build: $(INFRA_LAMBDA)/.installed
 	@$(PYTHON) -c 'import zipfile,sys; z=zipfile.ZipFile(sys.argv[1],"w",zipfile.ZIP_DEFLATED); \
 	  i=zipfile.ZipInfo("bootstrap"); i.external_attr=0o755<<16; i.compress_type=zipfile.ZIP_DEFLATED; \
 	  z.writestr(i, open("target/lambda/bootstrap/bootstrap","rb").read()); z.close()' $(LAMBDA_ZIP)
+	@echo $(ARCH) > $(BUILT_ARCH)
 	@echo "built target/lambda/bootstrap/bootstrap ($(ARCH)) and $(LAMBDA_ZIP)"
 
-package: $(INFRA_SAM)/.installed
-	@test -f target/lambda/bootstrap/bootstrap || { echo "no build: run make build ARCH=$(ARCH) first"; exit 2; }
+# The function's Architectures must be what the bootstrap was built for, or every invocation
+# fails with Runtime.InvalidEntrypoint.
+check-arch:
+	@test -f $(BUILT_ARCH) || { echo "no build: run make build ARCH=$(ARCH) first"; exit 2; }
+	@built=$$(cat $(BUILT_ARCH)); test "$$built" = "$(ARCH)" || \
+	  { echo "the bootstrap was built for $$built, not ARCH=$(ARCH): make build ARCH=$(ARCH), or deploy with ARCH=$$built"; exit 2; }
+
+package: check-arch $(INFRA_SAM)/.installed
 	$(SAM) package --template-file $(TEMPLATE) --resolve-s3 \
 	  --output-template-file $(INFRA_DIR)/packaged-$(ENV).yaml
 	@echo "packaged template: $(INFRA_DIR)/packaged-$(ENV).yaml"
@@ -83,9 +93,8 @@ infra-test: infra-lint
 	$(INFRA_TOOLS)/bin/python -m pytest -q -rs -p no:cacheprovider infra/tests
 
 # ------------------------------------------------------------------ deploy / operate
-deploy: $(INFRA_SAM)/.installed
+deploy: check-arch $(INFRA_SAM)/.installed
 	@test -n "$(ALERT_EMAIL)" || { echo "ALERT_EMAIL=you@example.com is required"; exit 2; }
-	@test -f target/lambda/bootstrap/bootstrap || { echo "no build: run make build first"; exit 2; }
 	$(CARGO) build -q -p lineage-cli
 	$(CLI_DEBUG) config validate --environment $(ENV) --config-dir $(CONFIG_DIR) --format json > $(INFRA_DIR)/config-$(ENV).json
 	$(SAM) deploy --template-file $(TEMPLATE) --stack-name $(STACK) --resolve-s3 \
@@ -93,7 +102,8 @@ deploy: $(INFRA_SAM)/.installed
 	  --tags Application=enhanced-lineage-agent Environment=$(ENV) \
 	  --parameter-overrides $$($(PYTHON) infra/deploy_params.py $(INFRA_DIR)/config-$(ENV).json \
 	      Environment=$(ENV) Architecture=$(ARCH) AlertEmail=$(ALERT_EMAIL) \
-	      ScriptBucketNames=$(SCRIPT_BUCKETS) DataBucketNames=$(DATA_BUCKETS))
+	      ScriptBucketNames=$(SCRIPT_BUCKETS) DataBucketNames=$(DATA_BUCKETS) KmsKeyArns=$(KMS_KEYS) \
+	      CustomLogGroupPrefix=$(LOG_GROUP_PREFIX) ReservedConcurrency=$(RESERVED_CONCURRENCY))
 
 invoke-health: $(AWS)
 	$(AWS) lambda invoke --function-name $(FUNCTION) --qualifier live \

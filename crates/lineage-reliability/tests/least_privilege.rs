@@ -1,8 +1,10 @@
-//! Least privilege: the AWS API calls the adapters make are derived from their source (every
-//! SDK fluent call on a known client — Glue, S3, DynamoDB, CloudWatch Logs, Bedrock Runtime,
-//! SQS — in `crates/lineage-aws/src/**/*.rs`), mapped to IAM actions, and each must be granted
-//! both in `infra/iam-actions.txt` and in the function's policy in `infra/template.yaml`; and no
-//! statement of the template allows a wildcard action.
+//! Least privilege, both ways: the AWS API calls the adapters make are derived from their
+//! source (every SDK fluent call on a known client — Glue, S3, DynamoDB, CloudWatch Logs,
+//! Bedrock Runtime, SQS — in `crates/lineage-aws/src/**/*.rs`), mapped to IAM actions; each the
+//! Lambda makes must be granted both in `infra/iam-actions.txt` and in the function's policy in
+//! `infra/template.yaml`, each only the operator CLI makes in the operator policy and never in
+//! the function's; and the function's policy grants nothing the Lambda does not call (or the
+//! Lambda service does not do on its behalf). No statement allows a wildcard action.
 
 use regex::Regex;
 use std::collections::{BTreeMap, BTreeSet};
@@ -133,7 +135,58 @@ const OPERATOR_ONLY: &[(&str, &str)] = &[
         "sqs:SendMessageBatch",
         "event_queue", // AwsClients::event_queue, for `lineage-agent replay --to-queue`
     ),
+    (
+        "dynamodb:Query",
+        "mappings_for_", // mappings_for_dataset / mappings_for_job, for `lineage-agent lineage`
+    ),
+    (
+        "glue:GetJobRuns",
+        "job_runs(", // GlueJobCatalog::job_runs, for `lineage-agent replay --jobs`
+    ),
 ];
+
+/// What the Lambda service does with the function's role on its behalf (no SDK call in our
+/// code): the SQS event source polls and deletes, failed async events go to the DLQ, logs and
+/// traces are shipped; KMS decrypts objects of customer-key buckets inside S3 GetObject.
+const ON_THE_LAMBDAS_BEHALF: &[&str] = &[
+    "kms:Decrypt",
+    "logs:CreateLogStream",
+    "logs:PutLogEvents",
+    "sqs:DeleteMessage",
+    "sqs:GetQueueAttributes",
+    "sqs:ReceiveMessage",
+    "sqs:SendMessage",
+    "xray:PutTelemetryRecords",
+    "xray:PutTraceSegments",
+];
+
+/// The lines of one top-level resource of the template (`  Name:` up to the next one).
+fn resource_block(text: &str, name: &str) -> String {
+    let mut out = String::new();
+    let mut inside = false;
+    for line in text.lines() {
+        let top =
+            line.starts_with("  ") && !line.starts_with("   ") && line.trim_end().ends_with(':');
+        if top {
+            inside = line.trim() == format!("{name}:");
+        }
+        if inside {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    assert!(!out.is_empty(), "no resource {name} in the template");
+    out
+}
+
+/// The actions the Allow statements of a block grant.
+fn allowed_in(block: &str) -> BTreeSet<String> {
+    statements(block)
+        .into_iter()
+        .filter(|(effect, _, principal, _)| effect == "Allow" && principal.is_empty())
+        .flat_map(|(_, actions, _, _)| actions)
+        .collect()
+}
 
 fn iam_actions_file() -> BTreeSet<String> {
     let path = root().join("infra/iam-actions.txt");
@@ -250,11 +303,8 @@ fn every_sdk_call_of_the_adapters_is_granted_and_nothing_more_is_wildcarded() {
 
     let listed = iam_actions_file();
     let text = template();
-    let allowed: BTreeSet<String> = statements(&text)
-        .into_iter()
-        .filter(|(effect, _, principal, _)| effect == "Allow" && principal.is_empty())
-        .flat_map(|(_, actions, _, _)| actions)
-        .collect();
+    let allowed = allowed_in(&resource_block(&text, "LineageFunctionPolicy"));
+    let operator = allowed_in(&resource_block(&text, "OperatorPolicy"));
     let lambda_code = {
         let mut files = Vec::new();
         rust_files(&root().join("crates/lineage-lambda/src"), &mut files);
@@ -279,6 +329,16 @@ fn every_sdk_call_of_the_adapters_is_granted_and_nothing_more_is_wildcarded() {
                 !lambda_code.contains(method),
                 "{action} is listed as operator-only, but the Lambda's code calls {method}"
             );
+            if !operator.contains(action) {
+                problems.push(format!(
+                    "{action} (operator-only, called at {sites:?}) is not in the OperatorPolicy"
+                ));
+            }
+            if allowed.contains(action) || listed.contains(action) {
+                problems.push(format!(
+                    "{action} is operator-only but granted to the Lambda's role"
+                ));
+            }
             continue;
         }
         if !listed.contains(action) {
@@ -292,6 +352,19 @@ fn every_sdk_call_of_the_adapters_is_granted_and_nothing_more_is_wildcarded() {
             ));
         }
     }
+    // the other way: the function's policy grants only what the Lambda calls
+    for action in &allowed {
+        let called = calls.contains_key(action) && !OPERATOR_ONLY.iter().any(|(a, _)| a == action);
+        if !called && !ON_THE_LAMBDAS_BEHALF.contains(&action.as_str()) {
+            problems.push(format!(
+                "{action} is granted to the Lambda's role, but the Lambda never calls it"
+            ));
+        }
+    }
+    assert_eq!(
+        &allowed, &listed,
+        "infra/iam-actions.txt is the function policy's actions"
+    );
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 

@@ -44,7 +44,7 @@ fn writes_one_emf_line_per_record() {
     assert_eq!(directive["Namespace"], "LineageAgent");
     assert_eq!(
         directive["Dimensions"],
-        serde_json::json!([["Environment", "JobName"]])
+        serde_json::json!([["Environment"], ["Environment", "JobName"]])
     );
     assert_eq!(
         directive["Metrics"],

@@ -196,3 +196,64 @@ mod testing {
         run_with(script, &[])
     }
 }
+
+/// The step budget (see [`crate::interp::StepBudget`]) on scripts that would run for ever.
+#[cfg(test)]
+mod budget_tests {
+    use super::testing::run;
+
+    #[test]
+    fn nested_loops_past_the_step_budget_are_read_once_and_reported() {
+        use crate::interp::MAX_STEPS;
+        use lineage_domain::DiagnosticKind;
+        let r = run(r#"
+for a in range(200):
+    for b in range(200):
+        for c in range(200):
+            spark.read.parquet(f"s3://in/{a}/{b}/{c}")
+spark.read.parquet("s3://after/the/loops")
+"#);
+        let ios = r.ios();
+        // 8,000,000 iterations are asked for; the budget allows about MAX_STEPS of them
+        assert!(ios.len() <= MAX_STEPS + 10, "{} datasets", ios.len());
+        assert!(ios.len() >= MAX_STEPS / 2, "{} datasets", ios.len());
+        assert!(
+            ios.iter().any(|d| d.contains("s3://in/0/0/0")),
+            "first iteration kept"
+        );
+        assert!(
+            ios.iter().any(|d| d.contains("s3://after/the/loops")),
+            "statements after the loops still run"
+        );
+        let truncated: Vec<_> = r
+            .found
+            .diagnostics
+            .iter()
+            .filter(|d| d.kind == DiagnosticKind::Truncated)
+            .collect();
+        assert_eq!(truncated.len(), 1, "reported once: {truncated:?}");
+    }
+
+    #[test]
+    fn calls_fanning_out_past_the_step_budget_enter_each_function_once_more() {
+        use lineage_domain::DiagnosticKind;
+        // 10 calls per level, 9 levels: 10^9 calls if every call were entered
+        let mut script = String::from("def f0():\n    spark.read.parquet('s3://leaf/')\n");
+        for i in 1..10 {
+            script.push_str(&format!("def f{i}():\n"));
+            for _ in 0..10 {
+                script.push_str(&format!("    f{}()\n", i - 1));
+            }
+        }
+        script.push_str("f9()\nspark.read.parquet('s3://after/')\n");
+        let r = run(&script);
+        let ios = r.ios();
+        assert!(ios.iter().any(|d| d.contains("s3://leaf")), "{ios:?}");
+        assert!(ios.iter().any(|d| d.contains("s3://after")), "{ios:?}");
+        assert!(r
+            .found
+            .diagnostics
+            .iter()
+            .any(|d| d.kind == DiagnosticKind::Truncated));
+    }
+}

@@ -162,10 +162,12 @@ pub fn connection(c: &glue::Connection, name: &str) -> Connection {
             .connection_type()
             .map(|t| t.as_str().to_string())
             .unwrap_or_default(),
+        // a password property an endpoint returns anyway is dropped here
         connection_properties: c
             .connection_properties()
             .map(|m| {
                 m.iter()
+                    .filter(|(k, _)| !matches!(k.as_str(), "PASSWORD" | "ENCRYPTED_PASSWORD"))
                     .map(|(k, v)| (k.as_str().to_string(), v.clone()))
                     .collect()
             })
@@ -212,7 +214,8 @@ impl JobCatalog for GlueJobCatalog {
             .client
             .get_connection()
             .name(name)
-            .hide_password(false)
+            // the password never enters memory: lineage needs the URL and user, not secrets
+            .hide_password(true)
             .send()
             .await
             .map_err(|e| AwsError::from_sdk(&op, e))?;

@@ -7,6 +7,43 @@ use lineage_domain::ports::JobCatalog;
 use lineage_domain::{ErrorKind, JobCommand, RunState};
 
 #[tokio::test]
+async fn a_connection_is_read_without_its_password() {
+    let c = support::clients().await;
+    let conn = support::unique("pg-secret");
+    let password = "Zq8!connection-password";
+    c.glue
+        .create_connection()
+        .connection_input(
+            ConnectionInput::builder()
+                .name(&conn)
+                .connection_type(ConnectionType::Jdbc)
+                .connection_properties(
+                    ConnectionPropertyKey::JdbcConnectionUrl,
+                    "jdbc:postgresql://db:5432/sales",
+                )
+                .connection_properties(ConnectionPropertyKey::UserName, "etl")
+                .connection_properties(ConnectionPropertyKey::Password, password)
+                .build()
+                .expect("connection input"),
+        )
+        .send()
+        .await
+        .expect("create connection");
+    let got = GlueJobCatalog::new(c.glue.clone())
+        .connection(&conn)
+        .await
+        .expect("connection");
+    assert_eq!(
+        got.connection_properties
+            .get("JDBC_CONNECTION_URL")
+            .map(String::as_str),
+        Some("jdbc:postgresql://db:5432/sales")
+    );
+    assert!(!got.connection_properties.contains_key("PASSWORD"));
+    assert!(!format!("{got:?}").contains(password), "{got:?}");
+}
+
+#[tokio::test]
 async fn job_run_and_connection_convert_to_domain_types() {
     let c = support::clients().await;
     let job = support::unique("orders-job");

@@ -17,7 +17,6 @@ use lineage_aws::bedrock::BedrockLineageModel;
 use lineage_domain::ports::{JobCatalog, LineageSink};
 use lineage_engine::replay::event_for_run;
 use lineage_engine::{InferencePolicy, Pipeline, Settings};
-use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -111,9 +110,7 @@ fn summarise_unresolved(diagnostics: &[lineage_domain::Diagnostic]) {
 }
 
 fn print_document(bytes: &[u8]) -> Result<(), CliError> {
-    std::io::stdout()
-        .write_all(bytes)
-        .map_err(|e| CliError::Failed(format!("stdout: {e}")))
+    crate::output::emit(&String::from_utf8_lossy(bytes))
 }
 
 /// The on-demand extraction from AWS.

@@ -2,6 +2,7 @@
 //! exist and are ACTIVE, the lineage bucket is reachable), like the Lambda's health check.
 
 use crate::error::CliError;
+use crate::output::say;
 use clap::Args;
 use lineage_aws::HealthStatus;
 use lineage_engine::Settings;
@@ -28,18 +29,15 @@ pub async fn execute(args: HealthArgs, settings: Settings) -> Result<(), CliErro
             "environment": settings.environment,
             "dependencies": report.dependencies,
         });
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&v).map_err(|e| CliError::Failed(e.to_string()))?
-        );
+        crate::output::emit_json(&v)?;
     } else {
-        println!(
+        say!(
             "environment {}  version {}",
             settings.environment,
             env!("CARGO_PKG_VERSION")
-        );
+        )?;
         for d in &report.dependencies {
-            println!(
+            say!(
                 "  {:<9} {:<15} {:<50} {:>5} ms  {}",
                 if d.status == HealthStatus::Healthy {
                     "healthy"
@@ -50,7 +48,7 @@ pub async fn execute(args: HealthArgs, settings: Settings) -> Result<(), CliErro
                 d.name,
                 d.latency_ms,
                 d.reason.as_deref().unwrap_or("")
-            );
+            )?;
         }
     }
     if report.is_healthy() {

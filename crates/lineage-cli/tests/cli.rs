@@ -796,3 +796,118 @@ fn make_help_lists_the_targets() {
         assert!(text.contains(target), "{text} should list {target}");
     }
 }
+
+#[test]
+fn evidence_reads_as_file_line_argument_and_log_line_each_once() {
+    let o = agent(&["extract", "tests/fixtures/orders-nightly"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let mut locators = Vec::new();
+    for side in ["inputs", "outputs"] {
+        for ds in doc[side].as_array().expect("datasets") {
+            let items = ds["facets"]["lineage_evidence"]["evidence"]
+                .as_array()
+                .expect("evidence");
+            let unique: std::collections::BTreeSet<String> =
+                items.iter().map(|i| i.to_string()).collect();
+            assert_eq!(unique.len(), items.len(), "duplicates in {items:?}");
+            locators.extend(
+                items
+                    .iter()
+                    .map(|i| i["locator"].as_str().expect("locator").to_string()),
+            );
+        }
+    }
+    assert!(
+        locators.contains(&"orders-nightly-rollup.py:13".to_string()),
+        "{locators:?}"
+    );
+    assert!(
+        locators.contains(&"argument --target_bucket".to_string()),
+        "{locators:?}"
+    );
+    assert!(
+        locators
+            .iter()
+            .any(|l| l.starts_with("log jr_") && l.ends_with("2025-03-02T02:00:09Z")),
+        "{locators:?}"
+    );
+    assert!(
+        !locators
+            .iter()
+            .any(|l| l.starts_with("arg:") || l.starts_with("log:") || l.starts_with("script:")),
+        "{locators:?}"
+    );
+    // the run summary says the same
+    let dir = tempfile::tempdir().expect("tempdir");
+    let run = agent(&[
+        "run",
+        "--dry-run",
+        "--fixtures",
+        "tests/fixtures",
+        "--out",
+        dir.path().join("o").to_str().expect("utf8"),
+        "events/glue-job-succeeded.json",
+    ]);
+    let text = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        text.contains("orders-nightly-rollup.py:22 spark.write.parquet, argument --target_bucket spark.write.parquet"),
+        "{text}"
+    );
+    assert!(
+        text.contains("2025-03-02T02:00:09Z: \"getCatalogSource"),
+        "{text}"
+    );
+}
+
+#[test]
+fn producer_and_facet_schemas_point_at_files_in_this_repository() {
+    let o = agent(&["extract", "tests/fixtures/orders-nightly"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let manifest = std::fs::read_to_string(repo().join("Cargo.toml")).expect("Cargo.toml");
+    let repository = manifest
+        .lines()
+        .find_map(|l| l.strip_prefix("repository = "))
+        .map(|v| v.trim_matches('"').to_string())
+        .expect("workspace repository");
+    // `{repository}/tree/main/PATH` and `{repository}/blob/main/PATH` name PATH here
+    let local = |url: &str| -> PathBuf {
+        let rest = url
+            .strip_prefix(&repository)
+            .unwrap_or_else(|| panic!("{url} is not under {repository}"));
+        let path = rest
+            .strip_prefix("/tree/main/")
+            .or_else(|| rest.strip_prefix("/blob/main/"))
+            .unwrap_or_else(|| panic!("{url}: no /tree/main/ or /blob/main/"));
+        repo().join(path)
+    };
+    let producer = doc["producer"].as_str().expect("producer");
+    assert!(local(producer).is_dir(), "{producer}");
+    let mut custom = Vec::new();
+    let mut stack = vec![&doc];
+    while let Some(v) = stack.pop() {
+        match v {
+            serde_json::Value::Object(m) => {
+                if let Some(url) = m.get("_schemaURL").and_then(|u| u.as_str()) {
+                    if !url.starts_with("https://openlineage.io/") {
+                        custom.push(url.to_string());
+                    }
+                }
+                stack.extend(m.values());
+            }
+            serde_json::Value::Array(a) => stack.extend(a),
+            _ => {}
+        }
+    }
+    custom.sort();
+    custom.dedup();
+    assert_eq!(custom.len(), 3, "{custom:?}");
+    for url in custom {
+        let file = local(&url);
+        let schema: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&file).expect("schema file"))
+                .expect("schema json");
+        assert_eq!(schema["$id"], url.as_str(), "{}", file.display());
+    }
+}

@@ -3,6 +3,7 @@
 //! document format.
 
 pub mod error;
+pub mod evidence;
 pub mod gather;
 pub mod graph;
 pub mod infer;

@@ -402,12 +402,13 @@ pub fn execution_context(
     analysis: &Analysis,
     lineage_key: &str,
 ) -> ExecutionContext {
+    let reader = crate::evidence::EvidenceReader::of(ctx);
     let summaries = |dir: Direction| -> Vec<EdgeSummary> {
         analysis
             .accepted
             .iter()
             .filter(|e| e.direction == dir)
-            .map(EdgeSummary::from)
+            .map(|e| reader.summary(e))
             .collect()
     };
     ExecutionContext {
@@ -430,7 +431,11 @@ pub fn execution_context(
         summary: LineageSummary {
             inputs: summaries(Direction::Input),
             outputs: summaries(Direction::Output),
-            candidates: analysis.candidates.iter().map(EdgeSummary::from).collect(),
+            candidates: analysis
+                .candidates
+                .iter()
+                .map(|e| reader.summary(e))
+                .collect(),
             diagnostics: analysis.diagnostics.clone(),
         },
         findings: analysis.findings.clone(),

@@ -911,3 +911,81 @@ fn producer_and_facet_schemas_point_at_files_in_this_repository() {
         assert_eq!(schema["$id"], url.as_str(), "{}", file.display());
     }
 }
+
+/// The binary with no AWS setup but what `vars` give (no credentials files, no IMDS), against
+/// a closed local port so nothing leaves the machine.
+fn agent_without_aws(args: &[&str], vars: &[(&str, &str)]) -> Output {
+    let home = tempfile::tempdir().expect("tempdir");
+    Command::new(env!("CARGO_BIN_EXE_lineage-agent"))
+        .args(args)
+        .current_dir(repo())
+        .env_clear()
+        .env("HOME", home.path())
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+        .env("LINEAGE_BUCKET", "lineage-bucket")
+        .envs(vars.iter().copied())
+        .output()
+        .expect("run lineage-agent")
+}
+
+#[test]
+fn aws_setup_problems_are_one_line_with_the_fix_and_not_transient() {
+    let o = agent_without_aws(&["health", "--json"], &[("AWS_REGION", "us-east-1")]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let reasons: Vec<&str> = report["dependencies"]
+        .as_array()
+        .expect("dependencies")
+        .iter()
+        .map(|d| d["reason"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(reasons.len(), 3, "{report}");
+    for r in &reasons {
+        assert!(
+            r.contains("no AWS credentials found: set AWS_ACCESS_KEY_ID"),
+            "{r}"
+        );
+        assert!(!r.contains("transient") && !r.contains('\n'), "{r}");
+        assert!(
+            !r.contains("DispatchFailure") && r.len() < 300,
+            "no SDK dump: {r}"
+        );
+    }
+    let o = agent_without_aws(
+        &["health"],
+        &[
+            ("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"),
+            ("AWS_SECRET_ACCESS_KEY", "x"),
+        ],
+    );
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(
+        text.matches("no AWS region: set AWS_REGION").count(),
+        3,
+        "{text}"
+    );
+    // the model without credentials: not retried, one line in the document's findings
+    let o = agent_without_aws(
+        &[
+            "extract",
+            "--policy",
+            "always",
+            "tests/fixtures/orders-nightly",
+        ],
+        &[("AWS_REGION", "us-east-1")],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let doc = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        doc.contains("access denied: no AWS credentials found"),
+        "{doc}"
+    );
+    assert!(!doc.contains("DispatchFailure") && !doc.contains("ProviderAttempt"));
+    assert_eq!(
+        stderr(&o).matches("lineage model failed").count(),
+        1,
+        "asked once, not retried: {}",
+        stderr(&o)
+    );
+}

@@ -30,8 +30,10 @@ toolchain:
 	@rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup component add rustfmt
 	@rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy
 
+# The demo builds the CLI without the AWS SDK (the default `aws` feature), which it does not use:
+# the first build is much faster. Any other target builds it with AWS again.
 demo: toolchain
-	$(CARGO) build -p lineage-cli
+	$(CARGO) build -p lineage-cli --no-default-features
 	@rm -rf $(OUT)
 	@echo "== lineage-agent run on the sample events (embedded store, local files) =="
 	$(CLI_DEBUG) run --fixtures tests/fixtures --out $(OUT) events/glue-job-succeeded.json events/glue-job-failed.json events/glue-job-stopped.json

@@ -912,6 +912,51 @@ fn producer_and_facet_schemas_point_at_files_in_this_repository() {
     }
 }
 
+#[cfg(not(feature = "aws"))]
+#[test]
+fn without_the_aws_feature_the_aws_commands_say_how_to_get_them() {
+    for args in [
+        &["health"][..],
+        &["graph", "--aws"],
+        &["extract", "--job-name", "j"],
+    ] {
+        let o = agent_without_aws(args, &[("AWS_REGION", "us-east-1")]);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains("built without AWS support (cargo feature `aws`)"),
+            "{args:?}: {}",
+            stderr(&o)
+        );
+    }
+}
+
+#[test]
+fn the_local_build_has_no_aws_sdk() {
+    let o = Command::new(env!("CARGO"))
+        .args([
+            "tree",
+            "-p",
+            "lineage-cli",
+            "--no-default-features",
+            "-e",
+            "normal",
+            "--prefix",
+            "none",
+            "--offline",
+        ])
+        .current_dir(repo())
+        .output()
+        .expect("cargo tree");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let tree = String::from_utf8_lossy(&o.stdout);
+    assert!(tree.contains("lineage-engine"), "{tree}");
+    let aws: Vec<&str> = tree
+        .lines()
+        .filter(|l| l.starts_with("aws-") || l.starts_with("lambda_runtime"))
+        .collect();
+    assert_eq!(aws, Vec::<&str>::new());
+}
+
 /// The binary with no AWS setup but what `vars` give (no credentials files, no IMDS), against
 /// a closed local port so nothing leaves the machine.
 fn agent_without_aws(args: &[&str], vars: &[(&str, &str)]) -> Output {
@@ -929,6 +974,7 @@ fn agent_without_aws(args: &[&str], vars: &[(&str, &str)]) -> Output {
         .expect("run lineage-agent")
 }
 
+#[cfg(feature = "aws")]
 #[test]
 fn aws_setup_problems_are_one_line_with_the_fix_and_not_transient() {
     let o = agent_without_aws(&["health", "--json"], &[("AWS_REGION", "us-east-1")]);

@@ -2,9 +2,7 @@
 //! exist and are ACTIVE, the lineage bucket is reachable), like the Lambda's health check.
 
 use crate::error::CliError;
-use crate::output::say;
 use clap::Args;
-use lineage_aws::HealthStatus;
 use lineage_engine::Settings;
 
 #[derive(Debug, Args)]
@@ -14,14 +12,16 @@ pub struct HealthArgs {
     pub json: bool,
 }
 
+#[cfg(not(feature = "aws"))]
+pub async fn execute(_: HealthArgs, _: Settings) -> Result<(), CliError> {
+    Err(crate::aws::command_unavailable())
+}
+
+#[cfg(feature = "aws")]
 pub async fn execute(args: HealthArgs, settings: Settings) -> Result<(), CliError> {
-    let clients = crate::aws::clients().await;
-    let report = clients
-        .health(
-            &[&settings.job_mapping_table, &settings.context_table],
-            &settings.lineage_bucket,
-        )
-        .await;
+    use crate::aws::HealthStatus;
+    use crate::output::say;
+    let report = crate::aws::health(&settings).await?;
     if args.json {
         let v = serde_json::json!({
             "status": report.status,

@@ -101,9 +101,8 @@ async fn open_store(
     settings: &Settings,
 ) -> Result<(Box<dyn LineageStore>, String), CliError> {
     if aws {
-        let clients = crate::aws::clients().await;
-        let store = clients.lineage_store(&settings.job_mapping_table, &settings.context_table);
-        return Ok((Box::new(store), settings.job_mapping_table.clone()));
+        let store = crate::aws::lineage_store(settings).await?;
+        return Ok((store, settings.job_mapping_table.clone()));
     }
     let path = store_path(path)?;
     tracing::info!(store = %path.display(), "reading the embedded store");

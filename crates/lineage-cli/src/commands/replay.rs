@@ -138,7 +138,7 @@ pub async fn execute(args: ReplayArgs, settings: Settings) -> Result<(), CliErro
             unreadable: Vec::new(),
         },
         (None, None) => ReadEvents {
-            events: generate(&crate::aws::clients().await.job_catalog(), &args).await?,
+            events: generate(crate::aws::job_catalog().await?.as_ref(), &args).await?,
             unreadable: Vec::new(),
         },
     };
@@ -155,10 +155,10 @@ pub async fn execute(args: ReplayArgs, settings: Settings) -> Result<(), CliErro
             let (p, created) = local::pipeline(f, o, settings, None, args.dry_run)?;
             (p, created)
         }
-        _ => {
-            let (p, _clients) = crate::aws::pipeline(settings).await?;
-            (p, CreatedOutput::default())
-        }
+        _ => (
+            crate::aws::pipeline(settings).await?,
+            CreatedOutput::default(),
+        ),
     };
     let bar = progress(read.events.len(), args.quiet || args.json);
     let options = ProcessOptions {
@@ -323,8 +323,8 @@ async fn send_to_queue(
         return Ok(());
     }
     if queue.starts_with("https://") || queue.starts_with("http://") {
-        let queue = crate::aws::clients().await.event_queue(queue);
-        send_events(&queue, events, quiet).await
+        let queue = crate::aws::event_queue(queue).await?;
+        send_events(queue.as_ref(), events, quiet).await
     } else {
         send_events(&lineage_local::FsEventQueue::new(queue), events, quiet).await
     }

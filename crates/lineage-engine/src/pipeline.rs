@@ -386,12 +386,16 @@ pub fn run_order(ctx: &RedactedRunContext) -> RunOrder {
     }
 }
 
-/// The mappings one run contributes: one per accepted edge.
+/// The mappings one run contributes: one per accepted edge, its evidence in readable lines.
 pub fn job_mappings(ctx: &RedactedRunContext, accepted: &[LineageEdge]) -> Vec<JobMapping> {
     let order = run_order(ctx);
+    let reader = crate::evidence::EvidenceReader::of(ctx);
     accepted
         .iter()
-        .map(|e| JobMapping::from_edge(&ctx.job.name, &order, e))
+        .map(|e| JobMapping {
+            evidence_summary: reader.lines(&e.evidence).join("; "),
+            ..JobMapping::from_edge(&ctx.job.name, &order, e)
+        })
         .collect()
 }
 

@@ -64,14 +64,9 @@ pub fn read_events(path: &Path) -> Result<ReadEvents, CliError> {
     Ok(read)
 }
 
-/// The 1-based line of a byte offset.
-fn line_at(text: &str, offset: usize) -> usize {
-    text.as_bytes()
-        .iter()
-        .take(offset)
-        .filter(|b| **b == b'\n')
-        .count()
-        + 1
+/// The newlines in a slice of text.
+fn newlines(text: &str) -> usize {
+    text.bytes().filter(|b| *b == b'\n').count()
 }
 
 /// The events of one file's text, whatever its JSON layout.
@@ -82,15 +77,18 @@ fn events_in(file: &str, text: &str, read: &mut ReadEvents) {
     // One JSON value after another (a single event, an array, JSON Lines, concatenated).
     let mut values = Vec::new();
     let mut stream = serde_json::Deserializer::from_str(text).into_iter::<Value>();
-    let mut start = 0;
+    // the 1-based line where each value starts, counted as the stream goes (linear)
+    let (mut start, mut line) = (0, 1);
     let parsed = loop {
         let before = start;
         match stream.next() {
             None => break Ok(()),
             Some(Ok(v)) => {
                 start = stream.byte_offset();
-                let leading = text[before..start].len() - text[before..start].trim_start().len();
-                values.push((line_at(text, before + leading), v));
+                let span = &text[before..start];
+                let leading = &span[..span.len() - span.trim_start().len()];
+                values.push((line + newlines(leading), v));
+                line += newlines(span);
             }
             Some(Err(e)) => break Err(e),
         }
@@ -188,6 +186,21 @@ mod tests {
         assert_eq!(other.events.len(), 1);
         assert_eq!(other.unreadable[0].place, "f:2");
         assert!(other.unreadable[0].reason.contains("aws.s3"), "{other:?}");
+    }
+
+    #[test]
+    fn places_name_the_line_each_event_starts_on() {
+        let bad = r#"{"source": "aws.s3"}"#;
+        let r = read(&format!("\n{EVENT}\n\n{bad}\n{}\n{bad}\n", pretty()));
+        let lines = 1 + pretty().lines().count();
+        assert_eq!(
+            r.unreadable
+                .iter()
+                .map(|u| u.place.clone())
+                .collect::<Vec<_>>(),
+            vec!["f:4".to_string(), format!("f:{}", 5 + lines - 1)]
+        );
+        assert_eq!(r.events.len(), 2);
     }
 
     #[test]

@@ -1,7 +1,10 @@
 # Enhanced Lineage Agent — developer entry points.
-#   make demo    run the pipeline on the sample events and fixtures (no AWS account needed)
+#   make demo    run the pipeline on the sample events and fixtures (no AWS account needed);
+#                writes out/demo/, which `lineage-agent lineage|graph` then read
 #   make test    fmt check, clippy, and the whole test suite
-#   make score   corpus / SQL / OpenLineage schema scores (needs ../shared)
+#   make score   corpus / SQL / OpenLineage schema scores (needs ../shared; skips without it)
+#   make help    this list: the header of the Makefile and of each mk/*.mk
+#   make fmt-check | clippy | unit | build-release | clean-demo   the parts, one at a time
 
 SHELL := /bin/bash
 CARGO ?= cargo
@@ -12,20 +15,25 @@ CLI_DEBUG := target/debug/lineage-agent
 CLI_RELEASE := target/release/lineage-agent
 TOOLS_VENV := target/tools-venv
 
-.PHONY: demo test fmt-check clippy unit chromium score score-corpus score-sql schema-check score-calibration score-floors build-release toolchain clean-demo
+.PHONY: help demo test fmt-check clippy unit chromium score score-corpus score-sql schema-check score-calibration score-floors build-release toolchain clean-demo
 
 # More targets live in mk/*.mk; each may add test targets to EXTRA_TESTS.
 .DEFAULT_GOAL := demo
 EXTRA_TESTS :=
 -include mk/*.mk
 
+help:
+	@for f in Makefile mk/*.mk; do echo; sed -n '1,/^[^#]/{/^#/p}' $$f | sed 's/^# \{0,1\}//'; done
+
 toolchain:
 	@command -v cargo >/dev/null || { echo "cargo not found: install Rust from https://rustup.rs"; exit 1; }
 	@rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup component add rustfmt
 	@rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy
 
+# The demo builds the CLI without the AWS SDK (the default `aws` feature), which it does not use:
+# the first build is much faster. Any other target builds it with AWS again.
 demo: toolchain
-	$(CARGO) build -p lineage-cli
+	$(CARGO) build -p lineage-cli --no-default-features
 	@rm -rf $(OUT)
 	@echo "== lineage-agent run on the sample events (embedded store, local files) =="
 	$(CLI_DEBUG) run --fixtures tests/fixtures --out $(OUT) events/glue-job-succeeded.json events/glue-job-failed.json events/glue-job-stopped.json
@@ -37,6 +45,8 @@ demo: toolchain
 	@echo "  embedded store (job mappings, execution contexts): $(OUT)/lineage.db"
 	@echo "  OpenLineage documents:"
 	@find $(OUT)/documents -name '*.json' | sort | sed 's/^/    /'
+	@echo "Query it: $(CLI_DEBUG) graph --format mermaid --store $(OUT)/lineage.db"
+	@echo "          $(CLI_DEBUG) lineage downstream s3://BUCKET/PREFIX --store $(OUT)/lineage.db"
 
 fmt-check: toolchain
 	$(CARGO) fmt --all --check

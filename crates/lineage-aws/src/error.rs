@@ -1,11 +1,12 @@
 //! The one error type of the AWS adapters, [`AwsError`], and how an SDK failure is classified
 //! into the domain's [`ErrorKind`] (throttling, 5xx, timeouts and dispatch failures are
 //! transient; access denied, not found, conditional-check failures and validation errors are
-//! not), so the pipeline can decide whether to retry.
+//! not), so the pipeline can decide whether to retry. A request that could not be sent for want
+//! of setup (no credentials, no region) is its own kind with the fix in one line; no message
+//! carries the SDK's debug dump.
 
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_runtime_api::http::Response as HttpResponse;
-use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use lineage_domain::{ErrorKind, PortError};
 
@@ -23,6 +24,14 @@ pub enum AwsError {
     /// The request never got an answer (timeout, connection refused, I/O).
     #[error("{operation}: transient: {message}")]
     Transport { operation: String, message: String },
+    /// The request could not be sent: the SDK is not set up (no credentials: access denied;
+    /// no region: invalid). `problem` says what is missing and how to fix it.
+    #[error("{operation}: {problem}")]
+    Setup {
+        operation: String,
+        kind: ErrorKind,
+        problem: String,
+    },
     /// An object larger than the caller accepts.
     #[error("{operation}: object is {size} bytes, larger than the limit of {max} bytes")]
     TooLarge {
@@ -42,7 +51,7 @@ impl AwsError {
     /// The domain kind of the failure.
     pub fn kind(&self) -> ErrorKind {
         match self {
-            AwsError::Service { kind, .. } => *kind,
+            AwsError::Service { kind, .. } | AwsError::Setup { kind, .. } => *kind,
             AwsError::Transport { .. } => ErrorKind::Transient,
             AwsError::TooLarge { .. } | AwsError::Invalid { .. } => ErrorKind::Invalid,
             AwsError::NotFound { .. } => ErrorKind::NotFound,
@@ -77,6 +86,14 @@ impl AwsError {
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     {
         let operation = operation.into();
+        let answered = matches!(err, SdkError::ServiceError(_) | SdkError::ResponseError(_));
+        if let Some((kind, problem)) = setup_problem(&err).filter(|_| !answered) {
+            return AwsError::Setup {
+                operation,
+                kind,
+                problem,
+            };
+        }
         match &err {
             SdkError::ServiceError(service) => {
                 let e = service.err();
@@ -85,7 +102,7 @@ impl AwsError {
                 let message = e
                     .message()
                     .map(str::to_string)
-                    .unwrap_or_else(|| DisplayErrorContext(&err).to_string());
+                    .unwrap_or_else(|| one_line(&err));
                 AwsError::Service {
                     operation,
                     kind: classify(&code, Some(status)),
@@ -103,17 +120,17 @@ impl AwsError {
                     operation,
                     kind: classify("", Some(status)),
                     code: format!("HTTP {status}"),
-                    message: DisplayErrorContext(&err).to_string(),
+                    message: one_line(&err),
                 }
             }
             SdkError::ConstructionFailure(_) => AwsError::Invalid {
                 operation,
-                message: DisplayErrorContext(&err).to_string(),
+                message: one_line(&err),
             },
             // timeouts, dispatch failures (connection refused, DNS, TLS) and anything newer
             _ => AwsError::Transport {
                 operation,
-                message: DisplayErrorContext(&err).to_string(),
+                message: one_line(&err),
             },
         }
     }
@@ -122,6 +139,54 @@ impl AwsError {
     pub fn is_conditional_check_failed(&self) -> bool {
         matches!(self.code(), Some(c) if c.contains("ConditionalCheckFailed"))
     }
+}
+
+/// The longest one-line message of an error that never reached the service.
+const MESSAGE_CHARS: usize = 300;
+
+/// An error and its sources, each said once, on one line (never the `Debug` dump the SDK's
+/// `DisplayErrorContext` appends).
+pub fn one_line(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut line = String::new();
+    let mut at: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = at {
+        let text = e
+            .to_string()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        if !text.is_empty() && !line.contains(&text) {
+            if !line.is_empty() {
+                line.push_str(": ");
+            }
+            line.push_str(&text);
+        }
+        at = e.source();
+    }
+    match line.char_indices().nth(MESSAGE_CHARS) {
+        Some((cut, _)) => format!("{}...", &line[..cut]),
+        None => line,
+    }
+}
+
+/// What is missing when a request could not be sent for want of setup, and its fix.
+fn setup_problem(err: &(dyn std::error::Error + 'static)) -> Option<(ErrorKind, String)> {
+    let text = one_line(err).to_ascii_lowercase();
+    if text.contains("no credentials") || text.contains("credentials not loaded") {
+        return Some((
+            ErrorKind::AccessDenied,
+            "no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or \
+             AWS_PROFILE (after `aws configure` or `aws sso login`)"
+                .into(),
+        ));
+    }
+    if text.contains("missing signing region") || text.contains("region must be set") {
+        return Some((
+            ErrorKind::Invalid,
+            "no AWS region: set AWS_REGION (or `region` in ~/.aws/config)".into(),
+        ));
+    }
+    None
 }
 
 /// The domain kind of an AWS error code, falling back to the HTTP status.
@@ -205,7 +270,20 @@ impl From<AwsError> for PortError {
                 code,
                 message,
                 ..
+            } if kind == ErrorKind::AccessDenied => {
+                let action = operation.split_whitespace().next().unwrap_or_default();
+                let fix = format!("allow {action} to the caller's IAM identity");
+                PortError::new(kind, operation, format!("{code}: {message} ({fix})"))
+            }
+            AwsError::Service {
+                operation,
+                code,
+                message,
+                ..
             } => PortError::new(kind, operation, format!("{code}: {message}")),
+            AwsError::Setup {
+                operation, problem, ..
+            } => PortError::new(kind, operation, problem),
             AwsError::Transport { operation, message }
             | AwsError::Invalid { operation, message }
             | AwsError::NotFound { operation, message } => PortError::new(kind, operation, message),
@@ -269,6 +347,46 @@ mod tests {
         assert_eq!(classify("", Some(503)), ErrorKind::Transient);
         assert_eq!(classify("", Some(404)), ErrorKind::NotFound);
         assert_eq!(classify("", Some(403)), ErrorKind::AccessDenied);
+    }
+
+    #[test]
+    fn access_denied_names_the_action_to_allow() {
+        let p: PortError = AwsError::Service {
+            operation: "glue:GetJobRun nightly/jr_1".into(),
+            kind: ErrorKind::AccessDenied,
+            code: "AccessDeniedException".into(),
+            message: "User: arn:aws:iam::1:user/u is not authorized".into(),
+        }
+        .into();
+        assert_eq!(p.kind, ErrorKind::AccessDenied);
+        assert!(
+            p.message
+                .ends_with("(allow glue:GetJobRun to the caller's IAM identity)"),
+            "{p}"
+        );
+    }
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("{0}")]
+    struct Chain(&'static str, #[source] Option<Box<Chain>>);
+
+    #[test]
+    fn a_chain_is_one_line_each_part_once() {
+        let inner = Chain(
+            "no credentials found in chain.\n  Attempted: Environment",
+            None,
+        );
+        let outer = Chain(
+            "dispatch failure",
+            Some(Box::new(Chain("other", Some(Box::new(inner))))),
+        );
+        assert_eq!(
+            one_line(&outer),
+            "dispatch failure: other: no credentials found in chain. Attempted: Environment"
+        );
+        let (kind, problem) = setup_problem(&outer).expect("a setup problem");
+        assert_eq!(kind, ErrorKind::AccessDenied);
+        assert!(problem.contains("AWS_ACCESS_KEY_ID"), "{problem}");
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! The CLI's error: a one-line message and an exit code (2 for bad input, 1 for failures).
+//! The CLI's error: a one-line message and an exit code (2 for bad input, 1 for failures), or
+//! the quiet end of a command whose reader went away (`| head`).
 
 use lineage_engine::EngineError;
 use std::path::Path;
@@ -11,6 +12,10 @@ pub enum CliError {
     /// The pipeline or an adapter failed.
     #[error("{0}")]
     Failed(String),
+    /// Stdout was closed by its reader (`lineage-agent graph | head -1`): not an error, the
+    /// command stops quietly.
+    #[error("stdout closed")]
+    OutputClosed,
 }
 
 impl CliError {
@@ -21,6 +26,7 @@ impl CliError {
         match self {
             CliError::Input(_) => 2,
             CliError::Failed(_) => 1,
+            CliError::OutputClosed => 0,
         }
     }
 }

@@ -7,6 +7,7 @@ mod aws;
 mod commands;
 mod config_file;
 mod error;
+mod event_files;
 mod graph_page;
 mod local;
 mod output;
@@ -32,6 +33,9 @@ struct Cli {
     /// One YAML configuration file, read instead of the folder's pair.
     #[arg(long, global = true, value_name = "PATH")]
     config: Option<PathBuf>,
+    /// Log more on stderr: -v info, -vv debug, -vvv trace (over LOG_LEVEL; LINEAGE_LOG wins).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
     #[command(subcommand)]
     command: Command,
 }
@@ -97,12 +101,19 @@ async fn dispatch(cli: Cli) -> Result<(), CliError> {
     }
 }
 
-/// What is logged on stderr: the `LINEAGE_LOG` filter when set, else the `LOG_LEVEL` variable
-/// (TRACE, DEBUG, INFO, WARN or WARNING, ERROR), else errors only. `logging.level` in the
-/// configuration files is the Lambda's: config-dev.yaml's DEBUG would bury a terminal.
-fn log_filter() -> tracing_subscriber::EnvFilter {
+/// What is logged on stderr: the `LINEAGE_LOG` filter when set, else `-v` (info), `-vv`
+/// (debug), `-vvv` (trace), else the `LOG_LEVEL` variable (TRACE, DEBUG, INFO, WARN or WARNING,
+/// ERROR), else errors only. `logging.level` in the configuration files is the Lambda's:
+/// config-dev.yaml's DEBUG would bury a terminal.
+fn log_filter(verbose: u8) -> tracing_subscriber::EnvFilter {
     if let Ok(filter) = tracing_subscriber::EnvFilter::try_from_env("LINEAGE_LOG") {
         return filter;
+    }
+    match verbose {
+        0 => {}
+        1 => return tracing_subscriber::EnvFilter::new("info"),
+        2 => return tracing_subscriber::EnvFilter::new("debug"),
+        _ => return tracing_subscriber::EnvFilter::new("trace"),
     }
     let level = std::env::var("LOG_LEVEL").unwrap_or_default();
     let level = match level.trim().to_ascii_uppercase().as_str() {
@@ -116,12 +127,18 @@ fn log_filter() -> tracing_subscriber::EnvFilter {
     tracing_subscriber::EnvFilter::new(level)
 }
 
+/// Colour on stderr only when it is a terminal and `NO_COLOR` is unset or empty
+/// (<https://no-color.org>).
+fn stderr_colour() -> bool {
+    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
 fn main() {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
-        .with_env_filter(log_filter())
+        .with_env_filter(log_filter(cli.verbose))
         .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
+        .with_ansi(stderr_colour())
         .init();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -133,8 +150,11 @@ fn main() {
             std::process::exit(1);
         }
     };
-    if let Err(e) = runtime.block_on(dispatch(cli)) {
-        eprintln!("lineage-agent: {e}");
-        std::process::exit(e.exit_code());
+    match runtime.block_on(dispatch(cli)) {
+        Ok(()) | Err(CliError::OutputClosed) => {}
+        Err(e) => {
+            eprintln!("lineage-agent: {e}");
+            std::process::exit(e.exit_code());
+        }
     }
 }

@@ -1,8 +1,40 @@
-//! Human-readable summaries of processed runs.
+//! What the commands print on stdout: the writer that ends a command quietly when its reader
+//! closes the pipe (`| head -1`), and the human-readable summaries of processed runs.
 
+use crate::error::CliError;
 use lineage_domain::record::EdgeSummary;
 use lineage_engine::{Disposition, RunOutcome};
 use std::fmt::Write;
+
+/// Writes `text` to stdout. A closed pipe ends the command quietly ([`CliError::OutputClosed`]);
+/// any other write error is a failure.
+pub fn emit(text: &str) -> Result<(), CliError> {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::BrokenPipe => CliError::OutputClosed,
+            _ => CliError::Failed(format!("stdout: {e}")),
+        })
+}
+
+/// `println!` that stops the command quietly on a closed pipe: `say!(...)?`.
+macro_rules! say {
+    () => {
+        $crate::output::emit("\n")
+    };
+    ($($arg:tt)*) => {
+        $crate::output::emit(&format!("{}\n", format_args!($($arg)*)))
+    };
+}
+pub(crate) use say;
+
+/// A value as pretty JSON on stdout.
+pub fn emit_json(value: &impl serde::Serialize) -> Result<(), CliError> {
+    let text = serde_json::to_string_pretty(value).map_err(|e| CliError::Failed(e.to_string()))?;
+    emit(&format!("{text}\n"))
+}
 
 fn edge_line(out: &mut String, e: &EdgeSummary) {
     let evidence = e
@@ -95,4 +127,28 @@ pub fn summary(outcome: &RunOutcome, store_location: &str) -> String {
         }
     }
     out
+}
+
+/// One processed run as JSON (`run --json`): what was decided, where the document and the
+/// store are, what was written, and the execution context (redacted arguments, edges with
+/// confidence and evidence, candidates, unresolved references, findings).
+pub fn outcome_json(outcome: &RunOutcome, store: &std::path::Path) -> serde_json::Value {
+    let c = &outcome.context;
+    let written = outcome.disposition == Disposition::Processed;
+    serde_json::json!({
+        "job_name": c.job_name,
+        "job_run_id": c.job_run_id,
+        "state": c.state,
+        "disposition": match outcome.disposition {
+            Disposition::Processed => "processed",
+            Disposition::AlreadyRecorded => "already_recorded",
+            Disposition::DryRun => "dry_run",
+        },
+        "document_location": outcome.document_location,
+        "store": written.then(|| store.display().to_string()),
+        "mappings_written": outcome.persist.mappings_written,
+        "mappings_unchanged": outcome.persist.mappings_unchanged,
+        "context_written": outcome.persist.context_written,
+        "context": c,
+    })
 }

@@ -1,5 +1,7 @@
 //! The CLI's AWS mode against moto through the real SDK clients: `health`, `replay` generated
 //! from `glue:GetJobRuns`, `replay --to-queue`, and `graph`/`lineage` read from DynamoDB.
+//! Only with the `aws` feature (the default).
+#![cfg(feature = "aws")]
 
 #[path = "../../lineage-aws/tests/support/mod.rs"]
 mod support;

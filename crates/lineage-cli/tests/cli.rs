@@ -433,3 +433,631 @@ fn log_level_sets_the_stderr_log_and_stdout_stays_json() {
     assert_eq!(bad.status.code(), Some(2), "{}", stderr(&bad));
     assert!(stderr(&bad).contains("LOG_LEVEL"), "{}", stderr(&bad));
 }
+
+// --- a CLI that never surprises (issue 16)
+
+/// Runs the binary in `cwd` with stdout's reader gone before it writes (`| head -0`).
+fn agent_into_closed_pipe(cwd: &Path, args: &[&str]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lineage-agent"))
+        .args(args)
+        .current_dir(cwd)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    drop(child.stdout.take());
+    child.wait_with_output().expect("wait")
+}
+
+/// `run --out out/demo` in `cwd`, as `make demo` does.
+fn demo_store_in(cwd: &Path) {
+    let o = agent_with(
+        cwd,
+        &[
+            "run",
+            "--fixtures",
+            repo().join("tests/fixtures").to_str().expect("utf8"),
+            "--out",
+            "out/demo",
+            repo()
+                .join("events/glue-job-succeeded.json")
+                .to_str()
+                .expect("utf8"),
+        ],
+        &[],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+}
+
+#[test]
+fn a_closed_pipe_ends_run_lineage_and_graph_quietly() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let events = repo().join("events");
+    let fixtures = repo().join("tests/fixtures");
+    let run: Vec<String> = ["run", "--fixtures", fixtures.to_str().expect("utf8")]
+        .into_iter()
+        .map(String::from)
+        .chain(["succeeded", "failed", "stopped"].map(|s| {
+            events
+                .join(format!("glue-job-{s}.json"))
+                .display()
+                .to_string()
+        }))
+        .collect();
+    let run: Vec<&str> = run.iter().map(String::as_str).collect();
+    let commands: [&[&str]; 4] = [
+        &run,
+        &["graph", "--format", "dot"],
+        &["graph"],
+        &["lineage", "upstream", "s3://acme-analytics/orders_by_store"],
+    ];
+    for args in commands {
+        let o = agent_into_closed_pipe(dir.path(), args);
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
+        assert!(o.stderr.is_empty(), "{args:?}: {}", stderr(&o));
+    }
+}
+
+#[test]
+fn no_colour_codes_when_stderr_is_not_a_terminal() {
+    let o = agent_with(&repo(), &["-vv", "extract", CASE], &[]);
+    threshold(&o);
+    let err = stderr(&o);
+    assert!(err.contains("DEBUG"), "-vv logs debug: {err}");
+    assert!(!err.contains('\u{1b}'), "no escape codes: {err:?}");
+    let info = agent_with(&repo(), &["--verbose", "extract", CASE], &[]);
+    threshold(&info);
+    assert!(!stderr(&info).contains("DEBUG"), "{}", stderr(&info));
+}
+
+fn sql(args: &[&str], text: &str) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lineage-agent"))
+        .arg("sql")
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut stdin = child.stdin.take().expect("stdin");
+    stdin.write_all(text.as_bytes()).expect("write");
+    drop(stdin);
+    child.wait_with_output().expect("wait")
+}
+
+#[test]
+fn sql_that_does_not_parse_fails_with_the_parse_error() {
+    let o = sql(&[], "this is not sql\n");
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("stdin:1: not parsed"), "{err}");
+    assert!(err.contains("found: this"), "the parser's words: {err}");
+    // one bad statement among good ones: the lineage of the rest, the error reported, exit 0
+    let o = sql(
+        &["--dialect", "postgres"],
+        "INSERT INTO b SELECT * FROM a;\nthis is not sql;\n",
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(v, serde_json::json!({"inputs": ["a"], "outputs": ["b"]}));
+    assert!(stderr(&o).contains("stdin:2: not parsed"), "{}", stderr(&o));
+}
+
+#[test]
+fn sql_lists_the_dialects_when_one_is_unknown() {
+    let o = sql(&["--dialect", "nosuch"], "SELECT 1");
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    for name in ["sparksql", "postgres", "tsql", "snowflake", "duckdb"] {
+        assert!(err.contains(name), "{err} should list {name}");
+    }
+    let upper = sql(&["--dialect", "TSQL"], "SELECT * FROM t");
+    assert!(upper.status.success(), "{}", stderr(&upper));
+}
+
+/// A folder of event files in every layout, plus two bad ones.
+fn mixed_event_folder(dir: &Path) {
+    let read = |s: &str| {
+        let text = std::fs::read_to_string(repo().join(format!("events/glue-job-{s}.json")))
+            .expect("event");
+        serde_json::from_str::<serde_json::Value>(&text).expect("json")
+    };
+    let pretty = serde_json::to_string_pretty(&read("succeeded")).expect("pretty");
+    let array = serde_json::to_string(&[read("failed"), read("stopped")]).expect("array");
+    for (name, text) in [
+        ("a-pretty.json", pretty.as_str()),
+        ("b-array.json", array.as_str()),
+        ("c-truncated.json", &pretty[..pretty.len() / 2]),
+        (
+            "d-not-glue.json",
+            r#"{"source":"aws.s3","detail-type":"Object Created","detail":{}}"#,
+        ),
+    ] {
+        std::fs::write(dir.join(name), text).expect("write");
+    }
+}
+
+#[test]
+fn replay_counts_bad_files_as_failed_and_goes_on() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let events = dir.path().join("events");
+    std::fs::create_dir(&events).expect("mkdir");
+    mixed_event_folder(&events);
+    let out = dir.path().join("out");
+    let args = [
+        "replay",
+        "--fixtures",
+        "tests/fixtures",
+        "--from",
+        events.to_str().expect("utf8"),
+        "--out",
+        out.to_str().expect("utf8"),
+        "--quiet",
+    ];
+    let o = agent(&args);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let text = String::from_utf8_lossy(&o.stdout);
+    let count = |label: &str| -> Option<u32> {
+        text.lines()
+            .find(|l| l.trim_start().starts_with(label))
+            .and_then(|l| l.split_whitespace().last()?.parse().ok())
+    };
+    assert_eq!(
+        (count("processed"), count("failed")),
+        (Some(3), Some(2)),
+        "{text}"
+    );
+    assert!(text.contains("c-truncated.json: not JSON"), "{text}");
+    assert!(
+        text.contains("d-not-glue.json:") && text.contains("aws.s3"),
+        "{text}"
+    );
+    assert!(
+        stderr(&o).contains("2 of 5 events failed"),
+        "{}",
+        stderr(&o)
+    );
+
+    // the same as JSON, against the store just written: all recorded, the same two failures
+    let mut json_args = args.to_vec();
+    json_args.push("--json");
+    let o = agent(&json_args);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(
+        (&v["total"], &v["skipped"], &v["failed"]),
+        (
+            &serde_json::json!(5),
+            &serde_json::json!(3),
+            &serde_json::json!(2)
+        ),
+        "{v}"
+    );
+}
+
+#[test]
+fn replay_without_fixtures_or_bucket_points_at_local_mode() {
+    let elsewhere = tempfile::tempdir().expect("tempdir");
+    let event = repo().join("events/glue-job-succeeded.json");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_lineage-agent"));
+    let o = cmd
+        .args(["replay", "--from", event.to_str().expect("utf8")])
+        .current_dir(elsewhere.path())
+        .env_remove("LINEAGE_BUCKET")
+        .env_remove("LINEAGE_CONFIG_DIR")
+        .env_remove("ENVIRONMENT")
+        .output()
+        .expect("run");
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("LINEAGE_BUCKET is not set"), "{err}");
+    assert!(err.contains("--fixtures DIR"), "{err}");
+}
+
+#[test]
+fn dry_runs_and_failed_runs_write_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("o");
+    let out_arg = out.to_str().expect("utf8");
+    let dry = agent(&[
+        "run",
+        "--dry-run",
+        "--fixtures",
+        "tests/fixtures",
+        "--out",
+        out_arg,
+        "events/glue-job-succeeded.json",
+    ]);
+    assert!(dry.status.success(), "{}", stderr(&dry));
+    assert!(String::from_utf8_lossy(&dry.stdout).contains("dry run: nothing written"));
+    let replay_dry = agent(&[
+        "replay",
+        "--dry-run",
+        "--fixtures",
+        "tests/fixtures",
+        "--from",
+        "events/glue-job-failed.json",
+        "--out",
+        out_arg,
+        "--quiet",
+    ]);
+    assert!(replay_dry.status.success(), "{}", stderr(&replay_dry));
+    // the captured runs of another job: the run is not there, the command fails
+    let failed = agent(&[
+        "run",
+        "--fixtures",
+        "tests/fixtures/clicks-stopped",
+        "--out",
+        out_arg,
+        "events/glue-job-succeeded.json",
+    ]);
+    assert_eq!(failed.status.code(), Some(2), "{}", stderr(&failed));
+    let replay_failed = agent(&[
+        "replay",
+        "--fixtures",
+        "tests/fixtures/clicks-stopped",
+        "--from",
+        "events/glue-job-succeeded.json",
+        "--out",
+        out_arg,
+        "--quiet",
+    ]);
+    assert_eq!(replay_failed.status.code(), Some(1));
+    assert!(!out.exists(), "nothing written under {}", out.display());
+    // into a folder that exists: no empty store left in it
+    std::fs::create_dir(&out).expect("mkdir");
+    let failed = agent(&[
+        "run",
+        "--fixtures",
+        "tests/fixtures/clicks-stopped",
+        "--out",
+        out_arg,
+        "events/glue-job-succeeded.json",
+    ]);
+    assert_eq!(failed.status.code(), Some(2), "{}", stderr(&failed));
+    let left: Vec<_> = std::fs::read_dir(&out).expect("read").collect();
+    assert_eq!(left.len(), 0, "{left:?}");
+}
+
+#[test]
+fn query_commands_find_the_store_the_demo_wrote() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // before any run: the error names where it looked
+    let none = agent_with(dir.path(), &["graph"], &[]);
+    assert_eq!(none.status.code(), Some(2));
+    let err = stderr(&none);
+    assert!(
+        err.contains("out/lineage.db") && err.contains("out/demo/lineage.db"),
+        "{err}"
+    );
+    demo_store_in(dir.path());
+    let graph = agent_with(dir.path(), &["graph", "--format", "json"], &[]);
+    assert!(graph.status.success(), "{}", stderr(&graph));
+    let v: serde_json::Value = serde_json::from_slice(&graph.stdout).expect("json");
+    assert!(!v["nodes"].as_array().expect("nodes").is_empty(), "{v}");
+    let lineage = agent_with(
+        dir.path(),
+        &[
+            "lineage",
+            "--json",
+            "upstream",
+            "s3://acme-analytics/orders_by_store",
+        ],
+        &[],
+    );
+    assert!(lineage.status.success(), "{}", stderr(&lineage));
+    let v: serde_json::Value = serde_json::from_slice(&lineage.stdout).expect("json");
+    assert_eq!(v["store"], "out/demo/lineage.db");
+    assert_eq!(v["known"], true);
+    assert_eq!(
+        (&v["steps"][0]["from"], &v["steps"][0]["to"]),
+        (
+            &serde_json::json!("job:orders-nightly-rollup"),
+            &serde_json::json!("s3://acme-analytics/orders_by_store")
+        ),
+        "the job that writes it: {v}"
+    );
+}
+
+#[test]
+fn run_json_is_one_object_per_run() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("o");
+    let o = agent(&[
+        "run",
+        "--json",
+        "--fixtures",
+        "tests/fixtures",
+        "--out",
+        out.to_str().expect("utf8"),
+        "events/glue-job-succeeded.json",
+        "events/glue-job-stopped.json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let runs: Vec<serde_json::Value> = String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON object a line"))
+        .collect();
+    let summary: Vec<(&str, &str)> = runs
+        .iter()
+        .map(|r| {
+            (
+                r["job_name"].as_str().unwrap_or_default(),
+                r["disposition"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        vec![
+            ("orders-nightly-rollup", "processed"),
+            ("clickstream-to-s3", "processed")
+        ]
+    );
+    assert!(
+        runs[0]["context"]["summary"]["outputs"].is_array(),
+        "{}",
+        runs[0]
+    );
+}
+
+#[test]
+fn make_help_lists_the_targets() {
+    let o = Command::new("make")
+        .arg("help")
+        .current_dir(repo())
+        .output()
+        .expect("make");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = String::from_utf8_lossy(&o.stdout);
+    for target in [
+        "make demo",
+        "make test",
+        "make score",
+        "make bench",
+        "make deploy",
+        "make fuzz",
+    ] {
+        assert!(text.contains(target), "{text} should list {target}");
+    }
+}
+
+#[test]
+fn evidence_reads_as_file_line_argument_and_log_line_each_once() {
+    let o = agent(&["extract", "tests/fixtures/orders-nightly"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let mut locators = Vec::new();
+    for side in ["inputs", "outputs"] {
+        for ds in doc[side].as_array().expect("datasets") {
+            let items = ds["facets"]["lineage_evidence"]["evidence"]
+                .as_array()
+                .expect("evidence");
+            let unique: std::collections::BTreeSet<String> =
+                items.iter().map(|i| i.to_string()).collect();
+            assert_eq!(unique.len(), items.len(), "duplicates in {items:?}");
+            locators.extend(
+                items
+                    .iter()
+                    .map(|i| i["locator"].as_str().expect("locator").to_string()),
+            );
+        }
+    }
+    assert!(
+        locators.contains(&"orders-nightly-rollup.py:13".to_string()),
+        "{locators:?}"
+    );
+    assert!(
+        locators.contains(&"argument --target_bucket".to_string()),
+        "{locators:?}"
+    );
+    assert!(
+        locators
+            .iter()
+            .any(|l| l.starts_with("log jr_") && l.ends_with("2025-03-02T02:00:09Z")),
+        "{locators:?}"
+    );
+    assert!(
+        !locators
+            .iter()
+            .any(|l| l.starts_with("arg:") || l.starts_with("log:") || l.starts_with("script:")),
+        "{locators:?}"
+    );
+    // the run summary says the same
+    let dir = tempfile::tempdir().expect("tempdir");
+    let run = agent(&[
+        "run",
+        "--dry-run",
+        "--fixtures",
+        "tests/fixtures",
+        "--out",
+        dir.path().join("o").to_str().expect("utf8"),
+        "events/glue-job-succeeded.json",
+    ]);
+    let text = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        text.contains("orders-nightly-rollup.py:22 spark.write.parquet, argument --target_bucket spark.write.parquet"),
+        "{text}"
+    );
+    assert!(
+        text.contains("2025-03-02T02:00:09Z: \"getCatalogSource"),
+        "{text}"
+    );
+}
+
+#[test]
+fn producer_and_facet_schemas_point_at_files_in_this_repository() {
+    let o = agent(&["extract", "tests/fixtures/orders-nightly"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let manifest = std::fs::read_to_string(repo().join("Cargo.toml")).expect("Cargo.toml");
+    let repository = manifest
+        .lines()
+        .find_map(|l| l.strip_prefix("repository = "))
+        .map(|v| v.trim_matches('"').to_string())
+        .expect("workspace repository");
+    // `{repository}/tree/main/PATH` and `{repository}/blob/main/PATH` name PATH here
+    let local = |url: &str| -> PathBuf {
+        let rest = url
+            .strip_prefix(&repository)
+            .unwrap_or_else(|| panic!("{url} is not under {repository}"));
+        let path = rest
+            .strip_prefix("/tree/main/")
+            .or_else(|| rest.strip_prefix("/blob/main/"))
+            .unwrap_or_else(|| panic!("{url}: no /tree/main/ or /blob/main/"));
+        repo().join(path)
+    };
+    let producer = doc["producer"].as_str().expect("producer");
+    assert!(local(producer).is_dir(), "{producer}");
+    let mut custom = Vec::new();
+    let mut stack = vec![&doc];
+    while let Some(v) = stack.pop() {
+        match v {
+            serde_json::Value::Object(m) => {
+                if let Some(url) = m.get("_schemaURL").and_then(|u| u.as_str()) {
+                    if !url.starts_with("https://openlineage.io/") {
+                        custom.push(url.to_string());
+                    }
+                }
+                stack.extend(m.values());
+            }
+            serde_json::Value::Array(a) => stack.extend(a),
+            _ => {}
+        }
+    }
+    custom.sort();
+    custom.dedup();
+    assert_eq!(custom.len(), 3, "{custom:?}");
+    for url in custom {
+        let file = local(&url);
+        let schema: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&file).expect("schema file"))
+                .expect("schema json");
+        assert_eq!(schema["$id"], url.as_str(), "{}", file.display());
+    }
+}
+
+#[cfg(not(feature = "aws"))]
+#[test]
+fn without_the_aws_feature_the_aws_commands_say_how_to_get_them() {
+    for args in [
+        &["health"][..],
+        &["graph", "--aws"],
+        &["extract", "--job-name", "j"],
+    ] {
+        let o = agent_without_aws(args, &[("AWS_REGION", "us-east-1")]);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains("built without AWS support (cargo feature `aws`)"),
+            "{args:?}: {}",
+            stderr(&o)
+        );
+    }
+}
+
+#[test]
+fn the_local_build_has_no_aws_sdk() {
+    let o = Command::new(env!("CARGO"))
+        .args([
+            "tree",
+            "-p",
+            "lineage-cli",
+            "--no-default-features",
+            "-e",
+            "normal",
+            "--prefix",
+            "none",
+            "--offline",
+        ])
+        .current_dir(repo())
+        .output()
+        .expect("cargo tree");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let tree = String::from_utf8_lossy(&o.stdout);
+    assert!(tree.contains("lineage-engine"), "{tree}");
+    let aws: Vec<&str> = tree
+        .lines()
+        .filter(|l| l.starts_with("aws-") || l.starts_with("lambda_runtime"))
+        .collect();
+    assert_eq!(aws, Vec::<&str>::new());
+}
+
+/// The binary with no AWS setup but what `vars` give (no credentials files, no IMDS), against
+/// a closed local port so nothing leaves the machine.
+fn agent_without_aws(args: &[&str], vars: &[(&str, &str)]) -> Output {
+    let home = tempfile::tempdir().expect("tempdir");
+    Command::new(env!("CARGO_BIN_EXE_lineage-agent"))
+        .args(args)
+        .current_dir(repo())
+        .env_clear()
+        .env("HOME", home.path())
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+        .env("LINEAGE_BUCKET", "lineage-bucket")
+        .envs(vars.iter().copied())
+        .output()
+        .expect("run lineage-agent")
+}
+
+#[cfg(feature = "aws")]
+#[test]
+fn aws_setup_problems_are_one_line_with_the_fix_and_not_transient() {
+    let o = agent_without_aws(&["health", "--json"], &[("AWS_REGION", "us-east-1")]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let reasons: Vec<&str> = report["dependencies"]
+        .as_array()
+        .expect("dependencies")
+        .iter()
+        .map(|d| d["reason"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(reasons.len(), 3, "{report}");
+    for r in &reasons {
+        assert!(
+            r.contains("no AWS credentials found: set AWS_ACCESS_KEY_ID"),
+            "{r}"
+        );
+        assert!(!r.contains("transient") && !r.contains('\n'), "{r}");
+        assert!(
+            !r.contains("DispatchFailure") && r.len() < 300,
+            "no SDK dump: {r}"
+        );
+    }
+    let o = agent_without_aws(
+        &["health"],
+        &[
+            ("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"),
+            ("AWS_SECRET_ACCESS_KEY", "x"),
+        ],
+    );
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(
+        text.matches("no AWS region: set AWS_REGION").count(),
+        3,
+        "{text}"
+    );
+    // the model without credentials: not retried, one line in the document's findings
+    let o = agent_without_aws(
+        &[
+            "extract",
+            "--policy",
+            "always",
+            "tests/fixtures/orders-nightly",
+        ],
+        &[("AWS_REGION", "us-east-1")],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let doc = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        doc.contains("access denied: no AWS credentials found"),
+        "{doc}"
+    );
+    assert!(!doc.contains("DispatchFailure") && !doc.contains("ProviderAttempt"));
+    assert_eq!(
+        stderr(&o).matches("lineage model failed").count(),
+        1,
+        "asked once, not retried: {}",
+        stderr(&o)
+    );
+}

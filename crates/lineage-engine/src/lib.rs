@@ -4,6 +4,7 @@
 
 pub mod completeness;
 pub mod error;
+pub mod evidence;
 pub mod gather;
 pub mod graph;
 pub mod infer;

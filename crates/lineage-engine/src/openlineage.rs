@@ -2,6 +2,7 @@
 //! FAILED and TIMEOUT, ABORT for STOPPED) with a deterministic run id (UUIDv5 of the Glue run
 //! id) and deterministic serialisation: the same run gives byte-identical JSON.
 
+use crate::evidence::EvidenceReader;
 use lineage_domain::record::Finding;
 use lineage_domain::{
     Diagnostic, Direction, LineageEdge, RedactedRunContext, RunContext, RunState, ScriptLanguage,
@@ -9,15 +10,16 @@ use lineage_domain::{
 use serde::Serialize;
 use uuid::Uuid;
 
-/// Who produced the events.
+/// Who produced the events: this crate's folder in the repository (Cargo.toml `repository`).
 pub const PRODUCER: &str = concat!(
-    "https://github.com/enhanced-lineage-agent/enhanced-lineage-agent/tree/v",
-    env!("CARGO_PKG_VERSION")
+    env!("CARGO_PKG_REPOSITORY"),
+    "/tree/main/crates/lineage-engine"
 );
 pub const RUN_EVENT_SCHEMA: &str =
     "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent";
-const FACETS_BASE: &str =
-    "https://github.com/enhanced-lineage-agent/enhanced-lineage-agent/blob/main/spec/facets";
+/// Where the custom facets' JSON schemas are: `spec/facets/` of the repository (Cargo.toml
+/// `repository`); each schema's `$id` is its URL here.
+pub const FACETS_BASE: &str = concat!(env!("CARGO_PKG_REPOSITORY"), "/blob/main/spec/facets");
 
 /// The namespace of our run ids: UUIDv5 of the project URL.
 fn run_id_namespace() -> Uuid {
@@ -313,13 +315,34 @@ pub struct EvidenceFacet {
     pub evidence: Vec<EvidenceItem>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, PartialEq, Serialize)]
 pub struct EvidenceItem {
     pub kind: &'static str,
     pub locator: String,
     pub rule: String,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub detail: String,
+}
+
+/// The evidence facet's items: readable places (`script.py:13`, `argument --target_bucket`,
+/// `log <stream> <time>`), each item once.
+fn evidence_items(
+    reader: &EvidenceReader<'_>,
+    evidence: &[lineage_domain::Evidence],
+) -> Vec<EvidenceItem> {
+    let mut items: Vec<EvidenceItem> = Vec::new();
+    for ev in evidence {
+        let item = EvidenceItem {
+            kind: ev.kind.as_str(),
+            locator: reader.place(&ev.locator),
+            rule: ev.rule.clone(),
+            detail: ev.detail.clone(),
+        };
+        if !items.contains(&item) {
+            items.push(item);
+        }
+    }
+    items
 }
 
 /// What the document needs beyond the run context.
@@ -363,6 +386,7 @@ pub fn run_event(ctx: &RedactedRunContext, input: &DocumentInput<'_>) -> RunEven
         .ended_on()
         .map(rfc3339)
         .unwrap_or_else(|| ctx.event.envelope.time.clone());
+    let reader = EvidenceReader::of(ctx);
     let datasets = |dir: Direction| -> Vec<DatasetRef> {
         let mut v: Vec<DatasetRef> = input
             .accepted
@@ -375,16 +399,7 @@ pub fn run_event(ctx: &RedactedRunContext, input: &DocumentInput<'_>) -> RunEven
                     lineage_evidence: EvidenceFacet {
                         base: Base::custom("LineageEvidenceDatasetFacet.json"),
                         confidence: e.confidence.rounded(),
-                        evidence: e
-                            .evidence
-                            .iter()
-                            .map(|ev| EvidenceItem {
-                                kind: ev.kind.as_str(),
-                                locator: ev.locator.to_string(),
-                                rule: ev.rule.clone(),
-                                detail: ev.detail.clone(),
-                            })
-                            .collect(),
+                        evidence: evidence_items(&reader, &e.evidence),
                     },
                 },
             })

@@ -492,12 +492,16 @@ pub fn run_order(ctx: &RedactedRunContext) -> RunOrder {
     }
 }
 
-/// The mappings one run contributes: one per accepted edge.
+/// The mappings one run contributes: one per accepted edge, its evidence in readable lines.
 pub fn job_mappings(ctx: &RedactedRunContext, accepted: &[LineageEdge]) -> Vec<JobMapping> {
     let order = run_order(ctx);
+    let reader = crate::evidence::EvidenceReader::of(ctx);
     accepted
         .iter()
-        .map(|e| JobMapping::from_edge(&ctx.job.name, &order, e))
+        .map(|e| JobMapping {
+            evidence_summary: reader.lines(&e.evidence).join("; "),
+            ..JobMapping::from_edge(&ctx.job.name, &order, e)
+        })
         .collect()
 }
 
@@ -508,12 +512,13 @@ pub fn execution_context(
     analysis: &Analysis,
     lineage_key: &str,
 ) -> ExecutionContext {
+    let reader = crate::evidence::EvidenceReader::of(ctx);
     let summaries = |dir: Direction| -> Vec<EdgeSummary> {
         analysis
             .accepted
             .iter()
             .filter(|e| e.direction == dir)
-            .map(EdgeSummary::from)
+            .map(|e| reader.summary(e))
             .collect()
     };
     ExecutionContext {
@@ -536,7 +541,11 @@ pub fn execution_context(
         summary: LineageSummary {
             inputs: summaries(Direction::Input),
             outputs: summaries(Direction::Output),
-            candidates: analysis.candidates.iter().map(EdgeSummary::from).collect(),
+            candidates: analysis
+                .candidates
+                .iter()
+                .map(|e| reader.summary(e))
+                .collect(),
             diagnostics: analysis.diagnostics.clone(),
         },
         findings: analysis.findings.clone(),

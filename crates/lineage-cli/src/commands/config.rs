@@ -57,9 +57,9 @@ fn validate(args: ValidateArgs, file: Option<&Path>, dir: Option<&Path>) -> Resu
         Format::Json => {
             let text = serde_json::to_string_pretty(&effective)
                 .map_err(|e| CliError::Failed(e.to_string()))?;
-            println!("{text}");
+            crate::output::say!("{text}")?;
         }
-        Format::Yaml => print!("{}", loaded.effective_yaml()),
+        Format::Yaml => crate::output::emit(&loaded.effective_yaml())?,
     }
     for p in &loaded.problems {
         eprintln!("problem: {p}");

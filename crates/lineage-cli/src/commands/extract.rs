@@ -13,13 +13,8 @@
 use crate::error::CliError;
 use crate::local;
 use clap::Args;
-use lineage_aws::bedrock::BedrockLineageModel;
-use lineage_domain::ports::{JobCatalog, LineageSink};
-use lineage_engine::replay::event_for_run;
 use lineage_engine::{InferencePolicy, Pipeline, Settings};
-use std::io::Write;
 use std::path::PathBuf;
-use std::sync::Arc;
 
 #[derive(Debug, Args)]
 pub struct ExtractArgs {
@@ -81,9 +76,9 @@ pub async fn execute(args: ExtractArgs, mut settings: Settings) -> Result<(), Cl
         .ok_or_else(|| CliError::input_at(&case_dir.join("event.json"), "missing"))?;
     let mut pipeline = local::read_only_pipeline(fixtures, settings)?;
     if args.policy != InferencePolicy::Never {
-        let model = BedrockLineageModel::from_env(pipeline.settings().model.model_id.clone()).await;
+        let model = crate::aws::lineage_model(&pipeline.settings().model.model_id).await?;
         let mut ports = pipeline.ports().clone();
-        ports.model = Some(Arc::new(model));
+        ports.model = Some(model);
         pipeline = Pipeline::new(ports, pipeline.settings().clone());
     }
     let gathered = pipeline.gather(&event).await?;
@@ -111,13 +106,20 @@ fn summarise_unresolved(diagnostics: &[lineage_domain::Diagnostic]) {
 }
 
 fn print_document(bytes: &[u8]) -> Result<(), CliError> {
-    std::io::stdout()
-        .write_all(bytes)
-        .map_err(|e| CliError::Failed(format!("stdout: {e}")))
+    crate::output::emit(&String::from_utf8_lossy(bytes))
+}
+
+/// The on-demand extraction from AWS (needs the `aws` feature).
+#[cfg(not(feature = "aws"))]
+async fn execute_aws(_: &ExtractArgs, _: Settings) -> Result<(), CliError> {
+    Err(crate::aws::command_unavailable())
 }
 
 /// The on-demand extraction from AWS.
+#[cfg(feature = "aws")]
 async fn execute_aws(args: &ExtractArgs, settings: Settings) -> Result<(), CliError> {
+    use lineage_domain::ports::{JobCatalog, LineageSink};
+    use lineage_engine::replay::event_for_run;
     let job = args.job_name.as_deref().unwrap_or_default();
     let account = args.account.clone().ok_or_else(|| {
         CliError::Input(
@@ -145,7 +147,7 @@ async fn execute_aws(args: &ExtractArgs, settings: Settings) -> Result<(), CliEr
     if !args.dry_run {
         crate::aws::resolved_bucket(&bucket)?;
     }
-    let clients = crate::aws::clients().await;
+    let clients = crate::aws::clients().await?;
     let catalog = clients.job_catalog();
     let run = match &args.run_id {
         Some(id) => catalog

@@ -3,7 +3,6 @@
 
 use crate::error::CliError;
 use clap::Args;
-use lineage_aws::HealthStatus;
 use lineage_engine::Settings;
 
 #[derive(Debug, Args)]
@@ -13,14 +12,16 @@ pub struct HealthArgs {
     pub json: bool,
 }
 
+#[cfg(not(feature = "aws"))]
+pub async fn execute(_: HealthArgs, _: Settings) -> Result<(), CliError> {
+    Err(crate::aws::command_unavailable())
+}
+
+#[cfg(feature = "aws")]
 pub async fn execute(args: HealthArgs, settings: Settings) -> Result<(), CliError> {
-    let clients = crate::aws::clients().await;
-    let report = clients
-        .health(
-            &[&settings.job_mapping_table, &settings.context_table],
-            &settings.lineage_bucket,
-        )
-        .await;
+    use crate::aws::HealthStatus;
+    use crate::output::say;
+    let report = crate::aws::health(&settings).await?;
     if args.json {
         let v = serde_json::json!({
             "status": report.status,
@@ -28,18 +29,15 @@ pub async fn execute(args: HealthArgs, settings: Settings) -> Result<(), CliErro
             "environment": settings.environment,
             "dependencies": report.dependencies,
         });
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&v).map_err(|e| CliError::Failed(e.to_string()))?
-        );
+        crate::output::emit_json(&v)?;
     } else {
-        println!(
+        say!(
             "environment {}  version {}",
             settings.environment,
             env!("CARGO_PKG_VERSION")
-        );
+        )?;
         for d in &report.dependencies {
-            println!(
+            say!(
                 "  {:<9} {:<15} {:<50} {:>5} ms  {}",
                 if d.status == HealthStatus::Healthy {
                     "healthy"
@@ -50,7 +48,7 @@ pub async fn execute(args: HealthArgs, settings: Settings) -> Result<(), CliErro
                 d.name,
                 d.latency_ms,
                 d.reason.as_deref().unwrap_or("")
-            );
+            )?;
         }
     }
     if report.is_healthy() {

@@ -1,19 +1,21 @@
 //! `lineage-agent replay`: backfill by replaying events — from a JSONL file, a folder of event
 //! files, or generated from the job runs of given jobs (`glue:GetJobRuns`, or the captured
 //! runs with `--fixtures`) — either processed in-process with bounded concurrency, a progress
-//! bar and a summary table, or sent to the SQS queue the Lambda consumes (`--to-queue`). Runs
+//! bar and a summary table (`--json`: one JSON object), or sent to the SQS queue the Lambda consumes (`--to-queue`). Runs
 //! already recorded are skipped unless `--force`.
 
 use crate::error::CliError;
-use crate::local::{self, LocalOutput};
+use crate::event_files::{read_events, ReadEvents, Unreadable};
+use crate::local::{self, CreatedOutput, LocalOutput};
+use crate::output::{emit_json, say};
 use chrono::{DateTime, Utc};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use lineage_domain::ports::{EventQueue, JobCatalog};
 use lineage_domain::GlueJobStateChange;
-use lineage_engine::replay::{event_for_run, replay, ReplayStatus};
+use lineage_engine::replay::{event_for_run, replay, ReplayItem, ReplayStatus, ReplaySummary};
 use lineage_engine::{ProcessOptions, Settings};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 #[derive(Debug, Args)]
 pub struct ReplayArgs {
@@ -57,28 +59,9 @@ pub struct ReplayArgs {
     /// No progress bar.
     #[arg(long)]
     pub quiet: bool,
-}
-
-/// Reads events from a JSONL file or a folder of JSON files; bad entries name their place.
-pub fn read_events(path: &Path) -> Result<Vec<GlueJobStateChange>, CliError> {
-    if path.is_dir() {
-        let mut files: Vec<PathBuf> = std::fs::read_dir(path)
-            .map_err(|e| CliError::input_at(path, e))?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "json"))
-            .collect();
-        files.sort();
-        return files.iter().map(|f| super::run::read_event(f)).collect();
-    }
-    let text = std::fs::read_to_string(path).map_err(|e| CliError::input_at(path, e))?;
-    text.lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
-        .map(|(i, l)| {
-            GlueJobStateChange::from_json(l)
-                .map_err(|e| CliError::Input(format!("{}:{}: {e}", path.display(), i + 1)))
-        })
-        .collect()
+    /// The summary as one JSON object on stdout (no progress bar).
+    #[arg(long)]
+    pub json: bool,
 }
 
 async fn generate(
@@ -106,106 +89,212 @@ async fn generate(
     Ok(events)
 }
 
+/// Where the replayed runs went, for the summary.
+fn destination(output: Option<&LocalOutput>, settings: &Settings) -> serde_json::Value {
+    match output {
+        Some(o) => serde_json::json!({
+            "store": o.store.display().to_string(),
+            "documents": o.documents.display().to_string(),
+        }),
+        None => serde_json::json!({
+            "tables": [settings.job_mapping_table, settings.context_table],
+            "documents": format!("s3://{}/{}", settings.lineage_bucket, settings.lineage_prefix),
+        }),
+    }
+}
+
+/// The AWS settings a replay on AWS needs; when missing, the error points at local mode.
+fn require_aws_settings(settings: &Settings) -> Result<(), CliError> {
+    if settings.lineage_bucket.is_empty() {
+        return Err(CliError::Input(
+            "LINEAGE_BUCKET is not set (storage.lineage_bucket): without --fixtures the replay runs \
+             on AWS and writes documents there; to replay locally on captured runs, pass \
+             --fixtures DIR"
+                .into(),
+        ));
+    }
+    crate::aws::resolved_bucket(&settings.lineage_bucket)
+}
+
 pub async fn execute(args: ReplayArgs, settings: Settings) -> Result<(), CliError> {
     if args.from.is_none() && args.jobs.is_empty() {
         return Err(CliError::Input(
             "say what to replay: --from PATH or --jobs JOB,...".into(),
         ));
     }
+    let on_aws = args.fixtures.is_none() && args.to_queue.is_none();
+    if on_aws && !args.dry_run {
+        require_aws_settings(&settings)?;
+    }
     let fixtures = args
         .fixtures
         .as_deref()
         .map(local::open_fixtures)
         .transpose()?;
-    let aws = if fixtures.is_none() {
-        Some(crate::aws::clients().await)
-    } else {
-        None
-    };
-    let events = match (&args.from, &fixtures, &aws) {
-        (Some(p), _, _) => read_events(p)?,
-        (None, Some(f), _) => generate(f, &args).await?,
-        (None, None, Some(c)) => generate(&c.job_catalog(), &args).await?,
-        (None, None, None) => Vec::new(),
+    let read = match (&args.from, &fixtures) {
+        (Some(p), _) => read_events(p)?,
+        (None, Some(f)) => ReadEvents {
+            events: generate(f, &args).await?,
+            unreadable: Vec::new(),
+        },
+        (None, None) => ReadEvents {
+            events: generate(crate::aws::job_catalog().await?.as_ref(), &args).await?,
+            unreadable: Vec::new(),
+        },
     };
     if let Some(queue) = &args.to_queue {
-        return send_to_queue(queue, &events, args.dry_run, args.quiet).await;
+        let sent = send_to_queue(queue, &read.events, args.dry_run, args.quiet).await;
+        report_unreadable(&read.unreadable)?;
+        sent?;
+        return unreadable_failure(&read.unreadable, read.events.len());
     }
-    let (pipeline, where_to) = match fixtures {
-        Some(f) => {
-            let output = LocalOutput::under(&args.out);
-            let (p, _metrics) = local::pipeline(f, &output, settings, None)?;
-            (
-                p,
-                format!(
-                    "store: {}  documents: {}",
-                    output.store.display(),
-                    output.documents.display()
-                ),
-            )
+    let output = fixtures.is_some().then(|| LocalOutput::under(&args.out));
+    let destination = destination(output.as_ref(), &settings);
+    let (pipeline, created) = match (fixtures, &output) {
+        (Some(f), Some(o)) => {
+            let (p, created) = local::pipeline(f, o, settings, None, args.dry_run)?;
+            (p, created)
         }
-        None => {
-            let bucket = settings.lineage_bucket.clone();
-            let tables = format!(
-                "{} and {}",
-                settings.job_mapping_table, settings.context_table
-            );
-            let (p, _clients) = crate::aws::pipeline(settings).await?;
-            (p, format!("tables: {tables}  documents: s3://{bucket}"))
-        }
+        _ => (
+            crate::aws::pipeline(settings).await?,
+            CreatedOutput::default(),
+        ),
     };
-    let bar = progress(events.len(), args.quiet);
+    let bar = progress(read.events.len(), args.quiet || args.json);
     let options = ProcessOptions {
         force: args.force,
         dry_run: args.dry_run,
     };
-    let summary = replay(&pipeline, events, args.concurrency, options, |item| {
+    let summary = replay(&pipeline, read.events, args.concurrency, options, |item| {
         bar.inc(1);
         bar.set_message(item.job_name.clone());
     })
     .await;
     bar.finish_and_clear();
+    if summary.processed == 0 {
+        created.discard();
+    }
+    let failed = summary.failed.len() + read.unreadable.len();
+    let total = summary.total() + read.unreadable.len();
+    if args.json {
+        emit_json(&serde_json::json!({
+            "total": total,
+            "processed": summary.processed,
+            "skipped": summary.skipped,
+            "dry_run": summary.dry_run,
+            "failed": failed,
+            "failures": failures_json(&summary.failed, &read.unreadable),
+            "elapsed_seconds": summary.elapsed.as_secs_f64(),
+            "concurrency": args.concurrency,
+            "written_to": (!args.dry_run).then_some(destination),
+        }))?;
+    } else {
+        print_summary(&summary, &read.unreadable, &args, &destination)?;
+    }
+    if failed == 0 {
+        Ok(())
+    } else {
+        Err(CliError::Failed(format!(
+            "{failed} of {total} events failed"
+        )))
+    }
+}
 
-    println!(
+fn failures_json(failed: &[ReplayItem], unreadable: &[Unreadable]) -> Vec<serde_json::Value> {
+    let runs = failed.iter().filter_map(|f| match &f.status {
+        ReplayStatus::Failed { reason, retryable } => Some(serde_json::json!({
+            "job_name": f.job_name,
+            "job_run_id": f.run_id,
+            "reason": reason,
+            "retryable": retryable,
+        })),
+        _ => None,
+    });
+    let entries = unreadable
+        .iter()
+        .map(|u| serde_json::json!({ "place": u.place, "reason": u.reason, "retryable": false }));
+    entries.chain(runs).collect()
+}
+
+/// The summary table: processed, skipped, dry run, failed with each reason, where it went.
+fn print_summary(
+    summary: &ReplaySummary,
+    unreadable: &[Unreadable],
+    args: &ReplayArgs,
+    destination: &serde_json::Value,
+) -> Result<(), CliError> {
+    say!(
         "replayed {} events in {:.1}s ({} at a time)",
-        summary.total(),
+        summary.total() + unreadable.len(),
         summary.elapsed.as_secs_f64(),
         args.concurrency
-    );
-    println!("  {:<28} {:>6}", "processed", summary.processed);
-    println!(
+    )?;
+    say!("  {:<28} {:>6}", "processed", summary.processed)?;
+    say!(
         "  {:<28} {:>6}",
-        "skipped (already recorded)", summary.skipped
-    );
+        "skipped (already recorded)",
+        summary.skipped
+    )?;
     if args.dry_run {
-        println!(
+        say!(
             "  {:<28} {:>6}",
-            "dry run (nothing written)", summary.dry_run
-        );
+            "dry run (nothing written)",
+            summary.dry_run
+        )?;
     }
-    println!("  {:<28} {:>6}", "failed", summary.failed.len());
+    say!(
+        "  {:<28} {:>6}",
+        "failed",
+        summary.failed.len() + unreadable.len()
+    )?;
+    for u in unreadable {
+        say!("    {}: {}", u.place, u.reason)?;
+    }
     for f in &summary.failed {
         if let ReplayStatus::Failed { reason, retryable } = &f.status {
-            println!(
+            say!(
                 "    {} {}: {reason}{}",
                 f.job_name,
                 f.run_id,
                 if *retryable { " (retryable)" } else { "" }
-            );
+            )?;
         }
     }
-    if !args.dry_run {
-        println!("{where_to}");
+    if !args.dry_run && summary.processed > 0 {
+        let line = destination
+            .as_object()
+            .map(|o| {
+                o.iter()
+                    .map(|(k, v)| match v {
+                        serde_json::Value::String(s) => format!("{k}: {s}"),
+                        other => format!("{k}: {other}"),
+                    })
+                    .collect::<Vec<_>>()
+                    .join("  ")
+            })
+            .unwrap_or_default();
+        say!("{line}")?;
     }
-    if summary.failed.is_empty() {
-        Ok(())
-    } else {
-        Err(CliError::Failed(format!(
-            "{} of {} events failed",
-            summary.failed.len(),
-            summary.total()
-        )))
+    Ok(())
+}
+
+/// Entries of the input that are not events, listed after a send to a queue.
+fn report_unreadable(unreadable: &[Unreadable]) -> Result<(), CliError> {
+    for u in unreadable {
+        say!("  not sent {}: {}", u.place, u.reason)?;
     }
+    Ok(())
+}
+
+fn unreadable_failure(unreadable: &[Unreadable], events: usize) -> Result<(), CliError> {
+    if unreadable.is_empty() {
+        return Ok(());
+    }
+    Err(CliError::Failed(format!(
+        "{} of {} entries are not valid events",
+        unreadable.len(),
+        unreadable.len() + events
+    )))
 }
 
 fn progress(len: usize, quiet: bool) -> ProgressBar {
@@ -230,12 +319,12 @@ async fn send_to_queue(
     quiet: bool,
 ) -> Result<(), CliError> {
     if dry_run {
-        println!("dry run: would send {} events to {queue}", events.len());
+        say!("dry run: would send {} events to {queue}", events.len())?;
         return Ok(());
     }
     if queue.starts_with("https://") || queue.starts_with("http://") {
-        let queue = crate::aws::clients().await.event_queue(queue);
-        send_events(&queue, events, quiet).await
+        let queue = crate::aws::event_queue(queue).await?;
+        send_events(queue.as_ref(), events, quiet).await
     } else {
         send_events(&lineage_local::FsEventQueue::new(queue), events, quiet).await
     }
@@ -270,13 +359,13 @@ pub async fn send_events(
         bar.inc(chunk.len() as u64);
     }
     bar.finish_and_clear();
-    println!(
+    say!(
         "sent {sent} of {} events to {}",
         events.len(),
         queue.location()
-    );
+    )?;
     for f in &failed {
-        println!("  failed {f}");
+        say!("  failed {f}")?;
     }
     if failed.is_empty() {
         Ok(())

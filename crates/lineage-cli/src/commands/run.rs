@@ -1,11 +1,12 @@
-//! `lineage-agent run --fixtures DIR EVENT.json...`: the pipeline on local adapters.
+//! `lineage-agent run --fixtures DIR EVENT.json...`: the pipeline on local adapters; a summary
+//! per run, or with `--json` one JSON object per run (JSON Lines).
 
 use crate::error::CliError;
 use crate::local::{self, LocalOutput};
-use crate::output;
+use crate::output::{self, say};
 use clap::Args;
 use lineage_domain::GlueJobStateChange;
-use lineage_engine::{ProcessOptions, Settings};
+use lineage_engine::{Disposition, ProcessOptions, Settings};
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Args)]
@@ -25,6 +26,9 @@ pub struct RunArgs {
     /// Print the OpenLineage RunEvent of each run too.
     #[arg(long)]
     pub print_document: bool,
+    /// One JSON object per run on stdout (JSON Lines) instead of the summary.
+    #[arg(long)]
+    pub json: bool,
     /// Glue Job State Change event files (EventBridge JSON).
     #[arg(required = true, value_name = "EVENT.json")]
     pub events: Vec<PathBuf>,
@@ -45,48 +49,43 @@ pub async fn execute(args: RunArgs, settings: Settings) -> Result<(), CliError> 
         .collect::<Result<Vec<_>, _>>()?;
     let fixtures = local::open_fixtures(&args.fixtures)?;
     let output = LocalOutput::under(&args.out);
-    let before = output.existing();
-    let result = process_all(&args, &events, fixtures, &output, settings).await;
-    if let Err((_, wrote)) = &result {
-        if !wrote {
-            // a failed run that wrote nothing leaves nothing behind (no empty store)
-            output.remove_created(before);
-        }
-    }
-    result.map_err(|(e, _)| e)
-}
-
-/// Processes the events in order; on failure, the error and whether anything was written.
-async fn process_all(
-    args: &RunArgs,
-    events: &[GlueJobStateChange],
-    fixtures: lineage_local::FsFixtures,
-    output: &LocalOutput,
-    settings: Settings,
-) -> Result<(), (CliError, bool)> {
-    let mut wrote = false;
-    let (pipeline, _metrics) =
-        local::pipeline(fixtures, output, settings, None).map_err(|e| (e, false))?;
+    let (pipeline, created) = local::pipeline(fixtures, &output, settings, None, args.dry_run)?;
     let options = ProcessOptions {
         force: args.force,
         dry_run: args.dry_run,
     };
-    for (path, event) in args.events.iter().zip(events) {
-        let outcome = pipeline.process(event, options).await.map_err(|e| {
-            let e = match CliError::from(e) {
-                CliError::Input(m) => CliError::Input(format!("{}: {m}", path.display())),
-                other => other,
-            };
-            (e, wrote)
-        })?;
-        wrote |= outcome.disposition == lineage_engine::pipeline::Disposition::Processed;
-        print!(
-            "{}",
-            output::summary(&outcome, &output.store.display().to_string())
-        );
-        if args.print_document && !outcome.document.is_empty() {
-            println!("{}", String::from_utf8_lossy(&outcome.document));
+    let mut wrote_a_run = false;
+    for (path, event) in args.events.iter().zip(&events) {
+        let outcome = match pipeline.process(event, options).await {
+            Ok(outcome) => outcome,
+            Err(e) => {
+                if !wrote_a_run {
+                    created.discard();
+                }
+                return Err(match CliError::from(e) {
+                    CliError::Input(m) => CliError::Input(format!("{}: {m}", path.display())),
+                    other => other,
+                });
+            }
+        };
+        wrote_a_run |= outcome.disposition == Disposition::Processed;
+        if args.json {
+            let line = serde_json::to_string(&output::outcome_json(&outcome, &output.store))
+                .map_err(|e| CliError::Failed(e.to_string()))?;
+            say!("{line}")?;
+        } else {
+            output::emit(&output::summary(
+                &outcome,
+                &output.store.display().to_string(),
+            ))?;
         }
+        if args.print_document && !outcome.document.is_empty() {
+            say!("{}", String::from_utf8_lossy(&outcome.document))?;
+        }
+    }
+    if !wrote_a_run {
+        // e.g. every run already recorded in a store that did not exist: nothing to keep
+        created.discard();
     }
     Ok(())
 }

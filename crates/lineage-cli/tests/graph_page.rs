@@ -20,6 +20,22 @@ fn agent(cwd: &Path, args: &[&str]) -> Output {
         .expect("run lineage-agent")
 }
 
+/// Runs the sample events on the project's fixtures into a store under `dir`; its path.
+fn demo_store(dir: &Path, events: &[&str]) -> PathBuf {
+    let out_dir = dir.join("out");
+    let mut args = vec![
+        "run",
+        "--fixtures",
+        "tests/fixtures",
+        "--out",
+        out_dir.to_str().expect("utf-8"),
+    ];
+    args.extend_from_slice(events);
+    let o = agent(&repo(), &args);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    out_dir.join("lineage.db")
+}
+
 fn chromium() -> Option<PathBuf> {
     let path = std::env::var_os("LINEAGE_CHROMIUM")
         .map(PathBuf::from)
@@ -69,22 +85,14 @@ fn the_graph_page_renders_in_a_browser() {
     let Some(browser) = chromium() else { return };
     let dir = tempfile::tempdir().expect("tempdir");
     let root = repo();
-    let out_dir = dir.path().join("out");
-    let o = agent(
-        &root,
+    let store = demo_store(
+        dir.path(),
         &[
-            "run",
-            "--fixtures",
-            "tests/fixtures",
-            "--out",
-            out_dir.to_str().expect("utf-8"),
             "events/glue-job-succeeded.json",
             "events/glue-job-failed.json",
             "events/glue-job-stopped.json",
         ],
     );
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let store = out_dir.join("lineage.db");
     let store = store.to_str().expect("utf-8");
 
     // the whole graph: as many nodes drawn as the JSON graph has
@@ -190,20 +198,7 @@ fn the_graph_page_renders_in_a_browser() {
 fn graph_around_an_unknown_dataset_is_a_one_line_error() {
     let dir = tempfile::tempdir().expect("tempdir");
     let root = repo();
-    let out_dir = dir.path().join("out");
-    let o = agent(
-        &root,
-        &[
-            "run",
-            "--fixtures",
-            "tests/fixtures",
-            "--out",
-            out_dir.to_str().expect("utf-8"),
-            "events/glue-job-succeeded.json",
-        ],
-    );
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let store = out_dir.join("lineage.db");
+    let store = demo_store(dir.path(), &["events/glue-job-succeeded.json"]);
     let o = agent(
         &root,
         &[

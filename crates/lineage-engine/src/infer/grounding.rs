@@ -194,18 +194,7 @@ impl Evidence {
         for e in &ctx.logs {
             parts.push(e.message.clone());
         }
-        let raw = parts
-            .iter()
-            .flat_map(|p| p.lines())
-            .filter(|l| !looks_like_instruction(l))
-            .collect::<Vec<_>>()
-            .join("\n");
-        Self {
-            text: raw.to_ascii_lowercase(),
-            raw,
-            account: ctx.account().to_ascii_lowercase(),
-            region: ctx.region().to_ascii_lowercase(),
-        }
+        Self::from_lines(parts.iter().flat_map(|p| p.lines()), ctx)
     }
 
     /// Only what the job's own code says: the script and the shipped modules without their

@@ -47,12 +47,15 @@ demo: toolchain
 	@find $(OUT)/documents -name '*.json' | sort | sed 's/^/    /'
 	@echo "Query it: $(CLI_DEBUG) graph --format mermaid --store $(OUT)/lineage.db"
 	@echo "          $(CLI_DEBUG) lineage downstream s3://BUCKET/PREFIX --store $(OUT)/lineage.db"
+	@echo "          $(CLI_DEBUG) graph --format html --store $(OUT)/lineage.db > lineage.html   (open it in a browser)"
 
 fmt-check: toolchain
 	$(CARGO) fmt --all --check
 
+# The workspace, and the CLI's local build without the AWS SDK (what `make demo` builds).
 clippy: toolchain
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(CARGO) clippy -p lineage-cli --no-default-features --all-targets -- -D warnings
 
 # The graph page's browser test (crates/lineage-cli/tests/graph_page.rs) runs Debian's Chromium,
 # installed here when missing (CI starts on a fresh machine); with it required, a missing browser

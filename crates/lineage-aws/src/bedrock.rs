@@ -126,7 +126,48 @@ impl BedrockLineageModel {
     fn operation(&self) -> String {
         format!("bedrock:Converse {}", self.model_id)
     }
+
+    /// The region the client calls (`None` when none is configured).
+    pub fn region(&self) -> Option<String> {
+        self.client.config().region().map(ToString::to_string)
+    }
+
+    /// The smallest Converse call that proves the model can be invoked: a one-word prompt,
+    /// `maxTokens` 1, no system prompt and no tool. The answer's text is dropped; only that
+    /// Bedrock answered (and the tokens it counted) matters. For the health check.
+    pub async fn probe(&self) -> Result<TokenUsage, AwsError> {
+        let op = self.operation();
+        let message = Message::builder()
+            .role(ConversationRole::User)
+            .content(ContentBlock::Text(PROBE_PROMPT.into()))
+            .build()
+            .map_err(|e| AwsError::invalid(op.clone(), format!("cannot build the message: {e}")))?;
+        let output = self
+            .client
+            .converse()
+            .model_id(&self.model_id)
+            .messages(message)
+            .inference_config(InferenceConfiguration::builder().max_tokens(1).build())
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk(op, e))?;
+        Ok(output.usage().map_or(
+            TokenUsage {
+                requests: 1,
+                ..TokenUsage::default()
+            },
+            |u| TokenUsage {
+                requests: 1,
+                input_tokens: u64::try_from(u.input_tokens()).unwrap_or(0),
+                output_tokens: u64::try_from(u.output_tokens()).unwrap_or(0),
+                cache_hits: 0,
+            },
+        ))
+    }
 }
+
+/// The prompt of [`BedrockLineageModel::probe`].
+pub const PROBE_PROMPT: &str = "Reply with OK.";
 
 /// The text a retry after an invalid answer adds to the user message.
 pub fn retry_note(previous_error: &str, tool_name: &str) -> String {

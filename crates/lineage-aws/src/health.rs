@@ -1,7 +1,9 @@
 //! The health check of the AWS dependencies: each DynamoDB table exists and is `ACTIVE`
-//! (`DescribeTable`), the lineage bucket is reachable (`HeadBucket`), with the latency of each
-//! check. A missing or unreachable resource makes the report unhealthy with the reason; it never
-//! panics or fails.
+//! (`DescribeTable`), the lineage bucket is reachable (`HeadBucket`), the model answers a
+//! minimal Converse call ([`model`]), with the latency of each check. A missing or unreachable
+//! resource makes the report unhealthy with the reason; it never panics or fails.
+
+pub mod model;
 
 use crate::error::AwsError;
 use serde::{Deserialize, Serialize};

@@ -19,6 +19,7 @@ pub use bedrock::BedrockLineageModel;
 pub use dynamodb::{DynamoDbAnswerCache, DynamoDbLineageStore};
 pub use error::AwsError;
 pub use glue::GlueJobCatalog;
+pub use health::model::ModelCheck;
 pub use health::{DependencyHealth, HealthReport, HealthStatus};
 pub use logs::CloudWatchRunLogs;
 pub use metrics::EmfMetrics;

@@ -1,8 +1,9 @@
 //! The Bedrock adapter through the real SDK client against a fake Converse endpoint: the wire
 //! request (path, forced tool, inference config, schema), the reply as the model gave it (tool
 //! input, stop reason, token usage), the retry note after an invalid answer, and how service
-//! errors map to error kinds (with no SDK retries). Whether a reply is a valid answer is the
-//! engine's check (`lineage_engine::infer::answer`).
+//! errors map to error kinds (with no SDK retries), and the health check's one-token probe with
+//! its cache. Whether a reply is a valid answer is the engine's check
+//! (`lineage_engine::infer::answer`).
 
 mod bedrock_fake;
 
@@ -162,4 +163,33 @@ async fn an_unreachable_endpoint_is_transient() {
         .await;
     let err = m.infer(&request()).await.expect_err("refused");
     assert_eq!(err.kind, ErrorKind::Transient, "{err}");
+}
+
+#[tokio::test]
+async fn the_health_probe_is_one_token_and_its_healthy_answer_is_reused_within_the_ttl() {
+    use lineage_aws::health::model::{check_model, MODEL_PROBE_TTL};
+    use lineage_aws::{HealthStatus, ModelCheck};
+    let fake = FakeBedrock::start(vec![Reply::Text("OK".into())]).await;
+    let check = ModelCheck::new(model(&fake, DEFAULT_MODEL_ID).await, MODEL_PROBE_TTL);
+    let first = check.check().await;
+    let second = check.check().await;
+    assert_eq!(first.status, HealthStatus::Healthy, "{first:?}");
+    assert_eq!(second.status, HealthStatus::Healthy, "{second:?}");
+    let reqs = fake.requests();
+    assert_eq!(reqs.len(), 1, "one Converse call for two checks");
+    assert_eq!(reqs[0].body["inferenceConfig"]["maxTokens"], 1);
+    assert!(reqs[0].body.get("toolConfig").is_none());
+
+    let denied = FakeBedrock::start(vec![Reply::Error(403, "AccessDeniedException")]).await;
+    let d = check_model(&model(&denied, DEFAULT_MODEL_ID).await).await;
+    assert_eq!(d.status, HealthStatus::Unhealthy);
+    let reason = d.reason.unwrap_or_default();
+    assert!(
+        reason.starts_with("AccessDeniedException: ")
+            && reason.ends_with(
+                "fix: enable model access in the Bedrock console (Model access) for \
+                 anthropic.claude-sonnet-4-6 in us-east-1"
+            ),
+        "{reason}"
+    );
 }

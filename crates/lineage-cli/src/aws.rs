@@ -80,15 +80,25 @@ mod with_sdk {
         ))
     }
 
-    /// The health of the tables and the bucket the settings name.
+    /// The health of the tables and the bucket the settings name, and of the model (a
+    /// minimal Converse call, skipped when the inference policy is `never`), as the Lambda
+    /// checks them.
     pub async fn health(settings: &Settings) -> Result<HealthReport, CliError> {
+        use lineage_lambda::backend::{model_check, model_health};
         let clients = clients().await?;
-        Ok(clients
-            .health(
-                &[&settings.job_mapping_table, &settings.context_table],
-                &settings.lineage_bucket,
-            )
-            .await)
+        let check = model_check(
+            &clients,
+            settings,
+            lineage_aws::health::model::MODEL_PROBE_TTL,
+        );
+        let tables = [
+            settings.job_mapping_table.as_str(),
+            settings.context_table.as_str(),
+        ];
+        let resources = clients.health(&tables, &settings.lineage_bucket);
+        let (mut report, model) = futures::join!(resources, model_health(settings, check.as_ref()));
+        report.push(model);
+        Ok(report)
     }
 }
 

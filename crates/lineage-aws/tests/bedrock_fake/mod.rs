@@ -23,6 +23,8 @@ pub enum Reply {
     Cut(Value),
     /// An error: HTTP status and `x-amzn-errortype`.
     Error(u16, &'static str),
+    /// An error with Bedrock's own message: HTTP status, `x-amzn-errortype`, message.
+    Fault(u16, &'static str, &'static str),
 }
 
 /// One request as received.
@@ -206,6 +208,11 @@ impl FakeBedrock {
                             status,
                             format!("x-amzn-errortype: {kind}\r\n"),
                             json!({"message": format!("fake {kind}")}),
+                        ),
+                        Reply::Fault(status, kind, message) => (
+                            status,
+                            format!("x-amzn-errortype: {kind}\r\n"),
+                            json!({"message": message}),
                         ),
                     };
                     let body = body.to_string();

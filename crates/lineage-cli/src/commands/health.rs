@@ -1,5 +1,6 @@
 //! `lineage-agent health`: checks the AWS dependencies the agent is configured for (tables
-//! exist and are ACTIVE, the lineage bucket is reachable), like the Lambda's health check.
+//! exist and are ACTIVE, the lineage bucket is reachable, the model answers a minimal Converse
+//! call unless the inference policy is `never`), like the Lambda's health check.
 
 use crate::error::CliError;
 use clap::Args;

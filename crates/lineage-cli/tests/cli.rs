@@ -1012,7 +1012,8 @@ fn aws_setup_problems_are_one_line_with_the_fix_and_not_transient() {
         .iter()
         .map(|d| d["reason"].as_str().unwrap_or_default())
         .collect();
-    assert_eq!(reasons.len(), 3, "{report}");
+    // the two tables, the bucket and the model check
+    assert_eq!(reasons.len(), 4, "{report}");
     for r in &reasons {
         assert!(
             r.contains("no AWS credentials found: set AWS_ACCESS_KEY_ID"),
@@ -1034,7 +1035,7 @@ fn aws_setup_problems_are_one_line_with_the_fix_and_not_transient() {
     let text = String::from_utf8_lossy(&o.stdout);
     assert_eq!(
         text.matches("no AWS region: set AWS_REGION").count(),
-        3,
+        4,
         "{text}"
     );
     // the model without credentials: not retried, one line in the document's findings

@@ -27,6 +27,9 @@ df.write.parquet("s3://curated-zone/orders_clean/")
 
 const N: usize = 8;
 
+/// How far apart the deliveries start on the emulator (see the AWS test).
+const MOTO_CLAIM_SPACING: Duration = Duration::from_millis(15);
+
 /// A model that counts its calls and takes its time (so the deliveries overlap).
 #[derive(Debug, Default)]
 struct CountingModel {
@@ -57,16 +60,26 @@ impl LineageModel for CountingModel {
     }
 }
 
-/// Delivers the run `N` times at once, then retries those that failed; returns how many
-/// deliveries recorded it.
-async fn deliver_concurrently(pipeline: &Pipeline, job: &str, run: &str, force: bool) -> usize {
+/// Delivers the run `N` times at once (each delivery starting `stagger` after the one before),
+/// then retries those that failed; returns how many deliveries recorded it.
+async fn deliver_concurrently(
+    pipeline: &Pipeline,
+    job: &str,
+    run: &str,
+    force: bool,
+    stagger: Duration,
+) -> usize {
     let event = common::event(job, run);
     let options = ProcessOptions {
         force,
         dry_run: false,
     };
-    let results =
-        futures::future::join_all((0..N).map(|_| pipeline.process(&event, options))).await;
+    let event = &event;
+    let results = futures::future::join_all((0..N).map(|i| async move {
+        tokio::time::sleep(stagger * u32::try_from(i).unwrap_or(0)).await;
+        pipeline.process(event, options).await
+    }))
+    .await;
     let mut processed = 0;
     for r in &results {
         match r {
@@ -80,7 +93,7 @@ async fn deliver_concurrently(pipeline: &Pipeline, job: &str, run: &str, force: 
     for r in &results {
         if r.is_err() {
             let again = pipeline
-                .process(&event, ProcessOptions::default())
+                .process(event, ProcessOptions::default())
                 .await
                 .expect("the retry");
             assert_eq!(again.disposition, Disposition::AlreadyRecorded);
@@ -93,6 +106,7 @@ async fn run_on(
     ports: Ports,
     clients: &lineage_aws::AwsClients,
     out: &Outputs,
+    stagger: Duration,
 ) -> (String, Arc<CountingModel>) {
     let settings = common::settings(out, InferencePolicy::Always);
     let model = Arc::new(CountingModel::default());
@@ -102,13 +116,16 @@ async fn run_on(
     let job =
         common::job_with_script(clients, &scripts, "dup", "py", SCRIPT.as_bytes(), &[], &[]).await;
     let run = support::start_run(clients, &job, &[]).await;
-    assert_eq!(deliver_concurrently(&pipeline, &job, &run, false).await, 1);
+    assert_eq!(
+        deliver_concurrently(&pipeline, &job, &run, false, stagger).await,
+        1
+    );
     assert_eq!(model.calls.load(Ordering::SeqCst), 1, "one model call");
     let store = pipeline.ports().store.clone();
     let recorded = store.execution_context(&run).await.expect("read");
     // forced deliveries hold the claim one at a time (how many overlap depends on timing);
     // the answer is cached, so the model is not asked again, and the state stays the same
-    let forced = deliver_concurrently(&pipeline, &job, &run, true).await;
+    let forced = deliver_concurrently(&pipeline, &job, &run, true, stagger).await;
     assert!((1..=N).contains(&forced), "{forced}");
     assert_eq!(
         model.calls.load(Ordering::SeqCst),
@@ -136,7 +153,11 @@ async fn eight_concurrent_deliveries_on_aws_end_in_one_state_with_one_model_call
         &settings,
         Some(Arc::new(MemMetrics::default())),
     );
-    let (run, _model) = run_on(ports, &clients, &out).await;
+    // moto applies a conditional write without a lock, so two claims arriving in the same
+    // instant can both pass its check (DynamoDB evaluates them atomically); the deliveries
+    // still overlap (all gather at once, then claim while another holds the lease), but their
+    // claims reach the emulator a few milliseconds apart
+    let (run, _model) = run_on(ports, &clients, &out, MOTO_CLAIM_SPACING).await;
     let snap = common::snapshot(&clients, &out).await;
     let runs: Vec<_> = snap
         .contexts
@@ -171,7 +192,7 @@ async fn eight_concurrent_deliveries_on_the_local_store_end_in_one_state_with_on
         sink: sink.clone(),
         metrics: Arc::new(MemMetrics::default()),
     };
-    let (run, _model) = run_on(ports, &clients, &out).await;
+    let (run, _model) = run_on(ports, &clients, &out, Duration::ZERO).await;
     let ctx = store
         .execution_context(&run)
         .await

@@ -373,7 +373,14 @@ fn bind(
 /// characters of a path segment; a hole the pattern starts with is a whole URL prefix, such
 /// as a bucket and prefix read from a parameter store); the matched URL cut at the pattern's
 /// end.
+#[cfg(test)]
 pub(crate) fn match_pattern(pattern: &str, url: &str) -> Option<String> {
+    url_pattern(pattern).and_then(|r| match_url(&r, url))
+}
+
+/// The regex of an unresolved S3 pattern for [`match_pattern`], compiled once to be matched
+/// against many URLs; `None` when the pattern cannot pick URLs out.
+pub(crate) fn url_pattern(pattern: &str) -> Option<Regex> {
     if let Some(rest) = pattern.strip_prefix(crate::value::HOLE) {
         // an unknown prefix: what follows it must say enough to pick URLs out
         let known = rest.split(crate::value::HOLE).next().unwrap_or("");
@@ -381,7 +388,6 @@ pub(crate) fn match_pattern(pattern: &str, url: &str) -> Option<String> {
             return None;
         }
     }
-    let url = naming::normalise_scheme(url);
     let mut re = String::from("^");
     for (i, part) in pattern.split(crate::value::HOLE).enumerate() {
         if i == 1 && pattern.starts_with(crate::value::HOLE) {
@@ -391,10 +397,13 @@ pub(crate) fn match_pattern(pattern: &str, url: &str) -> Option<String> {
         }
         re.push_str(&regex::escape(part));
     }
-    let Ok(r) = Regex::new(&re) else {
-        return None;
-    };
-    r.find(&url).map(|m| m.as_str().to_string())
+    Regex::new(&re).ok()
+}
+
+/// The part of `url` (its scheme normalised) a [`url_pattern`] matches.
+pub(crate) fn match_url(pattern: &Regex, url: &str) -> Option<String> {
+    let url = naming::normalise_scheme(url);
+    pattern.find(&url).map(|m| m.as_str().to_string())
 }
 
 #[cfg(test)]

@@ -37,6 +37,11 @@ pub(crate) fn from_logs(
     // known shape at all: those no other read or write explains)
     if let Some(pattern) = s3_pattern {
         let anything = pattern.chars().all(|c| c == crate::value::HOLE);
+        let compiled = if anything {
+            None
+        } else {
+            logs::url_pattern(pattern)
+        };
         for m in mentions.iter().filter(|m| m.direction == io.direction) {
             let Mention::S3(url) = &m.what else {
                 continue;
@@ -46,7 +51,7 @@ pub(crate) fn from_logs(
                     .is_some_and(|d| !explained.contains(&(m.direction, d)));
                 (unexplained && naming::scratch_url(ctx, url).is_none()).then(|| url.clone())
             } else {
-                logs::match_pattern(pattern, url)
+                compiled.as_ref().and_then(|r| logs::match_url(r, url))
             };
             let Some(hit) = hit else {
                 continue;

@@ -151,19 +151,24 @@ impl BedrockLineageModel {
             .send()
             .await
             .map_err(|e| AwsError::from_sdk(op, e))?;
-        Ok(output.usage().map_or(
-            TokenUsage {
-                requests: 1,
-                ..TokenUsage::default()
-            },
-            |u| TokenUsage {
-                requests: 1,
-                input_tokens: u64::try_from(u.input_tokens()).unwrap_or(0),
-                output_tokens: u64::try_from(u.output_tokens()).unwrap_or(0),
-                cache_hits: 0,
-            },
-        ))
+        Ok(usage_of(output.usage()))
     }
+}
+
+/// The tokens of one Converse request (zero when the reply reports none).
+fn usage_of(usage: Option<&aws_sdk_bedrockruntime::types::TokenUsage>) -> TokenUsage {
+    usage.map_or(
+        TokenUsage {
+            requests: 1,
+            ..TokenUsage::default()
+        },
+        |u| TokenUsage {
+            requests: 1,
+            input_tokens: u64::try_from(u.input_tokens()).unwrap_or(0),
+            output_tokens: u64::try_from(u.output_tokens()).unwrap_or(0),
+            cache_hits: 0,
+        },
+    )
 }
 
 /// The prompt of [`BedrockLineageModel::probe`].
@@ -247,18 +252,7 @@ impl LineageModel for BedrockLineageModel {
                 let p = PortError::from(aws);
                 PortError { kind, ..p }
             })?;
-        let usage = output.usage().map_or(
-            TokenUsage {
-                requests: 1,
-                ..TokenUsage::default()
-            },
-            |u| TokenUsage {
-                requests: 1,
-                input_tokens: u64::try_from(u.input_tokens()).unwrap_or(0),
-                output_tokens: u64::try_from(u.output_tokens()).unwrap_or(0),
-                cache_hits: 0,
-            },
-        );
+        let usage = usage_of(output.usage());
         tracing::debug!(model = %self.model_id, input_tokens = usage.input_tokens, output_tokens = usage.output_tokens, "bedrock answered");
         let content = match output.output() {
             Some(aws_sdk_bedrockruntime::types::ConverseOutput::Message(m)) => m.content(),

@@ -97,6 +97,19 @@ fn store_err(path: &Path, e: rusqlite::Error) -> LocalError {
     }
 }
 
+/// Writes a run's execution context, which ends any claim on the run.
+fn put_context(tx: &rusqlite::Transaction<'_>, context: &ExecutionContext) -> rusqlite::Result<()> {
+    tx.execute(
+        "INSERT OR REPLACE INTO execution_contexts (job_run_id, job_name, item) VALUES (?1, ?2, ?3)",
+        params![context.job_run_id, context.job_name, to_json(context)?],
+    )?;
+    tx.execute(
+        "DELETE FROM run_claims WHERE job_run_id = ?1",
+        params![context.job_run_id],
+    )?;
+    Ok(())
+}
+
 fn to_json<T: serde::Serialize>(v: &T) -> rusqlite::Result<String> {
     serde_json::to_string(v).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))
 }
@@ -152,14 +165,7 @@ impl LineageStore for SqliteLineageStore {
             let outcome = if done == Some(true) {
                 WriteOutcome::Unchanged
             } else {
-                tx.execute(
-                    "INSERT OR REPLACE INTO execution_contexts (job_run_id, job_name, item) VALUES (?1, ?2, ?3)",
-                    params![context.job_run_id, context.job_name, to_json(context)?],
-                )?;
-                tx.execute(
-                    "DELETE FROM run_claims WHERE job_run_id = ?1",
-                    params![context.job_run_id],
-                )?;
+                put_context(&tx, context)?;
                 WriteOutcome::Written
             };
             tx.commit()?;
@@ -221,14 +227,7 @@ impl LineageStore for SqliteLineageStore {
     async fn replace_execution_context(&self, context: &ExecutionContext) -> Result<(), PortError> {
         self.with_conn("replace execution context", |c| {
             let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            tx.execute(
-                "INSERT OR REPLACE INTO execution_contexts (job_run_id, job_name, item) VALUES (?1, ?2, ?3)",
-                params![context.job_run_id, context.job_name, to_json(context)?],
-            )?;
-            tx.execute(
-                "DELETE FROM run_claims WHERE job_run_id = ?1",
-                params![context.job_run_id],
-            )?;
+            put_context(&tx, context)?;
             tx.commit()
         })
     }

@@ -1,7 +1,8 @@
 //! AWS adapters behind the domain's ports: Glue ([`GlueJobCatalog`]), S3 ([`S3ScriptStore`],
 //! [`S3LineageSink`]), CloudWatch Logs ([`CloudWatchRunLogs`]), DynamoDB
 //! ([`DynamoDbLineageStore`], [`DynamoDbAnswerCache`]), Bedrock ([`BedrockLineageModel`]),
-//! SQS ([`SqsEventQueue`]), CloudWatch EMF metrics ([`EmfMetrics`]), the dependency health check
+//! SQS ([`SqsEventQueue`]), S3 and the Glue Data Catalog for storage checks
+//! ([`S3GlueDatasetStorage`]), CloudWatch EMF metrics ([`EmfMetrics`]), the dependency health check
 //! ([`health`]), and [`AwsClients`], which builds every SDK client once from the environment.
 //! The adapters know the domain's ports only, never the use case: the binaries wire them.
 
@@ -14,6 +15,7 @@ pub mod logs;
 pub mod metrics;
 pub mod s3;
 pub mod sqs;
+pub mod storage;
 
 pub use bedrock::BedrockLineageModel;
 pub use dynamodb::{DynamoDbAnswerCache, DynamoDbLineageStore};
@@ -25,6 +27,7 @@ pub use logs::CloudWatchRunLogs;
 pub use metrics::EmfMetrics;
 pub use s3::{Encryption, S3LineageSink, S3ScriptStore};
 pub use sqs::SqsEventQueue;
+pub use storage::S3GlueDatasetStorage;
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 
@@ -118,6 +121,9 @@ impl AwsClients {
     }
     pub fn script_store(&self) -> S3ScriptStore {
         S3ScriptStore::new(self.s3.clone())
+    }
+    pub fn dataset_storage(&self) -> S3GlueDatasetStorage {
+        S3GlueDatasetStorage::new(self.s3.clone(), self.glue.clone())
     }
     pub fn run_logs(&self) -> CloudWatchRunLogs {
         CloudWatchRunLogs::new(self.logs.clone())

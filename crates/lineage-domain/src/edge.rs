@@ -45,6 +45,9 @@ pub enum EvidenceKind {
     StudioDag,
     /// A model's inference.
     Model,
+    /// What storage holds: objects or catalog entries dated inside the run window (or why it
+    /// could not be checked).
+    Storage,
 }
 
 impl EvidenceKind {
@@ -56,6 +59,7 @@ impl EvidenceKind {
             EvidenceKind::Log => "log",
             EvidenceKind::StudioDag => "studio-dag",
             EvidenceKind::Model => "model",
+            EvidenceKind::Storage => "storage",
         }
     }
 }
@@ -78,6 +82,8 @@ pub enum Locator {
     StudioNode { node_id: String },
     /// A model answer.
     Model { model_id: String },
+    /// Where storage was checked: `s3://bucket/prefix/`, `glue table db.table`.
+    Storage { place: String },
 }
 
 impl fmt::Display for Locator {
@@ -90,6 +96,7 @@ impl fmt::Display for Locator {
             Locator::LogEvent { event_id } => write!(f, "log:{event_id}"),
             Locator::StudioNode { node_id } => write!(f, "studio:{node_id}"),
             Locator::Model { model_id } => write!(f, "model:{model_id}"),
+            Locator::Storage { place } => write!(f, "storage:{place}"),
         }
     }
 }

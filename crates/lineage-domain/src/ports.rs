@@ -242,3 +242,73 @@ pub trait Metrics: Send + Sync {
     /// Records metrics for one job (dimensions: environment and job).
     fn record(&self, job_name: &str, metrics: &[Metric]);
 }
+
+/// One stored object, as `s3:ListObjectsV2` lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredObject {
+    pub key: String,
+    pub last_modified: DateTime<Utc>,
+    #[serde(default)]
+    pub size: i64,
+}
+
+/// The objects under a prefix, as far as the pages asked for went.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ObjectListing {
+    pub objects: Vec<StoredObject>,
+    /// More objects were left unlisted (the page limit was reached).
+    pub truncated: bool,
+}
+
+/// A Glue Data Catalog table, as far as storage checks need it (`glue:GetTable`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CatalogTable {
+    pub database: String,
+    pub name: String,
+    pub create_time: Option<DateTime<Utc>>,
+    pub update_time: Option<DateTime<Utc>>,
+    /// The names of the partition keys, in order.
+    #[serde(default)]
+    pub partition_keys: Vec<String>,
+    /// The table's storage location (`StorageDescriptor.Location`), when it has one.
+    pub location: Option<String>,
+}
+
+/// One partition of a catalog table (`glue:GetPartitions`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CatalogPartition {
+    pub values: Vec<String>,
+    pub creation_time: Option<DateTime<Utc>>,
+}
+
+/// The partitions of a table, as far as the pages asked for went.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartitionListing {
+    pub partitions: Vec<CatalogPartition>,
+    pub truncated: bool,
+}
+
+/// What storage holds for a dataset (S3 `ListObjectsV2`, Glue `GetTable` and `GetPartitions`,
+/// or captured responses), so validation can check that a run's writes landed in its window.
+/// Every call is bounded by the caller's page limit; a missing bucket or table is `NotFound`.
+#[async_trait]
+pub trait DatasetStorage: Send + Sync {
+    /// Objects under `s3://bucket/prefix`, at most `max_pages` pages of at most 1000 keys.
+    async fn list_objects(
+        &self,
+        bucket: &str,
+        prefix: &str,
+        max_pages: usize,
+    ) -> Result<ObjectListing, PortError>;
+    /// A catalog table.
+    async fn table(&self, database: &str, table: &str) -> Result<CatalogTable, PortError>;
+    /// Partitions of a catalog table, filtered by a Glue partition `expression` when given, at
+    /// most `max_pages` pages.
+    async fn partitions(
+        &self,
+        database: &str,
+        table: &str,
+        expression: Option<&str>,
+        max_pages: usize,
+    ) -> Result<PartitionListing, PortError>;
+}

@@ -52,6 +52,7 @@ impl<'a> EvidenceReader<'a> {
             },
             Locator::StudioNode { node_id } => format!("studio node {node_id}"),
             Locator::Model { model_id } => format!("model {model_id}"),
+            Locator::Storage { place } => place.clone(),
         }
     }
 
@@ -76,6 +77,9 @@ impl<'a> EvidenceReader<'a> {
     /// One line: `script.py:13 spark.read.parquet`, `log <stream> <time>: "<quote>"`.
     pub fn line(&self, evidence: &Evidence) -> String {
         let place = self.place(&evidence.locator);
+        if evidence.kind == EvidenceKind::Storage {
+            return format!("{place}: {}", evidence.detail);
+        }
         if evidence.kind == EvidenceKind::Log {
             let quote = self.quote(evidence);
             return if quote.is_empty() {

@@ -16,6 +16,7 @@ pub mod pipeline;
 pub mod replay;
 pub mod score;
 pub mod settings;
+pub mod storage_check;
 pub mod validate;
 
 pub use error::EngineError;

@@ -9,10 +9,10 @@ use crate::infer::retry::{Deadline, Sleeper, TokioSleeper};
 use crate::openlineage::{run_event, DocumentInput, RunEvent};
 use crate::persist::{persist, PersistReport};
 use crate::settings::Settings;
-use crate::{completeness, infer, limits, score, validate};
+use crate::{completeness, infer, limits, score, storage_check, validate};
 use lineage_domain::ports::{
-    AnswerCache, JobCatalog, LineageModel, LineageSink, LineageStore, Metric, Metrics, RunLogs,
-    ScriptStore,
+    AnswerCache, DatasetStorage, JobCatalog, LineageModel, LineageSink, LineageStore, Metric,
+    Metrics, RunLogs, ScriptStore,
 };
 use lineage_domain::record::{EdgeSummary, Finding, TokenUsage};
 use lineage_domain::{
@@ -34,12 +34,15 @@ pub struct Ports {
     pub store: Arc<dyn LineageStore>,
     pub sink: Arc<dyn LineageSink>,
     pub metrics: Arc<dyn Metrics>,
+    /// What storage holds, for the storage checks (`validation.storage_checks`); `None`: no
+    /// checks.
+    pub storage: Option<Arc<dyn DatasetStorage>>,
 }
 
 impl Ports {
-    /// Ports whose run context comes from one source (job catalog, scripts and logs, as with
-    /// captured runs) and whose records go to one store (mappings, execution contexts and cached
-    /// answers), with no model.
+    /// Ports whose run context comes from one source (job catalog, scripts, logs and storage,
+    /// as with captured runs) and whose records go to one store (mappings, execution contexts
+    /// and cached answers), with no model.
     pub fn from_parts<C, S>(
         context: Arc<C>,
         store: Arc<S>,
@@ -47,19 +50,26 @@ impl Ports {
         metrics: Arc<dyn Metrics>,
     ) -> Self
     where
-        C: JobCatalog + ScriptStore + RunLogs + 'static,
+        C: JobCatalog + ScriptStore + RunLogs + DatasetStorage + 'static,
         S: LineageStore + AnswerCache + 'static,
     {
         Self {
             catalog: context.clone(),
             scripts: context.clone(),
-            logs: context,
+            logs: context.clone(),
+            storage: Some(context),
             model: None,
             cache: store.clone(),
             store,
             sink,
             metrics,
         }
+    }
+
+    /// These ports with another storage adapter (or none).
+    pub fn with_storage(mut self, storage: Option<Arc<dyn DatasetStorage>>) -> Self {
+        self.storage = storage;
+        self
     }
 
     /// These ports with a lineage model.
@@ -239,7 +249,16 @@ impl Pipeline {
                 Err(e) => return Err(EngineError::ModelFailed(e)),
             }
         }
+        let storage = match (&self.ports.storage, self.settings.storage_checks) {
+            (Some(storage), true) => {
+                storage_check::check(storage.as_ref(), ctx, &mut edges, &self.settings, deadline)
+                    .await
+            }
+            _ => storage_check::StorageReport::default(),
+        };
         let mut validated = validate::validate(ctx, extraction, edges, &self.settings);
+        storage.apply(&mut validated.accepted, &mut validated.candidates);
+        model_findings.extend(storage.findings);
         model_findings.extend(limits::cap_edges(
             &mut validated.accepted,
             &mut validated.candidates,

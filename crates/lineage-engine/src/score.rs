@@ -32,8 +32,19 @@ pub fn weight(kind: EvidenceKind) -> f64 {
         EvidenceKind::Log => 0.75,
         // A model's inference, grounded in the run's evidence.
         EvidenceKind::Model => 0.60,
+        // What storage holds: only a confirmation counts ([`STORAGE_CONFIRMED_WEIGHT`]);
+        // "not checkable" and "nothing written" say nothing for the edge.
+        EvidenceKind::Storage => 0.0,
     }
 }
+
+/// The weight of storage evidence that confirms an edge (objects or catalog entries dated
+/// inside the run window): modest, as storage shows that something was written, not that
+/// this run's script wrote it.
+pub const STORAGE_CONFIRMED_WEIGHT: f64 = 0.30;
+
+/// The rule suffix of storage evidence that confirms an edge (`storage.s3.confirmed`, ...).
+pub const STORAGE_CONFIRMED_SUFFIX: &str = ".confirmed";
 
 /// The weight of model evidence whose dataset is named literally in the run's evidence.
 pub const MODEL_LITERAL_WEIGHT: f64 = 0.75;
@@ -46,6 +57,8 @@ pub const MODEL_LITERAL_RULE: &str = "model.grounded.literal";
 pub fn evidence_weight(e: &Evidence) -> f64 {
     if e.kind == EvidenceKind::Model && e.rule == MODEL_LITERAL_RULE {
         MODEL_LITERAL_WEIGHT
+    } else if e.kind == EvidenceKind::Storage && e.rule.ends_with(STORAGE_CONFIRMED_SUFFIX) {
+        STORAGE_CONFIRMED_WEIGHT
     } else {
         weight(e.kind)
     }
@@ -72,6 +85,19 @@ pub fn confidence(edge: &LineageEdge, contradictions: u32) -> Confidence {
     };
     let exponent = i32::try_from(contradictions).unwrap_or(i32::MAX);
     Confidence::clamped(score * CONTRADICTION_FACTOR.powi(exponent))
+}
+
+/// Adds evidence to a scored edge and scores it again, keeping the contradictions its score
+/// already carries (the ratio of its score to the score of its evidence alone).
+pub fn add_evidence(edge: &mut LineageEdge, more: impl IntoIterator<Item = Evidence>) {
+    let plain = confidence(edge, 0).value();
+    let kept = if plain > 0.0 {
+        (edge.confidence.value() / plain).min(1.0)
+    } else {
+        1.0
+    };
+    edge.merge_evidence(more);
+    edge.confidence = Confidence::clamped(confidence(edge, 0).value() * kept);
 }
 
 /// Scores every edge in place.
@@ -103,13 +129,14 @@ mod tests {
         )
     }
 
-    const KINDS: [EvidenceKind; 6] = [
+    const KINDS: [EvidenceKind; 7] = [
         EvidenceKind::Script,
         EvidenceKind::StudioDag,
         EvidenceKind::Argument,
         EvidenceKind::Extra,
         EvidenceKind::Log,
         EvidenceKind::Model,
+        EvidenceKind::Storage,
     ];
 
     fn literal_model(n: u32) -> Evidence {
@@ -194,6 +221,28 @@ mod tests {
         )
         .value();
         assert!((twice - script).abs() < 1e-9);
+    }
+
+    #[test]
+    fn storage_confirmation_raises_modestly_and_stays_below_one() {
+        let mut e = edge(vec![ev(EvidenceKind::Script, 1)]);
+        e.confidence = confidence(&e, 1);
+        let before = e.confidence.value();
+        let confirmed = Evidence {
+            rule: "storage.s3.confirmed".into(),
+            ..ev(EvidenceKind::Storage, 2)
+        };
+        add_evidence(&mut e, [confirmed]);
+        let after = e.confidence.value();
+        assert!(after > before && after < 1.0, "{before} -> {after}");
+        // the contradiction is kept: (1 - 0.1 * 0.7) * 0.8
+        assert!((after - 0.93 * 0.8).abs() < 1e-9, "{after}");
+        let unchecked = Evidence {
+            rule: "storage.not_checkable".into(),
+            ..ev(EvidenceKind::Storage, 3)
+        };
+        add_evidence(&mut e, [unchecked]);
+        assert!((e.confidence.value() - after).abs() < 1e-9);
     }
 
     #[test]

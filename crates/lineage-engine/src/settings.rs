@@ -124,6 +124,11 @@ pub struct Settings {
     /// out. Longer than the Lambda's timeout, so a crashed holder's run is taken over later.
     #[serde(default = "default_claim_lease_seconds")]
     pub claim_lease_seconds: u64,
+    /// Check each edge against storage (`validation.storage_checks`, `STORAGE_CHECKS`): S3
+    /// objects and catalog entries dated inside the run window (see `storage_check`). Off by
+    /// default: with it off nothing is called.
+    #[serde(default)]
+    pub storage_checks: bool,
 }
 
 fn default_claim_lease_seconds() -> u64 {
@@ -173,6 +178,7 @@ impl Default for Settings {
             max_datasets_per_run: default_max_datasets_per_run(),
             max_evidence_per_edge: default_max_evidence_per_edge(),
             claim_lease_seconds: default_claim_lease_seconds(),
+            storage_checks: false,
         }
     }
 }
@@ -398,6 +404,13 @@ pub const SETTINGS: &[Setting] = &[
                     .join(","),
             )
         },
+    },
+    Setting {
+        file: Some(("validation.storage_checks", Bool)),
+        var: Some(("STORAGE_CHECKS", Bool)),
+        file_check: no_check,
+        apply: |s, v| set(&mut s.storage_checks, v.flag()),
+        read: |s| Typed::Bool(s.storage_checks),
     },
     Setting {
         file: Some(("error_recovery.max_retries", Whole(0, 10))),

@@ -21,6 +21,8 @@ pub fn aws_ports(
         catalog: Arc::new(clients.job_catalog()),
         scripts: Arc::new(clients.script_store()),
         logs: Arc::new(clients.run_logs()),
+        // called only when `storage_checks` is on
+        storage: Some(Arc::new(clients.dataset_storage())),
         model,
         cache: Arc::new(clients.answer_cache(&settings.context_table)),
         store: Arc::new(

@@ -2,7 +2,8 @@
 //! holds `job.json` (get-job, plus a top-level `Connections` array of get-connection objects),
 //! `run.json` (get-job-run), `event.json`, `script.py|script.scala|script.sql`, `extra/<key>`
 //! (other S3 objects by key) and `logs.json` (filter-log-events). A fixtures folder is one case
-//! folder or a folder of them. Implements the `JobCatalog`, `ScriptStore` and `RunLogs` ports.
+//! folder or a folder of them. Implements the `JobCatalog`, `ScriptStore` and `RunLogs` ports
+//! (and `DatasetStorage` in [`crate::storage`], from `objects.json` and `tables.json`).
 
 use crate::error::LocalError;
 use async_trait::async_trait;

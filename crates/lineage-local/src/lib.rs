@@ -8,6 +8,7 @@ pub mod fixtures;
 pub mod metrics;
 pub mod queue;
 pub mod sink;
+pub mod storage;
 pub mod store;
 
 pub use error::LocalError;

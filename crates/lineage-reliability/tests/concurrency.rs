@@ -186,6 +186,7 @@ async fn eight_concurrent_deliveries_on_the_local_store_end_in_one_state_with_on
         catalog: Arc::new(clients.job_catalog()),
         scripts: Arc::new(clients.script_store()),
         logs: Arc::new(clients.run_logs()),
+        storage: None,
         model: None,
         cache: store.clone(),
         store: store.clone(),

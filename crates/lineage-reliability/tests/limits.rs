@@ -163,6 +163,7 @@ async fn the_local_adapters_record_the_same_runs_within_the_limits() {
         catalog: Arc::new(clients.job_catalog()),
         scripts: Arc::new(clients.script_store()),
         logs: Arc::new(clients.run_logs()),
+        storage: None,
         model: None,
         cache: store.clone(),
         store: store.clone(),

@@ -85,6 +85,7 @@ fn the_variables_are_those_the_lambda_has_always_read() {
         "TIME_TOLERANCE_SECONDS",
         "ENABLE_PARAMETER_VALIDATION",
         "ENABLE_ENVIRONMENT_VALIDATION",
+        "STORAGE_CHECKS",
         "ENVIRONMENT_PATTERNS",
         "MAX_RETRIES",
         "RETRY_DELAY_SECONDS",
@@ -159,7 +160,7 @@ fn every_key_and_variable_is_listed_once() {
     assert!(keys.iter().all(|k| k
         .split_once('.')
         .is_some_and(|(a, b)| !a.is_empty() && !b.is_empty())));
-    assert_eq!(keys.len(), 28);
+    assert_eq!(keys.len(), 29);
 }
 
 #[test]

@@ -1,0 +1,219 @@
+//! What storage holds, from captured responses beside the runs: a case folder may hold
+//! `objects.json` (`aws s3api list-objects-v2` output: one response or a JSON array of them,
+//! each naming its bucket in `Name`) and `tables.json` (`aws glue get-table` and
+//! `aws glue get-partitions` outputs, one or an array). Implements `DatasetStorage` for
+//! [`FsFixtures`] over every case of the folder; without a capture a call is `NotFound` ("no
+//! storage capture"), so the storage checks say "not checkable".
+
+use crate::error::LocalError;
+use crate::fixtures::FsFixtures;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use lineage_domain::ports::{
+    CatalogPartition, CatalogTable, DatasetStorage, ObjectListing, PartitionListing, StoredObject,
+};
+use lineage_domain::PortError;
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use std::path::Path;
+
+/// Keys in one `ListObjectsV2` page (and partitions in one `GetPartitions` page), as AWS.
+pub const PAGE_SIZE: usize = 1000;
+
+/// One response, or a JSON array of them.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum OneOrMany<T> {
+    Many(Vec<T>),
+    One(T),
+}
+
+impl<T> OneOrMany<T> {
+    fn into_vec(self) -> Vec<T> {
+        match self {
+            OneOrMany::Many(v) => v,
+            OneOrMany::One(t) => vec![t],
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ListObjectsResponse {
+    name: String,
+    #[serde(default)]
+    contents: Vec<ObjectEntry>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ObjectEntry {
+    key: String,
+    last_modified: DateTime<Utc>,
+    #[serde(default)]
+    size: i64,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct TablesResponse {
+    table: Option<TableEntry>,
+    partitions: Option<Vec<PartitionEntry>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct TableEntry {
+    name: String,
+    database_name: String,
+    create_time: Option<DateTime<Utc>>,
+    update_time: Option<DateTime<Utc>>,
+    #[serde(default)]
+    partition_keys: Vec<Column>,
+    storage_descriptor: Option<StorageDescriptor>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct Column {
+    name: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct StorageDescriptor {
+    location: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct PartitionEntry {
+    #[serde(default)]
+    values: Vec<String>,
+    database_name: String,
+    table_name: String,
+    creation_time: Option<DateTime<Utc>>,
+}
+
+/// The captured responses of one kind (`objects.json` or `tables.json`) over every case;
+/// `None` when no case has the file.
+fn captured<T: DeserializeOwned>(
+    fixtures: &FsFixtures,
+    file: &str,
+    op: &str,
+) -> Result<Option<Vec<T>>, PortError> {
+    let mut found = None;
+    for case in fixtures.cases() {
+        let path = case.dir.join(file);
+        if !path.is_file() {
+            continue;
+        }
+        let more = read(&path).map_err(|e| e.into_port(op))?;
+        found.get_or_insert_with(Vec::new).extend(more);
+    }
+    Ok(found)
+}
+
+fn read<T: DeserializeOwned>(path: &Path) -> Result<Vec<T>, LocalError> {
+    let text = std::fs::read_to_string(path).map_err(|e| LocalError::io(path, e))?;
+    serde_json::from_str::<OneOrMany<T>>(&text)
+        .map(OneOrMany::into_vec)
+        .map_err(|e| LocalError::Json {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })
+}
+
+fn no_capture(op: &str, what: &str) -> PortError {
+    PortError::not_found(op, format!("no storage capture ({what})"))
+}
+
+#[async_trait]
+impl DatasetStorage for FsFixtures {
+    async fn list_objects(
+        &self,
+        bucket: &str,
+        prefix: &str,
+        max_pages: usize,
+    ) -> Result<ObjectListing, PortError> {
+        let op = format!("ListObjectsV2 s3://{bucket}/{prefix}");
+        let Some(responses) = captured::<ListObjectsResponse>(self, "objects.json", &op)? else {
+            return Err(no_capture(&op, "objects.json"));
+        };
+        let mut responses = responses.into_iter().filter(|r| r.name == bucket).peekable();
+        if responses.peek().is_none() {
+            return Err(no_capture(&op, &format!("objects.json lists no bucket {bucket}")));
+        }
+        let mut objects: Vec<StoredObject> = responses
+            .flat_map(|r| r.contents)
+            .filter(|o| o.key.starts_with(prefix))
+            .map(|o| StoredObject {
+                key: o.key,
+                last_modified: o.last_modified,
+                size: o.size,
+            })
+            .collect();
+        objects.sort_by(|a, b| a.key.cmp(&b.key));
+        objects.dedup_by(|a, b| a.key == b.key);
+        let cap = max_pages.saturating_mul(PAGE_SIZE);
+        let truncated = objects.len() > cap;
+        objects.truncate(cap);
+        Ok(ObjectListing { objects, truncated })
+    }
+
+    async fn table(&self, database: &str, table: &str) -> Result<CatalogTable, PortError> {
+        let op = format!("GetTable {database}.{table}");
+        let Some(responses) = captured::<TablesResponse>(self, "tables.json", &op)? else {
+            return Err(no_capture(&op, "tables.json"));
+        };
+        let entry = responses
+            .into_iter()
+            .filter_map(|r| r.table)
+            .find(|t| {
+                t.database_name.eq_ignore_ascii_case(database) && t.name.eq_ignore_ascii_case(table)
+            })
+            .ok_or_else(|| no_capture(&op, &format!("tables.json has no table {database}.{table}")))?;
+        Ok(CatalogTable {
+            database: entry.database_name,
+            name: entry.name,
+            create_time: entry.create_time,
+            update_time: entry.update_time,
+            partition_keys: entry.partition_keys.into_iter().map(|c| c.name).collect(),
+            location: entry.storage_descriptor.and_then(|s| s.location),
+        })
+    }
+
+    /// Every captured partition of the table (the expression is not evaluated locally).
+    async fn partitions(
+        &self,
+        database: &str,
+        table: &str,
+        _expression: Option<&str>,
+        max_pages: usize,
+    ) -> Result<PartitionListing, PortError> {
+        let op = format!("GetPartitions {database}.{table}");
+        let Some(responses) = captured::<TablesResponse>(self, "tables.json", &op)? else {
+            return Err(no_capture(&op, "tables.json"));
+        };
+        let mut partitions: Vec<CatalogPartition> = responses
+            .into_iter()
+            .filter_map(|r| r.partitions)
+            .flatten()
+            .filter(|p| {
+                p.database_name.eq_ignore_ascii_case(database)
+                    && p.table_name.eq_ignore_ascii_case(table)
+            })
+            .map(|p| CatalogPartition {
+                values: p.values,
+                creation_time: p.creation_time,
+            })
+            .collect();
+        let cap = max_pages.saturating_mul(PAGE_SIZE);
+        let truncated = partitions.len() > cap;
+        partitions.truncate(cap);
+        Ok(PartitionListing {
+            partitions,
+            truncated,
+        })
+    }
+}

@@ -21,6 +21,7 @@ def main() -> int:
         "TimeToleranceSeconds": str(config["validation"]["time_tolerance_seconds"]),
         "EnableParameterValidation": lower(config["validation"]["enable_parameter_validation"]),
         "EnableEnvironmentValidation": lower(config["validation"]["enable_environment_validation"]),
+        "StorageChecks": lower(config["validation"].get("storage_checks", True)),
         "MaxRetries": str(config["error_recovery"]["max_retries"]),
         "RetryDelaySeconds": str(config["error_recovery"]["retry_delay_seconds"]),
         "EnableFallback": lower(config["error_recovery"]["enable_fallback"]),

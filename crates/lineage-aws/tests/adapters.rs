@@ -14,3 +14,5 @@ mod logs;
 mod metrics;
 #[path = "adapters/s3.rs"]
 mod s3;
+#[path = "adapters/storage.rs"]
+mod storage;

@@ -14,6 +14,7 @@ use crate::settings::Settings;
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use lineage_domain::ports::{DatasetStorage, ObjectListing, StoredObject};
 use lineage_domain::record::Finding;
+use lineage_domain::redact::Redactor;
 use lineage_domain::{
     Dataset, Direction, Evidence, EvidenceKind, LineageEdge, Locator, PortError,
     RedactedRunContext, RunState, RunWindow,
@@ -439,6 +440,25 @@ fn input_verdict(f: &Facts, window: RunWindow) -> Verdict {
     })
 }
 
+/// What the checks need of a run: its window widened by the tolerance, whether it succeeded,
+/// and its redactor (nothing storage says reaches evidence unredacted).
+#[derive(Debug, Clone, Copy)]
+pub struct CheckedRun<'a> {
+    pub window: RunWindow,
+    pub succeeded: bool,
+    pub redactor: &'a Redactor,
+}
+
+impl<'a> CheckedRun<'a> {
+    pub fn of(ctx: &'a RedactedRunContext, settings: &Settings) -> Self {
+        Self {
+            window: ctx.run.window(settings.time_tolerance_seconds),
+            succeeded: ctx.event.state() == RunState::Succeeded,
+            redactor: ctx.redactor(),
+        }
+    }
+}
+
 /// Checks the edges of a run against storage, adding one `storage` evidence item to each and
 /// scoring it again; returns the contradicted outputs and the findings. Never fails: what cannot
 /// be checked says so in its evidence.
@@ -449,12 +469,21 @@ pub async fn check(
     settings: &Settings,
     deadline: Option<Deadline>,
 ) -> StorageReport {
+    check_run(storage, CheckedRun::of(ctx, settings), edges, deadline).await
+}
+
+/// [`check`] for a run described by [`CheckedRun`].
+pub async fn check_run(
+    storage: &dyn DatasetStorage,
+    run: CheckedRun<'_>,
+    edges: &mut [LineageEdge],
+    deadline: Option<Deadline>,
+) -> StorageReport {
     let mut report = StorageReport::default();
     if edges.is_empty() {
         return report;
     }
-    let redactor = ctx.redactor();
-    let window = ctx.run.window(settings.time_tolerance_seconds);
+    let (window, redactor, succeeded) = (run.window, run.redactor, run.succeeded);
     let out_of_time = deadline.is_some_and(|d| {
         !d.with_margin(AFTER_MARGIN)
             .allows_attempt_after(STORAGE_BUDGET)
@@ -500,7 +529,6 @@ pub async fn check(
                 .collect(),
         }
     };
-    let succeeded = ctx.event.state() == RunState::Succeeded;
     for edge in edges.iter_mut() {
         let Some(probe) = probes.get(&edge.dataset) else {
             continue;

@@ -53,9 +53,12 @@ impl StorageReport {
         if self.contradicted.is_empty() {
             return;
         }
-        let (keep, demoted): (Vec<_>, Vec<_>) = std::mem::take(accepted)
-            .into_iter()
-            .partition(|e| !self.contradicted.contains(&(e.dataset.clone(), e.direction)));
+        let (keep, demoted): (Vec<_>, Vec<_>) =
+            std::mem::take(accepted).into_iter().partition(|e| {
+                !self
+                    .contradicted
+                    .contains(&(e.dataset.clone(), e.direction))
+            });
         *accepted = keep;
         candidates.extend(demoted);
     }
@@ -64,8 +67,14 @@ impl StorageReport {
 /// Where a dataset is stored, as far as it can be checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Target {
-    S3 { bucket: String, key: String },
-    Glue { database: String, table: String },
+    S3 {
+        bucket: String,
+        key: String,
+    },
+    Glue {
+        database: String,
+        table: String,
+    },
     /// Not checkable: what kind of dataset it is.
     Other(&'static str),
 }
@@ -128,7 +137,10 @@ struct Facts {
 enum Probe {
     Facts(Facts),
     /// Not checkable, and why (redacted later), with the place when known.
-    NotCheckable { place: String, reason: String },
+    NotCheckable {
+        place: String,
+        reason: String,
+    },
 }
 
 fn port_reason(e: &PortError) -> String {
@@ -272,7 +284,11 @@ async fn probe_glue(
     let (partitions, objects) = futures::join!(partitions, objects);
     match partitions {
         Some(Ok(p)) => {
-            facts.partitions = p.partitions.iter().filter_map(|p| p.creation_time).collect()
+            facts.partitions = p
+                .partitions
+                .iter()
+                .filter_map(|p| p.creation_time)
+                .collect()
         }
         Some(Err(e)) => facts
             .partial
@@ -306,14 +322,15 @@ async fn probe(
             place,
             reason: format!("{kind}: storage is not checked"),
         },
-        Target::S3 { bucket, key } => match probe_s3(storage, &bucket, &key, window, output).await
-        {
-            Ok(f) => Probe::Facts(f),
-            Err(e) => Probe::NotCheckable {
-                place: format!("s3://{bucket}/{}", with_slash(&key)),
-                reason: port_reason(&e),
-            },
-        },
+        Target::S3 { bucket, key } => {
+            match probe_s3(storage, &bucket, &key, window, output).await {
+                Ok(f) => Probe::Facts(f),
+                Err(e) => Probe::NotCheckable {
+                    place: format!("s3://{bucket}/{}", with_slash(&key)),
+                    reason: port_reason(&e),
+                },
+            }
+        }
         Target::Glue { database, table } => {
             match probe_glue(storage, &database, &table, window, output).await {
                 Ok(f) => Probe::Facts(f),
@@ -386,9 +403,7 @@ fn output_verdict(f: &Facts, window: RunWindow) -> Verdict {
         } else {
             f.partial.join("; ")
         };
-        return Verdict::NotCheckable(format!(
-            "the catalog shows no update inside {w}, and {why}"
-        ));
+        return Verdict::NotCheckable(format!("the catalog shows no update inside {w}, and {why}"));
     }
     if f.truncated {
         return Verdict::NotCheckable(format!(
@@ -556,7 +571,9 @@ pub async fn check_run(
                 d,
             ),
             Verdict::Nothing(d) if succeeded => {
-                report.contradicted.insert((edge.dataset.clone(), edge.direction));
+                report
+                    .contradicted
+                    .insert((edge.dataset.clone(), edge.direction));
                 report.findings.push(Finding {
                     check: "storage".into(),
                     severity: "warning".into(),

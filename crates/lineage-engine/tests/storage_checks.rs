@@ -143,7 +143,8 @@ async fn an_output_with_nothing_written_in_the_window_becomes_a_candidate() {
         candidate
             .evidence
             .iter()
-            .any(|l| l.contains("nothing written: 1 object under s3://acme-analytics/orders_by_store/")),
+            .any(|l| l
+                .contains("nothing written: 1 object under s3://acme-analytics/orders_by_store/")),
         "{:?}",
         candidate.evidence
     );
@@ -154,7 +155,11 @@ async fn an_output_with_nothing_written_in_the_window_becomes_a_candidate() {
         .find(|f| f.check == "storage")
         .expect("a storage finding");
     assert_eq!(finding.severity, "warning");
-    assert!(finding.message.contains("kept as a candidate"), "{}", finding.message);
+    assert!(
+        finding.message.contains("kept as a candidate"),
+        "{}",
+        finding.message
+    );
     let _ = RULE_CONTRADICTED;
 }
 
@@ -168,10 +173,22 @@ async fn without_a_capture_every_edge_says_not_checkable_and_keeps_its_confidenc
         assert_eq!(p.dataset, c.dataset);
         assert_eq!(p.confidence, c.confidence);
         assert_eq!(storage_rules(c), vec![RULE_NOT_CHECKABLE]);
-        let detail = &c.evidence.iter().find(|e| e.kind == EvidenceKind::Storage).expect("storage").detail;
-        assert!(detail.starts_with("not checkable: ") && detail.contains("no storage capture"), "{detail}");
+        let detail = &c
+            .evidence
+            .iter()
+            .find(|e| e.kind == EvidenceKind::Storage)
+            .expect("storage")
+            .detail;
+        assert!(
+            detail.starts_with("not checkable: ") && detail.contains("no storage capture"),
+            "{detail}"
+        );
     }
-    assert!(checked.context.findings.iter().all(|f| f.check != "storage"));
+    assert!(checked
+        .context
+        .findings
+        .iter()
+        .all(|f| f.check != "storage"));
 }
 
 #[tokio::test]

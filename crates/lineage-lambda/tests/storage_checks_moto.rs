@@ -7,9 +7,7 @@ mod support;
 
 use chrono::{Duration, Utc};
 use lineage_domain::redact::Redactor;
-use lineage_domain::{
-    Dataset, Direction, Evidence, EvidenceKind, LineageEdge, Locator, RunWindow,
-};
+use lineage_domain::{Dataset, Direction, Evidence, EvidenceKind, LineageEdge, Locator, RunWindow};
 use lineage_engine::score;
 use lineage_engine::storage_check::{
     check_run, CheckedRun, RULE_CONTRADICTED, RULE_NOT_CHECKABLE, RULE_S3_CONFIRMED,
@@ -46,12 +44,18 @@ async fn objects_written_now_confirm_a_run_now_and_contradict_a_run_last_year() 
     let redactor = Redactor::default();
     let edges = || {
         vec![
-            edge(Dataset::s3_prefix(&bucket, "out/orders").expect("ds"), Direction::Output),
+            edge(
+                Dataset::s3_prefix(&bucket, "out/orders").expect("ds"),
+                Direction::Output,
+            ),
             edge(
                 Dataset::s3_prefix(&support::unique("no-such-bucket"), "x").expect("ds"),
                 Direction::Output,
             ),
-            edge(Dataset::kafka_topic("broker:9092", "orders").expect("ds"), Direction::Output),
+            edge(
+                Dataset::kafka_topic("broker:9092", "orders").expect("ds"),
+                Direction::Output,
+            ),
         ]
     };
     let now = Utc::now();
@@ -72,7 +76,11 @@ async fn objects_written_now_confirm_a_run_now_and_contradict_a_run_last_year() 
     assert!(current[0].confidence.value() > before);
     let missing = storage_evidence(&current[1]);
     assert_eq!(missing.rule, RULE_NOT_CHECKABLE);
-    assert!(missing.detail.starts_with("not checkable: "), "{}", missing.detail);
+    assert!(
+        missing.detail.starts_with("not checkable: "),
+        "{}",
+        missing.detail
+    );
     let kafka = storage_evidence(&current[2]);
     assert_eq!(kafka.rule, RULE_NOT_CHECKABLE);
     assert!(kafka.detail.contains("a Kafka topic"), "{}", kafka.detail);
@@ -90,7 +98,10 @@ async fn objects_written_now_confirm_a_run_now_and_contradict_a_run_last_year() 
     assert!(report
         .contradicted
         .contains(&(last_year[0].dataset.clone(), Direction::Output)));
-    assert!(report.findings.iter().any(|f| f.check == "storage" && f.severity == "warning"));
+    assert!(report
+        .findings
+        .iter()
+        .any(|f| f.check == "storage" && f.severity == "warning"));
     // an input written after the run ended did not exist when it ran
     let mut input = vec![edge(
         Dataset::s3_prefix(&bucket, "out/orders").expect("ds"),

@@ -140,9 +140,15 @@ impl DatasetStorage for FsFixtures {
         let Some(responses) = captured::<ListObjectsResponse>(self, "objects.json", &op)? else {
             return Err(no_capture(&op, "objects.json"));
         };
-        let mut responses = responses.into_iter().filter(|r| r.name == bucket).peekable();
+        let mut responses = responses
+            .into_iter()
+            .filter(|r| r.name == bucket)
+            .peekable();
         if responses.peek().is_none() {
-            return Err(no_capture(&op, &format!("objects.json lists no bucket {bucket}")));
+            return Err(no_capture(
+                &op,
+                &format!("objects.json lists no bucket {bucket}"),
+            ));
         }
         let mut objects: Vec<StoredObject> = responses
             .flat_map(|r| r.contents)
@@ -172,7 +178,9 @@ impl DatasetStorage for FsFixtures {
             .find(|t| {
                 t.database_name.eq_ignore_ascii_case(database) && t.name.eq_ignore_ascii_case(table)
             })
-            .ok_or_else(|| no_capture(&op, &format!("tables.json has no table {database}.{table}")))?;
+            .ok_or_else(|| {
+                no_capture(&op, &format!("tables.json has no table {database}.{table}"))
+            })?;
         Ok(CatalogTable {
             database: entry.database_name,
             name: entry.name,

@@ -2,9 +2,7 @@
 //! tables and partitions, and a missing bucket or table as `NotFound`.
 
 use crate::support;
-use aws_sdk_glue::types::{
-    Column, DatabaseInput, PartitionInput, StorageDescriptor, TableInput,
-};
+use aws_sdk_glue::types::{Column, DatabaseInput, PartitionInput, StorageDescriptor, TableInput};
 use lineage_aws::S3GlueDatasetStorage;
 use lineage_domain::ports::DatasetStorage;
 use lineage_domain::ErrorKind;
@@ -18,7 +16,11 @@ pub async fn create_table(c: &lineage_aws::AwsClients, location: &str) -> (Strin
         .send()
         .await
         .expect("create database");
-    let dt = Column::builder().name("dt").r#type("string").build().expect("column");
+    let dt = Column::builder()
+        .name("dt")
+        .r#type("string")
+        .build()
+        .expect("column");
     c.glue
         .create_table()
         .database_name(&db)
@@ -84,8 +86,14 @@ async fn objects_tables_and_partitions_are_listed_with_their_dates() {
     let (db, table) = create_table(&c, &format!("s3://{bucket}/out/orders/")).await;
     let t = storage.table(&db, &table).await.expect("table");
     assert_eq!(t.partition_keys, vec!["dt".to_string()]);
-    assert_eq!(t.location.as_deref(), Some(format!("s3://{bucket}/out/orders/").as_str()));
-    assert!(t.create_time.is_some_and(|ct| ct >= before && ct <= later), "{t:?}");
+    assert_eq!(
+        t.location.as_deref(),
+        Some(format!("s3://{bucket}/out/orders/").as_str())
+    );
+    assert!(
+        t.create_time.is_some_and(|ct| ct >= before && ct <= later),
+        "{t:?}"
+    );
     let p = storage
         .partitions(&db, &table, None, 1)
         .await

@@ -2,7 +2,9 @@ use super::*;
 use chrono::TimeZone;
 
 fn t(h: u32, m: u32) -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 3, 2, h, m, 0).single().expect("time")
+    Utc.with_ymd_and_hms(2026, 3, 2, h, m, 0)
+        .single()
+        .expect("time")
 }
 
 fn window() -> RunWindow {
@@ -44,7 +46,10 @@ fn targets_by_namespace() {
         Target::Other("a JDBC dataset")
     );
     assert_eq!(
-        target(&ds("redshift://c.r.redshift.amazonaws.com:5439", "dev.public.t")),
+        target(&ds(
+            "redshift://c.r.redshift.amazonaws.com:5439",
+            "dev.public.t"
+        )),
         Target::Other("a Redshift dataset")
     );
     assert_eq!(
@@ -93,12 +98,18 @@ fn an_output_is_confirmed_contradicted_or_not_checkable() {
         partitions: vec![t(2, 1)],
         ..table.clone()
     };
-    assert!(matches!(output_verdict(&partitioned, w), Verdict::Confirmed(_)));
+    assert!(matches!(
+        output_verdict(&partitioned, w),
+        Verdict::Confirmed(_)
+    ));
     let stale = Facts {
         updated: Some(t(0, 5)),
         ..table
     };
-    assert!(matches!(output_verdict(&stale, w), Verdict::NotCheckable(_)));
+    assert!(matches!(
+        output_verdict(&stale, w),
+        Verdict::NotCheckable(_)
+    ));
 }
 
 #[test]

@@ -3,7 +3,8 @@
 //! folder sink and JSON Lines queue locally): the ordering rule of `merge_mapping`, idempotence,
 //! the three mapping queries, write-once execution contexts (an incomplete one replaced, a
 //! forced one replaced), exclusive claims on runs, the lineage sink's round trip, and
-//! the event queue's batches.
+//! the event queue's batches, and what dataset storage lists (objects under a prefix, a
+//! catalog table and its partitions, a missing bucket or table as `NotFound`).
 //!
 //! Each check takes the port as a trait object and a `scope`: a string unique to the calling
 //! test, used in every job name, run id and key it writes, so checks may share one store or run
@@ -18,7 +19,7 @@
 //! ```
 
 use chrono::{DateTime, TimeZone, Utc};
-use lineage_domain::ports::{EventQueue, LineageSink, LineageStore};
+use lineage_domain::ports::{DatasetStorage, EventQueue, LineageSink, LineageStore};
 use lineage_domain::record::LineageSummary;
 use lineage_domain::{
     Confidence, Dataset, Direction, ErrorKind, ExecutionContext, JobMapping, ProcessingStatus,
@@ -534,4 +535,72 @@ pub async fn queue_contract(
         assert_eq!(queued, bodies, "every queued body, in order, and no other");
     }
     assert!(!queue.location().is_empty(), "location names the queue");
+}
+
+/// The objects [`storage_contract`] expects in its bucket (any content, written before the
+/// check).
+pub const STORAGE_KEYS: [&str; 3] = [
+    "data/orders/part-0",
+    "data/orders/part-1",
+    "data/other/part-0",
+];
+
+/// The partition key and the one partition's values of the table [`storage_contract`] expects.
+pub const STORAGE_PARTITION_KEY: &str = "dt";
+pub const STORAGE_PARTITION: &str = "2026-01-01";
+
+/// Dataset storage: `bucket` holds [`STORAGE_KEYS`], `missing_bucket` does not exist, and the
+/// catalog has `database.orders` partitioned by [`STORAGE_PARTITION_KEY`] with one partition
+/// [`STORAGE_PARTITION`], stored at `location`.
+pub async fn storage_contract(
+    storage: &dyn DatasetStorage,
+    bucket: &str,
+    missing_bucket: &str,
+    database: &str,
+    location: &str,
+) {
+    let listing = storage
+        .list_objects(bucket, "data/orders", 2)
+        .await
+        .expect("list objects");
+    let keys: Vec<&str> = listing.objects.iter().map(|o| o.key.as_str()).collect();
+    assert_eq!(
+        keys,
+        STORAGE_KEYS[..2].to_vec(),
+        "the objects under the prefix, by key"
+    );
+    assert!(!listing.truncated, "two objects fit a page");
+    let empty = storage
+        .list_objects(bucket, "data/none", 1)
+        .await
+        .expect("list an empty prefix");
+    assert!(empty.objects.is_empty() && !empty.truncated, "{empty:?}");
+    let e = storage
+        .list_objects(missing_bucket, "data", 1)
+        .await
+        .expect_err("a missing bucket");
+    assert_eq!(e.kind, ErrorKind::NotFound, "a missing bucket: {e}");
+
+    let table = storage.table(database, "orders").await.expect("get table");
+    assert_eq!(
+        table.partition_keys,
+        vec![STORAGE_PARTITION_KEY.to_string()]
+    );
+    assert_eq!(table.location.as_deref(), Some(location));
+    assert!(table.create_time.is_some(), "a table has its creation time");
+    let partitions = storage
+        .partitions(database, "orders", None, 1)
+        .await
+        .expect("get partitions");
+    let values: Vec<Vec<String>> = partitions
+        .partitions
+        .iter()
+        .map(|p| p.values.clone())
+        .collect();
+    assert_eq!(values, vec![vec![STORAGE_PARTITION.to_string()]]);
+    let e = storage
+        .table(database, "missing")
+        .await
+        .expect_err("a missing table");
+    assert_eq!(e.kind, ErrorKind::NotFound, "a missing table: {e}");
 }

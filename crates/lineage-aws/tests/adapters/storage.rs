@@ -41,7 +41,7 @@ pub async fn create_table(c: &lineage_aws::AwsClients, location: &str) -> (Strin
         .table_name("orders")
         .partition_input(
             PartitionInput::builder()
-                .values("2026-01-01")
+                .values(lineage_contract::STORAGE_PARTITION)
                 .storage_descriptor(
                     StorageDescriptor::builder()
                         .location(format!("{location}dt=2026-01-01/"))
@@ -105,4 +105,24 @@ async fn objects_tables_and_partitions_are_listed_with_their_dates() {
         .await
         .expect_err("missing table");
     assert_eq!(e.kind, ErrorKind::NotFound, "{e}");
+}
+
+#[tokio::test]
+async fn s3_and_glue_keep_the_storage_contract() {
+    let c = support::clients().await;
+    let bucket = support::create_bucket(&c).await;
+    for key in lineage_contract::STORAGE_KEYS {
+        support::put_object(&c, &bucket, key, b"x").await;
+    }
+    let location = format!("s3://{bucket}/data/orders/");
+    let (db, _) = create_table(&c, &location).await;
+    let storage = S3GlueDatasetStorage::new(c.s3.clone(), c.glue.clone());
+    lineage_contract::storage_contract(
+        &storage,
+        &bucket,
+        &support::unique("no-such-bucket"),
+        &db,
+        &location,
+    )
+    .await;
 }

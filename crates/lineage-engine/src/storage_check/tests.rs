@@ -174,3 +174,139 @@ fn only_the_dataset_s_own_objects_count() {
         .collect();
     assert_eq!(own, vec!["out/orders/a", "out/orders"]);
 }
+
+/// Storage that answers every listing with one object at a fixed time (or an error naming a
+/// secret), counting the calls.
+#[derive(Default)]
+struct Fake {
+    calls: std::sync::atomic::AtomicUsize,
+    fail_with: Option<String>,
+}
+
+#[async_trait::async_trait]
+impl DatasetStorage for Fake {
+    async fn list_objects(
+        &self,
+        _bucket: &str,
+        prefix: &str,
+        _max_pages: usize,
+    ) -> Result<ObjectListing, PortError> {
+        self.calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        if let Some(m) = &self.fail_with {
+            return Err(PortError::new(
+                lineage_domain::ErrorKind::AccessDenied,
+                "s3:ListObjectsV2",
+                m.clone(),
+            ));
+        }
+        Ok(ObjectListing {
+            objects: vec![StoredObject {
+                key: format!("{prefix}/part-0"),
+                last_modified: t(2, 10),
+                size: 1,
+            }],
+            truncated: false,
+        })
+    }
+    async fn table(
+        &self,
+        database: &str,
+        _table: &str,
+    ) -> Result<lineage_domain::ports::CatalogTable, PortError> {
+        Err(PortError::not_found("glue:GetTable", database))
+    }
+    async fn partitions(
+        &self,
+        _database: &str,
+        _table: &str,
+        _expression: Option<&str>,
+        _max_pages: usize,
+    ) -> Result<lineage_domain::ports::PartitionListing, PortError> {
+        Err(PortError::not_found("glue:GetPartitions", "none"))
+    }
+}
+
+fn edge(direction: Direction) -> LineageEdge {
+    let mut e = LineageEdge::new(
+        Dataset::s3_prefix("b", "out/orders").expect("dataset"),
+        direction,
+        vec![Evidence {
+            kind: EvidenceKind::Script,
+            locator: Locator::ScriptLine { line: 1 },
+            rule: "r".into(),
+            detail: String::new(),
+        }],
+    );
+    score::score_all(std::slice::from_mut(&mut e));
+    e
+}
+
+#[tokio::test]
+async fn a_dataset_read_and_written_is_probed_once() {
+    let fake = Fake::default();
+    let redactor = Redactor::default();
+    let run = CheckedRun {
+        window: window(),
+        succeeded: true,
+        redactor: &redactor,
+    };
+    let mut edges = vec![edge(Direction::Input), edge(Direction::Output)];
+    let report = check_run(&fake, run, &mut edges, None).await;
+    assert_eq!(fake.calls.load(std::sync::atomic::Ordering::SeqCst), 1);
+    assert!(report.contradicted.is_empty());
+    for e in &edges {
+        assert!(
+            e.evidence.iter().any(|x| x.rule == RULE_S3_CONFIRMED),
+            "{e:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn no_secret_reaches_the_evidence_and_no_time_left_calls_nothing() {
+    let secret = "s3cr3t-Pa55word-value";
+    let fake = Fake {
+        fail_with: Some(format!("denied for token {secret}")),
+        ..Fake::default()
+    };
+    let args =
+        std::collections::BTreeMap::from([("--db_password".to_string(), secret.to_string())]);
+    let redactor = Redactor::for_arguments(args.iter());
+    let run = CheckedRun {
+        window: window(),
+        succeeded: true,
+        redactor: &redactor,
+    };
+    let mut edges = vec![edge(Direction::Output)];
+    let report = check_run(&fake, run, &mut edges, None).await;
+    assert!(
+        report.contradicted.is_empty(),
+        "access denied is not a contradiction"
+    );
+    let storage = edges[0]
+        .evidence
+        .iter()
+        .find(|x| x.kind == EvidenceKind::Storage)
+        .expect("storage evidence");
+    assert_eq!(storage.rule, RULE_NOT_CHECKABLE);
+    assert!(
+        storage.detail.starts_with("not checkable: "),
+        "{}",
+        storage.detail
+    );
+    assert!(!storage.detail.contains(secret), "{}", storage.detail);
+
+    let idle = Fake::default();
+    let deadline = Deadline::in_(Duration::from_secs(1));
+    let mut edges = vec![edge(Direction::Output)];
+    let report = check_run(&idle, run, &mut edges, Some(deadline)).await;
+    assert_eq!(idle.calls.load(std::sync::atomic::Ordering::SeqCst), 0);
+    assert!(report
+        .findings
+        .iter()
+        .any(|f| f.message.contains("skipped")));
+    assert!(edges[0]
+        .evidence
+        .iter()
+        .any(|x| x.rule == RULE_NOT_CHECKABLE));
+}

@@ -3,7 +3,8 @@
 //! input must have existed before the run ended. Each checked edge gets one `storage` evidence
 //! item saying what was found and when; a confirmation raises its confidence a little
 //! ([`crate::score::STORAGE_CONFIRMED_WEIGHT`]); an output of a succeeded run that storage
-//! contradicts is reported so validation keeps it as a candidate. Bounded: at most
+//! contradicts counts one contradiction ([`crate::score::CONTRADICTION_FACTOR`]) and is
+//! reported so validation keeps it as a candidate. Bounded: at most
 //! [`MAX_PAGES`] pages per listing and a few calls per dataset, every dataset probed once per
 //! run, concurrently, within [`STORAGE_BUDGET`], and skipped when the invocation has no time
 //! left.
@@ -143,8 +144,10 @@ enum Probe {
     },
 }
 
+/// Why a call failed, without the operation (the evidence names the place already):
+/// `not found: NoSuchBucket ...`, `access denied: ...`.
 fn port_reason(e: &PortError) -> String {
-    e.to_string()
+    format!("{}: {}", e.kind, e.message)
 }
 
 fn rfc(t: DateTime<Utc>) -> String {
@@ -613,7 +616,14 @@ pub async fn check_run(
             rule: rule.into(),
             detail: redactor.redact(&detail).into_owned(),
         };
+        let contradicted = rule == RULE_CONTRADICTED;
         score::add_evidence(edge, [evidence]);
+        if contradicted {
+            // one contradiction, as the score counts them
+            edge.confidence = lineage_domain::Confidence::clamped(
+                edge.confidence.value() * score::CONTRADICTION_FACTOR,
+            );
+        }
     }
     report.findings.sort();
     report.findings.dedup();

@@ -160,7 +160,15 @@ async fn an_output_with_nothing_written_in_the_window_becomes_a_candidate() {
         "{}",
         finding.message
     );
-    let _ = RULE_CONTRADICTED;
+    let plain = run(dir.path(), false).await;
+    let before = output(&plain).expect("lineage without the checks");
+    assert!(
+        (candidate.confidence.value() - before.confidence.value() * 0.8).abs() < 1e-9,
+        "one contradiction: {} -> {}",
+        before.confidence.value(),
+        candidate.confidence.value()
+    );
+    assert!(storage_rules(before).is_empty() && RULE_CONTRADICTED == "storage.contradicted");
 }
 
 #[tokio::test]

@@ -1,5 +1,9 @@
+use super::probe::*;
+use super::verdict::*;
 use super::*;
-use chrono::TimeZone;
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use lineage_domain::ports::{ObjectListing, StoredObject};
+use lineage_domain::PortError;
 
 fn t(h: u32, m: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, 2, h, m, 0)

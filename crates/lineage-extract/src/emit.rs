@@ -145,6 +145,8 @@ pub(crate) struct Env<'a> {
     pub budget: crate::interp::StepBudget,
     /// Whether running out of [`Env::budget`] has been reported.
     budget_reported: bool,
+    /// The regular expressions the script built, compiled once each.
+    pub patterns: crate::patterns::Patterns,
 }
 
 impl<'a> Env<'a> {
@@ -163,6 +165,7 @@ impl<'a> Env<'a> {
             heard: None,
             budget: crate::interp::StepBudget::default(),
             budget_reported: false,
+            patterns: crate::patterns::Patterns::default(),
         }
     }
 

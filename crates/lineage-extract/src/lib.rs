@@ -16,6 +16,7 @@ mod failure;
 mod interp;
 mod logs;
 mod naming;
+mod patterns;
 mod python;
 mod resolve;
 mod rules;

@@ -101,7 +101,7 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
                 } else {
                     p.to_string()
                 };
-                if let Ok(re) = Regex::new(&anchored) {
+                if let Some(re) = self.env.patterns.get(&anchored) {
                     return partial_match(&re, partial)
                         .unwrap_or_else(|| Value::unknown(self.text(n)));
                 }
@@ -113,7 +113,7 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
             Op::FullMatch => format!("^(?:{p})$"),
             _ => p.to_string(),
         };
-        let Ok(re) = Regex::new(&anchored) else {
+        let Some(re) = self.env.patterns.get(&anchored) else {
             return Value::unknown(self.text(n));
         };
         match op {
@@ -151,7 +151,7 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
         else {
             return Value::unknown(self.text(n));
         };
-        let (Some(t), Ok(re)) = (text.known(), Regex::new(p)) else {
+        let (Some(t), Some(re)) = (text.known(), self.env.patterns.get(p)) else {
             return Value::unknown(self.text(n));
         };
         let limit = match count {

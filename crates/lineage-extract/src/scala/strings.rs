@@ -8,7 +8,7 @@ use super::Interp;
 use crate::builtins::{str_method, Args};
 use crate::interp::Evaluate;
 use crate::value::{PStr, Seg, Value, HOLE};
-use regex::Regex;
+use crate::patterns::Patterns;
 use tree_sitter::Node;
 
 impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
@@ -74,7 +74,7 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
             "stripPrefix" | "stripSuffix" => Value::Str(strip_affix(s, &arg(0)?, name)?),
             "replace" => str_method(s, "replace", args)?,
             "replaceAll" | "replaceFirst" => {
-                let re = Regex::new(&arg(0)?).ok()?;
+                let re = self.env.patterns.get(&arg(0)?)?;
                 let with = java_replacement(&arg(1)?);
                 let mut out = s.clone();
                 for seg in out.segs.iter_mut() {
@@ -88,7 +88,7 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
                 }
                 Value::Str(out)
             }
-            "split" => split(s, &arg(0)?)?,
+            "split" => split(&mut self.env.patterns, s, &arg(0)?)?,
             "format" | "formatted" => Value::Str(printf(s, &args.pos)?),
             "concat" => Value::Str(s.concat(&args.pos.first()?.to_pstr())),
             "startsWith" | "endsWith" => str_method(
@@ -273,12 +273,12 @@ fn java_replacement(r: &str) -> String {
 
 /// Java's `String.split(regex)` (a single character, as Scala's `split(c: Char)` takes it, is
 /// literal): trailing empty strings are dropped.
-fn split(s: &PStr, pattern: &str) -> Option<Value> {
+fn split(patterns: &mut Patterns, s: &PStr, pattern: &str) -> Option<Value> {
     let text = s.known()?;
     let re = if pattern.chars().count() == 1 {
-        Regex::new(&regex::escape(pattern)).ok()?
+        patterns.get(&regex::escape(pattern))?
     } else {
-        Regex::new(pattern).ok()?
+        patterns.get(pattern)?
     };
     let mut parts: Vec<&str> = re.split(&text).collect();
     if parts.first() == Some(&"") && text.is_empty() {

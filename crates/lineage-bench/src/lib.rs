@@ -4,6 +4,7 @@
 //! measurement writes ([`results`]) and the BENCHMARKS.md writer ([`report`]). The measurements
 //! themselves are subcommands of the `lineage-bench` binary.
 
+pub mod critical_path;
 pub mod gen;
 pub mod local;
 pub mod measure;

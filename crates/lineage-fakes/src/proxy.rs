@@ -79,6 +79,27 @@ impl Request {
             .unwrap_or_default()
             .to_string()
     }
+    /// The DynamoDB item a call is about: the string values of its `Key` (or, for `PutItem`,
+    /// of the item's `job_run_id` and `mapping_key`), joined by `/`; empty otherwise.
+    pub fn item_key(&self) -> String {
+        let body: serde_json::Value = serde_json::from_slice(&self.body).unwrap_or_default();
+        let of = |v: &serde_json::Value, names: &[&str]| -> Vec<String> {
+            names
+                .iter()
+                .filter_map(|k| v[k]["S"].as_str().map(str::to_string))
+                .collect()
+        };
+        let mut parts = match body["Key"].as_object() {
+            Some(key) => {
+                let mut names: Vec<&str> = key.keys().map(String::as_str).collect();
+                names.sort_unstable();
+                of(&body["Key"], &names)
+            }
+            None => of(&body["Item"], &["job_name", "job_run_id", "mapping_key"]),
+        };
+        parts.retain(|p| !p.is_empty());
+        parts.join("/")
+    }
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
@@ -123,6 +144,8 @@ impl Request {
 pub struct Call {
     pub operation: String,
     pub resource: String,
+    /// The DynamoDB item, when the call names one ([`Request::item_key`]).
+    pub key: String,
     pub start: Duration,
     pub end: Duration,
 }
@@ -347,28 +370,31 @@ impl FaultProxy {
         if !latency.is_zero() {
             tokio::time::sleep(latency).await;
         }
+        let mut end = None;
         let result = self
-            .forward(&mut sock, &req, &first, length, moto, bedrock)
+            .forward(&mut sock, &req, &first, length, (moto, bedrock), &mut end)
             .await;
         let call = Call {
             operation: req.operation(),
             resource: req.resource(),
+            key: req.item_key(),
             start,
-            end: self.now(),
+            end: end.unwrap_or_else(|| self.now()),
         };
         self.lock().calls.push(call);
         result
     }
 
-    /// Sends `req` upstream and copies the answer back.
+    /// Sends `req` upstream and copies the answer back; `end` is when its last byte was written
+    /// to the client (upstream closes a little later).
     async fn forward(
         &self,
         sock: &mut TcpStream,
         req: &Request,
         first: &str,
         length: Option<usize>,
-        moto: &str,
-        bedrock: Option<&str>,
+        (moto, bedrock): (&str, Option<&str>),
+        end: &mut Option<Duration>,
     ) -> std::io::Result<()> {
         let upstream = match (req.path.starts_with("/model/"), bedrock) {
             (true, Some(b)) => b,
@@ -389,7 +415,17 @@ impl FaultProxy {
         let (rfirst, rheaders) = parse_headers(&rhead);
         sock.write_all(&with_close(&rfirst, &rheaders)).await?;
         sock.write_all(&rest).await?;
-        let _ = tokio::io::copy(&mut up, sock).await;
+        *end = Some(self.now());
+        let mut chunk = [0u8; 16 * 1024];
+        loop {
+            match up.read(&mut chunk).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    sock.write_all(&chunk[..n]).await?;
+                    *end = Some(self.now());
+                }
+            }
+        }
         sock.shutdown().await?;
         Ok(())
     }

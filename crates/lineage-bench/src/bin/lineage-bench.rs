@@ -140,6 +140,17 @@ enum Cmd {
         #[arg(long, default_value_t = 50)]
         runs: usize,
     },
+    /// Per-run wall time against the critical path, every AWS call delayed through a proxy in
+    /// front of moto.
+    LatencyInjected {
+        #[arg(long, default_value = "tests/fixtures/orders-nightly")]
+        case: PathBuf,
+        #[arg(long, default_value_t = 20)]
+        runs: usize,
+        /// The delay added to every call, in milliseconds.
+        #[arg(long, default_value_t = 25)]
+        latency_ms: u64,
+    },
     /// Records a figure as pending, with the reason.
     Pending { name: String, reason: String },
     /// Writes BENCHMARKS.md from the results.
@@ -305,6 +316,25 @@ async fn run(cli: Cli) -> Result<(), BenchError> {
                 Vec::new(),
             )?;
         }
+        Cmd::LatencyInjected {
+            case,
+            runs,
+            latency_ms,
+        } => {
+            let data = latency_injected(&case, runs, latency_ms).await?;
+            eprintln!(
+                "lineage-bench: injected latency: wall p50 {:.1} ms, critical path p50 {:.1} ms, ratio p50 {:.2}",
+                data["wall"]["p50"].as_f64().unwrap_or(f64::NAN),
+                data["critical_path"]["p50"].as_f64().unwrap_or(f64::NAN),
+                data["ratio"]["p50"].as_f64().unwrap_or(f64::NAN)
+            );
+            save(
+                &results,
+                Record::new("latency-injected", load),
+                data,
+                Vec::new(),
+            )?;
+        }
         Cmd::Pending { name, reason } => {
             save(
                 &results,
@@ -340,6 +370,34 @@ async fn latency_moto(case: &Path, runs: usize) -> Result<serde_json::Value, Ben
             }
         },
     )
+}
+
+#[cfg(feature = "moto")]
+async fn latency_injected(
+    case: &Path,
+    runs: usize,
+    latency_ms: u64,
+) -> Result<serde_json::Value, BenchError> {
+    Ok(
+        match lineage_bench::moto::start(&lineage_bench::workspace_root()) {
+            Ok(url) => {
+                let delay = std::time::Duration::from_millis(latency_ms);
+                lineage_bench::moto::latency_injected(&url, case, runs, delay).await?
+            }
+            Err(e) => {
+                json!({ "pending": true, "reason": format!("moto could not be started: {e}") })
+            }
+        },
+    )
+}
+
+#[cfg(not(feature = "moto"))]
+async fn latency_injected(
+    _case: &Path,
+    _runs: usize,
+    _latency_ms: u64,
+) -> Result<serde_json::Value, BenchError> {
+    Ok(json!({ "pending": true, "reason": "built without the `moto` feature" }))
 }
 
 #[cfg(not(feature = "moto"))]

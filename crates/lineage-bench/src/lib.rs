@@ -9,6 +9,8 @@ pub mod gen;
 pub mod local;
 pub mod measure;
 #[cfg(feature = "moto")]
+pub mod model_usage;
+#[cfg(feature = "moto")]
 pub mod moto;
 pub mod report;
 pub mod results;

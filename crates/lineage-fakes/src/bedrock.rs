@@ -257,6 +257,13 @@ impl FakeBedrock {
         Self { url, state }
     }
 
+    /// Answers `reply` from now on (the scripted answers left are dropped).
+    pub fn set_reply(&self, reply: Reply) {
+        let mut s = self.state.lock().expect("lock");
+        s.replies.clear();
+        s.last = Some(reply);
+    }
+
     /// Every request received so far.
     pub fn requests(&self) -> Vec<Recorded> {
         self.state.lock().expect("lock").requests.clone()

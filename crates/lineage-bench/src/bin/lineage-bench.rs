@@ -124,6 +124,16 @@ enum Cmd {
         #[arg(long)]
         events: PathBuf,
     },
+    /// Share of runs that ask the model, tokens per request and cost, through the real Bedrock
+    /// adapter against a fake Converse endpoint, per set of captured runs.
+    ModelUsage {
+        /// Sets of captured runs, LABEL=DIR (an absent folder is reported as such).
+        #[arg(long = "set", value_parser = labelled, required = true)]
+        sets: Vec<(String, PathBuf)>,
+        /// At most this many runs per set.
+        #[arg(long)]
+        limit: Option<usize>,
+    },
     /// Zip size of the bootstrap.
     Package {
         #[arg(long)]
@@ -299,6 +309,10 @@ async fn run(cli: Cli) -> Result<(), BenchError> {
             let data = measure::model_cost(&fixtures, &evs).await?;
             save(&results, Record::new("model-cost", load), data, Vec::new())?;
         }
+        Cmd::ModelUsage { sets, limit } => {
+            let data = model_usage(&sets, limit).await?;
+            save(&results, Record::new("model-usage", load), data, Vec::new())?;
+        }
         Cmd::Package {
             bootstrap,
             zip,
@@ -396,6 +410,22 @@ async fn latency_injected(
     _case: &Path,
     _runs: usize,
     _latency_ms: u64,
+) -> Result<serde_json::Value, BenchError> {
+    Ok(json!({ "pending": true, "reason": "built without the `moto` feature" }))
+}
+
+#[cfg(feature = "moto")]
+async fn model_usage(
+    sets: &[(String, PathBuf)],
+    limit: Option<usize>,
+) -> Result<serde_json::Value, BenchError> {
+    lineage_bench::model_usage::model_usage(sets, limit).await
+}
+
+#[cfg(not(feature = "moto"))]
+async fn model_usage(
+    _sets: &[(String, PathBuf)],
+    _limit: Option<usize>,
 ) -> Result<serde_json::Value, BenchError> {
     Ok(json!({ "pending": true, "reason": "built without the `moto` feature" }))
 }

@@ -6,6 +6,7 @@
 
 pub mod critical_path;
 pub mod gen;
+pub mod lambda_cost;
 pub mod local;
 pub mod measure;
 #[cfg(feature = "moto")]
@@ -13,9 +14,11 @@ pub mod model_usage;
 #[cfg(feature = "moto")]
 pub mod moto;
 pub mod report;
+pub mod report_perf;
 pub mod results;
 pub mod runtime_api;
 pub mod stats;
+pub mod worst_cases;
 
 use std::path::{Path, PathBuf};
 

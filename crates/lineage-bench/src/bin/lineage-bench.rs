@@ -57,6 +57,36 @@ enum Cmd {
         #[arg(long, default_value_t = 7)]
         seed: u64,
     },
+    /// Generates one deep-nesting case per language (Python, Scala, SQL) under OUT.
+    GenDeep {
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, default_value_t = 60_000)]
+        depth: usize,
+        #[arg(long, default_value_t = 11)]
+        seed: u64,
+    },
+    /// Times extraction of one case (JSON on stdout); used by `worst-cases`.
+    ExtractOne {
+        #[arg(long)]
+        case: PathBuf,
+        #[arg(long, default_value_t = 3)]
+        repeat: usize,
+    },
+    /// Extraction time of the worst cases, each in a child process.
+    WorstCases {
+        /// Cases, LABEL=DIR.
+        #[arg(long = "case", value_parser = labelled, required = true)]
+        cases: Vec<(String, PathBuf)>,
+        #[arg(long, default_value_t = 3)]
+        repeat: usize,
+        /// The nesting depth the deep cases were generated with (for the report).
+        #[arg(long, default_value_t = 60_000)]
+        depth: usize,
+        /// The line count of the big script (for the report).
+        #[arg(long, default_value_t = 5_000)]
+        script_lines: usize,
+    },
     /// Cold start of the bootstrap and of the Python anchor.
     Init {
         #[arg(long)]
@@ -133,6 +163,11 @@ enum Cmd {
         /// At most this many runs per set.
         #[arg(long)]
         limit: Option<usize>,
+    },
+    /// Lambda cost per million runs at 128/256/512 MB from this run's results.
+    LambdaCost {
+        #[arg(long, default_value = "infra/template.yaml")]
+        template: PathBuf,
     },
     /// Zip size of the bootstrap.
     Package {
@@ -216,6 +251,33 @@ async fn run(cli: Cli) -> Result<(), BenchError> {
                 "lineage-bench: generated big-script and big-log under {}",
                 out.display()
             );
+        }
+        Cmd::GenDeep { out, depth, seed } => {
+            gen::generate_deep(&out, depth, seed)?;
+            eprintln!(
+                "lineage-bench: generated deep-nesting cases ({depth} levels) under {}",
+                out.display()
+            );
+        }
+        Cmd::ExtractOne { case, repeat } => {
+            let data = lineage_bench::worst_cases::extract_one(&case, repeat).await?;
+            println!("{data}");
+        }
+        Cmd::WorstCases {
+            cases,
+            repeat,
+            depth,
+            script_lines,
+        } => {
+            let mut data = lineage_bench::worst_cases::worst_cases(&cases, repeat)?;
+            data["depth"] = json!(depth);
+            data["script_lines"] = json!(script_lines);
+            data["profile"] = json!(if cfg!(debug_assertions) {
+                "debug"
+            } else {
+                "release"
+            });
+            save(&results, Record::new("worst-cases", load), data, Vec::new())?;
         }
         Cmd::Init {
             bootstrap,
@@ -312,6 +374,10 @@ async fn run(cli: Cli) -> Result<(), BenchError> {
         Cmd::ModelUsage { sets, limit } => {
             let data = model_usage(&sets, limit).await?;
             save(&results, Record::new("model-usage", load), data, Vec::new())?;
+        }
+        Cmd::LambdaCost { template } => {
+            let data = lineage_bench::lambda_cost::lambda_cost(&results, &template)?;
+            save(&results, Record::new("lambda-cost", load), data, Vec::new())?;
         }
         Cmd::Package {
             bootstrap,

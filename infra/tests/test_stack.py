@@ -482,7 +482,7 @@ class StackTest(unittest.TestCase):
                 f = lam.get_function(FunctionName=name)
                 conf = f["Configuration"]
                 self.assertEqual((conf["Runtime"], conf["Handler"]), ("provided.al2023", "bootstrap"))
-                self.assertEqual((conf["MemorySize"], conf["Timeout"]), (256, 300))
+                self.assertEqual((conf["MemorySize"], conf["Timeout"]), (128, 300))
                 variables = conf["Environment"]["Variables"]
                 self.assertEqual(set(variables), EXPECTED_ENV_VARS)
                 for key, value in PER_ENV[env].items():

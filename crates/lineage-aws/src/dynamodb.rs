@@ -431,8 +431,9 @@ impl LineageStore for DynamoDbLineageStore {
             ("job_name".to_string(), s(pk)),
             ("mapping_key".to_string(), s(sk)),
         ]);
-        let last = self
-            .conditional_update(
+        // the two halves touch different attributes: sent at once
+        let (last, first) = futures::join!(
+            self.conditional_update(
                 &op,
                 &key,
                 "SET last_seen_run = :run, last_seen_at = :at, last_seen_order = :order, \
@@ -449,10 +450,8 @@ impl LineageStore for DynamoDbLineageStore {
                     ),
                     (":evidence".to_string(), s(&mapping.evidence_summary)),
                 ]),
-            )
-            .await?;
-        let first = self
-            .conditional_update(
+            ),
+            self.conditional_update(
                 &op,
                 &key,
                 "SET first_seen_run = :run, first_seen_at = :at, first_seen_order = :first",
@@ -464,7 +463,8 @@ impl LineageStore for DynamoDbLineageStore {
                     (":order".to_string(), s(&run)),
                 ]),
             )
-            .await?;
+        );
+        let (last, first) = (last?, first?);
         Ok(if last || first {
             WriteOutcome::Written
         } else {

@@ -5,7 +5,7 @@
 //! its cache. Whether a reply is a valid answer is the engine's check
 //! (`lineage_engine::infer::answer`).
 
-mod bedrock_fake;
+use lineage_fakes::bedrock as bedrock_fake;
 
 use bedrock_fake::{FakeBedrock, Reply};
 use lineage_aws::bedrock::{BedrockLineageModel, DEFAULT_MODEL_ID};

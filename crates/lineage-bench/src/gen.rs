@@ -516,6 +516,68 @@ pub fn generate_special(
     write_case(&out.join("big-log"), &job, &run, &logs)
 }
 
+/// The languages of the deep-nesting cases.
+pub const DEEP_LANGUAGES: [&str; 3] = ["python", "scala", "sql"];
+
+/// A script in `language` (`python`, `scala` or `sql`) that reads one dataset through an
+/// expression nested `depth` levels deep (parentheses; nested subqueries for SQL) and writes
+/// another.
+pub fn deep_script(language: &str, depth: usize) -> String {
+    let (open, close) = ("(".repeat(depth), ")".repeat(depth));
+    match language {
+        "scala" => format!(
+            "import com.amazonaws.services.glue.GlueContext\nimport org.apache.spark.SparkContext\n\nobject GlueApp {{\n  def main(sysArgs: Array[String]): Unit = {{\n    val spark = new GlueContext(new SparkContext()).getSparkSession\n    val df = spark.read.parquet({open}\"s3://acme-raw/deep/input/\"{close})\n    df.write.parquet(\"s3://acme-curated/deep/output/\")\n  }}\n}}\n"
+        ),
+        "sql" => format!(
+            "INSERT INTO curated.deep_output SELECT * FROM {}raw.deep_input{};\n",
+            "(SELECT * FROM ".repeat(depth),
+            ") t".repeat(depth)
+        ),
+        _ => format!(
+            "{HEADER}spark = GlueContext(SparkContext.getOrCreate()).spark_session\ndf = spark.read.parquet({open}\"s3://acme-raw/deep/input/\"{close})\ndf.write.parquet(\"s3://acme-curated/deep/output/\")\n"
+        ),
+    }
+}
+
+/// Generates one deep-nesting case per language under `out/deep-{language}`.
+pub fn generate_deep(out: &Path, depth: usize, seed: u64) -> Result<(), BenchError> {
+    remove_dir(out)?;
+    let mut rng = Rng::new(seed);
+    let started = Utc
+        .with_ymd_and_hms(2025, 3, 2, 1, 0, 0)
+        .single()
+        .unwrap_or_default();
+    for language in DEEP_LANGUAGES {
+        let ext = match language {
+            "python" => "py",
+            other => other,
+        };
+        let mut job = job_spec(&mut rng, 0);
+        job.name = format!("bench-deep-{language}");
+        job.connection = None;
+        job.script = deep_script(language, depth);
+        let run = RunSpec {
+            id: format!("jr_{}", rng.hex(64)),
+            state: "SUCCEEDED",
+            started,
+            ended: started + Duration::seconds(600),
+        };
+        let dir = out.join(format!("deep-{language}"));
+        write_case(&dir, &job, &run, &json!({ "events": [] }))?;
+        if ext != "py" {
+            // the same case with the script in its language: file, location and language
+            let mut def = job_json(&job);
+            def["Job"]["Command"]["ScriptLocation"] =
+                json!(script_location(&job.name).replace(".py", &format!(".{ext}")));
+            def["Job"]["DefaultArguments"]["--job-language"] = json!(language);
+            write_file(&dir.join("job.json"), pretty(&def)?)?;
+            std::fs::rename(dir.join("script.py"), dir.join(format!("script.{ext}")))
+                .map_err(|e| BenchError::io(&dir, e))?;
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,15 +4,21 @@
 //! measurement writes ([`results`]) and the BENCHMARKS.md writer ([`report`]). The measurements
 //! themselves are subcommands of the `lineage-bench` binary.
 
+pub mod critical_path;
 pub mod gen;
+pub mod lambda_cost;
 pub mod local;
 pub mod measure;
 #[cfg(feature = "moto")]
+pub mod model_usage;
+#[cfg(feature = "moto")]
 pub mod moto;
 pub mod report;
+pub mod report_perf;
 pub mod results;
 pub mod runtime_api;
 pub mod stats;
+pub mod worst_cases;
 
 use std::path::{Path, PathBuf};
 

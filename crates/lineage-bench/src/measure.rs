@@ -523,7 +523,7 @@ impl LineageModel for CountingModel {
 
 /// An answer cache that never hits: the design without a cache.
 #[derive(Debug, Default)]
-struct NoCache;
+pub(crate) struct NoCache;
 
 #[async_trait::async_trait]
 impl AnswerCache for NoCache {

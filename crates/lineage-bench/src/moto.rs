@@ -17,7 +17,7 @@ use lineage_engine::{Pipeline, ProcessOptions, Settings};
 use serde_json::{json, Value};
 use std::path::Path;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 const REGION: &str = "us-east-1";
 
@@ -122,9 +122,35 @@ fn event(job: &str, run_id: &str) -> GlueJobStateChange {
     }
 }
 
-/// Seeds moto from one captured case (its job, script and log lines) and processes `runs`
-/// distinct runs of that job end to end on the AWS adapters.
-pub async fn latency(url: &str, case: &Path, runs: usize) -> Result<Value, BenchError> {
+/// A deployment seeded in moto: its clients (straight to moto), settings, job and runs.
+#[derive(Debug)]
+pub struct Seeded {
+    pub clients: AwsClients,
+    pub settings: Settings,
+    pub job_name: String,
+    /// One run more than asked: the first warms up.
+    pub run_ids: Vec<String>,
+    pub log_lines: usize,
+}
+
+impl Seeded {
+    /// The pipeline as the Lambda wires it, static only, metrics kept in memory, on `clients`.
+    pub fn pipeline(&self, clients: &AwsClients) -> Pipeline {
+        let settings = Settings {
+            inference_policy: lineage_engine::InferencePolicy::Never,
+            ..self.settings.clone()
+        };
+        let ports = lineage_lambda::wiring::aws_ports(
+            clients,
+            &settings,
+            Some(Arc::new(lineage_local::RecordingMetrics::default())),
+        );
+        Pipeline::new(ports, settings)
+    }
+}
+
+/// Seeds moto from one captured case (its job, script and log lines) with `runs` + 1 runs.
+pub async fn seed(url: &str, case: &Path, runs: usize) -> Result<Seeded, BenchError> {
     let fixtures = crate::local::open(case)?;
     let captured = fixtures
         .cases()
@@ -232,23 +258,27 @@ pub async fn latency(url: &str, case: &Path, runs: usize) -> Result<Value, Bench
         }
         run_ids.push(id);
     }
-    // as the Lambda wires them, static only, metrics kept in memory
-    let settings = Settings {
-        inference_policy: lineage_engine::InferencePolicy::Never,
-        ..settings
-    };
-    let ports = lineage_lambda::wiring::aws_ports(
-        &c,
-        &settings,
-        Some(Arc::new(lineage_local::RecordingMetrics::default())),
-    );
-    let pipeline = Pipeline::new(ports, settings);
+    Ok(Seeded {
+        clients: c,
+        settings,
+        job_name,
+        run_ids,
+        log_lines: lines.len(),
+    })
+}
+
+/// Seeds moto from one captured case (its job, script and log lines) and processes `runs`
+/// distinct runs of that job end to end on the AWS adapters.
+pub async fn latency(url: &str, case: &Path, runs: usize) -> Result<Value, BenchError> {
+    let seeded = seed(url, case, runs).await?;
+    let pipeline = seeded.pipeline(&seeded.clients);
+    let (job_name, run_ids) = (&seeded.job_name, &seeded.run_ids);
     let (mut total, mut gather, mut analyze, mut persist) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for (i, id) in run_ids.iter().enumerate() {
         let t = Instant::now();
         let o = pipeline
-            .process(&event(&job_name, id), ProcessOptions::default())
+            .process(&event(job_name, id), ProcessOptions::default())
             .await
             .map_err(|e| err("process", e))?;
         if i > 0 {
@@ -261,10 +291,81 @@ pub async fn latency(url: &str, case: &Path, runs: usize) -> Result<Value, Bench
     Ok(json!({
         "case": case.display().to_string(),
         "runs": runs,
-        "log_lines_per_run": lines.len(),
+        "log_lines_per_run": seeded.log_lines,
         "total": Summary::of(&total),
         "gather": Summary::of(&gather),
         "analyze": Summary::of(&analyze),
         "persist": Summary::of(&persist),
+    }))
+}
+
+/// Seeds moto like [`latency`], then processes `runs` runs with every AWS call going through a
+/// proxy that delays it by `delay` and records it: per run, the wall time, the critical path
+/// of its calls ([`crate::critical_path`]) and their ratio; the call graph of the median run.
+pub async fn latency_injected(
+    url: &str,
+    case: &Path,
+    runs: usize,
+    delay: Duration,
+) -> Result<Value, BenchError> {
+    use crate::critical_path::{call_graph, critical_path};
+    let seeded = seed(url, case, runs).await?;
+    let proxy = lineage_fakes::proxy::FaultProxy::start(url, None).await;
+    proxy.set_latency(delay);
+    let via_proxy = AwsClients::for_endpoint(&proxy.url, REGION, "test", "test").await;
+    let pipeline = seeded.pipeline(&via_proxy);
+    let table = seeded.settings.context_table.clone();
+    let mut rows = Vec::new();
+    for (i, id) in seeded.run_ids.iter().enumerate() {
+        proxy.take_calls();
+        let origin = proxy.now();
+        let t = Instant::now();
+        pipeline
+            .process(&event(&seeded.job_name, id), ProcessOptions::default())
+            .await
+            .map_err(|e| err("process", e))?;
+        let wall = t.elapsed().as_secs_f64() * 1000.0;
+        // the proxy records a call once upstream has closed, a little after the answer
+        tokio::time::sleep(Duration::from_millis(30)).await;
+        // a call recorded late belongs to the run before: keep only this run's
+        let calls: Vec<_> = proxy
+            .take_calls()
+            .into_iter()
+            .filter(|c| c.start >= origin)
+            .collect();
+        if i == 0 {
+            continue; // warm-up: connections, credentials, first-use costs
+        }
+        let cp = critical_path(&calls, &table);
+        let path = cp["critical_path_ms"].as_f64().unwrap_or(f64::NAN);
+        rows.push(json!({
+            "wall_ms": wall,
+            "critical_path_ms": path,
+            "ratio": wall / path,
+            "calls": calls.len(),
+            "sequential_ms": calls.iter().map(|c| (c.end - c.start).as_secs_f64() * 1000.0).sum::<f64>(),
+            "stages": cp["stages"],
+            "graph": call_graph(&calls, origin, &table),
+        }));
+    }
+    rows.sort_by(|a, b| {
+        a["wall_ms"]
+            .as_f64()
+            .unwrap_or(0.0)
+            .total_cmp(&b["wall_ms"].as_f64().unwrap_or(0.0))
+    });
+    let pick = |k: &str| -> Vec<f64> { rows.iter().filter_map(|r| r[k].as_f64()).collect() };
+    let median = rows.get(rows.len() / 2).cloned().unwrap_or(Value::Null);
+    Ok(json!({
+        "case": case.display().to_string(),
+        "runs": runs,
+        "latency_ms": delay.as_secs_f64() * 1000.0,
+        "wall": Summary::of_millis(&pick("wall_ms")),
+        "critical_path": Summary::of_millis(&pick("critical_path_ms")),
+        "ratio": Summary::of_millis(&pick("ratio")),
+        "calls_per_run": median["calls"],
+        "sequential_ms_median_run": median["sequential_ms"],
+        "median_run": median,
+        "target_ratio": 1.3,
     }))
 }

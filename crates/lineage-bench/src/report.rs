@@ -58,13 +58,13 @@ pub fn machine() -> Vec<(String, String)> {
     ]
 }
 
-fn f(v: &Value, digits: usize) -> String {
+pub(crate) fn f(v: &Value, digits: usize) -> String {
     v.as_f64()
         .map(|x| format!("{x:.digits$}"))
         .unwrap_or_else(|| "—".into())
 }
 
-fn commands(out: &mut String, r: &Record) {
+pub(crate) fn commands(out: &mut String, r: &Record) {
     out.push_str("\n```sh\n");
     for c in &r.commands {
         let _ = writeln!(out, "{c}");
@@ -80,11 +80,11 @@ fn commands(out: &mut String, r: &Record) {
     );
 }
 
-fn missing(out: &mut String, name: &str) {
+pub(crate) fn missing(out: &mut String, name: &str) {
     let _ = writeln!(out, "_Not measured in this run (no `{name}` result)._\n");
 }
 
-fn verdict(ok: bool) -> &'static str {
+pub(crate) fn verdict(ok: bool) -> &'static str {
     if ok {
         "meets target"
     } else {
@@ -119,6 +119,9 @@ pub fn write(dir: &Path, notes: &str, out_path: &Path) -> Result<(), crate::Benc
         "extract",
         "replay",
         "model-cost",
+        "latency-injected",
+        "worst-cases",
+        "model-usage",
     ]
     .iter()
     .filter_map(|n| Record::load(dir, n).and_then(|r| r.load_before))
@@ -231,6 +234,8 @@ pub fn write(dir: &Path, notes: &str, out_path: &Path) -> Result<(), crate::Benc
         );
     }
 
+    crate::report_perf::summary_rows(dir, &mut out);
+
     // 1. init
     out.push_str("\n## 1. Init (cold start)\n\nTime from spawning the process to the first `GET /2018-06-01/runtime/invocation/next` on a local Runtime API (a loopback listener in the harness), with the environment of a deployment (configuration, region, dummy credentials, the Lambda runtime variables). Ours: the release `bootstrap` (all five SDK clients built, settings loaded). Anchor: Python 3 importing boto3 and building the same five clients (glue, s3, dynamodb, bedrock-runtime, logs), then a urllib runtime loop (`bench/anchor/bootstrap.py`). Spawns are interleaved, ours then the anchor's; warm-up spawns are not counted. RSS is the child's VmHWM when its first `next` arrives.\n\n");
     match Record::load(dir, "init") {
@@ -319,6 +324,8 @@ pub fn write(dir: &Path, notes: &str, out_path: &Path) -> Result<(), crate::Benc
         None => out.push_str("**Against moto: pending** — not measured in this run.\n\n"),
     }
 
+    crate::report_perf::critical_path_section(dir, &mut out);
+
     // 3. memory
     out.push_str("## 3. Memory\n\nPeak RSS of the release `lineage-agent run` processing one case end to end (fixtures in, SQLite store and document out). `big-log` is a run with a 5,000-event log of ~1 KiB lines, more than the 8 MiB log cap, to show the caps hold; `big-script` a 5,000-line PySpark script.\n\n| case | bytes on disk | peak RSS | wall ms |\n| --- | --- | --- | --- |\n");
     match Record::load(dir, "memory") {
@@ -401,6 +408,8 @@ pub fn write(dir: &Path, notes: &str, out_path: &Path) -> Result<(), crate::Benc
         None => missing(&mut out, "extract"),
     }
 
+    crate::report_perf::worst_cases_section(dir, &mut out);
+
     // 5. replay
     out.push_str("## 5. Replay throughput\n\nGenerated run events (deterministic generator, `lineage-bench gen`: four templates — catalog → S3, S3 → catalog, Spark SQL inserts, JDBC → S3 —, a few hundred jobs, one captured-run case folder per run) replayed by the release CLI on local adapters, each concurrency against a fresh output folder. Wall time includes process start and loading the fixtures.\n\n");
     match Record::load(dir, "replay") {
@@ -457,6 +466,8 @@ pub fn write(dir: &Path, notes: &str, out_path: &Path) -> Result<(), crate::Benc
         None => missing(&mut out, "model-cost"),
     }
 
+    crate::report_perf::model_usage_section(dir, &mut out);
+
     // 7. package
     out.push_str("## 7. Package\n\nThe release `bootstrap` (`cargo build --release -p lineage-lambda`, x86_64: this machine has no aarch64 standard library; arm64 is expected to be similar) zipped with deflate, as deployed.\n\n");
     match Record::load(dir, "package") {
@@ -471,5 +482,6 @@ pub fn write(dir: &Path, notes: &str, out_path: &Path) -> Result<(), crate::Benc
         }
         None => missing(&mut out, "package"),
     }
+    crate::report_perf::lambda_section(dir, &mut out);
     crate::write_file(out_path, out)
 }

@@ -232,61 +232,9 @@ async fn gather_context(
         });
     }
 
-    let mut connections = Vec::new();
-    for name in job.connection_names() {
-        match sources.catalog.connection(name).await {
-            Ok(c) => connections.push(c),
-            // A deleted connection leaves the run's lineage partly unresolved, not lost.
-            Err(e) if e.kind == ErrorKind::NotFound => {
-                tracing::warn!(connection = %name, "connection not found");
-            }
-            Err(e) => return Err(EngineError::port("gather connection", e)),
-        }
-    }
-
+    // Everything below depends only on the job and the run: connections, the script, the
+    // shipped modules and the logs are fetched at once (errors are still reported in this order).
     let location = job.command.script_location.clone();
-    let mut script_problem = None;
-    let script = if location.is_empty() {
-        script_problem = Some(ScriptProblem::NoLocation);
-        None
-    } else {
-        match sources
-            .scripts
-            .object_text(&location, settings.max_script_bytes)
-            .await
-        {
-            Ok(text) => {
-                if text.trim().is_empty() {
-                    script_problem = Some(ScriptProblem::Empty(location.clone()));
-                }
-                Some(Script {
-                    language: ScriptLanguage::detect(
-                        &location,
-                        job.default_arguments
-                            .get("--job-language")
-                            .map(String::as_str),
-                    ),
-                    location: location.clone(),
-                    text,
-                })
-            }
-            Err(e) if e.kind == ErrorKind::NotFound => {
-                tracing::warn!(script = %location, "script not found");
-                script_problem = Some(ScriptProblem::Missing(location.clone()));
-                None
-            }
-            Err(e) if e.kind == ErrorKind::AccessDenied => {
-                tracing::warn!(script = %location, "script not readable");
-                script_problem = Some(ScriptProblem::Unreadable {
-                    location: location.clone(),
-                    reason: e.to_string(),
-                });
-                None
-            }
-            Err(e) => return Err(EngineError::port("gather script", e)),
-        }
-    };
-
     let args = {
         let mut a = job.default_arguments.clone();
         a.extend(run.arguments.clone());
@@ -300,10 +248,78 @@ async fn gather_context(
         max_events: settings.max_log_events,
         max_bytes: settings.max_log_bytes,
     };
-    let (logs, modules) = futures::join!(
+    let script_fut = async {
+        if location.is_empty() {
+            None
+        } else {
+            Some(
+                sources
+                    .scripts
+                    .object_text(&location, settings.max_script_bytes)
+                    .await,
+            )
+        }
+    };
+    let (fetched_connections, fetched_script, logs, modules) = futures::join!(
+        futures::future::join_all(
+            job.connection_names()
+                .iter()
+                .map(|name| async move { (name, sources.catalog.connection(name).await) })
+        ),
+        script_fut,
         sources.logs.events(&query),
         crate::modules::gather_modules(sources.scripts, settings, &args)
     );
+
+    let mut connections = Vec::new();
+    for (name, result) in fetched_connections {
+        match result {
+            Ok(c) => connections.push(c),
+            // A deleted connection leaves the run's lineage partly unresolved, not lost.
+            Err(e) if e.kind == ErrorKind::NotFound => {
+                tracing::warn!(connection = %name, "connection not found");
+            }
+            Err(e) => return Err(EngineError::port("gather connection", e)),
+        }
+    }
+
+    let mut script_problem = None;
+    let script = match fetched_script {
+        None => {
+            script_problem = Some(ScriptProblem::NoLocation);
+            None
+        }
+        Some(Ok(text)) => {
+            if text.trim().is_empty() {
+                script_problem = Some(ScriptProblem::Empty(location.clone()));
+            }
+            Some(Script {
+                language: ScriptLanguage::detect(
+                    &location,
+                    job.default_arguments
+                        .get("--job-language")
+                        .map(String::as_str),
+                ),
+                location: location.clone(),
+                text,
+            })
+        }
+        Some(Err(e)) if e.kind == ErrorKind::NotFound => {
+            tracing::warn!(script = %location, "script not found");
+            script_problem = Some(ScriptProblem::Missing(location.clone()));
+            None
+        }
+        Some(Err(e)) if e.kind == ErrorKind::AccessDenied => {
+            tracing::warn!(script = %location, "script not readable");
+            script_problem = Some(ScriptProblem::Unreadable {
+                location: location.clone(),
+                reason: e.to_string(),
+            });
+            None
+        }
+        Some(Err(e)) => return Err(EngineError::port("gather script", e)),
+    };
+
     let logs = logs.map_err(|e| EngineError::port("gather logs", e))?;
     let modules = modules?;
     if logs.truncated {

@@ -1,8 +1,9 @@
 //! Persist: writes a run's results in an order that a retry can always repair — the lineage
-//! document first (deterministic key and bytes), then the job mappings (conditional merges),
-//! and the execution context last, as the marker that the run is done. A crash between any two
-//! writes leaves no done marker, so the retried event rewrites the same bytes and merges the
-//! same mappings (both idempotent) before marking the run done.
+//! document (deterministic key and bytes) and the job mappings (conditional merges) first, at
+//! once since neither depends on the other, and the execution context last, once all of them
+//! are written, as the marker that the run is done. A crash before the last write leaves no
+//! done marker, so the retried event rewrites the same bytes and merges the same mappings (both
+//! idempotent) before marking the run done.
 
 use crate::error::EngineError;
 use lineage_domain::ports::{LineageSink, LineageStore};
@@ -28,15 +29,13 @@ pub async fn persist(
     replace: bool,
 ) -> Result<PersistReport, EngineError> {
     let mut report = PersistReport::default();
-    sink.put_document(document_key, document)
-        .await
-        .map_err(|e| EngineError::port("persist lineage document", e))?;
-    for m in mappings {
-        match store
-            .merge_mapping(m)
-            .await
-            .map_err(|e| EngineError::port("persist job mapping", e))?
-        {
+    let (put, merged) = futures::join!(
+        sink.put_document(document_key, document),
+        futures::future::join_all(mappings.iter().map(|m| store.merge_mapping(m)))
+    );
+    put.map_err(|e| EngineError::port("persist lineage document", e))?;
+    for outcome in merged {
+        match outcome.map_err(|e| EngineError::port("persist job mapping", e))? {
             WriteOutcome::Written => report.mappings_written += 1,
             WriteOutcome::Unchanged => report.mappings_unchanged += 1,
         }

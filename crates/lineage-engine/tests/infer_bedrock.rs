@@ -3,8 +3,7 @@
 //! records every request. Covers grounding, injection, invalid answers, retries, fallback,
 //! caching, secrets and the prompt budget.
 
-#[path = "../../lineage-aws/tests/bedrock_fake/mod.rs"]
-mod bedrock_fake;
+use lineage_fakes::bedrock as bedrock_fake;
 mod infer_harness;
 
 use bedrock_fake::Reply;

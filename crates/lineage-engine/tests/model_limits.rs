@@ -3,8 +3,7 @@
 //! invocation deadline, what the answer cache key covers, and the EMF metrics the pipeline
 //! prints (the file the infra tests check the alarms against).
 
-#[path = "../../lineage-aws/tests/bedrock_fake/mod.rs"]
-mod bedrock_fake;
+use lineage_fakes::bedrock as bedrock_fake;
 mod infer_harness;
 
 use bedrock_fake::Reply;

@@ -4,8 +4,7 @@
 //! `unhealthy` with the reason and the fix; a healthy answer is reused within the TTL; the
 //! probe is skipped when the inference policy never asks the model.
 
-#[path = "../../lineage-aws/tests/bedrock_fake/mod.rs"]
-mod bedrock_fake;
+use lineage_fakes::bedrock as bedrock_fake;
 #[path = "../../lineage-aws/tests/support/mod.rs"]
 mod support;
 

@@ -7,11 +7,9 @@
 //! context); and once the fault clears, a retry leaves exactly the state of a clean run (both
 //! tables scanned, every lineage object's bytes).
 
-#[path = "../../lineage-aws/tests/bedrock_fake/mod.rs"]
-mod bedrock_fake;
+use lineage_fakes::bedrock as bedrock_fake;
 mod common;
-#[path = "common/proxy.rs"]
-mod proxy;
+use lineage_fakes::proxy;
 
 use aws_config::{BehaviorVersion, Region};
 use aws_smithy_types::retry::RetryConfig;

@@ -12,8 +12,7 @@
 //! - invalid UTF-8 and binary scripts through the S3 adapter: a typed, non-retryable error that
 //!   names the problem.
 
-#[path = "../../lineage-aws/tests/bedrock_fake/mod.rs"]
-mod bedrock_fake;
+use lineage_fakes::bedrock as bedrock_fake;
 mod common;
 #[path = "../../lineage-lambda/tests/runtime_api/mod.rs"]
 mod runtime_api;

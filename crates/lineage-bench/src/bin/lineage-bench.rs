@@ -57,6 +57,36 @@ enum Cmd {
         #[arg(long, default_value_t = 7)]
         seed: u64,
     },
+    /// Generates one deep-nesting case per language (Python, Scala, SQL) under OUT.
+    GenDeep {
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, default_value_t = 60_000)]
+        depth: usize,
+        #[arg(long, default_value_t = 11)]
+        seed: u64,
+    },
+    /// Times extraction of one case (JSON on stdout); used by `worst-cases`.
+    ExtractOne {
+        #[arg(long)]
+        case: PathBuf,
+        #[arg(long, default_value_t = 3)]
+        repeat: usize,
+    },
+    /// Extraction time of the worst cases, each in a child process.
+    WorstCases {
+        /// Cases, LABEL=DIR.
+        #[arg(long = "case", value_parser = labelled, required = true)]
+        cases: Vec<(String, PathBuf)>,
+        #[arg(long, default_value_t = 3)]
+        repeat: usize,
+        /// The nesting depth the deep cases were generated with (for the report).
+        #[arg(long, default_value_t = 60_000)]
+        depth: usize,
+        /// The line count of the big script (for the report).
+        #[arg(long, default_value_t = 5_000)]
+        script_lines: usize,
+    },
     /// Cold start of the bootstrap and of the Python anchor.
     Init {
         #[arg(long)]
@@ -124,6 +154,21 @@ enum Cmd {
         #[arg(long)]
         events: PathBuf,
     },
+    /// Share of runs that ask the model, tokens per request and cost, through the real Bedrock
+    /// adapter against a fake Converse endpoint, per set of captured runs.
+    ModelUsage {
+        /// Sets of captured runs, LABEL=DIR (an absent folder is reported as such).
+        #[arg(long = "set", value_parser = labelled, required = true)]
+        sets: Vec<(String, PathBuf)>,
+        /// At most this many runs per set.
+        #[arg(long)]
+        limit: Option<usize>,
+    },
+    /// Lambda cost per million runs at 128/256/512 MB from this run's results.
+    LambdaCost {
+        #[arg(long, default_value = "infra/template.yaml")]
+        template: PathBuf,
+    },
     /// Zip size of the bootstrap.
     Package {
         #[arg(long)]
@@ -139,6 +184,17 @@ enum Cmd {
         case: PathBuf,
         #[arg(long, default_value_t = 50)]
         runs: usize,
+    },
+    /// Per-run wall time against the critical path, every AWS call delayed through a proxy in
+    /// front of moto.
+    LatencyInjected {
+        #[arg(long, default_value = "tests/fixtures/orders-nightly")]
+        case: PathBuf,
+        #[arg(long, default_value_t = 20)]
+        runs: usize,
+        /// The delay added to every call, in milliseconds.
+        #[arg(long, default_value_t = 25)]
+        latency_ms: u64,
     },
     /// Records a figure as pending, with the reason.
     Pending { name: String, reason: String },
@@ -195,6 +251,33 @@ async fn run(cli: Cli) -> Result<(), BenchError> {
                 "lineage-bench: generated big-script and big-log under {}",
                 out.display()
             );
+        }
+        Cmd::GenDeep { out, depth, seed } => {
+            gen::generate_deep(&out, depth, seed)?;
+            eprintln!(
+                "lineage-bench: generated deep-nesting cases ({depth} levels) under {}",
+                out.display()
+            );
+        }
+        Cmd::ExtractOne { case, repeat } => {
+            let data = lineage_bench::worst_cases::extract_one(&case, repeat).await?;
+            println!("{data}");
+        }
+        Cmd::WorstCases {
+            cases,
+            repeat,
+            depth,
+            script_lines,
+        } => {
+            let mut data = lineage_bench::worst_cases::worst_cases(&cases, repeat)?;
+            data["depth"] = json!(depth);
+            data["script_lines"] = json!(script_lines);
+            data["profile"] = json!(if cfg!(debug_assertions) {
+                "debug"
+            } else {
+                "release"
+            });
+            save(&results, Record::new("worst-cases", load), data, Vec::new())?;
         }
         Cmd::Init {
             bootstrap,
@@ -288,6 +371,14 @@ async fn run(cli: Cli) -> Result<(), BenchError> {
             let data = measure::model_cost(&fixtures, &evs).await?;
             save(&results, Record::new("model-cost", load), data, Vec::new())?;
         }
+        Cmd::ModelUsage { sets, limit } => {
+            let data = model_usage(&sets, limit).await?;
+            save(&results, Record::new("model-usage", load), data, Vec::new())?;
+        }
+        Cmd::LambdaCost { template } => {
+            let data = lineage_bench::lambda_cost::lambda_cost(&results, &template)?;
+            save(&results, Record::new("lambda-cost", load), data, Vec::new())?;
+        }
         Cmd::Package {
             bootstrap,
             zip,
@@ -301,6 +392,25 @@ async fn run(cli: Cli) -> Result<(), BenchError> {
             save(
                 &results,
                 Record::new("latency-moto", load),
+                data,
+                Vec::new(),
+            )?;
+        }
+        Cmd::LatencyInjected {
+            case,
+            runs,
+            latency_ms,
+        } => {
+            let data = latency_injected(&case, runs, latency_ms).await?;
+            eprintln!(
+                "lineage-bench: injected latency: wall p50 {:.1} ms, critical path p50 {:.1} ms, ratio p50 {:.2}",
+                data["wall"]["p50"].as_f64().unwrap_or(f64::NAN),
+                data["critical_path"]["p50"].as_f64().unwrap_or(f64::NAN),
+                data["ratio"]["p50"].as_f64().unwrap_or(f64::NAN)
+            );
+            save(
+                &results,
+                Record::new("latency-injected", load),
                 data,
                 Vec::new(),
             )?;
@@ -340,6 +450,50 @@ async fn latency_moto(case: &Path, runs: usize) -> Result<serde_json::Value, Ben
             }
         },
     )
+}
+
+#[cfg(feature = "moto")]
+async fn latency_injected(
+    case: &Path,
+    runs: usize,
+    latency_ms: u64,
+) -> Result<serde_json::Value, BenchError> {
+    Ok(
+        match lineage_bench::moto::start(&lineage_bench::workspace_root()) {
+            Ok(url) => {
+                let delay = std::time::Duration::from_millis(latency_ms);
+                lineage_bench::moto::latency_injected(&url, case, runs, delay).await?
+            }
+            Err(e) => {
+                json!({ "pending": true, "reason": format!("moto could not be started: {e}") })
+            }
+        },
+    )
+}
+
+#[cfg(not(feature = "moto"))]
+async fn latency_injected(
+    _case: &Path,
+    _runs: usize,
+    _latency_ms: u64,
+) -> Result<serde_json::Value, BenchError> {
+    Ok(json!({ "pending": true, "reason": "built without the `moto` feature" }))
+}
+
+#[cfg(feature = "moto")]
+async fn model_usage(
+    sets: &[(String, PathBuf)],
+    limit: Option<usize>,
+) -> Result<serde_json::Value, BenchError> {
+    lineage_bench::model_usage::model_usage(sets, limit).await
+}
+
+#[cfg(not(feature = "moto"))]
+async fn model_usage(
+    _sets: &[(String, PathBuf)],
+    _limit: Option<usize>,
+) -> Result<serde_json::Value, BenchError> {
+    Ok(json!({ "pending": true, "reason": "built without the `moto` feature" }))
 }
 
 #[cfg(not(feature = "moto"))]

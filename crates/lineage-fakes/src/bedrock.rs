@@ -3,8 +3,6 @@
 //! Converse wire protocol (`POST /model/{modelId}/converse`). Answers are scripted in order
 //! (the last one repeats); every request is recorded.
 
-#![allow(dead_code)]
-
 use serde_json::{json, Value};
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
@@ -21,10 +19,19 @@ pub enum Reply {
     /// A tool call with this (partial) input, cut at the output budget (`stopReason`
     /// `max_tokens`).
     Cut(Value),
+    /// A tool call of `emit_lineage` with this input, whose reported usage is estimated from
+    /// the sizes: input tokens = characters of the request's texts and tool schema / 4, output
+    /// tokens = characters of the tool input / 4 (an estimate: no tokenizer is a dependency).
+    Measured(Value),
     /// An error: HTTP status and `x-amzn-errortype`.
     Error(u16, &'static str),
     /// An error with Bedrock's own message: HTTP status, `x-amzn-errortype`, message.
     Fault(u16, &'static str, &'static str),
+}
+
+/// Tokens estimated from characters (≈ 4 characters a token for English and code).
+pub fn estimated_tokens(chars: usize) -> u64 {
+    chars.div_ceil(4) as u64
 }
 
 /// One request as received.
@@ -53,6 +60,10 @@ impl Recorded {
             }
         }
         out
+    }
+    /// Characters the model reads: the texts plus the tool specification.
+    pub fn input_chars(&self) -> usize {
+        self.texts().chars().count() + self.body["toolConfig"].to_string().chars().count()
     }
     /// The user message's first text.
     pub fn prompt(&self) -> String {
@@ -156,15 +167,17 @@ impl FakeBedrock {
                     let method = parts.next().unwrap_or_default().to_string();
                     let path = percent_decode(parts.next().unwrap_or_default());
                     let body: Value = serde_json::from_str(&raw).unwrap_or(Value::Null);
+                    let recorded = Recorded {
+                        method,
+                        path,
+                        headers,
+                        body,
+                        raw,
+                    };
+                    let input_tokens = estimated_tokens(recorded.input_chars());
                     let reply = {
                         let mut s = st.lock().expect("lock");
-                        s.requests.push(Recorded {
-                            method,
-                            path,
-                            headers,
-                            body,
-                            raw,
-                        });
+                        s.requests.push(recorded);
                         let next = s.replies.pop_front().or_else(|| s.last.clone());
                         s.last = next.clone();
                         next.unwrap_or(Reply::Error(500, "InternalServerException"))
@@ -182,6 +195,21 @@ impl FakeBedrock {
                                 "metrics": {"latencyMs": 42}
                             }),
                         ),
+                        Reply::Measured(input) => {
+                            let output_tokens = estimated_tokens(input.to_string().chars().count());
+                            (
+                                200,
+                                String::new(),
+                                json!({
+                                    "output": {"message": {"role": "assistant", "content": [
+                                        {"toolUse": {"toolUseId": "tooluse_1", "name": "emit_lineage", "input": input}}
+                                    ]}},
+                                    "stopReason": "tool_use",
+                                    "usage": {"inputTokens": input_tokens, "outputTokens": output_tokens, "totalTokens": input_tokens + output_tokens},
+                                    "metrics": {"latencyMs": 42}
+                                }),
+                            )
+                        }
                         Reply::Cut(input) => (
                             200,
                             String::new(),
@@ -227,6 +255,13 @@ impl FakeBedrock {
             }
         });
         Self { url, state }
+    }
+
+    /// Answers `reply` from now on (the scripted answers left are dropped).
+    pub fn set_reply(&self, reply: Reply) {
+        let mut s = self.state.lock().expect("lock");
+        s.replies.clear();
+        s.last = Some(reply);
     }
 
     /// Every request received so far.

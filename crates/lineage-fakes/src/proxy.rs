@@ -1,16 +1,18 @@
-//! A fault-injecting HTTP/1.1 proxy in front of moto (and of a fake Bedrock endpoint), so the
-//! real SDK clients and their error mapping are exercised. Every request's head (and body, when
+//! An HTTP/1.1 proxy in front of moto (and of a fake Bedrock endpoint), so the real SDK clients
+//! and their error mapping are exercised: it injects faults (the reliability tests) or delays
+//! every call by a fixed latency, and records each call it forwards (operation, resource, start
+//! and end), which the latency benchmark prints as the run's call graph. Every request's head (and body, when
 //! it has a `Content-Length`) is read; if the active fault's target matches, the proxy answers
 //! the fault instead of forwarding: a throttling or 5xx error in the service's own wire format
 //! (`x-amzn-errortype` and JSON `__type` for the JSON protocols, an XML `<Error>` for S3), a
 //! connection reset (RST), or a stall past the client's timeout. Otherwise the request is
 //! forwarded (`Connection: close` both ways, so every request gets its own upstream
 //! connection and is seen by the proxy). Faults persist until cleared, because the SDK retries.
-#![allow(dead_code)]
+//! A latency is applied once per call, before the request goes upstream (a round trip's worth).
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -54,6 +56,50 @@ pub struct Request {
 }
 
 impl Request {
+    /// The AWS operation: the `X-Amz-Target` header (`AWSGlue.GetJob`), `Bedrock.Converse`, or
+    /// `S3.{METHOD}` for the REST protocol.
+    pub fn operation(&self) -> String {
+        match self.target() {
+            "" if self.is_bedrock() => "Bedrock.Converse".into(),
+            "" => format!("S3.{}", self.method),
+            t => t.to_string(),
+        }
+    }
+    /// What the call is about: the S3 path (no query), or the JSON body's `TableName`,
+    /// `logGroupName`, `JobName`, `Name` or `RunId`.
+    pub fn resource(&self) -> String {
+        if self.target().is_empty() {
+            return self.path.split('?').next().unwrap_or_default().to_string();
+        }
+        let body: serde_json::Value = serde_json::from_slice(&self.body).unwrap_or_default();
+        ["TableName", "logGroupName", "JobName", "Name", "RunId"]
+            .iter()
+            .filter_map(|k| body[k].as_str())
+            .next()
+            .unwrap_or_default()
+            .to_string()
+    }
+    /// The DynamoDB item a call is about: the string values of its `Key` (or, for `PutItem`,
+    /// of the item's `job_run_id` and `mapping_key`), joined by `/`; empty otherwise.
+    pub fn item_key(&self) -> String {
+        let body: serde_json::Value = serde_json::from_slice(&self.body).unwrap_or_default();
+        let of = |v: &serde_json::Value, names: &[&str]| -> Vec<String> {
+            names
+                .iter()
+                .filter_map(|k| v[k]["S"].as_str().map(str::to_string))
+                .collect()
+        };
+        let mut parts = match body["Key"].as_object() {
+            Some(key) => {
+                let mut names: Vec<&str> = key.keys().map(String::as_str).collect();
+                names.sort_unstable();
+                of(&body["Key"], &names)
+            }
+            None => of(&body["Item"], &["job_name", "job_run_id", "mapping_key"]),
+        };
+        parts.retain(|p| !p.is_empty());
+        parts.join("/")
+    }
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
@@ -93,10 +139,23 @@ impl Request {
     }
 }
 
+/// One forwarded call, with its times since the proxy started (the latency included).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Call {
+    pub operation: String,
+    pub resource: String,
+    /// The DynamoDB item, when the call names one ([`Request::item_key`]).
+    pub key: String,
+    pub start: Duration,
+    pub end: Duration,
+}
+
 #[derive(Debug, Default)]
 struct State {
     fault: Option<(Target, Fault)>,
     context_table: String,
+    latency: Duration,
+    calls: Vec<Call>,
 }
 
 /// The proxy; `url` is the endpoint to give the SDK.
@@ -106,6 +165,7 @@ pub struct FaultProxy {
     state: Arc<Mutex<State>>,
     injected: Arc<AtomicUsize>,
     forwarded: Arc<AtomicUsize>,
+    started: Instant,
 }
 
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
@@ -195,6 +255,7 @@ impl FaultProxy {
             state: Arc::new(Mutex::new(State::default())),
             injected: Arc::new(AtomicUsize::new(0)),
             forwarded: Arc::new(AtomicUsize::new(0)),
+            started: Instant::now(),
         };
         let p = proxy.clone();
         tokio::spawn(async move {
@@ -211,13 +272,34 @@ impl FaultProxy {
 
     /// Injects `fault` on every request `target` names, until cleared.
     pub fn set(&self, target: Target, fault: Fault, context_table: &str) {
-        let mut s = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let mut s = self.lock();
         s.fault = Some((target, fault));
         s.context_table = context_table.to_string();
     }
 
     pub fn clear(&self) {
-        self.state.lock().unwrap_or_else(|p| p.into_inner()).fault = None;
+        self.lock().fault = None;
+    }
+
+    /// Delays every forwarded call by `latency` (before it goes upstream).
+    pub fn set_latency(&self, latency: Duration) {
+        self.lock().latency = latency;
+    }
+
+    /// The calls forwarded since the last `take_calls`, in the order they started.
+    pub fn take_calls(&self) -> Vec<Call> {
+        let mut calls = std::mem::take(&mut self.lock().calls);
+        calls.sort_by_key(|c| c.start);
+        calls
+    }
+
+    /// The time since the proxy started, on the clock of [`Call`].
+    pub fn now(&self) -> Duration {
+        self.started.elapsed()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// How many requests were answered with a fault.
@@ -258,11 +340,14 @@ impl FaultProxy {
             headers,
             body,
         };
-        let fault = {
-            let s = self.state.lock().unwrap_or_else(|p| p.into_inner());
-            s.fault
+        let start = self.now();
+        let (fault, latency) = {
+            let s = self.lock();
+            let fault = s
+                .fault
                 .filter(|(t, _)| req.matches(*t, &s.context_table))
-                .map(|(_, f)| f)
+                .map(|(_, f)| f);
+            (fault, s.latency)
         };
         if let Some(fault) = fault {
             self.injected.fetch_add(1, Ordering::SeqCst);
@@ -282,16 +367,45 @@ impl FaultProxy {
             return Ok(());
         }
         self.forwarded.fetch_add(1, Ordering::SeqCst);
+        if !latency.is_zero() {
+            tokio::time::sleep(latency).await;
+        }
+        let mut end = None;
+        let result = self
+            .forward(&mut sock, &req, &first, length, (moto, bedrock), &mut end)
+            .await;
+        let call = Call {
+            operation: req.operation(),
+            resource: req.resource(),
+            key: req.item_key(),
+            start,
+            end: end.unwrap_or_else(|| self.now()),
+        };
+        self.lock().calls.push(call);
+        result
+    }
+
+    /// Sends `req` upstream and copies the answer back; `end` is when its last byte was written
+    /// to the client (upstream closes a little later).
+    async fn forward(
+        &self,
+        sock: &mut TcpStream,
+        req: &Request,
+        first: &str,
+        length: Option<usize>,
+        (moto, bedrock): (&str, Option<&str>),
+        end: &mut Option<Duration>,
+    ) -> std::io::Result<()> {
         let upstream = match (req.path.starts_with("/model/"), bedrock) {
             (true, Some(b)) => b,
             _ => moto,
         };
         let mut up = TcpStream::connect(upstream).await?;
-        up.write_all(&with_close(&first, &req.headers)).await?;
+        up.write_all(&with_close(first, &req.headers)).await?;
         up.write_all(&req.body).await?;
         if length.is_none() && req.header("transfer-encoding").is_some() {
             // a streamed request body (aws-chunked): copy both ways as is
-            let _ = tokio::io::copy_bidirectional(&mut sock, &mut up).await;
+            let _ = tokio::io::copy_bidirectional(sock, &mut up).await;
             return Ok(());
         }
         // the answer: its head with `Connection: close`, then everything until upstream closes
@@ -301,7 +415,17 @@ impl FaultProxy {
         let (rfirst, rheaders) = parse_headers(&rhead);
         sock.write_all(&with_close(&rfirst, &rheaders)).await?;
         sock.write_all(&rest).await?;
-        let _ = tokio::io::copy(&mut up, &mut sock).await;
+        *end = Some(self.now());
+        let mut chunk = [0u8; 16 * 1024];
+        loop {
+            match up.read(&mut chunk).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    sock.write_all(&chunk[..n]).await?;
+                    *end = Some(self.now());
+                }
+            }
+        }
         sock.shutdown().await?;
         Ok(())
     }

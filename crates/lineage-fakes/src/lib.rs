@@ -1,0 +1,7 @@
+//! Stand-ins for AWS endpoints, shared by the reliability tests, the adapter tests and the
+//! benchmarks (one copy each): [`proxy`] sits in front of moto (and a fake Bedrock) and injects
+//! faults or a fixed latency, recording every call it forwards; [`bedrock`] is a fake Bedrock
+//! Runtime Converse endpoint that records the requests it receives.
+
+pub mod bedrock;
+pub mod proxy;

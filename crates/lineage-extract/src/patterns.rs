@@ -65,6 +65,9 @@ mod tests {
             assert!(p.get(&format!("a{i}")).is_some());
         }
         assert_eq!(p.compiled.len(), MAX_PATTERNS);
-        assert!(p.get("a1000000").is_some(), "past the bound a pattern still compiles");
+        assert!(
+            p.get("a1000000").is_some(),
+            "past the bound a pattern still compiles"
+        );
     }
 }

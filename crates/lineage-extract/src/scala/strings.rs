@@ -7,8 +7,8 @@
 use super::Interp;
 use crate::builtins::{str_method, Args};
 use crate::interp::Evaluate;
-use crate::value::{PStr, Seg, Value, HOLE};
 use crate::patterns::Patterns;
+use crate::value::{PStr, Seg, Value, HOLE};
 use tree_sitter::Node;
 
 impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {

@@ -133,6 +133,8 @@ pub struct FsFixtures {
     by_script: HashMap<S3Location, usize>,
     /// S3 key → file under some case's `extra/` (the first case in folder order wins).
     extra: HashMap<String, PathBuf>,
+    /// The storage captures of every case, read on the first storage call (shared by clones).
+    pub(crate) storage: std::sync::Arc<crate::storage::Captures>,
 }
 
 impl FsFixtures {
@@ -164,6 +166,7 @@ impl FsFixtures {
             latest_by_job: HashMap::new(),
             by_script: HashMap::new(),
             extra: HashMap::new(),
+            storage: Default::default(),
         };
         fixtures.index()?;
         Ok(fixtures)

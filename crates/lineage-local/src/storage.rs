@@ -16,9 +16,19 @@ use lineage_domain::PortError;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use std::path::Path;
+use std::sync::OnceLock;
 
 /// Keys in one `ListObjectsV2` page (and partitions in one `GetPartitions` page), as AWS.
 pub const PAGE_SIZE: usize = 1000;
+
+/// The captured responses of every case, each file kind read and parsed once: a storage
+/// call is then a search in memory, not a look into every case folder (a replay folder holds
+/// thousands).
+#[derive(Debug, Default)]
+pub(crate) struct Captures {
+    objects: OnceLock<Result<Option<Vec<ListObjectsResponse>>, PortError>>,
+    tables: OnceLock<Result<Option<Vec<TablesResponse>>, PortError>>,
+}
 
 /// One response, or a JSON array of them.
 #[derive(Deserialize)]
@@ -37,7 +47,7 @@ impl<T> OneOrMany<T> {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 struct ListObjectsResponse {
     name: String,
@@ -45,7 +55,7 @@ struct ListObjectsResponse {
     contents: Vec<ObjectEntry>,
 }
 
-#[derive(Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 struct ObjectEntry {
     key: String,
@@ -54,14 +64,14 @@ struct ObjectEntry {
     size: i64,
 }
 
-#[derive(Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 struct TablesResponse {
     table: Option<TableEntry>,
     partitions: Option<Vec<PartitionEntry>>,
 }
 
-#[derive(Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 struct TableEntry {
     name: String,
@@ -73,19 +83,19 @@ struct TableEntry {
     storage_descriptor: Option<StorageDescriptor>,
 }
 
-#[derive(Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 struct Column {
     name: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 struct StorageDescriptor {
     location: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 struct PartitionEntry {
     #[serde(default)]
@@ -137,13 +147,14 @@ impl DatasetStorage for FsFixtures {
         max_pages: usize,
     ) -> Result<ObjectListing, PortError> {
         let op = format!("ListObjectsV2 s3://{bucket}/{prefix}");
-        let Some(responses) = captured::<ListObjectsResponse>(self, "objects.json", &op)? else {
+        let captures = self
+            .storage
+            .objects
+            .get_or_init(|| captured(self, "objects.json", "reading objects.json"));
+        let Some(responses) = captures.as_ref().map_err(Clone::clone)? else {
             return Err(no_capture(&op, "objects.json"));
         };
-        let mut responses = responses
-            .into_iter()
-            .filter(|r| r.name == bucket)
-            .peekable();
+        let mut responses = responses.iter().filter(|r| r.name == bucket).peekable();
         if responses.peek().is_none() {
             return Err(no_capture(
                 &op,
@@ -151,10 +162,10 @@ impl DatasetStorage for FsFixtures {
             ));
         }
         let mut objects: Vec<StoredObject> = responses
-            .flat_map(|r| r.contents)
+            .flat_map(|r| &r.contents)
             .filter(|o| o.key.starts_with(prefix))
             .map(|o| StoredObject {
-                key: o.key,
+                key: o.key.clone(),
                 last_modified: o.last_modified,
                 size: o.size,
             })
@@ -169,7 +180,11 @@ impl DatasetStorage for FsFixtures {
 
     async fn table(&self, database: &str, table: &str) -> Result<CatalogTable, PortError> {
         let op = format!("GetTable {database}.{table}");
-        let Some(responses) = captured::<TablesResponse>(self, "tables.json", &op)? else {
+        let captures = self
+            .storage
+            .tables
+            .get_or_init(|| captured(self, "tables.json", "reading tables.json"));
+        let Some(responses) = captures.clone()? else {
             return Err(no_capture(&op, "tables.json"));
         };
         let entry = responses
@@ -200,7 +215,11 @@ impl DatasetStorage for FsFixtures {
         max_pages: usize,
     ) -> Result<PartitionListing, PortError> {
         let op = format!("GetPartitions {database}.{table}");
-        let Some(responses) = captured::<TablesResponse>(self, "tables.json", &op)? else {
+        let captures = self
+            .storage
+            .tables
+            .get_or_init(|| captured(self, "tables.json", "reading tables.json"));
+        let Some(responses) = captures.clone()? else {
             return Err(no_capture(&op, "tables.json"));
         };
         let mut partitions: Vec<CatalogPartition> = responses

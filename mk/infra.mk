@@ -89,7 +89,9 @@ validate: infra-lint $(INFRA_SAM)/.installed
 	  $(CLI_DEBUG) config validate --environment $$e --config-dir $(CONFIG_DIR) >/dev/null || exit 1; \
 	done
 
+# The stack tests run the CLI with AWS support (`make demo` leaves one built without it).
 infra-test: infra-lint
+	$(CARGO) build -q -p lineage-cli
 	$(INFRA_TOOLS)/bin/python -m pytest -q -rs -p no:cacheprovider infra/tests
 
 # ------------------------------------------------------------------ deploy / operate

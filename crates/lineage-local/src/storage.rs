@@ -26,9 +26,12 @@ pub const PAGE_SIZE: usize = 1000;
 /// thousands).
 #[derive(Debug, Default)]
 pub(crate) struct Captures {
-    objects: OnceLock<Result<Option<Vec<ListObjectsResponse>>, PortError>>,
-    tables: OnceLock<Result<Option<Vec<TablesResponse>>, PortError>>,
+    objects: CaptureCell<ListObjectsResponse>,
+    tables: CaptureCell<TablesResponse>,
 }
+
+/// One kind of capture over every case, once read (`None`: no case has the file).
+type CaptureCell<T> = OnceLock<Result<Option<Vec<T>>, PortError>>;
 
 /// One response, or a JSON array of them.
 #[derive(Deserialize)]
@@ -47,7 +50,7 @@ impl<T> OneOrMany<T> {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 struct ListObjectsResponse {
     name: String,
@@ -55,7 +58,7 @@ struct ListObjectsResponse {
     contents: Vec<ObjectEntry>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 struct ObjectEntry {
     key: String,
@@ -64,14 +67,14 @@ struct ObjectEntry {
     size: i64,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 struct TablesResponse {
     table: Option<TableEntry>,
     partitions: Option<Vec<PartitionEntry>>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 struct TableEntry {
     name: String,
@@ -83,19 +86,19 @@ struct TableEntry {
     storage_descriptor: Option<StorageDescriptor>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 struct Column {
     name: String,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 struct StorageDescriptor {
     location: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 struct PartitionEntry {
     #[serde(default)]
@@ -134,6 +137,23 @@ fn read<T: DeserializeOwned>(path: &Path) -> Result<Vec<T>, LocalError> {
         })
 }
 
+impl FsFixtures {
+    /// The captured responses in `file` over every case, read on first use into `cell`; a
+    /// `NotFound` naming `op` when no case has the file.
+    fn captures<'a, T: DeserializeOwned>(
+        &self,
+        cell: &'a CaptureCell<T>,
+        file: &str,
+        op: &str,
+    ) -> Result<&'a [T], PortError> {
+        match cell.get_or_init(|| captured(self, file, &format!("reading {file}"))) {
+            Ok(Some(responses)) => Ok(responses),
+            Ok(None) => Err(no_capture(op, file)),
+            Err(e) => Err(e.clone()),
+        }
+    }
+}
+
 fn no_capture(op: &str, what: &str) -> PortError {
     PortError::not_found(op, format!("no storage capture ({what})"))
 }
@@ -147,13 +167,7 @@ impl DatasetStorage for FsFixtures {
         max_pages: usize,
     ) -> Result<ObjectListing, PortError> {
         let op = format!("ListObjectsV2 s3://{bucket}/{prefix}");
-        let captures = self
-            .storage
-            .objects
-            .get_or_init(|| captured(self, "objects.json", "reading objects.json"));
-        let Some(responses) = captures.as_ref().map_err(Clone::clone)? else {
-            return Err(no_capture(&op, "objects.json"));
-        };
+        let responses = self.captures(&self.storage.objects, "objects.json", &op)?;
         let mut responses = responses.iter().filter(|r| r.name == bucket).peekable();
         if responses.peek().is_none() {
             return Err(no_capture(
@@ -180,16 +194,10 @@ impl DatasetStorage for FsFixtures {
 
     async fn table(&self, database: &str, table: &str) -> Result<CatalogTable, PortError> {
         let op = format!("GetTable {database}.{table}");
-        let captures = self
-            .storage
-            .tables
-            .get_or_init(|| captured(self, "tables.json", "reading tables.json"));
-        let Some(responses) = captures.clone()? else {
-            return Err(no_capture(&op, "tables.json"));
-        };
+        let responses = self.captures(&self.storage.tables, "tables.json", &op)?;
         let entry = responses
-            .into_iter()
-            .filter_map(|r| r.table)
+            .iter()
+            .filter_map(|r| r.table.as_ref())
             .find(|t| {
                 t.database_name.eq_ignore_ascii_case(database) && t.name.eq_ignore_ascii_case(table)
             })
@@ -197,12 +205,19 @@ impl DatasetStorage for FsFixtures {
                 no_capture(&op, &format!("tables.json has no table {database}.{table}"))
             })?;
         Ok(CatalogTable {
-            database: entry.database_name,
-            name: entry.name,
+            database: entry.database_name.clone(),
+            name: entry.name.clone(),
             create_time: entry.create_time,
             update_time: entry.update_time,
-            partition_keys: entry.partition_keys.into_iter().map(|c| c.name).collect(),
-            location: entry.storage_descriptor.and_then(|s| s.location),
+            partition_keys: entry
+                .partition_keys
+                .iter()
+                .map(|c| c.name.clone())
+                .collect(),
+            location: entry
+                .storage_descriptor
+                .as_ref()
+                .and_then(|s| s.location.clone()),
         })
     }
 
@@ -215,23 +230,17 @@ impl DatasetStorage for FsFixtures {
         max_pages: usize,
     ) -> Result<PartitionListing, PortError> {
         let op = format!("GetPartitions {database}.{table}");
-        let captures = self
-            .storage
-            .tables
-            .get_or_init(|| captured(self, "tables.json", "reading tables.json"));
-        let Some(responses) = captures.clone()? else {
-            return Err(no_capture(&op, "tables.json"));
-        };
+        let responses = self.captures(&self.storage.tables, "tables.json", &op)?;
         let mut partitions: Vec<CatalogPartition> = responses
-            .into_iter()
-            .filter_map(|r| r.partitions)
+            .iter()
+            .filter_map(|r| r.partitions.as_ref())
             .flatten()
             .filter(|p| {
                 p.database_name.eq_ignore_ascii_case(database)
                     && p.table_name.eq_ignore_ascii_case(table)
             })
             .map(|p| CatalogPartition {
-                values: p.values,
+                values: p.values.clone(),
                 creation_time: p.creation_time,
             })
             .collect();

@@ -186,41 +186,17 @@ impl FakeBedrock {
                         Reply::Tool(input) => (
                             200,
                             String::new(),
-                            json!({
-                                "output": {"message": {"role": "assistant", "content": [
-                                    {"toolUse": {"toolUseId": "tooluse_1", "name": "emit_lineage", "input": input}}
-                                ]}},
-                                "stopReason": "tool_use",
-                                "usage": {"inputTokens": 1200, "outputTokens": 150, "totalTokens": 1350},
-                                "metrics": {"latencyMs": 42}
-                            }),
+                            tool_use(&input, "tool_use", (1200, 150)),
                         ),
                         Reply::Measured(input) => {
                             let output_tokens = estimated_tokens(input.to_string().chars().count());
-                            (
-                                200,
-                                String::new(),
-                                json!({
-                                    "output": {"message": {"role": "assistant", "content": [
-                                        {"toolUse": {"toolUseId": "tooluse_1", "name": "emit_lineage", "input": input}}
-                                    ]}},
-                                    "stopReason": "tool_use",
-                                    "usage": {"inputTokens": input_tokens, "outputTokens": output_tokens, "totalTokens": input_tokens + output_tokens},
-                                    "metrics": {"latencyMs": 42}
-                                }),
-                            )
+                            let usage = (input_tokens, output_tokens);
+                            (200, String::new(), tool_use(&input, "tool_use", usage))
                         }
                         Reply::Cut(input) => (
                             200,
                             String::new(),
-                            json!({
-                                "output": {"message": {"role": "assistant", "content": [
-                                    {"toolUse": {"toolUseId": "tooluse_1", "name": "emit_lineage", "input": input}}
-                                ]}},
-                                "stopReason": "max_tokens",
-                                "usage": {"inputTokens": 1200, "outputTokens": 150, "totalTokens": 1350},
-                                "metrics": {"latencyMs": 42}
-                            }),
+                            tool_use(&input, "max_tokens", (1200, 150)),
                         ),
                         Reply::Text(t) => (
                             200,
@@ -268,4 +244,17 @@ impl FakeBedrock {
     pub fn requests(&self) -> Vec<Recorded> {
         self.state.lock().expect("lock").requests.clone()
     }
+}
+
+/// A Converse answer that calls the `emit_lineage` tool with `input`, stopping for
+/// `stop_reason`, with `(input, output)` token usage.
+fn tool_use(input: &Value, stop_reason: &str, (inp, out): (u64, u64)) -> Value {
+    json!({
+        "output": {"message": {"role": "assistant", "content": [
+            {"toolUse": {"toolUseId": "tooluse_1", "name": "emit_lineage", "input": input}}
+        ]}},
+        "stopReason": stop_reason,
+        "usage": {"inputTokens": inp, "outputTokens": out, "totalTokens": inp + out},
+        "metrics": {"latencyMs": 42}
+    })
 }

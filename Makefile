@@ -2,7 +2,9 @@
 #   make demo    run the pipeline on the sample events and fixtures (no AWS account needed);
 #                writes out/demo/, which `lineage-agent lineage|graph` then read
 #   make test    fmt check, clippy, and the whole test suite
-#   make score   corpus / SQL / OpenLineage schema scores (needs ../shared; skips without it)
+#   make score   corpus / SQL / OpenLineage schema scores, calibration and per-environment
+#                precision/recall (needs ../shared; skips without it)
+#   make fit-weights   refit the confidence weights to both corpora (needs ../shared)
 #   make help    this list: the header of the Makefile and of each mk/*.mk
 #   make fmt-check | clippy | unit | build-release | clean-demo   the parts, one at a time
 
@@ -13,9 +15,10 @@ OUT ?= out/demo
 PYTHON ?= python3
 CLI_DEBUG := target/debug/lineage-agent
 CLI_RELEASE := target/release/lineage-agent
+FITTED_WEIGHTS := crates/lineage-engine/src/score/fitted.rs
 TOOLS_VENV := target/tools-venv
 
-.PHONY: help demo test fmt-check clippy unit chromium score score-corpus score-sql schema-check score-calibration score-floors build-release toolchain clean-demo
+.PHONY: help demo test fmt-check clippy unit chromium score score-corpus score-sql schema-check score-edges score-calibration fit-weights score-floors build-release toolchain clean-demo
 
 # More targets live in mk/*.mk; each may add test targets to EXTRA_TESTS.
 .DEFAULT_GOAL := demo
@@ -104,12 +107,33 @@ schema-check: build-release $(TOOLS_VENV)/bin/python
 	  done; \
 	  $(TOOLS_VENV)/bin/python $(SHARED)/openlineage-spec/validate.py target/schema-check/*/*.json; fi
 
+# Every edge of both corpora with its confidence and evidence, candidates included: the
+# RunEvent of `extract` with min_confidence_score 0 and no storage checks (score/all-edges.yaml).
+score-edges: build-release
+	@if [ ! -d $(SHARED)/corpus ]; then echo "no $(SHARED)/corpus: skipping the edge dump"; else \
+	  set -e; rm -rf target/all-edges && mkdir -p target/all-edges/{dev,real-dev}; \
+	  for c in dev real-dev; do for d in $(SHARED)/corpus/$$c/*/; do \
+	    $(CLI_RELEASE) extract --config score/all-edges.yaml $$d > target/all-edges/$$c/$$(basename $$d).json 2>/dev/null; \
+	  done; done; fi
+
 # How well the stated confidence matches observed precision on both corpora (reliability table
-# and expected calibration error), from the documents schema-check wrote.
-score-calibration: schema-check
+# and expected calibration error), the precision and recall each environment's
+# min_confidence_score gives, and whether the fitted evidence weights are still those the
+# corpora give (fails when stale: run `make fit-weights`).
+score-calibration: score-edges
 	@if [ ! -d $(SHARED)/corpus ]; then echo "no $(SHARED)/corpus: skipping the calibration table"; else \
-	  $(PYTHON) score/calibration.py --corpus dev $(SHARED)/corpus/dev target/schema-check/dev \
-	    --corpus real-dev $(SHARED)/corpus/real-dev target/schema-check/real-dev --json target/calibration.json; fi
+	  set -e; $(PYTHON) score/calibration.py --corpus dev $(SHARED)/corpus/dev target/all-edges/dev \
+	    --corpus real-dev $(SHARED)/corpus/real-dev target/all-edges/real-dev --thresholds config --json target/calibration.json; \
+	  $(PYTHON) score/fit_weights.py --corpus dev $(SHARED)/corpus/dev target/all-edges/dev \
+	    --corpus real-dev $(SHARED)/corpus/real-dev target/all-edges/real-dev --check $(FITTED_WEIGHTS); fi
+
+# Fits the evidence weights of the confidence score to both corpora and rewrites their table
+# (crates/lineage-engine/src/score/fitted.rs); rebuild and re-run `make score` after it.
+fit-weights: score-edges
+	@if [ ! -d $(SHARED)/corpus ]; then echo "no $(SHARED)/corpus: nothing to fit to"; exit 1; fi
+	$(PYTHON) score/fit_weights.py --corpus dev $(SHARED)/corpus/dev target/all-edges/dev \
+	  --corpus real-dev $(SHARED)/corpus/real-dev target/all-edges/real-dev --write-rust $(FITTED_WEIGHTS)
+	rustfmt --edition 2021 $(FITTED_WEIGHTS)
 
 # Fails when a corpus or the SQL suite scores under the floor recorded in score/floors.json.
 score-floors: score-corpus score-sql

@@ -1,7 +1,8 @@
 //! Confidence scoring: one function that turns an edge's evidence into a score in 0..=1.
 //!
 //! Each evidence kind has a weight (how much one piece of that kind alone makes us believe the
-//! edge). Kinds are treated as independent sources and combined by noisy-OR:
+//! edge), fitted to the dev corpora so that a stated confidence matches the share of edges at
+//! that confidence that are right (`score/fit_weights.py`, table in [`FITTED`]). Kinds are treated as independent sources and combined by noisy-OR:
 //! `score = 1 - Π(1 - w_kind)`, taking the strongest piece within a kind. Adding evidence
 //! can therefore never lower a score. Each contradiction (for example a model that places the
 //! dataset in the other direction) multiplies the score by [`CONTRADICTION_FACTOR`].
@@ -9,7 +10,7 @@
 //! Model evidence (only ever recorded once grounded, see `infer::grounding`) weighs by how it
 //! is grounded ([`evidence_weight`]): a dataset whose qualified name appears as written in the
 //! run's evidence (`db.table`, `bucket/key`) with a stated confidence of at least 0.5 weighs
-//! [`MODEL_LITERAL_WEIGHT`] (0.75, above the default `min_confidence_score` of 0.7, so a
+//! [`model_literal_weight`] (0.75, above the default `min_confidence_score` of 0.7, so a
 //! model-only edge of this kind is accepted); one only built from separate pieces weighs
 //! [`weight`]`(Model)` (0.60, so alone it stays a candidate). Either way the weight is a
 //! per-piece weight fed to the same noisy-OR, so monotonicity holds.
@@ -17,48 +18,62 @@
 use lineage_domain::{Confidence, Evidence, EvidenceKind, LineageEdge};
 use std::collections::BTreeMap;
 
-/// The weight of one kind of evidence on its own.
+mod fitted;
+
+pub use fitted::{FittedWeight, FITTED};
+
+/// The weight of one weight class (a row of [`FITTED`]); 0 for a class the table lacks.
+fn fitted(class: &str) -> f64 {
+    FITTED
+        .iter()
+        .find(|row| row.evidence == class)
+        .map_or(0.0, |row| row.weight)
+}
+
+/// The weight of one kind of evidence on its own, from the fitted table ([`FITTED`]): a
+/// literal read or write in the script, Glue Studio's DAG, a name resolved through arguments
+/// or a connection, an object the script reads (config, SQL file), a log line of the run, a
+/// model's grounded inference. Storage evidence weighs nothing unless it confirms the edge
+/// ([`storage_confirmed_weight`]): "not checkable" and "nothing written" say nothing for it.
 pub fn weight(kind: EvidenceKind) -> f64 {
     match kind {
-        // A literal read or write in the script.
-        EvidenceKind::Script => 0.90,
-        // Glue Studio's DAG names the node's table or path.
-        EvidenceKind::StudioDag => 0.90,
-        // A name resolved through job/run arguments or a connection.
-        EvidenceKind::Argument => 0.85,
-        // A name resolved through an object the script reads (config, SQL file).
-        EvidenceKind::Extra => 0.80,
-        // A log line of the run that shows the I/O.
-        EvidenceKind::Log => 0.75,
-        // A model's inference, grounded in the run's evidence.
-        EvidenceKind::Model => 0.60,
-        // What storage holds: only a confirmation counts ([`STORAGE_CONFIRMED_WEIGHT`]);
-        // "not checkable" and "nothing written" say nothing for the edge.
         EvidenceKind::Storage => 0.0,
+        other => fitted(other.as_str()),
     }
 }
 
 /// The weight of storage evidence that confirms an edge (objects or catalog entries dated
 /// inside the run window): modest, as storage shows that something was written, not that
 /// this run's script wrote it.
-pub const STORAGE_CONFIRMED_WEIGHT: f64 = 0.30;
+pub fn storage_confirmed_weight() -> f64 {
+    fitted(STORAGE_CONFIRMED_CLASS)
+}
+
+/// The weight class of confirming storage evidence in [`FITTED`].
+pub const STORAGE_CONFIRMED_CLASS: &str = "storage-confirmed";
 
 /// The rule suffix of storage evidence that confirms an edge (`storage.s3.confirmed`, ...).
 pub const STORAGE_CONFIRMED_SUFFIX: &str = ".confirmed";
 
-/// The weight of model evidence whose dataset is named literally in the run's evidence.
-pub const MODEL_LITERAL_WEIGHT: f64 = 0.75;
+/// The weight of model evidence whose dataset is named literally in the run's evidence (above
+/// the default `min_confidence_score` of 0.7, so a model-only edge of this kind is accepted).
+pub fn model_literal_weight() -> f64 {
+    fitted(MODEL_LITERAL_CLASS)
+}
 
-/// The rule of literally grounded model evidence (the one that earns [`MODEL_LITERAL_WEIGHT`]).
+/// The weight class of literally grounded model evidence in [`FITTED`].
+pub const MODEL_LITERAL_CLASS: &str = "model-literal";
+
+/// The rule of literally grounded model evidence (the one that earns [`model_literal_weight`]).
 pub const MODEL_LITERAL_RULE: &str = "model.grounded.literal";
 
 /// The weight of one piece of evidence: its kind's [`weight`], except literally grounded
-/// model evidence, which weighs [`MODEL_LITERAL_WEIGHT`].
+/// model evidence and confirming storage evidence, which have their own classes.
 pub fn evidence_weight(e: &Evidence) -> f64 {
     if e.kind == EvidenceKind::Model && e.rule == MODEL_LITERAL_RULE {
-        MODEL_LITERAL_WEIGHT
+        model_literal_weight()
     } else if e.kind == EvidenceKind::Storage && e.rule.ends_with(STORAGE_CONFIRMED_SUFFIX) {
-        STORAGE_CONFIRMED_WEIGHT
+        storage_confirmed_weight()
     } else {
         weight(e.kind)
     }
@@ -147,10 +162,29 @@ mod tests {
     }
 
     #[test]
+    fn every_evidence_class_has_a_fitted_weight_that_is_never_certain() {
+        let classes = KINDS
+            .iter()
+            .filter(|k| **k != EvidenceKind::Storage)
+            .map(|k| k.as_str())
+            .chain([MODEL_LITERAL_CLASS, STORAGE_CONFIRMED_CLASS]);
+        for class in classes {
+            let row = FITTED.iter().find(|r| r.evidence == class);
+            let row = row.unwrap_or_else(|| panic!("no fitted weight for {class}"));
+            assert!(row.weight > 0.0 && row.weight < 1.0, "{row:?}");
+            assert!(row.right <= row.edges, "{row:?}");
+        }
+        assert_eq!(FITTED.len(), KINDS.len() - 1 + 2, "one row per class, no stray rows");
+    }
+
+    #[test]
     fn model_evidence_weighs_by_grounding() {
         let pieces = confidence(&edge(vec![ev(EvidenceKind::Model, 1)]), 0).value();
         let literal = confidence(&edge(vec![literal_model(1)]), 0).value();
-        assert!((pieces - 0.60).abs() < 1e-9 && (literal - 0.75).abs() < 1e-9);
+        assert!((pieces - weight(EvidenceKind::Model)).abs() < 1e-9);
+        assert!((literal - model_literal_weight()).abs() < 1e-9);
+        // the default min_confidence_score (0.7) accepts a literal model-only edge, not the other
+        assert!(pieces < 0.7 && literal >= 0.7);
         // both kinds of model evidence are one source: the stronger counts
         let both = confidence(&edge(vec![ev(EvidenceKind::Model, 1), literal_model(2)]), 0).value();
         assert!((both - literal).abs() < 1e-9);
@@ -160,7 +194,9 @@ mod tests {
             0,
         )
         .value();
-        assert!((script_model - (1.0 - 0.1 * 0.25)).abs() < 1e-9);
+        let expected =
+            1.0 - (1.0 - weight(EvidenceKind::Script)) * (1.0 - model_literal_weight());
+        assert!((script_model - expected).abs() < 1e-9);
         // adding literal model evidence to any subset never lowers the score
         for mask in 0u32..(1 << KINDS.len()) {
             let base: Vec<Evidence> = KINDS
@@ -208,7 +244,7 @@ mod tests {
             0,
         )
         .value();
-        assert!((script - 0.9).abs() < 1e-9);
+        assert!((script - weight(EvidenceKind::Script)).abs() < 1e-9);
         assert!(both > script && both > log && both <= 1.0);
         assert_eq!(confidence(&edge(vec![]), 0).value(), 0.0);
         // a second piece of the same kind is not independent
@@ -235,8 +271,9 @@ mod tests {
         add_evidence(&mut e, [confirmed]);
         let after = e.confidence.value();
         assert!(after > before && after < 1.0, "{before} -> {after}");
-        // the contradiction is kept: (1 - 0.1 * 0.7) * 0.8
-        assert!((after - 0.93 * 0.8).abs() < 1e-9, "{after}");
+        // the contradiction is kept: (1 - (1 - w_script) * (1 - w_confirmed)) * 0.8
+        let plain = 1.0 - (1.0 - weight(EvidenceKind::Script)) * (1.0 - storage_confirmed_weight());
+        assert!((after - plain * CONTRADICTION_FACTOR).abs() < 1e-9, "{after}");
         let unchecked = Evidence {
             rule: "storage.not_checkable".into(),
             ..ev(EvidenceKind::Storage, 3)

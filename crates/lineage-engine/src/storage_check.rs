@@ -2,7 +2,7 @@
 //! objects (or catalog entries) dated inside the run window widened by the time tolerance, an
 //! input must have existed before the run ended. Each checked edge gets one `storage` evidence
 //! item saying what was found and when; a confirmation raises its confidence a little
-//! ([`crate::score::STORAGE_CONFIRMED_WEIGHT`]); an output of a succeeded run that storage
+//! ([`crate::score::storage_confirmed_weight`]); an output of a succeeded run that storage
 //! contradicts counts one contradiction ([`crate::score::CONTRADICTION_FACTOR`]) and is
 //! reported so validation keeps it as a candidate. Bounded: at most
 //! [`MAX_PAGES`] pages per listing and a few calls per dataset, every dataset probed once per

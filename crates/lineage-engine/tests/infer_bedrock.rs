@@ -68,7 +68,7 @@ async fn a_grounded_answer_becomes_lineage_and_the_request_is_safe_and_bounded()
     );
     for e in &a.accepted {
         assert!(e.has_evidence_of(EvidenceKind::Model));
-        assert!(e.confidence.value() + 1e-9 >= score::MODEL_LITERAL_WEIGHT);
+        assert!(e.confidence.value() + 1e-9 >= score::model_literal_weight());
     }
     assert!(!a.fallback);
     assert_eq!(

@@ -174,7 +174,11 @@ mod tests {
             assert!(row.weight > 0.0 && row.weight < 1.0, "{row:?}");
             assert!(row.right <= row.edges, "{row:?}");
         }
-        assert_eq!(FITTED.len(), KINDS.len() - 1 + 2, "one row per class, no stray rows");
+        assert_eq!(
+            FITTED.len(),
+            KINDS.len() - 1 + 2,
+            "one row per class, no stray rows"
+        );
     }
 
     #[test]
@@ -194,8 +198,7 @@ mod tests {
             0,
         )
         .value();
-        let expected =
-            1.0 - (1.0 - weight(EvidenceKind::Script)) * (1.0 - model_literal_weight());
+        let expected = 1.0 - (1.0 - weight(EvidenceKind::Script)) * (1.0 - model_literal_weight());
         assert!((script_model - expected).abs() < 1e-9);
         // adding literal model evidence to any subset never lowers the score
         for mask in 0u32..(1 << KINDS.len()) {
@@ -273,7 +276,10 @@ mod tests {
         assert!(after > before && after < 1.0, "{before} -> {after}");
         // the contradiction is kept: (1 - (1 - w_script) * (1 - w_confirmed)) * 0.8
         let plain = 1.0 - (1.0 - weight(EvidenceKind::Script)) * (1.0 - storage_confirmed_weight());
-        assert!((after - plain * CONTRADICTION_FACTOR).abs() < 1e-9, "{after}");
+        assert!(
+            (after - plain * CONTRADICTION_FACTOR).abs() < 1e-9,
+            "{after}"
+        );
         let unchecked = Evidence {
             rule: "storage.not_checkable".into(),
             ..ev(EvidenceKind::Storage, 3)

@@ -261,7 +261,10 @@ pub(crate) trait Evaluate<'t> {
     }
 
     /// Evaluates an expression; nested deeper than the guard allows, it is an unknown value.
+    /// Grouping parentheses are looked through first, in a loop: `((("s3://b/k")))` is the
+    /// string whatever the depth, and costs no nesting level.
     fn eval(&mut self, n: Node<'t>) -> Value {
+        let n = without_grouping(n);
         if self.expr_depth().is_full() {
             return Value::unknown(self.text(n));
         }
@@ -279,6 +282,20 @@ pub(crate) trait Evaluate<'t> {
         };
         expression.and_then(|d| self.bound(&d)).unwrap_or(v)
     }
+}
+
+/// The expression inside grouping parentheses, however many (a `parenthesized_expression`
+/// holding one expression besides comments, in both grammars); any other node as it is.
+pub(crate) fn without_grouping(mut n: Node<'_>) -> Node<'_> {
+    while n.kind() == "parenthesized_expression" {
+        let mut c = n.walk();
+        let mut inner = n.named_children(&mut c).filter(|k| k.kind() != "comment");
+        match (inner.next(), inner.next()) {
+            (Some(only), None) => n = only,
+            _ => break,
+        }
+    }
+    n
 }
 
 /// The 1-based line a node starts on.

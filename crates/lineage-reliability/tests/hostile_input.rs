@@ -9,7 +9,7 @@
 
 use lineage_domain::ports::ScriptStore;
 use lineage_domain::{
-    ErrorKind, GlueJobStateChange, JobDefinition, JobRun, LogEvent, RunContext, Script,
+    Direction, ErrorKind, GlueJobStateChange, JobDefinition, JobRun, LogEvent, RunContext, Script,
     ScriptLanguage,
 };
 use lineage_extract::{ExtractSettings, Extraction};
@@ -263,6 +263,36 @@ fn deep_nesting_neither_overflows_nor_hangs() {
         eprintln!("nesting {name}: {:?}", t.elapsed());
     }
     assert!(peak_rss() < MEMORY_BOUND, "peak RSS {} bytes", peak_rss());
+}
+
+#[test]
+fn grouping_parentheses_at_any_depth_keep_the_dataset() {
+    // Grouping parentheses mean nothing: 10,000 of them around a path leave the read a read
+    // (they cost no nesting level of the interpreters, so no depth guard gives the path up).
+    const N: usize = 10_000;
+    let (open, close) = ("(".repeat(N), ")".repeat(N));
+    let cases = [
+        (
+            ScriptLanguage::Python,
+            format!("df = spark.read.parquet({open}\"s3://raw/deep/in/\"{close})\ndf.write.parquet({open}\"s3://cur/deep/out/\"{close})\n"),
+        ),
+        (
+            ScriptLanguage::Scala,
+            format!("object GlueApp {{ def main(a: Array[String]): Unit = {{ val df = spark.read.parquet({open}\"s3://raw/deep/in/\"{close}); df.write.parquet({open}\"s3://cur/deep/out/\"{close}) }} }}\n"),
+        ),
+    ];
+    for (language, script) in cases {
+        let x = extract_guarded(context(language, script, Vec::new()), DEADLINE);
+        let names = |d: Direction| -> Vec<String> {
+            x.edges
+                .iter()
+                .filter(|e| e.direction == d)
+                .map(|e| e.dataset.name.clone())
+                .collect()
+        };
+        assert_eq!(names(Direction::Input), ["deep/in"], "{language:?}");
+        assert_eq!(names(Direction::Output), ["deep/out"], "{language:?}");
+    }
 }
 
 #[test]

@@ -795,7 +795,13 @@ if (n := "walrus"):
     fn nesting_beyond_the_depth_cap_is_unknown() {
         let shallow = format!("x = {}1{}\n", "(".repeat(40), ")".repeat(40));
         assert_eq!(run(&shallow).value("x"), Value::Int(1));
-        let deep = format!("x = {}1{}\n", "(".repeat(150), ")".repeat(150));
+        // grouping parentheses are looked through: they are not nesting
+        let grouped = format!("x = {}1{}\n", "(".repeat(150), ")".repeat(150));
+        assert_eq!(run(&grouped).value("x"), Value::Int(1));
+        // 150 nested negations are
+        let deep = format!("x = {}1{}\n", "-(".repeat(150), ")".repeat(150));
         assert!(run(&deep).is_unknown("x"));
+        let within = format!("x = {}1{}\n", "-(".repeat(40), ")".repeat(40));
+        assert_eq!(run(&within).value("x"), Value::Int(1));
     }
 }

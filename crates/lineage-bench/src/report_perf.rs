@@ -146,7 +146,7 @@ pub fn critical_path_section(dir: &Path, out: &mut String) {
 
 /// Section 4b: extraction's worst cases.
 pub fn worst_cases_section(dir: &Path, out: &mut String) {
-    out.push_str("### 4b. Extraction worst cases\n\n`lineage_extract::extract` on generated worst cases, each in its own process (`lineage-bench extract-one`) on a thread with a tokio worker's 2 MiB stack, where the engine extracts: the 5,000-line PySpark script, and per language a script whose one read nests its argument that many levels deep (parentheses for Python and Scala, nested subqueries for SQL; `lineage-bench gen-deep`). Targets: 5,000 lines ≤ 100 ms, deep nesting ≤ 2 s, in a release build.\n\n");
+    out.push_str("### 4b. Extraction worst cases\n\n`lineage_extract::extract` on generated worst cases, each in its own process (`lineage-bench extract-one`) on a thread with a tokio worker's 2 MiB stack, where the engine extracts: the 5,000-line PySpark script, and per language a script whose one read nests its argument that many levels deep (parentheses for Python and Scala, nested subqueries for SQL; `lineage-bench gen-deep`) and writes one dataset, so 2 edges are right. Targets: 5,000 lines ≤ 100 ms, deep nesting ≤ 2 s, in a release build.\n\n");
     let Some(r) = Record::load(dir, "worst-cases") else {
         missing(out, "worst-cases");
         return;

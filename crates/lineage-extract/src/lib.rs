@@ -130,21 +130,49 @@ impl Extraction {
     }
 }
 
-fn run_script(ctx: &RunContext, env: &mut Env) {
+/// The script's syntax tree, parsed once per extraction: its interpretations (a second one
+/// when the logs tell values) share it.
+enum ScriptTree {
+    Python(python::Parsed),
+    Scala(tree_sitter::Tree),
+    /// SQL (sqlparser parses each statement as it runs), no script, or nothing the parser
+    /// could make a tree of.
+    None,
+}
+
+impl ScriptTree {
+    fn parse(ctx: &RunContext) -> Self {
+        let Some(script) = &ctx.script else {
+            return Self::None;
+        };
+        match script.language {
+            ScriptLanguage::Python => {
+                python::parse_run(&script.text, ctx).map_or(Self::None, Self::Python)
+            }
+            ScriptLanguage::Scala => {
+                scala::parse_script(&script.text).map_or(Self::None, Self::Scala)
+            }
+            ScriptLanguage::Sql => Self::None,
+        }
+    }
+}
+
+fn run_script(ctx: &RunContext, tree: &ScriptTree, env: &mut Env) {
     let Some(script) = &ctx.script else {
         return;
     };
-    match script.language {
-        ScriptLanguage::Python => {
-            python::run(&script.text, env);
+    match (script.language, tree) {
+        (ScriptLanguage::Python, ScriptTree::Python(parsed)) => {
+            python::run(&script.text, parsed, env);
         }
-        ScriptLanguage::Scala => {
-            scala::run(&script.text, env);
+        (ScriptLanguage::Scala, ScriptTree::Scala(tree)) => {
+            scala::run(&script.text, tree, env);
         }
-        ScriptLanguage::Sql => {
+        (ScriptLanguage::Sql, _) => {
             env.site.line = 1;
             rules::spark_sql::run(env, &Value::str(script.text.clone()), None);
         }
+        _ => {}
     }
 }
 
@@ -173,12 +201,13 @@ pub fn extract(
 /// showed for its unknowns and the printed lines they showed.
 fn interpret(
     ctx: &RunContext,
+    tree: &ScriptTree,
     bindings: Bindings,
     heard: Option<std::collections::HashSet<String>>,
 ) -> (Findings, Bindings) {
     let mut env = Env::with_bindings(ctx, bindings);
     env.heard = heard;
-    run_script(ctx, &mut env);
+    run_script(ctx, tree, &mut env);
     if ctx.script.is_none() {
         studio::run(ctx, &mut env);
     }
@@ -187,7 +216,8 @@ fn interpret(
 }
 
 fn extract_here(ctx: &RunContext, settings: &ExtractSettings) -> Extraction {
-    let (mut found, mut bindings) = interpret(ctx, Bindings::new(), None);
+    let tree = ScriptTree::parse(ctx);
+    let (mut found, mut bindings) = interpret(ctx, &tree, Bindings::new(), None);
     // the script's own prints and log calls, matched against the run's lines, tell the values
     // of its unknowns: run it again with them
     // (and which ways the run took: a way whose prints were not heard while the other's were
@@ -206,7 +236,7 @@ fn extract_here(ctx: &RunContext, settings: &ExtractSettings) -> Extraction {
             "log lines bound the script's unknowns"
         );
         if !shown.is_empty() || !heard.is_empty() {
-            (found, bindings) = interpret(ctx, shown, Some(heard));
+            (found, bindings) = interpret(ctx, &tree, shown, Some(heard));
         }
     }
     let objects_read: Vec<String> = found.fetched.into_iter().collect();

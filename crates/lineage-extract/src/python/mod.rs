@@ -137,13 +137,29 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
     }
 }
 
-/// Runs a Python script's tree in the environment (with the modules shipped with the job
+/// A Python script's syntax tree and those of the modules shipped with the job, parsed once
+/// per extraction and shared by its interpretations.
+pub(crate) struct Parsed {
+    tree: Tree,
+    modules: Vec<(usize, Tree)>,
+}
+
+/// Parses a Python script and the run's modules; `None` when the parser gives up.
+pub(crate) fn parse_run(text: &str, ctx: &lineage_domain::RunContext) -> Option<Parsed> {
+    let tree = parse(text)?;
+    let modules = ctx
+        .modules
+        .iter()
+        .enumerate()
+        .filter_map(|(i, m)| parse(&m.text).map(|t| (i, t)))
+        .collect();
+    Some(Parsed { tree, modules })
+}
+
+/// Runs a parsed Python script in the environment (with the modules shipped with the job
 /// importable).
-pub(crate) fn run(text: &str, env: &mut Env) -> bool {
-    let Some(tree) = parse(text) else {
-        return false;
-    };
-    let root = tree.root_node();
+pub(crate) fn run(text: &str, parsed: &Parsed, env: &mut Env) {
+    let root = parsed.tree.root_node();
     if root.has_error() {
         env.diagnostic(
             DiagnosticKind::ParseError,
@@ -152,18 +168,16 @@ pub(crate) fn run(text: &str, env: &mut Env) -> bool {
         );
     }
     let ctx = env.ctx;
-    let module_trees: Vec<(&str, &str, Tree)> = ctx
+    let mut it = Interp::new(text, env);
+    it.modules = parsed
         .modules
         .iter()
-        .filter_map(|m| parse(&m.text).map(|t| (m.name.as_str(), m.text.as_str(), t)))
-        .collect();
-    let mut it = Interp::new(text, env);
-    it.modules = module_trees
-        .iter()
-        .map(|(name, text, tree)| modules::UserModule::new(name, text, tree.root_node()))
+        .filter_map(|(i, tree)| {
+            let m = ctx.modules.get(*i)?;
+            Some(modules::UserModule::new(&m.name, &m.text, tree.root_node()))
+        })
         .collect();
     it.run(root);
-    true
 }
 
 /// Support for the unit tests of the interpreter's parts: runs a script.

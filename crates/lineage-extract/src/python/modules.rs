@@ -209,7 +209,8 @@ mod tests {
             })
             .collect();
         let mut env = crate::emit::Env::new(&ctx);
-        super::super::run(script, &mut env);
+        let parsed = super::super::parse_run(script, &ctx).expect("parse");
+        super::super::run(script, &parsed, &mut env);
         testutil::ios(&env.found)
     }
 

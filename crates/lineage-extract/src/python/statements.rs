@@ -588,11 +588,13 @@ else:
         let ctx = crate::testutil::context(lineage_domain::ScriptLanguage::Python, script, &[]);
         let mut env = crate::emit::Env::new(&ctx);
         env.heard = Some(["processing new data".to_string()].into());
-        super::super::run(script, &mut env);
+        let parsed = super::super::parse_run(script, &ctx).expect("parse");
+        super::super::run(script, &parsed, &mut env);
         assert_eq!(crate::testutil::ios(&env.found), ["in s3://a/process"]);
         // without logs, both ways
         let mut env = crate::emit::Env::new(&ctx);
-        super::super::run(script, &mut env);
+        let parsed = super::super::parse_run(script, &ctx).expect("parse");
+        super::super::run(script, &parsed, &mut env);
         assert_eq!(
             crate::testutil::ios(&env.found),
             ["in s3://a/skip", "in s3://a/process"]

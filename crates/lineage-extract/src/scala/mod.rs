@@ -54,13 +54,14 @@ fn parse(text: &str) -> Option<Tree> {
 }
 
 /// Runs a Scala script in the environment.
-pub(crate) fn run(text: &str, env: &mut Env) -> bool {
-    let Some(tree) = parse(text) else {
-        return false;
-    };
+pub(crate) fn run(text: &str, tree: &Tree, env: &mut Env) {
     let mut it = Interp::new(text, env);
     it.run(tree.root_node());
-    true
+}
+
+/// Parses a Scala script (once per extraction; its interpretations share the tree).
+pub(crate) fn parse_script(text: &str) -> Option<Tree> {
+    parse(text)
 }
 
 /// The bodies of every object and class (nested ones too, down to [`MAX_EXPR_DEPTH`] levels).

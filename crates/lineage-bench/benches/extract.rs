@@ -14,6 +14,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+/// The binaries' allocator (see the workspace `Cargo.toml`), so the figures are theirs.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn contexts(dir: &Path) -> Vec<(String, RedactedRunContext)> {
     let rt = match tokio::runtime::Builder::new_current_thread().build() {
         Ok(rt) => rt,

@@ -5,6 +5,11 @@ use lambda_runtime::{service_fn, Diagnostic, LambdaEvent};
 use lineage_lambda::{deadline_from_epoch_ms, handle_until, AwsBackend, HandlerError};
 use serde_json::Value;
 
+/// mimalloc for every allocation, the C code's (tree-sitter) included: see the workspace
+/// `Cargo.toml`.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     let level = std::env::var("LOG_LEVEL").unwrap_or_else(|_| "info".into());

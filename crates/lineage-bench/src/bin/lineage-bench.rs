@@ -542,6 +542,11 @@ fn replay_analysis(b: &[serde_json::Value]) -> String {
     text
 }
 
+/// mimalloc for every allocation, the C code's (tree-sitter) included: see the workspace
+/// `Cargo.toml`.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let cli = Cli::parse();
     let rt = match tokio::runtime::Builder::new_multi_thread()

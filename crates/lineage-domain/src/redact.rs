@@ -41,7 +41,7 @@ static PATTERNS: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
         // password=...; / ?password=...& in JDBC URLs and connection strings, Hadoop/Spark
         // --conf secret keys (fs.s3a.secret.key=...), signed URLs
         p(
-            r"(?i)\b([a-z0-9_.\-]*?(?:password|pwd|passwd|secret|token|secret[._\-]?key|secret[._\-]?access[._\-]?key|session[._\-]?token|x-amz-signature|x-amz-security-token|signature|sig)\s*[=:]\s*)([^;&\s,'\x22}]+)",
+            r"(?i)\b([a-z0-9_.\-]*?(?:password|pwd|passwd|secret|token|secret[._\-]?key|secret[._\-]?access[._\-]?key|session[._\-]?token|x-amz-signature|x-amz-security-token|signature|sig)\s*[=:]\s*)([^;&\s,'\x22}\\][^;&\s,'\x22}]*)",
             "${1}***REDACTED***",
         ),
         // webhook URLs (Slack, Teams, Discord, ...): the path is the credential
@@ -73,11 +73,12 @@ const SECRET_WORD: &str = r"(?:password|passwd|pwd|secret|token|api[._\-]?key|ac
 
 /// The key part of a quoted value under a secret-like key, in code and JSON: `"password": `,
 /// `password = `, `"fs.s3a.secret.key" -> `, and as the first argument of a call,
-/// `.option("password", `.
+/// `.option("password", `; quotes may be backslash-escaped (code quoted inside a JSON string
+/// or a string literal: `\"password\": \"…\"`).
 fn quoted_secret_keys() -> [String; 2] {
     [
-        format!(r#"(?i)(\b[a-z0-9_.\-]*{SECRET_WORD}["']?\s*(?::|=|=>|->)\s*)"#),
-        format!(r#"(?i)(\(\s*["'][a-z0-9_.\-]*{SECRET_WORD}["']\s*,\s*)"#),
+        format!(r#"(?i)(\b[a-z0-9_.\-]*{SECRET_WORD}\\?["']?\s*(?::|=|=>|->)\s*)"#),
+        format!(r#"(?i)(\(\s*\\?["'][a-z0-9_.\-]*{SECRET_WORD}\\?["']\s*,\s*)"#),
     ]
 }
 
@@ -88,8 +89,13 @@ static QUOTED_SECRETS: LazyLock<Vec<(Regex, String)>> = LazyLock::new(|| {
     for key in quoted_secret_keys() {
         for q in ['"', '\''] {
             #[allow(clippy::unwrap_used)] // constant patterns
-            let re = Regex::new(&format!("{key}{q}([^{q}\\n]*){q}")).unwrap();
-            out.push((re, format!("${{1}}{q}{REDACTED}{q}")));
+            // the value between its quotes, each quote maybe escaped (`\"…\"`); inside, any
+            // character but the quote, a backslash or a line end, or an escape of another one
+            let re = Regex::new(&format!(
+                "{key}(\\\\?{q})((?:[^{q}\\\\\\n]|\\\\[^{q}\\n])*)(\\\\?{q})"
+            ))
+            .unwrap();
+            out.push((re, format!("${{1}}${{2}}{REDACTED}${{4}}")));
         }
     }
     out
@@ -245,7 +251,8 @@ fn redact_literals(code: &str) -> Cow<'_, str> {
             };
             Cow::Owned(format!("{q}{REDACTED}{q}"))
         } else {
-            redact_patterns(literal)
+            // inside an ordinary literal, code or JSON quoted as text (`'"password": "…"'`)
+            then(redact_patterns(literal), redact_quoted)
         };
         changed |= matches!(replaced, Cow::Owned(ref r) if r != literal);
         out.push_str(gap);
@@ -413,6 +420,31 @@ hook = "https://hooks.slack.com/services/T000/B000/Pw8secret"
         ] {
             assert!(out.contains(kept), "{kept} lost in {out}");
         }
+    }
+
+    #[test]
+    fn code_quoted_inside_json_strings_and_literals_loses_its_secrets() {
+        let r = Redactor::default();
+        // a JSON config whose strings hold code (quotes escaped)
+        let json = r#"{"forms": ["\"password\": \"Ek1-secret\"", ".option(\"password\", \"Ek2-secret\")", "db_password = \"Ek3-secret\""]}"#;
+        let out = r.redact(json);
+        for n in 1..=3 {
+            assert!(!out.contains(&format!("Ek{n}")), "Ek{n} leaked in {out}");
+        }
+        assert!(out.contains(r#"\"password\": \"***REDACTED***\""#), "{out}");
+        assert!(
+            serde_json::from_str::<serde_json::Value>(&out).is_ok(),
+            "still JSON: {out}"
+        );
+        // code quoted in a literal of code
+        let code =
+            "a = '''\"password\": \"Ek4-secret\"'''\nb = '.option(\"token\", \"Ek5-secret\")'\n";
+        let out = r.redact_code(code);
+        assert!(!out.contains("Ek4") && !out.contains("Ek5"), "{out}");
+        assert!(
+            out.starts_with("a = '''\"password\": \"***REDACTED***\"'''"),
+            "{out}"
+        );
     }
 
     #[test]

@@ -5,9 +5,12 @@
 //! it has a `Content-Length`) is read; if the active fault's target matches, the proxy answers
 //! the fault instead of forwarding: a throttling or 5xx error in the service's own wire format
 //! (`x-amzn-errortype` and JSON `__type` for the JSON protocols, an XML `<Error>` for S3), a
-//! connection reset (RST), or a stall past the client's timeout. Otherwise the request is
-//! forwarded (`Connection: close` both ways, so every request gets its own upstream
-//! connection and is seen by the proxy). Faults persist until cleared, because the SDK retries.
+//! connection reset (RST), or a stall past the client's timeout; or it forwards the request and
+//! loses the answer (the call is applied upstream, the client sees a reset). Otherwise the
+//! request is forwarded (`Connection: close` both ways, so every request gets its own upstream
+//! connection and is seen by the proxy). Faults persist until cleared, because the SDK retries;
+//! [`FaultProxy::set_from`] lets the first calls through and faults from the Nth on (a crash
+//! at the Nth write).
 //! A latency is applied once per call, before the request goes upstream (a round trip's worth).
 
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -31,6 +34,15 @@ pub enum Target {
     LogsRead,
     /// Bedrock Runtime `Converse`.
     Bedrock,
+    /// S3 `GET` outside the lineage prefix: the job's script (and objects it reads).
+    ScriptRead,
+    /// Glue `GetConnection`.
+    ConnectionRead,
+    /// DynamoDB `GetItem` / `Query` / `BatchGetItem` (the done marker, the answer cache).
+    DynamoDbRead,
+    /// Every write: DynamoDB `PutItem` / `UpdateItem` / `DeleteItem` and S3 `PUT` of a lineage
+    /// document (with [`FaultProxy::set_from`]: the Nth write of a run and the ones after).
+    AnyWrite,
 }
 
 /// What the proxy does instead of forwarding.
@@ -44,6 +56,9 @@ pub enum Fault {
     Reset,
     /// No answer until long after the client's timeout.
     Stall,
+    /// The request is forwarded and applied upstream, then the connection is reset before the
+    /// answer reaches the client (a response lost on the way back).
+    ResponseLost,
 }
 
 /// One parsed request.
@@ -135,6 +150,27 @@ impl Request {
             Target::GlueRead => t == "AWSGlue.GetJobRun" || t == "AWSGlue.GetJob",
             Target::LogsRead => t == "Logs_20140328.FilterLogEvents",
             Target::Bedrock => self.is_bedrock(),
+            Target::ScriptRead => {
+                self.method == "GET"
+                    && t.is_empty()
+                    && !self.is_bedrock()
+                    && !self.path.contains("/lineage/")
+            }
+            Target::ConnectionRead => t == "AWSGlue.GetConnection",
+            Target::DynamoDbRead => matches!(
+                t,
+                "DynamoDB_20120810.GetItem"
+                    | "DynamoDB_20120810.Query"
+                    | "DynamoDB_20120810.BatchGetItem"
+            ),
+            Target::AnyWrite => {
+                matches!(
+                    t,
+                    "DynamoDB_20120810.PutItem"
+                        | "DynamoDB_20120810.UpdateItem"
+                        | "DynamoDB_20120810.DeleteItem"
+                ) || self.matches(Target::S3Write, context_table)
+            }
         }
     }
 }
@@ -153,6 +189,10 @@ pub struct Call {
 #[derive(Debug, Default)]
 struct State {
     fault: Option<(Target, Fault)>,
+    /// The fault hits the matching requests from this one on (1-based; 1: every one).
+    from_nth: usize,
+    /// Matching requests seen since the fault was set.
+    matched: usize,
     context_table: String,
     latency: Duration,
     calls: Vec<Call>,
@@ -238,6 +278,28 @@ fn error_response(req: &Request, fault: Fault) -> Vec<u8> {
     .into_bytes()
 }
 
+/// The upstream of a request: the fake Bedrock endpoint for `/model/…`, else moto.
+fn upstream_of<'a>(req: &Request, (moto, bedrock): (&'a str, Option<&'a str>)) -> &'a str {
+    match (req.is_bedrock(), bedrock) {
+        (true, Some(b)) => b,
+        _ => moto,
+    }
+}
+
+/// Sends `req` upstream and reads its whole answer, which nobody receives.
+async fn apply_upstream(
+    req: &Request,
+    first: &str,
+    upstreams: (&str, Option<&str>),
+) -> std::io::Result<()> {
+    let mut up = TcpStream::connect(upstream_of(req, upstreams)).await?;
+    up.write_all(&with_close(first, &req.headers)).await?;
+    up.write_all(&req.body).await?;
+    let mut answer = Vec::new();
+    let _ = up.read_to_end(&mut answer).await;
+    Ok(())
+}
+
 impl FaultProxy {
     /// Starts a proxy forwarding to `moto` (and `/model/…` to `bedrock`, when given).
     pub async fn start(moto: &str, bedrock: Option<&str>) -> Self {
@@ -272,8 +334,16 @@ impl FaultProxy {
 
     /// Injects `fault` on every request `target` names, until cleared.
     pub fn set(&self, target: Target, fault: Fault, context_table: &str) {
+        self.set_from(target, fault, 1, context_table);
+    }
+
+    /// Lets the first `nth - 1` requests `target` names through and injects `fault` on the
+    /// `nth` and every one after it, until cleared (SDK retries of the `nth` included).
+    pub fn set_from(&self, target: Target, fault: Fault, nth: usize, context_table: &str) {
         let mut s = self.lock();
         s.fault = Some((target, fault));
+        s.from_nth = nth.max(1);
+        s.matched = 0;
         s.context_table = context_table.to_string();
     }
 
@@ -342,16 +412,28 @@ impl FaultProxy {
         };
         let start = self.now();
         let (fault, latency) = {
-            let s = self.lock();
-            let fault = s
+            let mut s = self.lock();
+            let hit = s
                 .fault
                 .filter(|(t, _)| req.matches(*t, &s.context_table))
                 .map(|(_, f)| f);
+            if hit.is_some() {
+                s.matched += 1;
+            }
+            let fault = hit.filter(|_| s.matched >= s.from_nth);
             (fault, s.latency)
         };
         if let Some(fault) = fault {
             self.injected.fetch_add(1, Ordering::SeqCst);
             match fault {
+                Fault::ResponseLost => {
+                    if length.is_some() || req.header("transfer-encoding").is_none() {
+                        apply_upstream(&req, &first, (moto, bedrock)).await?;
+                    }
+                    // (a streamed body is not forwarded: its end is only known by parsing it)
+                    sock.set_zero_linger()?;
+                    drop(sock);
+                }
                 Fault::Throttle | Fault::ServerError => {
                     sock.write_all(&error_response(&req, fault)).await?;
                     sock.shutdown().await?;
@@ -396,11 +478,7 @@ impl FaultProxy {
         (moto, bedrock): (&str, Option<&str>),
         end: &mut Option<Duration>,
     ) -> std::io::Result<()> {
-        let upstream = match (req.path.starts_with("/model/"), bedrock) {
-            (true, Some(b)) => b,
-            _ => moto,
-        };
-        let mut up = TcpStream::connect(upstream).await?;
+        let mut up = TcpStream::connect(upstream_of(req, (moto, bedrock))).await?;
         up.write_all(&with_close(first, &req.headers)).await?;
         up.write_all(&req.body).await?;
         if length.is_none() && req.header("transfer-encoding").is_some() {

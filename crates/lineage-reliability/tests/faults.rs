@@ -1,21 +1,26 @@
 //! Fault injection at each external call, through a fault-injecting HTTP proxy in front of moto
 //! and a fake Bedrock Converse endpoint, with the real SDK clients (their retries and error
-//! mapping) and the `lineage_aws` adapters. For every (call, fault) pair — DynamoDB write, the
-//! execution-context write alone, S3 write, Glue read, Logs read, Bedrock call × throttling, 5xx,
-//! connection reset, timeout — the event either completes or fails as retryable
-//! (`EngineError::is_retryable`); a failed attempt never leaves the done marker (the execution
-//! context); and once the fault clears, a retry leaves exactly the state of a clean run (both
+//! mapping) and the `lineage_aws` adapters. Call points: DynamoDB writes, the execution-context
+//! write alone, the S3 document write, DynamoDB reads (the done marker, the answer cache), Glue
+//! `GetJobRun`/`GetJob`, Glue `GetConnection`, the script read from S3, Logs, the Bedrock call;
+//! and the Nth write of the run (every write of a clean run in turn: the run "crashes" there,
+//! that write and every one after it failing). Fault kinds: throttling, 5xx, connection reset,
+//! timeout, and a response lost after the call was applied upstream.
+//!
+//! For every (call point, kind): the event either completes or fails as retryable
+//! (`EngineError::is_retryable`); a done marker (the execution context) is only ever found
+//! with every other write of the run in place (a failed attempt leaves none, unless the write
+//! that carried it was applied and its answer lost, and then the run's state is already the
+//! clean one); and once the fault clears, a retry leaves exactly the state of a clean run (both
 //! tables scanned, every lineage object's bytes).
 
 use lineage_fakes::bedrock as bedrock_fake;
 mod common;
 use lineage_fakes::proxy;
 
-use aws_config::{BehaviorVersion, Region};
-use aws_smithy_types::retry::RetryConfig;
-use aws_smithy_types::timeout::TimeoutConfig;
 use bedrock_fake::{FakeBedrock, Reply};
 use common::{support, Outputs, Snapshot};
+use futures::StreamExt;
 use lineage_aws::AwsClients;
 use lineage_domain::ports::LineageStore;
 use lineage_engine::{Disposition, InferencePolicy, Pipeline, ProcessOptions, Settings};
@@ -33,30 +38,31 @@ orders = spark.read.parquet("s3://raw-zone/orders/")
 orders.write.mode("overwrite").parquet("s3://curated-zone/orders_clean/")
 "#;
 
-/// The SDK settings of the test clients: a short attempt timeout (the adapters set none, so a
-/// stalled connection would otherwise hang until the Lambda's own timeout), few fast retries.
-async fn clients_via(url: &str) -> AwsClients {
-    let credentials = aws_sdk_s3::config::Credentials::new("test", "test", None, None, "static");
-    let config = aws_config::defaults(BehaviorVersion::latest())
-        .endpoint_url(url)
-        .region(Region::new(support::REGION))
-        .credentials_provider(credentials)
-        .retry_config(
-            RetryConfig::standard()
-                .with_max_attempts(3)
-                .with_initial_backoff(Duration::from_millis(20))
-                .with_max_backoff(Duration::from_millis(100)),
-        )
-        .timeout_config(
-            TimeoutConfig::builder()
-                .connect_timeout(Duration::from_secs(2))
-                .operation_attempt_timeout(Duration::from_millis(1500))
-                .operation_timeout(Duration::from_secs(6))
-                .build(),
-        )
-        .load()
-        .await;
-    AwsClients::from_config(config, true)
+/// The claim lease of the test's pipeline.
+const LEASE_SECONDS: u64 = 3;
+
+/// Redelivers `event` as Lambda would, until it is not refused as busy (a claim left by a
+/// crashed attempt, held until its lease runs out): at most two leases.
+async fn retry(
+    p: &Pipeline,
+    event: &lineage_domain::GlueJobStateChange,
+) -> Result<lineage_engine::RunOutcome, lineage_engine::EngineError> {
+    let deadline = Instant::now() + Duration::from_secs(2 * LEASE_SECONDS);
+    loop {
+        match p.process(event, ProcessOptions::default()).await {
+            Err(lineage_engine::EngineError::Busy { .. }) if Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+            other => return other,
+        }
+    }
+}
+
+/// Where the fault hits: every call a target names, or a run's Nth call of it and after.
+#[derive(Debug, Clone, Copy)]
+enum Point {
+    Every(Target),
+    FromNth(Target, usize),
 }
 
 fn settings(out: &Outputs) -> Settings {
@@ -64,6 +70,9 @@ fn settings(out: &Outputs) -> Settings {
         // a model failure must fail the event (retryable), not fall back
         enable_fallback: false,
         max_retries: 1,
+        // a crash that also fails the claim's release leaves the run claimed until the lease
+        // runs out; redeliveries wait for it (see `retry`)
+        claim_lease_seconds: LEASE_SECONDS,
         ..common::settings(out, InferencePolicy::Always)
     }
 }
@@ -83,20 +92,49 @@ struct World {
     job: String,
     run: String,
     clean: Snapshot,
+    /// How many writes (DynamoDB put/update/delete, S3 document put) a clean run makes.
+    writes: usize,
+}
+
+/// A JDBC connection the script reads through (no password: `GetConnection` is a call point).
+async fn connection(direct: &AwsClients) -> String {
+    let name = support::unique("faults-db");
+    direct
+        .glue
+        .create_connection()
+        .connection_input(
+            aws_sdk_glue::types::ConnectionInput::builder()
+                .name(&name)
+                .connection_type(aws_sdk_glue::types::ConnectionType::Jdbc)
+                .connection_properties(
+                    aws_sdk_glue::types::ConnectionPropertyKey::JdbcConnectionUrl,
+                    "jdbc:postgresql://orders-db:5432/orders",
+                )
+                .build()
+                .expect("connection input"),
+        )
+        .send()
+        .await
+        .expect("create connection");
+    name
 }
 
 async fn world() -> World {
     let direct = support::clients().await;
     let bedrock = FakeBedrock::start(vec![Reply::Tool(model_answer())]).await;
     let scripts = support::create_bucket(&direct).await;
+    let conn = connection(&direct).await;
+    let script = format!(
+        "{SCRIPT}pg = glue.create_dynamic_frame.from_options(connection_type=\"postgresql\", connection_options={{\"connectionName\": \"{conn}\", \"dbtable\": \"public.customers\"}})\n"
+    );
     let job = common::job_with_script(
         &direct,
         &scripts,
         "faults",
         "py",
-        SCRIPT.as_bytes(),
+        script.as_bytes(),
         &[],
-        &[],
+        &[&conn],
     )
     .await;
     let run = support::start_run(&direct, &job, &[("--env", "dev")]).await;
@@ -111,7 +149,7 @@ async fn world() -> World {
     // the clean run: no proxy, no fault
     let out = Outputs::create(&direct).await;
     let proxy = FaultProxy::start(&support::moto_url(), Some(&bedrock.url)).await;
-    let clients = clients_via(&proxy.url).await;
+    let clients = common::clients_via(&proxy.url).await;
     let outcome = pipeline(&clients, &out)
         .process(&common::event(&job, &run), ProcessOptions::default())
         .await
@@ -123,13 +161,34 @@ async fn world() -> World {
     );
     let clean = common::snapshot(&direct, &out).await;
     assert_eq!(clean.objects.len(), 1);
-    assert!(clean.mappings.len() >= 3, "{:?}", clean.mappings);
+    assert!(clean.mappings.len() >= 4, "{:?}", clean.mappings);
+    let calls = proxy.take_calls();
+    let called = |op: &str| calls.iter().filter(|c| c.operation == op).count();
+    assert!(
+        called("AWSGlue.GetConnection") >= 1,
+        "the connection is read"
+    );
+    assert!(called("S3.GET") >= 1, "the script is read");
+    let writes = [
+        "DynamoDB_20120810.PutItem",
+        "DynamoDB_20120810.UpdateItem",
+        "DynamoDB_20120810.DeleteItem",
+    ]
+    .iter()
+    .map(|op| called(op))
+    .sum::<usize>()
+        + calls
+            .iter()
+            .filter(|c| c.operation == "S3.PUT" && c.resource.contains("/lineage/"))
+            .count();
+    assert!(writes >= 5, "a clean run's writes: {calls:?}");
     World {
         direct,
         bedrock,
         job,
         run,
         clean,
+        writes,
     }
 }
 
@@ -137,76 +196,98 @@ fn pipeline(clients: &AwsClients, out: &Outputs) -> Pipeline {
     common::pipeline(clients, &settings(out))
 }
 
-/// One (target, fault) case; returns a line for the report.
-async fn case(w: &World, target: Target, fault: Fault) -> String {
+/// One (call point, fault) case; returns a line for the report.
+async fn case(w: &World, point: Point, fault: Fault) -> String {
     let started = Instant::now();
     let out = Outputs::create(&w.direct).await;
     let proxy = FaultProxy::start(&support::moto_url(), Some(&w.bedrock.url)).await;
-    let clients = clients_via(&proxy.url).await;
+    let clients = common::clients_via(&proxy.url).await;
     let p = pipeline(&clients, &out);
     let store = w.direct.lineage_store(&out.mappings, &out.contexts);
     let event = common::event(&w.job, &w.run);
 
-    proxy.set(target, fault, &out.contexts);
+    let target = match point {
+        Point::Every(t) => {
+            proxy.set(t, fault, &out.contexts);
+            t
+        }
+        Point::FromNth(t, n) => {
+            proxy.set_from(t, fault, n, &out.contexts);
+            t
+        }
+    };
     let first = p.process(&event, ProcessOptions::default()).await;
     assert!(
         proxy.injected() > 0,
-        "{target:?}/{fault:?}: the fault was hit"
+        "{point:?}/{fault:?}: the fault was hit ({:?})",
+        first.as_ref().map(|o| o.disposition)
     );
+    let marker = store.execution_context(&w.run).await.expect("get");
     let first_failed = match &first {
         Ok(o) => {
             assert_eq!(o.disposition, Disposition::Processed);
+            assert!(marker.is_some(), "{point:?}/{fault:?}: done without marker");
             false
         }
         Err(e) => {
             assert!(
                 e.is_retryable(),
-                "{target:?}/{fault:?}: a failure must be retryable: {e}"
-            );
-            let marker = store.execution_context(&w.run).await.expect("get");
-            assert!(
-                marker.is_none(),
-                "{target:?}/{fault:?}: a failed attempt left the done marker: {marker:?}"
+                "{point:?}/{fault:?}: a failure must be retryable: {e}"
             );
             true
         }
     };
+    if marker.is_some() {
+        // the done marker is the run's last write: where it stands, the run's state is whole
+        let state = common::snapshot(&w.direct, &out).await;
+        assert_eq!(
+            state.objects, w.clean.objects,
+            "{point:?}/{fault:?}: marker"
+        );
+        assert_eq!(
+            state.mappings, w.clean.mappings,
+            "{point:?}/{fault:?}: marker"
+        );
+        assert!(
+            fault == Fault::ResponseLost || !first_failed,
+            "{point:?}/{fault:?}: a failed attempt left the done marker: {marker:?}"
+        );
+    }
     proxy.clear();
-    let retry = p
-        .process(&event, ProcessOptions::default())
+    let retry = retry(&p, &event)
         .await
-        .unwrap_or_else(|e| panic!("{target:?}/{fault:?}: the retry after the fault: {e}"));
-    let expected = if first_failed {
+        .unwrap_or_else(|e| panic!("{point:?}/{fault:?}: the retry after the fault: {e}"));
+    let expected = if marker.is_none() {
         Disposition::Processed
     } else {
         Disposition::AlreadyRecorded
     };
-    assert_eq!(retry.disposition, expected, "{target:?}/{fault:?}");
+    assert_eq!(retry.disposition, expected, "{point:?}/{fault:?}");
     let state = common::snapshot(&w.direct, &out).await;
     assert_eq!(
         state.objects, w.clean.objects,
-        "{target:?}/{fault:?}: lineage objects"
+        "{point:?}/{fault:?}: lineage objects"
     );
     assert_eq!(
         state.mappings, w.clean.mappings,
-        "{target:?}/{fault:?}: mapping items"
+        "{point:?}/{fault:?}: mapping items"
     );
     assert_eq!(
         common::without_model_usage(&state.contexts),
         common::without_model_usage(&w.clean.contexts),
-        "{target:?}/{fault:?}: execution-context and cache items"
+        "{point:?}/{fault:?}: execution-context and cache items"
     );
     if !first_failed
         || !matches!(
             target,
-            Target::S3Write | Target::DynamoDbWrite | Target::ContextWrite
+            Target::S3Write | Target::DynamoDbWrite | Target::ContextWrite | Target::AnyWrite
         )
     {
         // a retry that had to ask the model again records exactly the clean run's usage
-        assert_eq!(state.contexts, w.clean.contexts, "{target:?}/{fault:?}");
+        assert_eq!(state.contexts, w.clean.contexts, "{point:?}/{fault:?}");
     }
     format!(
-        "{target:?}/{fault:?}: first attempt {}, {} fault(s) injected, {:?}",
+        "{point:?}/{fault:?}: first attempt {}, {} fault(s) injected, {:?}",
         match &first {
             Ok(_) => "completed".to_string(),
             Err(e) => format!("failed retryable ({e})"),
@@ -223,7 +304,10 @@ async fn every_external_call_fails_retryably_and_a_retry_leaves_the_clean_state(
         Target::DynamoDbWrite,
         Target::ContextWrite,
         Target::S3Write,
+        Target::DynamoDbRead,
         Target::GlueRead,
+        Target::ConnectionRead,
+        Target::ScriptRead,
         Target::LogsRead,
         Target::Bedrock,
     ];
@@ -232,15 +316,32 @@ async fn every_external_call_fails_retryably_and_a_retry_leaves_the_clean_state(
         Fault::ServerError,
         Fault::Reset,
         Fault::Stall,
+        Fault::ResponseLost,
     ];
-    let cases: Vec<(Target, Fault)> = targets
+    let mut cases: Vec<(Point, Fault)> = targets
         .iter()
-        .flat_map(|t| faults.iter().map(move |f| (*t, *f)))
+        .flat_map(|t| faults.iter().map(move |f| (Point::Every(*t), *f)))
         .collect();
+    // the run crashes at its Nth write: refused there, or applied with the answer lost
+    for n in 1..=w.writes {
+        for fault in [Fault::ServerError, Fault::ResponseLost] {
+            cases.push((Point::FromNth(Target::AnyWrite, n), fault));
+        }
+    }
     let w = &w;
-    let lines = futures::future::join_all(cases.iter().map(|(t, f)| case(w, *t, *f))).await;
+    let lines: Vec<String> = futures::stream::iter(cases.iter().map(|(p, f)| case(w, *p, *f)))
+        .buffer_unordered(6)
+        .collect()
+        .await;
     for l in &lines {
         eprintln!("{l}");
     }
-    assert_eq!(lines.len(), 24);
+    eprintln!(
+        "{} cases: {} call points x {} kinds, and each of a clean run's {} writes x 2 kinds",
+        lines.len(),
+        targets.len(),
+        faults.len(),
+        w.writes
+    );
+    assert_eq!(lines.len(), targets.len() * faults.len() + 2 * w.writes);
 }

@@ -324,3 +324,30 @@ pub fn without_model_usage(items: &[Item]) -> Vec<Item> {
         })
         .collect()
 }
+
+/// Clients whose every call goes to `url` (a fault proxy in front of moto and a fake Bedrock),
+/// with a short attempt timeout (the adapters set none, so a stalled connection would otherwise
+/// hang until the Lambda's own timeout) and few fast retries.
+pub async fn clients_via(url: &str) -> AwsClients {
+    let credentials = aws_sdk_s3::config::Credentials::new("test", "test", None, None, "static");
+    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(url)
+        .region(aws_config::Region::new(support::REGION))
+        .credentials_provider(credentials)
+        .retry_config(
+            aws_smithy_types::retry::RetryConfig::standard()
+                .with_max_attempts(3)
+                .with_initial_backoff(Duration::from_millis(20))
+                .with_max_backoff(Duration::from_millis(100)),
+        )
+        .timeout_config(
+            aws_smithy_types::timeout::TimeoutConfig::builder()
+                .connect_timeout(Duration::from_secs(2))
+                .operation_attempt_timeout(Duration::from_millis(1500))
+                .operation_timeout(Duration::from_secs(6))
+                .build(),
+        )
+        .load()
+        .await;
+    AwsClients::from_config(config, true)
+}

@@ -208,3 +208,64 @@ async fn the_local_adapters_record_the_same_runs_within_the_limits() {
         assert!(m.key().1.len() <= 1024);
     }
 }
+
+#[tokio::test]
+async fn through_the_bootstrap_ten_thousand_datasets_are_recorded_within_the_limits() {
+    let clients = support::clients().await;
+    let out = Outputs::create(&clients).await;
+    let scripts = support::create_bucket(&clients).await;
+    let job = common::job_with_script(
+        &clients,
+        &scripts,
+        "limits",
+        "py",
+        TEN_THOUSAND.as_bytes(),
+        &[],
+        &[],
+    )
+    .await;
+    let run = support::start_run(&clients, &job, &[]).await;
+    let bootstrap = common::Bootstrap::start(&out, &[]).await;
+    let answer = bootstrap
+        .invoke(common::event_json(&job, &run, "SUCCEEDED"))
+        .await
+        .expect("processed");
+    assert_eq!(answer["status"], "processed", "{answer}");
+    let (stdout, _stderr) = bootstrap.stop().await;
+    let ctx = clients
+        .lineage_store(&out.mappings, &out.contexts)
+        .execution_context(&run)
+        .await
+        .expect("get")
+        .expect("recorded");
+    assert!(has_limits_finding(&ctx), "{:?}", ctx.findings);
+    let snap = common::snapshot(&clients, &out).await;
+    assert_eq!(snap.objects.len(), 1, "one document");
+    let largest = snap
+        .mappings
+        .iter()
+        .chain(&snap.contexts)
+        .map(item_bytes)
+        .max()
+        .unwrap_or(0);
+    assert!(largest <= 400 * 1024, "largest item {largest} bytes");
+    let doc: serde_json::Value =
+        serde_json::from_slice(snap.objects.values().next().expect("the document")).expect("JSON");
+    let written = ["inputs", "outputs"]
+        .iter()
+        .map(|side| doc[side].as_array().map_or(0, Vec::len))
+        .sum::<usize>();
+    assert_eq!(
+        snap.mappings.len(),
+        written,
+        "one mapping per written dataset"
+    );
+    assert!(
+        written > 0 && written <= Settings::default().max_datasets_per_run,
+        "capped at validation.max_datasets_per_run: {written}"
+    );
+    assert!(
+        common::emf_sum(&stdout, "RunsProcessed") >= 1.0,
+        "{stdout:.500}"
+    );
+}

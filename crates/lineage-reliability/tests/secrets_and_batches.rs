@@ -14,8 +14,6 @@
 
 use lineage_fakes::bedrock as bedrock_fake;
 mod common;
-#[path = "../../lineage-lambda/tests/runtime_api/mod.rs"]
-mod runtime_api;
 
 use bedrock_fake::{FakeBedrock, Reply};
 use common::{support, Outputs};
@@ -24,8 +22,6 @@ use lineage_domain::{Direction, ErrorKind};
 use lineage_engine::{InferencePolicy, ProcessOptions};
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
-use std::time::Duration;
-use tokio::io::AsyncReadExt;
 
 const SCRIPT: &str = r#"import sys
 from awsglue.context import GlueContext
@@ -208,53 +204,24 @@ async fn planted_secrets_never_reach_storage_the_model_or_the_lambdas_output() {
     .await;
 
     // the real bootstrap binary, through the Runtime API emulator
-    let api = runtime_api::RuntimeApi::start().await;
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_reliability-bootstrap"))
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("AWS_LAMBDA_RUNTIME_API", &api.address)
-        .env("AWS_LAMBDA_FUNCTION_NAME", "lineage-agent")
-        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "512")
-        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
-        .env("ENVIRONMENT", "test")
-        .env("JOB_MAPPING_TABLE", &out.mappings)
-        .env("CONTEXT_TABLE", &out.contexts)
-        .env("LINEAGE_BUCKET", &out.bucket)
-        .env("INFERENCE_POLICY", "always")
-        .env("LOG_LEVEL", "INFO")
-        .envs(support::aws_env())
-        .env("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", &bedrock.url)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("spawn bootstrap");
-    let answer = api
-        .invoke(
-            common::event_json(&job, &run, "SUCCEEDED"),
-            Duration::from_secs(120),
-        )
+    let bootstrap = common::Bootstrap::start(
+        &out,
+        &[
+            ("INFERENCE_POLICY", "always"),
+            ("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", &bedrock.url),
+        ],
+    )
+    .await;
+    let answer = bootstrap
+        .invoke(common::event_json(&job, &run, "SUCCEEDED"))
         .await
         .expect("processed");
     assert_eq!(answer["status"], "processed", "{answer}");
     // a failing event too: its error path logs
-    let _ = api
-        .invoke(
-            common::event_json(&job, "jr_does_not_exist", "SUCCEEDED"),
-            Duration::from_secs(120),
-        )
+    let _ = bootstrap
+        .invoke(common::event_json(&job, "jr_does_not_exist", "SUCCEEDED"))
         .await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    child.start_kill().expect("stop bootstrap");
-    let mut stdout = String::new();
-    let mut stderr = String::new();
-    if let Some(mut s) = child.stdout.take() {
-        s.read_to_string(&mut stdout).await.expect("stdout");
-    }
-    if let Some(mut s) = child.stderr.take() {
-        s.read_to_string(&mut stderr).await.expect("stderr");
-    }
-    let _ = child.wait().await;
+    let (stdout, stderr) = bootstrap.stop().await;
 
     assert!(
         stdout.contains("\"_aws\"") && stdout.contains("RunsProcessed"),

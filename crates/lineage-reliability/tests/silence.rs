@@ -183,3 +183,57 @@ async fn empty_scripts_runs_without_datasets_and_unresolved_reads_are_findings_a
     assert_eq!(s.metric("UnresolvedDatasets"), 1.0);
     assert_eq!(s.metric("RunsWithoutLineage"), 1.0, "this run has lineage");
 }
+
+#[tokio::test]
+async fn through_the_bootstrap_a_missing_script_is_an_incomplete_run_counted_by_the_error_alarm() {
+    let clients = support::clients().await;
+    let out = Outputs::create(&clients).await;
+    let scripts = support::create_bucket(&clients).await;
+    let job = support::unique("missing-script");
+    let key = format!("scripts/{job}.py");
+    support::create_job(&clients, &job, &format!("s3://{scripts}/{key}"), &[], &[]).await;
+    let run = support::start_run(&clients, &job, &[]).await;
+    let store = clients.lineage_store(&out.mappings, &out.contexts);
+
+    let bootstrap = common::Bootstrap::start(&out, &[]).await;
+    let first = bootstrap
+        .invoke(common::event_json(&job, &run, "SUCCEEDED"))
+        .await;
+    let stored = store.execution_context(&run).await.expect("get");
+    let stored = stored.expect("the incomplete run is recorded");
+    assert_eq!(
+        stored.processing_status,
+        ProcessingStatus::Incomplete,
+        "{first:?}"
+    );
+    assert!(checks(&stored).contains(&("script".into(), "error".into())));
+    // the script is back: the next delivery completes the run; the one after finds it done
+    support::put_object(&clients, &scripts, &key, SCRIPT.as_bytes()).await;
+    let done = bootstrap
+        .invoke(common::event_json(&job, &run, "SUCCEEDED"))
+        .await
+        .expect("processed");
+    assert_eq!(done["status"], "processed", "{done}");
+    let again = bootstrap
+        .invoke(common::event_json(&job, &run, "SUCCEEDED"))
+        .await
+        .expect("answered");
+    assert_ne!(again["status"], "processed", "{again}");
+    let (stdout, _stderr) = bootstrap.stop().await;
+    let stored = store.execution_context(&run).await.expect("get");
+    assert_eq!(
+        stored.expect("recorded").processing_status,
+        ProcessingStatus::Completed
+    );
+    // the function's own metric lines (EMF on stdout) count it where the alarms look
+    assert_eq!(common::emf_sum(&stdout, "IncompleteRuns"), 1.0, "{stdout}");
+    assert!(
+        common::emf_sum(&stdout, "ErrorOccurrence") >= 1.0,
+        "{stdout}"
+    );
+    assert_eq!(
+        common::snapshot(&clients, &out).await.objects.len(),
+        1,
+        "one document, the completed run's"
+    );
+}

@@ -351,3 +351,71 @@ pub async fn clients_via(url: &str) -> AwsClients {
         .await;
     AwsClients::from_config(config, true)
 }
+
+#[path = "../../../lineage-lambda/tests/runtime_api/mod.rs"]
+pub mod runtime_api;
+
+/// The real `bootstrap` (the Lambda's own `main`, built as `reliability-bootstrap`) serving
+/// invocations from the Runtime API emulator, with a deployment's environment writing to
+/// `out`, its stdout (EMF metric lines) and stderr (logs) captured.
+pub struct Bootstrap {
+    api: runtime_api::RuntimeApi,
+    child: tokio::process::Child,
+}
+
+impl Bootstrap {
+    /// Starts the binary; `env` adds to (or overrides) the deployment's variables.
+    pub async fn start(out: &Outputs, env: &[(&str, &str)]) -> Self {
+        let api = runtime_api::RuntimeApi::start().await;
+        let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_reliability-bootstrap"));
+        cmd.env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("AWS_LAMBDA_RUNTIME_API", &api.address)
+            .env("AWS_LAMBDA_FUNCTION_NAME", "lineage-agent")
+            .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "512")
+            .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+            .env("ENVIRONMENT", "test")
+            .env("JOB_MAPPING_TABLE", &out.mappings)
+            .env("CONTEXT_TABLE", &out.contexts)
+            .env("LINEAGE_BUCKET", &out.bucket)
+            .env("INFERENCE_POLICY", "never")
+            .env("LOG_LEVEL", "INFO")
+            .envs(support::aws_env())
+            .envs(env.iter().copied())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .kill_on_drop(true);
+        let child = cmd.spawn().expect("spawn bootstrap");
+        Self { api, child }
+    }
+
+    /// Invokes the function with `event` and returns its answer (`Err` for a function error).
+    pub async fn invoke(&self, event: serde_json::Value) -> runtime_api::Answer {
+        self.api.invoke(event, Duration::from_secs(120)).await
+    }
+
+    /// Stops the binary and returns what it wrote: (stdout, stderr).
+    pub async fn stop(mut self) -> (String, String) {
+        use tokio::io::AsyncReadExt;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        self.child.start_kill().expect("stop bootstrap");
+        let (mut stdout, mut stderr) = (String::new(), String::new());
+        if let Some(mut s) = self.child.stdout.take() {
+            s.read_to_string(&mut stdout).await.expect("stdout");
+        }
+        if let Some(mut s) = self.child.stderr.take() {
+            s.read_to_string(&mut stderr).await.expect("stderr");
+        }
+        let _ = self.child.wait().await;
+        (stdout, stderr)
+    }
+}
+
+/// The sum of an EMF metric's values over the bootstrap's stdout.
+pub fn emf_sum(stdout: &str, metric: &str) -> f64 {
+    stdout
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter_map(|v| v.get(metric).and_then(serde_json::Value::as_f64))
+        .sum()
+}

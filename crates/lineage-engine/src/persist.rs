@@ -1,6 +1,6 @@
 //! Persist: writes a run's results in an order that a retry can always repair — the lineage
-//! document (deterministic key and bytes) and the job mappings (conditional merges) first, at
-//! once since neither depends on the other, and the execution context last, once all of them
+//! document (deterministic key and bytes) and the job mappings (conditional merges, at most
+//! [`MAPPING_WRITES_AT_ONCE`] at a time) first, at once since neither depends on the other, and the execution context last, once all of them
 //! are written, as the marker that the run is done. A crash before the last write leaves no
 //! done marker, so the retried event rewrites the same bytes and merges the same mappings (both
 //! idempotent) before marking the run done.
@@ -8,6 +8,11 @@
 use crate::error::EngineError;
 use lineage_domain::ports::{LineageSink, LineageStore};
 use lineage_domain::{ExecutionContext, JobMapping, WriteOutcome};
+
+/// How many job mappings are merged at once: enough to overlap the round trips of a run's
+/// usual handful, bounded so a run with a thousand datasets does not open a thousand
+/// connections (and meet throttling) at once.
+pub const MAPPING_WRITES_AT_ONCE: usize = 16;
 
 /// What persisting changed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -28,11 +33,15 @@ pub async fn persist(
     context: &ExecutionContext,
     replace: bool,
 ) -> Result<PersistReport, EngineError> {
+    use futures::StreamExt;
     let mut report = PersistReport::default();
-    let (put, merged) = futures::join!(
-        sink.put_document(document_key, document),
-        futures::future::join_all(mappings.iter().map(|m| store.merge_mapping(m)))
-    );
+    // the futures made first (they start when polled): a stream over a closure would not be
+    // `Send` for every lifetime the Lambda's spawned task needs
+    let pending: Vec<_> = mappings.iter().map(|m| store.merge_mapping(m)).collect();
+    let merges = futures::stream::iter(pending)
+        .buffer_unordered(MAPPING_WRITES_AT_ONCE)
+        .collect::<Vec<_>>();
+    let (put, merged) = futures::join!(sink.put_document(document_key, document), merges);
     put.map_err(|e| EngineError::port("persist lineage document", e))?;
     for outcome in merged {
         match outcome.map_err(|e| EngineError::port("persist job mapping", e))? {

@@ -28,7 +28,7 @@ df.write.parquet("s3://curated-zone/orders_clean/")
 const N: usize = 8;
 
 /// How far apart the deliveries start on the emulator (see the AWS test).
-const MOTO_CLAIM_SPACING: Duration = Duration::from_millis(15);
+const MOTO_CLAIM_SPACING: Duration = Duration::from_millis(120);
 
 /// A model that counts its calls and takes its time (so the deliveries overlap).
 #[derive(Debug, Default)]

@@ -50,8 +50,6 @@ bench: bench-build bench-inputs $(BENCH_VENV)/bin/python
 	$(BENCH_BIN) latency-injected --case tests/fixtures/orders-nightly --runs $(BENCH_INJECTED_RUNS) --latency-ms $(BENCH_LATENCY_MS)
 	$(BENCH_BIN) memory --cli target/release/lineage-agent --largest-of tests/fixtures $(if $(BENCH_HAS_CORPUS),--largest-of $(BENCH_CORPUS)) \
 	  --case big-script=$(BENCH_FIXTURES)/special/big-script --case big-log=$(BENCH_FIXTURES)/special/big-log
-	$(BENCH_EXTRACT_CMD)
-	$(BENCH_BIN) extract-report $(if $(BENCH_HAS_CORPUS),--corpus $(BENCH_CORPUS)) --bench-command '$(BENCH_EXTRACT_CMD)'
 	$(BENCH_BIN) worst-cases --case big-script=$(BENCH_FIXTURES)/special/big-script \
 	  $(foreach l,python scala sql,--case deep-$(l)=$(BENCH_FIXTURES)/deep/deep-$(l)) --depth $(BENCH_DEPTH) --script-lines 5000
 	$(BENCH_BIN) replay --cli target/release/lineage-agent --fixtures $(BENCH_FIXTURES)/replay/cases \
@@ -59,5 +57,9 @@ bench: bench-build bench-inputs $(BENCH_VENV)/bin/python
 	$(BENCH_BIN) model-cost --fixtures $(BENCH_FIXTURES)/replay/cases --events $(BENCH_FIXTURES)/replay/events.jsonl
 	$(BENCH_BIN) model-usage --set dev=$(SHARED)/corpus/dev --set real-dev=$(SHARED)/corpus/real-dev --set generated=$(BENCH_FIXTURES)/replay/cases
 	$(BENCH_BIN) lambda-cost --template infra/template.yaml
+	# criterion last: `cargo bench --no-default-features` rebuilds target/release/lineage-bench
+	# without the moto feature, which the steps above need (model-usage, latency-moto)
+	$(BENCH_EXTRACT_CMD)
+	$(BENCH_BIN) extract-report $(if $(BENCH_HAS_CORPUS),--corpus $(BENCH_CORPUS)) --bench-command '$(BENCH_EXTRACT_CMD)'
 	$(BENCH_BIN) report --out BENCHMARKS.md $(if $(BENCH_NOTES),--notes $(BENCH_NOTES))
 	@echo "wrote BENCHMARKS.md"

@@ -96,34 +96,18 @@ struct World {
     writes: usize,
 }
 
-/// A JDBC connection the script reads through (no password: `GetConnection` is a call point).
-async fn connection(direct: &AwsClients) -> String {
-    let name = support::unique("faults-db");
-    direct
-        .glue
-        .create_connection()
-        .connection_input(
-            aws_sdk_glue::types::ConnectionInput::builder()
-                .name(&name)
-                .connection_type(aws_sdk_glue::types::ConnectionType::Jdbc)
-                .connection_properties(
-                    aws_sdk_glue::types::ConnectionPropertyKey::JdbcConnectionUrl,
-                    "jdbc:postgresql://orders-db:5432/orders",
-                )
-                .build()
-                .expect("connection input"),
-        )
-        .send()
-        .await
-        .expect("create connection");
-    name
-}
-
 async fn world() -> World {
     let direct = support::clients().await;
     let bedrock = FakeBedrock::start(vec![Reply::Tool(model_answer())]).await;
     let scripts = support::create_bucket(&direct).await;
-    let conn = connection(&direct).await;
+    // a JDBC connection the script reads through: `GetConnection` is a call point
+    let conn = common::jdbc_connection(
+        &direct,
+        "faults-db",
+        "jdbc:postgresql://orders-db:5432/orders",
+        None,
+    )
+    .await;
     let script = format!(
         "{SCRIPT}pg = glue.create_dynamic_frame.from_options(connection_type=\"postgresql\", connection_options={{\"connectionName\": \"{conn}\", \"dbtable\": \"public.customers\"}})\n"
     );

@@ -44,6 +44,16 @@ fn item_bytes(item: &Item) -> usize {
         .sum()
 }
 
+/// The size of the largest item either table holds.
+fn largest_item(snap: &common::Snapshot) -> usize {
+    snap.mappings
+        .iter()
+        .chain(&snap.contexts)
+        .map(item_bytes)
+        .max()
+        .unwrap_or(0)
+}
+
 fn string_attr<'a>(item: &'a Item, key: &str) -> &'a str {
     item.get(key)
         .and_then(|v| v.as_s().ok())
@@ -111,13 +121,7 @@ async fn ten_thousand_datasets_and_a_3000_byte_path_fit_dynamodb_and_s3() {
     assert!(long_write.dataset.name.len() >= 2999);
 
     let snap = common::snapshot(&clients, &out).await;
-    let largest = snap
-        .mappings
-        .iter()
-        .chain(&snap.contexts)
-        .map(item_bytes)
-        .max()
-        .unwrap_or(0);
+    let largest = largest_item(&snap);
     assert!(largest <= 400 * 1024, "largest item {largest} bytes");
     for m in &snap.mappings {
         for key in ["job_name", "mapping_key", "dataset_key"] {
@@ -241,13 +245,7 @@ async fn through_the_bootstrap_ten_thousand_datasets_are_recorded_within_the_lim
     assert!(has_limits_finding(&ctx), "{:?}", ctx.findings);
     let snap = common::snapshot(&clients, &out).await;
     assert_eq!(snap.objects.len(), 1, "one document");
-    let largest = snap
-        .mappings
-        .iter()
-        .chain(&snap.contexts)
-        .map(item_bytes)
-        .max()
-        .unwrap_or(0);
+    let largest = largest_item(&snap);
     assert!(largest <= 400 * 1024, "largest item {largest} bytes");
     let doc: serde_json::Value =
         serde_json::from_slice(snap.objects.values().next().expect("the document")).expect("JSON");

@@ -172,28 +172,8 @@ async fn leaks_in_one_run(values: Vec<String>) -> Vec<String> {
         config.to_string().as_bytes(),
     )
     .await;
-    let connection = support::unique("forms-db");
-    direct
-        .glue
-        .create_connection()
-        .connection_input(
-            aws_sdk_glue::types::ConnectionInput::builder()
-                .name(&connection)
-                .connection_type(aws_sdk_glue::types::ConnectionType::Jdbc)
-                .connection_properties(
-                    aws_sdk_glue::types::ConnectionPropertyKey::JdbcConnectionUrl,
-                    forms[3].clone(),
-                )
-                .connection_properties(
-                    aws_sdk_glue::types::ConnectionPropertyKey::Password,
-                    values[2].clone(),
-                )
-                .build()
-                .expect("connection input"),
-        )
-        .send()
-        .await
-        .expect("create connection");
+    let connection =
+        common::jdbc_connection(&direct, "forms-db", &forms[3], Some(&values[2])).await;
     let default_args: Vec<(String, String)> = forms
         .iter()
         .enumerate()

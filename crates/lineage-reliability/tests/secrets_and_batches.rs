@@ -144,29 +144,13 @@ async fn planted_secrets_never_reach_storage_the_model_or_the_lambdas_output() {
     let clients = support::clients().await;
     let scripts = support::create_bucket(&clients).await;
     let out = Outputs::create(&clients).await;
-    let connection = support::unique("orders-db");
-    clients
-        .glue
-        .create_connection()
-        .connection_input(
-            aws_sdk_glue::types::ConnectionInput::builder()
-                .name(&connection)
-                .connection_type(aws_sdk_glue::types::ConnectionType::Jdbc)
-                .connection_properties(
-                    aws_sdk_glue::types::ConnectionPropertyKey::JdbcConnectionUrl,
-                    format!("jdbc:postgresql://etl:{CONN_URL_PASSWORD}@orders-db:5432/orders"),
-                )
-                .connection_properties(aws_sdk_glue::types::ConnectionPropertyKey::UserName, "etl")
-                .connection_properties(
-                    aws_sdk_glue::types::ConnectionPropertyKey::Password,
-                    CONN_PASSWORD,
-                )
-                .build()
-                .expect("connection input"),
-        )
-        .send()
-        .await
-        .expect("create connection");
+    let connection = common::jdbc_connection(
+        &clients,
+        "orders-db",
+        &format!("jdbc:postgresql://etl:{CONN_URL_PASSWORD}@orders-db:5432/orders"),
+        Some(CONN_PASSWORD),
+    )
+    .await;
     let script = format!(
         "{SCRIPT}pg = glue.create_dynamic_frame.from_options(connection_type=\"postgresql\", connection_options={{\"connectionName\": \"{connection}\", \"dbtable\": \"public.customers\"}})\n"
     );

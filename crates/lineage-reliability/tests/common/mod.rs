@@ -419,3 +419,30 @@ pub fn emf_sum(stdout: &str, metric: &str) -> f64 {
         .filter_map(|v| v.get(metric).and_then(serde_json::Value::as_f64))
         .sum()
 }
+
+/// A Glue JDBC connection named `prefix-…` with `url` (and a password property, when given).
+pub async fn jdbc_connection(
+    c: &AwsClients,
+    prefix: &str,
+    url: &str,
+    password: Option<&str>,
+) -> String {
+    use aws_sdk_glue::types::{ConnectionInput, ConnectionPropertyKey, ConnectionType};
+    let name = support::unique(prefix);
+    let mut input = ConnectionInput::builder()
+        .name(&name)
+        .connection_type(ConnectionType::Jdbc)
+        .connection_properties(ConnectionPropertyKey::JdbcConnectionUrl, url);
+    if let Some(p) = password {
+        input = input
+            .connection_properties(ConnectionPropertyKey::UserName, "etl")
+            .connection_properties(ConnectionPropertyKey::Password, p);
+    }
+    c.glue
+        .create_connection()
+        .connection_input(input.build().expect("connection input"))
+        .send()
+        .await
+        .expect("create connection");
+    name
+}

@@ -1,17 +1,18 @@
 //! Secrets of every form in every input reach no sink (a property test against moto, the real
 //! SDK clients and the real Bedrock adapter in front of a fake Converse endpoint).
 //!
-//! Each case draws fresh secret values and plants each of them, in each form a secret takes in
-//! Glue jobs ([`FORMS`]: `"password": "…"`, `.option("password", …)`, `password = …`, URL
-//! user-info (JDBC), Oracle `user/pw@host`, a Hadoop `--conf` secret key, an AWS access key id,
-//! a bearer token, a webhook URL, a secret-looking argument key), in every input of a run: the
+//! Each case draws fresh secret values and plants each one in one form a secret takes in Glue
+//! jobs ([`FORMS`]: `"password": "…"`, `.option("password", …)`, `password = "…"`, URL
+//! user-info (JDBC), Oracle `jdbc:oracle:thin:user/pw@host`, a Hadoop `--conf` secret key, an
+//! AWS access key id, a bearer token, a webhook URL), in every input of a run at once: the
 //! job's and the run's arguments, a Glue connection, the script (code and comments), a config
-//! object the script reads from S3, and the run's log lines. The run is processed with the
-//! model asked (`always`); then every sink is read back byte for byte: every S3 object the agent
-//! wrote, both DynamoDB tables (the answer cache included), every request the fake Bedrock
-//! received, the agent's own log output (tracing, captured at `debug`) and the error message of
-//! a run that fails (the same run with its script deleted, then with a run id that does not
-//! exist). No secret value appears in any of them.
+//! object the script reads from S3, and the run's log lines. Other fresh values sit under
+//! secret-like keys ([`SECRET_KEYED`]), so no form's value is known to the redactor from
+//! elsewhere. The run is processed with the model asked (`always`), then a run id that does not
+//! exist fails; every sink is read back byte for byte: every S3 object the agent wrote, both
+//! DynamoDB tables (the answer cache included), every request the fake Bedrock received, the
+//! agent's own log output (tracing, captured at `debug`) and the error messages. No secret
+//! value appears in any of them.
 
 use lineage_fakes::bedrock as bedrock_fake;
 mod common;
@@ -50,7 +51,7 @@ const FORMS: &[Form] = &[
     },
     Form {
         name: "Oracle user/pw@host",
-        text: |v| format!("etl/{v}@orahost:1521/ORCL"),
+        text: |v| format!("jdbc:oracle:thin:etl/{v}@orahost:1521/ORCL"),
     },
     Form {
         name: "Hadoop conf secret key",
@@ -144,7 +145,14 @@ orders.write.mode(\"overwrite\").parquet(conf[\"output\"])\n",
     s
 }
 
-async fn leaks_in_one_run(values: Vec<String>) -> Vec<String> {
+/// Secret values under secret-like keys (config `password` fields, the connection's password,
+/// `--db_password`, `--api_token`), apart from the forms' own, so each form's value appears
+/// only in that form and its redaction cannot lean on a value learnt elsewhere.
+const SECRET_KEYED: usize = 5;
+
+async fn leaks_in_one_run(drawn: Vec<String>) -> Vec<String> {
+    let (values, secret_keyed) = drawn.split_at(FORMS.len());
+    let (values, secret_keyed) = (values.to_vec(), secret_keyed.to_vec());
     let logs = captured_logs();
     let direct = support::clients().await;
     let bedrock = FakeBedrock::start(vec![Reply::Tool(json!({"datasets": [
@@ -162,8 +170,8 @@ async fn leaks_in_one_run(values: Vec<String>) -> Vec<String> {
     let config = json!({
         "output": "s3://curated-zone/orders_clean/",
         "forms": forms,
-        "password": values[0],
-        "connection": {"user": "etl", "password": values[1]},
+        "password": secret_keyed[0],
+        "connection": {"user": "etl", "password": secret_keyed[1]},
     });
     support::put_object(
         &direct,
@@ -173,13 +181,13 @@ async fn leaks_in_one_run(values: Vec<String>) -> Vec<String> {
     )
     .await;
     let connection =
-        common::jdbc_connection(&direct, "forms-db", &forms[3], Some(&values[2])).await;
+        common::jdbc_connection(&direct, "forms-db", &forms[3], Some(&secret_keyed[2])).await;
     let default_args: Vec<(String, String)> = forms
         .iter()
         .enumerate()
         .map(|(i, f)| (format!("--note_{i}"), f.clone()))
         .chain([
-            ("--db_password".to_string(), values[4].clone()),
+            ("--db_password".to_string(), secret_keyed[3].clone()),
             ("--conf".to_string(), forms[5].clone()),
         ])
         .collect();
@@ -201,7 +209,7 @@ async fn leaks_in_one_run(values: Vec<String>) -> Vec<String> {
         .iter()
         .enumerate()
         .map(|(i, f)| (format!("--run_note_{i}"), f.clone()))
-        .chain([("--api_token".to_string(), values[7].clone())])
+        .chain([("--api_token".to_string(), secret_keyed[4].clone())])
         .collect();
     let run_refs: Vec<(&str, &str)> = run_args
         .iter()
@@ -288,7 +296,10 @@ async fn leaks_in_one_run(values: Vec<String>) -> Vec<String> {
         !bedrock.requests().is_empty(),
         "the model was asked (a Bedrock request is a sink)"
     );
-    for (needle, form) in needles(&values) {
+    let keyed = secret_keyed
+        .iter()
+        .map(|v| (v.clone(), "secret-keyed value"));
+    for (needle, form) in needles(&values).into_iter().chain(keyed) {
         for (sink, text) in &sinks {
             if let Some(at) = text.find(&needle) {
                 // the text around the leak, on char boundaries
@@ -311,14 +322,15 @@ async fn leaks_in_one_run(values: Vec<String>) -> Vec<String> {
 
 proptest! {
     #![proptest_config(ProptestConfig {
-        cases: 6,
+        // each case is a whole run on moto; `PROPTEST_CASES` asks for more
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(6),
         failure_persistence: None,
         ..ProptestConfig::default()
     })]
 
     #[test]
     fn secrets_of_every_form_in_every_input_reach_no_sink(
-        values in proptest::collection::vec("[A-Za-z0-9]{4}[A-Za-z0-9!*_+~-]{8,20}", FORMS.len())
+        values in proptest::collection::vec("[A-Za-z0-9]{4}[A-Za-z0-9!*_+~-]{8,20}", FORMS.len() + SECRET_KEYED)
             .prop_filter("distinct values", |v| {
                 let set: std::collections::BTreeSet<&String> = v.iter().collect();
                 set.len() == v.len()

@@ -1,7 +1,8 @@
 //! Persist: writes a run's results in an order that a retry can always repair — the lineage
 //! document (deterministic key and bytes) and the job mappings (conditional merges, at most
-//! [`MAPPING_WRITES_AT_ONCE`] at a time) first, at once since neither depends on the other, and the execution context last, once all of them
-//! are written, as the marker that the run is done. A crash before the last write leaves no
+//! [`MAPPING_WRITES_AT_ONCE`] at a time) first, at once since neither depends on the other,
+//! and the execution context last, once all of them are written, as the marker that the run
+//! is done. A crash before the last write leaves no
 //! done marker, so the retried event rewrites the same bytes and merges the same mappings (both
 //! idempotent) before marking the run done.
 

@@ -2,7 +2,8 @@
 //!
 //! Each evidence kind has a weight (how much one piece of that kind alone makes us believe the
 //! edge), fitted to the dev corpora so that a stated confidence matches the share of edges at
-//! that confidence that are right (`score/fit_weights.py`, table in [`FITTED`]). Kinds are treated as independent sources and combined by noisy-OR:
+//! that confidence that are right (`score/fit_weights.py`, table in [`FITTED`]). Kinds are
+//! treated as independent sources and combined by noisy-OR:
 //! `score = 1 - Π(1 - w_kind)`, taking the strongest piece within a kind. Adding evidence
 //! can therefore never lower a score. Each contradiction (for example a model that places the
 //! dataset in the other direction) multiplies the score by [`CONTRADICTION_FACTOR`].

@@ -285,7 +285,9 @@ pub(crate) trait Evaluate<'t> {
 }
 
 /// The expression inside grouping parentheses, however many (a `parenthesized_expression`
-/// holding one expression besides comments, in both grammars); any other node as it is.
+/// holding one expression besides comments, in both grammars); any other node as it is. The
+/// interpreters see no `parenthesized_expression` through [`Evaluate::eval`]: both grammars
+/// give it exactly one expression.
 pub(crate) fn without_grouping(mut n: Node<'_>) -> Node<'_> {
     while n.kind() == "parenthesized_expression" {
         let mut c = n.walk();

@@ -149,9 +149,7 @@ impl ScriptTree {
             ScriptLanguage::Python => {
                 python::parse_run(&script.text, ctx).map_or(Self::None, Self::Python)
             }
-            ScriptLanguage::Scala => {
-                scala::parse_script(&script.text).map_or(Self::None, Self::Scala)
-            }
+            ScriptLanguage::Scala => scala::parse(&script.text).map_or(Self::None, Self::Scala),
             ScriptLanguage::Sql => Self::None,
         }
     }

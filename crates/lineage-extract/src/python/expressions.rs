@@ -55,10 +55,6 @@ impl<'t, 'e, 'c> Evaluate<'t> for Interp<'t, 'e, 'c> {
                     .lookup(name)
                     .unwrap_or_else(|| builtin_name(name))
             }
-            "parenthesized_expression" => match n.named_child(0) {
-                Some(e) => self.eval(e),
-                None => Value::None,
-            },
             "attribute" => {
                 let (Some(obj), Some(attr)) = (
                     n.child_by_field_name("object"),

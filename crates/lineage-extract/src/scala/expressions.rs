@@ -55,10 +55,6 @@ impl<'t, 'e, 'c> Evaluate<'t> for Interp<'t, 'e, 'c> {
                     None => Value::unknown(name),
                 }
             }
-            "parenthesized_expression" => n
-                .named_child(0)
-                .map(|e| self.eval(e))
-                .unwrap_or(Value::None),
             "tuple_expression" => {
                 let mut c = n.walk();
                 let kids: Vec<Node> = n.named_children(&mut c).collect();

@@ -46,8 +46,8 @@ struct Interp<'t, 'e, 'c> {
     visits: usize,
 }
 
-/// Parses Scala source.
-fn parse(text: &str) -> Option<Tree> {
+/// Parses Scala source (once per extraction: its interpretations share the tree).
+pub(crate) fn parse(text: &str) -> Option<Tree> {
     let mut p = Parser::new();
     p.set_language(&tree_sitter_scala::LANGUAGE.into()).ok()?;
     p.parse(text, None)
@@ -57,11 +57,6 @@ fn parse(text: &str) -> Option<Tree> {
 pub(crate) fn run(text: &str, tree: &Tree, env: &mut Env) {
     let mut it = Interp::new(text, env);
     it.run(tree.root_node());
-}
-
-/// Parses a Scala script (once per extraction; its interpretations share the tree).
-pub(crate) fn parse_script(text: &str) -> Option<Tree> {
-    parse(text)
 }
 
 /// The bodies of every object and class (nested ones too, down to [`MAX_EXPR_DEPTH`] levels).

@@ -16,8 +16,8 @@ Usage:
 
 PREDICTIONS_DIR holds one `<case>.json` per case folder of CORPUS_DIR: the RunEvent of
 `lineage-agent extract` with `min_confidence_score: 0` (`make score-edges` writes them to
-target/all-edges), so candidates under any threshold count too. Names are compared after the corpus format's
-normalisation (lower case, s3a/s3n -> s3, no trailing slash).
+target/all-edges), so candidates under any threshold count too. Names are compared after the
+corpus format's normalisation (lower case, s3a/s3n -> s3, no trailing slash).
 """
 import json
 import os
@@ -46,7 +46,7 @@ def expected_of(case_dir):
 
 
 def predictions_of(path):
-    """(direction, key, confidence) of every dataset in the prediction file."""
+    """(direction, key, confidence, evidence) of every dataset in the prediction file."""
     with open(path) as f:
         text = f.read().strip()
     if not text:
@@ -57,10 +57,31 @@ def predictions_of(path):
     for doc in docs:
         for d in ("inputs", "outputs"):
             for ds in doc.get(d) or []:
-                conf = ((ds.get("facets") or {}).get("lineage_evidence") or {}).get("confidence")
+                facet = (ds.get("facets") or {}).get("lineage_evidence") or {}
+                conf = facet.get("confidence")
                 if isinstance(conf, (int, float)):
-                    out.append((d, key(ds), float(conf)))
+                    out.append((d, key(ds), float(conf), facet.get("evidence") or []))
     return out
+
+
+def cases(corpus, predictions, tool="calibration"):
+    """(expected, predictions) of each case of `corpus` that has a prediction file, and how
+    many cases had none (or an unreadable one)."""
+    found, missing = [], 0
+    for case in sorted(os.listdir(corpus)):
+        case_dir = os.path.join(corpus, case)
+        if not os.path.isfile(os.path.join(case_dir, "expected.json")):
+            continue
+        pred = os.path.join(predictions, case + ".json")
+        if not os.path.isfile(pred):
+            missing += 1
+            continue
+        try:
+            found.append((expected_of(case_dir), predictions_of(pred)))
+        except (OSError, ValueError) as e:
+            print(f"{tool}: {pred}: {e}", file=sys.stderr)
+            missing += 1
+    return found, missing
 
 
 def table(pairs):
@@ -81,24 +102,8 @@ def table(pairs):
 
 
 def calibrate(corpus, predictions, thresholds=None):
-    pairs, missing, per_case = [], 0, []
-    for case in sorted(os.listdir(corpus)):
-        case_dir = os.path.join(corpus, case)
-        if not os.path.isfile(os.path.join(case_dir, "expected.json")):
-            continue
-        pred = os.path.join(predictions, case + ".json")
-        if not os.path.isfile(pred):
-            missing += 1
-            continue
-        exp = expected_of(case_dir)
-        try:
-            preds = predictions_of(pred)
-        except (OSError, ValueError) as e:
-            print(f"calibration: {pred}: {e}", file=sys.stderr)
-            missing += 1
-            continue
-        pairs += [(c, k in exp[d]) for d, k, c in preds]
-        per_case.append((exp, preds))
+    per_case, missing = cases(corpus, predictions)
+    pairs = [(c, k in exp[d]) for exp, preds in per_case for d, k, c, _ in preds]
     rows, ece = table(pairs)
     out = {"edges": len(pairs), "cases_without_prediction": missing, "buckets": rows, "ece": ece}
     if thresholds:
@@ -112,7 +117,7 @@ def precision_recall(per_case, threshold):
     tp = fp = fn = 0
     for exp, preds in per_case:
         for d in ("inputs", "outputs"):
-            kept = {k for dd, k, c in preds if dd == d and c >= threshold}
+            kept = {k for dd, k, c, _ in preds if dd == d and c >= threshold}
             tp += len(kept & exp[d])
             fp += len(kept - exp[d])
             fn += len(exp[d] - kept)

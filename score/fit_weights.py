@@ -30,7 +30,7 @@ import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from calibration import BUCKETS, expected_of, key, table  # noqa: E402
+from calibration import cases, table  # noqa: E402
 
 # The hand-set weights (what one piece of the kind alone makes us believe), the prior's centre.
 # `model-literal` is model evidence whose dataset is named as written in the run's evidence;
@@ -77,31 +77,10 @@ def noisy_or(kinds, w):
 
 def edges_of(corpus, docs):
     """(kinds, stated confidence, right) of every reported edge of every case."""
-    import json
-
-    out, missing = [], 0
-    for case in sorted(os.listdir(corpus)):
-        case_dir = os.path.join(corpus, case)
-        if not os.path.isfile(os.path.join(case_dir, "expected.json")):
-            continue
-        path = os.path.join(docs, case + ".json")
-        try:
-            with open(path) as f:
-                text = f.read().strip()
-            parsed = json.loads(text) if text else []
-        except (OSError, ValueError):
-            missing += 1
-            continue
-        expected = expected_of(case_dir)
-        for doc in parsed if isinstance(parsed, list) else [parsed]:
-            for d in ("inputs", "outputs"):
-                for ds in doc.get(d) or []:
-                    facet = (ds.get("facets") or {}).get("lineage_evidence") or {}
-                    conf = facet.get("confidence")
-                    if isinstance(conf, (int, float)):
-                        kinds = kinds_of(facet.get("evidence"))
-                        out.append((kinds, float(conf), key(ds) in expected[d]))
-    return out, missing
+    per_case, missing = cases(corpus, docs, tool="fit_weights")
+    edges = [(kinds_of(evidence), conf, k in expected[d])
+             for expected, preds in per_case for d, k, conf, evidence in preds]
+    return edges, missing
 
 
 def fit(edges):

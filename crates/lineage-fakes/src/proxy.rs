@@ -188,10 +188,12 @@ pub struct Call {
 
 #[derive(Debug, Default)]
 struct State {
-    fault: Option<(Target, Fault)>,
-    /// The fault hits the matching requests from this one on (1-based; 1: every one).
+    /// The requests watched: counted, and faulted when there is a fault.
+    watched: Option<Target>,
+    fault: Option<Fault>,
+    /// The fault hits the watched requests from this one on (1-based; 1: every one).
     from_nth: usize,
-    /// Matching requests seen since the fault was set.
+    /// Watched requests seen since the target was set.
     matched: usize,
     context_table: String,
     latency: Duration,
@@ -340,15 +342,31 @@ impl FaultProxy {
     /// Lets the first `nth - 1` requests `target` names through and injects `fault` on the
     /// `nth` and every one after it, until cleared (SDK retries of the `nth` included).
     pub fn set_from(&self, target: Target, fault: Fault, nth: usize, context_table: &str) {
+        self.watch(target, context_table);
         let mut s = self.lock();
-        s.fault = Some((target, fault));
+        s.fault = Some(fault);
         s.from_nth = nth.max(1);
+    }
+
+    /// Counts the requests `target` names from now on ([`FaultProxy::matched`]), faulting none.
+    pub fn watch(&self, target: Target, context_table: &str) {
+        let mut s = self.lock();
+        s.watched = Some(target);
+        s.fault = None;
         s.matched = 0;
         s.context_table = context_table.to_string();
     }
 
+    /// How many requests the watched target named since it was set.
+    pub fn matched(&self) -> usize {
+        self.lock().matched
+    }
+
+    /// Stops faulting and watching.
     pub fn clear(&self) {
-        self.lock().fault = None;
+        let mut s = self.lock();
+        s.watched = None;
+        s.fault = None;
     }
 
     /// Delays every forwarded call by `latency` (before it goes upstream).
@@ -413,14 +431,11 @@ impl FaultProxy {
         let start = self.now();
         let (fault, latency) = {
             let mut s = self.lock();
-            let hit = s
-                .fault
-                .filter(|(t, _)| req.matches(*t, &s.context_table))
-                .map(|(_, f)| f);
-            if hit.is_some() {
+            let hit = s.watched.is_some_and(|t| req.matches(t, &s.context_table));
+            if hit {
                 s.matched += 1;
             }
-            let fault = hit.filter(|_| s.matched >= s.from_nth);
+            let fault = s.fault.filter(|_| hit && s.matched >= s.from_nth);
             (fault, s.latency)
         };
         if let Some(fault) = fault {

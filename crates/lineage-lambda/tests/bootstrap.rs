@@ -45,14 +45,8 @@ async fn function(d: &Deployment, context_table: &str) -> Function {
 /// The bootstrap with extra environment variables (set last, so they override).
 async fn function_with(d: &Deployment, context_table: &str, extra: &[(&str, &str)]) -> Function {
     let api = RuntimeApi::start().await;
-    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_bootstrap"));
-    cmd.env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("AWS_LAMBDA_RUNTIME_API", &api.address)
-        .env("AWS_LAMBDA_FUNCTION_NAME", "lineage-agent")
-        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "512")
-        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
-        .env("ENVIRONMENT", "e2e")
+    let mut cmd = api.function_command(env!("CARGO_BIN_EXE_bootstrap"));
+    cmd.env("ENVIRONMENT", "e2e")
         .env("JOB_MAPPING_TABLE", &d.mappings)
         .env("CONTEXT_TABLE", context_table)
         .env("LINEAGE_BUCKET", &d.bucket)
@@ -61,8 +55,7 @@ async fn function_with(d: &Deployment, context_table: &str, extra: &[(&str, &str
         .env("LOG_LEVEL", "WARN")
         .envs(support::aws_env())
         .envs(extra.iter().copied())
-        .stdout(std::process::Stdio::null())
-        .kill_on_drop(true);
+        .stdout(std::process::Stdio::null());
     let child = cmd.spawn().expect("spawn bootstrap");
     Function { api, _child: child }
 }

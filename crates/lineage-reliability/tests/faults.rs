@@ -65,6 +65,16 @@ enum Point {
     FromNth(Target, usize),
 }
 
+impl Point {
+    /// The target and the first of its calls the fault hits (1-based).
+    fn target_from(self) -> (Target, usize) {
+        match self {
+            Point::Every(t) => (t, 1),
+            Point::FromNth(t, n) => (t, n),
+        }
+    }
+}
+
 fn settings(out: &Outputs) -> Settings {
     Settings {
         // a model failure must fail the event (retryable), not fall back
@@ -134,6 +144,7 @@ async fn world() -> World {
     let out = Outputs::create(&direct).await;
     let proxy = FaultProxy::start(&support::moto_url(), Some(&bedrock.url)).await;
     let clients = common::clients_via(&proxy.url).await;
+    proxy.watch(Target::AnyWrite, &out.contexts);
     let outcome = pipeline(&clients, &out)
         .process(&common::event(&job, &run), ProcessOptions::default())
         .await
@@ -153,18 +164,7 @@ async fn world() -> World {
         "the connection is read"
     );
     assert!(called("S3.GET") >= 1, "the script is read");
-    let writes = [
-        "DynamoDB_20120810.PutItem",
-        "DynamoDB_20120810.UpdateItem",
-        "DynamoDB_20120810.DeleteItem",
-    ]
-    .iter()
-    .map(|op| called(op))
-    .sum::<usize>()
-        + calls
-            .iter()
-            .filter(|c| c.operation == "S3.PUT" && c.resource.contains("/lineage/"))
-            .count();
+    let writes = proxy.matched();
     assert!(writes >= 5, "a clean run's writes: {calls:?}");
     World {
         direct,
@@ -190,16 +190,8 @@ async fn case(w: &World, point: Point, fault: Fault) -> String {
     let store = w.direct.lineage_store(&out.mappings, &out.contexts);
     let event = common::event(&w.job, &w.run);
 
-    let target = match point {
-        Point::Every(t) => {
-            proxy.set(t, fault, &out.contexts);
-            t
-        }
-        Point::FromNth(t, n) => {
-            proxy.set_from(t, fault, n, &out.contexts);
-            t
-        }
-    };
+    let (target, from_nth) = point.target_from();
+    proxy.set_from(target, fault, from_nth, &out.contexts);
     let first = p.process(&event, ProcessOptions::default()).await;
     assert!(
         proxy.injected() > 0,

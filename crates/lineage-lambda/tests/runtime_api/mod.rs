@@ -63,6 +63,21 @@ impl RuntimeApi {
         }
     }
 
+    /// A command running `binary` as this emulator's function: a clean environment holding
+    /// only `PATH` and the variables the Lambda service sets; killed when dropped. The caller
+    /// adds the function's own configuration and where its output goes.
+    pub fn function_command(&self, binary: &str) -> tokio::process::Command {
+        let mut cmd = tokio::process::Command::new(binary);
+        cmd.env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("AWS_LAMBDA_RUNTIME_API", &self.address)
+            .env("AWS_LAMBDA_FUNCTION_NAME", "lineage-agent")
+            .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "512")
+            .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+            .kill_on_drop(true);
+        cmd
+    }
+
     /// Invokes the function with `payload` and waits (at most `timeout`) for its answer.
     pub async fn invoke(&self, payload: Value, timeout: Duration) -> Answer {
         let id = format!("req-{}", self.counter.fetch_add(1, Ordering::SeqCst));

@@ -367,14 +367,8 @@ impl Bootstrap {
     /// Starts the binary; `env` adds to (or overrides) the deployment's variables.
     pub async fn start(out: &Outputs, env: &[(&str, &str)]) -> Self {
         let api = runtime_api::RuntimeApi::start().await;
-        let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_reliability-bootstrap"));
-        cmd.env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("AWS_LAMBDA_RUNTIME_API", &api.address)
-            .env("AWS_LAMBDA_FUNCTION_NAME", "lineage-agent")
-            .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "512")
-            .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
-            .env("ENVIRONMENT", "test")
+        let mut cmd = api.function_command(env!("CARGO_BIN_EXE_reliability-bootstrap"));
+        cmd.env("ENVIRONMENT", "test")
             .env("JOB_MAPPING_TABLE", &out.mappings)
             .env("CONTEXT_TABLE", &out.contexts)
             .env("LINEAGE_BUCKET", &out.bucket)
@@ -383,8 +377,7 @@ impl Bootstrap {
             .envs(support::aws_env())
             .envs(env.iter().copied())
             .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .kill_on_drop(true);
+            .stderr(std::process::Stdio::piped());
         let child = cmd.spawn().expect("spawn bootstrap");
         Self { api, child }
     }

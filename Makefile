@@ -60,7 +60,7 @@ clippy: toolchain
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	$(CARGO) clippy -p lineage-cli --no-default-features --all-targets -- -D warnings
 
-# The graph page's browser test (crates/lineage-cli/tests/graph_page.rs) runs Debian's Chromium,
+# The graph page's browser test (crates/lineage-cli/tests/suite/graph_page.rs) runs Debian's Chromium,
 # installed here when missing (CI starts on a fresh machine); with it required, a missing browser
 # fails the test instead of skipping it.
 CHROMIUM ?= /usr/bin/chromium

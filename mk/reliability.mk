@@ -12,5 +12,5 @@ reliability:
 	$(CARGO) test -p lineage-reliability
 
 fuzz:
-	PROPTEST_CASES=$(FUZZ_CASES) $(CARGO) test --release -p lineage-reliability --test hostile_input -- --nocapture
-	PROPTEST_CASES=$(FUZZ_CASES) $(CARGO) test --release -p lineage-domain --test hostile_events
+	PROPTEST_CASES=$(FUZZ_CASES) $(CARGO) test --release -p lineage-reliability --test suite hostile_input -- --nocapture
+	PROPTEST_CASES=$(FUZZ_CASES) $(CARGO) test --release -p lineage-domain --test suite hostile_events

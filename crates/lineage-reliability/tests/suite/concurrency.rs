@@ -1,0 +1,208 @@
+//! Concurrent duplicate deliveries: eight deliveries of one run at once, on the AWS adapters
+//! (moto, real SDK clients) and on the local ones (embedded store, folder sink), end in one
+//! state with at most one model call — one delivery claims the run and records it, the others
+//! find it recorded or fail retryably while it is claimed, and their retries find it recorded.
+//! Eight concurrent `--force` deliveries then hold the claim one at a time and leave the same
+//! state (the cached answer: no second model call).
+
+use crate::common;
+
+use common::{support, MemMetrics, Outputs};
+use lineage_domain::ports::{
+    InferenceRequest, LineageModel, LineageSink, LineageStore, ModelReply,
+};
+use lineage_domain::record::TokenUsage;
+use lineage_domain::PortError;
+use lineage_engine::pipeline::{Disposition, Ports};
+use lineage_engine::{EngineError, InferencePolicy, Pipeline, ProcessOptions};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+const SCRIPT: &str = r#"from pyspark.sql import SparkSession
+spark = SparkSession.builder.getOrCreate()
+df = spark.read.parquet("s3://raw-zone/orders/")
+df.write.parquet("s3://curated-zone/orders_clean/")
+"#;
+
+const N: usize = 8;
+
+/// How far apart the deliveries start on the emulator (see the AWS test).
+const MOTO_CLAIM_SPACING: Duration = Duration::from_millis(120);
+
+/// A model that counts its calls and takes its time (so the deliveries overlap).
+#[derive(Debug, Default)]
+struct CountingModel {
+    calls: AtomicUsize,
+}
+
+#[async_trait::async_trait]
+impl LineageModel for CountingModel {
+    fn model_id(&self) -> &str {
+        "counting-model"
+    }
+    async fn infer(&self, _request: &InferenceRequest) -> Result<ModelReply, PortError> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        Ok(ModelReply {
+            tool_input: Some(serde_json::json!({"datasets": [
+                {"namespace": "s3://raw-zone", "name": "orders", "direction": "input",
+                 "confidence": 0.9, "evidence": ["spark.read.parquet(\"s3://raw-zone/orders/\")"]}
+            ]})),
+            stop_reason: "tool_use".into(),
+            usage: TokenUsage {
+                requests: 1,
+                input_tokens: 10,
+                output_tokens: 10,
+                cache_hits: 0,
+            },
+        })
+    }
+}
+
+/// Delivers the run `N` times at once (each delivery starting `stagger` after the one before),
+/// then retries those that failed; returns how many deliveries recorded it.
+async fn deliver_concurrently(
+    pipeline: &Pipeline,
+    job: &str,
+    run: &str,
+    force: bool,
+    stagger: Duration,
+) -> usize {
+    let event = common::event(job, run);
+    let options = ProcessOptions {
+        force,
+        dry_run: false,
+    };
+    let event = &event;
+    let results = futures::future::join_all((0..N).map(|i| async move {
+        tokio::time::sleep(stagger * u32::try_from(i).unwrap_or(0)).await;
+        pipeline.process(event, options).await
+    }))
+    .await;
+    let mut processed = 0;
+    for r in &results {
+        match r {
+            Ok(o) if o.disposition == Disposition::Processed => processed += 1,
+            Ok(o) => assert_eq!(o.disposition, Disposition::AlreadyRecorded),
+            Err(e @ EngineError::Busy { .. }) => assert!(e.is_retryable()),
+            Err(e) => panic!("an unexpected failure: {e}"),
+        }
+    }
+    // the retries of the deliveries that found the run claimed
+    for r in &results {
+        if r.is_err() {
+            let again = pipeline
+                .process(event, ProcessOptions::default())
+                .await
+                .expect("the retry");
+            assert_eq!(again.disposition, Disposition::AlreadyRecorded);
+        }
+    }
+    processed
+}
+
+async fn run_on(
+    ports: Ports,
+    clients: &lineage_aws::AwsClients,
+    out: &Outputs,
+    stagger: Duration,
+) -> (String, Arc<CountingModel>) {
+    let settings = common::settings(out, InferencePolicy::Always);
+    let model = Arc::new(CountingModel::default());
+    let pipeline = Pipeline::new(ports.with_model(Some(model.clone())), settings)
+        .with_sleeper(Arc::new(common::NoSleep));
+    let scripts = support::create_bucket(clients).await;
+    let job =
+        common::job_with_script(clients, &scripts, "dup", "py", SCRIPT.as_bytes(), &[], &[]).await;
+    let run = support::start_run(clients, &job, &[]).await;
+    assert_eq!(
+        deliver_concurrently(&pipeline, &job, &run, false, stagger).await,
+        1
+    );
+    assert_eq!(model.calls.load(Ordering::SeqCst), 1, "one model call");
+    let store = pipeline.ports().store.clone();
+    let recorded = store.execution_context(&run).await.expect("read");
+    // forced deliveries hold the claim one at a time (how many overlap depends on timing);
+    // the answer is cached, so the model is not asked again, and the state stays the same
+    let forced = deliver_concurrently(&pipeline, &job, &run, true, stagger).await;
+    assert!((1..=N).contains(&forced), "{forced}");
+    assert_eq!(
+        model.calls.load(Ordering::SeqCst),
+        1,
+        "still one model call"
+    );
+    let mut after = store.execution_context(&run).await.expect("read");
+    if let (Some(a), Some(r)) = (after.as_mut(), recorded.as_ref()) {
+        a.model_usage = r.model_usage;
+    }
+    assert_eq!(
+        after, recorded,
+        "the forced deliveries leave the same context"
+    );
+    (run, model)
+}
+
+#[tokio::test]
+async fn eight_concurrent_deliveries_on_aws_end_in_one_state_with_one_model_call() {
+    let clients = support::clients().await;
+    let out = Outputs::create(&clients).await;
+    let settings = common::settings(&out, InferencePolicy::Always);
+    let ports = lineage_lambda::wiring::aws_ports(
+        &clients,
+        &settings,
+        Some(Arc::new(MemMetrics::default())),
+    );
+    // moto applies a conditional write without a lock, so two claims arriving in the same
+    // instant can both pass its check (DynamoDB evaluates them atomically); the deliveries
+    // still overlap (all gather at once, then claim while another holds the lease), but their
+    // claims reach the emulator a few milliseconds apart
+    let (run, _model) = run_on(ports, &clients, &out, MOTO_CLAIM_SPACING).await;
+    let snap = common::snapshot(&clients, &out).await;
+    let runs: Vec<_> = snap
+        .contexts
+        .iter()
+        .filter(|i| common::item_key(i, &["job_run_id"])[0] == run)
+        .collect();
+    assert_eq!(runs.len(), 1, "one context item");
+    assert!(
+        !runs[0].contains_key("claim_owner"),
+        "no claim is left behind"
+    );
+    assert_eq!(snap.objects.len(), 1, "one document");
+    assert_eq!(snap.mappings.len(), 2, "one mapping per edge");
+}
+
+#[tokio::test]
+async fn eight_concurrent_deliveries_on_the_local_store_end_in_one_state_with_one_model_call() {
+    let clients = support::clients().await;
+    let out = Outputs::create(&clients).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Arc::new(
+        lineage_local::SqliteLineageStore::open(&dir.path().join("lineage.db")).expect("store"),
+    );
+    let sink = Arc::new(lineage_local::FsLineageSink::new(dir.path().join("docs")));
+    let ports = Ports {
+        catalog: Arc::new(clients.job_catalog()),
+        scripts: Arc::new(clients.script_store()),
+        logs: Arc::new(clients.run_logs()),
+        storage: None,
+        model: None,
+        cache: store.clone(),
+        store: store.clone(),
+        sink: sink.clone(),
+        metrics: Arc::new(MemMetrics::default()),
+    };
+    let (run, _model) = run_on(ports, &clients, &out, Duration::ZERO).await;
+    let ctx = store
+        .execution_context(&run)
+        .await
+        .expect("read")
+        .expect("recorded");
+    assert!(sink
+        .document(&ctx.lineage_key)
+        .await
+        .expect("read")
+        .is_some());
+    assert_eq!(store.all_mappings().await.expect("mappings").len(), 2);
+}

@@ -1,0 +1,323 @@
+//! Fault injection at each external call, through a fault-injecting HTTP proxy in front of moto
+//! and a fake Bedrock Converse endpoint, with the real SDK clients (their retries and error
+//! mapping) and the `lineage_aws` adapters. Call points: DynamoDB writes, the execution-context
+//! write alone, the S3 document write, DynamoDB reads (the done marker, the answer cache), Glue
+//! `GetJobRun`/`GetJob`, Glue `GetConnection`, the script read from S3, Logs, the Bedrock call;
+//! and the Nth write of the run (every write of a clean run in turn: the run "crashes" there,
+//! that write and every one after it failing). Fault kinds: throttling, 5xx, connection reset,
+//! timeout, and a response lost after the call was applied upstream.
+//!
+//! For every (call point, kind): the event either completes or fails as retryable
+//! (`EngineError::is_retryable`); a done marker (the execution context) is only ever found
+//! with every other write of the run in place (a failed attempt leaves none, unless the write
+//! that carried it was applied and its answer lost, and then the run's state is already the
+//! clean one); and once the fault clears, a retry leaves exactly the state of a clean run (both
+//! tables scanned, every lineage object's bytes).
+
+use crate::common;
+use lineage_fakes::bedrock as bedrock_fake;
+use lineage_fakes::proxy;
+
+use bedrock_fake::{FakeBedrock, Reply};
+use common::{support, Outputs, Snapshot};
+use futures::StreamExt;
+use lineage_aws::AwsClients;
+use lineage_domain::ports::LineageStore;
+use lineage_engine::{Disposition, InferencePolicy, Pipeline, ProcessOptions, Settings};
+use proxy::{Fault, FaultProxy, Target};
+use serde_json::json;
+use std::time::{Duration, Instant};
+
+const SCRIPT: &str = r#"import sys
+from awsglue.context import GlueContext
+from pyspark.context import SparkContext
+glue = GlueContext(SparkContext.getOrCreate())
+spark = glue.spark_session
+customers = glue.create_dynamic_frame.from_catalog(database="sales", table_name="customers")
+orders = spark.read.parquet("s3://raw-zone/orders/")
+orders.write.mode("overwrite").parquet("s3://curated-zone/orders_clean/")
+"#;
+
+/// The claim lease of the test's pipeline.
+const LEASE_SECONDS: u64 = 3;
+
+/// Redelivers `event` as Lambda would, until it is not refused as busy (a claim left by a
+/// crashed attempt, held until its lease runs out): at most two leases.
+async fn retry(
+    p: &Pipeline,
+    event: &lineage_domain::GlueJobStateChange,
+) -> Result<lineage_engine::RunOutcome, lineage_engine::EngineError> {
+    let deadline = Instant::now() + Duration::from_secs(2 * LEASE_SECONDS);
+    loop {
+        match p.process(event, ProcessOptions::default()).await {
+            Err(lineage_engine::EngineError::Busy { .. }) if Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+            other => return other,
+        }
+    }
+}
+
+/// Where the fault hits: every call a target names, or a run's Nth call of it and after.
+#[derive(Debug, Clone, Copy)]
+enum Point {
+    Every(Target),
+    FromNth(Target, usize),
+}
+
+impl Point {
+    /// The target and the first of its calls the fault hits (1-based).
+    fn target_from(self) -> (Target, usize) {
+        match self {
+            Point::Every(t) => (t, 1),
+            Point::FromNth(t, n) => (t, n),
+        }
+    }
+}
+
+fn settings(out: &Outputs) -> Settings {
+    Settings {
+        // a model failure must fail the event (retryable), not fall back
+        enable_fallback: false,
+        max_retries: 1,
+        // a crash that also fails the claim's release leaves the run claimed until the lease
+        // runs out; redeliveries wait for it (see `retry`)
+        claim_lease_seconds: LEASE_SECONDS,
+        ..common::settings(out, InferencePolicy::Always)
+    }
+}
+
+fn model_answer() -> serde_json::Value {
+    json!({"datasets": [
+        {"namespace": "s3://raw-zone", "name": "orders", "direction": "input", "confidence": 0.9,
+         "evidence": ["spark.read.parquet(\"s3://raw-zone/orders/\")"]},
+        {"namespace": "s3://curated-zone", "name": "orders_clean", "direction": "output",
+         "confidence": 0.9, "evidence": ["orders.write.mode(\"overwrite\").parquet(\"s3://curated-zone/orders_clean/\")"]}
+    ]})
+}
+
+struct World {
+    direct: AwsClients,
+    bedrock: FakeBedrock,
+    job: String,
+    run: String,
+    clean: Snapshot,
+    /// How many writes (DynamoDB put/update/delete, S3 document put) a clean run makes.
+    writes: usize,
+}
+
+async fn world() -> World {
+    let direct = support::clients().await;
+    let bedrock = FakeBedrock::start(vec![Reply::Tool(model_answer())]).await;
+    let scripts = support::create_bucket(&direct).await;
+    // a JDBC connection the script reads through: `GetConnection` is a call point
+    let conn = common::jdbc_connection(
+        &direct,
+        "faults-db",
+        "jdbc:postgresql://orders-db:5432/orders",
+        None,
+    )
+    .await;
+    let script = format!(
+        "{SCRIPT}pg = glue.create_dynamic_frame.from_options(connection_type=\"postgresql\", connection_options={{\"connectionName\": \"{conn}\", \"dbtable\": \"public.customers\"}})\n"
+    );
+    let job = common::job_with_script(
+        &direct,
+        &scripts,
+        "faults",
+        "py",
+        script.as_bytes(),
+        &[],
+        &[&conn],
+    )
+    .await;
+    let run = support::start_run(&direct, &job, &[("--env", "dev")]).await;
+    let now = chrono::Utc::now().timestamp_millis();
+    support::put_logs(
+        &direct,
+        "/aws-glue/jobs/output",
+        &run,
+        &[(now, "INFO Reading parquet from s3://raw-zone/orders/")],
+    )
+    .await;
+    // the clean run: no proxy, no fault
+    let out = Outputs::create(&direct).await;
+    let proxy = FaultProxy::start(&support::moto_url(), Some(&bedrock.url)).await;
+    let clients = common::clients_via(&proxy.url).await;
+    proxy.watch(Target::AnyWrite, &out.contexts);
+    let outcome = pipeline(&clients, &out)
+        .process(&common::event(&job, &run), ProcessOptions::default())
+        .await
+        .expect("the clean run");
+    assert_eq!(outcome.disposition, Disposition::Processed);
+    assert!(
+        outcome.context.model_usage.requests >= 1,
+        "the model is asked"
+    );
+    let clean = common::snapshot(&direct, &out).await;
+    assert_eq!(clean.objects.len(), 1);
+    assert!(clean.mappings.len() >= 4, "{:?}", clean.mappings);
+    let calls = proxy.take_calls();
+    let called = |op: &str| calls.iter().filter(|c| c.operation == op).count();
+    assert!(
+        called("AWSGlue.GetConnection") >= 1,
+        "the connection is read"
+    );
+    assert!(called("S3.GET") >= 1, "the script is read");
+    let writes = proxy.matched();
+    assert!(writes >= 5, "a clean run's writes: {calls:?}");
+    World {
+        direct,
+        bedrock,
+        job,
+        run,
+        clean,
+        writes,
+    }
+}
+
+fn pipeline(clients: &AwsClients, out: &Outputs) -> Pipeline {
+    common::pipeline(clients, &settings(out))
+}
+
+/// One (call point, fault) case; returns a line for the report.
+async fn case(w: &World, point: Point, fault: Fault) -> String {
+    let started = Instant::now();
+    let out = Outputs::create(&w.direct).await;
+    let proxy = FaultProxy::start(&support::moto_url(), Some(&w.bedrock.url)).await;
+    let clients = common::clients_via(&proxy.url).await;
+    let p = pipeline(&clients, &out);
+    let store = w.direct.lineage_store(&out.mappings, &out.contexts);
+    let event = common::event(&w.job, &w.run);
+
+    let (target, from_nth) = point.target_from();
+    proxy.set_from(target, fault, from_nth, &out.contexts);
+    let first = p.process(&event, ProcessOptions::default()).await;
+    assert!(
+        proxy.injected() > 0,
+        "{point:?}/{fault:?}: the fault was hit ({:?})",
+        first.as_ref().map(|o| o.disposition)
+    );
+    let marker = store.execution_context(&w.run).await.expect("get");
+    let first_failed = match &first {
+        Ok(o) => {
+            assert_eq!(o.disposition, Disposition::Processed);
+            assert!(marker.is_some(), "{point:?}/{fault:?}: done without marker");
+            false
+        }
+        Err(e) => {
+            assert!(
+                e.is_retryable(),
+                "{point:?}/{fault:?}: a failure must be retryable: {e}"
+            );
+            true
+        }
+    };
+    if marker.is_some() {
+        // the done marker is the run's last write: where it stands, the run's state is whole
+        let state = common::snapshot(&w.direct, &out).await;
+        assert_eq!(
+            state.objects, w.clean.objects,
+            "{point:?}/{fault:?}: marker"
+        );
+        assert_eq!(
+            state.mappings, w.clean.mappings,
+            "{point:?}/{fault:?}: marker"
+        );
+        assert!(
+            fault == Fault::ResponseLost || !first_failed,
+            "{point:?}/{fault:?}: a failed attempt left the done marker: {marker:?}"
+        );
+    }
+    proxy.clear();
+    let retry = retry(&p, &event)
+        .await
+        .unwrap_or_else(|e| panic!("{point:?}/{fault:?}: the retry after the fault: {e}"));
+    let expected = if marker.is_none() {
+        Disposition::Processed
+    } else {
+        Disposition::AlreadyRecorded
+    };
+    assert_eq!(retry.disposition, expected, "{point:?}/{fault:?}");
+    let state = common::snapshot(&w.direct, &out).await;
+    assert_eq!(
+        state.objects, w.clean.objects,
+        "{point:?}/{fault:?}: lineage objects"
+    );
+    assert_eq!(
+        state.mappings, w.clean.mappings,
+        "{point:?}/{fault:?}: mapping items"
+    );
+    assert_eq!(
+        common::without_model_usage(&state.contexts),
+        common::without_model_usage(&w.clean.contexts),
+        "{point:?}/{fault:?}: execution-context and cache items"
+    );
+    if !first_failed
+        || !matches!(
+            target,
+            Target::S3Write | Target::DynamoDbWrite | Target::ContextWrite | Target::AnyWrite
+        )
+    {
+        // a retry that had to ask the model again records exactly the clean run's usage
+        assert_eq!(state.contexts, w.clean.contexts, "{point:?}/{fault:?}");
+    }
+    format!(
+        "{point:?}/{fault:?}: first attempt {}, {} fault(s) injected, {:?}",
+        match &first {
+            Ok(_) => "completed".to_string(),
+            Err(e) => format!("failed retryable ({e})"),
+        },
+        proxy.injected(),
+        started.elapsed()
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn every_external_call_fails_retryably_and_a_retry_leaves_the_clean_state() {
+    let w = world().await;
+    let targets = [
+        Target::DynamoDbWrite,
+        Target::ContextWrite,
+        Target::S3Write,
+        Target::DynamoDbRead,
+        Target::GlueRead,
+        Target::ConnectionRead,
+        Target::ScriptRead,
+        Target::LogsRead,
+        Target::Bedrock,
+    ];
+    let faults = [
+        Fault::Throttle,
+        Fault::ServerError,
+        Fault::Reset,
+        Fault::Stall,
+        Fault::ResponseLost,
+    ];
+    let mut cases: Vec<(Point, Fault)> = targets
+        .iter()
+        .flat_map(|t| faults.iter().map(move |f| (Point::Every(*t), *f)))
+        .collect();
+    // the run crashes at its Nth write: refused there, or applied with the answer lost
+    for n in 1..=w.writes {
+        for fault in [Fault::ServerError, Fault::ResponseLost] {
+            cases.push((Point::FromNth(Target::AnyWrite, n), fault));
+        }
+    }
+    let w = &w;
+    let lines: Vec<String> = futures::stream::iter(cases.iter().map(|(p, f)| case(w, *p, *f)))
+        .buffer_unordered(6)
+        .collect()
+        .await;
+    for l in &lines {
+        eprintln!("{l}");
+    }
+    eprintln!(
+        "{} cases: {} call points x {} kinds, and each of a clean run's {} writes x 2 kinds",
+        lines.len(),
+        targets.len(),
+        faults.len(),
+        w.writes
+    );
+    assert_eq!(lines.len(), targets.len() * faults.len() + 2 * w.writes);
+}

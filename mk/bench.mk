@@ -1,12 +1,14 @@
 # Benchmarks: `make bench` measures init, per-run latency (local, moto, and with 25 ms on every
 # AWS call against the critical path), memory, extraction (and its worst cases), replay
 # throughput, model cost (on the generated runs and both dev corpora), Lambda cost and package
-# size in one run and writes BENCHMARKS.md.
+# size in one run and writes BENCHMARKS.md; last, the README's quick start (`make demo`, then
+# `make test`) in a fresh clone with an empty target/ (about 25 min on 2 cores).
 # Needs only Rust and Python 3 (boto3 for the Python anchor goes into target/bench-venv).
 #   make bench BENCH_EVENTS=2000      a smaller replay set
 #   make bench BENCH_EVENTS=2000 BENCH_DEPTH=5000 BENCH_SPAWNS=5 BENCH_INJECTED_RUNS=10
 #                                     a quicker run (smaller sets, shallower nesting)
 #   make bench BENCH_NOTES=FILE       markdown put at the top of BENCHMARKS.md
+#   make bench BENCH_FIRST_USE=0      leave out the quick start in a fresh clone
 
 BENCH_BIN := target/release/lineage-bench
 BENCH_RESULTS := target/bench/results
@@ -21,6 +23,7 @@ BENCH_DEPTH ?= 60000
 BENCH_INJECTED_RUNS ?= 30
 BENCH_LATENCY_MS ?= 25
 BENCH_NOTES ?=
+BENCH_FIRST_USE ?= 1
 BENCH_HAS_CORPUS := $(wildcard $(BENCH_CORPUS)/*/job.json)
 BENCH_EXTRACT_CMD := LINEAGE_BENCH_CORPUS=$(if $(BENCH_HAS_CORPUS),$(abspath $(BENCH_CORPUS)),none) $(CARGO) bench --profile release -p lineage-bench --no-default-features --bench extract -- --noplot
 
@@ -61,5 +64,6 @@ bench: bench-build bench-inputs $(BENCH_VENV)/bin/python
 	# without the moto feature, which the steps above need (model-usage, latency-moto)
 	$(BENCH_EXTRACT_CMD)
 	$(BENCH_BIN) extract-report $(if $(BENCH_HAS_CORPUS),--corpus $(BENCH_CORPUS)) --bench-command '$(BENCH_EXTRACT_CMD)'
+	$(if $(filter 1,$(BENCH_FIRST_USE)),$(BENCH_BIN) first-use --make $(MAKE))
 	$(BENCH_BIN) report --out BENCHMARKS.md $(if $(BENCH_NOTES),--notes $(BENCH_NOTES))
 	@echo "wrote BENCHMARKS.md"

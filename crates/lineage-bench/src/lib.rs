@@ -1,10 +1,12 @@
 //! The benchmark suite of the agent: deterministic input generation ([`gen`]), the local
 //! pipeline the in-process measurements run on ([`local`]), a minimal Lambda Runtime API
 //! ([`runtime_api`]) for cold-start timing, percentile statistics ([`stats`]), the results each
-//! measurement writes ([`results`]) and the BENCHMARKS.md writer ([`report`]). The measurements
+//! measurement writes ([`results`]), a new user's quick start timed in a fresh clone
+//! ([`first_use`]) and the BENCHMARKS.md writer ([`report`]). The measurements
 //! themselves are subcommands of the `lineage-bench` binary.
 
 pub mod critical_path;
+pub mod first_use;
 pub mod gen;
 pub mod lambda_cost;
 pub mod local;

@@ -254,6 +254,7 @@ pub fn write(dir: &Path, notes: &str, out_path: &Path) -> Result<(), crate::Benc
     }
 
     crate::report_perf::summary_rows(dir, &mut out);
+    crate::first_use::summary_rows(dir, &mut out);
 
     // 1. init
     out.push_str("\n## 1. Init (cold start)\n\nTime from spawning the process to the first `GET /2018-06-01/runtime/invocation/next` on a local Runtime API (a loopback listener in the harness), with the environment of a deployment (configuration, region, dummy credentials, the Lambda runtime variables). Ours: the release `bootstrap` (all five SDK clients built, settings loaded). Anchor: Python 3 importing boto3 and building the same five clients (glue, s3, dynamodb, bedrock-runtime, logs), then a urllib runtime loop (`bench/anchor/bootstrap.py`). Spawns are interleaved, ours then the anchor's; warm-up spawns are not counted. RSS is the child's VmHWM when its first `next` arrives.\n\n");
@@ -502,5 +503,6 @@ pub fn write(dir: &Path, notes: &str, out_path: &Path) -> Result<(), crate::Benc
         None => missing(&mut out, "package"),
     }
     crate::report_perf::lambda_section(dir, &mut out);
+    crate::first_use::section(dir, &mut out);
     crate::write_file(out_path, out)
 }

@@ -196,6 +196,14 @@ enum Cmd {
         #[arg(long, default_value_t = 25)]
         latency_ms: u64,
     },
+    /// The README's quick start in a fresh clone (empty target/): time to the demo's first
+    /// lineage, then `make test`.
+    FirstUse {
+        #[arg(long, default_value = "target/bench/first-use")]
+        work: PathBuf,
+        #[arg(long, default_value = "make")]
+        make: String,
+    },
     /// Records a figure as pending, with the reason.
     Pending { name: String, reason: String },
     /// Writes BENCHMARKS.md from the results.
@@ -414,6 +422,11 @@ async fn run(cli: Cli) -> Result<(), BenchError> {
                 data,
                 Vec::new(),
             )?;
+        }
+        Cmd::FirstUse { work, make } => {
+            let root = lineage_bench::workspace_root();
+            let (data, commands) = lineage_bench::first_use::measure(&root, &work, &make)?;
+            save(&results, Record::new("first-use", load), data, commands)?;
         }
         Cmd::Pending { name, reason } => {
             save(

@@ -6,7 +6,7 @@
 #   make deploy ENV=dev ALERT_EMAIL=... [SCRIPT_BUCKETS=a,b] [DATA_BUCKETS=c] [KMS_KEYS=arn,...]
 #               [LOG_GROUP_PREFIX=/custom/glue] [RESERVED_CONCURRENCY=n]
 #   make invoke-health ENV=dev        invoke the `live` alias with events/health-check.json
-#   make logs ENV=dev [SINCE=1h] [FOLLOW=1]
+#   make logs ENV=dev [SINCE=1h|30m|2d|ISO time] [FOLLOW=1]   the function's log lines
 #   make replay ENV=dev FROM=events.jsonl      send events to the backfill queue
 #   make archive-replay ENV=dev SINCE=2024-05-01T00:00:00Z [UNTIL=...]   EventBridge archive replay
 #   make rollback ENV=dev [VERSION=n] point `live` at the previous (or given) version
@@ -90,8 +90,9 @@ validate: infra-lint $(INFRA_SAM)/.installed
 	done
 
 # The stack tests run the CLI with AWS support (`make demo` leaves one built without it).
+# The CLI as `make test` built it (the same packages, linted), so nothing compiles twice.
 infra-test: infra-lint
-	$(CARGO) build -q -p lineage-cli
+	$(LINTED) $(CARGO) build -q --workspace --bins
 	$(INFRA_TOOLS)/bin/python -m pytest -q -rs -p no:cacheprovider infra/tests
 
 # ------------------------------------------------------------------ deploy / operate
@@ -114,8 +115,9 @@ invoke-health: $(AWS)
 	@$(PYTHON) -c 'import json,sys; r=json.load(open(sys.argv[1])); sys.exit(0 if r.get("status")=="healthy" else 1)' \
 	  $(INFRA_DIR)/health-$(ENV).json || { echo "UNHEALTHY: see docs/operations.md#verify"; exit 1; }
 
-logs: $(AWS)
-	$(AWS) logs tail /aws/lambda/$(FUNCTION) --since $(SINCE) $(if $(FOLLOW),--follow) --format short
+# The pinned AWS CLI v1 has no `logs tail`: infra/tail_logs.py reads FilterLogEvents with its botocore.
+logs: $(INFRA_AWSCLI)/.installed
+	$(INFRA_AWSCLI)/bin/python infra/tail_logs.py --log-group /aws/lambda/$(FUNCTION) --since $(SINCE) $(if $(FOLLOW),--follow)
 
 replay: $(AWS)
 	@test -n "$(FROM)" || { echo "FROM=events.jsonl (or a folder of event files) is required"; exit 2; }

@@ -1,12 +1,13 @@
 # Enhanced Lineage Agent — developer entry points.
 #   make demo    run the pipeline on the sample events and fixtures (no AWS account needed);
 #                writes out/demo/, which `lineage-agent lineage|graph` then read
-#   make test    fmt check, clippy, and the whole test suite
+#   make test    fmt check, and the whole test suite built with clippy's lints (-D warnings)
 #   make score   corpus / SQL / OpenLineage schema scores, calibration and per-environment
 #                precision/recall (needs ../shared; skips without it)
 #   make fit-weights   refit the confidence weights to both corpora (needs ../shared)
 #   make help    this list: the header of the Makefile and of each mk/*.mk
 #   make fmt-check | clippy | unit | build-release | clean-demo   the parts, one at a time
+#                (clippy: lints only; unit: tests only)
 
 SHELL := /bin/bash
 CARGO ?= cargo
@@ -18,7 +19,7 @@ CLI_RELEASE := target/release/lineage-agent
 FITTED_WEIGHTS := crates/lineage-engine/src/score/fitted.rs
 TOOLS_VENV := target/tools-venv
 
-.PHONY: help demo test fmt-check clippy unit chromium score score-corpus score-sql schema-check score-edges score-calibration fit-weights score-floors build-release toolchain clean-demo
+.PHONY: help demo test fmt-check clippy unit lint-and-unit chromium score score-corpus score-sql schema-check score-edges score-calibration fit-weights score-floors build-release toolchain clean-demo
 
 # More targets live in mk/*.mk; each may add test targets to EXTRA_TESTS.
 .DEFAULT_GOAL := demo
@@ -73,7 +74,22 @@ chromium:
 unit: chromium
 	LINEAGE_CHROMIUM=$(CHROMIUM) LINEAGE_REQUIRE_CHROMIUM=1 $(CARGO) test --workspace
 
-test: fmt-check clippy unit $(EXTRA_TESTS)
+# What `make test` builds, it lints as it compiles: clippy-driver is the workspace's compiler
+# wrapper (what `cargo clippy` sets up), so clippy's lints and -D warnings apply to the build the
+# tests run from, and no crate is compiled twice (once checked for clippy, once built for the
+# tests). Every target of the workspace (benches too, run once as tests), then the CLI's local
+# build without the AWS SDK (the binary `make demo` builds: its dependencies are the demo's, while
+# its tests would build the SDK again for their dev-dependencies), then the doc tests.
+CLIPPY_DRIVER = $(shell rustup which clippy-driver 2>/dev/null || command -v clippy-driver)
+LINTED = RUSTC_WORKSPACE_WRAPPER=$(CLIPPY_DRIVER) CLIPPY_ARGS=-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__
+
+lint-and-unit: toolchain chromium
+	@[ -n "$(CLIPPY_DRIVER)" ] || { echo "clippy-driver not found: rustup component add clippy"; exit 1; }
+	$(LINTED) LINEAGE_CHROMIUM=$(CHROMIUM) LINEAGE_REQUIRE_CHROMIUM=1 $(CARGO) test --workspace --all-targets
+	$(LINTED) $(CARGO) build -p lineage-cli --no-default-features --bins
+	$(LINTED) $(CARGO) test --workspace --doc
+
+test: fmt-check lint-and-unit $(EXTRA_TESTS)
 
 build-release:
 	$(CARGO) build --release -p lineage-cli

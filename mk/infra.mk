@@ -90,9 +90,10 @@ validate: infra-lint $(INFRA_SAM)/.installed
 	done
 
 # The stack tests run the CLI with AWS support (`make demo` leaves one built without it).
-# The CLI as `make test` built it (the same packages, linted), so nothing compiles twice.
+# The CLI as `make test` builds it (the same packages, targets and features, linted): nothing
+# compiles twice.
 infra-test: infra-lint
-	$(LINTED) $(CARGO) build -q --workspace --bins
+	$(LINTED) $(CARGO) test -q --workspace --all-targets --no-run
 	$(INFRA_TOOLS)/bin/python -m pytest -q -rs -p no:cacheprovider infra/tests
 
 # ------------------------------------------------------------------ deploy / operate

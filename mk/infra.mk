@@ -9,7 +9,8 @@
 #   make logs ENV=dev [SINCE=1h|30m|2d|ISO time] [FOLLOW=1]   the function's log lines
 #   make replay ENV=dev FROM=events.jsonl      send events to the backfill queue
 #   make archive-replay ENV=dev SINCE=2024-05-01T00:00:00Z [UNTIL=...]   EventBridge archive replay
-#   make rollback ENV=dev [VERSION=n] point `live` at the previous (or given) version
+#   make rollback ENV=dev [TO=record]  update the stack to the deployment before (or a given one)
+#   make rollback-list ENV=dev        the recorded deployments, the current one marked
 #   make cleanup ENV=dev              delete the stack; prints what is retained and how to delete it
 #   make infra-test                   cfn-lint + checkov + the moto deployment test (part of make test)
 #
@@ -35,7 +36,7 @@ SAM = SAM_CLI_TELEMETRY=0 $(INFRA_SAM)/bin/sam
 AWS ?= $(or $(shell command -v aws 2>/dev/null),$(INFRA_AWSCLI)/bin/aws)
 PIP_INSTALL = bin/pip install --quiet --disable-pip-version-check
 
-.PHONY: check-arch build package validate deploy invoke-health logs replay archive-replay rollback cleanup infra-test infra-tools
+.PHONY: check-arch build package validate deploy invoke-health logs replay archive-replay rollback rollback-list cleanup infra-test infra-tools
 
 EXTRA_TESTS += infra-test
 
@@ -97,7 +98,7 @@ infra-test: infra-lint
 	$(INFRA_TOOLS)/bin/python -m pytest -q -rs -p no:cacheprovider infra/tests
 
 # ------------------------------------------------------------------ deploy / operate
-deploy: check-arch $(INFRA_SAM)/.installed
+deploy: check-arch $(INFRA_SAM)/.installed $(INFRA_AWSCLI)/.installed
 	@test -n "$(ALERT_EMAIL)" || { echo "ALERT_EMAIL=you@example.com is required"; exit 2; }
 	$(CARGO) build -q -p lineage-cli
 	$(CLI_DEBUG) config validate --environment $(ENV) --config-dir $(CONFIG_DIR) --format json > $(INFRA_DIR)/config-$(ENV).json
@@ -108,6 +109,7 @@ deploy: check-arch $(INFRA_SAM)/.installed
 	      Environment=$(ENV) Architecture=$(ARCH) AlertEmail=$(ALERT_EMAIL) \
 	      ScriptBucketNames=$(SCRIPT_BUCKETS) DataBucketNames=$(DATA_BUCKETS) KmsKeyArns=$(KMS_KEYS) \
 	      CustomLogGroupPrefix=$(LOG_GROUP_PREFIX) ReservedConcurrency=$(RESERVED_CONCURRENCY))
+	$(HISTORY) record --stack $(STACK) --env $(ENV)
 
 invoke-health: $(AWS)
 	$(AWS) lambda invoke --function-name $(FUNCTION) --qualifier live \
@@ -136,17 +138,15 @@ archive-replay: $(AWS)
 	  --event-end-time $(or $(UNTIL),$$(date -u +%Y-%m-%dT%H:%M:%SZ)) \
 	  --destination "Arn=$$base:event-bus/default,FilterArns=$$base:rule/enhanced-lineage-agent-glue-job-state-$(ENV)"
 
-rollback: $(AWS)
-	@cur=$$($(AWS) lambda get-alias --function-name $(FUNCTION) --name live --query FunctionVersion --output text) || exit 1; \
-	target="$(VERSION)"; \
-	if [ -z "$$target" ]; then \
-	  target=$$($(AWS) lambda list-versions-by-function --function-name $(FUNCTION) \
-	    --query 'Versions[?Version!=`$$LATEST`].Version' --output text | tr '\t' '\n' | sort -n | awk -v c=$$cur '$$1<c' | tail -1); \
-	fi; \
-	test -n "$$target" || { echo "no version before $$cur"; exit 1; }; \
-	echo "live: $$cur -> $$target"; \
-	$(AWS) lambda update-alias --function-name $(FUNCTION) --name live --function-version $$target >/dev/null && \
-	echo "rolled back. The next make deploy moves live to the new version again."
+# Rollback through the stack: every deploy is recorded (template and parameters, in the stack's
+# lineage bucket under deployments/ENV/), and a rollback is a stack update to an earlier record.
+HISTORY = $(INFRA_AWSCLI)/bin/python infra/stack_history.py
+
+rollback: $(INFRA_AWSCLI)/.installed
+	$(HISTORY) rollback --stack $(STACK) --env $(ENV) $(if $(TO),--to $(TO))
+
+rollback-list: $(INFRA_AWSCLI)/.installed
+	$(HISTORY) list --stack $(STACK) --env $(ENV)
 
 cleanup: $(AWS)
 	@key=$(call stack-output,LineageKeyArn); \

@@ -187,6 +187,7 @@ async fn eight_concurrent_deliveries_on_the_local_store_end_in_one_state_with_on
         scripts: Arc::new(clients.script_store()),
         logs: Arc::new(clients.run_logs()),
         storage: None,
+        transports: Vec::new(),
         model: None,
         cache: store.clone(),
         store: store.clone(),

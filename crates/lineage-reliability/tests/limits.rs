@@ -168,6 +168,7 @@ async fn the_local_adapters_record_the_same_runs_within_the_limits() {
         scripts: Arc::new(clients.script_store()),
         logs: Arc::new(clients.run_logs()),
         storage: None,
+        transports: Vec::new(),
         model: None,
         cache: store.clone(),
         store: store.clone(),

@@ -5,10 +5,10 @@
 
 use crate::evidence::EvidenceReader;
 use lineage_domain::record::Finding;
-use lineage_extract::SqlQuery;
 use lineage_domain::{
     Diagnostic, Direction, LineageEdge, RedactedRunContext, RunContext, RunState, ScriptLanguage,
 };
+use lineage_extract::SqlQuery;
 use serde::Serialize;
 use uuid::Uuid;
 

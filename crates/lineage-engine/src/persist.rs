@@ -60,7 +60,8 @@ pub async fn write_run(
     let merges = futures::stream::iter(pending)
         .buffer_unordered(MAPPING_WRITES_AT_ONCE)
         .collect::<Vec<_>>();
-    let puts = futures::future::join_all(documents.iter().map(|d| sink.put_document(d.key, d.body)));
+    let puts =
+        futures::future::join_all(documents.iter().map(|d| sink.put_document(d.key, d.body)));
     let (put, merged) = futures::join!(puts, merges);
     for p in put {
         p.map_err(|e| EngineError::port("persist lineage document", e))?;

@@ -3,17 +3,17 @@
 //! builds the redacted run context and its static extraction, `analyze` runs the middle
 //! (infer, score, validate) on what was gathered.
 
+use crate::deliver::{deliver, Delivery};
 use crate::error::EngineError;
 use crate::gather::{gather, Gathered, Sources};
 use crate::infer::retry::{Deadline, Sleeper, TokioSleeper};
-use crate::deliver::{deliver, Delivery};
 use crate::openlineage::{run_event, start_event, DocumentInput, RunEvent};
 use crate::persist::{mark_done, write_run, Document, PersistReport};
 use crate::settings::Settings;
 use crate::{completeness, infer, limits, score, storage_check, validate};
 use lineage_domain::ports::{
-    AnswerCache, DatasetStorage, JobCatalog, LineageEvent, LineageModel, LineageSink,
-    LineageStore, LineageTransport, Metric, Metrics, RunLogs, ScriptStore,
+    AnswerCache, DatasetStorage, JobCatalog, LineageEvent, LineageModel, LineageSink, LineageStore,
+    LineageTransport, Metric, Metrics, RunLogs, ScriptStore,
 };
 use lineage_domain::record::{EdgeSummary, Finding, TokenUsage};
 use lineage_domain::{

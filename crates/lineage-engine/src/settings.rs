@@ -570,7 +570,12 @@ pub const SETTINGS: &[Setting] = &[
         file: Some(("transport.type", OptText)),
         var: Some(("OPENLINEAGE__TRANSPORT__TYPE", OptText)),
         file_check: no_check,
-        apply: |s, v| set(&mut s.transport.kind, transport::choice(v, transport::TRANSPORT_TYPES)),
+        apply: |s, v| {
+            set(
+                &mut s.transport.kind,
+                transport::choice(v, transport::TRANSPORT_TYPES),
+            )
+        },
         read: |s| s.transport.kind.clone().map_or(Typed::Unset, Typed::Text),
     },
     Setting {
@@ -604,8 +609,18 @@ pub const SETTINGS: &[Setting] = &[
         file: Some(("transport.auth.type", OptText)),
         var: Some(("OPENLINEAGE__TRANSPORT__AUTH__TYPE", OptText)),
         file_check: no_check,
-        apply: |s, v| set(&mut s.transport.auth_type, transport::choice(v, transport::AUTH_TYPES)),
-        read: |s| s.transport.auth_type.clone().map_or(Typed::Unset, Typed::Text),
+        apply: |s, v| {
+            set(
+                &mut s.transport.auth_type,
+                transport::choice(v, transport::AUTH_TYPES),
+            )
+        },
+        read: |s| {
+            s.transport
+                .auth_type
+                .clone()
+                .map_or(Typed::Unset, Typed::Text)
+        },
     },
     Setting {
         // a secret: read back as its mask; better given as the variable than in a file
@@ -629,7 +644,10 @@ pub const SETTINGS: &[Setting] = &[
     },
     Setting {
         file: Some(("transport.retry.backoff_factor", Number(0.0, 60.0))),
-        var: Some(("OPENLINEAGE__TRANSPORT__RETRY__BACKOFF_FACTOR", Number(0.0, 60.0))),
+        var: Some((
+            "OPENLINEAGE__TRANSPORT__RETRY__BACKOFF_FACTOR",
+            Number(0.0, 60.0),
+        )),
         file_check: no_check,
         apply: |s, v| set(&mut s.transport.retry_backoff_factor, v.number()),
         read: |s| Typed::Number(s.transport.retry_backoff_factor),

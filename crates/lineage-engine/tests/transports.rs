@@ -104,7 +104,9 @@ fn all_files(dir: &Path) -> String {
         if path.is_dir() {
             out.push_str(&all_files(&path));
         } else {
-            out.push_str(&String::from_utf8_lossy(&std::fs::read(&path).unwrap_or_default()));
+            out.push_str(&String::from_utf8_lossy(
+                &std::fs::read(&path).unwrap_or_default(),
+            ));
         }
     }
     out
@@ -123,8 +125,17 @@ async fn start_and_terminal_events_of_every_sample_run_are_written_and_sent_vali
             .expect("processed");
         assert_eq!(out.disposition, Disposition::Processed);
         assert_eq!(out.delivery.sent, 2, "{name}");
-        assert!(out.delivery.findings.is_empty(), "{:?}", out.delivery.findings);
-        let terminal = l.sink.document(&out.document_key).await.unwrap().expect("terminal");
+        assert!(
+            out.delivery.findings.is_empty(),
+            "{:?}",
+            out.delivery.findings
+        );
+        let terminal = l
+            .sink
+            .document(&out.document_key)
+            .await
+            .unwrap()
+            .expect("terminal");
         let start = l
             .sink
             .document(&out.start_document_key)
@@ -144,7 +155,10 @@ async fn start_and_terminal_events_of_every_sample_run_are_written_and_sent_vali
         assert_eq!(start["run"]["runId"], terminal["run"]["runId"]);
         assert_eq!(start["job"], terminal["job"]);
         let run = &terminal["run"]["facets"]["glue_run"];
-        assert_eq!(start["eventTime"], run["startedOn"], "START at the run's StartedOn");
+        assert_eq!(
+            start["eventTime"], run["startedOn"],
+            "START at the run's StartedOn"
+        );
         assert!(start["run"]["facets"].get("glue_run").is_none());
         assert!(start["run"]["facets"].get("errorMessage").is_none());
         let expected = match e.state() {
@@ -159,14 +173,20 @@ async fn start_and_terminal_events_of_every_sample_run_are_written_and_sent_vali
     for r in &received {
         assert!(r.problems.is_empty(), "{:?}", r.problems);
         assert_eq!(r.request.path, "/api/v1/lineage");
-        assert_eq!(r.request.header("authorization"), Some(format!("Bearer {KEY}").as_str()));
+        assert_eq!(
+            r.request.header("authorization"),
+            Some(format!("Bearer {KEY}").as_str())
+        );
     }
     // per run: START first, then the terminal event, with one run id
     let types: Vec<&str> = received
         .iter()
         .map(|r| r.event["eventType"].as_str().unwrap_or_default())
         .collect();
-    assert_eq!(types, ["START", "COMPLETE", "START", "FAIL", "START", "ABORT"]);
+    assert_eq!(
+        types,
+        ["START", "COMPLETE", "START", "FAIL", "START", "ABORT"]
+    );
     for pair in received.chunks(2) {
         assert_eq!(pair[0].event["run"]["runId"], pair[1].event["run"]["runId"]);
     }
@@ -178,8 +198,7 @@ async fn start_and_terminal_events_of_every_sample_run_are_written_and_sent_vali
         .contains("getDynamicFrame"));
     assert_eq!(failed["parent"]["job"]["name"], "workflow/finance-nightly");
     assert_eq!(
-        received[2].event["run"]["facets"]["parent"],
-        failed["parent"],
+        received[2].event["run"]["facets"]["parent"], failed["parent"],
         "START carries the parent too"
     );
     // the API key went to the endpoint's header only
@@ -199,11 +218,25 @@ async fn a_failing_endpoint_leaves_the_documents_a_finding_and_a_metric_and_repl
         .await
         .expect("the run is recorded although the endpoint fails");
     assert_eq!(out.disposition, Disposition::Processed);
-    assert_eq!(fake.received().len(), 2, "START tried twice (one retry), then given up");
+    assert_eq!(
+        fake.received().len(),
+        2,
+        "START tried twice (one retry), then given up"
+    );
     // the documents are written
-    let terminal = l.sink.document(&out.document_key).await.unwrap().expect("terminal");
+    let terminal = l
+        .sink
+        .document(&out.document_key)
+        .await
+        .unwrap()
+        .expect("terminal");
     assert_eq!(terminal, out.document);
-    assert!(l.sink.document(&out.start_document_key).await.unwrap().is_some());
+    assert!(l
+        .sink
+        .document(&out.start_document_key)
+        .await
+        .unwrap()
+        .is_some());
     // a finding in the execution context, and a metric
     let ctx = l
         .store
@@ -217,8 +250,18 @@ async fn a_failing_endpoint_leaves_the_documents_a_finding_and_a_metric_and_repl
         .find(|f| f.check == "transport")
         .expect("transport finding");
     assert_eq!(finding.severity, "warning");
-    assert!(finding.message.contains(&format!("{}/api/v1/lineage", fake.url)), "{}", finding.message);
-    assert!(finding.message.contains("HTTP 503 after 2 attempt(s)"), "{}", finding.message);
+    assert!(
+        finding
+            .message
+            .contains(&format!("{}/api/v1/lineage", fake.url)),
+        "{}",
+        finding.message
+    );
+    assert!(
+        finding.message.contains("HTTP 503 after 2 attempt(s)"),
+        "{}",
+        finding.message
+    );
     assert!(finding.message.contains("--force"), "{}", finding.message);
     assert!(!finding.message.contains(KEY));
     assert_eq!(l.metrics.total("LineageTransportFailures"), 1.0);
@@ -227,7 +270,11 @@ async fn a_failing_endpoint_leaves_the_documents_a_finding_and_a_metric_and_repl
 
     // a replay without --force sends nothing; with --force it sends the same events again
     fake.set_answer(Answer::Accept);
-    let skipped = l.pipeline.process(&e, ProcessOptions::default()).await.unwrap();
+    let skipped = l
+        .pipeline
+        .process(&e, ProcessOptions::default())
+        .await
+        .unwrap();
     assert_eq!(skipped.disposition, Disposition::AlreadyRecorded);
     assert_eq!(fake.accepted().len(), 0);
     let forced = ProcessOptions {
@@ -240,12 +287,24 @@ async fn a_failing_endpoint_leaves_the_documents_a_finding_and_a_metric_and_repl
     let accepted = fake.accepted();
     assert_eq!(accepted.len(), 2);
     assert_eq!(accepted[1], json(&out.document));
-    let ctx = l.store.execution_context(e.job_run_id()).await.unwrap().unwrap();
+    let ctx = l
+        .store
+        .execution_context(e.job_run_id())
+        .await
+        .unwrap()
+        .unwrap();
     assert!(ctx.findings.iter().all(|f| f.check != "transport"));
     // a second forced replay sends byte-identical events
     l.pipeline.process(&e, forced).await.expect("replayed");
-    let bodies: Vec<Vec<u8>> = fake.received().iter().map(|r| r.request.body.clone()).collect();
-    assert_eq!(bodies[bodies.len() - 2..], bodies[bodies.len() - 4..bodies.len() - 2]);
+    let bodies: Vec<Vec<u8>> = fake
+        .received()
+        .iter()
+        .map(|r| r.request.body.clone())
+        .collect();
+    assert_eq!(
+        bodies[bodies.len() - 2..],
+        bodies[bodies.len() - 4..bodies.len() - 2]
+    );
     assert!(!all_files(l.dir.path()).contains(KEY));
 }
 
@@ -300,7 +359,10 @@ async fn the_api_key_never_reaches_the_log() {
         .unwrap();
     let log = String::from_utf8_lossy(&captured.0.lock().unwrap()).into_owned();
     assert!(log.contains("lineage events not sent"), "{log}");
-    assert!(log.contains("Secret(***)"), "the settings were logged, masked");
+    assert!(
+        log.contains("Secret(***)"),
+        "the settings were logged, masked"
+    );
     assert!(!log.contains(KEY), "{log}");
 }
 
@@ -312,7 +374,11 @@ async fn the_sql_a_job_runs_is_its_sql_job_facet() {
     let case = dir.path().join("orders-nightly");
     std::fs::create_dir(&case).unwrap();
     for f in ["event.json", "job.json", "logs.json", "run.json"] {
-        std::fs::copy(repo().join("tests/fixtures/orders-nightly").join(f), case.join(f)).unwrap();
+        std::fs::copy(
+            repo().join("tests/fixtures/orders-nightly").join(f),
+            case.join(f),
+        )
+        .unwrap();
     }
     std::fs::write(
         case.join("script.py"),
@@ -351,14 +417,26 @@ async fn an_endpoint_that_stalls_times_out_and_the_run_is_recorded() {
     let fixtures = Arc::new(FsFixtures::open(&repo().join("tests/fixtures")).unwrap());
     let store = Arc::new(SqliteLineageStore::open(&dir.path().join("lineage.db")).unwrap());
     let sink = Arc::new(FsLineageSink::new(dir.path().join("docs")));
-    let ports = Ports::from_parts(fixtures, store.clone(), sink, Arc::new(RecordingMetrics::default()))
-        .with_transports(vec![transport(&settings)]);
+    let ports = Ports::from_parts(
+        fixtures,
+        store.clone(),
+        sink,
+        Arc::new(RecordingMetrics::default()),
+    )
+    .with_transports(vec![transport(&settings)]);
     let pipeline = Pipeline::new(ports, settings);
     let started = std::time::Instant::now();
     let e = event("glue-job-stopped.json");
-    pipeline.process(&e, ProcessOptions::default()).await.expect("recorded");
+    pipeline
+        .process(&e, ProcessOptions::default())
+        .await
+        .expect("recorded");
     assert!(started.elapsed() < Duration::from_secs(5));
-    let ctx = store.execution_context(e.job_run_id()).await.unwrap().unwrap();
+    let ctx = store
+        .execution_context(e.job_run_id())
+        .await
+        .unwrap()
+        .unwrap();
     assert!(ctx
         .findings
         .iter()

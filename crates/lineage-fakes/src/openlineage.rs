@@ -96,13 +96,17 @@ impl FakeOpenLineage {
                         next.unwrap_or(Answer::Accept)
                     };
                     let (status, body) = match answer {
-                        _ if !problems.is_empty() => (400, serde_json::json!({"problems": problems}).to_string()),
+                        _ if !problems.is_empty() => {
+                            (400, serde_json::json!({"problems": problems}).to_string())
+                        }
                         Answer::Accept => (201, String::new()),
                         Answer::Stall(d) => {
                             tokio::time::sleep(d).await;
                             (201, String::new())
                         }
-                        Answer::Status(code) => (code, format!("{{\"message\": \"fake error {code}\"}}")),
+                        Answer::Status(code) => {
+                            (code, format!("{{\"message\": \"fake error {code}\"}}"))
+                        }
                     };
                     st.lock().expect("lock").received.push(Received {
                         request,

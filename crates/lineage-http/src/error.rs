@@ -7,7 +7,9 @@ use lineage_domain::{ErrorKind, PortError};
 pub enum HttpTransportError {
     #[error("{url} is not an http:// or https:// URL: check transport.url / OPENLINEAGE_URL and transport.endpoint")]
     InvalidUrl { url: String },
-    #[error("the system's TLS root certificates could not be loaded ({0}): install ca-certificates")]
+    #[error(
+        "the system's TLS root certificates could not be loaded ({0}): install ca-certificates"
+    )]
     Tls(String),
     #[error("the API key cannot be sent in an HTTP header (it holds control characters): check OPENLINEAGE_API_KEY")]
     InvalidKey,
@@ -35,9 +37,7 @@ impl HttpTransportError {
             Self::Status {
                 status: 404 | 410, ..
             } => ErrorKind::NotFound,
-            Self::Status { status, .. } if *status == 429 || *status >= 500 => {
-                ErrorKind::Transient
-            }
+            Self::Status { status, .. } if *status == 429 || *status >= 500 => ErrorKind::Transient,
             Self::Status { .. } => ErrorKind::Invalid,
             Self::Timeout { .. } | Self::Connect { .. } => ErrorKind::Transient,
         }

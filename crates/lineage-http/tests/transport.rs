@@ -25,7 +25,12 @@ fn event() -> Vec<u8> {
     .unwrap()
 }
 
-fn transport(url: &str, key: Option<&str>, retries: u32, timeout: Duration) -> HttpLineageTransport {
+fn transport(
+    url: &str,
+    key: Option<&str>,
+    retries: u32,
+    timeout: Duration,
+) -> HttpLineageTransport {
     HttpLineageTransport::new(HttpTransportConfig {
         url: format!("{url}/api/v1/lineage"),
         timeout,
@@ -54,8 +59,14 @@ async fn an_event_is_posted_as_json_with_the_key_as_a_bearer_token() {
     let got = fake.received();
     assert_eq!(got.len(), 1);
     let r = &got[0].request;
-    assert_eq!((r.method.as_str(), r.path.as_str()), ("POST", "/api/v1/lineage"));
-    assert_eq!(r.header("authorization"), Some(format!("Bearer {KEY}").as_str()));
+    assert_eq!(
+        (r.method.as_str(), r.path.as_str()),
+        ("POST", "/api/v1/lineage")
+    );
+    assert_eq!(
+        r.header("authorization"),
+        Some(format!("Bearer {KEY}").as_str())
+    );
     assert_eq!(r.header("content-type"), Some("application/json"));
     assert!(got[0].problems.is_empty(), "{:?}", got[0].problems);
     assert_eq!(got[0].event["eventType"], "START");
@@ -117,12 +128,25 @@ async fn a_client_error_is_not_retried_and_names_the_fix() {
 async fn an_endpoint_that_does_not_answer_in_time_times_out_per_attempt() {
     let fake = FakeOpenLineage::start(vec![Answer::Stall(Duration::from_secs(3))]).await;
     let started = Instant::now();
-    let e = send(&transport(&fake.url, Some(KEY), 1, Duration::from_millis(200)))
-        .await
-        .expect_err("timed out");
-    assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
+    let e = send(&transport(
+        &fake.url,
+        Some(KEY),
+        1,
+        Duration::from_millis(200),
+    ))
+    .await
+    .expect_err("timed out");
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
     assert_eq!(e.kind, ErrorKind::Transient);
-    assert!(e.to_string().contains("no answer within 200 ms after 2 attempt(s)"), "{e}");
+    assert!(
+        e.to_string()
+            .contains("no answer within 200 ms after 2 attempt(s)"),
+        "{e}"
+    );
 }
 
 #[tokio::test]
@@ -135,7 +159,11 @@ async fn a_refused_connection_is_retried_then_reported() {
         .await
         .expect_err("refused");
     assert_eq!(e.kind, ErrorKind::Transient);
-    assert!(e.to_string().contains("could not connect after 2 attempt(s)"), "{e}");
+    assert!(
+        e.to_string()
+            .contains("could not connect after 2 attempt(s)"),
+        "{e}"
+    );
     assert!(!e.to_string().contains(KEY));
 }
 

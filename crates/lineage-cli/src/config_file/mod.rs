@@ -119,7 +119,9 @@ impl LoadedConfig {
             let mut parts: Vec<&str> = name.split('.').collect();
             let last = parts.pop().unwrap_or(name);
             for part in parts {
-                let serde_json::Value::Object(m) = at else { break };
+                let serde_json::Value::Object(m) = at else {
+                    break;
+                };
                 at = m
                     .entry(part)
                     .or_insert_with(|| serde_json::Value::Object(Default::default()));

@@ -338,7 +338,10 @@ fn the_openlineage_variables_configure_the_http_transport_and_the_key_stays_mask
         .with_overrides(&vars(&[("OPENLINEAGE_URL", "https://user:pw@x")]))
         .unwrap_err()
         .to_string();
-    assert!(bad.contains("OPENLINEAGE_URL") && !bad.contains("pw"), "{bad}");
+    assert!(
+        bad.contains("OPENLINEAGE_URL") && !bad.contains("pw"),
+        "{bad}"
+    );
     let none = Settings::default()
         .with_overrides(&vars(&[
             ("OPENLINEAGE_URL", "http://x"),

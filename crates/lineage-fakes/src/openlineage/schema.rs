@@ -170,7 +170,8 @@ mod tests {
         assert_eq!(problems(&good), Vec::<String>::new());
         let mut bad = good.clone();
         bad["run"]["runId"] = json!("run-42");
-        bad["job"]["facets"]["sql"] = json!({"_producer": "https://example.com/p", "_schemaURL": "https://x/y"});
+        bad["job"]["facets"]["sql"] =
+            json!({"_producer": "https://example.com/p", "_schemaURL": "https://x/y"});
         bad["job"]["facets"]["custom"] = json!({"_producer": "p"});
         let found = problems(&bad).join("\n");
         for expected in [

@@ -142,12 +142,19 @@ async fn ten_thousand_datasets_and_a_3000_byte_path_fit_dynamodb_and_s3() {
             )
         })
         .collect();
-    let objects: std::collections::BTreeSet<String> = snap.objects.keys().cloned().collect();
+    // the terminal documents; each run's START event sits beside its own
+    let (starts, objects): (std::collections::BTreeSet<String>, std::collections::BTreeSet<String>) =
+        snap.objects.keys().cloned().partition(|k| k.ends_with(".start.json"));
     assert_eq!(
         objects, pointed,
         "every document is pointed to by a context"
     );
     assert_eq!(objects.len(), 2);
+    let beside: std::collections::BTreeSet<String> = objects
+        .iter()
+        .map(|k| format!("{}.start.json", k.trim_end_matches(".json")))
+        .collect();
+    assert_eq!(starts, beside, "each START event beside its run's document");
     eprintln!(
         "largest item {largest} bytes; big document {} bytes",
         big.document.len()
@@ -245,7 +252,7 @@ async fn through_the_bootstrap_ten_thousand_datasets_are_recorded_within_the_lim
         .expect("recorded");
     assert!(has_limits_finding(&ctx), "{:?}", ctx.findings);
     let snap = common::snapshot(&clients, &out).await;
-    assert_eq!(snap.objects.len(), 1, "one document");
+    assert_eq!(snap.objects.len(), 2, "the run's two documents");
     let largest = largest_item(&snap);
     assert!(largest <= 400 * 1024, "largest item {largest} bytes");
     let doc: serde_json::Value =

@@ -62,7 +62,7 @@ impl HttpLineageTransport {
         let builder = hyper_rustls::HttpsConnectorBuilder::new();
         let connector = if uri.scheme_str() == Some("https") {
             builder
-                .with_provider_and_native_roots(rustls::crypto::aws_lc_rs::default_provider())
+                .with_provider_and_native_roots(rustls::crypto::ring::default_provider())
                 .map_err(|e| HttpTransportError::Tls(e.to_string()))?
                 .https_or_http()
                 .enable_http1()
@@ -72,7 +72,7 @@ impl HttpLineageTransport {
             builder
                 .with_tls_config(
                     rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
-                        rustls::crypto::aws_lc_rs::default_provider(),
+                        rustls::crypto::ring::default_provider(),
                     ))
                     .with_safe_default_protocol_versions()
                     .map_err(|e| HttpTransportError::Tls(e.to_string()))?

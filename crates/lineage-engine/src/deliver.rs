@@ -63,7 +63,8 @@ pub async fn deliver(
         };
         delivery.failed += 1;
         let mut message = format!(
-            "lineage events not sent to {destination} ({event_type} failed: {error}); the documents are in the lineage store: replay the run with --force to send them again"
+            "lineage events not sent to {destination} (the {event_type} event: {}); the documents are in the lineage store: replay the run with --force to send them again",
+            error.message
         );
         for secret in secrets {
             if !secret.expose().is_empty() {

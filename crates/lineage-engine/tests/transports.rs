@@ -134,13 +134,13 @@ async fn start_and_terminal_events_of_every_sample_run_are_written_and_sent_vali
             .sink
             .document(&out.document_key)
             .await
-            .unwrap()
+            .expect("ok")
             .expect("terminal");
         let start = l
             .sink
             .document(&out.start_document_key)
             .await
-            .unwrap()
+            .expect("ok")
             .expect("start");
         assert!(out.start_document_key.ends_with(".start.json"));
         assert_eq!(
@@ -228,21 +228,21 @@ async fn a_failing_endpoint_leaves_the_documents_a_finding_and_a_metric_and_repl
         .sink
         .document(&out.document_key)
         .await
-        .unwrap()
+        .expect("ok")
         .expect("terminal");
     assert_eq!(terminal, out.document);
     assert!(l
         .sink
         .document(&out.start_document_key)
         .await
-        .unwrap()
+        .expect("ok")
         .is_some());
     // a finding in the execution context, and a metric
     let ctx = l
         .store
         .execution_context(e.job_run_id())
         .await
-        .unwrap()
+        .expect("ok")
         .expect("recorded");
     let finding = ctx
         .findings
@@ -274,7 +274,7 @@ async fn a_failing_endpoint_leaves_the_documents_a_finding_and_a_metric_and_repl
         .pipeline
         .process(&e, ProcessOptions::default())
         .await
-        .unwrap();
+        .expect("ok");
     assert_eq!(skipped.disposition, Disposition::AlreadyRecorded);
     assert_eq!(fake.accepted().len(), 0);
     let forced = ProcessOptions {
@@ -291,8 +291,8 @@ async fn a_failing_endpoint_leaves_the_documents_a_finding_and_a_metric_and_repl
         .store
         .execution_context(e.job_run_id())
         .await
-        .unwrap()
-        .unwrap();
+        .expect("ok")
+        .expect("ok");
     assert!(ctx.findings.iter().all(|f| f.check != "transport"));
     // a second forced replay sends byte-identical events
     l.pipeline.process(&e, forced).await.expect("replayed");
@@ -322,7 +322,7 @@ async fn a_dry_run_sends_nothing() {
             },
         )
         .await
-        .unwrap();
+        .expect("ok");
     assert_eq!(out.disposition, Disposition::DryRun);
     assert!(fake.received().is_empty());
 }
@@ -356,8 +356,8 @@ async fn the_api_key_never_reaches_the_log() {
     l.pipeline
         .process(&event("glue-job-failed.json"), ProcessOptions::default())
         .await
-        .unwrap();
-    let log = String::from_utf8_lossy(&captured.0.lock().unwrap()).into_owned();
+        .expect("ok");
+    let log = String::from_utf8_lossy(&captured.0.lock().expect("ok")).into_owned();
     assert!(log.contains("lineage events not sent"), "{log}");
     assert!(
         log.contains("Secret(***)"),
@@ -370,15 +370,15 @@ async fn the_api_key_never_reaches_the_log() {
 async fn the_sql_a_job_runs_is_its_sql_job_facet() {
     let fake = FakeOpenLineage::start(vec![]).await;
     // the sample run, with a script that runs Spark SQL
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().expect("ok");
     let case = dir.path().join("orders-nightly");
-    std::fs::create_dir(&case).unwrap();
+    std::fs::create_dir(&case).expect("ok");
     for f in ["event.json", "job.json", "logs.json", "run.json"] {
         std::fs::copy(
             repo().join("tests/fixtures/orders-nightly").join(f),
             case.join(f),
         )
-        .unwrap();
+        .expect("ok");
     }
     std::fs::write(
         case.join("script.py"),
@@ -387,7 +387,7 @@ async fn the_sql_a_job_runs_is_its_sql_job_facet() {
          spark.sql(\"INSERT OVERWRITE TABLE sales.daily_totals SELECT store_id, sum(amount) FROM sales.orders GROUP BY store_id\")\n\
          spark.sql(\"INSERT OVERWRITE TABLE sales.daily_totals SELECT store_id, sum(amount) FROM sales.orders GROUP BY store_id\")\n",
     )
-    .unwrap();
+    .expect("ok");
     let l = local_on(dir.path(), &fake.url);
     l.pipeline
         .process(&event("glue-job-succeeded.json"), ProcessOptions::default())
@@ -413,9 +413,9 @@ async fn an_endpoint_that_stalls_times_out_and_the_run_is_recorded() {
     let mut settings = settings(&fake.url);
     settings.transport.timeout_seconds = 0.2;
     settings.transport.retry_total = 0;
-    let dir = tempfile::tempdir().unwrap();
-    let fixtures = Arc::new(FsFixtures::open(&repo().join("tests/fixtures")).unwrap());
-    let store = Arc::new(SqliteLineageStore::open(&dir.path().join("lineage.db")).unwrap());
+    let dir = tempfile::tempdir().expect("ok");
+    let fixtures = Arc::new(FsFixtures::open(&repo().join("tests/fixtures")).expect("ok"));
+    let store = Arc::new(SqliteLineageStore::open(&dir.path().join("lineage.db")).expect("ok"));
     let sink = Arc::new(FsLineageSink::new(dir.path().join("docs")));
     let ports = Ports::from_parts(
         fixtures,
@@ -435,8 +435,8 @@ async fn an_endpoint_that_stalls_times_out_and_the_run_is_recorded() {
     let ctx = store
         .execution_context(e.job_run_id())
         .await
-        .unwrap()
-        .unwrap();
+        .expect("ok")
+        .expect("ok");
     assert!(ctx
         .findings
         .iter()

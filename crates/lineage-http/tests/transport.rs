@@ -22,7 +22,7 @@ fn event() -> Vec<u8> {
         "inputs": [],
         "outputs": []
     }))
-    .unwrap()
+    .expect("ok")
 }
 
 fn transport(
@@ -152,8 +152,8 @@ async fn an_endpoint_that_does_not_answer_in_time_times_out_per_attempt() {
 #[tokio::test]
 async fn a_refused_connection_is_retried_then_reported() {
     // a port nothing listens on
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("ok");
+    let url = format!("http://{}", listener.local_addr().expect("ok"));
     drop(listener);
     let e = send(&transport(&url, Some(KEY), 1, Duration::from_secs(2)))
         .await

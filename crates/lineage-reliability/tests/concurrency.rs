@@ -169,7 +169,11 @@ async fn eight_concurrent_deliveries_on_aws_end_in_one_state_with_one_model_call
         !runs[0].contains_key("claim_owner"),
         "no claim is left behind"
     );
-    assert_eq!(snap.objects.len(), 2, "one run's two documents (START and terminal)");
+    assert_eq!(
+        snap.objects.len(),
+        2,
+        "one run's two documents (START and terminal)"
+    );
     assert_eq!(snap.mappings.len(), 2, "one mapping per edge");
 }
 

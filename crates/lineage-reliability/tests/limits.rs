@@ -143,8 +143,14 @@ async fn ten_thousand_datasets_and_a_3000_byte_path_fit_dynamodb_and_s3() {
         })
         .collect();
     // the terminal documents; each run's START event sits beside its own
-    let (starts, objects): (std::collections::BTreeSet<String>, std::collections::BTreeSet<String>) =
-        snap.objects.keys().cloned().partition(|k| k.ends_with(".start.json"));
+    let (starts, objects): (
+        std::collections::BTreeSet<String>,
+        std::collections::BTreeSet<String>,
+    ) = snap
+        .objects
+        .keys()
+        .cloned()
+        .partition(|k| k.ends_with(".start.json"));
     assert_eq!(
         objects, pointed,
         "every document is pointed to by a context"

@@ -107,7 +107,11 @@ async fn an_sqs_batch_with_two_poisoned_messages_fails_exactly_those_two() {
             "{r} recorded"
         );
     }
-    assert_eq!(common::snapshot(&clients, &out).await.objects.len(), 16, "two documents per run");
+    assert_eq!(
+        common::snapshot(&clients, &out).await.objects.len(),
+        16,
+        "two documents per run"
+    );
 }
 
 const DB_PASSWORD: &str = "Qm7#vT2p!Lx9wR4z";

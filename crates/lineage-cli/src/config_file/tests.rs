@@ -343,9 +343,17 @@ fn the_transport_section_nests_as_the_openlineage_client_writes_it_and_masks_the
     );
     let c = load_with(d.path(), "dev", &LoadOptions::default());
     assert!(c.is_valid(), "{:?}", c.problems);
-    let http = c.settings.transport.http().expect("complete").expect("http");
+    let http = c
+        .settings
+        .transport
+        .http()
+        .expect("complete")
+        .expect("http");
     assert_eq!(http.url, "http://marquez:5000/api/v1/lineage");
-    assert_eq!(http.api_key.as_ref().map(|k| k.expose()), Some("k-secret-1"));
+    assert_eq!(
+        http.api_key.as_ref().map(|k| k.expose()),
+        Some("k-secret-1")
+    );
     assert_eq!(http.retries, 5);
     let e = c.effective();
     assert_eq!(e["transport"]["auth"]["type"], "api_key");

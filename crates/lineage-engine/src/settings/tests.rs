@@ -333,10 +333,10 @@ fn the_openlineage_variables_configure_the_http_transport_and_the_key_stays_mask
     assert_eq!(http.timeout, std::time::Duration::from_millis(2500));
     assert_eq!(http.retries, 5);
     assert!(!format!("{s:?}").contains("k-123"));
-    assert!(!serde_json::to_string(&s).unwrap().contains("k-123"));
+    assert!(!serde_json::to_string(&s).expect("ok").contains("k-123"));
     let bad = Settings::default()
         .with_overrides(&vars(&[("OPENLINEAGE_URL", "https://user:pw@x")]))
-        .unwrap_err()
+        .expect_err("an error")
         .to_string();
     assert!(
         bad.contains("OPENLINEAGE_URL") && !bad.contains("pw"),
@@ -347,6 +347,6 @@ fn the_openlineage_variables_configure_the_http_transport_and_the_key_stays_mask
             ("OPENLINEAGE_URL", "http://x"),
             ("OPENLINEAGE__TRANSPORT__TYPE", "none"),
         ]))
-        .unwrap();
+        .expect("ok");
     assert_eq!(none.transport.http(), Ok(None));
 }

@@ -160,7 +160,7 @@ mod tests {
             url: Some("http://marquez:5000/".into()),
             ..TransportSettings::default()
         };
-        let http = t.http().unwrap().unwrap();
+        let http = t.http().expect("ok").expect("ok");
         assert_eq!(http.url, "http://marquez:5000/api/v1/lineage");
         assert_eq!(http.api_key, None);
         assert_eq!(TransportSettings::default().http(), Ok(None));
@@ -172,13 +172,19 @@ mod tests {
             kind: Some("http".into()),
             ..TransportSettings::default()
         };
-        assert!(no_url.http().unwrap_err().contains("OPENLINEAGE_URL"));
+        assert!(no_url
+            .http()
+            .expect_err("an error")
+            .contains("OPENLINEAGE_URL"));
         let no_key = TransportSettings {
             url: Some("https://x".into()),
             auth_type: Some("api_key".into()),
             ..TransportSettings::default()
         };
-        assert!(no_key.http().unwrap_err().contains("OPENLINEAGE_API_KEY"));
+        assert!(no_key
+            .http()
+            .expect_err("an error")
+            .contains("OPENLINEAGE_API_KEY"));
         assert!(check_url(&Typed::Text("https://u:p@x".into())).is_err());
         assert!(check_url(&Typed::Text("ftp://x".into())).is_err());
     }

@@ -1,11 +1,14 @@
 """Prints `sam deploy --parameter-overrides` arguments: the template's tunables from the
 effective configuration (`lineage-agent config validate --format json`), then KEY=VALUE pairs
-given on the command line (empty values are left out, so the template defaults apply).
+given on the command line (empty values are left out, so the template defaults apply). The
+OpenLineage API key is a secret: the configuration shows it masked, so it is taken from the
+OPENLINEAGE_API_KEY environment variable, never from the command line or the files.
 
 usage: deploy_params.py CONFIG.json [Key=Value ...]
 """
 
 import json
+import os
 import shlex
 import sys
 
@@ -25,6 +28,9 @@ def main() -> int:
         "MaxRetries": str(config["error_recovery"]["max_retries"]),
         "RetryDelaySeconds": str(config["error_recovery"]["retry_delay_seconds"]),
         "EnableFallback": lower(config["error_recovery"]["enable_fallback"]),
+        "OpenLineageUrl": (config.get("transport") or {}).get("url") or "",
+        "OpenLineageEndpoint": (config.get("transport") or {}).get("endpoint") or "",
+        "OpenLineageApiKey": os.environ.get("OPENLINEAGE_API_KEY", ""),
         "LogLevel": {"WARN": "WARNING", "TRACE": "DEBUG"}.get(config["logging"]["level"],
                                                                config["logging"]["level"]),
     }

@@ -3,8 +3,9 @@
 //! before writing any run leaves no trace of itself (no empty `lineage.db`).
 
 use crate::error::CliError;
-use lineage_domain::ports::LineageModel;
+use lineage_domain::ports::{LineageModel, LineageTransport};
 use lineage_engine::{Pipeline, Ports, Settings};
+use lineage_http::{HttpLineageTransport, HttpTransportConfig};
 use lineage_local::{FsFixtures, FsLineageSink, RecordingMetrics, SqliteLineageStore};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -97,6 +98,7 @@ pub fn pipeline(
     } else {
         CreatedOutput::before(output)
     };
+    let transports = transports(&settings)?;
     let store = if dry_run && !output.store.is_file() {
         SqliteLineageStore::in_memory()
     } else {
@@ -112,8 +114,30 @@ pub fn pipeline(
         Arc::new(FsLineageSink::new(&output.documents)),
         Arc::new(RecordingMetrics::default()),
     )
-    .with_model(model);
+    .with_model(model)
+    .with_transports(transports);
     Ok((Pipeline::new(ports, settings), created))
+}
+
+/// The transports `transport.*` asks for (an OpenLineage endpoint such as a local Marquez):
+/// events go there beside the files. An incomplete one is a configuration error.
+pub fn transports(settings: &Settings) -> Result<Vec<Arc<dyn LineageTransport>>, CliError> {
+    let http = settings
+        .transport
+        .http()
+        .map_err(|e| CliError::Input(format!("invalid configuration: {e}")))?;
+    let Some(http) = http else {
+        return Ok(Vec::new());
+    };
+    let transport = HttpLineageTransport::new(HttpTransportConfig {
+        url: http.url,
+        timeout: http.timeout,
+        api_key: http.api_key,
+        retries: http.retries,
+        backoff: http.backoff,
+    })
+    .map_err(|e| CliError::Input(format!("invalid configuration: transport: {e}")))?;
+    Ok(vec![Arc::new(transport)])
 }
 
 /// A pipeline over fixtures that writes nowhere (for `extract`).

@@ -124,6 +124,14 @@ pub fn summary(outcome: &RunOutcome, store_location: &str) -> String {
                 outcome.persist.mappings_unchanged,
                 if outcome.persist.context_written { "written" } else { "unchanged" },
             );
+            if outcome.delivery.sent > 0 {
+                let _ = writeln!(
+                    out,
+                    "  sent {} lineage events (START and {})",
+                    outcome.delivery.sent,
+                    lineage_engine::openlineage::event_type(c.state)
+                );
+            }
         }
     }
     out

@@ -14,6 +14,7 @@ pub mod record;
 pub mod redact;
 pub mod redacted;
 pub mod run;
+pub mod secret;
 
 pub use context::{ExtraObject, LogEvent, RunContext, Script, ScriptLanguage, SourceModule};
 pub use dataset::{Dataset, S3Location};
@@ -28,3 +29,4 @@ pub use record::{
 };
 pub use redacted::RedactedRunContext;
 pub use run::{JobRun, RunWindow};
+pub use secret::Secret;

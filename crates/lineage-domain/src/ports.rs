@@ -191,6 +191,28 @@ pub trait LineageSink: Send + Sync {
     fn location(&self, key: &str) -> String;
 }
 
+/// One OpenLineage event to send: which run and kind it is (for findings and logs), and its
+/// JSON bytes (the same bytes as the document written to the sink).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LineageEvent<'a> {
+    /// The Glue run id.
+    pub run_id: &'a str,
+    /// `START`, `COMPLETE`, `FAIL` or `ABORT`.
+    pub event_type: &'a str,
+    pub body: &'a [u8],
+}
+
+/// Where lineage events are sent beside the documents (an OpenLineage HTTP endpoint such as
+/// Marquez, Amazon DataZone). Sending the same event again is harmless: receivers key events
+/// by run id and event type. Retries are the adapter's; an error is final for this delivery,
+/// and its message never holds a credential.
+#[async_trait]
+pub trait LineageTransport: Send + Sync {
+    async fn send(&self, event: &LineageEvent<'_>) -> Result<(), PortError>;
+    /// Where events go, for people (`http://marquez:5000/api/v1/lineage`); never a secret.
+    fn destination(&self) -> String;
+}
+
 /// Why one event could not be queued.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct QueueFailure {

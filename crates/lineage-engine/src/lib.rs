@@ -3,6 +3,7 @@
 //! document format.
 
 pub mod completeness;
+pub mod deliver;
 pub mod error;
 pub mod evidence;
 pub mod gather;

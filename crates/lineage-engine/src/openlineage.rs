@@ -1,12 +1,14 @@
-//! The lineage document: one OpenLineage RunEvent per run (COMPLETE for SUCCEEDED, FAIL for
-//! FAILED and TIMEOUT, ABORT for STOPPED) with a deterministic run id (UUIDv5 of the Glue run
-//! id) and deterministic serialisation: the same run gives byte-identical JSON.
+//! The lineage documents: two OpenLineage RunEvents per run with one deterministic run id
+//! (UUIDv5 of the Glue run id): START at the run's start, and the terminal event (COMPLETE for
+//! SUCCEEDED, FAIL for FAILED and TIMEOUT, ABORT for STOPPED) at its end. Serialisation is
+//! deterministic: the same run gives byte-identical JSON.
 
 use crate::evidence::EvidenceReader;
 use lineage_domain::record::Finding;
 use lineage_domain::{
     Diagnostic, Direction, LineageEdge, RedactedRunContext, RunContext, RunState, ScriptLanguage,
 };
+use lineage_extract::SqlQuery;
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -72,9 +74,12 @@ pub struct RunFacets {
     pub error_message: Option<ErrorMessageFacet>,
     #[serde(rename = "extractionError", skip_serializing_if = "Option::is_none")]
     pub extraction_error: Option<ExtractionErrorFacet>,
-    pub glue_run: GlueRunFacet,
-    #[serde(rename = "lineage_validation")]
-    pub validation: ValidationFacet,
+    /// The run as Glue reported it (terminal events only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub glue_run: Option<GlueRunFacet>,
+    /// What validation found (terminal events only: it is known at the end).
+    #[serde(rename = "lineage_validation", skip_serializing_if = "Option::is_none")]
+    pub validation: Option<ValidationFacet>,
     pub processing_engine: ProcessingEngineFacet,
 }
 
@@ -273,6 +278,39 @@ pub struct JobFacets {
     pub job_type: JobTypeFacet,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source_code_location: Option<SourceCodeLocationFacet>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sql: Option<SqlJobFacet>,
+}
+
+/// The SQL the job runs (the standard `sql` job facet): each wholly known text extraction
+/// found, in the order run, separated by `;` and a blank line; the dialect when they share one.
+#[derive(Debug, Serialize)]
+pub struct SqlJobFacet {
+    #[serde(flatten)]
+    pub base: Base,
+    pub query: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dialect: Option<&'static str>,
+}
+
+impl SqlJobFacet {
+    /// The facet of the SQL a run's extraction found (`None` when there is none).
+    pub fn of(queries: &[SqlQuery]) -> Option<Self> {
+        let first = queries.first()?;
+        let query = queries
+            .iter()
+            .map(|q| q.query.trim().trim_end_matches(';').trim_end())
+            .collect::<Vec<_>>()
+            .join(";\n\n");
+        Some(Self {
+            base: Base::standard("1-1-0/SQLJobFacet.json#/$defs/SQLJobFacet"),
+            query,
+            dialect: queries
+                .iter()
+                .all(|q| q.dialect == first.dialect)
+                .then_some(first.dialect),
+        })
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -354,6 +392,8 @@ pub struct DocumentInput<'a> {
     /// What static extraction could not settle.
     pub diagnostics: &'a [Diagnostic],
     pub min_confidence_score: f64,
+    /// The SQL the job runs, as extraction found it.
+    pub sql: &'a [SqlQuery],
 }
 
 /// Builds the RunEvent of a run.
@@ -418,7 +458,7 @@ pub fn run_event(ctx: &RedactedRunContext, input: &DocumentInput<'_>) -> RunEven
                 parent: ParentRunFacet::of(ctx),
                 error_message,
                 extraction_error: ExtractionErrorFacet::of(input.diagnostics, input.accepted.len()),
-                glue_run: GlueRunFacet {
+                glue_run: Some(GlueRunFacet {
                     base: Base::custom("GlueRunFacet.json"),
                     job_run_id: ctx.run.id.clone(),
                     attempt: ctx.run.attempt,
@@ -428,14 +468,14 @@ pub fn run_event(ctx: &RedactedRunContext, input: &DocumentInput<'_>) -> RunEven
                     execution_time_seconds: ctx.run.execution_time,
                     worker_type: ctx.run.worker_type.clone().or_else(|| ctx.job.worker_type.clone()),
                     number_of_workers: ctx.run.number_of_workers.or(ctx.job.number_of_workers),
-                },
-                validation: ValidationFacet {
+                }),
+                validation: Some(ValidationFacet {
                     base: Base::custom("LineageValidationRunFacet.json"),
                     min_confidence_score: input.min_confidence_score,
                     findings: input.findings.to_vec(),
                     candidates_below_threshold: input.candidates_below_threshold,
                     unresolved: input.diagnostics.len(),
-                },
+                }),
                 processing_engine: ProcessingEngineFacet {
                     base: Base::standard("1-1-1/ProcessingEngineRunFacet.json#/$defs/ProcessingEngineRunFacet"),
                     version: ctx
@@ -468,11 +508,28 @@ pub fn run_event(ctx: &RedactedRunContext, input: &DocumentInput<'_>) -> RunEven
                         url,
                     }
                 }),
+                sql: SqlJobFacet::of(input.sql),
             },
         },
         inputs: datasets(Direction::Input),
         outputs: datasets(Direction::Output),
     }
+}
+
+/// The START event of a run: the terminal event's run id, job and datasets, at the run's
+/// start (`StartedOn`), with the run facets known then (parent, processing engine); what is
+/// known only at the end (the Glue run's outcome, validation, extraction errors, the error
+/// message) stays in the terminal event.
+pub fn start_event(ctx: &RedactedRunContext, input: &DocumentInput<'_>) -> RunEvent {
+    let mut event = run_event(ctx, input);
+    event.event_type = "START";
+    event.event_time = rfc3339(ctx.run.started_on);
+    let facets = &mut event.run.facets;
+    facets.error_message = None;
+    facets.extraction_error = None;
+    facets.glue_run = None;
+    facets.validation = None;
+    event
 }
 
 /// The script location as an absolute URI: characters a URI cannot hold (spaces, quotes,

@@ -3,16 +3,17 @@
 //! builds the redacted run context and its static extraction, `analyze` runs the middle
 //! (infer, score, validate) on what was gathered.
 
+use crate::deliver::{deliver, Delivery};
 use crate::error::EngineError;
 use crate::gather::{gather, Gathered, Sources};
 use crate::infer::retry::{Deadline, Sleeper, TokioSleeper};
-use crate::openlineage::{run_event, DocumentInput, RunEvent};
-use crate::persist::{persist, PersistReport};
+use crate::openlineage::{run_event, start_event, DocumentInput, RunEvent};
+use crate::persist::{mark_done, write_run, Document, PersistReport};
 use crate::settings::Settings;
 use crate::{completeness, infer, limits, score, storage_check, validate};
 use lineage_domain::ports::{
-    AnswerCache, DatasetStorage, JobCatalog, LineageModel, LineageSink, LineageStore, Metric,
-    Metrics, RunLogs, ScriptStore,
+    AnswerCache, DatasetStorage, JobCatalog, LineageEvent, LineageModel, LineageSink, LineageStore,
+    LineageTransport, Metric, Metrics, RunLogs, ScriptStore,
 };
 use lineage_domain::record::{EdgeSummary, Finding, TokenUsage};
 use lineage_domain::{
@@ -37,6 +38,8 @@ pub struct Ports {
     /// What storage holds, for the storage checks (`validation.storage_checks`); `None`: no
     /// checks.
     pub storage: Option<Arc<dyn DatasetStorage>>,
+    /// Where events are sent beside the documents (`transport.*`); none by default.
+    pub transports: Vec<Arc<dyn LineageTransport>>,
 }
 
 impl Ports {
@@ -63,7 +66,14 @@ impl Ports {
             store,
             sink,
             metrics,
+            transports: Vec::new(),
         }
+    }
+
+    /// These ports sending events to `transports` too.
+    pub fn with_transports(mut self, transports: Vec<Arc<dyn LineageTransport>>) -> Self {
+        self.transports = transports;
+        self
     }
 
     /// These ports with another storage adapter (or none).
@@ -112,6 +122,8 @@ pub struct Analysis {
     pub inference_reason: Option<&'static str>,
     /// The run lacks something its lineage rests on (see [`completeness`]).
     pub incomplete: bool,
+    /// The SQL the job runs, as extraction found it (the `sql` job facet).
+    pub sql: Vec<lineage_extract::SqlQuery>,
 }
 
 /// Time spent in each stage.
@@ -141,7 +153,11 @@ pub struct RunOutcome {
     pub document_key: String,
     pub document_location: String,
     pub document: Vec<u8>,
+    /// The key of the run's START event, beside the document.
+    pub start_document_key: String,
     pub persist: PersistReport,
+    /// What the transports were sent (nothing on a dry run or a recorded run).
+    pub delivery: Delivery,
     pub timings: StageTimings,
 }
 
@@ -283,21 +299,29 @@ impl Pipeline {
             fallback,
             inference_reason,
             incomplete: completeness::incomplete(gathered),
+            sql: extraction.sql.clone(),
         })
     }
 
-    /// The OpenLineage RunEvent of an analysed run.
+    fn document_input<'a>(&self, analysis: &'a Analysis) -> DocumentInput<'a> {
+        DocumentInput {
+            accepted: &analysis.accepted,
+            findings: &analysis.findings,
+            candidates_below_threshold: analysis.candidates.len(),
+            diagnostics: &analysis.diagnostics,
+            min_confidence_score: self.settings.min_confidence_score,
+            sql: &analysis.sql,
+        }
+    }
+
+    /// The OpenLineage RunEvent of an analysed run (the terminal event).
     pub fn document(&self, ctx: &RedactedRunContext, analysis: &Analysis) -> RunEvent {
-        run_event(
-            ctx,
-            &DocumentInput {
-                accepted: &analysis.accepted,
-                findings: &analysis.findings,
-                candidates_below_threshold: analysis.candidates.len(),
-                diagnostics: &analysis.diagnostics,
-                min_confidence_score: self.settings.min_confidence_score,
-            },
-        )
+        run_event(ctx, &self.document_input(analysis))
+    }
+
+    /// The START event of an analysed run.
+    pub fn start_document(&self, ctx: &RedactedRunContext, analysis: &Analysis) -> RunEvent {
+        start_event(ctx, &self.document_input(analysis))
     }
 
     /// The RunEvent as the bytes that are written: deterministic JSON, passed once more through
@@ -308,12 +332,16 @@ impl Pipeline {
         ctx: &RedactedRunContext,
         analysis: &Analysis,
     ) -> Result<Vec<u8>, EngineError> {
-        let bytes = self
-            .document(ctx, analysis)
-            .to_bytes()
-            .map_err(|e| EngineError::Serialise(e.to_string()))?;
-        let text = String::from_utf8(bytes).map_err(|e| EngineError::Serialise(e.to_string()))?;
-        Ok(ctx.redactor().redact(&text).into_owned().into_bytes())
+        event_bytes(ctx, &self.document(ctx, analysis))
+    }
+
+    /// The START event as the bytes that are written and sent (as [`Pipeline::document_bytes`]).
+    pub fn start_document_bytes(
+        &self,
+        ctx: &RedactedRunContext,
+        analysis: &Analysis,
+    ) -> Result<Vec<u8>, EngineError> {
+        event_bytes(ctx, &self.start_document(ctx, analysis))
     }
 
     /// Processes one event end to end.
@@ -430,9 +458,11 @@ impl Pipeline {
             document_key: context.lineage_key.clone(),
             document_location: location,
             context,
+            start_document_key: String::new(),
             accepted: Vec::new(),
             document: Vec::new(),
             persist: PersistReport::default(),
+            delivery: Delivery::default(),
             timings: StageTimings::default(),
         }
     }
@@ -449,9 +479,13 @@ impl Pipeline {
         let analysis = self.analyze_until(gathered, deadline).await?;
         let ctx = &gathered.context;
         let document = self.document_bytes(ctx, &analysis)?;
+        let start = self.start_document_bytes(ctx, &analysis)?;
         let key = self
             .settings
             .lineage_key(&ctx.job.name, &ctx.run.id, ctx.run.started_on);
+        let start_key = self
+            .settings
+            .start_key(&ctx.job.name, &ctx.run.id, ctx.run.started_on);
         let mut context = execution_context(ctx, &analysis, &key);
         if let Some(f) = limits::fit_context(&mut context) {
             tracing::warn!(run = %ctx.run.id, "{}", f.message);
@@ -459,30 +493,70 @@ impl Pipeline {
         let mappings = job_mappings(ctx, &analysis.accepted);
         limits::check_writes(&key, &mappings, &context)?;
         let t2 = Instant::now();
-        let (disposition, report) = if options.dry_run {
-            (Disposition::DryRun, PersistReport::default())
-        } else {
-            let r = persist(
-                self.ports.store.as_ref(),
-                self.ports.sink.as_ref(),
-                &key,
-                &document,
-                &mappings,
-                &context,
-                options.force,
+        let (disposition, report, delivery) = if options.dry_run {
+            (
+                Disposition::DryRun,
+                PersistReport::default(),
+                Delivery::default(),
             )
-            .await?;
-            (Disposition::Processed, r)
+        } else {
+            let documents = [
+                Document {
+                    key: &start_key,
+                    body: &start,
+                },
+                Document {
+                    key: &key,
+                    body: &document,
+                },
+            ];
+            let events = [
+                LineageEvent {
+                    run_id: &ctx.run.id,
+                    event_type: "START",
+                    body: &start,
+                },
+                LineageEvent {
+                    run_id: &ctx.run.id,
+                    event_type: crate::openlineage::event_type(ctx.event.state()),
+                    body: &document,
+                },
+            ];
+            let secrets: Vec<_> = self.settings.transport.api_key.iter().collect();
+            let (written, delivery) = futures::join!(
+                write_run(
+                    self.ports.store.as_ref(),
+                    self.ports.sink.as_ref(),
+                    &documents,
+                    &mappings,
+                ),
+                deliver(&self.ports.transports, &events, ctx.redactor(), &secrets),
+            );
+            let mut report = written?;
+            if !delivery.findings.is_empty() {
+                context.findings.extend(delivery.findings.iter().cloned());
+                context.findings.sort();
+                context.findings.dedup();
+            }
+            let transport_metrics = delivery.metrics();
+            if !transport_metrics.is_empty() {
+                self.ports.metrics.record(&ctx.job.name, &transport_metrics);
+            }
+            report.context_written =
+                mark_done(self.ports.store.as_ref(), &context, options.force).await?;
+            (Disposition::Processed, report, delivery)
         };
         let t3 = Instant::now();
         Ok(RunOutcome {
             disposition,
             document_location: self.ports.sink.location(&key),
             document_key: key,
+            start_document_key: start_key,
             context,
             accepted: analysis.accepted,
             document,
             persist: report,
+            delivery,
             timings: StageTimings {
                 gather: t1 - t0,
                 analyze: t2 - t1,
@@ -490,6 +564,16 @@ impl Pipeline {
             },
         })
     }
+}
+
+/// An event as the bytes that are written and sent: deterministic JSON, passed once more
+/// through the run's redactor.
+fn event_bytes(ctx: &RedactedRunContext, event: &RunEvent) -> Result<Vec<u8>, EngineError> {
+    let bytes = event
+        .to_bytes()
+        .map_err(|e| EngineError::Serialise(e.to_string()))?;
+    let text = String::from_utf8(bytes).map_err(|e| EngineError::Serialise(e.to_string()))?;
+    Ok(ctx.redactor().redact(&text).into_owned().into_bytes())
 }
 
 /// A claim owner unique to one `process` call: process id, time and a counter.

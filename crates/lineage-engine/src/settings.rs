@@ -8,6 +8,9 @@ use crate::error::EngineError;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+pub mod transport;
+pub use transport::TransportSettings;
+
 /// When the lineage model is asked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -129,6 +132,9 @@ pub struct Settings {
     /// default: with it off nothing is called.
     #[serde(default)]
     pub storage_checks: bool,
+    /// Where events are sent beside the documents (`transport.*`; none by default).
+    #[serde(default)]
+    pub transport: TransportSettings,
 }
 
 fn default_claim_lease_seconds() -> u64 {
@@ -179,6 +185,7 @@ impl Default for Settings {
             max_evidence_per_edge: default_max_evidence_per_edge(),
             claim_lease_seconds: default_claim_lease_seconds(),
             storage_checks: false,
+            transport: TransportSettings::default(),
         }
     }
 }
@@ -559,6 +566,92 @@ pub const SETTINGS: &[Setting] = &[
         apply: |s, v| set(&mut s.claim_lease_seconds, v.whole()),
         read: |s| Typed::Whole(s.claim_lease_seconds),
     },
+    Setting {
+        file: Some(("transport.type", OptText)),
+        var: Some(("OPENLINEAGE__TRANSPORT__TYPE", OptText)),
+        file_check: no_check,
+        apply: |s, v| {
+            set(
+                &mut s.transport.kind,
+                transport::choice(v, transport::TRANSPORT_TYPES),
+            )
+        },
+        read: |s| s.transport.kind.clone().map_or(Typed::Unset, Typed::Text),
+    },
+    Setting {
+        file: Some(("transport.url", OptText)),
+        var: Some(("OPENLINEAGE_URL", OptText)),
+        file_check: transport::check_url,
+        apply: |s, v| set(&mut s.transport.url, transport::url(v)),
+        read: |s| s.transport.url.clone().map_or(Typed::Unset, Typed::Text),
+    },
+    Setting {
+        file: Some(("transport.endpoint", OptText)),
+        var: Some(("OPENLINEAGE_ENDPOINT", OptText)),
+        file_check: no_check,
+        apply: |s, v| {
+            set(
+                &mut s.transport.endpoint,
+                v.opt_text()
+                    .map(|t| t.unwrap_or_else(|| transport::DEFAULT_ENDPOINT.into())),
+            )
+        },
+        read: |s| Typed::Text(s.transport.endpoint.clone()),
+    },
+    Setting {
+        file: Some(("transport.timeout", Number(0.1, 300.0))),
+        var: Some(("OPENLINEAGE__TRANSPORT__TIMEOUT", Number(0.1, 300.0))),
+        file_check: no_check,
+        apply: |s, v| set(&mut s.transport.timeout_seconds, v.number()),
+        read: |s| Typed::Number(s.transport.timeout_seconds),
+    },
+    Setting {
+        file: Some(("transport.auth.type", OptText)),
+        var: Some(("OPENLINEAGE__TRANSPORT__AUTH__TYPE", OptText)),
+        file_check: no_check,
+        apply: |s, v| {
+            set(
+                &mut s.transport.auth_type,
+                transport::choice(v, transport::AUTH_TYPES),
+            )
+        },
+        read: |s| {
+            s.transport
+                .auth_type
+                .clone()
+                .map_or(Typed::Unset, Typed::Text)
+        },
+    },
+    Setting {
+        // a secret: read back as its mask; better given as the variable than in a file
+        file: Some(("transport.auth.apiKey", OptText)),
+        var: Some(("OPENLINEAGE_API_KEY", OptText)),
+        file_check: no_check,
+        apply: |s, v| {
+            set(
+                &mut s.transport.api_key,
+                v.opt_text().map(|t| t.map(lineage_domain::Secret::new)),
+            )
+        },
+        read: |s| transport::read_key(&s.transport.api_key),
+    },
+    Setting {
+        file: Some(("transport.retry.total", Whole(0, 10))),
+        var: Some(("OPENLINEAGE__TRANSPORT__RETRY__TOTAL", Whole(0, 10))),
+        file_check: no_check,
+        apply: |s, v| set(&mut s.transport.retry_total, v.whole_u32()),
+        read: |s| Typed::Whole(u64::from(s.transport.retry_total)),
+    },
+    Setting {
+        file: Some(("transport.retry.backoff_factor", Number(0.0, 60.0))),
+        var: Some((
+            "OPENLINEAGE__TRANSPORT__RETRY__BACKOFF_FACTOR",
+            Number(0.0, 60.0),
+        )),
+        file_check: no_check,
+        apply: |s, v| set(&mut s.transport.retry_backoff_factor, v.number()),
+        read: |s| Typed::Number(s.transport.retry_backoff_factor),
+    },
 ];
 
 const fn var_count() -> usize {
@@ -632,6 +725,18 @@ impl Settings {
         } else {
             format!("{}/{job}/{date}/{run}.json", self.lineage_prefix)
         }
+    }
+
+    /// The S3 key of a run's START event: beside its document (the terminal event), as
+    /// `{run}.start.json`.
+    pub fn start_key(
+        &self,
+        job_name: &str,
+        run_id: &str,
+        started_on: chrono::DateTime<chrono::Utc>,
+    ) -> String {
+        let key = self.lineage_key(job_name, run_id, started_on);
+        format!("{}.start.json", key.trim_end_matches(".json"))
     }
 }
 

@@ -125,6 +125,8 @@ pub(crate) struct Findings {
     pub connections_wanted: std::cell::RefCell<BTreeSet<String>>,
     /// Accesses to item-addressed tables (DynamoDB), by table.
     pub item_uses: Vec<ItemUse>,
+    /// The SQL texts the script runs whose text is wholly known, in the order run, each once.
+    pub sql: Vec<crate::SqlQuery>,
     seq: usize,
 }
 

@@ -104,6 +104,16 @@ pub struct Extraction {
     pub objects_read: Vec<String>,
     /// Glue connections the script uses by name that the run context does not hold.
     pub connections_wanted: Vec<String>,
+    /// The SQL the script runs (`spark.sql`, SQL files, queries sent to databases) whose text
+    /// is wholly known, in the order run, each once: the OpenLineage `sql` job facet.
+    pub sql: Vec<SqlQuery>,
+}
+
+/// One SQL text a job runs, as extraction read it (after redaction), and its dialect's name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SqlQuery {
+    pub query: String,
+    pub dialect: &'static str,
 }
 
 /// Why extraction failed.
@@ -238,6 +248,7 @@ fn extract_here(ctx: &RunContext, settings: &ExtractSettings) -> Extraction {
         }
     }
     let objects_read: Vec<String> = found.fetched.into_iter().collect();
+    let sql = found.sql;
     let connections_wanted: Vec<String> =
         found.connections_wanted.into_inner().into_iter().collect();
     let views = found.views;
@@ -369,5 +380,6 @@ fn extract_here(ctx: &RunContext, settings: &ExtractSettings) -> Extraction {
         diagnostics,
         objects_read,
         connections_wanted,
+        sql,
     }
 }

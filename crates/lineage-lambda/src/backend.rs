@@ -48,6 +48,7 @@ impl AwsBackend {
                 "invalid configuration: LINEAGE_BUCKET is not set".into(),
             ));
         }
+        crate::wiring::transports(&settings).map_err(HandlerError::from)?;
         Ok(Self::new(AwsClients::from_env().await, settings))
     }
 

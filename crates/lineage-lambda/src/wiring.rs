@@ -3,12 +3,32 @@
 //! the CLI's AWS mode uses the same wiring, so it runs exactly as the Lambda does.
 
 use lineage_aws::{AwsClients, EmfMetrics};
-use lineage_domain::ports::{LineageModel, Metrics};
-use lineage_engine::{InferencePolicy, Ports, Settings};
+use lineage_domain::ports::{LineageModel, LineageTransport, Metrics};
+use lineage_engine::{EngineError, InferencePolicy, Ports, Settings};
+use lineage_http::{HttpLineageTransport, HttpTransportConfig};
 use std::sync::Arc;
 
+/// The transports `transport.*` asks for (none by default): an OpenLineage HTTP endpoint. An
+/// incomplete or unusable transport is a configuration error, found at init.
+pub fn transports(settings: &Settings) -> Result<Vec<Arc<dyn LineageTransport>>, EngineError> {
+    let Some(http) = settings.transport.http().map_err(EngineError::Config)? else {
+        return Ok(Vec::new());
+    };
+    let transport = HttpLineageTransport::new(HttpTransportConfig {
+        url: http.url,
+        timeout: http.timeout,
+        api_key: http.api_key,
+        retries: http.retries,
+        backoff: http.backoff,
+    })
+    .map_err(|e| EngineError::Config(format!("transport: {e}")))?;
+    Ok(vec![Arc::new(transport)])
+}
+
 /// The ports for `settings`. The lineage model (Bedrock, `BEDROCK_MODEL_ID`) is wired unless
-/// the inference policy is `never`; metrics are EMF lines on stdout unless `metrics` is given.
+/// the inference policy is `never`; metrics are EMF lines on stdout unless `metrics` is given;
+/// events go to the [`transports`] too (a transport [`transports`] refuses is left out and
+/// logged: callers check it first, at init).
 pub fn aws_ports(
     clients: &AwsClients,
     settings: &Settings,
@@ -17,7 +37,12 @@ pub fn aws_ports(
     let model: Option<Arc<dyn LineageModel>> = (settings.inference_policy
         != InferencePolicy::Never)
         .then(|| Arc::new(clients.lineage_model(&settings.model.model_id)) as _);
+    let transports = transports(settings).unwrap_or_else(|e| {
+        tracing::error!(error = %e, "no lineage transport");
+        Vec::new()
+    });
     Ports {
+        transports,
         catalog: Arc::new(clients.job_catalog()),
         scripts: Arc::new(clients.script_store()),
         logs: Arc::new(clients.run_logs()),

@@ -9,6 +9,29 @@ pub(super) struct State {
     pub(super) account_id: Option<String>,
 }
 
+/// A section's entries with nested groups (`transport.auth.type`, `transport.retry.total`, as
+/// the OpenLineage client's `transport` section nests them) as dotted keys (`auth.type`).
+fn flatten(section: &str, entries: serde_yaml_ng::Mapping) -> Vec<(String, Value)> {
+    let mut out = Vec::new();
+    for (k, v) in entries {
+        let key = k
+            .as_str()
+            .map(str::to_string)
+            .unwrap_or_else(|| key_text(&k));
+        let group = format!("{key}.");
+        let nested = file_keys().any(|(s, n, _)| s == section && n.starts_with(&group));
+        match v {
+            Value::Mapping(inner) if nested => {
+                for (sub, value) in flatten(section, inner) {
+                    out.push((format!("{key}.{sub}"), value));
+                }
+            }
+            v => out.push((key, v)),
+        }
+    }
+    out
+}
+
 /// The keys of the files in [`SETTINGS`] order: section, name, and the setting.
 pub(super) fn file_keys() -> impl Iterator<Item = (&'static str, &'static str, &'static Setting)> {
     SETTINGS.iter().filter_map(|s| {
@@ -148,11 +171,7 @@ impl State {
                     continue;
                 }
             };
-            for (k, v) in entries {
-                let key = k
-                    .as_str()
-                    .map(str::to_string)
-                    .unwrap_or_else(|| key_text(&k));
+            for (key, v) in flatten(&section, entries) {
                 let dotted = format!("{section}.{key}");
                 let Some((_, _, setting)) =
                     file_keys().find(|(s, n, _)| *s == section && *n == key)

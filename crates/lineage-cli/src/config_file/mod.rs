@@ -112,11 +112,22 @@ impl LoadedConfig {
                 Typed::Whole(n) => n.into(),
                 Typed::Number(x) => x.into(),
             };
-            if let serde_json::Value::Object(m) = root
+            // nested groups (`auth.type`) as nested mappings, as the files write them
+            let mut at = root
                 .entry(section)
-                .or_insert_with(|| serde_json::Value::Object(Default::default()))
-            {
-                m.insert(name.to_string(), value);
+                .or_insert_with(|| serde_json::Value::Object(Default::default()));
+            let mut parts: Vec<&str> = name.split('.').collect();
+            let last = parts.pop().unwrap_or(name);
+            for part in parts {
+                let serde_json::Value::Object(m) = at else {
+                    break;
+                };
+                at = m
+                    .entry(part)
+                    .or_insert_with(|| serde_json::Value::Object(Default::default()));
+            }
+            if let serde_json::Value::Object(m) = at {
+                m.insert(last.to_string(), value);
             }
         }
         serde_json::Value::Object(root)

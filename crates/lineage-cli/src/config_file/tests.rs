@@ -333,3 +333,38 @@ fn config_source_prefers_the_file_then_the_folder_then_none() {
     // tests run in the crate's folder, which has no config/config.yaml
     assert_eq!(ConfigSource::choose(None, None), ConfigSource::None);
 }
+
+#[test]
+fn the_transport_section_nests_as_the_openlineage_client_writes_it_and_masks_the_key() {
+    let d = dir_with(
+        "transport:\n  type: http\n  url: http://marquez:5000\n  timeout: 2\n  auth:\n    type: api_key\n    apiKey: k-secret-1\n  retry:\n    total: 5\n",
+        "dev",
+        Some(""),
+    );
+    let c = load_with(d.path(), "dev", &LoadOptions::default());
+    assert!(c.is_valid(), "{:?}", c.problems);
+    let http = c
+        .settings
+        .transport
+        .http()
+        .expect("complete")
+        .expect("http");
+    assert_eq!(http.url, "http://marquez:5000/api/v1/lineage");
+    assert_eq!(
+        http.api_key.as_ref().map(|k| k.expose()),
+        Some("k-secret-1")
+    );
+    assert_eq!(http.retries, 5);
+    let e = c.effective();
+    assert_eq!(e["transport"]["auth"]["type"], "api_key");
+    assert_eq!(e["transport"]["auth"]["apiKey"], "***");
+    assert_eq!(e["transport"]["retry"]["total"], 5);
+    assert!(!c.effective_yaml().contains("k-secret-1"));
+    // a wrong nested key is named with its full dotted path
+    let d = dir_with("transport:\n  auth:\n    kind: api_key\n", "dev", Some(""));
+    let c = load_with(d.path(), "dev", &LoadOptions::default());
+    assert_eq!(
+        kinds_at(&c),
+        vec![(ProblemKind::UnknownKey, "transport.auth.kind".to_string())]
+    );
+}

@@ -95,6 +95,15 @@ fn the_variables_are_those_the_lambda_has_always_read() {
         "LOG_LEVEL",
         "MAX_LOG_EVENTS",
         "MAX_LOG_BYTES",
+        // the OpenLineage client's own variables (transport.*)
+        "OPENLINEAGE_URL",
+        "OPENLINEAGE_API_KEY",
+        "OPENLINEAGE_ENDPOINT",
+        "OPENLINEAGE__TRANSPORT__TYPE",
+        "OPENLINEAGE__TRANSPORT__TIMEOUT",
+        "OPENLINEAGE__TRANSPORT__AUTH__TYPE",
+        "OPENLINEAGE__TRANSPORT__RETRY__TOTAL",
+        "OPENLINEAGE__TRANSPORT__RETRY__BACKOFF_FACTOR",
     ];
     expected.sort_unstable();
     assert_eq!(names, expected);
@@ -160,7 +169,7 @@ fn every_key_and_variable_is_listed_once() {
     assert!(keys.iter().all(|k| k
         .split_once('.')
         .is_some_and(|(a, b)| !a.is_empty() && !b.is_empty())));
-    assert_eq!(keys.len(), 29);
+    assert_eq!(keys.len(), 37);
 }
 
 #[test]
@@ -305,4 +314,39 @@ fn lineage_key_is_dated_by_run_start() {
         s.lineage_key("my_job", "jr_1", t),
         "names that sanitise alike get distinct keys"
     );
+}
+
+#[test]
+fn the_openlineage_variables_configure_the_http_transport_and_the_key_stays_masked() {
+    let s = Settings::default()
+        .with_overrides(&vars(&[
+            ("OPENLINEAGE_URL", "https://marquez.example.com"),
+            ("OPENLINEAGE_API_KEY", "k-123"),
+            ("OPENLINEAGE_ENDPOINT", "/custom/lineage"),
+            ("OPENLINEAGE__TRANSPORT__TIMEOUT", "2.5"),
+            ("OPENLINEAGE__TRANSPORT__RETRY__TOTAL", "5"),
+        ]))
+        .expect("valid");
+    let http = s.transport.http().expect("complete").expect("http");
+    assert_eq!(http.url, "https://marquez.example.com/custom/lineage");
+    assert_eq!(http.api_key.as_ref().map(|k| k.expose()), Some("k-123"));
+    assert_eq!(http.timeout, std::time::Duration::from_millis(2500));
+    assert_eq!(http.retries, 5);
+    assert!(!format!("{s:?}").contains("k-123"));
+    assert!(!serde_json::to_string(&s).expect("ok").contains("k-123"));
+    let bad = Settings::default()
+        .with_overrides(&vars(&[("OPENLINEAGE_URL", "https://user:pw@x")]))
+        .expect_err("an error")
+        .to_string();
+    assert!(
+        bad.contains("OPENLINEAGE_URL") && !bad.contains("pw"),
+        "{bad}"
+    );
+    let none = Settings::default()
+        .with_overrides(&vars(&[
+            ("OPENLINEAGE_URL", "http://x"),
+            ("OPENLINEAGE__TRANSPORT__TYPE", "none"),
+        ]))
+        .expect("ok");
+    assert_eq!(none.transport.http(), Ok(None));
 }

@@ -88,6 +88,7 @@ async fn run_event_snapshot_failed_run() {
             candidates_below_threshold: 1,
             diagnostics: &[],
             min_confidence_score: 0.7,
+            sql: &[],
         },
     );
     let bytes = doc.to_bytes().expect("json");
@@ -110,6 +111,7 @@ async fn run_event_snapshot_failed_run() {
             candidates_below_threshold: 1,
             diagnostics: &[],
             min_confidence_score: 0.7,
+            sql: &[],
         },
     )
     .to_bytes()

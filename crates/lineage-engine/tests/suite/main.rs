@@ -1,6 +1,6 @@
 //! The integration tests of `lineage-engine` in one test binary (one link, one process): the
 //! pipeline with local adapters: documents, inference through the fake Converse server, injection,
-//! model limits, storage checks.
+//! model limits, storage checks, events sent to an OpenLineage endpoint.
 
 mod infer_harness;
 
@@ -10,3 +10,4 @@ mod injection;
 mod local_pipeline;
 mod model_limits;
 mod storage_checks;
+mod transports;

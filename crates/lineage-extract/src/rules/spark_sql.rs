@@ -170,6 +170,15 @@ pub(crate) fn run_with(env: &mut Env, q: &Value, how: &SqlRun) {
     if text.trim().is_empty() {
         return;
     }
+    if holes.is_empty() && text == marked {
+        let query = crate::SqlQuery {
+            query: text.trim().to_string(),
+            dialect: how.dialect.name(),
+        };
+        if !env.found.sql.contains(&query) {
+            env.found.sql.push(query);
+        }
+    }
     let extra = p.prov.iter().find_map(|s| match s {
         Source::Extra(uri, _) => Some(uri.clone()),
         _ => None,

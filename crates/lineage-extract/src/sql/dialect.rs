@@ -52,6 +52,24 @@ impl FromStr for Dialect {
 }
 
 impl Dialect {
+    /// The dialect's name as the OpenLineage `sql` job facet gives it (`spark`, `redshift`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Dialect::Generic => "generic",
+            Dialect::Ansi => "ansi",
+            Dialect::Hive => "hive",
+            Dialect::SparkSql => "spark",
+            Dialect::Databricks => "databricks",
+            Dialect::MySql => "mysql",
+            Dialect::Postgres => "postgres",
+            Dialect::Snowflake => "snowflake",
+            Dialect::BigQuery => "bigquery",
+            Dialect::MsSql => "mssql",
+            Dialect::Redshift => "redshift",
+            Dialect::DuckDb => "duckdb",
+        }
+    }
+
     /// The sqlparser dialects to try for a statement, best first, without repeats.
     pub(crate) fn parser_chain(self) -> Vec<Box<dyn ParserDialect>> {
         let first: Vec<Box<dyn ParserDialect>> = match self {

@@ -169,7 +169,11 @@ async fn eight_concurrent_deliveries_on_aws_end_in_one_state_with_one_model_call
         !runs[0].contains_key("claim_owner"),
         "no claim is left behind"
     );
-    assert_eq!(snap.objects.len(), 1, "one document");
+    assert_eq!(
+        snap.objects.len(),
+        2,
+        "one run's two documents (START and terminal)"
+    );
     assert_eq!(snap.mappings.len(), 2, "one mapping per edge");
 }
 
@@ -187,6 +191,7 @@ async fn eight_concurrent_deliveries_on_the_local_store_end_in_one_state_with_on
         scripts: Arc::new(clients.script_store()),
         logs: Arc::new(clients.run_logs()),
         storage: None,
+        transports: Vec::new(),
         model: None,
         cache: store.clone(),
         store: store.clone(),

@@ -155,7 +155,7 @@ async fn world() -> World {
         "the model is asked"
     );
     let clean = common::snapshot(&direct, &out).await;
-    assert_eq!(clean.objects.len(), 1);
+    assert_eq!(clean.objects.len(), 2, "the START and terminal documents");
     assert!(clean.mappings.len() >= 4, "{:?}", clean.mappings);
     let calls = proxy.take_calls();
     let called = |op: &str| calls.iter().filter(|c| c.operation == op).count();

@@ -142,12 +142,25 @@ async fn ten_thousand_datasets_and_a_3000_byte_path_fit_dynamodb_and_s3() {
             )
         })
         .collect();
-    let objects: std::collections::BTreeSet<String> = snap.objects.keys().cloned().collect();
+    // the terminal documents; each run's START event sits beside its own
+    let (starts, objects): (
+        std::collections::BTreeSet<String>,
+        std::collections::BTreeSet<String>,
+    ) = snap
+        .objects
+        .keys()
+        .cloned()
+        .partition(|k| k.ends_with(".start.json"));
     assert_eq!(
         objects, pointed,
         "every document is pointed to by a context"
     );
     assert_eq!(objects.len(), 2);
+    let beside: std::collections::BTreeSet<String> = objects
+        .iter()
+        .map(|k| format!("{}.start.json", k.trim_end_matches(".json")))
+        .collect();
+    assert_eq!(starts, beside, "each START event beside its run's document");
     eprintln!(
         "largest item {largest} bytes; big document {} bytes",
         big.document.len()
@@ -168,6 +181,7 @@ async fn the_local_adapters_record_the_same_runs_within_the_limits() {
         scripts: Arc::new(clients.script_store()),
         logs: Arc::new(clients.run_logs()),
         storage: None,
+        transports: Vec::new(),
         model: None,
         cache: store.clone(),
         store: store.clone(),
@@ -206,8 +220,21 @@ async fn the_local_adapters_record_the_same_runs_within_the_limits() {
         }
     }
     files.sort();
-    keys.sort();
-    assert_eq!(files, keys, "one document per run, no orphan, no temp file");
+    // each run's terminal document and its START document beside it (`{run}.start.json`)
+    let mut expected: Vec<String> = keys
+        .iter()
+        .flat_map(|k| {
+            [
+                k.clone(),
+                format!("{}.start.json", k.trim_end_matches(".json")),
+            ]
+        })
+        .collect();
+    expected.sort();
+    assert_eq!(
+        files, expected,
+        "two documents per run, no orphan, no temp file"
+    );
     for m in store.all_mappings().await.expect("mappings") {
         assert!(m.key().1.len() <= 1024);
     }
@@ -244,7 +271,7 @@ async fn through_the_bootstrap_ten_thousand_datasets_are_recorded_within_the_lim
         .expect("recorded");
     assert!(has_limits_finding(&ctx), "{:?}", ctx.findings);
     let snap = common::snapshot(&clients, &out).await;
-    assert_eq!(snap.objects.len(), 1, "one document");
+    assert_eq!(snap.objects.len(), 2, "the run's two documents");
     let largest = largest_item(&snap);
     assert!(largest <= 400 * 1024, "largest item {largest} bytes");
     let doc: serde_json::Value =

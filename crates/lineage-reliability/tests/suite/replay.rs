@@ -180,7 +180,11 @@ async fn replaying_500_events_shuffled_and_twice_changes_nothing() {
     let processed = t.elapsed();
     let before = common::snapshot(&f.clients, &f.out).await;
     assert_eq!(before.contexts.len(), RUNS, "one execution context per run");
-    assert_eq!(before.objects.len(), RUNS, "one lineage document per run");
+    assert_eq!(
+        before.objects.len(),
+        2 * RUNS,
+        "two lineage documents per run (START and terminal)"
+    );
     assert!(!before.mappings.is_empty());
 
     // all again, shuffled, a fifth of them twice

@@ -107,7 +107,11 @@ async fn an_sqs_batch_with_two_poisoned_messages_fails_exactly_those_two() {
             "{r} recorded"
         );
     }
-    assert_eq!(common::snapshot(&clients, &out).await.objects.len(), 8);
+    assert_eq!(
+        common::snapshot(&clients, &out).await.objects.len(),
+        16,
+        "two documents per run"
+    );
 }
 
 const DB_PASSWORD: &str = "Qm7#vT2p!Lx9wR4z";
@@ -221,7 +225,7 @@ async fn planted_secrets_never_reach_storage_the_model_or_the_lambdas_output() {
         assert_no_secret("a model request", &r.raw);
     }
     let state = common::snapshot(&clients, &out).await;
-    assert_eq!(state.objects.len(), 1);
+    assert_eq!(state.objects.len(), 2);
     assert_no_secret("S3 and DynamoDB", &common::snapshot_text(&state));
     // the redaction kept what is not secret
     let ctx = clients

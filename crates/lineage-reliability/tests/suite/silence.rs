@@ -126,7 +126,7 @@ async fn a_missing_script_is_an_incomplete_run_that_a_later_delivery_completes()
         Disposition::AlreadyRecorded
     );
     let snap = common::snapshot(&s.clients, &s.out).await;
-    assert_eq!(snap.objects.len(), 1, "one document, the completed run's");
+    assert_eq!(snap.objects.len(), 2, "the completed run's two documents");
     assert_eq!(snap.mappings.len(), 2);
 }
 
@@ -233,7 +233,7 @@ async fn through_the_bootstrap_a_missing_script_is_an_incomplete_run_counted_by_
     );
     assert_eq!(
         common::snapshot(&clients, &out).await.objects.len(),
-        1,
-        "one document, the completed run's"
+        2,
+        "the completed run's two documents"
     );
 }

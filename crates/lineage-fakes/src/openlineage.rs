@@ -1,0 +1,145 @@
+//! A fake OpenLineage receiver (Marquez's `POST /api/v1/lineage`) for tests: a tokio TCP
+//! listener that checks every posted event against the official schema ([`schema`]) and
+//! records it. Answers are scripted in order (the last one repeats): accept, an HTTP error
+//! status, or a stall (for timeouts); an event that breaks the schema is answered 400 with the
+//! problems, and recorded with them.
+
+pub mod schema;
+
+use crate::http::{read_request, respond, Request};
+use serde_json::Value;
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::net::TcpListener;
+
+/// One scripted answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answer {
+    /// `201 Created` (as Marquez answers) when the event is valid.
+    Accept,
+    /// This HTTP status, with a short JSON error body.
+    Status(u16),
+    /// No answer for this long, then `201`.
+    Stall(Duration),
+}
+
+/// One posted event.
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub request: Request,
+    /// The body as JSON (`Null` when it is not JSON).
+    pub event: Value,
+    /// How it breaks the official schema (empty: valid).
+    pub problems: Vec<String>,
+    /// The status answered.
+    pub status: u16,
+}
+
+impl Received {
+    /// The raw request as text: head values and body, for "never leaks" checks.
+    pub fn raw(&self) -> String {
+        let mut out = format!("{} {}\n", self.request.method, self.request.path);
+        for (k, v) in &self.request.headers {
+            out.push_str(&format!("{k}: {v}\n"));
+        }
+        out.push_str(&String::from_utf8_lossy(&self.request.body));
+        out
+    }
+}
+
+#[derive(Debug, Default)]
+struct State {
+    answers: VecDeque<Answer>,
+    last: Option<Answer>,
+    received: Vec<Received>,
+}
+
+/// The fake receiver.
+#[derive(Debug, Clone)]
+pub struct FakeOpenLineage {
+    /// `http://127.0.0.1:PORT` (the transport's base URL).
+    pub url: String,
+    state: Arc<Mutex<State>>,
+}
+
+impl FakeOpenLineage {
+    /// Starts the receiver on a free local port with the scripted answers (none: accept all).
+    pub async fn start(answers: Vec<Answer>) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let url = format!("http://{}", listener.local_addr().expect("addr"));
+        let state = Arc::new(Mutex::new(State {
+            answers: answers.into(),
+            ..State::default()
+        }));
+        let st = state.clone();
+        tokio::spawn(async move {
+            loop {
+                let Ok((mut sock, _)) = listener.accept().await else {
+                    return;
+                };
+                let st = st.clone();
+                tokio::spawn(async move {
+                    let Some(request) = read_request(&mut sock).await else {
+                        return;
+                    };
+                    let event: Value = serde_json::from_slice(&request.body).unwrap_or(Value::Null);
+                    let problems = if event.is_null() {
+                        vec!["the body is not JSON".to_string()]
+                    } else {
+                        schema::problems(&event)
+                    };
+                    let answer = {
+                        let mut s = st.lock().expect("lock");
+                        let next = s.answers.pop_front().or(s.last);
+                        s.last = next;
+                        next.unwrap_or(Answer::Accept)
+                    };
+                    let (status, body) = match answer {
+                        _ if !problems.is_empty() => {
+                            (400, serde_json::json!({"problems": problems}).to_string())
+                        }
+                        Answer::Accept => (201, String::new()),
+                        Answer::Stall(d) => {
+                            tokio::time::sleep(d).await;
+                            (201, String::new())
+                        }
+                        Answer::Status(code) => {
+                            (code, format!("{{\"message\": \"fake error {code}\"}}"))
+                        }
+                    };
+                    st.lock().expect("lock").received.push(Received {
+                        request,
+                        event,
+                        problems,
+                        status,
+                    });
+                    respond(&mut sock, status, &body).await;
+                });
+            }
+        });
+        Self { url, state }
+    }
+
+    /// Every request received so far (answered or not yet answered: a stalled one is recorded
+    /// when it is answered).
+    pub fn received(&self) -> Vec<Received> {
+        self.state.lock().expect("lock").received.clone()
+    }
+
+    /// The events accepted (answered 2xx), in order.
+    pub fn accepted(&self) -> Vec<Value> {
+        self.received()
+            .into_iter()
+            .filter(|r| (200..300).contains(&r.status))
+            .map(|r| r.event)
+            .collect()
+    }
+
+    /// Answers `answer` from now on (the scripted answers left are dropped).
+    pub fn set_answer(&self, answer: Answer) {
+        let mut s = self.state.lock().expect("lock");
+        s.answers.clear();
+        s.last = Some(answer);
+    }
+}

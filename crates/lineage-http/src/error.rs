@@ -11,6 +11,8 @@ pub enum HttpTransportError {
         "the system's TLS root certificates could not be loaded ({0}): install ca-certificates"
     )]
     Tls(String),
+    #[error("{url}: https:// needs TLS, which this build leaves out (the local build `make demo` makes, --no-default-features): use the default build, `cargo build -p lineage-cli`")]
+    NoTls { url: String },
     #[error("the API key cannot be sent in an HTTP header (it holds control characters): check OPENLINEAGE_API_KEY")]
     InvalidKey,
     #[error("HTTP {status} after {attempts} attempt(s){hint}: {body}")]
@@ -30,7 +32,9 @@ impl HttpTransportError {
     /// The domain's kind of this error.
     pub fn kind(&self) -> ErrorKind {
         match self {
-            Self::InvalidUrl { .. } | Self::InvalidKey | Self::Tls(_) => ErrorKind::Invalid,
+            Self::InvalidUrl { .. } | Self::NoTls { .. } | Self::InvalidKey | Self::Tls(_) => {
+                ErrorKind::Invalid
+            }
             Self::Status {
                 status: 401 | 403, ..
             } => ErrorKind::AccessDenied,

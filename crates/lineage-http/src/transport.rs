@@ -33,7 +33,7 @@ const BODY_QUOTE_CHARS: usize = 200;
 pub struct HttpLineageTransport {
     config: HttpTransportConfig,
     uri: http::Uri,
-    client: Client<hyper_rustls::HttpsConnector<HttpConnector>, Full<Bytes>>,
+    client: Client<Connector, Full<Bytes>>,
 }
 
 impl std::fmt::Debug for HttpLineageTransport {
@@ -59,30 +59,7 @@ impl HttpLineageTransport {
             http::HeaderValue::from_str(&format!("Bearer {}", key.expose()))
                 .map_err(|_| HttpTransportError::InvalidKey)?;
         }
-        let builder = hyper_rustls::HttpsConnectorBuilder::new();
-        let connector = if uri.scheme_str() == Some("https") {
-            builder
-                .with_provider_and_native_roots(rustls::crypto::ring::default_provider())
-                .map_err(|e| HttpTransportError::Tls(e.to_string()))?
-                .https_or_http()
-                .enable_http1()
-                .build()
-        } else {
-            // plain HTTP needs no roots (a host without certificates still posts)
-            builder
-                .with_tls_config(
-                    rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
-                        rustls::crypto::ring::default_provider(),
-                    ))
-                    .with_safe_default_protocol_versions()
-                    .map_err(|e| HttpTransportError::Tls(e.to_string()))?
-                    .with_root_certificates(rustls::RootCertStore::empty())
-                    .with_no_client_auth(),
-                )
-                .https_or_http()
-                .enable_http1()
-                .build()
-        };
+        let connector = connector(&uri, &config.url)?;
         let client = Client::builder(TokioExecutor::new()).build(connector);
         Ok(Self {
             config,
@@ -177,6 +154,52 @@ impl HttpLineageTransport {
     }
 }
 
+/// The connector: TLS (rustls with ring, the system's roots) for https://, none needed for http://.
+#[cfg(feature = "tls")]
+type Connector = hyper_rustls::HttpsConnector<HttpConnector>;
+/// The connector of a build without TLS: http:// only.
+#[cfg(not(feature = "tls"))]
+type Connector = HttpConnector;
+
+#[cfg(feature = "tls")]
+fn connector(uri: &http::Uri, _url: &str) -> Result<Connector, HttpTransportError> {
+    let builder = hyper_rustls::HttpsConnectorBuilder::new();
+    let connector = if uri.scheme_str() == Some("https") {
+        builder
+            .with_provider_and_native_roots(rustls::crypto::ring::default_provider())
+            .map_err(|e| HttpTransportError::Tls(e.to_string()))?
+            .https_or_http()
+            .enable_http1()
+            .build()
+    } else {
+        // plain HTTP needs no roots (a host without certificates still posts)
+        builder
+            .with_tls_config(
+                rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+                    rustls::crypto::ring::default_provider(),
+                ))
+                .with_safe_default_protocol_versions()
+                .map_err(|e| HttpTransportError::Tls(e.to_string()))?
+                .with_root_certificates(rustls::RootCertStore::empty())
+                .with_no_client_auth(),
+            )
+            .https_or_http()
+            .enable_http1()
+            .build()
+    };
+    Ok(connector)
+}
+
+#[cfg(not(feature = "tls"))]
+fn connector(uri: &http::Uri, url: &str) -> Result<Connector, HttpTransportError> {
+    if uri.scheme_str() == Some("https") {
+        return Err(HttpTransportError::NoTls {
+            url: url.to_string(),
+        });
+    }
+    Ok(HttpConnector::new())
+}
+
 /// What one attempt gave.
 enum Attempt {
     Answered(u16, Bytes),
@@ -214,5 +237,34 @@ impl LineageTransport for HttpLineageTransport {
 
     fn destination(&self) -> String {
         self.config.url.clone()
+    }
+}
+
+#[cfg(all(test, not(feature = "tls")))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn without_tls_an_https_endpoint_is_refused_with_the_fix() {
+        let config = HttpTransportConfig {
+            url: "https://marquez.example.com/api/v1/lineage".into(),
+            timeout: Duration::from_secs(1),
+            api_key: None,
+            retries: 0,
+            backoff: Duration::from_millis(1),
+        };
+        let err = HttpLineageTransport::new(config).expect_err("no TLS in this build");
+        assert!(
+            err.to_string().contains("cargo build -p lineage-cli"),
+            "{err}"
+        );
+        let plain = HttpTransportConfig {
+            url: "http://localhost:5000/api/v1/lineage".into(),
+            timeout: Duration::from_secs(1),
+            api_key: None,
+            retries: 0,
+            backoff: Duration::from_millis(1),
+        };
+        assert!(HttpLineageTransport::new(plain).is_ok());
     }
 }

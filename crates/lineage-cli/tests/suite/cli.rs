@@ -957,7 +957,7 @@ fn without_the_aws_feature_the_aws_commands_say_how_to_get_them() {
 }
 
 #[test]
-fn the_local_build_has_no_aws_sdk() {
+fn the_local_build_has_no_aws_sdk_and_no_tls() {
     let o = Command::new(env!("CARGO"))
         .args([
             "tree",
@@ -981,6 +981,14 @@ fn the_local_build_has_no_aws_sdk() {
         .filter(|l| l.starts_with("aws-") || l.starts_with("lambda_runtime"))
         .collect();
     assert_eq!(aws, Vec::<&str>::new());
+    // http:// endpoints only: rustls and ring (a C build) stay out of `make demo`'s build
+    let tls: Vec<&str> = tree
+        .lines()
+        .filter(|l| {
+            l.starts_with("rustls") || l.starts_with("ring ") || l.starts_with("hyper-rustls")
+        })
+        .collect();
+    assert_eq!(tls, Vec::<&str>::new());
 }
 
 /// The binary with no AWS setup but what `vars` give (no credentials files, no IMDS), against

@@ -341,15 +341,26 @@ impl std::io::Write for Captured {
     }
 }
 
-#[tokio::test(flavor = "current_thread")]
+/// The whole test binary's log from the first call on: a global subscriber, since a scoped one
+/// (`set_default`) misses events whose callsites other test threads registered first.
+fn captured_log() -> &'static Captured {
+    static LOG: std::sync::OnceLock<Captured> = std::sync::OnceLock::new();
+    LOG.get_or_init(|| {
+        let captured = Captured::default();
+        let writer = captured.clone();
+        tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::DEBUG)
+            .with_ansi(false)
+            .with_writer(move || writer.clone())
+            .try_init()
+            .expect("the first global subscriber of this test binary");
+        captured
+    })
+}
+
+#[tokio::test]
 async fn the_api_key_never_reaches_the_log() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let captured = captured_log();
     let fake = FakeOpenLineage::start(vec![Answer::Status(500)]).await;
     let l = local(&fake.url);
     tracing::debug!(settings = ?l.pipeline.settings(), "settings");

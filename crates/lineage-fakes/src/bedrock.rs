@@ -6,7 +6,7 @@
 use serde_json::{json, Value};
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpListener;
 
 /// One scripted answer.
@@ -106,10 +106,6 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
-}
-
 impl FakeBedrock {
     /// Starts the fake on a free local port with the scripted replies.
     pub async fn start(replies: Vec<Reply>) -> Self {
@@ -127,45 +123,13 @@ impl FakeBedrock {
                 };
                 let st = st.clone();
                 tokio::spawn(async move {
-                    let mut buf = Vec::new();
-                    let mut chunk = [0u8; 8192];
-                    let head_end = loop {
-                        let Ok(n) = sock.read(&mut chunk).await else {
-                            return;
-                        };
-                        if n == 0 {
-                            return;
-                        }
-                        buf.extend_from_slice(&chunk[..n]);
-                        if let Some(p) = find(&buf, b"\r\n\r\n") {
-                            break p;
-                        }
+                    let Some(request) = crate::http::read_request(&mut sock).await else {
+                        return;
                     };
-                    let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
-                    let mut lines = head.split("\r\n");
-                    let request_line = lines.next().unwrap_or_default().to_string();
-                    let headers: Vec<(String, String)> = lines
-                        .filter_map(|l| l.split_once(':'))
-                        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
-                        .collect();
-                    let len: usize = headers
-                        .iter()
-                        .find(|(k, _)| k == "content-length")
-                        .and_then(|(_, v)| v.parse().ok())
-                        .unwrap_or(0);
-                    while buf.len() < head_end + 4 + len {
-                        let Ok(n) = sock.read(&mut chunk).await else {
-                            return;
-                        };
-                        if n == 0 {
-                            break;
-                        }
-                        buf.extend_from_slice(&chunk[..n]);
-                    }
-                    let raw = String::from_utf8_lossy(&buf[head_end + 4..]).into_owned();
-                    let mut parts = request_line.split(' ');
-                    let method = parts.next().unwrap_or_default().to_string();
-                    let path = percent_decode(parts.next().unwrap_or_default());
+                    let raw = String::from_utf8_lossy(&request.body).into_owned();
+                    let method = request.method;
+                    let path = percent_decode(&request.path);
+                    let headers = request.headers;
                     let body: Value = serde_json::from_str(&raw).unwrap_or(Value::Null);
                     let recorded = Recorded {
                         method,

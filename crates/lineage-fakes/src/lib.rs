@@ -2,7 +2,8 @@
 //! benchmarks (one copy each): [`proxy`] sits in front of moto (and a fake Bedrock) and injects
 //! faults or a fixed latency, recording every call it forwards; [`bedrock`] is a fake Bedrock
 //! Runtime Converse endpoint that records the requests it receives; [`openlineage`] is a fake
-//! OpenLineage receiver that checks every posted event against the official schema.
+//! OpenLineage receiver that checks every posted event against the official schema; both read
+//! requests through [`http`], just enough HTTP/1.1 for a fake.
 
 pub mod bedrock;
 pub mod http;

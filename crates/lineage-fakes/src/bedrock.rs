@@ -7,7 +7,6 @@ use serde_json::{json, Value};
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use tokio::io::AsyncWriteExt;
-use tokio::net::TcpListener;
 
 /// One scripted answer.
 #[derive(Debug, Clone)]
@@ -109,91 +108,82 @@ fn percent_decode(s: &str) -> String {
 impl FakeBedrock {
     /// Starts the fake on a free local port with the scripted replies.
     pub async fn start(replies: Vec<Reply>) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let url = format!("http://{}", listener.local_addr().expect("addr"));
         let state = Arc::new(Mutex::new(State {
             replies: replies.into(),
             ..State::default()
         }));
         let st = state.clone();
-        tokio::spawn(async move {
-            loop {
-                let Ok((mut sock, _)) = listener.accept().await else {
-                    return;
+        let url = crate::http::serve(move |mut sock, request| {
+            let st = st.clone();
+            async move {
+                let raw = String::from_utf8_lossy(&request.body).into_owned();
+                let method = request.method;
+                let path = percent_decode(&request.path);
+                let headers = request.headers;
+                let body: Value = serde_json::from_str(&raw).unwrap_or(Value::Null);
+                let recorded = Recorded {
+                    method,
+                    path,
+                    headers,
+                    body,
+                    raw,
                 };
-                let st = st.clone();
-                tokio::spawn(async move {
-                    let Some(request) = crate::http::read_request(&mut sock).await else {
-                        return;
-                    };
-                    let raw = String::from_utf8_lossy(&request.body).into_owned();
-                    let method = request.method;
-                    let path = percent_decode(&request.path);
-                    let headers = request.headers;
-                    let body: Value = serde_json::from_str(&raw).unwrap_or(Value::Null);
-                    let recorded = Recorded {
-                        method,
-                        path,
-                        headers,
-                        body,
-                        raw,
-                    };
-                    let input_tokens = estimated_tokens(recorded.input_chars());
-                    let reply = {
-                        let mut s = st.lock().expect("lock");
-                        s.requests.push(recorded);
-                        let next = s.replies.pop_front().or_else(|| s.last.clone());
-                        s.last = next.clone();
-                        next.unwrap_or(Reply::Error(500, "InternalServerException"))
-                    };
-                    let (status, extra, body) = match reply {
-                        Reply::Tool(input) => (
-                            200,
-                            String::new(),
-                            tool_use(&input, "tool_use", (1200, 150)),
-                        ),
-                        Reply::Measured(input) => {
-                            let output_tokens = estimated_tokens(input.to_string().chars().count());
-                            let usage = (input_tokens, output_tokens);
-                            (200, String::new(), tool_use(&input, "tool_use", usage))
-                        }
-                        Reply::Cut(input) => (
-                            200,
-                            String::new(),
-                            tool_use(&input, "max_tokens", (1200, 150)),
-                        ),
-                        Reply::Text(t) => (
-                            200,
-                            String::new(),
-                            json!({
-                                "output": {"message": {"role": "assistant", "content": [{"text": t}]}},
-                                "stopReason": "end_turn",
-                                "usage": {"inputTokens": 1000, "outputTokens": 20, "totalTokens": 1020},
-                                "metrics": {"latencyMs": 10}
-                            }),
-                        ),
-                        Reply::Error(status, kind) => (
-                            status,
-                            format!("x-amzn-errortype: {kind}\r\n"),
-                            json!({"message": format!("fake {kind}")}),
-                        ),
-                        Reply::Fault(status, kind, message) => (
-                            status,
-                            format!("x-amzn-errortype: {kind}\r\n"),
-                            json!({"message": message}),
-                        ),
-                    };
-                    let body = body.to_string();
-                    let reason = if status == 200 { "OK" } else { "Error" };
-                    let response = format!(
-                        "HTTP/1.1 {status} {reason}\r\ncontent-type: application/json\r\n{extra}x-amzn-requestid: fake-1\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-                        body.len()
-                    );
-                    let _ = sock.write_all(response.as_bytes()).await;
-                    let _ = sock.shutdown().await;
-                });
+                let input_tokens = estimated_tokens(recorded.input_chars());
+                let reply = {
+                    let mut s = st.lock().expect("lock");
+                    s.requests.push(recorded);
+                    let next = s.replies.pop_front().or_else(|| s.last.clone());
+                    s.last = next.clone();
+                    next.unwrap_or(Reply::Error(500, "InternalServerException"))
+                };
+                let (status, extra, body) = match reply {
+                    Reply::Tool(input) => (
+                        200,
+                        String::new(),
+                        tool_use(&input, "tool_use", (1200, 150)),
+                    ),
+                    Reply::Measured(input) => {
+                        let output_tokens = estimated_tokens(input.to_string().chars().count());
+                        let usage = (input_tokens, output_tokens);
+                        (200, String::new(), tool_use(&input, "tool_use", usage))
+                    }
+                    Reply::Cut(input) => (
+                        200,
+                        String::new(),
+                        tool_use(&input, "max_tokens", (1200, 150)),
+                    ),
+                    Reply::Text(t) => (
+                        200,
+                        String::new(),
+                        json!({
+                            "output": {"message": {"role": "assistant", "content": [{"text": t}]}},
+                            "stopReason": "end_turn",
+                            "usage": {"inputTokens": 1000, "outputTokens": 20, "totalTokens": 1020},
+                            "metrics": {"latencyMs": 10}
+                        }),
+                    ),
+                    Reply::Error(status, kind) => (
+                        status,
+                        format!("x-amzn-errortype: {kind}\r\n"),
+                        json!({"message": format!("fake {kind}")}),
+                    ),
+                    Reply::Fault(status, kind, message) => (
+                        status,
+                        format!("x-amzn-errortype: {kind}\r\n"),
+                        json!({"message": message}),
+                    ),
+                };
+                let body = body.to_string();
+                let reason = if status == 200 { "OK" } else { "Error" };
+                let response = format!(
+                    "HTTP/1.1 {status} {reason}\r\ncontent-type: application/json\r\n{extra}x-amzn-requestid: fake-1\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = sock.write_all(response.as_bytes()).await;
+                let _ = sock.shutdown().await;
             }
-        });
+        })
+        .await;
         Self { url, state }
     }
 

@@ -1,8 +1,11 @@
 //! Just enough HTTP/1.1 for the fake endpoints: one request read from a connection (head and
-//! a `Content-Length` body) and one answer written (`Connection: close`).
+//! a `Content-Length` body) and one answer written (`Connection: close`), and the accept loop
+//! that hands each request to a fake's handler.
 
+use std::future::Future;
+use std::sync::Arc;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+use tokio::net::{TcpListener, TcpStream};
 
 /// One request as received.
 #[derive(Debug, Clone)]
@@ -84,4 +87,30 @@ pub async fn respond(sock: &mut TcpStream, status: u16, body: &str) {
     );
     let _ = sock.write_all(response.as_bytes()).await;
     let _ = sock.shutdown().await;
+}
+
+/// Listens on a free local port and hands each request, with its connection (the handler
+/// answers on it), to `handle`, one task per connection; the base URL (`http://127.0.0.1:PORT`).
+pub async fn serve<F, Fut>(handle: F) -> String
+where
+    F: Fn(TcpStream, Request) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    let handle = Arc::new(handle);
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut sock, _)) = listener.accept().await else {
+                return;
+            };
+            let handle = handle.clone();
+            tokio::spawn(async move {
+                if let Some(request) = read_request(&mut sock).await {
+                    handle(sock, request).await;
+                }
+            });
+        }
+    });
+    url
 }

@@ -6,12 +6,11 @@
 
 pub mod schema;
 
-use crate::http::{read_request, respond, Request};
+use crate::http::{respond, Request};
 use serde_json::Value;
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::net::TcpListener;
 
 /// One scripted answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,58 +65,49 @@ pub struct FakeOpenLineage {
 impl FakeOpenLineage {
     /// Starts the receiver on a free local port with the scripted answers (none: accept all).
     pub async fn start(answers: Vec<Answer>) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let url = format!("http://{}", listener.local_addr().expect("addr"));
         let state = Arc::new(Mutex::new(State {
             answers: answers.into(),
             ..State::default()
         }));
         let st = state.clone();
-        tokio::spawn(async move {
-            loop {
-                let Ok((mut sock, _)) = listener.accept().await else {
-                    return;
+        let url = crate::http::serve(move |mut sock, request| {
+            let st = st.clone();
+            async move {
+                let event: Value = serde_json::from_slice(&request.body).unwrap_or(Value::Null);
+                let problems = if event.is_null() {
+                    vec!["the body is not JSON".to_string()]
+                } else {
+                    schema::problems(&event)
                 };
-                let st = st.clone();
-                tokio::spawn(async move {
-                    let Some(request) = read_request(&mut sock).await else {
-                        return;
-                    };
-                    let event: Value = serde_json::from_slice(&request.body).unwrap_or(Value::Null);
-                    let problems = if event.is_null() {
-                        vec!["the body is not JSON".to_string()]
-                    } else {
-                        schema::problems(&event)
-                    };
-                    let answer = {
-                        let mut s = st.lock().expect("lock");
-                        let next = s.answers.pop_front().or(s.last);
-                        s.last = next;
-                        next.unwrap_or(Answer::Accept)
-                    };
-                    let (status, body) = match answer {
-                        _ if !problems.is_empty() => {
-                            (400, serde_json::json!({"problems": problems}).to_string())
-                        }
-                        Answer::Accept => (201, String::new()),
-                        Answer::Stall(d) => {
-                            tokio::time::sleep(d).await;
-                            (201, String::new())
-                        }
-                        Answer::Status(code) => {
-                            (code, format!("{{\"message\": \"fake error {code}\"}}"))
-                        }
-                    };
-                    st.lock().expect("lock").received.push(Received {
-                        request,
-                        event,
-                        problems,
-                        status,
-                    });
-                    respond(&mut sock, status, &body).await;
+                let answer = {
+                    let mut s = st.lock().expect("lock");
+                    let next = s.answers.pop_front().or(s.last);
+                    s.last = next;
+                    next.unwrap_or(Answer::Accept)
+                };
+                let (status, body) = match answer {
+                    _ if !problems.is_empty() => {
+                        (400, serde_json::json!({"problems": problems}).to_string())
+                    }
+                    Answer::Accept => (201, String::new()),
+                    Answer::Stall(d) => {
+                        tokio::time::sleep(d).await;
+                        (201, String::new())
+                    }
+                    Answer::Status(code) => {
+                        (code, format!("{{\"message\": \"fake error {code}\"}}"))
+                    }
+                };
+                st.lock().expect("lock").received.push(Received {
+                    request,
+                    event,
+                    problems,
+                    status,
                 });
+                respond(&mut sock, status, &body).await;
             }
-        });
+        })
+        .await;
         Self { url, state }
     }
 

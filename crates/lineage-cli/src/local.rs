@@ -5,7 +5,7 @@
 use crate::error::CliError;
 use lineage_domain::ports::{LineageModel, LineageTransport};
 use lineage_engine::{Pipeline, Ports, Settings};
-use lineage_http::{HttpLineageTransport, HttpTransportConfig};
+use lineage_http::HttpLineageTransport;
 use lineage_local::{FsFixtures, FsLineageSink, RecordingMetrics, SqliteLineageStore};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -129,14 +129,8 @@ pub fn transports(settings: &Settings) -> Result<Vec<Arc<dyn LineageTransport>>,
     let Some(http) = http else {
         return Ok(Vec::new());
     };
-    let transport = HttpLineageTransport::new(HttpTransportConfig {
-        url: http.url,
-        timeout: http.timeout,
-        api_key: http.api_key,
-        retries: http.retries,
-        backoff: http.backoff,
-    })
-    .map_err(|e| CliError::Input(format!("invalid configuration: transport: {e}")))?;
+    let transport = HttpLineageTransport::new(http)
+        .map_err(|e| CliError::Input(format!("invalid configuration: transport: {e}")))?;
     Ok(vec![Arc::new(transport)])
 }
 

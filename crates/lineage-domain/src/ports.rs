@@ -202,6 +202,22 @@ pub struct LineageEvent<'a> {
     pub body: &'a [u8],
 }
 
+/// An OpenLineage HTTP endpoint events are posted to, as the settings describe it and the HTTP
+/// transport uses it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HttpEndpoint {
+    /// The full URL events are posted to (`http://marquez:5000/api/v1/lineage`).
+    pub url: String,
+    /// How long one attempt may take (connect, send, answer).
+    pub timeout: std::time::Duration,
+    /// Sent as `Authorization: Bearer KEY`.
+    pub api_key: Option<crate::Secret>,
+    /// Retries after the first attempt.
+    pub retries: u32,
+    /// The first retry's wait; each further retry waits twice the one before.
+    pub backoff: std::time::Duration,
+}
+
 /// Where lineage events are sent beside the documents (an OpenLineage HTTP endpoint such as
 /// Marquez, Amazon DataZone). Sending the same event again is harmless: receivers key events
 /// by run id and event type. Retries are the adapter's; an error is final for this delivery,

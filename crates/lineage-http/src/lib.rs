@@ -8,4 +8,5 @@ mod error;
 mod transport;
 
 pub use error::HttpTransportError;
-pub use transport::{HttpLineageTransport, HttpTransportConfig};
+pub use lineage_domain::ports::HttpEndpoint;
+pub use transport::HttpLineageTransport;

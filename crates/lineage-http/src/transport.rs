@@ -7,31 +7,15 @@ use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
 use hyper_util::client::legacy::{connect::HttpConnector, Client};
 use hyper_util::rt::TokioExecutor;
-use lineage_domain::ports::{LineageEvent, LineageTransport};
-use lineage_domain::{PortError, Secret};
-use std::time::Duration;
-
-/// Where and how to post events.
-#[derive(Debug, Clone)]
-pub struct HttpTransportConfig {
-    /// The full URL events are posted to (`http://marquez:5000/api/v1/lineage`).
-    pub url: String,
-    /// How long one attempt may take (connect, send, answer).
-    pub timeout: Duration,
-    /// Sent as `Authorization: Bearer KEY`.
-    pub api_key: Option<Secret>,
-    /// Retries after the first attempt.
-    pub retries: u32,
-    /// The first retry's wait; each further retry waits twice the one before.
-    pub backoff: Duration,
-}
+use lineage_domain::ports::{HttpEndpoint, LineageEvent, LineageTransport};
+use lineage_domain::PortError;
 
 /// The most of an error answer's body a message quotes.
 const BODY_QUOTE_CHARS: usize = 200;
 
 /// The OpenLineage HTTP transport.
 pub struct HttpLineageTransport {
-    config: HttpTransportConfig,
+    config: HttpEndpoint,
     uri: http::Uri,
     client: Client<Connector, Full<Bytes>>,
 }
@@ -47,7 +31,7 @@ impl std::fmt::Debug for HttpLineageTransport {
 
 impl HttpLineageTransport {
     /// A transport posting to `config.url` (checked here: a bad URL or key fails at start).
-    pub fn new(config: HttpTransportConfig) -> Result<Self, HttpTransportError> {
+    pub fn new(config: HttpEndpoint) -> Result<Self, HttpTransportError> {
         let invalid = || HttpTransportError::InvalidUrl {
             url: config.url.clone(),
         };
@@ -243,10 +227,11 @@ impl LineageTransport for HttpLineageTransport {
 #[cfg(all(test, not(feature = "tls")))]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     #[test]
     fn without_tls_an_https_endpoint_is_refused_with_the_fix() {
-        let config = HttpTransportConfig {
+        let config = HttpEndpoint {
             url: "https://marquez.example.com/api/v1/lineage".into(),
             timeout: Duration::from_secs(1),
             api_key: None,
@@ -258,7 +243,7 @@ mod tests {
             err.to_string().contains("cargo build -p lineage-cli"),
             "{err}"
         );
-        let plain = HttpTransportConfig {
+        let plain = HttpEndpoint {
             url: "http://localhost:5000/api/v1/lineage".into(),
             timeout: Duration::from_secs(1),
             api_key: None,

@@ -5,7 +5,7 @@
 use lineage_aws::{AwsClients, EmfMetrics};
 use lineage_domain::ports::{LineageModel, LineageTransport, Metrics};
 use lineage_engine::{EngineError, InferencePolicy, Ports, Settings};
-use lineage_http::{HttpLineageTransport, HttpTransportConfig};
+use lineage_http::HttpLineageTransport;
 use std::sync::Arc;
 
 /// The transports `transport.*` asks for (none by default): an OpenLineage HTTP endpoint. An
@@ -14,14 +14,8 @@ pub fn transports(settings: &Settings) -> Result<Vec<Arc<dyn LineageTransport>>,
     let Some(http) = settings.transport.http().map_err(EngineError::Config)? else {
         return Ok(Vec::new());
     };
-    let transport = HttpLineageTransport::new(HttpTransportConfig {
-        url: http.url,
-        timeout: http.timeout,
-        api_key: http.api_key,
-        retries: http.retries,
-        backoff: http.backoff,
-    })
-    .map_err(|e| EngineError::Config(format!("transport: {e}")))?;
+    let transport = HttpLineageTransport::new(http)
+        .map_err(|e| EngineError::Config(format!("transport: {e}")))?;
     Ok(vec![Arc::new(transport)])
 }
 

@@ -5,6 +5,7 @@
 //! `OPENLINEAGE__TRANSPORT__…`). The API key is a [`Secret`].
 
 use super::Typed;
+use lineage_domain::ports::HttpEndpoint;
 use lineage_domain::secret::{Secret, MASK};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
@@ -52,22 +53,10 @@ impl Default for TransportSettings {
     }
 }
 
-/// An OpenLineage HTTP endpoint to send events to, checked.
-#[derive(Debug, Clone, PartialEq)]
-pub struct HttpTransport {
-    /// The full URL events are posted to (URL and endpoint joined).
-    pub url: String,
-    pub timeout: Duration,
-    /// Sent as `Authorization: Bearer KEY`.
-    pub api_key: Option<Secret>,
-    pub retries: u32,
-    pub backoff: Duration,
-}
-
 impl TransportSettings {
     /// The HTTP transport these settings ask for: `None` when no transport is configured; an
     /// error saying what to set when they are incomplete.
-    pub fn http(&self) -> Result<Option<HttpTransport>, String> {
+    pub fn http(&self) -> Result<Option<HttpEndpoint>, String> {
         let kind = self
             .kind
             .as_deref()
@@ -88,7 +77,7 @@ impl TransportSettings {
             }
             _ => self.api_key.is_some(),
         };
-        Ok(Some(HttpTransport {
+        Ok(Some(HttpEndpoint {
             url: join(base, &self.endpoint),
             timeout: Duration::from_secs_f64(self.timeout_seconds),
             api_key: if use_key { self.api_key.clone() } else { None },

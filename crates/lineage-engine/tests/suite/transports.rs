@@ -9,7 +9,7 @@ use lineage_domain::{GlueJobStateChange, Secret};
 use lineage_engine::settings::TransportSettings;
 use lineage_engine::{Disposition, Pipeline, Ports, ProcessOptions, Settings};
 use lineage_fakes::openlineage::{schema, Answer, FakeOpenLineage};
-use lineage_http::{HttpLineageTransport, HttpTransportConfig};
+use lineage_http::HttpLineageTransport;
 use lineage_local::{FsFixtures, FsLineageSink, RecordingMetrics, SqliteLineageStore};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -58,16 +58,7 @@ fn settings(url: &str) -> Settings {
 
 fn transport(settings: &Settings) -> Arc<dyn LineageTransport> {
     let http = settings.transport.http().expect("valid").expect("http");
-    Arc::new(
-        HttpLineageTransport::new(HttpTransportConfig {
-            url: http.url,
-            timeout: http.timeout,
-            api_key: http.api_key,
-            retries: http.retries,
-            backoff: http.backoff,
-        })
-        .expect("transport"),
-    )
+    Arc::new(HttpLineageTransport::new(http).expect("transport"))
 }
 
 fn local_on(fixtures: &Path, url: &str) -> Local {

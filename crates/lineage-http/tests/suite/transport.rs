@@ -6,7 +6,7 @@
 use lineage_domain::ports::{LineageEvent, LineageTransport};
 use lineage_domain::{ErrorKind, Secret};
 use lineage_fakes::openlineage::{Answer, FakeOpenLineage};
-use lineage_http::{HttpLineageTransport, HttpTransportConfig};
+use lineage_http::{HttpEndpoint, HttpLineageTransport};
 use std::time::{Duration, Instant};
 
 const KEY: &str = "ol-key-3c1f9e0b7d";
@@ -31,7 +31,7 @@ fn transport(
     retries: u32,
     timeout: Duration,
 ) -> HttpLineageTransport {
-    HttpLineageTransport::new(HttpTransportConfig {
+    HttpLineageTransport::new(HttpEndpoint {
         url: format!("{url}/api/v1/lineage"),
         timeout,
         api_key: key.map(Secret::new),
@@ -170,7 +170,7 @@ async fn a_refused_connection_is_retried_then_reported() {
 #[test]
 fn bad_urls_are_refused_at_start() {
     for url in ["ftp://x/api", "not a url", "/api/v1/lineage"] {
-        let e = HttpLineageTransport::new(HttpTransportConfig {
+        let e = HttpLineageTransport::new(HttpEndpoint {
             url: url.into(),
             timeout: Duration::from_secs(1),
             api_key: None,

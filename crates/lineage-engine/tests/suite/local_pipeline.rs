@@ -1,43 +1,16 @@
 //! The pipeline end to end on the local adapters, over the project's own fixtures.
 
+use crate::local_harness::{event, repo, Local};
 use lineage_domain::ports::{LineageSink, LineageStore};
 use lineage_domain::GlueJobStateChange;
-use lineage_engine::{Disposition, Pipeline, Ports, ProcessOptions, Settings};
-use lineage_local::{FsFixtures, FsLineageSink, RecordingMetrics, SqliteLineageStore};
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn event(name: &str) -> GlueJobStateChange {
-    let text = std::fs::read_to_string(repo().join("events").join(name)).expect("event file");
-    GlueJobStateChange::from_json(&text).expect("valid event")
-}
-
-struct Local {
-    pipeline: Pipeline,
-    store: Arc<SqliteLineageStore>,
-    sink: Arc<FsLineageSink>,
-    metrics: Arc<RecordingMetrics>,
-    _dir: tempfile::TempDir,
-}
+use lineage_engine::{Disposition, ProcessOptions, Settings};
 
 fn local() -> Local {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let fixtures = Arc::new(FsFixtures::open(&repo().join("tests/fixtures")).expect("fixtures"));
-    let store = Arc::new(SqliteLineageStore::open(&dir.path().join("lineage.db")).expect("store"));
-    let sink = Arc::new(FsLineageSink::new(dir.path().join("docs")));
-    let metrics = Arc::new(RecordingMetrics::default());
-    let ports = Ports::from_parts(fixtures, store.clone(), sink.clone(), metrics.clone());
-    Local {
-        pipeline: Pipeline::new(ports, Settings::default()),
-        store,
-        sink,
-        metrics,
-        _dir: dir,
-    }
+    Local::on(
+        &repo().join("tests/fixtures"),
+        Settings::default(),
+        Vec::new(),
+    )
 }
 
 #[tokio::test]

@@ -3,6 +3,7 @@
 //! model limits, storage checks, events sent to an OpenLineage endpoint.
 
 mod infer_harness;
+mod local_harness;
 
 mod document_snapshot;
 mod infer_bedrock;

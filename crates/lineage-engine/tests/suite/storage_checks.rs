@@ -2,21 +2,18 @@
 //! orders-nightly`) with `objects.json` and `tables.json` beside it, whose writes storage
 //! confirms, contradicts, or cannot check.
 
+use crate::local_harness::repo;
 use lineage_domain::{Direction, EvidenceKind, GlueJobStateChange, LineageEdge};
 use lineage_engine::storage_check::{
     RULE_CONTRADICTED, RULE_GLUE_CONFIRMED, RULE_NOT_CHECKABLE, RULE_S3_CONFIRMED,
 };
 use lineage_engine::{Pipeline, Ports, ProcessOptions, RunOutcome, Settings};
 use lineage_local::{FsFixtures, FsLineageSink, RecordingMetrics, SqliteLineageStore};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 const CASE: &str = "orders-nightly";
 const OUTPUT: &str = "orders_by_store";
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
 
 /// The case copied into a temporary folder, with the given captures beside it.
 fn case_with(objects: Option<&str>, tables: Option<&str>) -> tempfile::TempDir {

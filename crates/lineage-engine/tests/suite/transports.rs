@@ -4,15 +4,15 @@
 //! id; a failing endpoint leaves the documents, a finding and a metric, and a forced replay
 //! sends the same events again; the API key reaches the endpoint only.
 
+use crate::local_harness::{event, repo, Local};
 use lineage_domain::ports::{LineageSink, LineageStore, LineageTransport};
-use lineage_domain::{GlueJobStateChange, Secret};
+use lineage_domain::Secret;
 use lineage_engine::settings::TransportSettings;
-use lineage_engine::{Disposition, Pipeline, Ports, ProcessOptions, Settings};
+use lineage_engine::{Disposition, ProcessOptions, Settings};
 use lineage_fakes::openlineage::{schema, Answer, FakeOpenLineage};
 use lineage_http::HttpLineageTransport;
-use lineage_local::{FsFixtures, FsLineageSink, RecordingMetrics, SqliteLineageStore};
 use serde_json::Value;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -22,23 +22,6 @@ const SAMPLES: [&str; 3] = [
     "glue-job-failed.json",
     "glue-job-stopped.json",
 ];
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn event(name: &str) -> GlueJobStateChange {
-    let text = std::fs::read_to_string(repo().join("events").join(name)).expect("event file");
-    GlueJobStateChange::from_json(&text).expect("valid event")
-}
-
-struct Local {
-    pipeline: Pipeline,
-    store: Arc<SqliteLineageStore>,
-    sink: Arc<FsLineageSink>,
-    metrics: Arc<RecordingMetrics>,
-    dir: tempfile::TempDir,
-}
 
 /// The settings a user writes: the endpoint's URL and key (`OPENLINEAGE_URL`,
 /// `OPENLINEAGE_API_KEY`), fast retries.
@@ -62,21 +45,9 @@ fn transport(settings: &Settings) -> Arc<dyn LineageTransport> {
 }
 
 fn local_on(fixtures: &Path, url: &str) -> Local {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let fixtures = Arc::new(FsFixtures::open(fixtures).expect("fixtures"));
-    let store = Arc::new(SqliteLineageStore::open(&dir.path().join("lineage.db")).expect("store"));
-    let sink = Arc::new(FsLineageSink::new(dir.path().join("docs")));
-    let metrics = Arc::new(RecordingMetrics::default());
     let settings = settings(url);
-    let ports = Ports::from_parts(fixtures, store.clone(), sink.clone(), metrics.clone())
-        .with_transports(vec![transport(&settings)]);
-    Local {
-        pipeline: Pipeline::new(ports, settings),
-        store,
-        sink,
-        metrics,
-        dir,
-    }
+    let transports = vec![transport(&settings)];
+    Local::on(fixtures, settings, transports)
 }
 
 fn local(url: &str) -> Local {
@@ -415,26 +386,17 @@ async fn an_endpoint_that_stalls_times_out_and_the_run_is_recorded() {
     let mut settings = settings(&fake.url);
     settings.transport.timeout_seconds = 0.2;
     settings.transport.retry_total = 0;
-    let dir = tempfile::tempdir().expect("ok");
-    let fixtures = Arc::new(FsFixtures::open(&repo().join("tests/fixtures")).expect("ok"));
-    let store = Arc::new(SqliteLineageStore::open(&dir.path().join("lineage.db")).expect("ok"));
-    let sink = Arc::new(FsLineageSink::new(dir.path().join("docs")));
-    let ports = Ports::from_parts(
-        fixtures,
-        store.clone(),
-        sink,
-        Arc::new(RecordingMetrics::default()),
-    )
-    .with_transports(vec![transport(&settings)]);
-    let pipeline = Pipeline::new(ports, settings);
+    let transports = vec![transport(&settings)];
+    let l = Local::on(&repo().join("tests/fixtures"), settings, transports);
     let started = std::time::Instant::now();
     let e = event("glue-job-stopped.json");
-    pipeline
+    l.pipeline
         .process(&e, ProcessOptions::default())
         .await
         .expect("recorded");
     assert!(started.elapsed() < Duration::from_secs(5));
-    let ctx = store
+    let ctx = l
+        .store
         .execution_context(e.job_run_id())
         .await
         .expect("ok")

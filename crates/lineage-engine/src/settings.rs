@@ -122,7 +122,8 @@ pub struct Settings {
     pub max_datasets_per_run: usize,
     #[serde(default = "default_max_evidence_per_edge")]
     pub max_evidence_per_edge: usize,
-    /// How long a delivery holds its claim on a run (`limits.claim_lease_seconds`): another
+    /// How long a delivery holds its claim on a run (`limits.claim_lease_seconds`,
+    /// `CLAIM_LEASE_SECONDS`): another
     /// delivery of the run waits (a retryable error) until the claim ends or the lease runs
     /// out. Longer than the Lambda's timeout, so a crashed holder's run is taken over later.
     #[serde(default = "default_claim_lease_seconds")]
@@ -561,7 +562,7 @@ pub const SETTINGS: &[Setting] = &[
     },
     Setting {
         file: Some(("limits.claim_lease_seconds", Whole(0, 86_400))),
-        var: None,
+        var: Some(("CLAIM_LEASE_SECONDS", Whole(0, 86_400))),
         file_check: no_check,
         apply: |s, v| set(&mut s.claim_lease_seconds, v.whole()),
         read: |s| Typed::Whole(s.claim_lease_seconds),

@@ -78,6 +78,8 @@ struct State {
     replies: VecDeque<Reply>,
     last: Option<Reply>,
     requests: Vec<Recorded>,
+    /// How long each answer takes (a slow model).
+    delay: std::time::Duration,
 }
 
 /// The fake endpoint.
@@ -129,13 +131,17 @@ impl FakeBedrock {
                     raw,
                 };
                 let input_tokens = estimated_tokens(recorded.input_chars());
-                let reply = {
+                let (reply, delay) = {
                     let mut s = st.lock().expect("lock");
                     s.requests.push(recorded);
                     let next = s.replies.pop_front().or_else(|| s.last.clone());
                     s.last = next.clone();
-                    next.unwrap_or(Reply::Error(500, "InternalServerException"))
+                    (
+                        next.unwrap_or(Reply::Error(500, "InternalServerException")),
+                        s.delay,
+                    )
                 };
+                tokio::time::sleep(delay).await;
                 let (status, extra, body) = match reply {
                     Reply::Tool(input) => (
                         200,
@@ -192,6 +198,12 @@ impl FakeBedrock {
         let mut s = self.state.lock().expect("lock");
         s.replies.clear();
         s.last = Some(reply);
+    }
+
+    /// Takes `delay` before each answer from now on (a slow model, so that concurrent
+    /// deliveries of a run overlap).
+    pub fn set_delay(&self, delay: std::time::Duration) {
+        self.state.lock().expect("lock").delay = delay;
     }
 
     /// Every request received so far.

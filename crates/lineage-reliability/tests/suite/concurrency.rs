@@ -3,7 +3,9 @@
 //! state with at most one model call — one delivery claims the run and records it, the others
 //! find it recorded or fail retryably while it is claimed, and their retries find it recorded.
 //! Eight concurrent `--force` deliveries then hold the claim one at a time and leave the same
-//! state (the cached answer: no second model call).
+//! state (the cached answer: no second model call). Four processes of the real bootstrap, each
+//! with its own Runtime API emulator, delivered one run at once, do the same through the
+//! Converse adapter and a slow fake model.
 
 use crate::common;
 
@@ -15,6 +17,7 @@ use lineage_domain::record::TokenUsage;
 use lineage_domain::PortError;
 use lineage_engine::pipeline::{Disposition, Ports};
 use lineage_engine::{EngineError, InferencePolicy, Pipeline, ProcessOptions};
+use lineage_fakes::bedrock::{FakeBedrock, Reply};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -210,4 +213,95 @@ async fn eight_concurrent_deliveries_on_the_local_store_end_in_one_state_with_on
         .expect("read")
         .is_some());
     assert_eq!(store.all_mappings().await.expect("mappings").len(), 2);
+}
+
+/// How many bootstrap processes deliver one run at once.
+const PROCESSES: usize = 4;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn four_bootstrap_processes_delivering_one_run_at_once_end_in_one_state_with_one_model_call()
+{
+    let clients = support::clients().await;
+    let out = Outputs::create(&clients).await;
+    // a slow model (through the real Converse adapter), so the deliveries overlap
+    let bedrock = FakeBedrock::start(vec![Reply::Tool(serde_json::json!({"datasets": [
+        {"namespace": "s3://raw-zone", "name": "orders", "direction": "input",
+         "confidence": 0.9, "evidence": ["spark.read.parquet(\"s3://raw-zone/orders/\")"]}
+    ]}))])
+    .await;
+    bedrock.set_delay(Duration::from_millis(1500));
+    let scripts = support::create_bucket(&clients).await;
+    let job =
+        common::job_with_script(&clients, &scripts, "dup", "py", SCRIPT.as_bytes(), &[], &[]).await;
+    let run = support::start_run(&clients, &job, &[]).await;
+    let env = [
+        ("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", bedrock.url.as_str()),
+        ("INFERENCE_POLICY", "always"),
+    ];
+    let mut processes = Vec::new();
+    for _ in 0..PROCESSES {
+        processes.push(common::Bootstrap::start(&out, &env).await);
+    }
+    let event = common::event_json(&job, &run, "SUCCEEDED");
+    let answers = futures::future::join_all(processes.iter().enumerate().map(|(i, b)| {
+        let event = event.clone();
+        async move {
+            tokio::time::sleep(MOTO_CLAIM_SPACING * u32::try_from(i).unwrap_or(0)).await;
+            b.invoke(event).await
+        }
+    }))
+    .await;
+    let mut processed = 0;
+    let mut busy = Vec::new();
+    for (i, answer) in answers.iter().enumerate() {
+        match answer {
+            Ok(report) if report["status"] == "processed" => processed += 1,
+            Ok(report) => assert_eq!(report["status"], "already_recorded", "{report}"),
+            Err(e) => {
+                assert_eq!(e["errorType"], "Retryable", "{e}");
+                assert!(
+                    e["errorMessage"]
+                        .as_str()
+                        .is_some_and(|m| m.contains("(claimed)")),
+                    "{e}"
+                );
+                busy.push(i);
+            }
+        }
+    }
+    assert_eq!(processed, 1, "one delivery records the run: {answers:?}");
+    assert!(
+        !busy.is_empty(),
+        "the deliveries overlapped (one found the run claimed): {answers:?}"
+    );
+    // Lambda retries a function error: the run is recorded by then
+    for i in busy {
+        let again = processes[i]
+            .invoke(event.clone())
+            .await
+            .expect("the redelivery");
+        assert_eq!(again["status"], "already_recorded", "{again}");
+    }
+    assert_eq!(bedrock.requests().len(), 1, "one model call");
+    let snap = common::snapshot(&clients, &out).await;
+    let runs: Vec<_> = snap
+        .contexts
+        .iter()
+        .filter(|i| common::item_key(i, &["job_run_id"])[0] == run)
+        .collect();
+    assert_eq!(runs.len(), 1, "one context item");
+    assert!(
+        !runs[0].contains_key("claim_owner"),
+        "no claim is left behind"
+    );
+    assert_eq!(
+        snap.objects.len(),
+        2,
+        "one run's two documents (START and terminal)"
+    );
+    assert_eq!(snap.mappings.len(), 2, "one mapping per edge");
+    for b in processes {
+        let (_stdout, stderr) = b.stop().await;
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
 }

@@ -321,3 +321,200 @@ async fn every_external_call_fails_retryably_and_a_retry_leaves_the_clean_state(
     );
     assert_eq!(lines.len(), targets.len() * faults.len() + 2 * w.writes);
 }
+
+/// The deployment variables of a bootstrap under test: every AWS and Bedrock call through the
+/// proxy at `url`, the same settings as the in-process cases (model always, no fallback, one
+/// model retry, a short claim lease), and the SDK's own retries: `attempts` per call.
+fn bootstrap_env<'a>(url: &'a str, attempts: &'a str, lease: &'a str) -> [(&'a str, &'a str); 7] {
+    [
+        ("AWS_ENDPOINT_URL", url),
+        ("AWS_MAX_ATTEMPTS", attempts),
+        ("INFERENCE_POLICY", "always"),
+        ("ENABLE_FALLBACK", "false"),
+        ("MAX_RETRIES", "1"),
+        ("RETRY_DELAY_SECONDS", "0.01"),
+        ("CLAIM_LEASE_SECONDS", lease),
+    ]
+}
+
+/// Redelivers `event` to the bootstrap as Lambda would after a function error, until it is not
+/// refused as busy (at most two leases); the last answer.
+async fn redeliver(
+    b: &common::Bootstrap,
+    event: &serde_json::Value,
+) -> common::runtime_api::Answer {
+    let deadline = Instant::now() + Duration::from_secs(2 * LEASE_SECONDS);
+    loop {
+        let answer = b.invoke(event.clone()).await;
+        let busy = matches!(&answer, Err(e) if e["errorMessage"].as_str().is_some_and(|m| m.contains("(claimed)")));
+        if !busy || Instant::now() >= deadline {
+            return answer;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
+/// One (call point, fault) case through the real bootstrap binary and the Runtime API emulator,
+/// with the production SDK clients (their timeouts and retries, `AWS_MAX_ATTEMPTS`): the first
+/// delivery either completes or is a `Retryable` function error (Lambda retries those), and a
+/// redelivery after the fault clears leaves the clean run's state.
+async fn case_through_bootstrap(w: &World, point: Point, fault: Fault) -> String {
+    let started = Instant::now();
+    let out = Outputs::create(&w.direct).await;
+    let proxy = FaultProxy::start(&support::moto_url(), Some(&w.bedrock.url)).await;
+    // a stalled call ends at the production attempt timeout (20 s): one attempt, not three
+    let attempts = if fault == Fault::Stall { "1" } else { "3" };
+    let lease = LEASE_SECONDS.to_string();
+    let bootstrap =
+        common::Bootstrap::start(&out, &bootstrap_env(&proxy.url, attempts, &lease)).await;
+    let store = w.direct.lineage_store(&out.mappings, &out.contexts);
+    let event = common::event_json(&w.job, &w.run, "SUCCEEDED");
+
+    let (target, from_nth) = point.target_from();
+    proxy.set_from(target, fault, from_nth, &out.contexts);
+    let first = bootstrap.invoke(event.clone()).await;
+    assert!(
+        proxy.injected() > 0,
+        "{point:?}/{fault:?}: the fault was hit ({first:?})"
+    );
+    let marker = store.execution_context(&w.run).await.expect("get");
+    let first_failed = match &first {
+        Ok(report) => {
+            assert_eq!(report["status"], "processed", "{point:?}/{fault:?}");
+            assert!(marker.is_some(), "{point:?}/{fault:?}: done without marker");
+            false
+        }
+        Err(e) => {
+            assert_eq!(
+                e["errorType"], "Retryable",
+                "{point:?}/{fault:?}: a failure must be retryable: {e}"
+            );
+            true
+        }
+    };
+    if marker.is_some() {
+        let state = common::snapshot(&w.direct, &out).await;
+        assert_eq!(
+            state.objects, w.clean.objects,
+            "{point:?}/{fault:?}: marker"
+        );
+        assert_eq!(
+            state.mappings, w.clean.mappings,
+            "{point:?}/{fault:?}: marker"
+        );
+        assert!(
+            fault == Fault::ResponseLost || !first_failed,
+            "{point:?}/{fault:?}: a failed attempt left the done marker: {marker:?}"
+        );
+    }
+    proxy.clear();
+    let retry = redeliver(&bootstrap, &event)
+        .await
+        .unwrap_or_else(|e| panic!("{point:?}/{fault:?}: the redelivery after the fault: {e}"));
+    let expected = if marker.is_none() {
+        "processed"
+    } else {
+        "already_recorded"
+    };
+    assert_eq!(retry["status"], expected, "{point:?}/{fault:?}");
+    let state = common::snapshot(&w.direct, &out).await;
+    assert_eq!(
+        state.objects, w.clean.objects,
+        "{point:?}/{fault:?}: lineage objects"
+    );
+    assert_eq!(
+        state.mappings, w.clean.mappings,
+        "{point:?}/{fault:?}: mapping items"
+    );
+    assert_eq!(
+        common::without_model_usage(&state.contexts),
+        common::without_model_usage(&w.clean.contexts),
+        "{point:?}/{fault:?}: execution-context and cache items"
+    );
+    let (_stdout, stderr) = bootstrap.stop().await;
+    assert!(
+        !stderr.contains("panicked"),
+        "{point:?}/{fault:?}: the bootstrap panicked: {stderr}"
+    );
+    format!(
+        "bootstrap {point:?}/{fault:?}: first delivery {}, {} fault(s) injected, {:?}",
+        match &first {
+            Ok(_) => "completed".to_string(),
+            Err(e) => format!("a Retryable function error ({})", e["errorMessage"]),
+        },
+        proxy.injected(),
+        started.elapsed()
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn through_the_bootstrap_every_call_point_fails_retryably_and_a_redelivery_leaves_the_clean_state(
+) {
+    let w = world().await;
+    // the clean run through the bootstrap records exactly what the in-process clean run did
+    let out = Outputs::create(&w.direct).await;
+    let proxy = FaultProxy::start(&support::moto_url(), Some(&w.bedrock.url)).await;
+    let lease = LEASE_SECONDS.to_string();
+    let bootstrap = common::Bootstrap::start(&out, &bootstrap_env(&proxy.url, "3", &lease)).await;
+    let clean = bootstrap
+        .invoke(common::event_json(&w.job, &w.run, "SUCCEEDED"))
+        .await
+        .expect("the clean run through the bootstrap");
+    assert_eq!(clean["status"], "processed");
+    let _ = bootstrap.stop().await;
+    let state = common::snapshot(&w.direct, &out).await;
+    assert_eq!(state.objects, w.clean.objects, "the clean run's documents");
+    assert_eq!(state.mappings, w.clean.mappings, "the clean run's mappings");
+    assert_eq!(
+        common::without_model_usage(&state.contexts),
+        common::without_model_usage(&w.clean.contexts),
+        "the clean run's contexts"
+    );
+
+    let targets = [
+        Target::DynamoDbWrite,
+        Target::ContextWrite,
+        Target::S3Write,
+        Target::DynamoDbRead,
+        Target::GlueRead,
+        Target::ConnectionRead,
+        Target::ScriptRead,
+        Target::LogsRead,
+        Target::Bedrock,
+    ];
+    let faults = [
+        Fault::Throttle,
+        Fault::ServerError,
+        Fault::Reset,
+        Fault::ResponseLost,
+    ];
+    let mut cases: Vec<(Point, Fault)> = targets
+        .iter()
+        .flat_map(|t| faults.iter().map(move |f| (Point::Every(*t), *f)))
+        .collect();
+    // a stalled call, once: the production timeouts end it (the in-process cases stall every
+    // call point with short test timeouts)
+    cases.insert(0, (Point::Every(Target::GlueRead), Fault::Stall));
+    for n in 1..=w.writes {
+        for fault in [Fault::ServerError, Fault::ResponseLost] {
+            cases.push((Point::FromNth(Target::AnyWrite, n), fault));
+        }
+    }
+    let w = &w;
+    let lines: Vec<String> =
+        futures::stream::iter(cases.iter().map(|(p, f)| case_through_bootstrap(w, *p, *f)))
+            .buffer_unordered(6)
+            .collect()
+            .await;
+    for l in &lines {
+        eprintln!("{l}");
+    }
+    eprintln!(
+        "{} cases through the bootstrap: {} call points x {} kinds, a stall, and each of a clean run's {} writes x 2 kinds",
+        lines.len(),
+        targets.len(),
+        faults.len(),
+        w.writes
+    );
+    assert_eq!(lines.len(), 1 + targets.len() * faults.len() + 2 * w.writes);
+}

@@ -288,7 +288,8 @@ async fn written(
 }
 
 #[tokio::test]
-async fn prompt_injection_in_comments_and_logs_does_not_change_what_is_written() {
+async fn through_the_bootstrap_prompt_injection_in_comments_and_logs_does_not_change_what_is_written(
+) {
     let clients = support::clients().await;
     let scripts = support::create_bucket(&clients).await;
     let script = format!(
@@ -333,14 +334,17 @@ async fn prompt_injection_in_comments_and_logs_does_not_change_what_is_written()
     ]}))])
     .await;
 
+    // both runs through the real bootstrap: static only, then with the obeying model (the
+    // Converse adapter against the fake)
+    let event = common::event_json(&job, &run, "SUCCEEDED");
     let static_out = Outputs::create(&clients).await;
-    common::pipeline(
-        &clients,
-        &common::settings(&static_out, InferencePolicy::Never),
-    )
-    .process(&common::event(&job, &run), ProcessOptions::default())
-    .await
-    .expect("static-only run");
+    let bootstrap = common::Bootstrap::start(&static_out, &[("INFERENCE_POLICY", "never")]).await;
+    let answer = bootstrap
+        .invoke(event.clone())
+        .await
+        .expect("static-only run");
+    assert_eq!(answer["status"], "processed", "{answer}");
+    let _ = bootstrap.stop().await;
     let (static_set, static_doc) = written(&clients, &static_out, &job, &run).await;
     assert!(
         static_set.iter().any(|(k, _)| k.contains("raw-zone")),
@@ -348,27 +352,20 @@ async fn prompt_injection_in_comments_and_logs_does_not_change_what_is_written()
     );
 
     let model_out = Outputs::create(&clients).await;
-    let settings = common::settings(&model_out, InferencePolicy::Always);
-    let mut ports = lineage_lambda::wiring::aws_ports(
-        &clients,
-        &settings,
-        Some(std::sync::Arc::new(common::MemMetrics::default())),
-    );
-    ports.model = Some(std::sync::Arc::new(
-        lineage_aws::bedrock::BedrockLineageModel::for_endpoint(
-            &obeying.url,
-            support::REGION,
-            "test",
-            "test",
-            settings.model.model_id.clone(),
-        )
-        .await,
-    ));
-    let outcome = lineage_engine::Pipeline::new(ports, settings)
-        .with_sleeper(std::sync::Arc::new(common::NoSleep))
-        .process(&common::event(&job, &run), ProcessOptions::default())
+    let bootstrap = common::Bootstrap::start(
+        &model_out,
+        &[
+            ("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", obeying.url.as_str()),
+            ("INFERENCE_POLICY", "always"),
+        ],
+    )
+    .await;
+    let answer = bootstrap
+        .invoke(event)
         .await
         .expect("run with the obeying model");
+    assert_eq!(answer["status"], "processed", "{answer}");
+    let _ = bootstrap.stop().await;
     assert_eq!(obeying.requests().len(), 1, "the model was asked");
     let (model_set, model_doc) = written(&clients, &model_out, &job, &run).await;
     assert_eq!(
@@ -379,8 +376,13 @@ async fn prompt_injection_in_comments_and_logs_does_not_change_what_is_written()
         model_doc, static_doc,
         "the OpenLineage document lists the same datasets"
     );
-    let rejected = outcome
-        .context
+    let context = clients
+        .lineage_store(&model_out.mappings, &model_out.contexts)
+        .execution_context(&run)
+        .await
+        .expect("get")
+        .expect("recorded");
+    let rejected = context
         .findings
         .iter()
         .filter(|f| f.check == "grounding")
@@ -388,7 +390,7 @@ async fn prompt_injection_in_comments_and_logs_does_not_change_what_is_written()
     assert_eq!(
         rejected, 4,
         "every injected proposal is rejected: {:?}",
-        outcome.context.findings
+        context.findings
     );
 }
 

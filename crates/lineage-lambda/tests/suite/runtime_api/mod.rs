@@ -15,15 +15,22 @@ use tokio::sync::{mpsc, oneshot, Mutex};
 /// What the function answered: `Ok(response)` or `Err(error body with errorType)`.
 pub type Answer = Result<Value, Value>;
 
+/// One queued invocation.
+struct Invocation {
+    id: String,
+    payload: Value,
+    time_left: Duration,
+}
+
 struct Shared {
-    queue: Mutex<mpsc::UnboundedReceiver<(String, Value)>>,
+    queue: Mutex<mpsc::UnboundedReceiver<Invocation>>,
     waiting: Mutex<HashMap<String, oneshot::Sender<Answer>>>,
     init_error: Mutex<Option<Value>>,
 }
 
 pub struct RuntimeApi {
     pub address: String,
-    send: mpsc::UnboundedSender<(String, Value)>,
+    send: mpsc::UnboundedSender<Invocation>,
     shared: Arc<Shared>,
     counter: AtomicU64,
 }
@@ -78,12 +85,30 @@ impl RuntimeApi {
         cmd
     }
 
-    /// Invokes the function with `payload` and waits (at most `timeout`) for its answer.
+    /// Invokes the function with `payload` and waits (at most `timeout`) for its answer; the
+    /// invocation's deadline is 300 s away (the function's configured timeout).
     pub async fn invoke(&self, payload: Value, timeout: Duration) -> Answer {
+        self.invoke_within(payload, Duration::from_secs(300), timeout)
+            .await
+    }
+
+    /// Invokes the function with `payload`, its deadline (`Lambda-Runtime-Deadline-Ms`)
+    /// `time_left` after the function receives it, and waits (at most `timeout`) for its answer.
+    pub async fn invoke_within(
+        &self,
+        payload: Value,
+        time_left: Duration,
+        timeout: Duration,
+    ) -> Answer {
         let id = format!("req-{}", self.counter.fetch_add(1, Ordering::SeqCst));
         let (tx, rx) = oneshot::channel();
         self.shared.waiting.lock().await.insert(id.clone(), tx);
-        self.send.send((id.clone(), payload)).expect("queue");
+        let invocation = Invocation {
+            id: id.clone(),
+            payload,
+            time_left,
+        };
+        self.send.send(invocation).expect("queue");
         match tokio::time::timeout(timeout, rx).await {
             Ok(Ok(answer)) => answer,
             Ok(Err(_)) => panic!("invocation {id}: the emulator dropped it"),
@@ -147,11 +172,17 @@ async fn serve(stream: TcpStream, shared: Arc<Shared>) -> std::io::Result<()> {
         let json = || serde_json::from_slice::<Value>(&body).unwrap_or(Value::Null);
         let response = if method == "GET" && path.ends_with("/runtime/invocation/next") {
             let next = shared.queue.lock().await.recv().await;
-            let Some((id, payload)) = next else {
+            let Some(Invocation {
+                id,
+                payload,
+                time_left,
+            }) = next
+            else {
                 return Ok(());
             };
             let payload = payload.to_string();
-            let deadline = chrono::Utc::now().timestamp_millis() + 300_000;
+            let deadline = chrono::Utc::now().timestamp_millis()
+                + i64::try_from(time_left.as_millis()).unwrap_or(i64::MAX);
             format!(
                 "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\
                  Lambda-Runtime-Aws-Request-Id: {id}\r\nLambda-Runtime-Deadline-Ms: {deadline}\r\n\

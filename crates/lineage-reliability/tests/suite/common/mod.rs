@@ -176,7 +176,10 @@ pub async fn objects(c: &AwsClients, bucket: &str) -> BTreeMap<String, Vec<u8>> 
                 .filter_map(|o| o.key().map(str::to_string)),
         );
     }
-    let bodies = futures::future::join_all(keys.iter().map(|k| async move {
+    // A bounded number of reads at a time: hundreds of bodies streamed at once from the one moto
+    // process starve each other past the SDK's stalled-stream limit on a loaded machine.
+    use futures::StreamExt;
+    let bodies: Vec<(String, Vec<u8>)> = futures::stream::iter(keys.iter().map(|k| async move {
         let out =
             c.s3.get_object()
                 .bucket(bucket)
@@ -194,6 +197,8 @@ pub async fn objects(c: &AwsClients, bucket: &str) -> BTreeMap<String, Vec<u8>> 
                 .to_vec(),
         )
     }))
+    .buffered(8)
+    .collect()
     .await;
     bodies.into_iter().collect()
 }
@@ -385,6 +390,17 @@ impl Bootstrap {
     /// Invokes the function with `event` and returns its answer (`Err` for a function error).
     pub async fn invoke(&self, event: serde_json::Value) -> runtime_api::Answer {
         self.api.invoke(event, Duration::from_secs(120)).await
+    }
+
+    /// Invokes the function with `event`, its deadline `time_left` away, and returns its answer.
+    pub async fn invoke_within(
+        &self,
+        event: serde_json::Value,
+        time_left: Duration,
+    ) -> runtime_api::Answer {
+        self.api
+            .invoke_within(event, time_left, Duration::from_secs(120))
+            .await
     }
 
     /// Stops the binary and returns what it wrote: (stdout, stderr).

@@ -27,7 +27,10 @@ impl LocalOutput {
 }
 
 /// What a writing command created on the way: removed again by [`CreatedOutput::discard`] when
-/// the command wrote no run.
+/// the command wrote no run. Every writing command holds a shared lock on the output folder while
+/// it runs, so that one that fails never removes a folder or store another command is writing
+/// to (two `run`s of one event at once: the one that finds the run claimed fails, the other
+/// records it).
 #[derive(Debug, Default)]
 pub struct CreatedOutput {
     /// The topmost folder that did not exist before (everything under it is this command's).
@@ -36,6 +39,10 @@ pub struct CreatedOutput {
     store: Option<PathBuf>,
     /// The documents folder, when it is new in a folder that existed.
     documents: Option<PathBuf>,
+    /// The store, to tell whether anything was recorded in it.
+    store_path: Option<PathBuf>,
+    /// The shared lock on the output folder (none for a dry run, which creates nothing).
+    lock: Option<std::fs::File>,
 }
 
 impl CreatedOutput {
@@ -57,11 +64,52 @@ impl CreatedOutput {
             store: new_path(&output.store),
             documents: new_path(&output.documents),
             folder,
+            store_path: Some(output.store.clone()),
+            lock: None,
         }
     }
 
-    /// Removes what this command created (best effort: a leftover is not worth an error).
+    /// Creates the output folder (as needed) and takes the shared lock on it. A folder removed
+    /// by another command between the two is created and locked again.
+    fn lock(&mut self, output: &LocalOutput) -> Result<(), CliError> {
+        let folder = match output.store.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let failed = |e: std::io::Error| {
+            CliError::Failed(format!(
+                "{}: cannot lock the output folder: {e}",
+                folder.display()
+            ))
+        };
+        loop {
+            std::fs::create_dir_all(&folder).map_err(failed)?;
+            let handle = std::fs::File::open(&folder).map_err(failed)?;
+            handle.lock_shared().map_err(failed)?;
+            if same_file(&handle, &folder) {
+                self.lock = Some(handle);
+                return Ok(());
+            }
+        }
+    }
+
+    /// Removes what this command created (best effort: a leftover is not worth an error), unless
+    /// another command is using the output folder or the store holds a record: then it is
+    /// another command's, and stays.
     pub fn discard(&self) {
+        let Some(lock) = &self.lock else {
+            return;
+        };
+        // from shared to exclusive: only when no other command holds the folder
+        if lock.try_lock().is_err() {
+            return;
+        }
+        if let Some(path) = self.store_path.as_deref().filter(|p| p.is_file()) {
+            let recorded = SqliteLineageStore::open(path).map(|s| s.holds_records());
+            if !matches!(recorded, Ok(Ok(false))) {
+                return;
+            }
+        }
         if let Some(folder) = &self.folder {
             let _ = std::fs::remove_dir_all(folder);
         }
@@ -76,6 +124,21 @@ impl CreatedOutput {
             let _ = std::fs::remove_dir_all(documents);
         }
     }
+}
+
+/// Whether the open `handle` is still the file at `path` (not removed and made again).
+#[cfg(unix)]
+fn same_file(handle: &std::fs::File, path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (handle.metadata(), std::fs::metadata(path)) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
+    }
+}
+
+#[cfg(not(unix))]
+fn same_file(_handle: &std::fs::File, path: &Path) -> bool {
+    path.exists()
 }
 
 /// Opens a fixtures folder, naming the folder in any error.
@@ -96,7 +159,9 @@ pub fn pipeline(
     let created = if dry_run {
         CreatedOutput::default()
     } else {
-        CreatedOutput::before(output)
+        let mut created = CreatedOutput::before(output);
+        created.lock(output)?;
+        created
     };
     let transports = transports(&settings)?;
     let store = if dry_run && !output.store.is_file() {

@@ -77,6 +77,19 @@ impl SqliteLineageStore {
         &self.path
     }
 
+    /// Whether the store holds anything at all: a mapping, an execution context, a claim on a
+    /// run or a cached answer.
+    pub fn holds_records(&self) -> Result<bool, PortError> {
+        self.with_conn("read the store", |c| {
+            c.query_row(
+                "SELECT EXISTS (SELECT 1 FROM job_mappings) OR EXISTS (SELECT 1 FROM execution_contexts) \
+                 OR EXISTS (SELECT 1 FROM run_claims) OR EXISTS (SELECT 1 FROM answer_cache)",
+                [],
+                |row| row.get::<_, bool>(0),
+            )
+        })
+    }
+
     fn with_conn<T>(
         &self,
         op: &str,

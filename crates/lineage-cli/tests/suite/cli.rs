@@ -1070,3 +1070,105 @@ fn aws_setup_problems_are_one_line_with_the_fix_and_not_transient() {
         stderr(&o)
     );
 }
+
+/// Every file under `dir`, relative, sorted.
+fn files_under(dir: &Path) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).expect("read dir").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let rel = path.strip_prefix(dir).expect("under dir");
+                found.push(rel.display().to_string());
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+/// `run` processes of one event on one `--out`, started at once: their dispositions
+/// (`processed`, `already_recorded`, or `busy` for a run another process holds, exit 1).
+fn run_at_once(out_dir: &Path, n: usize, force: bool) -> Vec<&'static str> {
+    let out = out_dir.to_str().expect("utf8");
+    let mut args = vec![
+        "run",
+        "--fixtures",
+        "tests/fixtures",
+        "--out",
+        out,
+        "--json",
+    ];
+    if force {
+        args.push("--force");
+    }
+    args.push("events/glue-job-succeeded.json");
+    let children: Vec<_> = (0..n)
+        .map(|_| {
+            Command::new(env!("CARGO_BIN_EXE_lineage-agent"))
+                .args(&args)
+                .current_dir(repo())
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .expect("spawn lineage-agent")
+        })
+        .collect();
+    children
+        .into_iter()
+        .map(|c| {
+            let o = c.wait_with_output().expect("wait");
+            if o.status.success() {
+                let doc: serde_json::Value =
+                    serde_json::from_slice(&o.stdout).expect("one JSON outcome");
+                match doc["disposition"].as_str() {
+                    Some("processed") => "processed",
+                    Some("already_recorded") => "already_recorded",
+                    other => panic!("unexpected disposition {other:?}"),
+                }
+            } else {
+                assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+                assert!(stderr(&o).contains("(claimed)"), "{}", stderr(&o));
+                "busy"
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn concurrent_runs_of_one_event_on_one_store_end_in_the_state_of_one_run() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    // the reference: one run on its own
+    let alone = tmp.path().join("alone");
+    assert_eq!(run_at_once(&alone, 1, false), ["processed"]);
+    let graph = |dir: &Path| {
+        let store = dir.join("lineage.db");
+        let o = agent(&["graph", "--store", store.to_str().expect("utf8")]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+
+    let shared = tmp.path().join("shared");
+    let first = run_at_once(&shared, 6, false);
+    assert_eq!(
+        first.iter().filter(|d| **d == "processed").count(),
+        1,
+        "one process records the run: {first:?}"
+    );
+    // the ones that found the run claimed: run again, it is recorded by then
+    for _ in first.iter().filter(|d| **d == "busy") {
+        assert_eq!(run_at_once(&shared, 1, false), ["already_recorded"]);
+    }
+    assert_eq!(files_under(&shared), files_under(&alone), "the same files");
+    assert_eq!(graph(&shared), graph(&alone), "the same lineage");
+
+    // forced at once: each holds the claim in turn or finds it held; the state stays one run's
+    let forced = run_at_once(&shared, 4, true);
+    assert!(forced.contains(&"processed"), "{forced:?}");
+    assert!(!forced.contains(&"already_recorded"), "{forced:?}");
+    assert_eq!(files_under(&shared), files_under(&alone), "the same files");
+    assert_eq!(graph(&shared), graph(&alone), "the same lineage");
+}

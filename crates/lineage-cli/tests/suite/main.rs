@@ -1,6 +1,6 @@
 //! The integration tests of `lineage-cli` in one test binary (one link, one process): the `lineage-
-//! agent` binary: local commands, AWS commands against moto, and the graph page in headless
-//! Chromium.
+//! agent` binary: local commands, AWS commands against moto, the graph page in headless
+//! Chromium, and planted secrets that reach no output.
 
 #[cfg(feature = "aws")]
 #[path = "../../../lineage-aws/tests/support/mod.rs"]
@@ -9,3 +9,4 @@ mod support;
 mod aws_cli;
 mod cli;
 mod graph_page;
+mod secrets;

@@ -1,5 +1,7 @@
-//! Secrets of every form in every input reach no sink (a property test against moto, the real
-//! SDK clients and the real Bedrock adapter in front of a fake Converse endpoint).
+//! Secrets of every form in every input reach no sink (a property test through the real
+//! bootstrap: the function's own binary served by the Runtime API emulator, its SDK clients
+//! against moto and its Bedrock adapter against a fake Converse endpoint, both behind one
+//! proxy).
 //!
 //! Each case draws fresh secret values and plants each one in one form a secret takes in Glue
 //! jobs ([`FORMS`]: `"password": "…"`, `.option("password", …)`, `password = "…"`, URL
@@ -11,121 +13,18 @@
 //! elsewhere. The run is processed with the model asked (`always`), then a run id that does not
 //! exist fails; every sink is read back byte for byte: every S3 object the agent wrote, both
 //! DynamoDB tables (the answer cache included), every request the fake Bedrock received, the
-//! agent's own log output (tracing, captured at `debug`) and the error messages. No secret
-//! value appears in any of them.
+//! function's stdout (metric lines) and stderr (its logs, at `LOG_LEVEL=DEBUG`), and its answers
+//! (the error messages Lambda records). No secret value appears in any of them.
 
 use crate::common;
 use lineage_fakes::bedrock as bedrock_fake;
 
 use bedrock_fake::{FakeBedrock, Reply};
 use common::{support, Outputs};
-use lineage_engine::{InferencePolicy, ProcessOptions};
 use lineage_fakes::proxy::FaultProxy;
+use lineage_fakes::secrets::{self, FORMS};
 use proptest::prelude::*;
 use serde_json::json;
-use std::io::Write;
-use std::sync::{Arc, Mutex, OnceLock};
-
-/// One form a secret takes: its name and the text that carries `value`.
-struct Form {
-    name: &'static str,
-    text: fn(&str) -> String,
-}
-
-const FORMS: &[Form] = &[
-    Form {
-        name: "quoted key/value",
-        text: |v| format!("\"password\": \"{v}\""),
-    },
-    Form {
-        name: "option call",
-        text: |v| format!(".option(\"password\", \"{v}\")"),
-    },
-    Form {
-        name: "assignment",
-        text: |v| format!("db_password = \"{v}\""),
-    },
-    Form {
-        name: "URL user-info (JDBC)",
-        text: |v| format!("jdbc:mysql://etl:{v}@sales-db:3306/sales"),
-    },
-    Form {
-        name: "Oracle user/pw@host",
-        text: |v| format!("jdbc:oracle:thin:etl/{v}@orahost:1521/ORCL"),
-    },
-    Form {
-        name: "Hadoop conf secret key",
-        text: |v| format!("spark.hadoop.fs.s3a.secret.key={v}"),
-    },
-    Form {
-        name: "AWS access key id",
-        text: |v| format!("AKIA{}", access_key_tail(v)),
-    },
-    Form {
-        name: "bearer token",
-        text: |v| format!("Authorization: Bearer {v}"),
-    },
-    Form {
-        name: "webhook URL",
-        text: |v| format!("https://hooks.slack.com/services/T0AB12CD3/B0EF45GH6/{v}"),
-    },
-];
-
-/// The 16 characters after `AKIA` that the access-key form makes of a value.
-fn access_key_tail(v: &str) -> String {
-    let mut t: String = v
-        .chars()
-        .filter(char::is_ascii_alphanumeric)
-        .map(|c| c.to_ascii_uppercase())
-        .collect();
-    while t.len() < 16 {
-        t.push('Q');
-    }
-    t[..16].to_string()
-}
-
-/// What must never be found: each value, and for the access-key form the key it makes.
-fn needles(values: &[String]) -> Vec<(String, &'static str)> {
-    let mut out = Vec::new();
-    for (v, f) in values.iter().zip(FORMS) {
-        out.push((v.clone(), f.name));
-        if f.name == "AWS access key id" {
-            out.push((format!("AKIA{}", access_key_tail(v)), f.name));
-        }
-    }
-    out
-}
-
-/// The agent's log output, captured in-process for every case.
-fn captured_logs() -> &'static Arc<Mutex<Vec<u8>>> {
-    static LOGS: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
-    LOGS.get_or_init(|| {
-        let buf = Arc::new(Mutex::new(Vec::new()));
-        let writer = Capture(buf.clone());
-        let _ = tracing_subscriber::fmt()
-            .with_env_filter("debug,hyper=info,aws_smithy_runtime=info,aws_config=info,h2=info")
-            .with_ansi(false)
-            .with_writer(move || writer.clone())
-            .try_init();
-        buf
-    })
-}
-
-#[derive(Clone)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Capture {
-    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .extend_from_slice(b);
-        Ok(b.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 /// The script: reads a config object, then every form in a comment and in code.
 fn script(config_bucket: &str, forms: &[String]) -> String {
@@ -153,7 +52,6 @@ const SECRET_KEYED: usize = 5;
 async fn leaks_in_one_run(drawn: Vec<String>) -> Vec<String> {
     let (values, secret_keyed) = drawn.split_at(FORMS.len());
     let (values, secret_keyed) = (values.to_vec(), secret_keyed.to_vec());
-    let logs = captured_logs();
     let direct = support::clients().await;
     let bedrock = FakeBedrock::start(vec![Reply::Tool(json!({"datasets": [
         {"namespace": "s3://curated-zone", "name": "orders_clean", "direction": "output",
@@ -161,8 +59,7 @@ async fn leaks_in_one_run(drawn: Vec<String>) -> Vec<String> {
     ]}))])
     .await;
     let proxy = FaultProxy::start(&support::moto_url(), Some(&bedrock.url)).await;
-    let clients = common::clients_via(&proxy.url).await;
-    let forms: Vec<String> = values.iter().zip(FORMS).map(|(v, f)| (f.text)(v)).collect();
+    let forms = secrets::planted(&values);
 
     // the inputs
     let scripts = support::create_bucket(&direct).await;
@@ -229,27 +126,32 @@ async fn leaks_in_one_run(drawn: Vec<String>) -> Vec<String> {
         .collect();
     support::put_logs(&direct, "/aws-glue/jobs/output", &run, &events).await;
 
-    // the run, the model asked
+    // the run, the model asked, through the function's own binary
     let out = Outputs::create(&direct).await;
-    let settings = common::settings(&out, InferencePolicy::Always);
-    let pipeline = common::pipeline(&clients, &settings);
-    let mut errors = Vec::new();
-    let outcome = pipeline
-        .process(&common::event(&job, &run), ProcessOptions::default())
+    let bootstrap = common::Bootstrap::start(
+        &out,
+        &[
+            ("AWS_ENDPOINT_URL", proxy.url.as_str()),
+            ("INFERENCE_POLICY", "always"),
+            ("LOG_LEVEL", "DEBUG"),
+        ],
+    )
+    .await;
+    let mut answers = Vec::new();
+    let outcome = bootstrap
+        .invoke(common::event_json(&job, &run, "SUCCEEDED"))
         .await;
-    if let Err(e) = &outcome {
-        errors.push(format!("{e} {e:?}"));
-    }
+    answers.push(format!("{outcome:?}"));
     // failing runs: a run id that does not exist
-    if let Err(e) = pipeline
-        .process(
-            &common::event(&job, "jr_no_such_run"),
-            ProcessOptions::default(),
-        )
-        .await
-    {
-        errors.push(format!("{e} {e:?}"));
-    }
+    let failed = bootstrap
+        .invoke(common::event_json(&job, "jr_no_such_run", "SUCCEEDED"))
+        .await;
+    assert!(
+        failed.is_err(),
+        "a run that does not exist fails: {failed:?}"
+    );
+    answers.push(format!("{failed:?}"));
+    let (stdout, stderr) = bootstrap.stop().await;
 
     // the sinks
     let mut sinks: Vec<(String, String)> = Vec::new();
@@ -258,13 +160,9 @@ async fn leaks_in_one_run(drawn: Vec<String>) -> Vec<String> {
     for r in bedrock.requests() {
         sinks.push(("a Bedrock request".into(), r.raw));
     }
-    sinks.push(("error messages".into(), errors.join("\n")));
-    let log_text = {
-        let mut l = logs.lock().unwrap_or_else(|p| p.into_inner());
-        let text = String::from_utf8_lossy(&l).into_owned();
-        l.clear();
-        text
-    };
+    sinks.push(("the function's answers".into(), answers.join("\n")));
+    sinks.push(("the function's stdout".into(), stdout));
+    let log_text = stderr;
     // the sinks are not empty: the agent logged, and every input reached the model (redacted)
     assert!(
         log_text.contains(&job),
@@ -286,38 +184,24 @@ async fn leaks_in_one_run(drawn: Vec<String>) -> Vec<String> {
     );
     sinks.push(("the agent's logs".into(), log_text));
 
-    let mut leaks = Vec::new();
     assert!(
-        outcome.is_ok(),
+        outcome.is_ok_and(|a| a["status"] == "processed"),
         "the run is processed: {}",
-        errors.join("; ")
+        answers.join("; ")
     );
     assert!(
         !bedrock.requests().is_empty(),
         "the model was asked (a Bedrock request is a sink)"
     );
-    let keyed = secret_keyed
-        .iter()
-        .map(|v| (v.clone(), "secret-keyed value"));
-    for (needle, form) in needles(&values).into_iter().chain(keyed) {
-        for (sink, text) in &sinks {
-            if let Some(at) = text.find(&needle) {
-                // the text around the leak, on char boundaries
-                let from = (0..=at.saturating_sub(160))
-                    .rev()
-                    .find(|i| text.is_char_boundary(*i))
-                    .unwrap_or(0);
-                let to = (at + needle.len()..text.len().min(at + needle.len() + 60))
-                    .find(|i| text.is_char_boundary(*i))
-                    .unwrap_or(text.len());
-                leaks.push(format!(
-                    "{form} ({needle}) in {sink}: …{}…",
-                    &text[from..to]
-                ));
-            }
-        }
-    }
-    leaks
+    let needles: Vec<(String, &str)> = secrets::needles(&values)
+        .into_iter()
+        .chain(
+            secret_keyed
+                .iter()
+                .map(|v| (v.clone(), "secret-keyed value")),
+        )
+        .collect();
+    secrets::leaks(&needles, &sinks)
 }
 
 proptest! {

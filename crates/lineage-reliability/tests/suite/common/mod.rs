@@ -366,6 +366,8 @@ pub mod runtime_api;
 pub struct Bootstrap {
     api: runtime_api::RuntimeApi,
     child: tokio::process::Child,
+    /// Readers draining stdout and stderr as the binary writes them (a full pipe would block it).
+    output: Vec<tokio::task::JoinHandle<String>>,
 }
 
 impl Bootstrap {
@@ -383,8 +385,22 @@ impl Bootstrap {
             .envs(env.iter().copied())
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped());
-        let child = cmd.spawn().expect("spawn bootstrap");
-        Self { api, child }
+        let mut child = cmd.spawn().expect("spawn bootstrap");
+        let drain = |pipe: Option<Box<dyn tokio::io::AsyncRead + Send + Unpin>>| {
+            tokio::spawn(async move {
+                use tokio::io::AsyncReadExt;
+                let mut bytes = Vec::new();
+                if let Some(mut pipe) = pipe {
+                    let _ = pipe.read_to_end(&mut bytes).await;
+                }
+                String::from_utf8_lossy(&bytes).into_owned()
+            })
+        };
+        let output = vec![
+            drain(child.stdout.take().map(|p| Box::new(p) as _)),
+            drain(child.stderr.take().map(|p| Box::new(p) as _)),
+        ];
+        Self { api, child, output }
     }
 
     /// Invokes the function with `event` and returns its answer (`Err` for a function error).
@@ -405,17 +421,15 @@ impl Bootstrap {
 
     /// Stops the binary and returns what it wrote: (stdout, stderr).
     pub async fn stop(mut self) -> (String, String) {
-        use tokio::io::AsyncReadExt;
         tokio::time::sleep(Duration::from_millis(300)).await;
         self.child.start_kill().expect("stop bootstrap");
-        let (mut stdout, mut stderr) = (String::new(), String::new());
-        if let Some(mut s) = self.child.stdout.take() {
-            s.read_to_string(&mut stdout).await.expect("stdout");
-        }
-        if let Some(mut s) = self.child.stderr.take() {
-            s.read_to_string(&mut stderr).await.expect("stderr");
-        }
         let _ = self.child.wait().await;
+        let mut texts = Vec::new();
+        for reader in self.output {
+            texts.push(reader.await.unwrap_or_default());
+        }
+        let stderr = texts.pop().unwrap_or_default();
+        let stdout = texts.pop().unwrap_or_default();
         (stdout, stderr)
     }
 }

@@ -9,4 +9,5 @@ mod support;
 mod aws_cli;
 mod cli;
 mod graph_page;
+mod reliability;
 mod secrets;

@@ -9,6 +9,7 @@ mod config_file;
 mod error;
 mod event_files;
 mod graph_page;
+mod graph_svg;
 mod local;
 mod output;
 

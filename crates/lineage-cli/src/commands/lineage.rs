@@ -53,6 +53,8 @@ pub enum Format {
     Mermaid,
     /// One self-contained page (no network access needed) to open in a browser.
     Html,
+    /// One standalone SVG picture, laid out without Graphviz.
+    Svg,
 }
 
 #[derive(Debug, Args)]
@@ -216,5 +218,6 @@ pub async fn execute_graph(args: GraphArgs, settings: Settings) -> Result<(), Cl
         Format::Dot => emit(&graph.to_dot()),
         Format::Mermaid => emit(&graph.to_mermaid()),
         Format::Html => emit(&crate::graph_page::render(&graph, &title, focus.as_ref())),
+        Format::Svg => emit(&crate::graph_svg::render(&graph)?),
     }
 }

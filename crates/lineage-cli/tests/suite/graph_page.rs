@@ -1,4 +1,4 @@
-//! `graph --format html` opened in headless Chromium: the page lays out every node of the
+//! `graph --format html` and `--format svg` opened in headless Chromium: the page lays out every node of the
 //! store's graph (or of the part around a dataset), selects the dataset asked for, and draws
 //! something a person can see (a screenshot far from blank). Chromium comes from
 //! `LINEAGE_CHROMIUM` or `/usr/bin/chromium`; `make test` installs it and sets
@@ -216,4 +216,105 @@ fn graph_around_an_unknown_dataset_is_a_one_line_error() {
     assert_eq!(err.trim().lines().count(), 1, "{err}");
     assert!(err.contains("glue:nosuch.table"), "{err}");
     assert!(o.stdout.is_empty(), "no page for an unknown dataset");
+}
+
+#[test]
+fn the_svg_picture_names_every_node_and_opens_in_a_browser() {
+    let Some(browser) = chromium() else { return };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = repo();
+    let store = demo_store(
+        dir.path(),
+        &[
+            "events/glue-job-succeeded.json",
+            "events/glue-job-failed.json",
+            "events/glue-job-stopped.json",
+        ],
+    );
+    let store = store.to_str().expect("utf-8");
+    let svg = agent(&root, &["graph", "--store", store, "--format", "svg"]);
+    assert!(
+        svg.status.success(),
+        "{}",
+        String::from_utf8_lossy(&svg.stderr)
+    );
+    let text = String::from_utf8_lossy(&svg.stdout).into_owned();
+    assert!(
+        text.starts_with("<?xml") && text.contains("<svg"),
+        "{text:.200}"
+    );
+    // every node's short label (as the DOT output names them) is drawn
+    let dot = agent(&root, &["graph", "--store", store, "--format", "dot"]);
+    let dot = String::from_utf8_lossy(&dot.stdout).into_owned();
+    let labels: Vec<&str> = dot
+        .lines()
+        .filter_map(|l| {
+            l.split_once("[label=\"")?
+                .1
+                .split_once("\", shape=")
+                .map(|x| x.0)
+        })
+        .collect();
+    assert!(labels.len() >= 6, "{dot}");
+    for label in &labels {
+        assert!(text.contains(&format!(">{label}<")), "{label} is not drawn");
+    }
+
+    // Chromium parses it as SVG (an XML error would show as a parser error) and draws it
+    let picture = dir.path().join("graph.svg");
+    std::fs::write(&picture, &svg.stdout).expect("write svg");
+    let dom = browse(
+        &browser,
+        &dir.path().join("profile-svg-1"),
+        &picture,
+        &["--dump-dom"],
+    );
+    assert!(dom.contains("<svg"), "{dom:.300}");
+    assert!(!dom.contains("parsererror"), "not well-formed: {dom:.600}");
+    let shot = dir.path().join("svg.png");
+    browse(
+        &browser,
+        &dir.path().join("profile-svg-2"),
+        &picture,
+        &[&format!("--screenshot={}", shot.display())],
+    );
+    let blank_page = dir.path().join("blank.svg");
+    std::fs::write(
+        &blank_page,
+        "<?xml version=\"1.0\"?><svg xmlns=\"http://www.w3.org/2000/svg\" width=\"1200\" height=\"700\"></svg>",
+    )
+    .expect("write");
+    let blank = dir.path().join("blank.png");
+    browse(
+        &browser,
+        &dir.path().join("profile-svg-3"),
+        &blank_page,
+        &[&format!("--screenshot={}", blank.display())],
+    );
+    let size = |p: &Path| std::fs::metadata(p).expect("screenshot written").len();
+    assert!(
+        size(&shot) > 5 * size(&blank),
+        "the picture's screenshot ({} bytes) looks blank next to an empty SVG ({} bytes)",
+        size(&shot),
+        size(&blank)
+    );
+
+    // a store that is not there: one line, no picture (an empty graph: `graph_svg` unit tests)
+    let missing = dir.path().join("nowhere.db");
+    let none = agent(
+        &root,
+        &[
+            "graph",
+            "--store",
+            missing.to_str().expect("utf-8"),
+            "--format",
+            "svg",
+        ],
+    );
+    assert!(!none.status.success());
+    assert!(none.stdout.is_empty());
+    assert_eq!(
+        String::from_utf8_lossy(&none.stderr).trim().lines().count(),
+        1
+    );
 }

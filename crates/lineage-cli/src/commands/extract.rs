@@ -8,7 +8,7 @@
 //! `lineage-agent extract --job-name NAME [--run-id ID] [--output-path s3://bucket/prefix]
 //! [--dry-run]` does the same for a run on AWS (the latest finished run of the job unless
 //! `--run-id`), and writes the RunEvent to S3 (the configured lineage bucket and prefix, or
-//! `--output-path`) unless `--dry-run`.
+//! `--output-path`) with its START event beside it (`{run}.start.json`) unless `--dry-run`.
 
 use crate::error::CliError;
 use crate::local;
@@ -47,7 +47,7 @@ pub struct ExtractArgs {
     #[arg(long, value_name = "never|auto|always", default_value = "never")]
     pub policy: InferencePolicy,
     /// The Bedrock model or inference profile id (default: `BEDROCK_MODEL_ID`, else
-    /// `bedrock.model_id`, else anthropic.claude-3-5-sonnet-20241022-v2:0).
+    /// `bedrock.model_id`, else the inference profile us.anthropic.claude-sonnet-4-6).
     #[arg(long, value_name = "ID")]
     pub model_id: Option<String>,
 }
@@ -184,12 +184,25 @@ async fn execute_aws(args: &ExtractArgs, settings: Settings) -> Result<(), CliEr
     summarise_unresolved(&analysis.diagnostics);
     print_document(&bytes)?;
     if !args.dry_run {
-        let key = settings.lineage_key(&ctx.job.name, &ctx.run.id, ctx.run.started_on);
+        // the run's START event beside its terminal one, as the Lambda writes them
+        let start = pipeline.start_document_bytes(ctx, &analysis)?;
+        let started_on = ctx.run.started_on;
         let sink = clients.lineage_sink(&bucket, "");
-        sink.put_document(&key, &bytes)
-            .await
-            .map_err(|e| CliError::Failed(e.to_string()))?;
-        eprintln!("wrote {}", sink.location(&key));
+        for (key, body) in [
+            (
+                settings.start_key(&ctx.job.name, &ctx.run.id, started_on),
+                &start,
+            ),
+            (
+                settings.lineage_key(&ctx.job.name, &ctx.run.id, started_on),
+                &bytes,
+            ),
+        ] {
+            sink.put_document(&key, body)
+                .await
+                .map_err(|e| CliError::Failed(e.to_string()))?;
+            eprintln!("wrote {}", sink.location(&key));
+        }
     }
     Ok(())
 }

@@ -260,12 +260,31 @@ async fn extract_a_job_run_from_aws_and_write_it_only_without_dry_run() {
             .send()
             .await
             .expect("list");
-    let keys: Vec<&str> = listed.contents().iter().filter_map(|o| o.key()).collect();
-    assert_eq!(keys.len(), 1, "{keys:?}");
+    let mut keys: Vec<&str> = listed.contents().iter().filter_map(|o| o.key()).collect();
+    keys.sort_unstable();
+    // the START event beside the terminal one, as the Lambda writes them
+    assert_eq!(keys.len(), 2, "{keys:?}");
     assert!(
-        keys[0].starts_with(&format!("adhoc/{job}/")) && keys[0].ends_with(&format!("{run}.json")),
+        keys.iter().all(|k| k.starts_with(&format!("adhoc/{job}/"))),
         "{keys:?}"
     );
+    assert!(keys[0].ends_with(&format!("{run}.json")), "{keys:?}");
+    assert!(keys[1].ends_with(&format!("{run}.start.json")), "{keys:?}");
+    let start =
+        c.s3.get_object()
+            .bucket(&bucket)
+            .key(keys[1])
+            .send()
+            .await
+            .expect("get")
+            .body
+            .collect()
+            .await
+            .expect("body")
+            .into_bytes();
+    let start: serde_json::Value = serde_json::from_slice(&start).expect("START event");
+    assert_eq!(start["eventType"], "START");
+    assert_eq!(start["run"]["runId"], doc["run"]["runId"], "one run id");
     let body =
         c.s3.get_object()
             .bucket(&bucket)

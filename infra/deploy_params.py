@@ -31,6 +31,7 @@ def main() -> int:
         "OpenLineageUrl": (config.get("transport") or {}).get("url") or "",
         "OpenLineageEndpoint": (config.get("transport") or {}).get("endpoint") or "",
         "OpenLineageApiKey": os.environ.get("OPENLINEAGE_API_KEY", ""),
+        "DataZoneDomainId": (config.get("transport") or {}).get("domainId") or "",
         "LogLevel": {"WARN": "WARNING", "TRACE": "DEBUG"}.get(config["logging"]["level"],
                                                                config["logging"]["level"]),
     }

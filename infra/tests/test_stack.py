@@ -48,6 +48,9 @@ EXPECTED_ENV_VARS = {
     "RETRY_DELAY_SECONDS", "ENABLE_FALLBACK", "METRICS_NAMESPACE", "ALERT_TOPIC_ARN", "LOG_LEVEL",
     "OPENLINEAGE_URL", "OPENLINEAGE_ENDPOINT", "OPENLINEAGE_API_KEY",
 }
+DATAZONE_DOMAIN = "dzd_prod01"
+DATAZONE_VARS = {"OPENLINEAGE__TRANSPORT__TYPE": "amazon_datazone_api",
+                 "OPENLINEAGE__TRANSPORT__DOMAIN_ID": DATAZONE_DOMAIN}
 PER_ENV = {
     "dev": {"MIN_CONFIDENCE_SCORE": "0.5", "TIME_TOLERANCE_SECONDS": "600", "MAX_RETRIES": "5",
             "ENABLE_FALLBACK": "true", "LOG_LEVEL": "DEBUG"},
@@ -351,14 +354,26 @@ class TemplateTest(unittest.TestCase):
     def test_iam_actions_file_is_sorted_and_matches_the_template(self) -> None:
         listed = IAM_ACTIONS.read_text().split()
         self.assertEqual(listed, sorted(set(listed)), "iam-actions.txt must be sorted, unique")
-        doc = self.resources["LineageFunctionPolicy"]["Properties"]["PolicyDocument"]
         granted = set()
-        for st in statements(doc):
-            # conditional statements (script/data buckets) come as Fn::If [cond, stmt, NoValue]
-            if "Fn::If" in st:
-                st = st["Fn::If"][1]
-            granted.update(actions_of(st))
+        # the function role's policies: the main one, and the one a DataZone domain adds
+        for name in ("LineageFunctionPolicy", "LineageFunctionDataZonePolicy"):
+            doc = self.resources[name]["Properties"]["PolicyDocument"]
+            for st in statements(doc):
+                # conditional statements (script/data buckets) come as Fn::If [cond, stmt, NoValue]
+                if "Fn::If" in st:
+                    st = st["Fn::If"][1]
+                granted.update(actions_of(st))
         self.assertEqual(sorted(granted), listed)
+
+    def test_the_datazone_grant_exists_only_with_a_domain_and_names_it(self) -> None:
+        policy = self.resources["LineageFunctionDataZonePolicy"]
+        self.assertEqual(policy["Condition"], "HasDataZoneDomain")
+        self.assertEqual(self.cfn["Parameters"]["DataZoneDomainId"]["Default"], "")
+        (st,) = statements(policy["Properties"]["PolicyDocument"])
+        self.assertEqual(actions_of(st), ["datazone:PostLineageEvent"])
+        self.assertIn("domain/${DataZoneDomainId}", json.dumps(st["Resource"]))
+        env = self.resources["LineageFunction"]["Properties"]["Environment"]["Variables"]
+        self.assertEqual(env["OPENLINEAGE__TRANSPORT__DOMAIN_ID"]["Fn::If"][0], "HasDataZoneDomain")
 
 
 class StackTest(unittest.TestCase):
@@ -399,6 +414,8 @@ class StackTest(unittest.TestCase):
                     {"ParameterKey": "CustomLogGroupPrefix", "ParameterValue": "/custom/glue"},
                 ] + ([] if env == "dev" else [
                     {"ParameterKey": "ReservedConcurrency", "ParameterValue": "3"},
+                    # prod posts to a DataZone domain too: its own policy and two variables
+                    {"ParameterKey": "DataZoneDomainId", "ParameterValue": DATAZONE_DOMAIN},
                 ]) + [
                     # prod: a bare foundation model id; the grant is the same as for its profile
                     {"ParameterKey": "BedrockModelId", "ParameterValue":
@@ -485,7 +502,10 @@ class StackTest(unittest.TestCase):
                 self.assertEqual((conf["Runtime"], conf["Handler"]), ("provided.al2023", "bootstrap"))
                 self.assertEqual((conf["MemorySize"], conf["Timeout"]), (128, 300))
                 variables = conf["Environment"]["Variables"]
-                self.assertEqual(set(variables), EXPECTED_ENV_VARS)
+                with_datazone = set(DATAZONE_VARS) if env == "prod" else set()
+                self.assertEqual(set(variables), EXPECTED_ENV_VARS | with_datazone)
+                for key in with_datazone:
+                    self.assertEqual(variables[key], DATAZONE_VARS[key], key)
                 for key, value in PER_ENV[env].items():
                     self.assertEqual(variables[key], value, key)
                 self.assertEqual(variables["ENVIRONMENT"], env)
@@ -504,12 +524,23 @@ class StackTest(unittest.TestCase):
         for env in ENVIRONMENTS:
             with self.subTest(env=env):
                 role = f"enhanced-lineage-agent-{env}-{REGION}"
-                names = iam.list_role_policies(RoleName=role)["PolicyNames"]
-                self.assertEqual(names, [f"enhanced-lineage-agent-{env}"])
-                doc = iam.get_role_policy(RoleName=role, PolicyName=names[0])["PolicyDocument"]
-                if isinstance(doc, str):
-                    doc = json.loads(doc)
+                names = sorted(iam.list_role_policies(RoleName=role)["PolicyNames"])
+                datazone = f"enhanced-lineage-agent-datazone-{env}"
+                self.assertEqual(names, sorted([f"enhanced-lineage-agent-{env}"]
+                                               + ([datazone] if env == "prod" else [])))
+                docs = []
+                for name in names:
+                    d = iam.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"]
+                    docs.append(json.loads(d) if isinstance(d, str) else d)
+                doc = next(d for n, d in zip(names, docs) if n != datazone)
                 granted = set()
+                if env == "prod":
+                    (dz,) = statements(next(d for n, d in zip(names, docs) if n == datazone))
+                    self.assertEqual(actions_of(dz), ["datazone:PostLineageEvent"])
+                    self.assertEqual(dz["Resource"],
+                                     f"arn:aws:datazone:{REGION}:{ACCOUNT}:domain/{DATAZONE_DOMAIN}")
+                    granted.add("datazone:PostLineageEvent")
+                expected = set(listed) - (set() if env == "prod" else {"datazone:PostLineageEvent"})
                 for st in statements(doc):
                     for action in actions_of(st):
                         self.assertNotIn("*", action, f"wildcard action {action} in {st.get('Sid')}")
@@ -534,7 +565,7 @@ class StackTest(unittest.TestCase):
                 self.assertEqual(kms["Resource"] if isinstance(kms["Resource"], list) else [kms["Resource"]],
                                  [KMS_KEY])
                 self.assertEqual(kms["Condition"]["StringEquals"]["kms:ViaService"], f"s3.{REGION}.amazonaws.com")
-                self.assertEqual(granted, set(listed))
+                self.assertEqual(granted, expected)
                 self.assertFalse(granted & OPERATOR_ONLY, "operator-only actions granted to the Lambda")
 
     def test_operator_policy_holds_what_only_the_cli_calls(self) -> None:

@@ -7,6 +7,7 @@
 //! The adapters know the domain's ports only, never the use case: the binaries wire them.
 
 pub mod bedrock;
+pub mod datazone;
 pub mod dynamodb;
 pub mod error;
 pub mod glue;
@@ -142,6 +143,14 @@ impl AwsClients {
     }
     pub fn event_queue(&self, queue_url: &str) -> SqsEventQueue {
         SqsEventQueue::new(self.sqs.clone(), queue_url)
+    }
+    /// Events posted to an Amazon DataZone domain (its client is built here, only when a
+    /// deployment sends to DataZone).
+    pub fn datazone_transport(&self, domain_id: &str) -> datazone::DataZoneLineageTransport {
+        datazone::DataZoneLineageTransport::new(
+            aws_sdk_datazone::Client::new(&self.config),
+            domain_id,
+        )
     }
 
     /// The health of the given tables and bucket.

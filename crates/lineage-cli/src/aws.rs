@@ -49,9 +49,9 @@ mod with_sdk {
     /// The pipeline on AWS; the lineage bucket must be configured.
     pub async fn pipeline(settings: Settings) -> Result<Pipeline, CliError> {
         require_bucket(&settings)?;
-        lineage_lambda::wiring::transports(&settings)
-            .map_err(|e| CliError::Input(e.to_string()))?;
         let clients = clients().await?;
+        lineage_lambda::wiring::transports(&settings, &clients)
+            .map_err(|e| CliError::Input(e.to_string()))?;
         let ports = lineage_lambda::wiring::aws_ports(&clients, &settings, None);
         Ok(Pipeline::new(ports, settings))
     }

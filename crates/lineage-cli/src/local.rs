@@ -156,6 +156,8 @@ pub fn pipeline(
     model: Option<Arc<dyn LineageModel>>,
     dry_run: bool,
 ) -> Result<(Pipeline, CreatedOutput), CliError> {
+    // the configuration first: a command refused for it creates nothing
+    let transports = transports(&settings)?;
     let created = if dry_run {
         CreatedOutput::default()
     } else {
@@ -163,7 +165,6 @@ pub fn pipeline(
         created.lock(output)?;
         created
     };
-    let transports = transports(&settings)?;
     let store = if dry_run && !output.store.is_file() {
         SqliteLineageStore::in_memory()
     } else {
@@ -187,6 +188,15 @@ pub fn pipeline(
 /// The transports `transport.*` asks for (an OpenLineage endpoint such as a local Marquez):
 /// events go there beside the files. An incomplete one is a configuration error.
 pub fn transports(settings: &Settings) -> Result<Vec<Arc<dyn LineageTransport>>, CliError> {
+    if let Some(domain) = settings
+        .transport
+        .datazone()
+        .map_err(|e| CliError::Input(format!("invalid configuration: {e}")))?
+    {
+        return Err(CliError::Input(format!(
+            "transport.type amazon_datazone_api (domain {domain}): local runs do not post to Amazon DataZone, the Lambda does; unset OPENLINEAGE__TRANSPORT__TYPE (or transport.type) for local runs"
+        )));
+    }
     let http = settings
         .transport
         .http()

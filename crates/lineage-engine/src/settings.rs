@@ -653,6 +653,18 @@ pub const SETTINGS: &[Setting] = &[
         apply: |s, v| set(&mut s.transport.retry_backoff_factor, v.number()),
         read: |s| Typed::Number(s.transport.retry_backoff_factor),
     },
+    Setting {
+        file: Some(("transport.domainId", OptText)),
+        var: Some(("OPENLINEAGE__TRANSPORT__DOMAIN_ID", OptText)),
+        file_check: transport::check_domain_id,
+        apply: |s, v| set(&mut s.transport.domain_id, transport::domain_id(v)),
+        read: |s| {
+            s.transport
+                .domain_id
+                .clone()
+                .map_or(Typed::Unset, Typed::Text)
+        },
+    },
 ];
 
 const fn var_count() -> usize {

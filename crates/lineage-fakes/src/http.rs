@@ -73,8 +73,9 @@ pub async fn read_request(sock: &mut TcpStream) -> Option<Request> {
     })
 }
 
-/// Writes one JSON answer and closes the connection.
-pub async fn respond(sock: &mut TcpStream, status: u16, body: &str) {
+/// Answers `status` with a JSON `body` and extra header lines (each ending in `\r\n`), then
+/// closes the connection.
+pub async fn respond_with(sock: &mut TcpStream, status: u16, headers: &str, body: &str) {
     let reason = match status {
         200 => "OK",
         201 => "Created",
@@ -82,7 +83,7 @@ pub async fn respond(sock: &mut TcpStream, status: u16, body: &str) {
         _ => "Error",
     };
     let response = format!(
-        "HTTP/1.1 {status} {reason}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        "HTTP/1.1 {status} {reason}\r\ncontent-type: application/json\r\n{headers}content-length: {}\r\nconnection: close\r\n\r\n{body}",
         body.len()
     );
     let _ = sock.write_all(response.as_bytes()).await;

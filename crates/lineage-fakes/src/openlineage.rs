@@ -1,12 +1,13 @@
-//! A fake OpenLineage receiver (Marquez's `POST /api/v1/lineage`) for tests: a tokio TCP
-//! listener that checks every posted event against the official schema ([`schema`]) and
-//! records it. Answers are scripted in order (the last one repeats): accept, an HTTP error
+//! A fake OpenLineage receiver (Marquez's `POST /api/v1/lineage`, or Amazon DataZone's
+//! `PostLineageEvent`, `POST /v2/domains/{domain}/lineage/events`, as its REST API documents it)
+//! for tests: a tokio TCP listener that checks every posted event against the official schema
+//! ([`schema`]) and records it. Answers are scripted in order (the last one repeats): accept, an HTTP error
 //! status, or a stall (for timeouts); an event that breaks the schema is answered 400 with the
 //! problems, and recorded with them.
 
 pub mod schema;
 
-use crate::http::{respond, Request};
+use crate::http::{respond_with, Request};
 use serde_json::Value;
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
@@ -49,6 +50,9 @@ impl Received {
 
 #[derive(Debug, Default)]
 struct State {
+    /// Answers as Amazon DataZone does: `201` with `{"domainId", "id"}`, errors with
+    /// `x-amzn-errortype`, and only on the `PostLineageEvent` path.
+    datazone: bool,
     answers: VecDeque<Answer>,
     last: Option<Answer>,
     received: Vec<Received>,
@@ -65,7 +69,19 @@ pub struct FakeOpenLineage {
 impl FakeOpenLineage {
     /// Starts the receiver on a free local port with the scripted answers (none: accept all).
     pub async fn start(answers: Vec<Answer>) -> Self {
+        Self::serve(false, answers).await
+    }
+
+    /// Starts a fake Amazon DataZone endpoint (`AWS_ENDPOINT_URL_DATAZONE`): `PostLineageEvent`
+    /// requests are checked and recorded as [`FakeOpenLineage::start`] does; any other path is
+    /// answered `404` as an unknown operation.
+    pub async fn start_datazone(answers: Vec<Answer>) -> Self {
+        Self::serve(true, answers).await
+    }
+
+    async fn serve(datazone: bool, answers: Vec<Answer>) -> Self {
         let state = Arc::new(Mutex::new(State {
+            datazone,
             answers: answers.into(),
             ..State::default()
         }));
@@ -85,18 +101,45 @@ impl FakeOpenLineage {
                     s.last = next;
                     next.unwrap_or(Answer::Accept)
                 };
-                let (status, body) = match answer {
-                    _ if !problems.is_empty() => {
-                        (400, serde_json::json!({"problems": problems}).to_string())
+                let datazone = st.lock().expect("lock").datazone;
+                // DataZone: POST /v2/domains/{domain}/lineage/events
+                let domain = request
+                    .path
+                    .strip_prefix("/v2/domains/")
+                    .and_then(|p| p.split('?').next())
+                    .and_then(|p| p.strip_suffix("/lineage/events"))
+                    .map(str::to_string);
+                let created = || match &domain {
+                    Some(d) if datazone => {
+                        serde_json::json!({"domainId": d, "id": format!("event-{}", event["eventType"].as_str().unwrap_or("x"))})
+                            .to_string()
                     }
-                    Answer::Accept => (201, String::new()),
+                    _ => String::new(),
+                };
+                let (status, body) = match answer {
+                    _ if datazone && (request.method != "POST" || domain.is_none()) => {
+                        (404, "{\"message\": \"unknown operation\"}".to_string())
+                    }
+                    _ if !problems.is_empty() => {
+                        let kind = if datazone { "ValidationException: " } else { "" };
+                        (400, serde_json::json!({"message": format!("{kind}{}", problems.join("; ")), "problems": problems}).to_string())
+                    }
+                    Answer::Accept => (201, created()),
                     Answer::Stall(d) => {
                         tokio::time::sleep(d).await;
-                        (201, String::new())
+                        (201, created())
                     }
                     Answer::Status(code) => {
                         (code, format!("{{\"message\": \"fake error {code}\"}}"))
                     }
+                };
+                let headers = match status {
+                    _ if !datazone || (200..300).contains(&status) => "",
+                    400 => "x-amzn-errortype: ValidationException\r\n",
+                    403 => "x-amzn-errortype: AccessDeniedException\r\n",
+                    404 => "x-amzn-errortype: ResourceNotFoundException\r\n",
+                    429 => "x-amzn-errortype: ThrottlingException\r\n",
+                    _ => "x-amzn-errortype: InternalServerException\r\n",
                 };
                 st.lock().expect("lock").received.push(Received {
                     request,
@@ -104,7 +147,7 @@ impl FakeOpenLineage {
                     problems,
                     status,
                 });
-                respond(&mut sock, status, &body).await;
+                respond_with(&mut sock, status, headers, &body).await;
             }
         })
         .await;

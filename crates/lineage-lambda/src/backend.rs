@@ -48,8 +48,9 @@ impl AwsBackend {
                 "invalid configuration: LINEAGE_BUCKET is not set".into(),
             ));
         }
-        crate::wiring::transports(&settings).map_err(HandlerError::from)?;
-        Ok(Self::new(AwsClients::from_env().await, settings))
+        let clients = AwsClients::from_env().await;
+        crate::wiring::transports(&settings, &clients).map_err(HandlerError::from)?;
+        Ok(Self::new(clients, settings))
     }
 
     pub fn settings(&self) -> &Settings {

@@ -8,9 +8,16 @@ use lineage_engine::{EngineError, InferencePolicy, Ports, Settings};
 use lineage_http::HttpLineageTransport;
 use std::sync::Arc;
 
-/// The transports `transport.*` asks for (none by default): an OpenLineage HTTP endpoint. An
-/// incomplete or unusable transport is a configuration error, found at init.
-pub fn transports(settings: &Settings) -> Result<Vec<Arc<dyn LineageTransport>>, EngineError> {
+/// The transports `transport.*` asks for (none by default): an OpenLineage HTTP endpoint, or an
+/// Amazon DataZone domain (`amazon_datazone_api`, through `clients`). An incomplete or
+/// unusable transport is a configuration error, found at init.
+pub fn transports(
+    settings: &Settings,
+    clients: &AwsClients,
+) -> Result<Vec<Arc<dyn LineageTransport>>, EngineError> {
+    if let Some(domain) = settings.transport.datazone().map_err(EngineError::Config)? {
+        return Ok(vec![Arc::new(clients.datazone_transport(&domain))]);
+    }
     let Some(http) = settings.transport.http().map_err(EngineError::Config)? else {
         return Ok(Vec::new());
     };
@@ -31,7 +38,7 @@ pub fn aws_ports(
     let model: Option<Arc<dyn LineageModel>> = (settings.inference_policy
         != InferencePolicy::Never)
         .then(|| Arc::new(clients.lineage_model(&settings.model.model_id)) as _);
-    let transports = transports(settings).unwrap_or_else(|e| {
+    let transports = transports(settings, clients).unwrap_or_else(|e| {
         tracing::error!(error = %e, "no lineage transport");
         Vec::new()
     });

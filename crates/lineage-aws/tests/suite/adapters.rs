@@ -1,5 +1,6 @@
 //! Integration tests of each AWS adapter against a moto server (real SDK clients, no mocks).
 
+mod datazone;
 mod dynamodb;
 mod glue;
 mod health;

@@ -1172,3 +1172,47 @@ fn concurrent_runs_of_one_event_on_one_store_end_in_the_state_of_one_run() {
     assert_eq!(files_under(&shared), files_under(&alone), "the same files");
     assert_eq!(graph(&shared), graph(&alone), "the same lineage");
 }
+
+#[test]
+fn local_runs_refuse_the_datazone_transport_and_say_what_to_unset() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out_dir = tmp.path().join("o");
+    let run = |vars: &[(&str, &str)]| {
+        Command::new(env!("CARGO_BIN_EXE_lineage-agent"))
+            .args([
+                "run",
+                "--fixtures",
+                "tests/fixtures",
+                "--out",
+                out_dir.to_str().expect("utf8"),
+                "events/glue-job-succeeded.json",
+            ])
+            .envs(vars.iter().copied())
+            .current_dir(repo())
+            .output()
+            .expect("run lineage-agent")
+    };
+    let o = run(&[
+        ("OPENLINEAGE__TRANSPORT__TYPE", "amazon_datazone_api"),
+        ("OPENLINEAGE__TRANSPORT__DOMAIN_ID", "dzd_abc123"),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("Amazon DataZone") && err.contains("OPENLINEAGE__TRANSPORT__TYPE"),
+        "{err}"
+    );
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(!out_dir.exists(), "nothing written");
+    // a malformed domain id is named before anything runs
+    let o = run(&[
+        ("OPENLINEAGE__TRANSPORT__TYPE", "amazon_datazone_api"),
+        ("OPENLINEAGE__TRANSPORT__DOMAIN_ID", "not-a-domain"),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("not a DataZone domain id"),
+        "{}",
+        stderr(&o)
+    );
+}

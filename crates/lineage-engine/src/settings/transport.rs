@@ -2,7 +2,9 @@
 //! OpenLineage client's `transport` section (`type`, `url`, `endpoint`, `timeout`, `auth.type`,
 //! `auth.apiKey`, `retry.total`, `retry.backoff_factor`), the variables its environment
 //! (`OPENLINEAGE_URL`, `OPENLINEAGE_API_KEY`, `OPENLINEAGE_ENDPOINT`,
-//! `OPENLINEAGE__TRANSPORT__…`). The API key is a [`Secret`].
+//! `OPENLINEAGE__TRANSPORT__…`). The API key is a [`Secret`]. `type: amazon_datazone_api` with
+//! `domainId` posts the events to an Amazon DataZone (SageMaker Unified Studio) domain instead,
+//! as the OpenLineage client's DataZone transport does.
 
 use super::Typed;
 use lineage_domain::ports::HttpEndpoint;
@@ -12,8 +14,11 @@ use std::time::Duration;
 
 /// The OpenLineage client's default endpoint path.
 pub const DEFAULT_ENDPOINT: &str = "api/v1/lineage";
-/// The transport types: `http` (an OpenLineage endpoint) or `none`.
-pub const TRANSPORT_TYPES: &[&str] = &["http", "none"];
+/// The transport types: `http` (an OpenLineage endpoint), `amazon_datazone_api` (DataZone's
+/// `PostLineageEvent`) or `none`.
+pub const TRANSPORT_TYPES: &[&str] = &["http", "amazon_datazone_api", "none"];
+/// The transport type that posts to Amazon DataZone.
+pub const DATAZONE: &str = "amazon_datazone_api";
 /// The authentication types: `api_key` (`Authorization: Bearer KEY`) or `none`.
 pub const AUTH_TYPES: &[&str] = &["api_key", "none"];
 
@@ -36,6 +41,9 @@ pub struct TransportSettings {
     pub retry_total: u32,
     /// `transport.retry.backoff_factor`: the n-th retry waits `factor * 2^(n-1)` seconds.
     pub retry_backoff_factor: f64,
+    /// `transport.domainId`: the Amazon DataZone domain (`dzd_…`) of `amazon_datazone_api`.
+    #[serde(default)]
+    pub domain_id: Option<String>,
 }
 
 impl Default for TransportSettings {
@@ -49,6 +57,7 @@ impl Default for TransportSettings {
             api_key: None,
             retry_total: 3,
             retry_backoff_factor: 0.5,
+            domain_id: None,
         }
     }
 }
@@ -61,7 +70,7 @@ impl TransportSettings {
             .kind
             .as_deref()
             .unwrap_or(if self.url.is_some() { "http" } else { "none" });
-        if kind == "none" {
+        if kind == "none" || kind == DATAZONE {
             return Ok(None);
         }
         let Some(base) = self.url.as_deref() else {
@@ -84,6 +93,18 @@ impl TransportSettings {
             retries: self.retry_total,
             backoff: Duration::from_secs_f64(self.retry_backoff_factor),
         }))
+    }
+
+    /// The Amazon DataZone domain events are posted to: `None` unless `transport.type` is
+    /// `amazon_datazone_api`; an error saying what to set when the domain is missing.
+    pub fn datazone(&self) -> Result<Option<String>, String> {
+        if self.kind.as_deref() != Some(DATAZONE) {
+            return Ok(None);
+        }
+        match &self.domain_id {
+            Some(d) => Ok(Some(d.clone())),
+            None => Err("transport.type is amazon_datazone_api but no domain is set: set transport.domainId or OPENLINEAGE__TRANSPORT__DOMAIN_ID (dzd_…)".into()),
+        }
     }
 }
 
@@ -127,6 +148,33 @@ pub(super) fn choice(v: Typed, choices: &[&str]) -> Result<Option<String>, Strin
     }
 }
 
+/// A DataZone domain id as `PostLineageEvent` takes it: `dzd-` or `dzd_` and 1 to 36 letters,
+/// digits, `-` or `_`.
+pub(super) fn check_domain_id(v: &Typed) -> Result<(), String> {
+    let Typed::Text(text) = v else { return Ok(()) };
+    let rest = text
+        .strip_prefix("dzd_")
+        .or_else(|| text.strip_prefix("dzd-"))
+        .unwrap_or_default();
+    let valid = (1..=36).contains(&rest.len())
+        && rest
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if valid {
+        Ok(())
+    } else {
+        Err(format!(
+            "{text:?} is not a DataZone domain id (dzd_ or dzd- and up to 36 letters, digits, - or _)"
+        ))
+    }
+}
+
+/// The domain id as the variable and the file set it: checked first.
+pub(super) fn domain_id(v: Typed) -> Result<Option<String>, String> {
+    check_domain_id(&v)?;
+    v.opt_text()
+}
+
 /// The URL as the variable and the file set it: checked first.
 pub(super) fn url(v: Typed) -> Result<Option<String>, String> {
     check_url(&v)?;
@@ -142,6 +190,25 @@ pub(super) fn read_key(key: &Option<Secret>) -> Typed {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn datazone_takes_a_domain_and_no_url() {
+        let dz = TransportSettings {
+            kind: Some(DATAZONE.into()),
+            domain_id: Some("dzd_abc123".into()),
+            url: Some("http://marquez:5000".into()),
+            ..TransportSettings::default()
+        };
+        assert_eq!(dz.datazone(), Ok(Some("dzd_abc123".into())));
+        assert_eq!(dz.http(), Ok(None), "one transport: DataZone");
+        assert_eq!(TransportSettings::default().datazone(), Ok(None));
+        for ok in ["dzd_abc123", "dzd-a_b-c"] {
+            assert!(check_domain_id(&Typed::Text(ok.into())).is_ok(), "{ok}");
+        }
+        for bad in ["abc", "dzd_", "dzd_a/b", &format!("dzd_{}", "x".repeat(37))] {
+            assert!(check_domain_id(&Typed::Text(bad.into())).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn a_url_alone_means_http_with_the_default_endpoint() {
@@ -175,6 +242,14 @@ mod tests {
             .expect_err("an error")
             .contains("OPENLINEAGE_API_KEY"));
         assert!(check_url(&Typed::Text("https://u:p@x".into())).is_err());
+        let no_domain = TransportSettings {
+            kind: Some(DATAZONE.into()),
+            ..TransportSettings::default()
+        };
+        assert!(no_domain
+            .datazone()
+            .expect_err("an error")
+            .contains("OPENLINEAGE__TRANSPORT__DOMAIN_ID"));
         assert!(check_url(&Typed::Text("ftp://x".into())).is_err());
     }
 }

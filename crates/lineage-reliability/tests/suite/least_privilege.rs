@@ -37,6 +37,7 @@ fn service(name: &str) -> Option<&'static str> {
         "cloudwatchlogs" | "logs" => Some("logs"),
         "bedrockruntime" | "bedrock" => Some("bedrock"),
         "sqs" => Some("sqs"),
+        "datazone" => Some("datazone"),
         _ => None,
     }
 }
@@ -74,9 +75,10 @@ fn derived_calls() -> BTreeMap<String, BTreeSet<String>> {
     rust_files(&root().join("crates/lineage-aws/src"), &mut files);
     files.sort();
     // `client.op()`, `self.client.op()`, `c.dynamodb.op()`, across line breaks
-    let call =
-        Regex::new(r"\b(client|glue|s3|dynamodb|logs|bedrock|sqs)\s*\.\s*([a-z][a-z0-9_]*)\(\s*\)")
-            .expect("regex");
+    let call = Regex::new(
+        r"\b(client|glue|s3|dynamodb|logs|bedrock|sqs|datazone)\s*\.\s*([a-z][a-z0-9_]*)\(\s*\)",
+    )
+    .expect("regex");
     let sdk_type = Regex::new(r"aws_sdk_([a-z0-9]+)::Client\b").expect("regex");
     let mut out: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for file in files {
@@ -303,7 +305,11 @@ fn every_sdk_call_of_the_adapters_is_granted_and_nothing_more_is_wildcarded() {
 
     let listed = iam_actions_file();
     let text = template();
-    let allowed = allowed_in(&resource_block(&text, "LineageFunctionPolicy"));
+    // the function role's policies: the main one, and the one a DataZone domain adds
+    let allowed: BTreeSet<String> = ["LineageFunctionPolicy", "LineageFunctionDataZonePolicy"]
+        .iter()
+        .flat_map(|r| allowed_in(&resource_block(&text, r)))
+        .collect();
     let operator = allowed_in(&resource_block(&text, "OperatorPolicy"));
     let lambda_code = {
         let mut files = Vec::new();

@@ -87,7 +87,13 @@ impl State {
         read
     }
 
-    pub(super) fn finish(self, environment: &str, files: Vec<PathBuf>) -> LoadedConfig {
+    pub(super) fn finish(mut self, environment: &str, files: Vec<PathBuf>) -> LoadedConfig {
+        // settings that are only complete together: a transport type and what it needs
+        let transport = &self.settings.transport;
+        let incomplete = [transport.http().err(), transport.datazone().err()];
+        for why in incomplete.into_iter().flatten() {
+            self.problem("the configuration", "transport", ProblemKind::Missing, why);
+        }
         LoadedConfig {
             environment: environment.to_string(),
             files,

@@ -368,3 +368,39 @@ fn the_transport_section_nests_as_the_openlineage_client_writes_it_and_masks_the
         vec![(ProblemKind::UnknownKey, "transport.auth.kind".to_string())]
     );
 }
+
+#[test]
+fn a_transport_type_without_what_it_needs_is_a_problem_and_datazone_reads_its_domain() {
+    let d = dir_with(
+        "transport:\n  type: amazon_datazone_api\n  domainId: dzd_abc123\n",
+        "dev",
+        Some(""),
+    );
+    let c = load_with(d.path(), "dev", &LoadOptions::default());
+    assert!(c.is_valid(), "{:?}", c.problems);
+    assert_eq!(
+        c.settings.transport.datazone(),
+        Ok(Some("dzd_abc123".to_string()))
+    );
+    assert_eq!(c.effective()["transport"]["domainId"], "dzd_abc123");
+    for (base, says) in [
+        (
+            "transport:\n  type: amazon_datazone_api\n",
+            "OPENLINEAGE__TRANSPORT__DOMAIN_ID",
+        ),
+        ("transport:\n  type: http\n", "OPENLINEAGE_URL"),
+        (
+            "transport:\n  type: amazon_datazone_api\n  domainId: nope\n",
+            "not a DataZone domain id",
+        ),
+    ] {
+        let d = dir_with(base, "dev", Some(""));
+        let c = load_with(d.path(), "dev", &LoadOptions::default());
+        assert!(!c.is_valid(), "{base}");
+        assert!(
+            c.problems.iter().any(|p| p.to_string().contains(says)),
+            "{base}: {:?}",
+            c.problems
+        );
+    }
+}

@@ -159,6 +159,22 @@ pub async fn create_bucket(c: &AwsClients) -> String {
     b
 }
 
+/// The bytes of an object.
+pub async fn get_object(c: &AwsClients, bucket: &str, key: &str) -> Vec<u8> {
+    c.s3.get_object()
+        .bucket(bucket)
+        .key(key)
+        .send()
+        .await
+        .expect("get object")
+        .body
+        .collect()
+        .await
+        .expect("object body")
+        .into_bytes()
+        .to_vec()
+}
+
 pub async fn put_object(c: &AwsClients, bucket: &str, key: &str, body: &[u8]) {
     c.s3.put_object()
         .bucket(bucket)

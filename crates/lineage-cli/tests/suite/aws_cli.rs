@@ -270,35 +270,13 @@ async fn extract_a_job_run_from_aws_and_write_it_only_without_dry_run() {
     );
     assert!(keys[0].ends_with(&format!("{run}.json")), "{keys:?}");
     assert!(keys[1].ends_with(&format!("{run}.start.json")), "{keys:?}");
-    let start =
-        c.s3.get_object()
-            .bucket(&bucket)
-            .key(keys[1])
-            .send()
-            .await
-            .expect("get")
-            .body
-            .collect()
-            .await
-            .expect("body")
-            .into_bytes();
+    let body = support::get_object(&c, &bucket, keys[0]).await;
+    let start = support::get_object(&c, &bucket, keys[1]).await;
     let start: serde_json::Value = serde_json::from_slice(&start).expect("START event");
     assert_eq!(start["eventType"], "START");
     assert_eq!(start["run"]["runId"], doc["run"]["runId"], "one run id");
-    let body =
-        c.s3.get_object()
-            .bucket(&bucket)
-            .key(keys[0])
-            .send()
-            .await
-            .expect("get")
-            .body
-            .collect()
-            .await
-            .expect("body")
-            .into_bytes();
     assert_eq!(
-        body.as_ref(),
+        body.as_slice(),
         wet.stdout.as_slice(),
         "what is written is what was printed"
     );

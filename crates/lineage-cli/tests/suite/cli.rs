@@ -1,24 +1,9 @@
 //! The `lineage-agent` binary as a user runs it: summaries, documents on stdout, and one-line
 //! errors with exit code 2 for bad input, writing nothing.
 
+use crate::common::{agent, files_under, repo, stderr};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn agent(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_lineage-agent"))
-        .args(args)
-        .current_dir(repo())
-        .output()
-        .expect("run lineage-agent")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
 
 #[test]
 fn run_prints_a_summary_and_writes_under_out() {
@@ -1069,25 +1054,6 @@ fn aws_setup_problems_are_one_line_with_the_fix_and_not_transient() {
         "asked once, not retried: {}",
         stderr(&o)
     );
-}
-
-/// Every file under `dir`, relative, sorted.
-fn files_under(dir: &Path) -> Vec<String> {
-    let mut found = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).expect("read dir").flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                let rel = path.strip_prefix(dir).expect("under dir");
-                found.push(rel.display().to_string());
-            }
-        }
-    }
-    found.sort();
-    found
 }
 
 /// `run` processes of one event on one `--out`, started at once: their dispositions

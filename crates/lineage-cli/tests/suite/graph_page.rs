@@ -4,12 +4,9 @@
 //! `LINEAGE_CHROMIUM` or `/usr/bin/chromium`; `make test` installs it and sets
 //! `LINEAGE_REQUIRE_CHROMIUM=1`, so a missing browser fails there instead of skipping.
 
+use crate::common::repo;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
 
 fn agent(cwd: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_lineage-agent"))
@@ -78,6 +75,40 @@ fn browse(browser: &Path, profile: &Path, page: &Path, extra: &[&str]) -> String
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A screenshot of `page` is a PNG that holds far more than one of a blank page of the same
+/// kind (`blank`: its file name and text), written under `dir`.
+fn assert_not_blank(browser: &Path, dir: &Path, page: &Path, blank: (&str, &str)) {
+    let shot = dir.join(format!(
+        "{}.png",
+        page.display().to_string().replace('/', "_")
+    ));
+    browse(
+        browser,
+        &dir.join(format!("profile-{}", blank.0)),
+        page,
+        &[&format!("--screenshot={}", shot.display())],
+    );
+    let blank_page = dir.join(blank.0);
+    std::fs::write(&blank_page, blank.1).expect("write");
+    let blank_shot = dir.join(format!("{}.png", blank.0));
+    browse(
+        browser,
+        &dir.join(format!("profile-{}-blank", blank.0)),
+        &blank_page,
+        &[&format!("--screenshot={}", blank_shot.display())],
+    );
+    let size = |p: &Path| std::fs::metadata(p).expect("screenshot written").len();
+    let png = std::fs::read(&shot).expect("png");
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "a PNG");
+    assert!(
+        size(&shot) > 5 * size(&blank_shot),
+        "the screenshot of {} ({} bytes) looks blank next to an empty page ({} bytes)",
+        page.display(),
+        size(&shot),
+        size(&blank_shot)
+    );
 }
 
 #[test]
@@ -167,30 +198,11 @@ fn the_graph_page_renders_in_a_browser() {
     );
 
     // a screenshot of the graph holds far more than a blank page of the same size
-    let shot = dir.path().join("graph.png");
-    browse(
+    assert_not_blank(
         &browser,
-        &dir.path().join("profile-3"),
+        dir.path(),
         &page,
-        &[&format!("--screenshot={}", shot.display())],
-    );
-    let blank_page = dir.path().join("blank.html");
-    std::fs::write(&blank_page, "<!doctype html><html><body></body></html>").expect("write");
-    let blank = dir.path().join("blank.png");
-    browse(
-        &browser,
-        &dir.path().join("profile-4"),
-        &blank_page,
-        &[&format!("--screenshot={}", blank.display())],
-    );
-    let size = |p: &Path| std::fs::metadata(p).expect("screenshot written").len();
-    let png = std::fs::read(&shot).expect("png");
-    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "a PNG");
-    assert!(
-        size(&shot) > 5 * size(&blank),
-        "the graph's screenshot ({} bytes) looks blank next to an empty page ({} bytes)",
-        size(&shot),
-        size(&blank)
+        ("blank.html", "<!doctype html><html><body></body></html>"),
     );
 }
 
@@ -271,32 +283,14 @@ fn the_svg_picture_names_every_node_and_opens_in_a_browser() {
     );
     assert!(dom.contains("<svg"), "{dom:.300}");
     assert!(!dom.contains("parsererror"), "not well-formed: {dom:.600}");
-    let shot = dir.path().join("svg.png");
-    browse(
+    assert_not_blank(
         &browser,
-        &dir.path().join("profile-svg-2"),
+        dir.path(),
         &picture,
-        &[&format!("--screenshot={}", shot.display())],
-    );
-    let blank_page = dir.path().join("blank.svg");
-    std::fs::write(
-        &blank_page,
-        "<?xml version=\"1.0\"?><svg xmlns=\"http://www.w3.org/2000/svg\" width=\"1200\" height=\"700\"></svg>",
-    )
-    .expect("write");
-    let blank = dir.path().join("blank.png");
-    browse(
-        &browser,
-        &dir.path().join("profile-svg-3"),
-        &blank_page,
-        &[&format!("--screenshot={}", blank.display())],
-    );
-    let size = |p: &Path| std::fs::metadata(p).expect("screenshot written").len();
-    assert!(
-        size(&shot) > 5 * size(&blank),
-        "the picture's screenshot ({} bytes) looks blank next to an empty SVG ({} bytes)",
-        size(&shot),
-        size(&blank)
+        (
+            "blank.svg",
+            "<?xml version=\"1.0\"?><svg xmlns=\"http://www.w3.org/2000/svg\" width=\"1200\" height=\"700\"></svg>",
+        ),
     );
 
     // a store that is not there: one line, no picture (an empty graph: `graph_svg` unit tests)

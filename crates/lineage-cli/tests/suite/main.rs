@@ -8,6 +8,7 @@ mod support;
 
 mod aws_cli;
 mod cli;
+mod common;
 mod graph_page;
 mod reliability;
 mod secrets;

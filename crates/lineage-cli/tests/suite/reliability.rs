@@ -3,20 +3,10 @@
 //! 3,000-byte path are recorded within the limits (the caps as `limits` findings, two documents
 //! per run, no temp file, the long name kept whole); deeply nested scripts neither crash nor hang the process.
 
+use crate::common::{agent, files_under, repo};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn agent(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_lineage-agent"))
-        .args(args)
-        .output()
-        .expect("run lineage-agent")
-}
+use std::process::Command;
 
 /// A copy of the `orders-nightly` fixture case under `fixtures/`, its script replaced by
 /// `script` (`language` `python` or `scala`; `None`: no script at all).
@@ -74,24 +64,6 @@ fn checks(outcome: &Value) -> Vec<(String, String)> {
                 .collect()
         })
         .unwrap_or_default()
-}
-
-/// Every file under `dir`, relative, sorted.
-fn files_under(dir: &Path) -> Vec<String> {
-    let mut found = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).expect("read dir").flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                found.push(path.strip_prefix(dir).expect("under").display().to_string());
-            }
-        }
-    }
-    found.sort();
-    found
 }
 
 #[test]

@@ -5,6 +5,7 @@
 //! their stdout and stderr, and every file under `--out` (the SQLite store with its journal
 //! files, the OpenLineage documents).
 
+use crate::common::files_with_text;
 use lineage_fakes::secrets;
 use serde_json::json;
 use std::path::{Path, PathBuf};
@@ -114,27 +115,6 @@ orders.write.mode(\"overwrite\").parquet(conf[\"output\"])\n",
     case
 }
 
-/// Every file under `dir`, as (its path, its bytes as text).
-fn files(dir: &Path) -> Vec<(String, String)> {
-    let mut found = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).expect("read dir").flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                let bytes = std::fs::read(&path).expect("read file");
-                found.push((
-                    path.display().to_string(),
-                    String::from_utf8_lossy(&bytes).into_owned(),
-                ));
-            }
-        }
-    }
-    found
-}
-
 fn leaks_for(values: &[String], keyed: &[String]) -> Vec<String> {
     let tmp = tempfile::tempdir().expect("tempdir");
     let fixtures = tmp.path().join("fixtures");
@@ -206,7 +186,7 @@ fn leaks_for(values: &[String], keyed: &[String]) -> Vec<String> {
     ]);
     assert!(!failed.status.success());
     record("a failing run", &failed);
-    let written = files(&out);
+    let written = files_with_text(&out);
     assert!(
         written.iter().any(|(p, _)| p.ends_with(".json")),
         "documents were written: {written:?}"

@@ -146,6 +146,28 @@ async fn run_on(
     (run, model)
 }
 
+/// What one recorded run of [`SCRIPT`] leaves on AWS: one context item with no claim left on
+/// it, the run's two documents (START and terminal), one mapping per edge.
+async fn assert_one_run_recorded(clients: &lineage_aws::AwsClients, out: &Outputs, run: &str) {
+    let snap = common::snapshot(clients, out).await;
+    let runs: Vec<_> = snap
+        .contexts
+        .iter()
+        .filter(|i| common::item_key(i, &["job_run_id"])[0] == *run)
+        .collect();
+    assert_eq!(runs.len(), 1, "one context item");
+    assert!(
+        !runs[0].contains_key("claim_owner"),
+        "no claim is left behind"
+    );
+    assert_eq!(
+        snap.objects.len(),
+        2,
+        "one run's two documents (START and terminal)"
+    );
+    assert_eq!(snap.mappings.len(), 2, "one mapping per edge");
+}
+
 #[tokio::test]
 async fn eight_concurrent_deliveries_on_aws_end_in_one_state_with_one_model_call() {
     let clients = support::clients().await;
@@ -161,23 +183,7 @@ async fn eight_concurrent_deliveries_on_aws_end_in_one_state_with_one_model_call
     // still overlap (all gather at once, then claim while another holds the lease), but their
     // claims reach the emulator a few milliseconds apart
     let (run, _model) = run_on(ports, &clients, &out, MOTO_CLAIM_SPACING).await;
-    let snap = common::snapshot(&clients, &out).await;
-    let runs: Vec<_> = snap
-        .contexts
-        .iter()
-        .filter(|i| common::item_key(i, &["job_run_id"])[0] == run)
-        .collect();
-    assert_eq!(runs.len(), 1, "one context item");
-    assert!(
-        !runs[0].contains_key("claim_owner"),
-        "no claim is left behind"
-    );
-    assert_eq!(
-        snap.objects.len(),
-        2,
-        "one run's two documents (START and terminal)"
-    );
-    assert_eq!(snap.mappings.len(), 2, "one mapping per edge");
+    assert_one_run_recorded(&clients, &out, &run).await;
 }
 
 #[tokio::test]
@@ -283,23 +289,7 @@ async fn four_bootstrap_processes_delivering_one_run_at_once_end_in_one_state_wi
         assert_eq!(again["status"], "already_recorded", "{again}");
     }
     assert_eq!(bedrock.requests().len(), 1, "one model call");
-    let snap = common::snapshot(&clients, &out).await;
-    let runs: Vec<_> = snap
-        .contexts
-        .iter()
-        .filter(|i| common::item_key(i, &["job_run_id"])[0] == run)
-        .collect();
-    assert_eq!(runs.len(), 1, "one context item");
-    assert!(
-        !runs[0].contains_key("claim_owner"),
-        "no claim is left behind"
-    );
-    assert_eq!(
-        snap.objects.len(),
-        2,
-        "one run's two documents (START and terminal)"
-    );
-    assert_eq!(snap.mappings.len(), 2, "one mapping per edge");
+    assert_one_run_recorded(&clients, &out, &run).await;
     for b in processes {
         let (_stdout, stderr) = b.stop().await;
         assert!(!stderr.contains("panicked"), "{stderr}");

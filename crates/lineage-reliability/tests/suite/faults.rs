@@ -180,6 +180,51 @@ fn pipeline(clients: &AwsClients, out: &Outputs) -> Pipeline {
     common::pipeline(clients, &settings(out))
 }
 
+/// The done marker is the run's last write: where it stands after the first attempt, the run's
+/// state is whole (the clean run's objects and mappings), and only a write applied with its
+/// answer lost leaves it behind a failed attempt.
+async fn assert_whole_where_marked(
+    w: &World,
+    out: &Outputs,
+    point: Point,
+    fault: Fault,
+    first_failed: bool,
+) {
+    let state = common::snapshot(&w.direct, out).await;
+    assert_eq!(
+        state.objects, w.clean.objects,
+        "{point:?}/{fault:?}: marker"
+    );
+    assert_eq!(
+        state.mappings, w.clean.mappings,
+        "{point:?}/{fault:?}: marker"
+    );
+    assert!(
+        fault == Fault::ResponseLost || !first_failed,
+        "{point:?}/{fault:?}: a failed attempt left the done marker"
+    );
+}
+
+/// After the redelivery: exactly the clean run's objects, mapping items, and execution-context
+/// and cache items (the model usage aside: a retry may find the answer cached); the state.
+async fn assert_clean(w: &World, out: &Outputs, point: Point, fault: Fault) -> Snapshot {
+    let state = common::snapshot(&w.direct, out).await;
+    assert_eq!(
+        state.objects, w.clean.objects,
+        "{point:?}/{fault:?}: lineage objects"
+    );
+    assert_eq!(
+        state.mappings, w.clean.mappings,
+        "{point:?}/{fault:?}: mapping items"
+    );
+    assert_eq!(
+        common::without_model_usage(&state.contexts),
+        common::without_model_usage(&w.clean.contexts),
+        "{point:?}/{fault:?}: execution-context and cache items"
+    );
+    state
+}
+
 /// One (call point, fault) case; returns a line for the report.
 async fn case(w: &World, point: Point, fault: Fault) -> String {
     let started = Instant::now();
@@ -214,20 +259,7 @@ async fn case(w: &World, point: Point, fault: Fault) -> String {
         }
     };
     if marker.is_some() {
-        // the done marker is the run's last write: where it stands, the run's state is whole
-        let state = common::snapshot(&w.direct, &out).await;
-        assert_eq!(
-            state.objects, w.clean.objects,
-            "{point:?}/{fault:?}: marker"
-        );
-        assert_eq!(
-            state.mappings, w.clean.mappings,
-            "{point:?}/{fault:?}: marker"
-        );
-        assert!(
-            fault == Fault::ResponseLost || !first_failed,
-            "{point:?}/{fault:?}: a failed attempt left the done marker: {marker:?}"
-        );
+        assert_whole_where_marked(w, &out, point, fault, first_failed).await;
     }
     proxy.clear();
     let retry = retry(&p, &event)
@@ -239,20 +271,7 @@ async fn case(w: &World, point: Point, fault: Fault) -> String {
         Disposition::AlreadyRecorded
     };
     assert_eq!(retry.disposition, expected, "{point:?}/{fault:?}");
-    let state = common::snapshot(&w.direct, &out).await;
-    assert_eq!(
-        state.objects, w.clean.objects,
-        "{point:?}/{fault:?}: lineage objects"
-    );
-    assert_eq!(
-        state.mappings, w.clean.mappings,
-        "{point:?}/{fault:?}: mapping items"
-    );
-    assert_eq!(
-        common::without_model_usage(&state.contexts),
-        common::without_model_usage(&w.clean.contexts),
-        "{point:?}/{fault:?}: execution-context and cache items"
-    );
+    let state = assert_clean(w, &out, point, fault).await;
     if !first_failed
         || !matches!(
             target,
@@ -393,19 +412,7 @@ async fn case_through_bootstrap(w: &World, point: Point, fault: Fault) -> String
         }
     };
     if marker.is_some() {
-        let state = common::snapshot(&w.direct, &out).await;
-        assert_eq!(
-            state.objects, w.clean.objects,
-            "{point:?}/{fault:?}: marker"
-        );
-        assert_eq!(
-            state.mappings, w.clean.mappings,
-            "{point:?}/{fault:?}: marker"
-        );
-        assert!(
-            fault == Fault::ResponseLost || !first_failed,
-            "{point:?}/{fault:?}: a failed attempt left the done marker: {marker:?}"
-        );
+        assert_whole_where_marked(w, &out, point, fault, first_failed).await;
     }
     proxy.clear();
     let retry = redeliver(&bootstrap, &event)
@@ -417,20 +424,7 @@ async fn case_through_bootstrap(w: &World, point: Point, fault: Fault) -> String
         "already_recorded"
     };
     assert_eq!(retry["status"], expected, "{point:?}/{fault:?}");
-    let state = common::snapshot(&w.direct, &out).await;
-    assert_eq!(
-        state.objects, w.clean.objects,
-        "{point:?}/{fault:?}: lineage objects"
-    );
-    assert_eq!(
-        state.mappings, w.clean.mappings,
-        "{point:?}/{fault:?}: mapping items"
-    );
-    assert_eq!(
-        common::without_model_usage(&state.contexts),
-        common::without_model_usage(&w.clean.contexts),
-        "{point:?}/{fault:?}: execution-context and cache items"
-    );
+    assert_clean(w, &out, point, fault).await;
     let (_stdout, stderr) = bootstrap.stop().await;
     assert!(
         !stderr.contains("panicked"),

@@ -38,6 +38,27 @@ orders = spark.read.parquet("s3://raw-zone/orders/")
 orders.write.mode("overwrite").parquet("s3://curated-zone/orders_clean/")
 "#;
 
+/// The call points a fault hits at every call.
+const CALL_POINTS: [Target; 9] = [
+    Target::DynamoDbWrite,
+    Target::ContextWrite,
+    Target::S3Write,
+    Target::DynamoDbRead,
+    Target::GlueRead,
+    Target::ConnectionRead,
+    Target::ScriptRead,
+    Target::LogsRead,
+    Target::Bedrock,
+];
+
+/// Each of `faults` at each call point.
+fn every_call_point_with(faults: &[Fault]) -> Vec<(Point, Fault)> {
+    CALL_POINTS
+        .iter()
+        .flat_map(|t| faults.iter().map(move |f| (Point::Every(*t), *f)))
+        .collect()
+}
+
 /// The claim lease of the test's pipeline.
 const LEASE_SECONDS: u64 = 3;
 
@@ -295,17 +316,7 @@ async fn case(w: &World, point: Point, fault: Fault) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn every_external_call_fails_retryably_and_a_retry_leaves_the_clean_state() {
     let w = world().await;
-    let targets = [
-        Target::DynamoDbWrite,
-        Target::ContextWrite,
-        Target::S3Write,
-        Target::DynamoDbRead,
-        Target::GlueRead,
-        Target::ConnectionRead,
-        Target::ScriptRead,
-        Target::LogsRead,
-        Target::Bedrock,
-    ];
+    let targets = CALL_POINTS;
     let faults = [
         Fault::Throttle,
         Fault::ServerError,
@@ -313,10 +324,7 @@ async fn every_external_call_fails_retryably_and_a_retry_leaves_the_clean_state(
         Fault::Stall,
         Fault::ResponseLost,
     ];
-    let mut cases: Vec<(Point, Fault)> = targets
-        .iter()
-        .flat_map(|t| faults.iter().map(move |f| (Point::Every(*t), *f)))
-        .collect();
+    let mut cases = every_call_point_with(&faults);
     // the run crashes at its Nth write: refused there, or applied with the answer lost
     for n in 1..=w.writes {
         for fault in [Fault::ServerError, Fault::ResponseLost] {
@@ -465,27 +473,14 @@ async fn through_the_bootstrap_every_call_point_fails_retryably_and_a_redelivery
         "the clean run's contexts"
     );
 
-    let targets = [
-        Target::DynamoDbWrite,
-        Target::ContextWrite,
-        Target::S3Write,
-        Target::DynamoDbRead,
-        Target::GlueRead,
-        Target::ConnectionRead,
-        Target::ScriptRead,
-        Target::LogsRead,
-        Target::Bedrock,
-    ];
+    let targets = CALL_POINTS;
     let faults = [
         Fault::Throttle,
         Fault::ServerError,
         Fault::Reset,
         Fault::ResponseLost,
     ];
-    let mut cases: Vec<(Point, Fault)> = targets
-        .iter()
-        .flat_map(|t| faults.iter().map(move |f| (Point::Every(*t), *f)))
-        .collect();
+    let mut cases = every_call_point_with(&faults);
     // a stalled call, once: the production timeouts end it (the in-process cases stall every
     // call point with short test timeouts)
     cases.insert(0, (Point::Every(Target::GlueRead), Fault::Stall));

@@ -105,6 +105,7 @@ fn the_variables_are_those_the_lambda_has_always_read() {
         "OPENLINEAGE__TRANSPORT__AUTH__TYPE",
         "OPENLINEAGE__TRANSPORT__RETRY__TOTAL",
         "OPENLINEAGE__TRANSPORT__RETRY__BACKOFF_FACTOR",
+        "OPENLINEAGE__TRANSPORT__DOMAIN_ID",
     ];
     expected.sort_unstable();
     assert_eq!(names, expected);

@@ -171,7 +171,7 @@ fn every_key_and_variable_is_listed_once() {
     assert!(keys.iter().all(|k| k
         .split_once('.')
         .is_some_and(|(a, b)| !a.is_empty() && !b.is_empty())));
-    assert_eq!(keys.len(), 37);
+    assert_eq!(keys.len(), 38);
 }
 
 #[test]

@@ -224,6 +224,11 @@ async fn eight_concurrent_deliveries_on_the_local_store_end_in_one_state_with_on
 /// How many bootstrap processes deliver one run at once.
 const PROCESSES: usize = 4;
 
+/// How far apart the processes receive the run: each process gathers before it claims, and
+/// on a loaded machine that takes anywhere from tens to hundreds of milliseconds, so claims
+/// sent less than this apart could reach moto in the same instant (see `MOTO_CLAIM_SPACING`).
+const PROCESS_SPACING: Duration = Duration::from_secs(1);
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn four_bootstrap_processes_delivering_one_run_at_once_end_in_one_state_with_one_model_call()
 {
@@ -235,7 +240,8 @@ async fn four_bootstrap_processes_delivering_one_run_at_once_end_in_one_state_wi
          "confidence": 0.9, "evidence": ["spark.read.parquet(\"s3://raw-zone/orders/\")"]}
     ]}))])
     .await;
-    bedrock.set_delay(Duration::from_millis(1500));
+    // longer than the deliveries take to arrive, so every later one finds the run claimed
+    bedrock.set_delay(PROCESS_SPACING * (u32::try_from(PROCESSES).unwrap_or(4) + 1));
     let scripts = support::create_bucket(&clients).await;
     let job =
         common::job_with_script(&clients, &scripts, "dup", "py", SCRIPT.as_bytes(), &[], &[]).await;
@@ -252,7 +258,7 @@ async fn four_bootstrap_processes_delivering_one_run_at_once_end_in_one_state_wi
     let answers = futures::future::join_all(processes.iter().enumerate().map(|(i, b)| {
         let event = event.clone();
         async move {
-            tokio::time::sleep(MOTO_CLAIM_SPACING * u32::try_from(i).unwrap_or(0)).await;
+            tokio::time::sleep(PROCESS_SPACING * u32::try_from(i).unwrap_or(0)).await;
             b.invoke(event).await
         }
     }))

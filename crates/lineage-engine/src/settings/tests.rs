@@ -90,6 +90,7 @@ fn the_variables_are_those_the_lambda_has_always_read() {
         "MAX_RETRIES",
         "RETRY_DELAY_SECONDS",
         "ENABLE_FALLBACK",
+        "CLAIM_LEASE_SECONDS",
         "METRICS_NAMESPACE",
         "ALERT_TOPIC_ARN",
         "LOG_LEVEL",

@@ -7,5 +7,6 @@
 mod support;
 
 mod aws_cli;
+mod catalog;
 mod cli;
 mod graph_page;

@@ -235,26 +235,34 @@ impl Pipeline {
         gathered: &Gathered,
         deadline: Option<Deadline>,
     ) -> Result<Analysis, EngineError> {
+        let cache = self.table_cache();
+        self.analyze_with(gathered, deadline, cache.as_ref()).await
+    }
+
+    /// A run's catalog lookups (one `GetTable` per table), when storage is wired.
+    fn table_cache(&self) -> Option<catalog::TableCache> {
+        self.ports.storage.clone().map(catalog::TableCache::new)
+    }
+
+    /// [`Pipeline::analyze_until`] with the run's catalog lookups in `cache` (some perhaps
+    /// started already).
+    async fn analyze_with(
+        &self,
+        gathered: &Gathered,
+        deadline: Option<Deadline>,
+        cache: Option<&catalog::TableCache>,
+    ) -> Result<Analysis, EngineError> {
         let (ctx, extraction) = (&gathered.context, &gathered.extraction);
         let mut edges = extraction.edges.clone();
         score::score_all(&mut edges);
         let inference_reason =
             infer::reason_to_ask(&self.settings, ctx.event.state(), extraction, &edges);
-        // the catalog tables static extraction names are looked up while the model thinks (no
-        // longer than it does: the lookups go on below, where their answers are needed)
-        let cache = self.ports.storage.clone().map(catalog::TableCache::new);
-        let named: Vec<Dataset> = edges.iter().map(|e| e.dataset.clone()).collect();
-        let warm = async {
-            if let Some(cache) = &cache {
-                cache.warm(&named).await;
-            }
-        };
-        let model = self.ask_model(gathered, edges, inference_reason, deadline);
-        futures::pin_mut!(model, warm);
-        let asked = match futures::future::select(model, warm).await {
-            futures::future::Either::Left((asked, _)) => asked,
-            futures::future::Either::Right(((), model)) => model.await,
-        };
+        // the catalog tables static extraction names are looked up while the model thinks
+        let asked = beside(
+            self.ask_model(gathered, edges, inference_reason, deadline),
+            warm(cache, gathered),
+        )
+        .await;
         let ModelStageOutcome {
             mut edges,
             findings: mut model_findings,
@@ -264,7 +272,7 @@ impl Pipeline {
         // storage checks and catalog facts at once, each table asked for once
         let datasets: Vec<Dataset> = edges.iter().map(|e| e.dataset.clone()).collect();
         let checks = async {
-            match (&cache, self.settings.storage_checks) {
+            match (cache, self.settings.storage_checks) {
                 (Some(cache), true) => {
                     storage_check::check(cache, ctx, &mut edges, &self.settings, deadline).await
                 }
@@ -272,7 +280,7 @@ impl Pipeline {
             }
         };
         let facts = async {
-            match &cache {
+            match cache {
                 Some(cache) => catalog::lookup(cache, &datasets, ctx.redactor(), deadline).await,
                 None => catalog::CatalogReport::default(),
             }
@@ -479,17 +487,23 @@ impl Pipeline {
         let t0 = Instant::now();
         let gathered = self.gather(event).await?;
         let t1 = Instant::now();
+        let cache = self.table_cache();
         if options.dry_run {
-            return self.record(&gathered, options, deadline, t0, t1).await;
+            return self
+                .record(&gathered, options, deadline, cache.as_ref(), t0, t1)
+                .await;
         }
-        // of concurrent deliveries of the run, one goes on (and asks the model)
+        // of concurrent deliveries of the run, one goes on (and asks the model); the catalog
+        // tables static extraction names are looked up meanwhile
         let owner = claim_owner();
         let lease = Duration::from_secs(self.settings.claim_lease_seconds);
         let store = self.ports.store.as_ref();
-        let claimed = store
-            .claim_run(run_id, &owner, lease, options.force)
-            .await
-            .map_err(|e| EngineError::port("claim run", e))?;
+        let claimed = beside(
+            store.claim_run(run_id, &owner, lease, options.force),
+            warm(cache.as_ref(), &gathered),
+        )
+        .await
+        .map_err(|e| EngineError::port("claim run", e))?;
         if !claimed {
             let recorded = store
                 .execution_context(run_id)
@@ -502,7 +516,9 @@ impl Pipeline {
                 }),
             };
         }
-        let result = self.record(&gathered, options, deadline, t0, t1).await;
+        let result = self
+            .record(&gathered, options, deadline, cache.as_ref(), t0, t1)
+            .await;
         // a written context ended the claim; otherwise it is released (best effort: an
         // unreleased claim ends with its lease)
         if !result.as_ref().is_ok_and(|o| o.persist.context_written) {
@@ -535,10 +551,11 @@ impl Pipeline {
         gathered: &Gathered,
         options: ProcessOptions,
         deadline: Option<Deadline>,
+        cache: Option<&catalog::TableCache>,
         t0: Instant,
         t1: Instant,
     ) -> Result<RunOutcome, EngineError> {
-        let analysis = self.analyze_until(gathered, deadline).await?;
+        let analysis = self.analyze_with(gathered, deadline, cache).await?;
         let ctx = &gathered.context;
         let document = self.document_bytes(ctx, &analysis)?;
         let start = self.start_document_bytes(ctx, &analysis)?;
@@ -625,6 +642,32 @@ impl Pipeline {
                 persist: t3 - t2,
             },
         })
+    }
+}
+
+/// `main`'s output, with `side` polled while `main` runs (and dropped when it is done first:
+/// what `side` started goes on where it is awaited later).
+async fn beside<T>(
+    main: impl std::future::Future<Output = T>,
+    side: impl std::future::Future<Output = ()>,
+) -> T {
+    futures::pin_mut!(main, side);
+    match futures::future::select(main, side).await {
+        futures::future::Either::Left((out, _)) => out,
+        futures::future::Either::Right(((), main)) => main.await,
+    }
+}
+
+/// Starts the catalog lookups of the tables a run's static extraction names.
+async fn warm(cache: Option<&catalog::TableCache>, gathered: &Gathered) {
+    if let Some(cache) = cache {
+        let named: Vec<Dataset> = gathered
+            .extraction
+            .edges
+            .iter()
+            .map(|e| e.dataset.clone())
+            .collect();
+        cache.warm(&named).await;
     }
 }
 

@@ -6,7 +6,8 @@
 //! - job-mappings: pk `job_name` (S), sk `mapping_key` (S) = `{direction}#{dataset.key()}`;
 //!   GSI `dataset-index` (pk `dataset_key`, sk `job_name`). Attributes: `dataset_key`,
 //!   `namespace`, `name`, `direction`, `confidence` (N), `evidence_summary`, `first_seen_run`,
-//!   `first_seen_at`, `first_seen_order`, `last_seen_run`, `last_seen_at`, `last_seen_order`.
+//!   `first_seen_at`, `first_seen_order`, `last_seen_run`, `last_seen_at`, `last_seen_order`,
+//!   and `symlinks` (L of S `namespace|name`: the dataset's other names) when known.
 //!   `*_seen_order` is `{RFC 3339 UTC with a fixed 9-digit fraction}#{run_id}`, so string order
 //!   is `RunOrder` order and DynamoDB conditions can compare it.
 //! - execution-contexts: pk `job_run_id` (S); `claim_owner` and `lease_until` (N, epoch ms)
@@ -47,10 +48,20 @@ fn s(v: impl Into<String>) -> AttributeValue {
     AttributeValue::S(v.into())
 }
 
+/// The `symlinks` attribute: each other name as `namespace|name`.
+fn symlinks_value(symlinks: &[Dataset]) -> AttributeValue {
+    AttributeValue::L(
+        symlinks
+            .iter()
+            .map(|d| s(format!("{}|{}", d.namespace, d.name)))
+            .collect(),
+    )
+}
+
 /// The job-mappings item of a mapping.
 pub fn mapping_item(m: &JobMapping) -> Item {
     let (pk, sk) = m.key();
-    HashMap::from([
+    let mut item = HashMap::from([
         ("job_name".to_string(), s(pk)),
         ("mapping_key".to_string(), s(sk)),
         ("dataset_key".to_string(), s(m.dataset.key())),
@@ -71,7 +82,11 @@ pub fn mapping_item(m: &JobMapping) -> Item {
         ("last_seen_run".to_string(), s(&m.last_seen_run)),
         ("last_seen_at".to_string(), s(iso(m.last_seen_at))),
         ("last_seen_order".to_string(), s(order_key(&m.last_seen()))),
-    ])
+    ]);
+    if !m.symlinks.is_empty() {
+        item.insert("symlinks".to_string(), symlinks_value(&m.symlinks));
+    }
+    item
 }
 
 fn get_s<'a>(item: &'a Item, key: &str, op: &str) -> Result<&'a str, AwsError> {
@@ -117,7 +132,32 @@ pub fn mapping_from_item(item: &Item) -> Result<JobMapping, AwsError> {
         first_seen_at: get_time(item, "first_seen_at", op)?,
         last_seen_run: get_s(item, "last_seen_run", op)?.to_string(),
         last_seen_at: get_time(item, "last_seen_at", op)?,
+        symlinks: get_symlinks(item, op)?,
     })
+}
+
+/// The `symlinks` attribute of an item (none when absent).
+fn get_symlinks(item: &Item, op: &str) -> Result<Vec<Dataset>, AwsError> {
+    let Some(value) = item.get("symlinks") else {
+        return Ok(Vec::new());
+    };
+    let list = value
+        .as_l()
+        .map_err(|_| AwsError::invalid(op, "`symlinks` is not a list"))?;
+    list.iter()
+        .map(|v| {
+            let text = v
+                .as_s()
+                .map_err(|_| AwsError::invalid(op, "a `symlinks` entry is not a string"))?;
+            let (namespace, name) = text.split_once('|').ok_or_else(|| {
+                AwsError::invalid(op, format!("symlink {text:?} is not `namespace|name`"))
+            })?;
+            Ok(Dataset {
+                namespace: namespace.to_string(),
+                name: name.to_string(),
+            })
+        })
+        .collect()
 }
 
 /// The execution-contexts item of a context.
@@ -431,26 +471,37 @@ impl LineageStore for DynamoDbLineageStore {
             ("job_name".to_string(), s(pk)),
             ("mapping_key".to_string(), s(sk)),
         ]);
-        // the two halves touch different attributes: sent at once
-        let (last, first) = futures::join!(
-            self.conditional_update(
-                &op,
-                &key,
+        // symlinks follow the last seen run, unless it knew none (JobMapping::merge)
+        let mut last_values = HashMap::from([
+            (":run".to_string(), s(&mapping.last_seen_run)),
+            (":at".to_string(), s(iso(mapping.last_seen_at))),
+            (":order".to_string(), s(&run)),
+            (
+                ":confidence".to_string(),
+                AttributeValue::N(mapping.confidence.value().to_string()),
+            ),
+            (":evidence".to_string(), s(&mapping.evidence_summary)),
+        ]);
+        let (last_set, last_condition) = if mapping.symlinks.is_empty() {
+            (
                 "SET last_seen_run = :run, last_seen_at = :at, last_seen_order = :order, \
                  confidence = :confidence, evidence_summary = :evidence",
                 "last_seen_order < :order OR (last_seen_order = :order AND \
                  (confidence <> :confidence OR evidence_summary <> :evidence))",
-                HashMap::from([
-                    (":run".to_string(), s(&mapping.last_seen_run)),
-                    (":at".to_string(), s(iso(mapping.last_seen_at))),
-                    (":order".to_string(), s(&run)),
-                    (
-                        ":confidence".to_string(),
-                        AttributeValue::N(mapping.confidence.value().to_string()),
-                    ),
-                    (":evidence".to_string(), s(&mapping.evidence_summary)),
-                ]),
-            ),
+            )
+        } else {
+            last_values.insert(":symlinks".to_string(), symlinks_value(&mapping.symlinks));
+            (
+                "SET last_seen_run = :run, last_seen_at = :at, last_seen_order = :order, \
+                 confidence = :confidence, evidence_summary = :evidence, symlinks = :symlinks",
+                "last_seen_order < :order OR (last_seen_order = :order AND \
+                 (confidence <> :confidence OR evidence_summary <> :evidence \
+                 OR attribute_not_exists(symlinks) OR symlinks <> :symlinks))",
+            )
+        };
+        // the two halves touch different attributes: sent at once
+        let (last, first) = futures::join!(
+            self.conditional_update(&op, &key, last_set, last_condition, last_values),
             self.conditional_update(
                 &op,
                 &key,

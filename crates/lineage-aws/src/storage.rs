@@ -1,13 +1,24 @@
 //! [`S3GlueDatasetStorage`]: the `DatasetStorage` port on S3 (`ListObjectsV2`, bounded pages)
-//! and the Glue Data Catalog (`GetTable`, `GetPartitions` with an expression, bounded pages),
+//! and the Glue Data Catalog (`GetTable` with the table's location and columns, `GetPartitions` with an expression, bounded pages),
 //! converting SDK output into the domain's listings.
 
 use crate::error::{to_chrono, AwsError};
 use async_trait::async_trait;
 use lineage_domain::ports::{
-    CatalogPartition, CatalogTable, DatasetStorage, ObjectListing, PartitionListing, StoredObject,
+    CatalogColumn, CatalogPartition, CatalogTable, DatasetStorage, ObjectListing, PartitionListing,
+    StoredObject,
 };
 use lineage_domain::PortError;
+
+/// A catalog column as the domain has it (an empty type or comment is none).
+fn column(c: &aws_sdk_glue::types::Column) -> CatalogColumn {
+    let text = |v: Option<&str>| v.filter(|t| !t.trim().is_empty()).map(str::to_string);
+    CatalogColumn {
+        name: c.name().to_string(),
+        data_type: text(c.r#type()),
+        comment: text(c.comment()),
+    }
+}
 
 /// Keys in one `ListObjectsV2` page, partitions in one `GetPartitions` page.
 pub const PAGE_SIZE: i32 = 1000;
@@ -86,11 +97,11 @@ impl DatasetStorage for S3GlueDatasetStorage {
             name: t.name().to_string(),
             create_time: t.create_time().and_then(to_chrono),
             update_time: t.update_time().and_then(to_chrono),
-            partition_keys: t
-                .partition_keys()
-                .iter()
-                .map(|c| c.name().to_string())
-                .collect(),
+            partition_keys: t.partition_keys().iter().map(column).collect(),
+            columns: t
+                .storage_descriptor()
+                .map(|s| s.columns().iter().map(column).collect())
+                .unwrap_or_default(),
             location: t
                 .storage_descriptor()
                 .and_then(|s| s.location())

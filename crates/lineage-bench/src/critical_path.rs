@@ -17,7 +17,7 @@ pub const STAGES: [&str; 7] = [
     "job run ‖ job",
     "connections ‖ script ‖ modules ‖ logs",
     "objects the script reads",
-    "claim",
+    "claim ‖ catalog tables",
     "document ‖ mappings",
     "execution context (done marker)",
 ];
@@ -40,6 +40,10 @@ pub fn stages(calls: &[Call], context_table: &str) -> Vec<usize> {
             let on_context = c.resource == context_table;
             if op.starts_with("AWSGlue.GetJob") {
                 1
+            } else if op == "AWSGlue.GetTable" || op == "AWSGlue.GetPartitions" {
+                // started beside the claim (the tables the script names), awaited before the
+                // writes beside the storage checks
+                4
             } else if op == "AWSGlue.GetConnection" || op == "S3.GET" {
                 match script_end {
                     Some(end) if c.start >= end => 3,
@@ -156,6 +160,7 @@ mod tests {
             call("Logs_20140328.FilterLogEvents", "/g", 90, 120),
             call("Logs_20140328.FilterLogEvents", "/h", 62, 92),
             call("DynamoDB_20120810.UpdateItem", "ctx", 121, 150),
+            call("AWSGlue.GetTable", "", 121, 140),
             call("S3.PUT", "/lineage/x.json", 150, 180),
             call("DynamoDB_20120810.PutItem", "maps", 150, 181),
             call("DynamoDB_20120810.PutItem", "ctx", 181, 210),
@@ -163,6 +168,10 @@ mod tests {
         let cp = critical_path(&calls, "ctx");
         // 30 + 32 + (30 + 28 log pages) + 29 + 31 + 29
         assert!((cp["critical_path_ms"].as_f64().unwrap_or(0.0) - 209.0).abs() < 1e-6);
-        assert_eq!(stages(&calls, "ctx"), vec![0, 1, 1, 2, 2, 2, 2, 4, 5, 5, 6]);
+        assert_eq!(
+            stages(&calls, "ctx"),
+            vec![0, 1, 1, 2, 2, 2, 2, 4, 4, 5, 5, 6],
+            "a table looked up beside the claim"
+        );
     }
 }

@@ -13,6 +13,15 @@ use serde_json::json;
 const TEMPLATE: &str = include_str!("../assets/graph.html");
 const PLACEHOLDER: &str = "/*GRAPH_DATA*/";
 
+/// A node's full name, and the names merged into it: `arn:…|table/db/t = s3://b/t`.
+fn full_name(graph: &LineageGraph, node: &Node) -> String {
+    std::iter::once(node)
+        .chain(graph.aliases_of(node))
+        .map(Node::label)
+        .collect::<Vec<_>>()
+        .join(" = ")
+}
+
 /// The page for `graph`, titled `title`; `focus` is the node selected when it opens.
 pub fn render(graph: &LineageGraph, title: &str, focus: Option<&Node>) -> String {
     let index = |n: &Node| graph.nodes.iter().position(|m| m == n);
@@ -23,7 +32,8 @@ pub fn render(graph: &LineageGraph, title: &str, focus: Option<&Node>) -> String
             json!({
                 "kind": if matches!(n, Node::Job { .. }) { "job" } else { "dataset" },
                 "label": n.short_label(),
-                "full": n.label(),
+                // the names merged into it too, so the search finds a table by its location
+                "full": full_name(graph, n),
             })
         })
         .collect();
@@ -86,6 +96,7 @@ mod tests {
                 last_seen_run: "jr_1".into(),
                 evidence: "script:3 spark.read.parquet".into(),
             }],
+            aliases: Vec::new(),
         }
     }
 

@@ -4,7 +4,8 @@
 //! the three mapping queries, write-once execution contexts (an incomplete one replaced, a
 //! forced one replaced), exclusive claims on runs, the lineage sink's round trip, and
 //! the event queue's batches, and what dataset storage lists (objects under a prefix, a
-//! catalog table and its partitions, a missing bucket or table as `NotFound`).
+//! catalog table with its columns and partitions, a missing bucket or table as `NotFound`), and
+//! the symlinks a mapping carries.
 //!
 //! Each check takes the port as a trait object and a `scope`: a string unique to the calling
 //! test, used in every job name, run id and key it writes, so checks may share one store or run
@@ -19,7 +20,7 @@
 //! ```
 
 use chrono::{DateTime, TimeZone, Utc};
-use lineage_domain::ports::{DatasetStorage, EventQueue, LineageSink, LineageStore};
+use lineage_domain::ports::{CatalogColumn, DatasetStorage, EventQueue, LineageSink, LineageStore};
 use lineage_domain::record::LineageSummary;
 use lineage_domain::{
     Confidence, Dataset, Direction, ErrorKind, ExecutionContext, JobMapping, ProcessingStatus,
@@ -57,6 +58,7 @@ pub fn mapping(
         first_seen_at: started_on,
         last_seen_run: run_id.to_string(),
         last_seen_at: started_on,
+        symlinks: Vec::new(),
     }
 }
 
@@ -444,6 +446,68 @@ pub async fn store_contract(store: &dyn LineageStore, scope: &str) {
     execution_context_written_once(store, scope).await;
     incomplete_and_forced_runs_are_replaced(store, scope).await;
     claims_are_exclusive(store, scope).await;
+    mapping_symlinks(store, scope).await;
+}
+
+/// Symlinks (a dataset's other names) round-trip with a mapping and follow the last seen run
+/// that knew them: the same run again knowing them is written, a newer run that knew none
+/// keeps them, a newer run with others replaces them.
+pub async fn mapping_symlinks(store: &dyn LineageStore, scope: &str) {
+    let job = format!("{scope}-symlinks");
+    let table = ok(
+        Dataset::glue_table(
+            "us-east-1",
+            "123456789012",
+            &format!("db_{scope}"),
+            "orders",
+        ),
+        "dataset",
+    );
+    let location = dataset(scope, "warehouse/orders");
+    let moved = dataset(scope, "v2/orders");
+    let first = mapping(&job, &table, Direction::Output, "jr_1", at(1, 0), 0.9);
+    assert_eq!(
+        ok(store.merge_mapping(&first).await, "merge without symlinks"),
+        WriteOutcome::Written
+    );
+    let knowing = first.clone().with_symlinks(vec![location.clone()]);
+    assert_eq!(
+        ok(
+            store.merge_mapping(&knowing).await,
+            "the same run with symlinks"
+        ),
+        WriteOutcome::Written,
+        "the same run now knowing the location records it"
+    );
+    assert_eq!(
+        ok(store.merge_mapping(&knowing).await, "again"),
+        WriteOutcome::Unchanged
+    );
+    let stored = ok(store.mappings_for_job(&job).await, "mappings_for_job");
+    assert_eq!(stored, vec![knowing.clone()], "symlinks round-trip exactly");
+    let unknowing = mapping(&job, &table, Direction::Output, "jr_2", at(2, 0), 0.9);
+    assert_eq!(
+        ok(store.merge_mapping(&unknowing).await, "a newer run without"),
+        WriteOutcome::Written
+    );
+    let stored = ok(store.mappings_for_job(&job).await, "mappings_for_job");
+    assert_eq!(stored[0].last_seen_run, "jr_2");
+    assert_eq!(
+        stored[0].symlinks,
+        vec![location.clone()],
+        "a run that knew no symlinks keeps the known ones"
+    );
+    let newest = mapping(&job, &table, Direction::Output, "jr_3", at(3, 0), 0.9)
+        .with_symlinks(vec![moved.clone()]);
+    assert_eq!(
+        ok(
+            store.merge_mapping(&newest).await,
+            "a newer run with others"
+        ),
+        WriteOutcome::Written
+    );
+    let stored = ok(store.mappings_for_job(&job).await, "mappings_for_job");
+    assert_eq!(stored[0].symlinks, vec![moved], "the newest run's symlinks");
 }
 
 /// The sink's round trip: a document put is read back byte for byte, a re-put of the same bytes
@@ -545,13 +609,17 @@ pub const STORAGE_KEYS: [&str; 3] = [
     "data/other/part-0",
 ];
 
+/// The columns (name, type) of the table [`storage_contract`] expects, in order.
+pub const STORAGE_COLUMNS: [(&str, &str); 2] = [("order_id", "bigint"), ("amount", "double")];
+
 /// The partition key and the one partition's values of the table [`storage_contract`] expects.
 pub const STORAGE_PARTITION_KEY: &str = "dt";
 pub const STORAGE_PARTITION: &str = "2026-01-01";
 
 /// Dataset storage: `bucket` holds [`STORAGE_KEYS`], `missing_bucket` does not exist, and the
-/// catalog has `database.orders` partitioned by [`STORAGE_PARTITION_KEY`] with one partition
-/// [`STORAGE_PARTITION`], stored at `location`.
+/// catalog has `database.orders` with [`STORAGE_COLUMNS`], partitioned by
+/// [`STORAGE_PARTITION_KEY`] (a `string`) with one partition [`STORAGE_PARTITION`], stored at
+/// `location`.
 pub async fn storage_contract(
     storage: &dyn DatasetStorage,
     bucket: &str,
@@ -584,7 +652,15 @@ pub async fn storage_contract(
     let table = storage.table(database, "orders").await.expect("get table");
     assert_eq!(
         table.partition_keys,
-        vec![STORAGE_PARTITION_KEY.to_string()]
+        vec![CatalogColumn::new(STORAGE_PARTITION_KEY, "string")]
+    );
+    let columns: Vec<CatalogColumn> = STORAGE_COLUMNS
+        .iter()
+        .map(|(name, kind)| CatalogColumn::new(*name, *kind))
+        .collect();
+    assert_eq!(
+        table.columns, columns,
+        "the columns, in order, with their types"
     );
     assert_eq!(table.location.as_deref(), Some(location));
     assert!(table.create_time.is_some(), "a table has its creation time");

@@ -82,6 +82,29 @@ impl Dataset {
         Self::new(format!("kafka://{broker}"), topic)
     }
 
+    /// The database and table of a Glue Data Catalog table (`arn:aws:glue:…` + `table/db/t`).
+    pub fn catalog_table(&self) -> Option<(&str, &str)> {
+        if !self
+            .namespace
+            .to_ascii_lowercase()
+            .starts_with("arn:aws:glue:")
+        {
+            return None;
+        }
+        let mut parts = self.name.splitn(3, '/');
+        match (parts.next(), parts.next(), parts.next()) {
+            (Some("table"), Some(db), Some(t)) if !db.is_empty() && !t.is_empty() => Some((db, t)),
+            _ => None,
+        }
+    }
+
+    /// The S3 dataset stored at a storage location (`s3://bucket/prefix/`, as a catalog
+    /// table's `StorageDescriptor.Location`): its table root. `None` for other locations.
+    pub fn at_location(location: &str) -> Option<Self> {
+        let loc = S3Location::parse(location.trim())?;
+        Self::s3_prefix(&loc.bucket, &loc.key).ok()
+    }
+
     /// The dataset's S3 location, if it is an S3 dataset.
     pub fn s3_location(&self) -> Option<S3Location> {
         let bucket = self.namespace.strip_prefix("s3://")?;
@@ -224,5 +247,27 @@ mod tests {
         let t = Dataset::glue_table("us-east-1", "123456789012", "Sales", "Orders").expect("table");
         assert_eq!(t.namespace, "arn:aws:glue:us-east-1:123456789012");
         assert_eq!(t.name, "table/sales/orders");
+    }
+
+    #[test]
+    fn catalog_tables_and_locations_are_recognised() {
+        let t = Dataset::glue_table("us-east-1", "1", "sales", "orders").expect("table");
+        assert_eq!(t.catalog_table(), Some(("sales", "orders")));
+        assert_eq!(
+            Dataset::s3_prefix("b", "orders")
+                .expect("s3")
+                .catalog_table(),
+            None
+        );
+        assert_eq!(
+            Dataset::at_location("s3://b/warehouse/orders/"),
+            Some(Dataset::s3_prefix("b", "warehouse/orders").expect("s3"))
+        );
+        assert_eq!(Dataset::at_location("hdfs://nn/warehouse/orders"), None);
+        assert_eq!(
+            Dataset::at_location("s3://b/"),
+            None,
+            "a bucket is no table root"
+        );
     }
 }

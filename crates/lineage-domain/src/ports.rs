@@ -298,18 +298,51 @@ pub struct ObjectListing {
     pub truncated: bool,
 }
 
-/// A Glue Data Catalog table, as far as storage checks need it (`glue:GetTable`).
+/// One column of a catalog table (`Column`: name, Glue/Hive type such as `bigint` or
+/// `struct<a:int>`, comment).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CatalogColumn {
+    pub name: String,
+    #[serde(default)]
+    pub data_type: Option<String>,
+    #[serde(default)]
+    pub comment: Option<String>,
+}
+
+impl CatalogColumn {
+    /// A column with a name and type, no comment.
+    pub fn new(name: impl Into<String>, data_type: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            data_type: Some(data_type.into()),
+            comment: None,
+        }
+    }
+}
+
+/// A Glue Data Catalog table (`glue:GetTable`), as far as storage checks (dates, partition
+/// keys, location) and dataset facets (location, columns) need it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CatalogTable {
     pub database: String,
     pub name: String,
     pub create_time: Option<DateTime<Utc>>,
     pub update_time: Option<DateTime<Utc>>,
-    /// The names of the partition keys, in order.
+    /// The partition keys, in order (`PartitionKeys`).
     #[serde(default)]
-    pub partition_keys: Vec<String>,
+    pub partition_keys: Vec<CatalogColumn>,
+    /// The table's columns, in order (`StorageDescriptor.Columns`), partition keys excluded.
+    #[serde(default)]
+    pub columns: Vec<CatalogColumn>,
     /// The table's storage location (`StorageDescriptor.Location`), when it has one.
     pub location: Option<String>,
+}
+
+impl CatalogTable {
+    /// The names of the partition keys, in order.
+    pub fn partition_key_names(&self) -> Vec<String> {
+        self.partition_keys.iter().map(|c| c.name.clone()).collect()
+    }
 }
 
 /// One partition of a catalog table (`glue:GetPartitions`).

@@ -51,6 +51,11 @@ pub struct JobMapping {
     pub first_seen_at: DateTime<Utc>,
     pub last_seen_run: String,
     pub last_seen_at: DateTime<Utc>,
+    /// Other names of the dataset, as the latest run that knew them saw them: a catalog
+    /// table's storage location, or the catalog table an S3 location belongs to (the
+    /// document's `symlinks` facet). The lineage graph treats them as one dataset.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub symlinks: Vec<Dataset>,
 }
 
 impl JobMapping {
@@ -72,7 +77,17 @@ impl JobMapping {
             first_seen_at: run.started_on,
             last_seen_run: run.run_id.clone(),
             last_seen_at: run.started_on,
+            symlinks: Vec::new(),
         }
+    }
+
+    /// This mapping with the dataset's other names (sorted, each once).
+    pub fn with_symlinks(mut self, mut symlinks: Vec<Dataset>) -> Self {
+        symlinks.sort();
+        symlinks.dedup();
+        symlinks.retain(|d| *d != self.dataset);
+        self.symlinks = symlinks;
+        self
     }
 
     /// The store key of the mapping: job, direction and dataset.
@@ -100,7 +115,8 @@ impl JobMapping {
     /// that run) into what is stored. Returns `None` when nothing changes (the same run again
     /// with the same confidence and evidence, or an older run that is neither the first nor the
     /// last seen). The last seen run processed again (`--force`, or an incomplete run
-    /// completed) replaces its own confidence and evidence.
+    /// completed) replaces its own confidence and evidence. Symlinks follow the last seen run
+    /// too, except that a run that knew none (its catalog lookup failed) keeps the known ones.
     pub fn merge(existing: Option<&JobMapping>, incoming: &JobMapping) -> Option<JobMapping> {
         let Some(old) = existing else {
             return Some(incoming.clone());
@@ -108,14 +124,19 @@ impl JobMapping {
         let run = incoming.last_seen();
         let mut merged = old.clone();
         let mut changed = false;
+        let new_symlinks = !incoming.symlinks.is_empty() && incoming.symlinks != old.symlinks;
         let same_run_changed = run == old.last_seen()
             && (incoming.confidence != old.confidence
-                || incoming.evidence_summary != old.evidence_summary);
+                || incoming.evidence_summary != old.evidence_summary
+                || new_symlinks);
         if run > old.last_seen() || same_run_changed {
             merged.last_seen_run = incoming.last_seen_run.clone();
             merged.last_seen_at = incoming.last_seen_at;
             merged.confidence = incoming.confidence;
             merged.evidence_summary = incoming.evidence_summary.clone();
+            if !incoming.symlinks.is_empty() {
+                merged.symlinks = incoming.symlinks.clone();
+            }
             changed = true;
         }
         if run < old.first_seen() {
@@ -295,5 +316,25 @@ mod tests {
             ("jr_a", "jr_b")
         );
         assert_eq!(merged.confidence.value(), 0.9);
+    }
+
+    #[test]
+    fn symlinks_follow_the_last_run_that_knew_them() {
+        let location = Dataset::s3_prefix("b", "warehouse/orders").expect("ds");
+        let a = mapping("jr_a", 10, 0.9).with_symlinks(vec![location.clone()]);
+        // the same run again, now knowing the location: written
+        let plain = mapping("jr_a", 10, 0.9);
+        let merged = JobMapping::merge(Some(&plain), &a).expect("symlinks learnt");
+        assert_eq!(merged.symlinks, vec![location.clone()]);
+        // a newer run whose lookup failed keeps them
+        let b = mapping("jr_b", 30, 0.9);
+        let merged = JobMapping::merge(Some(&a), &b).expect("newer");
+        assert_eq!(merged.symlinks, vec![location]);
+        assert_eq!(JobMapping::merge(Some(&merged), &b), None);
+        // a newer run with another location replaces them
+        let moved = Dataset::s3_prefix("b", "v2/orders").expect("ds");
+        let c = mapping("jr_c", 40, 0.9).with_symlinks(vec![moved.clone()]);
+        let merged = JobMapping::merge(Some(&merged), &c).expect("newest");
+        assert_eq!(merged.symlinks, vec![moved]);
     }
 }

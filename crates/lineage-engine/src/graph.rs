@@ -1,6 +1,8 @@
 //! The table-level lineage graph: all job mappings merged into one graph of datasets and jobs
 //! (dataset → job for inputs, job → dataset for outputs), with upstream/downstream traversal,
 //! the neighbourhood of one dataset, short labels, and JSON, Graphviz DOT and Mermaid renderings.
+//! A catalog table and its storage location (symlinks recorded with the mappings) are one node,
+//! named by the table, with the location as its alias.
 
 use lineage_domain::{Dataset, Direction, JobMapping};
 use serde::Serialize;
@@ -58,44 +60,136 @@ pub struct GraphEdge {
     pub evidence: String,
 }
 
+/// The other names merged into one dataset node: the storage location of a catalog table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NodeAliases {
+    pub node: Node,
+    pub aliases: Vec<Node>,
+}
+
 /// The merged lineage graph.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct LineageGraph {
     pub nodes: Vec<Node>,
     pub edges: Vec<GraphEdge>,
+    /// The dataset nodes that stand for symlinked names too, with those names.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<NodeAliases>,
+}
+
+/// The catalog table each symlinked name stands for: a location recorded as a table's symlink
+/// (or recording a table as its own) is that table; a location two tables share is the first.
+fn canonical_names(mappings: &[JobMapping]) -> BTreeMap<Dataset, Dataset> {
+    let mut canonical: BTreeMap<Dataset, Dataset> = BTreeMap::new();
+    let mut alias = |name: &Dataset, table: &Dataset| {
+        let entry = canonical
+            .entry(name.clone())
+            .or_insert_with(|| table.clone());
+        if table < entry {
+            *entry = table.clone();
+        }
+    };
+    for m in mappings {
+        let is_table = m.dataset.catalog_table().is_some();
+        for s in &m.symlinks {
+            match (is_table, s.catalog_table().is_some()) {
+                (true, false) => alias(s, &m.dataset),
+                (false, true) => alias(&m.dataset, s),
+                _ => {}
+            }
+        }
+    }
+    canonical
 }
 
 impl LineageGraph {
-    /// Merges mappings (any order) into one graph; output is sorted.
+    /// Merges mappings (any order) into one graph; output is sorted. A symlinked name is
+    /// merged into its catalog table's node; of two edges that then coincide the more
+    /// confident one is kept.
     pub fn from_mappings(mappings: &[JobMapping]) -> Self {
+        let canonical = canonical_names(mappings);
+        let node_of = |d: &Dataset| Node::dataset(canonical.get(d).unwrap_or(d));
         let mut nodes = BTreeSet::new();
         let mut edges: BTreeMap<(Node, Node), GraphEdge> = BTreeMap::new();
         for m in mappings {
             let job = Node::Job {
                 name: m.job_name.clone(),
             };
-            let ds = Node::dataset(&m.dataset);
+            let ds = node_of(&m.dataset);
             let (from, to) = match m.direction {
                 Direction::Input => (ds.clone(), job.clone()),
                 Direction::Output => (job.clone(), ds.clone()),
             };
             nodes.insert(job);
             nodes.insert(ds);
-            edges.insert(
-                (from.clone(), to.clone()),
-                GraphEdge {
-                    from,
-                    to,
-                    confidence: m.confidence.rounded(),
-                    last_seen_run: m.last_seen_run.clone(),
-                    evidence: m.evidence_summary.clone(),
-                },
-            );
+            let edge = GraphEdge {
+                from: from.clone(),
+                to: to.clone(),
+                confidence: m.confidence.rounded(),
+                last_seen_run: m.last_seen_run.clone(),
+                evidence: m.evidence_summary.clone(),
+            };
+            match edges.entry((from, to)) {
+                std::collections::btree_map::Entry::Vacant(v) => {
+                    v.insert(edge);
+                }
+                std::collections::btree_map::Entry::Occupied(mut o) => {
+                    if edge.confidence > o.get().confidence {
+                        o.insert(edge);
+                    }
+                }
+            }
+        }
+        let mut aliases: BTreeMap<Node, BTreeSet<Node>> = BTreeMap::new();
+        for (name, table) in &canonical {
+            let node = Node::dataset(table);
+            if nodes.contains(&node) {
+                aliases.entry(node).or_default().insert(Node::dataset(name));
+            }
         }
         Self {
             nodes: nodes.into_iter().collect(),
             edges: edges.into_values().collect(),
+            aliases: aliases
+                .into_iter()
+                .map(|(node, names)| NodeAliases {
+                    node,
+                    aliases: names.into_iter().collect(),
+                })
+                .collect(),
         }
+    }
+
+    /// The other names merged into `node` (none for most).
+    pub fn aliases_of(&self, node: &Node) -> &[Node] {
+        self.aliases
+            .iter()
+            .find(|a| a.node == *node)
+            .map_or(&[], |a| a.aliases.as_slice())
+    }
+
+    /// The node's short label, with the names merged into it: `glue:db.t (s3://b/t)`.
+    pub fn display_label(&self, node: &Node) -> String {
+        let aliases = self.aliases_of(node);
+        if aliases.is_empty() {
+            return node.short_label();
+        }
+        let names: Vec<String> = aliases.iter().map(Node::short_label).collect();
+        format!("{} ({})", node.short_label(), names.join(", "))
+    }
+
+    /// Every name of a dataset node with the node it stands for: the node's own, then its
+    /// aliases.
+    fn dataset_names(&self) -> impl Iterator<Item = (&Node, &Node)> + '_ {
+        self.nodes
+            .iter()
+            .filter(|n| matches!(n, Node::Dataset { .. }))
+            .map(|n| (n, n))
+            .chain(
+                self.aliases
+                    .iter()
+                    .flat_map(|a| a.aliases.iter().map(move |name| (name, &a.node))),
+            )
     }
 
     /// Everything reachable from `start` against (upstream) or along (downstream) the data flow,
@@ -128,40 +222,37 @@ impl LineageGraph {
     }
 
     /// The dataset node a person means by `text`: `namespace|name` or an S3 URL as stored, a
-    /// catalog table as `glue:db.table` or `db.table`, or an S3 object under a stored dataset's
-    /// prefix (a partition file: the longest such prefix). `None` when nothing matches.
+    /// catalog table as `glue:db.table` or `db.table`, an S3 object under a stored dataset's
+    /// prefix (a partition file: the longest such prefix), or any of these naming a symlinked
+    /// name (a catalog table's location finds the table). `None` when nothing matches.
     pub fn find_dataset(&self, text: &str) -> Option<Node> {
         let text = text.trim();
-        let datasets = || {
-            self.nodes
-                .iter()
-                .filter(|n| matches!(n, Node::Dataset { .. }))
-        };
         if let Ok(d) = Dataset::parse(text) {
             let exact = Node::dataset(&d);
-            if self.nodes.contains(&exact) {
-                return Some(exact);
+            if let Some((_, node)) = self.dataset_names().find(|(name, _)| **name == exact) {
+                return Some(node.clone());
             }
             if d.namespace.starts_with("s3://") {
                 let url = exact.label();
-                return datasets()
-                    .filter(|n| {
-                        let prefix = n.label();
+                return self
+                    .dataset_names()
+                    .filter(|(name, _)| {
+                        let prefix = name.label();
                         url.strip_prefix(&prefix)
                             .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
                     })
-                    .max_by_key(|n| n.label().len())
-                    .cloned();
+                    .max_by_key(|(name, _)| name.label().len())
+                    .map(|(_, node)| node.clone());
             }
         }
         let table = text.strip_prefix("glue:").unwrap_or(text).to_lowercase();
-        datasets()
-            .find(|n| {
-                n.short_label()
+        self.dataset_names()
+            .find(|(name, _)| {
+                name.short_label()
                     .strip_prefix("glue:")
                     .is_some_and(|t| t.to_lowercase() == table)
             })
-            .cloned()
+            .map(|(_, node)| node.clone())
     }
 
     /// The part of the graph within `depth` jobs of `start`, upstream and downstream.
@@ -180,9 +271,16 @@ impl LineageGraph {
             nodes.insert(e.to.clone());
         }
         edges.sort_by(|a, b| (&a.from, &a.to).cmp(&(&b.from, &b.to)));
+        let aliases = self
+            .aliases
+            .iter()
+            .filter(|a| nodes.contains(&a.node))
+            .cloned()
+            .collect();
         Self {
             nodes: nodes.into_iter().collect(),
             edges,
+            aliases,
         }
     }
 
@@ -197,7 +295,7 @@ impl LineageGraph {
             s.push_str(&format!(
                 "  {} [label={}, shape={shape}];\n",
                 quote(&n.label()),
-                quote(&n.short_label())
+                quote(&self.display_label(n))
             ));
         }
         for e in &self.edges {
@@ -221,7 +319,7 @@ impl LineageGraph {
             .collect();
         let mut s = String::from("flowchart LR\n");
         for n in &self.nodes {
-            let label = n.short_label().replace('"', "'");
+            let label = self.display_label(n).replace('"', "'");
             let id = &ids[n];
             match n {
                 Node::Job { .. } => s.push_str(&format!("  {id}[\"{label}\"]\n")),
@@ -364,6 +462,118 @@ mod tests {
         assert_eq!(t.short_label(), "glue:sales.orders");
         let s3 = Node::dataset(&Dataset::s3_prefix("b", "raw/x").expect("ds"));
         assert_eq!(s3.short_label(), "s3://b/raw/x");
+    }
+
+    fn orders_table() -> Dataset {
+        Dataset::glue_table("us-east-1", "123456789012", "sales", "orders").expect("table")
+    }
+
+    fn orders_location() -> Dataset {
+        Dataset::s3_prefix("b", "warehouse/orders").expect("location")
+    }
+
+    fn on(job: &str, ds: Dataset, dir: Direction, confidence: f64) -> JobMapping {
+        let mut mapping = m(job, "unused", dir);
+        mapping.dataset = ds;
+        mapping.confidence = Confidence::clamped(confidence);
+        mapping
+    }
+
+    /// `load` writes the catalog table (knowing its location); `report` reads the location
+    /// by its S3 path and writes `s3://b/report`.
+    fn symlinked() -> LineageGraph {
+        LineageGraph::from_mappings(&[
+            on("load", orders_table(), Direction::Output, 0.9)
+                .with_symlinks(vec![orders_location()]),
+            on("report", orders_location(), Direction::Input, 0.8),
+            m("report", "report", Direction::Output),
+        ])
+    }
+
+    #[test]
+    fn a_table_and_its_location_are_one_node() {
+        let g = symlinked();
+        let table = Node::dataset(&orders_table());
+        let labels: Vec<String> = g.nodes.iter().map(Node::short_label).collect();
+        assert_eq!(
+            labels,
+            vec![
+                "glue:sales.orders",
+                "s3://b/report",
+                "job:load",
+                "job:report"
+            ],
+            "the location is no node of its own"
+        );
+        assert_eq!(g.aliases_of(&table), &[Node::dataset(&orders_location())]);
+        let down: Vec<String> = g
+            .walk(&table, false, 5)
+            .iter()
+            .map(|(_, e)| e.to.short_label())
+            .collect();
+        assert_eq!(down, vec!["job:report", "s3://b/report"]);
+        let up: Vec<String> = g
+            .walk(&table, true, 5)
+            .iter()
+            .map(|(_, e)| e.from.short_label())
+            .collect();
+        assert_eq!(up, vec!["job:load"]);
+        assert!(g
+            .to_dot()
+            .contains("label=\"glue:sales.orders (s3://b/warehouse/orders)\""));
+        let json = serde_json::to_value(&g).expect("json");
+        assert_eq!(
+            json["aliases"][0]["aliases"][0]["name"], "warehouse/orders",
+            "{json}"
+        );
+        // around keeps the aliases of the nodes it keeps
+        assert_eq!(g.around(&table, 1).aliases_of(&table).len(), 1);
+    }
+
+    #[test]
+    fn symlinked_names_are_found_by_every_name() {
+        let g = symlinked();
+        let label = |t: &str| g.find_dataset(t).map(|n| n.short_label());
+        let table = Some("glue:sales.orders".to_string());
+        for name in [
+            "glue:sales.orders",
+            "sales.orders",
+            "arn:aws:glue:us-east-1:123456789012|table/sales/orders",
+            "s3://b/warehouse/orders",
+            "s3://b/warehouse/orders/",
+            "s3://b/warehouse/orders/dt=2026-01-01/part-0.parquet",
+            "s3://b|warehouse/orders",
+        ] {
+            assert_eq!(label(name), table, "{name}");
+        }
+        assert_eq!(label("s3://b/warehouse/ordersx"), None);
+    }
+
+    #[test]
+    fn a_location_naming_its_table_finds_the_table_and_edges_merge() {
+        // only the location is mapped, by two jobs; one of them also reads the table
+        let g = LineageGraph::from_mappings(&[
+            on("a", orders_location(), Direction::Output, 0.9).with_symlinks(vec![orders_table()]),
+            on("b", orders_location(), Direction::Input, 0.6),
+            on("b", orders_table(), Direction::Input, 0.95),
+        ]);
+        assert_eq!(
+            g.find_dataset("glue:sales.orders").map(|n| n.short_label()),
+            Some("glue:sales.orders".to_string())
+        );
+        assert_eq!(
+            g.find_dataset("s3://b/warehouse/orders/x.parquet")
+                .map(|n| n.short_label()),
+            Some("glue:sales.orders".to_string())
+        );
+        assert_eq!(g.nodes.len(), 3, "{:?}", g.nodes);
+        let into_b: Vec<f64> = g
+            .edges
+            .iter()
+            .filter(|e| e.to == Node::Job { name: "b".into() })
+            .map(|e| e.confidence)
+            .collect();
+        assert_eq!(into_b, vec![0.95], "one edge, the more confident");
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! score → validate → persist, over the domain's ports. Also the settings and the OpenLineage
 //! document format.
 
+pub mod catalog;
 pub mod completeness;
 pub mod deliver;
 pub mod error;

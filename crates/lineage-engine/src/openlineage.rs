@@ -3,10 +3,13 @@
 //! SUCCEEDED, FAIL for FAILED and TIMEOUT, ABORT for STOPPED) at its end. Serialisation is
 //! deterministic: the same run gives byte-identical JSON.
 
+use crate::catalog::CatalogFacts;
 use crate::evidence::EvidenceReader;
+use lineage_domain::ports::CatalogColumn;
 use lineage_domain::record::Finding;
 use lineage_domain::{
-    Diagnostic, Direction, LineageEdge, RedactedRunContext, RunContext, RunState, ScriptLanguage,
+    Dataset, Diagnostic, Direction, LineageEdge, RedactedRunContext, RunContext, RunState,
+    ScriptLanguage,
 };
 use lineage_extract::SqlQuery;
 use serde::Serialize;
@@ -342,6 +345,95 @@ pub struct DatasetRef {
 #[derive(Debug, Serialize)]
 pub struct DatasetFacets {
     pub lineage_evidence: EvidenceFacet,
+    /// The catalog table's columns and partition keys (the standard `schema` facet).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub schema: Option<SchemaFacet>,
+    /// The dataset's other names: a catalog table's S3 location, or the catalog table an S3
+    /// location stores (the standard `symlinks` facet).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub symlinks: Option<SymlinksFacet>,
+}
+
+/// The standard `schema` dataset facet: a catalog table's columns, then its partition keys.
+#[derive(Debug, Serialize)]
+pub struct SchemaFacet {
+    #[serde(flatten)]
+    pub base: Base,
+    pub fields: Vec<SchemaField>,
+}
+
+/// One field of the `schema` facet.
+#[derive(Debug, Serialize)]
+pub struct SchemaField {
+    pub name: String,
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// 1-based.
+    pub ordinal_position: usize,
+}
+
+impl SchemaFacet {
+    fn of(fields: &[CatalogColumn]) -> Option<Self> {
+        if fields.is_empty() {
+            return None;
+        }
+        Some(Self {
+            base: Base::standard("1-2-0/SchemaDatasetFacet.json#/$defs/SchemaDatasetFacet"),
+            fields: fields
+                .iter()
+                .enumerate()
+                .map(|(i, c)| SchemaField {
+                    name: c.name.clone(),
+                    kind: c.data_type.clone(),
+                    description: c.comment.clone(),
+                    ordinal_position: i + 1,
+                })
+                .collect(),
+        })
+    }
+}
+
+/// The standard `symlinks` dataset facet.
+#[derive(Debug, Serialize)]
+pub struct SymlinksFacet {
+    #[serde(flatten)]
+    pub base: Base,
+    pub identifiers: Vec<SymlinkIdentifier>,
+}
+
+/// One other name of a dataset: `TABLE` for a catalog table, `LOCATION` for the storage
+/// location of one (OpenLineage's `DatasetIdentifier.SymlinkType`).
+#[derive(Debug, Serialize)]
+pub struct SymlinkIdentifier {
+    pub namespace: String,
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+}
+
+impl SymlinksFacet {
+    fn of(symlinks: &[Dataset]) -> Option<Self> {
+        if symlinks.is_empty() {
+            return None;
+        }
+        Some(Self {
+            base: Base::standard("1-0-1/SymlinksDatasetFacet.json#/$defs/SymlinksDatasetFacet"),
+            identifiers: symlinks
+                .iter()
+                .map(|d| SymlinkIdentifier {
+                    namespace: d.namespace.clone(),
+                    name: d.name.clone(),
+                    kind: if d.catalog_table().is_some() {
+                        "TABLE"
+                    } else {
+                        "LOCATION"
+                    },
+                })
+                .collect(),
+        })
+    }
 }
 
 /// Our custom dataset facet: the edge's confidence and the evidence behind it.
@@ -394,6 +486,8 @@ pub struct DocumentInput<'a> {
     pub min_confidence_score: f64,
     /// The SQL the job runs, as extraction found it.
     pub sql: &'a [SqlQuery],
+    /// What the Data Catalog says of the datasets (symlinks, schema).
+    pub catalog: &'a CatalogFacts,
 }
 
 /// Builds the RunEvent of a run.
@@ -432,16 +526,21 @@ pub fn run_event(ctx: &RedactedRunContext, input: &DocumentInput<'_>) -> RunEven
             .accepted
             .iter()
             .filter(|e| e.direction == dir)
-            .map(|e| DatasetRef {
-                namespace: e.dataset.namespace.clone(),
-                name: e.dataset.name.clone(),
-                facets: DatasetFacets {
-                    lineage_evidence: EvidenceFacet {
-                        base: Base::custom("LineageEvidenceDatasetFacet.json"),
-                        confidence: e.confidence.rounded(),
-                        evidence: evidence_items(&reader, &e.evidence),
+            .map(|e| {
+                let catalog = input.catalog.get(&e.dataset);
+                DatasetRef {
+                    namespace: e.dataset.namespace.clone(),
+                    name: e.dataset.name.clone(),
+                    facets: DatasetFacets {
+                        lineage_evidence: EvidenceFacet {
+                            base: Base::custom("LineageEvidenceDatasetFacet.json"),
+                            confidence: e.confidence.rounded(),
+                            evidence: evidence_items(&reader, &e.evidence),
+                        },
+                        schema: catalog.and_then(|c| SchemaFacet::of(&c.fields)),
+                        symlinks: catalog.and_then(|c| SymlinksFacet::of(&c.symlinks)),
                     },
-                },
+                }
             })
             .collect();
         v.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));

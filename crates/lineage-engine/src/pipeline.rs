@@ -3,6 +3,7 @@
 //! builds the redacted run context and its static extraction, `analyze` runs the middle
 //! (infer, score, validate) on what was gathered.
 
+use crate::catalog::{self, CatalogFacts};
 use crate::deliver::{deliver, Delivery};
 use crate::error::EngineError;
 use crate::gather::{gather, Gathered, Sources};
@@ -17,7 +18,7 @@ use lineage_domain::ports::{
 };
 use lineage_domain::record::{EdgeSummary, Finding, TokenUsage};
 use lineage_domain::{
-    Diagnostic, Direction, ExecutionContext, GlueJobStateChange, JobMapping, LineageEdge,
+    Dataset, Diagnostic, Direction, ExecutionContext, GlueJobStateChange, JobMapping, LineageEdge,
     LineageSummary, ProcessingStatus, RedactedRunContext, RunOrder,
 };
 use std::sync::Arc;
@@ -35,8 +36,8 @@ pub struct Ports {
     pub store: Arc<dyn LineageStore>,
     pub sink: Arc<dyn LineageSink>,
     pub metrics: Arc<dyn Metrics>,
-    /// What storage holds, for the storage checks (`validation.storage_checks`); `None`: no
-    /// checks.
+    /// What storage holds, for the storage checks (`validation.storage_checks`) and the
+    /// catalog facts of the run's tables ([`catalog`]: `glue:GetTable`); `None`: neither.
     pub storage: Option<Arc<dyn DatasetStorage>>,
     /// Where events are sent beside the documents (`transport.*`); none by default.
     pub transports: Vec<Arc<dyn LineageTransport>>,
@@ -124,6 +125,18 @@ pub struct Analysis {
     pub incomplete: bool,
     /// The SQL the job runs, as extraction found it (the `sql` job facet).
     pub sql: Vec<lineage_extract::SqlQuery>,
+    /// What the Data Catalog says of the run's datasets (symlinks, schema).
+    pub catalog: CatalogFacts,
+}
+
+/// What the model stage leaves: the edges, its findings and token usage, and whether the run
+/// fell back to static evidence.
+#[derive(Debug, Default)]
+struct ModelStageOutcome {
+    edges: Vec<LineageEdge>,
+    findings: Vec<Finding>,
+    usage: TokenUsage,
+    fallback: bool,
 }
 
 /// Time spent in each stage.
@@ -222,59 +235,61 @@ impl Pipeline {
         gathered: &Gathered,
         deadline: Option<Deadline>,
     ) -> Result<Analysis, EngineError> {
+        let cache = self.table_cache();
+        self.analyze_with(gathered, deadline, cache.as_ref()).await
+    }
+
+    /// A run's catalog lookups (one `GetTable` per table), when storage is wired.
+    fn table_cache(&self) -> Option<catalog::TableCache> {
+        self.ports.storage.clone().map(catalog::TableCache::new)
+    }
+
+    /// [`Pipeline::analyze_until`] with the run's catalog lookups in `cache` (some perhaps
+    /// started already).
+    async fn analyze_with(
+        &self,
+        gathered: &Gathered,
+        deadline: Option<Deadline>,
+        cache: Option<&catalog::TableCache>,
+    ) -> Result<Analysis, EngineError> {
         let (ctx, extraction) = (&gathered.context, &gathered.extraction);
         let mut edges = extraction.edges.clone();
         score::score_all(&mut edges);
         let inference_reason =
             infer::reason_to_ask(&self.settings, ctx.event.state(), extraction, &edges);
-        let mut model_findings: Vec<Finding> = Vec::new();
-        let mut model_usage = TokenUsage::default();
-        let mut fallback = false;
-        if let (Some(reason), Some(model)) = (inference_reason, self.ports.model.as_deref()) {
-            let stage = infer::ModelStage {
-                model,
-                cache: self.ports.cache.as_ref(),
-                metrics: self.ports.metrics.as_ref(),
-                sleeper: self.sleeper.as_ref(),
-                settings: &self.settings,
-                deadline,
-            };
-            let asked = infer::ask(stage, ctx, extraction, &edges, reason).await;
-            model_usage = asked.usage;
-            match asked.answer {
-                Ok(answer) => {
-                    let (merged, findings) =
-                        infer::apply_answer(ctx, model.model_id(), edges, &answer);
-                    edges = merged;
-                    model_findings = findings;
+        // the catalog tables static extraction names are looked up while the model thinks
+        let asked = beside(
+            self.ask_model(gathered, edges, inference_reason, deadline),
+            warm(cache, gathered),
+        )
+        .await;
+        let ModelStageOutcome {
+            mut edges,
+            findings: mut model_findings,
+            usage: model_usage,
+            fallback,
+        } = asked?;
+        // storage checks and catalog facts at once, each table asked for once
+        let datasets: Vec<Dataset> = edges.iter().map(|e| e.dataset.clone()).collect();
+        let checks = async {
+            match (cache, self.settings.storage_checks) {
+                (Some(cache), true) => {
+                    storage_check::check(cache, ctx, &mut edges, &self.settings, deadline).await
                 }
-                Err(e) if self.settings.enable_fallback || !e.is_retryable() => {
-                    fallback = true;
-                    model_findings.push(Finding {
-                        check: "model".into(),
-                        severity: "warning".into(),
-                        message: ctx
-                            .redactor()
-                            .redact(&format!(
-                                "lineage model {} failed ({reason} was the reason to ask); recorded from static evidence only: {e}",
-                                model.model_id()
-                            ))
-                            .into_owned(),
-                    });
-                }
-                Err(e) => return Err(EngineError::ModelFailed(e)),
+                _ => storage_check::StorageReport::default(),
             }
-        }
-        let storage = match (&self.ports.storage, self.settings.storage_checks) {
-            (Some(storage), true) => {
-                storage_check::check(storage.as_ref(), ctx, &mut edges, &self.settings, deadline)
-                    .await
-            }
-            _ => storage_check::StorageReport::default(),
         };
+        let facts = async {
+            match cache {
+                Some(cache) => catalog::lookup(cache, &datasets, ctx.redactor(), deadline).await,
+                None => catalog::CatalogReport::default(),
+            }
+        };
+        let (storage, catalog) = futures::join!(checks, facts);
         let mut validated = validate::validate(ctx, extraction, edges, &self.settings);
         storage.apply(&mut validated.accepted, &mut validated.candidates);
         model_findings.extend(storage.findings);
+        model_findings.extend(catalog.findings);
         model_findings.extend(limits::cap_edges(
             &mut validated.accepted,
             &mut validated.candidates,
@@ -300,7 +315,61 @@ impl Pipeline {
             inference_reason,
             incomplete: completeness::incomplete(gathered),
             sql: extraction.sql.clone(),
+            catalog: catalog.datasets,
         })
+    }
+
+    /// The model stage: the static edges with the model's grounded proposals merged in, when
+    /// a model is configured and `reason` calls for it (see [`Pipeline::analyze_until`]).
+    async fn ask_model(
+        &self,
+        gathered: &Gathered,
+        edges: Vec<LineageEdge>,
+        reason: Option<&'static str>,
+        deadline: Option<Deadline>,
+    ) -> Result<ModelStageOutcome, EngineError> {
+        let (ctx, extraction) = (&gathered.context, &gathered.extraction);
+        let mut outcome = ModelStageOutcome {
+            edges,
+            ..ModelStageOutcome::default()
+        };
+        let (Some(reason), Some(model)) = (reason, self.ports.model.as_deref()) else {
+            return Ok(outcome);
+        };
+        let stage = infer::ModelStage {
+            model,
+            cache: self.ports.cache.as_ref(),
+            metrics: self.ports.metrics.as_ref(),
+            sleeper: self.sleeper.as_ref(),
+            settings: &self.settings,
+            deadline,
+        };
+        let asked = infer::ask(stage, ctx, extraction, &outcome.edges, reason).await;
+        outcome.usage = asked.usage;
+        match asked.answer {
+            Ok(answer) => {
+                let edges = std::mem::take(&mut outcome.edges);
+                let (merged, findings) = infer::apply_answer(ctx, model.model_id(), edges, &answer);
+                outcome.edges = merged;
+                outcome.findings = findings;
+            }
+            Err(e) if self.settings.enable_fallback || !e.is_retryable() => {
+                outcome.fallback = true;
+                outcome.findings.push(Finding {
+                    check: "model".into(),
+                    severity: "warning".into(),
+                    message: ctx
+                        .redactor()
+                        .redact(&format!(
+                            "lineage model {} failed ({reason} was the reason to ask); recorded from static evidence only: {e}",
+                            model.model_id()
+                        ))
+                        .into_owned(),
+                });
+            }
+            Err(e) => return Err(EngineError::ModelFailed(e)),
+        }
+        Ok(outcome)
     }
 
     fn document_input<'a>(&self, analysis: &'a Analysis) -> DocumentInput<'a> {
@@ -311,6 +380,7 @@ impl Pipeline {
             diagnostics: &analysis.diagnostics,
             min_confidence_score: self.settings.min_confidence_score,
             sql: &analysis.sql,
+            catalog: &analysis.catalog,
         }
     }
 
@@ -417,17 +487,23 @@ impl Pipeline {
         let t0 = Instant::now();
         let gathered = self.gather(event).await?;
         let t1 = Instant::now();
+        let cache = self.table_cache();
         if options.dry_run {
-            return self.record(&gathered, options, deadline, t0, t1).await;
+            return self
+                .record(&gathered, options, deadline, cache.as_ref(), t0, t1)
+                .await;
         }
-        // of concurrent deliveries of the run, one goes on (and asks the model)
+        // of concurrent deliveries of the run, one goes on (and asks the model); the catalog
+        // tables static extraction names are looked up meanwhile
         let owner = claim_owner();
         let lease = Duration::from_secs(self.settings.claim_lease_seconds);
         let store = self.ports.store.as_ref();
-        let claimed = store
-            .claim_run(run_id, &owner, lease, options.force)
-            .await
-            .map_err(|e| EngineError::port("claim run", e))?;
+        let claimed = beside(
+            store.claim_run(run_id, &owner, lease, options.force),
+            warm(cache.as_ref(), &gathered),
+        )
+        .await
+        .map_err(|e| EngineError::port("claim run", e))?;
         if !claimed {
             let recorded = store
                 .execution_context(run_id)
@@ -440,7 +516,9 @@ impl Pipeline {
                 }),
             };
         }
-        let result = self.record(&gathered, options, deadline, t0, t1).await;
+        let result = self
+            .record(&gathered, options, deadline, cache.as_ref(), t0, t1)
+            .await;
         // a written context ended the claim; otherwise it is released (best effort: an
         // unreleased claim ends with its lease)
         if !result.as_ref().is_ok_and(|o| o.persist.context_written) {
@@ -473,10 +551,11 @@ impl Pipeline {
         gathered: &Gathered,
         options: ProcessOptions,
         deadline: Option<Deadline>,
+        cache: Option<&catalog::TableCache>,
         t0: Instant,
         t1: Instant,
     ) -> Result<RunOutcome, EngineError> {
-        let analysis = self.analyze_until(gathered, deadline).await?;
+        let analysis = self.analyze_with(gathered, deadline, cache).await?;
         let ctx = &gathered.context;
         let document = self.document_bytes(ctx, &analysis)?;
         let start = self.start_document_bytes(ctx, &analysis)?;
@@ -490,7 +569,7 @@ impl Pipeline {
         if let Some(f) = limits::fit_context(&mut context) {
             tracing::warn!(run = %ctx.run.id, "{}", f.message);
         }
-        let mappings = job_mappings(ctx, &analysis.accepted);
+        let mappings = job_mappings(ctx, &analysis.accepted, &analysis.catalog);
         limits::check_writes(&key, &mappings, &context)?;
         let t2 = Instant::now();
         let (disposition, report, delivery) = if options.dry_run {
@@ -566,6 +645,32 @@ impl Pipeline {
     }
 }
 
+/// `main`'s output, with `side` polled while `main` runs (and dropped when it is done first:
+/// what `side` started goes on where it is awaited later).
+async fn beside<T>(
+    main: impl std::future::Future<Output = T>,
+    side: impl std::future::Future<Output = ()>,
+) -> T {
+    futures::pin_mut!(main, side);
+    match futures::future::select(main, side).await {
+        futures::future::Either::Left((out, _)) => out,
+        futures::future::Either::Right(((), main)) => main.await,
+    }
+}
+
+/// Starts the catalog lookups of the tables a run's static extraction names.
+async fn warm(cache: Option<&catalog::TableCache>, gathered: &Gathered) {
+    if let Some(cache) = cache {
+        let named: Vec<Dataset> = gathered
+            .extraction
+            .edges
+            .iter()
+            .map(|e| e.dataset.clone())
+            .collect();
+        cache.warm(&named).await;
+    }
+}
+
 /// An event as the bytes that are written and sent: deterministic JSON, passed once more
 /// through the run's redactor.
 fn event_bytes(ctx: &RedactedRunContext, event: &RunEvent) -> Result<Vec<u8>, EngineError> {
@@ -595,15 +700,27 @@ pub fn run_order(ctx: &RedactedRunContext) -> RunOrder {
     }
 }
 
-/// The mappings one run contributes: one per accepted edge, its evidence in readable lines.
-pub fn job_mappings(ctx: &RedactedRunContext, accepted: &[LineageEdge]) -> Vec<JobMapping> {
+/// The mappings one run contributes: one per accepted edge, its evidence in readable lines,
+/// with the dataset's symlinks when the catalog knows them.
+pub fn job_mappings(
+    ctx: &RedactedRunContext,
+    accepted: &[LineageEdge],
+    catalog: &CatalogFacts,
+) -> Vec<JobMapping> {
     let order = run_order(ctx);
     let reader = crate::evidence::EvidenceReader::of(ctx);
     accepted
         .iter()
-        .map(|e| JobMapping {
-            evidence_summary: reader.lines(&e.evidence).join("; "),
-            ..JobMapping::from_edge(&ctx.job.name, &order, e)
+        .map(|e| {
+            let symlinks = catalog
+                .get(&e.dataset)
+                .map(|c| c.symlinks.clone())
+                .unwrap_or_default();
+            JobMapping {
+                evidence_summary: reader.lines(&e.evidence).join("; "),
+                ..JobMapping::from_edge(&ctx.job.name, &order, e)
+            }
+            .with_symlinks(symlinks)
         })
         .collect()
 }

@@ -47,7 +47,7 @@ pub fn aws_ports(
         catalog: Arc::new(clients.job_catalog()),
         scripts: Arc::new(clients.script_store()),
         logs: Arc::new(clients.run_logs()),
-        // called only when `storage_checks` is on
+        // the storage checks (when `storage_checks` is on) and the catalog facts of a run's tables
         storage: Some(Arc::new(clients.dataset_storage())),
         model,
         cache: Arc::new(clients.answer_cache(&settings.context_table)),

@@ -1,7 +1,8 @@
 //! What storage holds, from captured responses beside the runs: a case folder may hold
 //! `objects.json` (`aws s3api list-objects-v2` output: one response or a JSON array of them,
 //! each naming its bucket in `Name`) and `tables.json` (`aws glue get-table` and
-//! `aws glue get-partitions` outputs, one or an array). Implements `DatasetStorage` for
+//! `aws glue get-partitions` outputs, one or an array: a table's dates, partition keys, location
+//! and columns). Implements `DatasetStorage` for
 //! [`FsFixtures`] over every case of the folder; without a capture a call is `NotFound` ("no
 //! storage capture"), so the storage checks say "not checkable".
 
@@ -10,7 +11,8 @@ use crate::fixtures::FsFixtures;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use lineage_domain::ports::{
-    CatalogPartition, CatalogTable, DatasetStorage, ObjectListing, PartitionListing, StoredObject,
+    CatalogColumn, CatalogPartition, CatalogTable, DatasetStorage, ObjectListing, PartitionListing,
+    StoredObject,
 };
 use lineage_domain::PortError;
 use serde::de::DeserializeOwned;
@@ -90,12 +92,28 @@ struct TableEntry {
 #[serde(rename_all = "PascalCase")]
 struct Column {
     name: String,
+    #[serde(rename = "Type")]
+    data_type: Option<String>,
+    comment: Option<String>,
+}
+
+impl Column {
+    fn to_domain(&self) -> CatalogColumn {
+        let text = |v: &Option<String>| v.clone().filter(|t| !t.trim().is_empty());
+        CatalogColumn {
+            name: self.name.clone(),
+            data_type: text(&self.data_type),
+            comment: text(&self.comment),
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 struct StorageDescriptor {
     location: Option<String>,
+    #[serde(default)]
+    columns: Vec<Column>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -209,15 +227,18 @@ impl DatasetStorage for FsFixtures {
             name: entry.name.clone(),
             create_time: entry.create_time,
             update_time: entry.update_time,
-            partition_keys: entry
-                .partition_keys
+            partition_keys: entry.partition_keys.iter().map(Column::to_domain).collect(),
+            columns: entry
+                .storage_descriptor
                 .iter()
-                .map(|c| c.name.clone())
+                .flat_map(|s| &s.columns)
+                .map(Column::to_domain)
                 .collect(),
             location: entry
                 .storage_descriptor
                 .as_ref()
-                .and_then(|s| s.location.clone()),
+                .and_then(|s| s.location.clone())
+                .filter(|l| !l.trim().is_empty()),
         })
     }
 

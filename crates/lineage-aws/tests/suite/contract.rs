@@ -27,8 +27,8 @@ async fn dynamodb_store_contract_checks_can_share_a_store() {
             .await
             .expect("all")
             .len(),
-        2 * 6,
-        "six mappings per scope"
+        2 * 7,
+        "seven mappings per scope"
     );
 }
 

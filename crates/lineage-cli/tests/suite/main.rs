@@ -7,6 +7,7 @@
 mod support;
 
 mod aws_cli;
+mod catalog;
 mod cli;
 mod common;
 mod graph_page;

@@ -207,7 +207,7 @@ pub(super) async fn probe_glue(
     if !output {
         return Ok(facts);
     }
-    let expression = partition_expression(&info.partition_keys, window);
+    let expression = partition_expression(&info.partition_key_names(), window);
     let partitions = async {
         if info.partition_keys.is_empty() {
             return None;

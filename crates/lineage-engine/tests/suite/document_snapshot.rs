@@ -89,6 +89,7 @@ async fn run_event_snapshot_failed_run() {
             diagnostics: &[],
             min_confidence_score: 0.7,
             sql: &[],
+            catalog: &Default::default(),
         },
     );
     let bytes = doc.to_bytes().expect("json");
@@ -112,6 +113,7 @@ async fn run_event_snapshot_failed_run() {
             diagnostics: &[],
             min_confidence_score: 0.7,
             sql: &[],
+            catalog: &Default::default(),
         },
     )
     .to_bytes()

@@ -1,10 +1,11 @@
 //! The integration tests of `lineage-engine` in one test binary (one link, one process): the
 //! pipeline with local adapters: documents, inference through the fake Converse server, injection,
-//! model limits, storage checks, events sent to an OpenLineage endpoint.
+//! model limits, storage checks, catalog facets, events sent to an OpenLineage endpoint.
 
 mod infer_harness;
 mod local_harness;
 
+mod catalog_facets;
 mod document_snapshot;
 mod infer_bedrock;
 mod injection;

@@ -54,11 +54,15 @@ async fn captured_storage_keeps_the_storage_contract() {
     let objects = serde_json::json!({"Name": "contract-bucket", "Contents": contents});
     std::fs::write(dir.path().join("objects.json"), objects.to_string()).expect("objects.json");
     let location = "s3://contract-bucket/data/orders/";
+    let columns: Vec<serde_json::Value> = lineage_contract::STORAGE_COLUMNS
+        .iter()
+        .map(|(name, kind)| serde_json::json!({"Name": name, "Type": kind}))
+        .collect();
     let tables = serde_json::json!([
         {"Table": {"Name": "orders", "DatabaseName": "contract_db",
                    "CreateTime": "2025-12-01T00:00:00+00:00",
                    "PartitionKeys": [{"Name": lineage_contract::STORAGE_PARTITION_KEY, "Type": "string"}],
-                   "StorageDescriptor": {"Location": location}}},
+                   "StorageDescriptor": {"Location": location, "Columns": columns}}},
         {"Partitions": [{"Values": [lineage_contract::STORAGE_PARTITION], "DatabaseName": "contract_db",
                          "TableName": "orders", "CreationTime": "2026-01-01T00:00:00+00:00"}]}
     ]);

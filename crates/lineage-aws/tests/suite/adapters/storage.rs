@@ -4,10 +4,11 @@
 use crate::support;
 use aws_sdk_glue::types::{Column, DatabaseInput, PartitionInput, StorageDescriptor, TableInput};
 use lineage_aws::S3GlueDatasetStorage;
-use lineage_domain::ports::DatasetStorage;
+use lineage_domain::ports::{CatalogColumn, DatasetStorage};
 use lineage_domain::ErrorKind;
 
-/// A database and a table partitioned by `dt` at `location`, with one partition.
+/// A database and a table with the contract's columns, partitioned by `dt`, at `location`,
+/// with one partition.
 pub async fn create_table(c: &lineage_aws::AwsClients, location: &str) -> (String, String) {
     let db = support::unique("db").replace('-', "_");
     c.glue
@@ -21,6 +22,16 @@ pub async fn create_table(c: &lineage_aws::AwsClients, location: &str) -> (Strin
         .r#type("string")
         .build()
         .expect("column");
+    let columns = lineage_contract::STORAGE_COLUMNS
+        .iter()
+        .map(|(name, kind)| {
+            Column::builder()
+                .name(*name)
+                .r#type(*kind)
+                .build()
+                .expect("column")
+        })
+        .collect();
     c.glue
         .create_table()
         .database_name(&db)
@@ -28,7 +39,12 @@ pub async fn create_table(c: &lineage_aws::AwsClients, location: &str) -> (Strin
             TableInput::builder()
                 .name("orders")
                 .partition_keys(dt)
-                .storage_descriptor(StorageDescriptor::builder().location(location).build())
+                .storage_descriptor(
+                    StorageDescriptor::builder()
+                        .location(location)
+                        .set_columns(Some(columns))
+                        .build(),
+                )
                 .build()
                 .expect("table"),
         )
@@ -85,7 +101,16 @@ async fn objects_tables_and_partitions_are_listed_with_their_dates() {
 
     let (db, table) = create_table(&c, &format!("s3://{bucket}/out/orders/")).await;
     let t = storage.table(&db, &table).await.expect("table");
-    assert_eq!(t.partition_keys, vec!["dt".to_string()]);
+    assert_eq!(t.partition_key_names(), vec!["dt".to_string()]);
+    let columns: Vec<(&str, Option<&str>)> = t
+        .columns
+        .iter()
+        .map(|c| (c.name.as_str(), c.data_type.as_deref()))
+        .collect();
+    assert_eq!(
+        columns,
+        vec![("order_id", Some("bigint")), ("amount", Some("double"))]
+    );
     assert_eq!(
         t.location.as_deref(),
         Some(format!("s3://{bucket}/out/orders/").as_str())
@@ -125,4 +150,79 @@ async fn s3_and_glue_keep_the_storage_contract() {
         &location,
     )
     .await;
+}
+
+#[tokio::test]
+async fn get_table_gives_the_location_columns_and_partition_keys_and_a_missing_table_none() {
+    let c = support::clients().await;
+    let storage = S3GlueDatasetStorage::new(c.s3.clone(), c.glue.clone());
+    let db = support::unique("facets").replace('-', "_");
+    c.glue
+        .create_database()
+        .database_input(DatabaseInput::builder().name(&db).build().expect("db"))
+        .send()
+        .await
+        .expect("create database");
+    let column = |name: &str, kind: &str, comment: Option<&str>| {
+        Column::builder()
+            .name(name)
+            .r#type(kind)
+            .set_comment(comment.map(str::to_string))
+            .build()
+            .expect("column")
+    };
+    c.glue
+        .create_table()
+        .database_name(&db)
+        .table_input(
+            TableInput::builder()
+                .name("daily_revenue")
+                .partition_keys(column("order_date", "string", None))
+                .storage_descriptor(
+                    StorageDescriptor::builder()
+                        .location("s3://acme-curated/daily_revenue/")
+                        .columns(column("store_id", "string", None))
+                        .columns(column(
+                            "revenue",
+                            "decimal(20,2)",
+                            Some("the day's revenue"),
+                        ))
+                        .build(),
+                )
+                .build()
+                .expect("table"),
+        )
+        .send()
+        .await
+        .expect("create table");
+    let t = storage.table(&db, "daily_revenue").await.expect("table");
+    assert_eq!(
+        t.location.as_deref(),
+        Some("s3://acme-curated/daily_revenue/")
+    );
+    assert_eq!(
+        t.columns,
+        vec![
+            CatalogColumn::new("store_id", "string"),
+            CatalogColumn {
+                comment: Some("the day's revenue".into()),
+                ..CatalogColumn::new("revenue", "decimal(20,2)")
+            },
+        ]
+    );
+    assert_eq!(
+        t.partition_keys,
+        vec![CatalogColumn::new("order_date", "string")]
+    );
+    // EntityNotFoundException: NotFound, which the catalog facts read as "no table"
+    let e = storage
+        .table(&db, "no_such_table")
+        .await
+        .expect_err("missing table");
+    assert_eq!(e.kind, ErrorKind::NotFound, "{e}");
+    let e = storage
+        .table(&format!("{db}_missing"), "daily_revenue")
+        .await
+        .expect_err("missing database");
+    assert_eq!(e.kind, ErrorKind::NotFound, "{e}");
 }

@@ -104,6 +104,7 @@ mod tests {
         let graph = LineageGraph {
             nodes: vec![a.clone(), b.clone(), job.clone()],
             edges: vec![edge(&a, &job), edge(&job, &a), edge(&job, &b)],
+            ..LineageGraph::default()
         };
         let svg = render(&graph).expect("drawn");
         assert!(svg.starts_with("<?xml"), "{svg:.80}");

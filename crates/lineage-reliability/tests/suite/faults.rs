@@ -62,23 +62,6 @@ fn every_call_point_with(faults: &[Fault]) -> Vec<(Point, Fault)> {
 /// The claim lease of the test's pipeline.
 const LEASE_SECONDS: u64 = 3;
 
-/// Redelivers `event` as Lambda would, until it is not refused as busy (a claim left by a
-/// crashed attempt, held until its lease runs out): at most two leases.
-async fn retry(
-    p: &Pipeline,
-    event: &lineage_domain::GlueJobStateChange,
-) -> Result<lineage_engine::RunOutcome, lineage_engine::EngineError> {
-    let deadline = Instant::now() + Duration::from_secs(2 * LEASE_SECONDS);
-    loop {
-        match p.process(event, ProcessOptions::default()).await {
-            Err(lineage_engine::EngineError::Busy { .. }) if Instant::now() < deadline => {
-                tokio::time::sleep(Duration::from_millis(500)).await;
-            }
-            other => return other,
-        }
-    }
-}
-
 /// Where the fault hits: every call a target names, or a run's Nth call of it and after.
 #[derive(Debug, Clone, Copy)]
 enum Point {
@@ -246,67 +229,176 @@ async fn assert_clean(w: &World, out: &Outputs, point: Point, fault: Fault) -> S
     state
 }
 
-/// One (call point, fault) case; returns a line for the report.
-async fn case(w: &World, point: Point, fault: Fault) -> String {
+/// How a case delivers the run: to the pipeline in this process (test SDK clients with short
+/// timeouts), or to the real bootstrap binary through the Runtime API emulator (the production
+/// SDK clients, their timeouts and retries, `AWS_MAX_ATTEMPTS`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Via {
+    InProcess,
+    Bootstrap,
+}
+
+/// What one delivery answered, whichever way it went.
+#[derive(Debug)]
+enum Answer {
+    Processed,
+    AlreadyRecorded,
+    /// A failure: retryable or not (a `Retryable` function error through the bootstrap), and
+    /// whether it refused the run as claimed by another delivery.
+    Failed {
+        retryable: bool,
+        busy: bool,
+        message: String,
+    },
+}
+
+/// Where a case's deliveries go.
+enum Deliverer {
+    Pipeline(Box<Pipeline>, lineage_domain::GlueJobStateChange),
+    Bootstrap(common::Bootstrap, serde_json::Value),
+}
+
+impl Deliverer {
+    /// The pipeline (or a bootstrap) writing to `out`, every call through the proxy at `url`.
+    async fn start(via: Via, w: &World, out: &Outputs, url: &str, fault: Fault) -> Self {
+        match via {
+            Via::InProcess => {
+                let clients = common::clients_via(url).await;
+                Deliverer::Pipeline(
+                    Box::new(pipeline(&clients, out)),
+                    common::event(&w.job, &w.run),
+                )
+            }
+            Via::Bootstrap => {
+                // a stalled call ends at the production attempt timeout (20 s): one attempt
+                let attempts = if fault == Fault::Stall { "1" } else { "3" };
+                let lease = LEASE_SECONDS.to_string();
+                let bootstrap =
+                    common::Bootstrap::start(out, &bootstrap_env(url, attempts, &lease)).await;
+                Deliverer::Bootstrap(bootstrap, common::event_json(&w.job, &w.run, "SUCCEEDED"))
+            }
+        }
+    }
+
+    async fn deliver(&self) -> Answer {
+        match self {
+            Deliverer::Pipeline(p, event) => {
+                match p.process(event, ProcessOptions::default()).await {
+                    Ok(o) => match o.disposition {
+                        Disposition::Processed => Answer::Processed,
+                        Disposition::AlreadyRecorded => Answer::AlreadyRecorded,
+                        Disposition::DryRun => panic!("a delivery is not a dry run"),
+                    },
+                    Err(e) => Answer::Failed {
+                        retryable: e.is_retryable(),
+                        busy: matches!(e, lineage_engine::EngineError::Busy { .. }),
+                        message: e.to_string(),
+                    },
+                }
+            }
+            Deliverer::Bootstrap(b, event) => match b.invoke(event.clone()).await {
+                Ok(report) if report["status"] == "processed" => Answer::Processed,
+                Ok(report) if report["status"] == "already_recorded" => Answer::AlreadyRecorded,
+                Ok(report) => panic!("an unexpected answer: {report}"),
+                Err(e) => {
+                    let message = e["errorMessage"].as_str().unwrap_or_default().to_string();
+                    Answer::Failed {
+                        retryable: e["errorType"] == "Retryable",
+                        busy: message.contains("(claimed)"),
+                        message,
+                    }
+                }
+            },
+        }
+    }
+
+    /// Redelivers as Lambda would after a failure, until the run is not refused as busy (a claim
+    /// left by a crashed attempt, held until its lease runs out): at most two leases.
+    async fn redeliver(&self) -> Answer {
+        let deadline = Instant::now() + Duration::from_secs(2 * LEASE_SECONDS);
+        loop {
+            let answer = self.deliver().await;
+            if !matches!(answer, Answer::Failed { busy: true, .. }) || Instant::now() >= deadline {
+                return answer;
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+    }
+
+    /// Stops a bootstrap: it must not have panicked.
+    async fn stop(self, point: Point, fault: Fault) {
+        if let Deliverer::Bootstrap(b, _) = self {
+            let (_stdout, stderr) = b.stop().await;
+            assert!(
+                !stderr.contains("panicked"),
+                "{point:?}/{fault:?}: the bootstrap panicked: {stderr}"
+            );
+        }
+    }
+}
+
+/// One (call point, fault) case: the first delivery either completes or fails retryably (Lambda
+/// retries those), and a redelivery after the fault clears leaves the clean run's state. A line
+/// for the report.
+async fn case(w: &World, via: Via, point: Point, fault: Fault) -> String {
     let started = Instant::now();
     let out = Outputs::create(&w.direct).await;
     let proxy = FaultProxy::start(&support::moto_url(), Some(&w.bedrock.url)).await;
-    let clients = common::clients_via(&proxy.url).await;
-    let p = pipeline(&clients, &out);
+    let deliverer = Deliverer::start(via, w, &out, &proxy.url, fault).await;
     let store = w.direct.lineage_store(&out.mappings, &out.contexts);
-    let event = common::event(&w.job, &w.run);
 
     let (target, from_nth) = point.target_from();
     proxy.set_from(target, fault, from_nth, &out.contexts);
-    let first = p.process(&event, ProcessOptions::default()).await;
+    let first = deliverer.deliver().await;
     assert!(
         proxy.injected() > 0,
-        "{point:?}/{fault:?}: the fault was hit ({:?})",
-        first.as_ref().map(|o| o.disposition)
+        "{point:?}/{fault:?}: the fault was hit ({first:?})"
     );
     let marker = store.execution_context(&w.run).await.expect("get");
     let first_failed = match &first {
-        Ok(o) => {
-            assert_eq!(o.disposition, Disposition::Processed);
+        Answer::Processed => {
             assert!(marker.is_some(), "{point:?}/{fault:?}: done without marker");
             false
         }
-        Err(e) => {
+        Answer::Failed {
+            retryable, message, ..
+        } => {
             assert!(
-                e.is_retryable(),
-                "{point:?}/{fault:?}: a failure must be retryable: {e}"
+                retryable,
+                "{point:?}/{fault:?}: a failure must be retryable: {message}"
             );
             true
+        }
+        Answer::AlreadyRecorded => {
+            panic!("{point:?}/{fault:?}: a first delivery found the run recorded")
         }
     };
     if marker.is_some() {
         assert_whole_where_marked(w, &out, point, fault, first_failed).await;
     }
     proxy.clear();
-    let retry = retry(&p, &event)
-        .await
-        .unwrap_or_else(|e| panic!("{point:?}/{fault:?}: the retry after the fault: {e}"));
-    let expected = if marker.is_none() {
-        Disposition::Processed
-    } else {
-        Disposition::AlreadyRecorded
-    };
-    assert_eq!(retry.disposition, expected, "{point:?}/{fault:?}");
+    let retry = deliverer.redeliver().await;
+    match (&retry, marker.is_none()) {
+        (Answer::Processed, true) | (Answer::AlreadyRecorded, false) => {}
+        _ => panic!("{point:?}/{fault:?}: the redelivery after the fault: {retry:?}"),
+    }
     let state = assert_clean(w, &out, point, fault).await;
-    if !first_failed
-        || !matches!(
-            target,
-            Target::S3Write | Target::DynamoDbWrite | Target::ContextWrite | Target::AnyWrite
-        )
+    if via == Via::InProcess
+        && (!first_failed
+            || !matches!(
+                target,
+                Target::S3Write | Target::DynamoDbWrite | Target::ContextWrite | Target::AnyWrite
+            ))
     {
         // a retry that had to ask the model again records exactly the clean run's usage
         assert_eq!(state.contexts, w.clean.contexts, "{point:?}/{fault:?}");
     }
+    deliverer.stop(point, fault).await;
     format!(
-        "{point:?}/{fault:?}: first attempt {}, {} fault(s) injected, {:?}",
+        "{via:?} {point:?}/{fault:?}: first delivery {}, {} fault(s) injected, {:?}",
         match &first {
-            Ok(_) => "completed".to_string(),
-            Err(e) => format!("failed retryable ({e})"),
+            Answer::Failed { message, .. } => format!("failed retryably ({message})"),
+            _ => "completed".to_string(),
         },
         proxy.injected(),
         started.elapsed()
@@ -332,10 +424,11 @@ async fn every_external_call_fails_retryably_and_a_retry_leaves_the_clean_state(
         }
     }
     let w = &w;
-    let lines: Vec<String> = futures::stream::iter(cases.iter().map(|(p, f)| case(w, *p, *f)))
-        .buffer_unordered(6)
-        .collect()
-        .await;
+    let lines: Vec<String> =
+        futures::stream::iter(cases.iter().map(|(p, f)| case(w, Via::InProcess, *p, *f)))
+            .buffer_unordered(6)
+            .collect()
+            .await;
     for l in &lines {
         eprintln!("{l}");
     }
@@ -362,91 +455,6 @@ fn bootstrap_env<'a>(url: &'a str, attempts: &'a str, lease: &'a str) -> [(&'a s
         ("RETRY_DELAY_SECONDS", "0.01"),
         ("CLAIM_LEASE_SECONDS", lease),
     ]
-}
-
-/// Redelivers `event` to the bootstrap as Lambda would after a function error, until it is not
-/// refused as busy (at most two leases); the last answer.
-async fn redeliver(
-    b: &common::Bootstrap,
-    event: &serde_json::Value,
-) -> common::runtime_api::Answer {
-    let deadline = Instant::now() + Duration::from_secs(2 * LEASE_SECONDS);
-    loop {
-        let answer = b.invoke(event.clone()).await;
-        let busy = matches!(&answer, Err(e) if e["errorMessage"].as_str().is_some_and(|m| m.contains("(claimed)")));
-        if !busy || Instant::now() >= deadline {
-            return answer;
-        }
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
-}
-
-/// One (call point, fault) case through the real bootstrap binary and the Runtime API emulator,
-/// with the production SDK clients (their timeouts and retries, `AWS_MAX_ATTEMPTS`): the first
-/// delivery either completes or is a `Retryable` function error (Lambda retries those), and a
-/// redelivery after the fault clears leaves the clean run's state.
-async fn case_through_bootstrap(w: &World, point: Point, fault: Fault) -> String {
-    let started = Instant::now();
-    let out = Outputs::create(&w.direct).await;
-    let proxy = FaultProxy::start(&support::moto_url(), Some(&w.bedrock.url)).await;
-    // a stalled call ends at the production attempt timeout (20 s): one attempt, not three
-    let attempts = if fault == Fault::Stall { "1" } else { "3" };
-    let lease = LEASE_SECONDS.to_string();
-    let bootstrap =
-        common::Bootstrap::start(&out, &bootstrap_env(&proxy.url, attempts, &lease)).await;
-    let store = w.direct.lineage_store(&out.mappings, &out.contexts);
-    let event = common::event_json(&w.job, &w.run, "SUCCEEDED");
-
-    let (target, from_nth) = point.target_from();
-    proxy.set_from(target, fault, from_nth, &out.contexts);
-    let first = bootstrap.invoke(event.clone()).await;
-    assert!(
-        proxy.injected() > 0,
-        "{point:?}/{fault:?}: the fault was hit ({first:?})"
-    );
-    let marker = store.execution_context(&w.run).await.expect("get");
-    let first_failed = match &first {
-        Ok(report) => {
-            assert_eq!(report["status"], "processed", "{point:?}/{fault:?}");
-            assert!(marker.is_some(), "{point:?}/{fault:?}: done without marker");
-            false
-        }
-        Err(e) => {
-            assert_eq!(
-                e["errorType"], "Retryable",
-                "{point:?}/{fault:?}: a failure must be retryable: {e}"
-            );
-            true
-        }
-    };
-    if marker.is_some() {
-        assert_whole_where_marked(w, &out, point, fault, first_failed).await;
-    }
-    proxy.clear();
-    let retry = redeliver(&bootstrap, &event)
-        .await
-        .unwrap_or_else(|e| panic!("{point:?}/{fault:?}: the redelivery after the fault: {e}"));
-    let expected = if marker.is_none() {
-        "processed"
-    } else {
-        "already_recorded"
-    };
-    assert_eq!(retry["status"], expected, "{point:?}/{fault:?}");
-    assert_clean(w, &out, point, fault).await;
-    let (_stdout, stderr) = bootstrap.stop().await;
-    assert!(
-        !stderr.contains("panicked"),
-        "{point:?}/{fault:?}: the bootstrap panicked: {stderr}"
-    );
-    format!(
-        "bootstrap {point:?}/{fault:?}: first delivery {}, {} fault(s) injected, {:?}",
-        match &first {
-            Ok(_) => "completed".to_string(),
-            Err(e) => format!("a Retryable function error ({})", e["errorMessage"]),
-        },
-        proxy.injected(),
-        started.elapsed()
-    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -491,7 +499,7 @@ async fn through_the_bootstrap_every_call_point_fails_retryably_and_a_redelivery
     }
     let w = &w;
     let lines: Vec<String> =
-        futures::stream::iter(cases.iter().map(|(p, f)| case_through_bootstrap(w, *p, *f)))
+        futures::stream::iter(cases.iter().map(|(p, f)| case(w, Via::Bootstrap, *p, *f)))
             .buffer_unordered(6)
             .collect()
             .await;

@@ -1144,19 +1144,16 @@ fn local_runs_refuse_the_datazone_transport_and_say_what_to_unset() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let out_dir = tmp.path().join("o");
     let run = |vars: &[(&str, &str)]| {
-        Command::new(env!("CARGO_BIN_EXE_lineage-agent"))
-            .args([
-                "run",
-                "--fixtures",
-                "tests/fixtures",
-                "--out",
-                out_dir.to_str().expect("utf8"),
-                "events/glue-job-succeeded.json",
-            ])
-            .envs(vars.iter().copied())
-            .current_dir(repo())
-            .output()
-            .expect("run lineage-agent")
+        let out = out_dir.to_str().expect("utf8");
+        let args = [
+            "run",
+            "--fixtures",
+            "tests/fixtures",
+            "--out",
+            out,
+            "events/glue-job-succeeded.json",
+        ];
+        agent_with(&repo(), &args, vars)
     };
     let o = run(&[
         ("OPENLINEAGE__TRANSPORT__TYPE", "amazon_datazone_api"),

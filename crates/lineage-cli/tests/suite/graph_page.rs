@@ -17,6 +17,13 @@ fn agent(cwd: &Path, args: &[&str]) -> Output {
         .expect("run lineage-agent")
 }
 
+/// The project's sample events: a succeeded, a failed and a stopped run.
+const SAMPLE_EVENTS: [&str; 3] = [
+    "events/glue-job-succeeded.json",
+    "events/glue-job-failed.json",
+    "events/glue-job-stopped.json",
+];
+
 /// Runs the sample events on the project's fixtures into a store under `dir`; its path.
 fn demo_store(dir: &Path, events: &[&str]) -> PathBuf {
     let out_dir = dir.join("out");
@@ -116,14 +123,7 @@ fn the_graph_page_renders_in_a_browser() {
     let Some(browser) = chromium() else { return };
     let dir = tempfile::tempdir().expect("tempdir");
     let root = repo();
-    let store = demo_store(
-        dir.path(),
-        &[
-            "events/glue-job-succeeded.json",
-            "events/glue-job-failed.json",
-            "events/glue-job-stopped.json",
-        ],
-    );
+    let store = demo_store(dir.path(), &SAMPLE_EVENTS);
     let store = store.to_str().expect("utf-8");
 
     // the whole graph: as many nodes drawn as the JSON graph has
@@ -235,14 +235,7 @@ fn the_svg_picture_names_every_node_and_opens_in_a_browser() {
     let Some(browser) = chromium() else { return };
     let dir = tempfile::tempdir().expect("tempdir");
     let root = repo();
-    let store = demo_store(
-        dir.path(),
-        &[
-            "events/glue-job-succeeded.json",
-            "events/glue-job-failed.json",
-            "events/glue-job-stopped.json",
-        ],
-    );
+    let store = demo_store(dir.path(), &SAMPLE_EVENTS);
     let store = store.to_str().expect("utf-8");
     let svg = agent(&root, &["graph", "--store", store, "--format", "svg"]);
     assert!(

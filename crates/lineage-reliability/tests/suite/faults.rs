@@ -12,7 +12,10 @@
 //! with every other write of the run in place (a failed attempt leaves none, unless the write
 //! that carried it was applied and its answer lost, and then the run's state is already the
 //! clean one); and once the fault clears, a retry leaves exactly the state of a clean run (both
-//! tables scanned, every lineage object's bytes).
+//! tables scanned, every lineage object's bytes). Each case runs twice: delivered to the
+//! pipeline in this process (test clients with short timeouts, every kind at every call point),
+//! and to the real bootstrap binary through the Runtime API emulator (the production clients;
+//! a stall once, which the production attempt timeout ends).
 
 use crate::common;
 use lineage_fakes::bedrock as bedrock_fake;

@@ -11,8 +11,9 @@ use lineage_domain::{
     Dataset, Diagnostic, Direction, LineageEdge, RedactedRunContext, RunContext, RunState,
     ScriptLanguage,
 };
-use lineage_extract::SqlQuery;
+use lineage_extract::{ColumnLineage, SqlQuery};
 use serde::Serialize;
+use std::collections::BTreeMap;
 use uuid::Uuid;
 
 /// Who produced the events: this crate's folder in the repository (Cargo.toml `repository`).
@@ -352,6 +353,75 @@ pub struct DatasetFacets {
     /// location stores (the standard `symlinks` facet).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub symlinks: Option<SymlinksFacet>,
+    /// Each written column and the input columns it is computed from (outputs only; the
+    /// standard `columnLineage` facet).
+    #[serde(rename = "columnLineage", skip_serializing_if = "Option::is_none")]
+    pub column_lineage: Option<ColumnLineageFacet>,
+}
+
+/// The standard `columnLineage` dataset facet: by output field, the input fields it is made
+/// from, each with its `DIRECT` transformation subtype.
+#[derive(Debug, Serialize)]
+pub struct ColumnLineageFacet {
+    #[serde(flatten)]
+    pub base: Base,
+    pub fields: BTreeMap<String, ColumnLineageField>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ColumnLineageField {
+    #[serde(rename = "inputFields")]
+    pub input_fields: Vec<InputFieldRef>,
+}
+
+/// One input field of an output field.
+#[derive(Debug, Serialize)]
+pub struct InputFieldRef {
+    pub namespace: String,
+    pub name: String,
+    pub field: String,
+    pub transformations: Vec<FieldTransformation>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct FieldTransformation {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub subtype: &'static str,
+}
+
+impl ColumnLineageFacet {
+    /// The facet of output `dataset`: the column lineage found for it, with the input fields
+    /// of datasets the run's accepted lineage holds (`None` when nothing is left).
+    fn of(dataset: &Dataset, columns: &[ColumnLineage], accepted: &[LineageEdge]) -> Option<Self> {
+        let known = |d: &Dataset| accepted.iter().any(|e| &e.dataset == d);
+        let mut fields = BTreeMap::new();
+        for c in columns.iter().filter(|c| &c.output == dataset) {
+            let input_fields: Vec<InputFieldRef> = c
+                .inputs
+                .iter()
+                .filter(|i| known(&i.dataset))
+                .map(|i| InputFieldRef {
+                    namespace: i.dataset.namespace.clone(),
+                    name: i.dataset.name.clone(),
+                    field: i.field.clone(),
+                    transformations: vec![FieldTransformation {
+                        kind: "DIRECT",
+                        subtype: i.transformation.subtype(),
+                    }],
+                })
+                .collect();
+            if !input_fields.is_empty() {
+                fields.insert(c.field.clone(), ColumnLineageField { input_fields });
+            }
+        }
+        (!fields.is_empty()).then(|| Self {
+            base: Base::standard(
+                "1-2-0/ColumnLineageDatasetFacet.json#/$defs/ColumnLineageDatasetFacet",
+            ),
+            fields,
+        })
+    }
 }
 
 /// The standard `schema` dataset facet: a catalog table's columns, then its partition keys.
@@ -486,6 +556,8 @@ pub struct DocumentInput<'a> {
     pub min_confidence_score: f64,
     /// The SQL the job runs, as extraction found it.
     pub sql: &'a [SqlQuery],
+    /// Written columns and the input columns each is computed from.
+    pub columns: &'a [ColumnLineage],
     /// What the Data Catalog says of the datasets (symlinks, schema).
     pub catalog: &'a CatalogFacts,
 }
@@ -539,6 +611,12 @@ pub fn run_event(ctx: &RedactedRunContext, input: &DocumentInput<'_>) -> RunEven
                         },
                         schema: catalog.and_then(|c| SchemaFacet::of(&c.fields)),
                         symlinks: catalog.and_then(|c| SymlinksFacet::of(&c.symlinks)),
+                        column_lineage: match dir {
+                            Direction::Output => {
+                                ColumnLineageFacet::of(&e.dataset, input.columns, input.accepted)
+                            }
+                            Direction::Input => None,
+                        },
                     },
                 }
             })

@@ -125,6 +125,9 @@ pub struct Analysis {
     pub incomplete: bool,
     /// The SQL the job runs, as extraction found it (the `sql` job facet).
     pub sql: Vec<lineage_extract::SqlQuery>,
+    /// Written columns and the input columns each is computed from (the `columnLineage`
+    /// dataset facet).
+    pub columns: Vec<lineage_extract::ColumnLineage>,
     /// What the Data Catalog says of the run's datasets (symlinks, schema).
     pub catalog: CatalogFacts,
 }
@@ -315,6 +318,7 @@ impl Pipeline {
             inference_reason,
             incomplete: completeness::incomplete(gathered),
             sql: extraction.sql.clone(),
+            columns: extraction.columns.clone(),
             catalog: catalog.datasets,
         })
     }
@@ -380,6 +384,7 @@ impl Pipeline {
             diagnostics: &analysis.diagnostics,
             min_confidence_score: self.settings.min_confidence_score,
             sql: &analysis.sql,
+            columns: &analysis.columns,
             catalog: &analysis.catalog,
         }
     }

@@ -127,6 +127,8 @@ pub(crate) struct Findings {
     pub item_uses: Vec<ItemUse>,
     /// The SQL texts the script runs whose text is wholly known, in the order run, each once.
     pub sql: Vec<crate::SqlQuery>,
+    /// Written columns and the input columns each is computed from (SQL the script runs).
+    pub columns: Vec<crate::ColumnLineage>,
     seq: usize,
 }
 

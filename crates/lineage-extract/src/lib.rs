@@ -107,6 +107,26 @@ pub struct Extraction {
     /// The SQL the script runs (`spark.sql`, SQL files, queries sent to databases) whose text
     /// is wholly known, in the order run, each once: the OpenLineage `sql` job facet.
     pub sql: Vec<SqlQuery>,
+    /// Written columns and the input columns each is computed from, each output column once
+    /// (the OpenLineage `columnLineage` facet).
+    pub columns: Vec<ColumnLineage>,
+}
+
+/// One written column of a dataset and the input columns it is computed from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ColumnLineage {
+    pub output: Dataset,
+    /// `*` for every column (`INSERT INTO t SELECT * FROM s`).
+    pub field: String,
+    pub inputs: Vec<InputField>,
+}
+
+/// One input column of a written column.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct InputField {
+    pub dataset: Dataset,
+    pub field: String,
+    pub transformation: sql::Transformation,
 }
 
 /// One SQL text a job runs, as extraction read it (after redaction), and its dialect's name.
@@ -249,6 +269,7 @@ fn extract_here(ctx: &RunContext, settings: &ExtractSettings) -> Extraction {
     }
     let objects_read: Vec<String> = found.fetched.into_iter().collect();
     let sql = found.sql;
+    let columns = merge_columns(found.columns);
     let connections_wanted: Vec<String> =
         found.connections_wanted.into_inner().into_iter().collect();
     let views = found.views;
@@ -381,5 +402,41 @@ fn extract_here(ctx: &RunContext, settings: &ExtractSettings) -> Extraction {
         objects_read,
         connections_wanted,
         sql,
+        columns,
     }
+}
+
+/// Each written column once, with every input column found for it (the strongest
+/// transformation of each), in first-found order.
+fn merge_columns(found: Vec<ColumnLineage>) -> Vec<ColumnLineage> {
+    let mut out: Vec<ColumnLineage> = Vec::new();
+    for c in found {
+        let at = match out
+            .iter()
+            .position(|o| o.output == c.output && o.field == c.field)
+        {
+            Some(i) => i,
+            None => {
+                out.push(ColumnLineage {
+                    inputs: Vec::new(),
+                    ..c.clone()
+                });
+                out.len() - 1
+            }
+        };
+        let inputs = &mut out[at].inputs;
+        for i in c.inputs {
+            match inputs
+                .iter_mut()
+                .find(|o| o.dataset == i.dataset && o.field == i.field)
+            {
+                Some(o) => o.transformation = o.transformation.max(i.transformation),
+                None => inputs.push(i),
+            }
+        }
+    }
+    for c in &mut out {
+        c.inputs.sort();
+    }
+    out
 }

@@ -1,5 +1,7 @@
-//! `lineage-agent sql --dialect NAME`: table lineage of SQL read on stdin, as
-//! `{"inputs": [...], "outputs": [...]}`. A statement that does not parse is reported on stderr
+//! `lineage-agent sql --dialect NAME [--columns]`: table lineage of SQL read on stdin, as
+//! `{"inputs": [...], "outputs": [...]}`; with `--columns` also the column lineage of the
+//! written tables, `"columns": [{"table", "column", "sources": [{"table", "column",
+//! "transformation"}]}]`. A statement that does not parse is reported on stderr
 //! with its line; when nothing in the text could be read as SQL the command fails (exit 2).
 
 use crate::error::CliError;
@@ -50,6 +52,9 @@ pub struct SqlArgs {
     /// The SQL dialect.
     #[arg(long, default_value = "sparksql", ignore_case = true, value_parser = dialect_parser())]
     pub dialect: Dialect,
+    /// Also print the column lineage: each written column and the input columns it is made from.
+    #[arg(long)]
+    pub columns: bool,
 }
 
 pub fn execute(args: SqlArgs) -> Result<(), CliError> {
@@ -59,7 +64,24 @@ pub fn execute(args: SqlArgs) -> Result<(), CliError> {
         .map_err(|e| CliError::Input(format!("stdin: {e}")))?;
     let lineage = sql::analyze(&text, args.dialect);
     let (inputs, outputs) = lineage.tables();
-    let json = serde_json::json!({ "inputs": inputs, "outputs": outputs });
+    let mut json = serde_json::json!({ "inputs": inputs, "outputs": outputs });
+    if args.columns {
+        json["columns"] = lineage
+            .columns()
+            .iter()
+            .map(|c| {
+                serde_json::json!({
+                    "table": c.table,
+                    "column": c.column,
+                    "sources": c.sources.iter().map(|s| serde_json::json!({
+                        "table": s.table,
+                        "column": s.column,
+                        "transformation": s.transformation.subtype(),
+                    })).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+    }
     say!("{json}")?;
     for e in &lineage.errors {
         eprintln!("lineage-agent: stdin:{}: not parsed: {}", e.line, e.message);

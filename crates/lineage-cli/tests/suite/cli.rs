@@ -170,6 +170,38 @@ fn sql_reads_stdin_and_rejects_unknown_dialects() {
 }
 
 #[test]
+fn sql_columns_prints_each_written_column_with_its_sources() {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lineage-agent"))
+        .args(["sql", "--dialect", "sparksql", "--columns"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(
+            b"WITH t AS (SELECT id, amount FROM raw.sales)\n\
+              INSERT INTO mart.totals SELECT id, sum(amount) AS total FROM t GROUP BY id",
+        )
+        .expect("write");
+    let o = child.wait_with_output().expect("wait");
+    assert!(o.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(
+        v["columns"],
+        serde_json::json!([
+            {"table": "mart.totals", "column": "id", "sources": [
+                {"table": "raw.sales", "column": "id", "transformation": "IDENTITY"}]},
+            {"table": "mart.totals", "column": "total", "sources": [
+                {"table": "raw.sales", "column": "amount", "transformation": "AGGREGATION"}]},
+        ])
+    );
+}
+
+#[test]
 fn replay_to_a_local_queue_file_then_from_it() {
     let dir = tempfile::tempdir().expect("tempdir");
     let queue = dir.path().join("queue.jsonl");

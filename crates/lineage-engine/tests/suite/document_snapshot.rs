@@ -89,6 +89,7 @@ async fn run_event_snapshot_failed_run() {
             diagnostics: &[],
             min_confidence_score: 0.7,
             sql: &[],
+            columns: &[],
             catalog: &Default::default(),
         },
     );
@@ -113,6 +114,7 @@ async fn run_event_snapshot_failed_run() {
             diagnostics: &[],
             min_confidence_score: 0.7,
             sql: &[],
+            columns: &[],
             catalog: &Default::default(),
         },
     )

@@ -267,20 +267,7 @@ pub(crate) fn run_with(env: &mut Env, q: &Value, how: &SqlRun) {
                 if st.temp_view.as_deref() == Some(n.as_str()) {
                     continue;
                 }
-                let target = if let Some(i) = n.find("s3://").or_else(|| n.find("s3a://")) {
-                    // file-based tables (`parquet.`s3://...``) and COPY/UNLOAD locations
-                    let path = n[i..].trim_end_matches(['`', '"', '\'']);
-                    naming::s3_dataset(&Value::Str(with_holes(path, &holes)))
-                } else if let Some(t) = n.strip_prefix("dynamodb://") {
-                    // Redshift `COPY t FROM 'dynamodb://table'`
-                    naming::dynamodb(how.names.region(env), env.account(), t)
-                } else if n.contains("://") {
-                    Err(Unresolved::new(n.as_str(), "a location that is not S3"))
-                } else if marker().is_match(n) {
-                    Err(unresolved_name(env, how, n, &holes))
-                } else {
-                    how.names.dataset(env, n)
-                };
+                let target = table_dataset(env, how, n, &holes);
                 env.io_at(
                     dir,
                     target,
@@ -291,6 +278,73 @@ pub(crate) fn run_with(env: &mut Env, q: &Value, how: &SqlRun) {
                 );
             }
         }
+        if !st.schema_only {
+            record_columns(env, how, &st.columns, &holes);
+        }
         env.extra_uri = saved;
+    }
+}
+
+/// The dataset of a table name of the SQL: an S3 location, a DynamoDB table, or a table as
+/// `how` names tables; a name with unknown pieces is unresolved.
+fn table_dataset(
+    env: &Env,
+    how: &SqlRun,
+    n: &str,
+    holes: &[String],
+) -> Result<lineage_domain::Dataset, Unresolved> {
+    if let Some(i) = n.find("s3://").or_else(|| n.find("s3a://")) {
+        // file-based tables (`parquet.`s3://...``) and COPY/UNLOAD locations
+        let path = n[i..].trim_end_matches(['`', '"', '\'']);
+        naming::s3_dataset(&Value::Str(with_holes(path, holes)))
+    } else if let Some(t) = n.strip_prefix("dynamodb://") {
+        // Redshift `COPY t FROM 'dynamodb://table'`
+        naming::dynamodb(how.names.region(env), env.account(), t)
+    } else if n.contains("://") {
+        Err(Unresolved::new(n, "a location that is not S3"))
+    } else if marker().is_match(n) {
+        Err(unresolved_name(env, how, n, holes))
+    } else {
+        how.names.dataset(env, n)
+    }
+}
+
+/// The statement's column lineage between datasets: columns of temporary views (the
+/// script's DataFrames) and of names that stay unresolved are left out.
+fn record_columns(
+    env: &mut Env,
+    how: &SqlRun,
+    columns: &[crate::sql::ColumnLineage],
+    holes: &[String],
+) {
+    let dataset = |env: &Env, table: &str| {
+        let bare = table.strip_prefix("global_temp.").unwrap_or(table);
+        if env.found.views.contains(table) || env.found.views.contains(bare) {
+            return None;
+        }
+        table_dataset(env, how, table, holes).ok()
+    };
+    for c in columns {
+        let Some(output) = dataset(env, &c.table) else {
+            continue;
+        };
+        let inputs: Vec<crate::InputField> = c
+            .sources
+            .iter()
+            .filter_map(|s| {
+                Some(crate::InputField {
+                    dataset: dataset(env, &s.table)?,
+                    field: s.column.clone(),
+                    transformation: s.transformation,
+                })
+            })
+            .collect();
+        if !inputs.is_empty() {
+            env.found.columns.push(crate::ColumnLineage {
+                output,
+                field: c.column.clone(),
+                inputs,
+            });
+        }
     }
 }

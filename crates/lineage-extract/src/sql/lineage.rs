@@ -17,6 +17,8 @@ pub struct StatementLineage {
     /// or clone, `ALTER TABLE` other than a rename): its outputs receive no rows. The
     /// script-level [`SqlLineage::tables`] still lists them (both reference suites do).
     pub schema_only: bool,
+    /// The written columns and the input columns each is computed from.
+    pub columns: Vec<super::ColumnLineage>,
 }
 
 /// A statement that could not be parsed.
@@ -64,6 +66,24 @@ impl SqlLineage {
             );
         }
         (inputs.into_iter().collect(), outputs.into_iter().collect())
+    }
+}
+
+impl SqlLineage {
+    /// The column lineage of the whole text, statement by statement, without columns written
+    /// to temporary views (those are resolved into the statements reading them).
+    pub fn columns(&self) -> Vec<super::ColumnLineage> {
+        let views: BTreeSet<&str> = self
+            .statements
+            .iter()
+            .filter_map(|s| s.temp_view.as_deref())
+            .collect();
+        self.statements
+            .iter()
+            .flat_map(|s| s.columns.iter())
+            .filter(|c| !views.contains(c.table.as_str()))
+            .cloned()
+            .collect()
     }
 }
 

@@ -7,6 +7,7 @@
 //!   (and `CACHE TABLE x AS SELECT`) are resolved away (never inputs or outputs), CTEs never
 //!   appear, and tables written then read in the same script stay in both lists (openlineage's
 //!   union convention).
+//! - [`SqlLineage::columns`]: the script-level column lineage (module `columns`).
 //! - [`script_tables`]: `analyze(sql, dialect).tables()`, what `lineage-agent sql` prints.
 //!
 //! Conventions (openlineage-sql's where the suites differ): names are lower case, unquoted,
@@ -21,6 +22,7 @@
 //! `statements` (dispatch to the kinds), `fallback` (recovery of unparsable text); this file
 //! runs the pipeline and hands it down to the others as [`lineage::NestedSql`].
 
+mod columns;
 mod copy;
 mod ddl;
 mod dialect;
@@ -39,8 +41,11 @@ use std::collections::BTreeSet;
 use sqlparser::ast::{Statement, Use};
 use sqlparser::parser::Parser;
 
+pub use columns::{ColumnLineage, ColumnSource, Transformation};
 pub use dialect::Dialect;
 pub use lineage::{SqlLineage, SqlParseError, StatementLineage};
+
+use lineage::NestedSql;
 
 use names::{object_name, UseContext};
 use outcome::Outcome;
@@ -126,26 +131,20 @@ pub(crate) fn analyze_from(sql: &str, dialect: Dialect, first_line: u32) -> SqlL
     let mut out = SqlLineage::default();
     let mut ctx = UseContext::default();
     let mut views: BTreeSet<String> = BTreeSet::new();
+    let mut column_views = columns::Views::default();
     for mut chunk in split::split(sql, first_line) {
         chunk.text = fallback::substitute_variables(&chunk.text);
         let outcomes = match parse(&chunk.text, dialect) {
-            Ok(stmts) => stmts
-                .iter()
-                .map(|s| analyze_statement(s, dialect, &nested))
-                .collect(),
+            Ok(stmts) => analyze_statements(&stmts, dialect, &nested, &mut column_views),
             Err(message) => {
                 let retried = fallback::prenormalise(&chunk.text)
                     .and_then(|t| parse(&t, dialect).ok())
-                    .map(|stmts| {
-                        stmts
-                            .iter()
-                            .map(|s| analyze_statement(s, dialect, &nested))
-                            .collect::<Vec<_>>()
-                    })
+                    .map(|stmts| analyze_statements(&stmts, dialect, &nested, &mut column_views))
                     .or_else(|| {
                         let text = fallback::prenormalise(&chunk.text)
                             .unwrap_or_else(|| chunk.text.clone());
-                        fallback::recover(&text, dialect, chunk.line, &nested).map(|o| vec![o])
+                        fallback::recover(&text, dialect, chunk.line, &nested)
+                            .map(|o| vec![(o, Vec::new())])
                     });
                 match retried {
                     Some(o) => o,
@@ -159,22 +158,41 @@ pub(crate) fn analyze_from(sql: &str, dialect: Dialect, first_line: u32) -> SqlL
                         if reads.is_empty() {
                             continue;
                         }
-                        vec![Outcome::read_write(reads, Vec::new())]
+                        vec![(Outcome::read_write(reads, Vec::new()), Vec::new())]
                     }
                 }
             }
         };
-        for o in outcomes {
+        for (o, columns) in outcomes {
             out.statements
-                .push(finish(o, &mut ctx, &mut views, chunk.line));
+                .push(finish(o, columns, &mut ctx, &mut views, chunk.line));
         }
     }
     out
 }
 
+/// The table and column lineage of parsed statements, in order.
+fn analyze_statements(
+    stmts: &[Statement],
+    dialect: Dialect,
+    nested: NestedSql,
+    views: &mut columns::Views,
+) -> Vec<(Outcome, Vec<ColumnLineage>)> {
+    stmts
+        .iter()
+        .map(|s| {
+            (
+                analyze_statement(s, dialect, nested),
+                columns::statement(s, views),
+            )
+        })
+        .collect()
+}
+
 /// Applies and updates the `USE` context, giving the statement's final lineage.
 fn finish(
     o: Outcome,
+    mut columns: Vec<ColumnLineage>,
     ctx: &mut UseContext,
     views: &mut BTreeSet<String>,
     line: u32,
@@ -199,6 +217,18 @@ fn finish(
     };
     let inputs = qualify(o.inputs, views);
     let outputs = qualify(o.outputs, views);
+    if ctx.is_set() {
+        for c in &mut columns {
+            if !views.contains(&c.table) {
+                c.table = ctx.qualify(&c.table);
+            }
+            for s in &mut c.sources {
+                if !views.contains(&s.table) {
+                    s.table = ctx.qualify(&s.table);
+                }
+            }
+        }
+    }
     if let Some(v) = &o.temp_view {
         views.insert(v.clone());
     }
@@ -208,6 +238,7 @@ fn finish(
         temp_view: o.temp_view,
         line,
         schema_only: o.schema_only,
+        columns,
     }
 }
 

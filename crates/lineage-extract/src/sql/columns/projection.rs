@@ -1,0 +1,378 @@
+//! The columns a query produces and the table columns each is made from ([`Projection`]),
+//! evaluated through CTEs, derived tables, aliases, set operations, scalar subqueries and
+//! temporary views defined earlier in the script.
+//!
+//! Resolution of a column reference: a qualified one (`t.a`, `alias.a`, `db.t.a`) in the
+//! `FROM` item of that alias or name; an unqualified one as an alias defined earlier in the
+//! same select list (a lateral alias reference, unless the relations show a column of that
+//! name), else in the only `FROM` item, else in the one derived item (CTE, subquery, view)
+//! that produces it, else in the only plain table among the items. A reference that stays ambiguous is left out: no column lineage rather than a wrong
+//! one. `*` over a plain table is the column `*` of that table.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use sqlparser::ast::{
+    Expr, Query, Select, SelectItem, SelectItemQualifiedWildcardKind, SetExpr, TableFactor,
+    TableWithJoins,
+};
+
+use super::refs::{bare_column, expr_refs, transformation, ColumnRef};
+use super::{ColumnSource, Transformation};
+use crate::sql::names::{object_name, table_factor_name};
+
+/// One column a query produces.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct OutColumn {
+    /// Lower case; `*` for the columns of a `SELECT *` over a plain table.
+    pub name: String,
+    pub sources: BTreeSet<ColumnSource>,
+}
+
+/// The columns a query produces, in order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Projection {
+    pub columns: Vec<OutColumn>,
+}
+
+impl Projection {
+    /// The sources of the column `name`: its own, or those of a `*` it may come through (a
+    /// `SELECT *` over table `t` produces `t.name`).
+    fn sources_of(&self, name: &str) -> Option<BTreeSet<ColumnSource>> {
+        let mut found = None::<BTreeSet<ColumnSource>>;
+        for c in self.columns.iter().filter(|c| c.name == name) {
+            found
+                .get_or_insert_with(BTreeSet::new)
+                .extend(c.sources.iter().cloned());
+        }
+        if found.is_some() {
+            return found;
+        }
+        let through_star: BTreeSet<ColumnSource> = self
+            .columns
+            .iter()
+            .filter(|c| c.name == "*")
+            .flat_map(|c| c.sources.iter())
+            .filter(|s| s.column == "*")
+            .map(|s| ColumnSource {
+                table: s.table.clone(),
+                column: name.to_string(),
+                transformation: s.transformation,
+            })
+            .collect();
+        (!through_star.is_empty()).then_some(through_star)
+    }
+
+    fn has(&self, name: &str) -> bool {
+        self.columns.iter().any(|c| c.name == name)
+    }
+
+    /// Adds `other`'s sources column by column (the branches of a set operation).
+    fn union_by_position(&mut self, other: Projection) {
+        for (i, col) in other.columns.into_iter().enumerate() {
+            match self.columns.get_mut(i) {
+                Some(mine) => mine.sources.extend(col.sources),
+                None => self.columns.push(col),
+            }
+        }
+    }
+}
+
+/// What the relations of a query may name: CTEs in scope and temporary views.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Names {
+    /// Lower-case name to projection; later entries shadow earlier ones.
+    derived: Vec<(String, Projection)>,
+}
+
+impl Names {
+    pub(crate) fn with_views(views: &BTreeMap<String, Projection>) -> Self {
+        Self {
+            derived: views.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+        }
+    }
+
+    fn get(&self, name: &str) -> Option<&Projection> {
+        self.derived
+            .iter()
+            .rev()
+            .find(|(n, _)| n == name || name.strip_prefix("global_temp.") == Some(n.as_str()))
+            .map(|(_, p)| p)
+    }
+
+    /// These names with a query's `WITH` clause added (each CTE sees the ones before it).
+    pub(crate) fn with_ctes(&self, q: &Query) -> Names {
+        let mut names = self.clone();
+        if let Some(with) = &q.with {
+            for cte in &with.cte_tables {
+                let mut p = query(&cte.query, &names);
+                rename(&mut p, cte.alias.columns.iter().map(|c| &c.name.value));
+                names.derived.push((cte.alias.name.value.to_lowercase(), p));
+            }
+        }
+        names
+    }
+}
+
+/// Renames a projection's columns by position (`t(a, b)` aliases, `CREATE VIEW v (a, b)`).
+pub(crate) fn rename<'a>(p: &mut Projection, names: impl Iterator<Item = &'a String>) {
+    for (col, name) in p.columns.iter_mut().zip(names) {
+        col.name = name.to_lowercase();
+    }
+}
+
+/// A `FROM` item as column references see it.
+#[derive(Debug)]
+pub(crate) struct Relation {
+    /// The alias, else the table or CTE name (lower case).
+    pub label: String,
+    /// The table's full name, for a plain table.
+    pub table: Option<String>,
+    /// The columns of a derived item (CTE, subquery, view).
+    pub derived: Option<Projection>,
+}
+
+/// The relations of a `FROM` list, joins flattened.
+pub(crate) fn relations(from: &[TableWithJoins], names: &Names) -> Vec<Relation> {
+    let mut out = Vec::new();
+    for twj in from {
+        relation(&twj.relation, names, &mut out);
+        for j in &twj.joins {
+            relation(&j.relation, names, &mut out);
+        }
+    }
+    out
+}
+
+/// One `FROM` item (nested joins flattened).
+pub(crate) fn relation(tf: &TableFactor, names: &Names, out: &mut Vec<Relation>) {
+    match tf {
+        TableFactor::Table { alias, .. } => {
+            let Some(name) = table_factor_name(tf) else {
+                return;
+            };
+            let alias = alias.as_ref();
+            let label = alias.map_or_else(|| name.clone(), |a| a.name.value.to_lowercase());
+            let mut derived = names.get(&name).cloned();
+            if let (Some(p), Some(a)) = (derived.as_mut(), alias) {
+                rename(p, a.columns.iter().map(|c| &c.name.value));
+            }
+            out.push(Relation {
+                label,
+                table: derived.is_none().then_some(name),
+                derived,
+            });
+        }
+        TableFactor::Derived {
+            subquery, alias, ..
+        } => {
+            let mut p = query(subquery, names);
+            if let Some(a) = alias {
+                rename(&mut p, a.columns.iter().map(|c| &c.name.value));
+            }
+            out.push(Relation {
+                label: alias
+                    .as_ref()
+                    .map(|a| a.name.value.to_lowercase())
+                    .unwrap_or_default(),
+                table: None,
+                derived: Some(p),
+            });
+        }
+        TableFactor::NestedJoin {
+            table_with_joins, ..
+        } => {
+            relation(&table_with_joins.relation, names, out);
+            for j in &table_with_joins.joins {
+                relation(&j.relation, names, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The projection of a query.
+pub(crate) fn query(q: &Query, names: &Names) -> Projection {
+    let names = names.with_ctes(q);
+    set_expr(&q.body, &names)
+}
+
+fn set_expr(body: &SetExpr, names: &Names) -> Projection {
+    match body {
+        SetExpr::Select(s) => select(s, names),
+        SetExpr::Query(q) => query(q, names),
+        SetExpr::SetOperation { left, right, .. } => {
+            let mut p = set_expr(left, names);
+            p.union_by_position(set_expr(right, names));
+            p
+        }
+        _ => Projection::default(),
+    }
+}
+
+/// The projection of one `SELECT`.
+fn select(s: &Select, names: &Names) -> Projection {
+    let rels = relations(&s.from, names);
+    let scope = Scope {
+        relations: &rels,
+        names,
+    };
+    let mut out = Projection::default();
+    for item in &s.projection {
+        match item {
+            SelectItem::UnnamedExpr(e) => {
+                let name = bare_column(e).unwrap_or_else(|| e.to_string().to_lowercase());
+                let sources = scope.expr_sources(e, &out);
+                out.columns.push(OutColumn { name, sources });
+            }
+            SelectItem::ExprWithAlias { expr, alias } => {
+                let sources = scope.expr_sources(expr, &out);
+                out.columns.push(OutColumn {
+                    name: alias.value.to_lowercase(),
+                    sources,
+                });
+            }
+            SelectItem::Wildcard(_) => {
+                for r in &rels {
+                    expand(r, &mut out);
+                }
+            }
+            SelectItem::QualifiedWildcard(SelectItemQualifiedWildcardKind::ObjectName(n), _) => {
+                let Some(q) = object_name(n) else { continue };
+                if let Some(r) = scope.find(&q) {
+                    expand(r, &mut out);
+                }
+            }
+            SelectItem::QualifiedWildcard(..) => {}
+        }
+    }
+    out
+}
+
+/// The columns `*` gives of one relation.
+fn expand(r: &Relation, out: &mut Projection) {
+    if let Some(p) = &r.derived {
+        out.columns.extend(p.columns.iter().cloned());
+    } else if let Some(t) = &r.table {
+        out.columns.push(OutColumn {
+            name: "*".to_string(),
+            sources: BTreeSet::from([ColumnSource {
+                table: t.clone(),
+                column: "*".to_string(),
+                transformation: Transformation::Identity,
+            }]),
+        });
+    }
+}
+
+/// The relations column references of one `SELECT` (or DML statement) resolve in.
+pub(crate) struct Scope<'a> {
+    pub relations: &'a [Relation],
+    pub names: &'a Names,
+}
+
+impl Scope<'_> {
+    /// The relation a qualifier names: by alias or name, or by the last part of a table name.
+    fn find(&self, qualifier: &str) -> Option<&Relation> {
+        self.relations
+            .iter()
+            .find(|r| r.label == qualifier)
+            .or_else(|| {
+                self.relations
+                    .iter()
+                    .find(|r| r.table.as_deref() == Some(qualifier))
+            })
+            .or_else(|| {
+                let suffix = format!(".{qualifier}");
+                self.relations
+                    .iter()
+                    .find(|r| r.table.as_deref().is_some_and(|t| t.ends_with(&suffix)))
+            })
+    }
+
+    /// The table columns an expression is made from; `earlier` holds the select list's
+    /// columns before it (lateral alias references).
+    pub(crate) fn expr_sources(&self, e: &Expr, earlier: &Projection) -> BTreeSet<ColumnSource> {
+        let mut from_subqueries = BTreeSet::new();
+        let refs = expr_refs(e, &mut |q| {
+            for c in query(q, self.names).columns {
+                from_subqueries.extend(c.sources);
+            }
+        });
+        let how = transformation(e, &refs);
+        let mut out = BTreeSet::new();
+        for r in &refs.columns {
+            for s in self.resolve(r, earlier) {
+                out.insert(ColumnSource {
+                    transformation: how.max(s.transformation),
+                    ..s
+                });
+            }
+        }
+        for s in from_subqueries {
+            out.insert(ColumnSource {
+                transformation: how
+                    .max(s.transformation)
+                    .max(Transformation::Transformation),
+                ..s
+            });
+        }
+        out
+    }
+
+    fn resolve(&self, r: &ColumnRef, earlier: &Projection) -> BTreeSet<ColumnSource> {
+        let in_relation = |rel: &Relation| -> BTreeSet<ColumnSource> {
+            if let Some(p) = &rel.derived {
+                p.sources_of(&r.column).unwrap_or_default()
+            } else if let Some(t) = &rel.table {
+                BTreeSet::from([ColumnSource {
+                    table: t.clone(),
+                    column: r.column.clone(),
+                    transformation: Transformation::Identity,
+                }])
+            } else {
+                BTreeSet::new()
+            }
+        };
+        if let Some(q) = &r.qualifier {
+            return self.find(q).map(in_relation).unwrap_or_default();
+        }
+        if let Some(lateral) = lateral(earlier, &r.column) {
+            return lateral;
+        }
+        if let [only] = self.relations {
+            return in_relation(only);
+        }
+        let producing: Vec<&Relation> = self
+            .relations
+            .iter()
+            .filter(|rel| rel.derived.as_ref().is_some_and(|p| p.has(&r.column)))
+            .collect();
+        if let [one] = producing.as_slice() {
+            return in_relation(one);
+        }
+        let tables: Vec<&Relation> = self
+            .relations
+            .iter()
+            .filter(|rel| rel.table.is_some())
+            .collect();
+        if let ([one], true) = (tables.as_slice(), producing.is_empty()) {
+            return in_relation(one);
+        }
+        BTreeSet::new()
+    }
+}
+
+/// An unqualified name that an earlier item of the select list defines as an alias, when no
+/// earlier item shows the relations having a column of that name (`a || b AS x, x || c AS y`:
+/// `x` is the alias; `f(id) AS id, id AS id2`: `id` is the table's column).
+fn lateral(earlier: &Projection, name: &str) -> Option<BTreeSet<ColumnSource>> {
+    let is_source_column = earlier
+        .columns
+        .iter()
+        .flat_map(|c| c.sources.iter())
+        .any(|s| s.column == name);
+    if is_source_column || !earlier.has(name) {
+        return None;
+    }
+    earlier.sources_of(name)
+}

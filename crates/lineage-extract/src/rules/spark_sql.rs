@@ -324,7 +324,8 @@ fn record_columns(
         }
         table_dataset(env, how, table, holes).ok()
     };
-    for c in columns {
+    // a query's result columns (table "") are the DataFrame's, written nowhere yet
+    for c in columns.iter().filter(|c| !c.table.is_empty()) {
         let Some(output) = dataset(env, &c.table) else {
             continue;
         };

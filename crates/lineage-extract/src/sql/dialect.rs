@@ -52,6 +52,19 @@ impl FromStr for Dialect {
 }
 
 impl Dialect {
+    /// Whether a select item may name an alias defined before it in the same select list
+    /// (`a + b AS x, x * 2 AS y`).
+    pub(crate) fn lateral_column_aliases(self) -> bool {
+        matches!(
+            self,
+            Dialect::SparkSql
+                | Dialect::Databricks
+                | Dialect::Snowflake
+                | Dialect::Redshift
+                | Dialect::DuckDb
+        )
+    }
+
     /// The dialect's name as the OpenLineage `sql` job facet gives it (`spark`, `redshift`).
     pub fn name(self) -> &'static str {
         match self {

@@ -221,7 +221,10 @@ pub(crate) fn recover(
         if !inner.statements.is_empty() {
             let mut out = Outcome::default();
             for s in inner.statements {
-                out.merge(Outcome::read_write(s.inputs, s.outputs));
+                out.merge(Outcome {
+                    columns: s.columns,
+                    ..Outcome::read_write(s.inputs, s.outputs)
+                });
             }
             return Some(out);
         }

@@ -71,7 +71,8 @@ impl SqlLineage {
 
 impl SqlLineage {
     /// The column lineage of the whole text, statement by statement, without columns written
-    /// to temporary views (those are resolved into the statements reading them).
+    /// to temporary views (those are resolved into the statements reading them). The result
+    /// columns of a query that writes nowhere have table `""`.
     pub fn columns(&self) -> Vec<super::ColumnLineage> {
         let views: BTreeSet<&str> = self
             .statements

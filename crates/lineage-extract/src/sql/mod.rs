@@ -143,8 +143,7 @@ pub(crate) fn analyze_from(sql: &str, dialect: Dialect, first_line: u32) -> SqlL
                     .or_else(|| {
                         let text = fallback::prenormalise(&chunk.text)
                             .unwrap_or_else(|| chunk.text.clone());
-                        fallback::recover(&text, dialect, chunk.line, &nested)
-                            .map(|o| vec![(o, Vec::new())])
+                        fallback::recover(&text, dialect, chunk.line, &nested).map(|o| vec![o])
                     });
                 match retried {
                     Some(o) => o,
@@ -158,14 +157,14 @@ pub(crate) fn analyze_from(sql: &str, dialect: Dialect, first_line: u32) -> SqlL
                         if reads.is_empty() {
                             continue;
                         }
-                        vec![(Outcome::read_write(reads, Vec::new()), Vec::new())]
+                        vec![Outcome::read_write(reads, Vec::new())]
                     }
                 }
             }
         };
-        for (o, columns) in outcomes {
+        for o in outcomes {
             out.statements
-                .push(finish(o, columns, &mut ctx, &mut views, chunk.line));
+                .push(finish(o, &mut ctx, &mut views, chunk.line));
         }
     }
     out
@@ -177,14 +176,12 @@ fn analyze_statements(
     dialect: Dialect,
     nested: NestedSql,
     views: &mut columns::Views,
-) -> Vec<(Outcome, Vec<ColumnLineage>)> {
+) -> Vec<Outcome> {
     stmts
         .iter()
-        .map(|s| {
-            (
-                analyze_statement(s, dialect, nested),
-                columns::statement(s, views),
-            )
+        .map(|s| Outcome {
+            columns: columns::statement(s, dialect, views),
+            ..analyze_statement(s, dialect, nested)
         })
         .collect()
 }
@@ -192,7 +189,6 @@ fn analyze_statements(
 /// Applies and updates the `USE` context, giving the statement's final lineage.
 fn finish(
     o: Outcome,
-    mut columns: Vec<ColumnLineage>,
     ctx: &mut UseContext,
     views: &mut BTreeSet<String>,
     line: u32,
@@ -217,6 +213,7 @@ fn finish(
     };
     let inputs = qualify(o.inputs, views);
     let outputs = qualify(o.outputs, views);
+    let mut columns = o.columns;
     if ctx.is_set() {
         for c in &mut columns {
             if !views.contains(&c.table) {

@@ -15,6 +15,8 @@ pub(crate) struct Outcome {
     /// The statement only defines or alters a table's shape (`CREATE TABLE` without a query
     /// or clone, `ALTER TABLE` other than a rename): its outputs receive no rows.
     pub schema_only: bool,
+    /// Written columns and the input columns each is computed from.
+    pub columns: Vec<super::ColumnLineage>,
 }
 
 impl Outcome {
@@ -43,5 +45,6 @@ impl Outcome {
             push_unique(&mut self.outputs, o);
         }
         self.schema_only &= other.schema_only;
+        self.columns.extend(other.columns);
     }
 }

@@ -90,6 +90,15 @@ pub(crate) fn analyze_statement(stmt: &Statement, dialect: Dialect, nested: Nest
 
 /// The union of the lineage of the statements inside a procedure body or control block.
 fn block(stmt: &Statement, dialect: Dialect, nested: NestedSql) -> Outcome {
+    let mut out = Outcome::default();
+    for inner in &inner_statements(stmt) {
+        out.merge(analyze_statement(inner, dialect, nested));
+    }
+    out
+}
+
+/// The statements one level inside a procedure body or control block, in order.
+pub(crate) fn inner_statements(stmt: &Statement) -> Vec<Statement> {
     /// Clones the statements one level below the visited root.
     struct Collect {
         depth: usize,
@@ -114,9 +123,5 @@ fn block(stmt: &Statement, dialect: Dialect, nested: NestedSql) -> Outcome {
         found: Vec::new(),
     };
     let _ = stmt.visit(&mut c);
-    let mut out = Outcome::default();
-    for inner in &c.found {
-        out.merge(analyze_statement(inner, dialect, nested));
-    }
-    out
+    c.found
 }

@@ -19,7 +19,9 @@ use sqlparser::ast::{
     SetExpr, Statement, TableFactor, TableObject, TableWithJoins, UpdateTableFromKind,
 };
 
+use super::dialect::Dialect;
 use super::names::{object_name, table_factor_name};
+use super::statements::inner_statements;
 use projection::{query, relation, relations, rename, Names, Projection, Scope};
 
 /// How an output column is made from an input column: the OpenLineage `DIRECT`
@@ -57,6 +59,7 @@ pub struct ColumnSource {
 /// One written column and the input columns it is computed from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ColumnLineage {
+    /// The written table; `""` for the result of a query that writes nowhere (`SELECT`).
     pub table: String,
     /// `*` for all columns of a `SELECT *`.
     pub column: String,
@@ -68,8 +71,12 @@ pub struct ColumnLineage {
 pub(crate) struct Views(BTreeMap<String, Projection>);
 
 /// The column lineage of one statement; a temporary view it defines is added to `views`.
-pub(crate) fn statement(stmt: &Statement, views: &mut Views) -> Vec<ColumnLineage> {
-    let names = Names::with_views(&views.0);
+pub(crate) fn statement(
+    stmt: &Statement,
+    dialect: Dialect,
+    views: &mut Views,
+) -> Vec<ColumnLineage> {
+    let names = Names::new(&views.0, dialect.lateral_column_aliases());
     match stmt {
         Statement::Query(q) => with_dml(q, &names),
         Statement::Insert(ins) => insert(ins, &names),
@@ -122,15 +129,23 @@ pub(crate) fn statement(stmt: &Statement, views: &mut Views) -> Vec<ColumnLineag
             from,
             ..
         } => update(table, assignments, from.as_ref(), &names),
+        Statement::CreateProcedure { .. }
+        | Statement::If(_)
+        | Statement::While(_)
+        | Statement::Case(_) => inner_statements(stmt)
+            .iter()
+            .flat_map(|s| statement(s, dialect, views))
+            .collect(),
         _ => Vec::new(),
     }
 }
 
 /// `WITH ... INSERT|UPDATE|MERGE`: the statement sees the CTEs.
+/// A query's result columns (written nowhere: table `""`) and `WITH ... INSERT|UPDATE|MERGE`.
 fn with_dml(q: &Query, names: &Names) -> Vec<ColumnLineage> {
     let (SetExpr::Insert(stmt) | SetExpr::Update(stmt) | SetExpr::Merge(stmt)) = q.body.as_ref()
     else {
-        return Vec::new();
+        return written("", query(q, names));
     };
     let names = names.with_ctes(q);
     match stmt {

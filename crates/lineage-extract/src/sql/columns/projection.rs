@@ -12,8 +12,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use sqlparser::ast::{
-    Expr, Query, Select, SelectItem, SelectItemQualifiedWildcardKind, SetExpr, TableFactor,
-    TableWithJoins,
+    ExcludeSelectItem, Expr, Query, Select, SelectItem, SelectItemQualifiedWildcardKind, SetExpr,
+    TableFactor, TableWithJoins, WildcardAdditionalOptions,
 };
 
 use super::refs::{bare_column, expr_refs, transformation, ColumnRef};
@@ -38,6 +38,14 @@ impl Projection {
     /// The sources of the column `name`: its own, or those of a `*` it may come through (a
     /// `SELECT *` over table `t` produces `t.name`).
     fn sources_of(&self, name: &str) -> Option<BTreeSet<ColumnSource>> {
+        if name == "*" {
+            let all: BTreeSet<ColumnSource> = self
+                .columns
+                .iter()
+                .flat_map(|c| c.sources.iter().cloned())
+                .collect();
+            return (!all.is_empty()).then_some(all);
+        }
         let mut found = None::<BTreeSet<ColumnSource>>;
         for c in self.columns.iter().filter(|c| c.name == name) {
             found
@@ -82,12 +90,19 @@ impl Projection {
 pub(crate) struct Names {
     /// Lower-case name to projection; later entries shadow earlier ones.
     derived: Vec<(String, Projection)>,
+    /// Whether a select item may name an alias defined before it in the same select list
+    /// (Spark, Databricks, Snowflake, Redshift, DuckDB).
+    lateral_aliases: bool,
+    /// The relations of the enclosing query, for the correlated references of a subquery.
+    outer: Vec<Relation>,
 }
 
 impl Names {
-    pub(crate) fn with_views(views: &BTreeMap<String, Projection>) -> Self {
+    pub(crate) fn new(views: &BTreeMap<String, Projection>, lateral_aliases: bool) -> Self {
         Self {
             derived: views.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            lateral_aliases,
+            outer: Vec::new(),
         }
     }
 
@@ -121,7 +136,7 @@ pub(crate) fn rename<'a>(p: &mut Projection, names: impl Iterator<Item = &'a Str
 }
 
 /// A `FROM` item as column references see it.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Relation {
     /// The alias, else the table or CTE name (lower case).
     pub label: String,
@@ -211,7 +226,12 @@ fn set_expr(body: &SetExpr, names: &Names) -> Projection {
 
 /// The projection of one `SELECT`.
 fn select(s: &Select, names: &Names) -> Projection {
-    let rels = relations(&s.from, names);
+    // a subquery without `FROM` reads the enclosing query's relations
+    let rels = if s.from.is_empty() {
+        names.outer.clone()
+    } else {
+        relations(&s.from, names)
+    };
     let scope = Scope {
         relations: &rels,
         names,
@@ -231,15 +251,18 @@ fn select(s: &Select, names: &Names) -> Projection {
                     sources,
                 });
             }
-            SelectItem::Wildcard(_) => {
+            SelectItem::Wildcard(opts) => {
                 for r in &rels {
-                    expand(r, &mut out);
+                    expand(r, &excluded(opts), &mut out);
                 }
             }
-            SelectItem::QualifiedWildcard(SelectItemQualifiedWildcardKind::ObjectName(n), _) => {
+            SelectItem::QualifiedWildcard(
+                SelectItemQualifiedWildcardKind::ObjectName(n),
+                opts,
+            ) => {
                 let Some(q) = object_name(n) else { continue };
                 if let Some(r) = scope.find(&q) {
-                    expand(r, &mut out);
+                    expand(r, &excluded(opts), &mut out);
                 }
             }
             SelectItem::QualifiedWildcard(..) => {}
@@ -248,10 +271,32 @@ fn select(s: &Select, names: &Names) -> Projection {
     out
 }
 
-/// The columns `*` gives of one relation.
-fn expand(r: &Relation, out: &mut Projection) {
+/// The columns `* EXCEPT (...)` / `* EXCLUDE (...)` leaves out, lower case.
+fn excluded(opts: &WildcardAdditionalOptions) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(e) = &opts.opt_except {
+        out.push(e.first_element.value.to_lowercase());
+        out.extend(e.additional_elements.iter().map(|i| i.value.to_lowercase()));
+    }
+    match &opts.opt_exclude {
+        Some(ExcludeSelectItem::Single(i)) => out.push(i.value.to_lowercase()),
+        Some(ExcludeSelectItem::Multiple(v)) => {
+            out.extend(v.iter().map(|i| i.value.to_lowercase()))
+        }
+        None => {}
+    }
+    out
+}
+
+/// The columns `*` gives of one relation, but the `excluded` ones.
+fn expand(r: &Relation, excluded: &[String], out: &mut Projection) {
     if let Some(p) = &r.derived {
-        out.columns.extend(p.columns.iter().cloned());
+        out.columns.extend(
+            p.columns
+                .iter()
+                .filter(|c| !excluded.contains(&c.name))
+                .cloned(),
+        );
     } else if let Some(t) = &r.table {
         out.columns.push(OutColumn {
             name: "*".to_string(),
@@ -293,8 +338,10 @@ impl Scope<'_> {
     /// columns before it (lateral alias references).
     pub(crate) fn expr_sources(&self, e: &Expr, earlier: &Projection) -> BTreeSet<ColumnSource> {
         let mut from_subqueries = BTreeSet::new();
+        let mut inner = self.names.clone();
+        inner.outer = self.relations.to_vec();
         let refs = expr_refs(e, &mut |q| {
-            for c in query(q, self.names).columns {
+            for c in query(q, &inner).columns {
                 from_subqueries.extend(c.sources);
             }
         });
@@ -334,10 +381,21 @@ impl Scope<'_> {
             }
         };
         if let Some(q) = &r.qualifier {
-            return self.find(q).map(in_relation).unwrap_or_default();
+            return match self.find(q) {
+                Some(rel) => in_relation(rel),
+                None => Scope {
+                    relations: &self.names.outer,
+                    names: self.names,
+                }
+                .find(q)
+                .map(in_relation)
+                .unwrap_or_default(),
+            };
         }
-        if let Some(lateral) = lateral(earlier, &r.column) {
-            return lateral;
+        if self.names.lateral_aliases {
+            if let Some(lateral) = lateral(earlier, &r.column) {
+                return lateral;
+            }
         }
         if let [only] = self.relations {
             return in_relation(only);
@@ -347,15 +405,16 @@ impl Scope<'_> {
             .iter()
             .filter(|rel| rel.derived.as_ref().is_some_and(|p| p.has(&r.column)))
             .collect();
-        if let [one] = producing.as_slice() {
-            return in_relation(one);
+        // several derived items produce it: a `USING`/`NATURAL` join column of them all
+        if !producing.is_empty() {
+            return producing.into_iter().flat_map(in_relation).collect();
         }
         let tables: Vec<&Relation> = self
             .relations
             .iter()
             .filter(|rel| rel.table.is_some())
             .collect();
-        if let ([one], true) = (tables.as_slice(), producing.is_empty()) {
+        if let [one] = tables.as_slice() {
             return in_relation(one);
         }
         BTreeSet::new()

@@ -4,9 +4,12 @@
 
 use std::ops::ControlFlow;
 
-use sqlparser::ast::{Expr, Query, Visit, Visitor};
+use sqlparser::ast::{
+    Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Query, Visit, Visitor,
+};
 
 use super::Transformation;
+use crate::sql::names::object_name;
 
 /// A column reference: the qualifier (`t`, `db.t`; lower case), if any, and the column.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,11 +47,13 @@ pub(crate) fn transformation(expr: &Expr, refs: &ExprRefs) -> Transformation {
     }
 }
 
-/// The column an expression names when it is a bare column (`a`, `t.a`), lower case.
+/// The name an unaliased select item gives its column when it is a column (`a`, `t.a`) or a
+/// cast of one (`CAST(a AS INT)`, `a::int`: Spark keeps the column's name), lower case.
 pub(crate) fn bare_column(expr: &Expr) -> Option<String> {
     match unwrap_nested(expr) {
         Expr::Identifier(i) => Some(i.value.to_lowercase()),
         Expr::CompoundIdentifier(parts) => parts.last().map(|i| i.value.to_lowercase()),
+        Expr::Cast { expr, .. } => bare_column(expr),
         _ => None,
     }
 }
@@ -143,10 +148,33 @@ impl Visitor for Collect<'_> {
                     });
                 }
             }
-            Expr::Function(f) if f.over.is_none() => {
+            Expr::Function(f) => {
                 let name = f.name.0.last().map(|p| p.to_string().to_lowercase());
-                if name.is_some_and(|n| AGGREGATES.contains(&n.trim_matches('"'))) {
+                if f.over.is_none()
+                    && name.is_some_and(|n| AGGREGATES.contains(&n.trim_matches('"')))
+                {
                     self.out.aggregates = true;
+                }
+                // `count(*)`, `count(t.*)`: every column of the relation
+                if let FunctionArguments::List(list) = &f.args {
+                    for arg in &list.args {
+                        let (FunctionArg::Unnamed(a)
+                        | FunctionArg::Named { arg: a, .. }
+                        | FunctionArg::ExprNamed { arg: a, .. }) = arg;
+                        match a {
+                            FunctionArgExpr::Wildcard => self.out.columns.push(ColumnRef {
+                                qualifier: None,
+                                column: "*".to_string(),
+                            }),
+                            FunctionArgExpr::QualifiedWildcard(n) => {
+                                self.out.columns.push(ColumnRef {
+                                    qualifier: object_name(n),
+                                    column: "*".to_string(),
+                                })
+                            }
+                            FunctionArgExpr::Expr(_) => {}
+                        }
+                    }
                 }
             }
             _ => {}

@@ -153,7 +153,46 @@ fn use_qualifies_column_lineage_tables() {
 }
 
 #[test]
-fn literals_and_select_only_statements_give_no_column_lineage() {
+fn literals_give_no_column_lineage_and_a_query_writes_to_no_table() {
     assert!(pairs("INSERT INTO out SELECT 1 AS one, current_date() AS d FROM src").is_empty());
-    assert!(pairs("SELECT a FROM src").is_empty());
+    assert_eq!(
+        pairs("SELECT a AS b FROM src"),
+        vec![p("src.a", ".b", "IDENTITY")]
+    );
+}
+
+#[test]
+fn lateral_aliases_only_where_the_dialect_has_them() {
+    let sql = "INSERT INTO out SELECT a AS x, x + 1 AS y FROM src";
+    let lateral = analyze(sql, Dialect::SparkSql).columns();
+    assert_eq!(lateral[1].sources[0].column, "a");
+    let plain = analyze(sql, Dialect::Postgres).columns();
+    assert_eq!(plain[1].sources[0].column, "x");
+}
+
+#[test]
+fn count_star_wildcard_exclusions_and_correlated_subqueries() {
+    assert_eq!(
+        pairs("INSERT INTO out SELECT count(*) AS n FROM src"),
+        vec![p("src.*", "out.n", "AGGREGATION")]
+    );
+    assert_eq!(
+        pairs("INSERT INTO out SELECT * EXCEPT (b) FROM (SELECT a, b FROM src) s"),
+        vec![p("src.a", "out.a", "IDENTITY")]
+    );
+    assert_eq!(
+        pairs("INSERT INTO out SELECT (SELECT x + y AS r) AS s FROM src"),
+        vec![
+            p("src.x", "out.s", "TRANSFORMATION"),
+            p("src.y", "out.s", "TRANSFORMATION"),
+        ]
+    );
+}
+
+#[test]
+fn statements_inside_a_procedure_body() {
+    let sql = "CREATE PROCEDURE p() BEGIN INSERT INTO t2 (c) SELECT c FROM t1; END";
+    let columns = analyze(sql, Dialect::BigQuery).columns();
+    assert_eq!(columns.len(), 1);
+    assert_eq!((columns[0].table.as_str(), columns[0].sources[0].table.as_str()), ("t2", "t1"));
 }

@@ -7,7 +7,7 @@
 use crate::builtins::Args;
 use crate::emit::Env;
 use crate::rules::{
-    boto3_s3, builder, connector, database, db_connect, delta, dynamodb, glue_catalog,
+    boto3_s3, builder, connector, database, db_connect, delta, dynamodb, frames, glue_catalog,
     glue_options, glue_sink, jdbc, kinesis, pandas, spark_read, spark_sql, spark_write, wrangler,
 };
 use crate::value::{Boto3Client, Builder, BuilderKind, Handle, Obj, PStr, Source, Value};
@@ -63,13 +63,13 @@ pub(crate) fn attr(obj: &Obj, name: &str) -> Option<Value> {
             "builder" => Value::Obj(Obj::Spark),
             _ => Value::Obj(Obj::Opaque(Rc::from(name))),
         },
-        Obj::Frame => match name {
+        Obj::Frame(_) => match name {
             // what a frame's schema says is data, not a frame
             "schema" | "columns" | "dtypes" => return None,
             "write" => builder(BuilderKind::Write),
             "writeStream" => builder(BuilderKind::WriteStream),
             "sparkSession" | "sql_ctx" => Value::Obj(Obj::Spark),
-            _ => Value::Obj(Obj::Frame),
+            _ => Value::Obj(Obj::Frame(None)),
         },
         Obj::Opaque(_) => Value::Obj(Obj::Opaque(Rc::from(name))),
         // `s3.meta.client`: the same service
@@ -125,7 +125,7 @@ pub(crate) fn method_on_unknown(env: &mut Env, name: &str, args: &Args) -> Optio
     match name {
         "sql" if args.pos.first().is_some_and(|v| matches!(v, Value::Str(_))) => {
             spark_sql::run(env, args.pos.first()?, None);
-            Some(Value::Obj(Obj::Frame))
+            Some(Value::Obj(Obj::Frame(None)))
         }
         "createOrReplaceTempView"
         | "createTempView"
@@ -135,7 +135,14 @@ pub(crate) fn method_on_unknown(env: &mut Env, name: &str, args: &Args) -> Optio
             register_view(env, args);
             Some(Value::None)
         }
-        "toDF" | "fromDF" | "getFrame" | "getDynamicFrame" => Some(Value::Obj(Obj::Frame)),
+        "fromDF" => Some(
+            args.pos
+                .first()
+                .filter(|v| matches!(v, Value::Obj(Obj::Frame(_))))
+                .cloned()
+                .unwrap_or(Value::Obj(Obj::Frame(None))),
+        ),
+        "toDF" | "getFrame" | "getDynamicFrame" => Some(Value::Obj(Obj::Frame(None))),
         "writeTo" => Some(write_to(args)),
         n if spark_read::is_rdd_read(n) => Some(spark_read::rdd_read(env, args)),
         n if spark_write::is_rdd_save(n) => Some(spark_write::rdd_save(env, args)),
@@ -180,24 +187,24 @@ pub(crate) fn method(env: &mut Env, obj: &Obj, name: &str, args: &Args) -> Value
             ("write_dynamic_frame" | "write_data_frame", "from_jdbc_conf") => {
                 jdbc::write_jdbc_conf(env, args)
             }
-            _ => Value::Obj(Obj::Frame),
+            _ => Value::Obj(Obj::Frame(None)),
         },
         Obj::Spark => match name {
             "sql" => {
                 if let Some(q) = args.get(0, "sqlQuery") {
                     spark_sql::run(env, q, None);
                 }
-                Value::Obj(Obj::Frame)
+                Value::Obj(Obj::Frame(None))
             }
             "table" => spark_read::table(env, args, spark_read::TABLE),
             "getOrCreate" | "appName" | "config" | "enableHiveSupport" | "master"
             | "newSession" => Value::Obj(Obj::Spark),
-            "createDataFrame" | "range" => Value::Obj(Obj::Frame),
+            "createDataFrame" | "range" => Value::Obj(Obj::Frame(None)),
             _ => Value::Obj(Obj::Opaque(Rc::from(name))),
         },
         Obj::Builder(b) => builder::call(env, b, name, args),
         Obj::Sink(s) => glue_sink::method(env, s, name, args),
-        Obj::Frame => match name {
+        Obj::Frame(lineage) => match name {
             "createOrReplaceTempView"
             | "createTempView"
             | "createGlobalTempView"
@@ -219,7 +226,7 @@ pub(crate) fn method(env: &mut Env, obj: &Obj, name: &str, args: &Args) -> Value
             "count" | "collect" | "first" | "isEmpty" | "take" | "head" | "show" => {
                 Value::unknown(format!("frame.{name}()"))
             }
-            _ => Value::Obj(Obj::Frame),
+            _ => frames::method(lineage.as_deref(), name, args),
         },
         Obj::Boto3(c) => match c.service.as_str() {
             "s3" => boto3_s3::method(env, name, args),
@@ -321,7 +328,7 @@ pub(crate) fn call_function(env: &mut Env, q: &str, args: &Args) -> Option<Value
         return Some(Value::Obj(Obj::Opaque(Rc::from("sc"))));
     }
     if q.contains("DynamicFrame") {
-        return Some(Value::Obj(Obj::Frame));
+        return Some(Value::Obj(Obj::Frame(None)));
     }
     if q.starts_with("awsglue.") && last != "getResolvedOptions" {
         return Some(Value::Obj(Obj::Opaque(Rc::from(last))));
@@ -338,14 +345,14 @@ pub(crate) fn call_function(env: &mut Env, q: &str, args: &Args) -> Option<Value
     if let Some(f) = q.strip_prefix("pandas.") {
         if pandas::is_reader(f) {
             pandas::read(env, args);
-            return Some(Value::Obj(Obj::Frame));
+            return Some(Value::Obj(Obj::Frame(None)));
         }
         if matches!(f, "read_sql" | "read_sql_query" | "read_sql_table") {
             database::pandas_read(env, f, args);
-            return Some(Value::Obj(Obj::Frame));
+            return Some(Value::Obj(Obj::Frame(None)));
         }
         if f == "DataFrame" {
-            return Some(Value::Obj(Obj::Frame));
+            return Some(Value::Obj(Obj::Frame(None)));
         }
     }
     if matches!(q, "io.BytesIO" | "io.StringIO") {

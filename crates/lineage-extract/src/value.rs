@@ -222,8 +222,9 @@ pub(crate) enum DbTarget {
 pub(crate) enum Obj {
     GlueContext,
     Spark,
-    /// A DataFrame or DynamicFrame (lineage does not flow through frames).
-    Frame,
+    /// A DataFrame or DynamicFrame, with its column lineage when the interpreter can follow it
+    /// (see [`crate::rules::frames`]); table lineage does not flow through frames.
+    Frame(Option<Rc<crate::rules::frames::FrameLineage>>),
     /// `glueContext.create_dynamic_frame` and friends.
     GlueNs(&'static str),
     Builder(Rc<Builder>),

@@ -221,6 +221,16 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
             }
             Value::Func(_) | Value::Lambda(_) => Value::unknown(self.text(n)),
             _ => {
+                // `ApplyMapping.apply(...)` and the other Glue transforms, by class name
+                if name == "apply" {
+                    let text = self.text(n);
+                    let callee = text.split('(').next().unwrap_or("");
+                    if let Some(class) = callee.trim().rsplit('.').nth(1) {
+                        if let Some(v) = crate::rules::frames::transform(class, &args) {
+                            return v;
+                        }
+                    }
+                }
                 // unknown receiver: route well-known API method names
                 let v = api::method_on_unknown(self.env, name, &args);
                 self.run_callbacks(name, &args);
@@ -304,7 +314,7 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
         let pos = (0..nparams)
             .map(|i| {
                 if i == 0 {
-                    Value::Obj(Obj::Frame)
+                    Value::Obj(Obj::Frame(None))
                 } else {
                     Value::unknown("callback argument")
                 }

@@ -566,7 +566,7 @@ fn subscript(b: &Value, i: &Value, text: &str) -> Value {
         (Value::Obj(Obj::S3Response(r)), _) if i.as_known_str().as_deref() == Some("Body") => {
             Value::Obj(Obj::S3Response(r.clone()))
         }
-        (Value::Obj(Obj::Frame), _) => Value::Obj(Obj::Frame),
+        (Value::Obj(Obj::Frame(f)), _) => Value::Obj(Obj::Frame(f.clone())),
         (Value::Obj(Obj::Match(groups)), Value::Int(x)) => usize::try_from(*x)
             .ok()
             .and_then(|i| groups.0.get(i).cloned())

@@ -21,6 +21,18 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
             Err(args) => args,
         };
         let last = q.rsplit('.').next().unwrap_or(q);
+        // `from awsglue.transforms import ApplyMapping`: `ApplyMapping.apply(...)`
+        if let Some(class) = q.strip_suffix(".apply").and_then(|c| c.rsplit('.').next()) {
+            if let Some(v) = crate::rules::frames::transform(class, &args) {
+                return v;
+            }
+        }
+        // `DynamicFrame.fromDF(df, glueContext, name)`: the same rows
+        if q.ends_with("DynamicFrame.fromDF") {
+            if let Some(f @ Value::Obj(crate::value::Obj::Frame(_))) = args.pos.first() {
+                return f.clone();
+            }
+        }
         if let Some(v) = self.call_dates(q, &args, n) {
             return v;
         }
@@ -259,7 +271,7 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
                 );
             }
             self.run_callbacks(last, &args);
-            return Value::Obj(Obj::Frame);
+            return Value::Obj(Obj::Frame(None));
         }
         // a function handed to the standard library (`map`, `Thread(target=...)`, an executor)
         self.run_callbacks(last, &args);
@@ -552,8 +564,8 @@ a = company_io.write_table("t")
 b = company_io.helper()
 c = json.dumps({})
 "#);
-        assert_eq!(r.value("a"), Value::Obj(crate::value::Obj::Frame));
-        assert_eq!(r.value("b"), Value::Obj(crate::value::Obj::Frame));
+        assert_eq!(r.value("a"), Value::Obj(crate::value::Obj::Frame(None)));
+        assert_eq!(r.value("b"), Value::Obj(crate::value::Obj::Frame(None)));
         assert!(r.is_unknown("c"));
         assert_eq!(r.found.diagnostics.len(), 1, "{:?}", r.found.diagnostics);
         assert!(r.found.diagnostics[0]

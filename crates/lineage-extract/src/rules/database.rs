@@ -386,7 +386,7 @@ pub(crate) fn wrangler(env: &mut Env, f: &str, args: &Args) -> Option<Value> {
         }
         _ => return None,
     }
-    Some(Value::Obj(Obj::Frame))
+    Some(Value::Obj(Obj::Frame(None)))
 }
 
 /// A method on a `redshift-data` or `athena` boto3 client.

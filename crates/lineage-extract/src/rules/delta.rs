@@ -56,7 +56,7 @@ pub(crate) fn method(env: &mut Env, table: &Rc<Value>, name: &str) -> Value {
         }
         "toDF" => {
             record(env, table, Direction::Input, TO_DF);
-            Value::Obj(Obj::Frame)
+            Value::Obj(Obj::Frame(None))
         }
         "alias"
         | "as"

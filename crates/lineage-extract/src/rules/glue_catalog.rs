@@ -47,14 +47,17 @@ fn table_args(args: &Args, write: bool) -> (Value, Value, Option<Value>) {
 pub(crate) fn read(env: &mut Env, args: &Args, rule: &'static str) -> Value {
     let (db, tbl, cat) = table_args(args, false);
     let target = naming::glue_table(env, &db, &tbl, cat.as_ref());
+    let before = env.found.ios.len();
     env.io(Direction::Input, target, rule, &[&db, &tbl]);
-    Value::Obj(Obj::Frame)
+    super::frames::read_frame(env, before)
 }
 
 /// A catalog write.
 pub(crate) fn write(env: &mut Env, args: &Args, rule: &'static str) -> Value {
     let (db, tbl, cat) = table_args(args, true);
     let target = naming::glue_table(env, &db, &tbl, cat.as_ref());
+    let before = env.found.ios.len();
     env.io(Direction::Output, target, rule, &[&db, &tbl]);
-    Value::Obj(Obj::Frame)
+    super::frames::record_write(env, args.get(0, "frame"), before);
+    Value::Obj(Obj::Frame(None))
 }

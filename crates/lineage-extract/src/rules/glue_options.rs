@@ -63,14 +63,17 @@ fn ctype(args: &Args) -> Option<String> {
 
 /// A read by connection type.
 pub(crate) fn read(env: &mut Env, args: &Args, rule: &'static str) -> Value {
+    let before = env.found.ios.len();
     run(env, args, Direction::Input, rule);
-    Value::Obj(Obj::Frame)
+    super::frames::read_frame(env, before)
 }
 
 /// A write by connection type.
 pub(crate) fn write(env: &mut Env, args: &Args, rule: &'static str) -> Value {
+    let before = env.found.ios.len();
     run(env, args, Direction::Output, rule);
-    Value::Obj(Obj::Frame)
+    super::frames::record_write(env, args.get(0, "frame"), before);
+    Value::Obj(Obj::Frame(None))
 }
 
 fn run(env: &mut Env, args: &Args, direction: Direction, rule: &'static str) {

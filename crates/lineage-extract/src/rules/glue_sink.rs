@@ -113,7 +113,7 @@ pub(crate) fn method(env: &mut Env, s: &Rc<RefCell<SinkState>>, name: &str, args
         "writeFrame" | "writeDynamicFrame" | "writeDataFrame" | "write" => {
             let st = s.borrow().clone();
             write(env, &st);
-            Value::Obj(Obj::Frame)
+            Value::Obj(Obj::Frame(None))
         }
         _ => Value::Obj(Obj::Sink(s.clone())),
     }

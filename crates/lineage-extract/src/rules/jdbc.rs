@@ -35,7 +35,7 @@ pub(crate) fn write_jdbc_conf(env: &mut Env, args: &Args) -> Value {
         Direction::Output,
         FROM_JDBC_CONF_WRITE,
     );
-    Value::Obj(Obj::Frame)
+    Value::Obj(Obj::Frame(None))
 }
 
 /// `glueContext.extract_jdbc_conf(name)`.

@@ -10,6 +10,7 @@ pub(crate) mod database;
 pub(crate) mod db_connect;
 pub(crate) mod delta;
 pub(crate) mod dynamodb;
+pub(crate) mod frames;
 pub(crate) mod glue_catalog;
 pub(crate) mod glue_options;
 pub(crate) mod glue_sink;

@@ -51,7 +51,7 @@ pub(crate) fn is_rdd_read(name: &str) -> bool {
 /// An RDD read of a path (a comma-separated list of paths for `textFile`).
 pub(crate) fn rdd_read(env: &mut Env, args: &Args) -> Value {
     let Some(p) = args.get(0, "path").or_else(|| args.kw("name")).cloned() else {
-        return Value::Obj(Obj::Frame);
+        return Value::Obj(Obj::Frame(None));
     };
     let paths: Vec<Value> = match p.as_known_str() {
         Some(t) if t.contains(',') => t.split(',').map(|s| Value::str(s.trim())).collect(),
@@ -61,7 +61,7 @@ pub(crate) fn rdd_read(env: &mut Env, args: &Args) -> Value {
         let target = naming::s3_dataset(&path);
         env.io(Direction::Input, target, RDD_READ, &[&p]);
     }
-    Value::Obj(Obj::Frame)
+    Value::Obj(Obj::Frame(None))
 }
 
 /// `spark.table(name)` / `spark.read.table(name)`.
@@ -73,14 +73,15 @@ pub(crate) fn table(env: &mut Env, args: &Args, rule: &'static str) -> Value {
     let target = match name.as_known_str() {
         Some(n) => {
             if env.found.views.contains(&n.to_ascii_lowercase()) {
-                return Value::Obj(Obj::Frame);
+                return Value::Obj(Obj::Frame(None));
             }
             naming::qualified_table(env, &n, None)
         }
         None => Err(Unresolved::of_value(&name, "table name")),
     };
+    let before = env.found.ios.len();
     env.io(Direction::Input, target, rule, &[&name]);
-    Value::Obj(Obj::Frame)
+    super::frames::read_frame(env, before)
 }
 
 /// A terminal call on a reader.
@@ -98,9 +99,9 @@ pub(crate) fn terminal(env: &mut Env, b: &Builder, name: &str, args: &Args) -> V
         (_, "table") => return table(env, args, READ_TABLE),
         (_, "jdbc") => {
             jdbc::spark_jdbc(env, args, Direction::Input);
-            return Value::Obj(Obj::Frame);
+            return Value::Obj(Obj::Frame(None));
         }
-        _ => return Value::Obj(Obj::Frame),
+        _ => return Value::Obj(Obj::Frame(None)),
     };
     let format = if name == "load" {
         lower(args.kw("format").or(b.format.as_ref())).unwrap_or_default()
@@ -112,24 +113,24 @@ pub(crate) fn terminal(env: &mut Env, b: &Builder, name: &str, args: &Args) -> V
         // Redshift through the Spark data source (`io.github.spark_redshift_community...`)
         f if f == "jdbc" || f.contains("redshift") => {
             connection::jdbc(env, &opts, None, Direction::Input, rule);
-            return Value::Obj(Obj::Frame);
+            return Value::Obj(Obj::Frame(None));
         }
         // Glue 5's DataFrame DynamoDB connector (`dynamodb.input/output.tableName`, exports)
         "dynamodb" => {
             connection::record(env, "dynamodb", &opts, Direction::Input, rule);
-            return Value::Obj(Obj::Frame);
+            return Value::Obj(Obj::Frame(None));
         }
         f if f.contains("snowflake") => {
             connector::snowflake(env, &opts, Direction::Input, rule);
-            return Value::Obj(Obj::Frame);
+            return Value::Obj(Obj::Frame(None));
         }
         "kafka" => {
             connection::kafka(env, &opts, Direction::Input, rule);
-            return Value::Obj(Obj::Frame);
+            return Value::Obj(Obj::Frame(None));
         }
         "kinesis" | "aws-kinesis" => {
             connection::record(env, "kinesis", &opts, Direction::Input, rule);
-            return Value::Obj(Obj::Frame);
+            return Value::Obj(Obj::Frame(None));
         }
         _ => {}
     }
@@ -156,9 +157,10 @@ pub(crate) fn terminal(env: &mut Env, b: &Builder, name: &str, args: &Args) -> V
             &[],
         );
     }
+    let before = env.found.ios.len();
     for p in paths {
         let target = lakehouse::path_or_table(env, &p, &format);
         env.io(Direction::Input, target, rule, &[&p]);
     }
-    Value::Obj(Obj::Frame)
+    super::frames::read_frame(env, before)
 }

@@ -202,7 +202,7 @@ pub(crate) fn call(env: &mut Env, q: &str, args: &Args) -> Option<Value> {
         }
         _ => return Some(Value::unknown(q)),
     }
-    Some(Value::Obj(Obj::Frame))
+    Some(Value::Obj(Obj::Frame(None)))
 }
 
 /// 0.x `session.pandas.to_redshift(dataframe, path, connection, schema, table)` and
@@ -234,5 +234,5 @@ fn session_redshift(env: &mut Env, f: &str, args: &Args) -> Option<Value> {
             }
         }
     }
-    database::wrangler(env, g, &a).or(Some(Value::Obj(Obj::Frame)))
+    database::wrangler(env, g, &a).or(Some(Value::Obj(Obj::Frame(None))))
 }

@@ -88,7 +88,7 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
         let params: Vec<Value> = (0..n)
             .map(|i| {
                 if i == 0 && batch {
-                    Value::Obj(Obj::Frame)
+                    Value::Obj(Obj::Frame(None))
                 } else {
                     Value::unknown(format!("{method} argument"))
                 }

@@ -1,6 +1,7 @@
 //! The integration tests of `lineage-extract` in one test binary (one link, one process): static
 //! extraction: rules, rule families, Scala, SQL by statement kind, secrets, values, logs and runs.
 
+mod columns;
 mod common;
 mod sql_common;
 

@@ -12,8 +12,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use sqlparser::ast::{
-    ExcludeSelectItem, Expr, Query, Select, SelectItem, SelectItemQualifiedWildcardKind, SetExpr,
-    TableFactor, TableWithJoins, WildcardAdditionalOptions,
+    ExcludeSelectItem, Expr, IdentWithAlias, Query, RenameSelectItem, Select, SelectItem,
+    SelectItemQualifiedWildcardKind, SetExpr, TableFactor, TableWithJoins,
+    WildcardAdditionalOptions,
 };
 
 use super::refs::{bare_column, expr_refs, transformation, ColumnRef};
@@ -252,17 +253,18 @@ fn select(s: &Select, names: &Names) -> Projection {
                 });
             }
             SelectItem::Wildcard(opts) => {
+                let from = out.columns.len();
                 for r in &rels {
                     expand(r, &excluded(opts), &mut out);
                 }
+                scope.apply_options(opts, &mut out, from);
             }
-            SelectItem::QualifiedWildcard(
-                SelectItemQualifiedWildcardKind::ObjectName(n),
-                opts,
-            ) => {
+            SelectItem::QualifiedWildcard(SelectItemQualifiedWildcardKind::ObjectName(n), opts) => {
                 let Some(q) = object_name(n) else { continue };
                 if let Some(r) = scope.find(&q) {
+                    let from = out.columns.len();
                     expand(r, &excluded(opts), &mut out);
+                    scope.apply_options(opts, &mut out, from);
                 }
             }
             SelectItem::QualifiedWildcard(..) => {}
@@ -316,6 +318,42 @@ pub(crate) struct Scope<'a> {
 }
 
 impl Scope<'_> {
+    /// Snowflake's and DuckDB's `* ILIKE 'pat'`, `* REPLACE (expr AS c)` and `* RENAME (c AS
+    /// d)` on the columns a wildcard gave (`out.columns[from..]`).
+    fn apply_options(&self, opts: &WildcardAdditionalOptions, out: &mut Projection, from: usize) {
+        if let Some(ilike) = &opts.opt_ilike {
+            let pattern = ilike.pattern.to_lowercase();
+            let mut i = from;
+            while i < out.columns.len() {
+                if like(&out.columns[i].name, &pattern) {
+                    i += 1;
+                } else {
+                    out.columns.remove(i);
+                }
+            }
+        }
+        if let Some(replace) = &opts.opt_replace {
+            for item in &replace.items {
+                let name = item.column_name.value.to_lowercase();
+                let sources = self.expr_sources(&item.expr, &Projection::default());
+                for c in out.columns[from..].iter_mut().filter(|c| c.name == name) {
+                    c.sources = sources.clone();
+                }
+            }
+        }
+        let renames: Vec<&IdentWithAlias> = match &opts.opt_rename {
+            Some(RenameSelectItem::Single(r)) => vec![r],
+            Some(RenameSelectItem::Multiple(v)) => v.iter().collect(),
+            None => Vec::new(),
+        };
+        for r in renames {
+            let old = r.ident.value.to_lowercase();
+            for c in out.columns[from..].iter_mut().filter(|c| c.name == old) {
+                c.name = r.alias.value.to_lowercase();
+            }
+        }
+    }
+
     /// The relation a qualifier names: by alias or name, or by the last part of a table name.
     fn find(&self, qualifier: &str) -> Option<&Relation> {
         self.relations
@@ -419,6 +457,34 @@ impl Scope<'_> {
         }
         BTreeSet::new()
     }
+}
+
+/// SQL `LIKE` matching of a lower-case name: `%` any run, `_` any one character (dynamic
+/// programming over the pattern: linear in each, whatever the pattern).
+fn like(name: &str, pattern: &str) -> bool {
+    let n: Vec<char> = name.chars().collect();
+    // matched[i]: the pattern so far matches the first i characters of the name
+    let mut matched = vec![false; n.len() + 1];
+    matched[0] = true;
+    for p in pattern.chars() {
+        let mut next = vec![false; n.len() + 1];
+        match p {
+            '%' => {
+                let mut any = false;
+                for i in 0..=n.len() {
+                    any |= matched[i];
+                    next[i] = any;
+                }
+            }
+            _ => {
+                for i in 1..=n.len() {
+                    next[i] = matched[i - 1] && (p == '_' || n[i - 1] == p);
+                }
+            }
+        }
+        matched = next;
+    }
+    matched[n.len()]
 }
 
 /// An unqualified name that an earlier item of the select list defines as an alias, when no

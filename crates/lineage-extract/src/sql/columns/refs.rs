@@ -5,7 +5,7 @@
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{
-    Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Query, Visit, Visitor,
+    CastKind, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Query, Visit, Visitor,
 };
 
 use super::Transformation;
@@ -48,12 +48,17 @@ pub(crate) fn transformation(expr: &Expr, refs: &ExprRefs) -> Transformation {
 }
 
 /// The name an unaliased select item gives its column when it is a column (`a`, `t.a`) or a
-/// cast of one (`CAST(a AS INT)`, `a::int`: Spark keeps the column's name), lower case.
+/// `::` cast of one (`a::int` keeps the column's name; `CAST(a AS INT)` is named by its
+/// text), lower case.
 pub(crate) fn bare_column(expr: &Expr) -> Option<String> {
     match unwrap_nested(expr) {
         Expr::Identifier(i) => Some(i.value.to_lowercase()),
         Expr::CompoundIdentifier(parts) => parts.last().map(|i| i.value.to_lowercase()),
-        Expr::Cast { expr, .. } => bare_column(expr),
+        Expr::Cast {
+            kind: CastKind::DoubleColon,
+            expr,
+            ..
+        } => bare_column(expr),
         _ => None,
     }
 }

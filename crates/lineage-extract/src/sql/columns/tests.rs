@@ -194,5 +194,46 @@ fn statements_inside_a_procedure_body() {
     let sql = "CREATE PROCEDURE p() BEGIN INSERT INTO t2 (c) SELECT c FROM t1; END";
     let columns = analyze(sql, Dialect::BigQuery).columns();
     assert_eq!(columns.len(), 1);
-    assert_eq!((columns[0].table.as_str(), columns[0].sources[0].table.as_str()), ("t2", "t1"));
+    assert_eq!(
+        (
+            columns[0].table.as_str(),
+            columns[0].sources[0].table.as_str()
+        ),
+        ("t2", "t1")
+    );
+}
+
+#[test]
+fn snowflake_wildcard_options_rename_replace_and_filter() {
+    let cols = |sql: &str| -> Vec<(String, Vec<String>)> {
+        analyze(sql, Dialect::Snowflake)
+            .columns()
+            .into_iter()
+            .map(|c| (c.column, c.sources.into_iter().map(|s| s.column).collect()))
+            .collect()
+    };
+    assert_eq!(
+        cols("WITH d AS (SELECT id, x FROM t) SELECT * RENAME (x AS y) FROM d"),
+        vec![
+            ("id".into(), vec!["id".into()]),
+            ("y".into(), vec!["x".into()])
+        ]
+    );
+    assert_eq!(
+        cols("WITH d AS (SELECT id, secret FROM t) SELECT * ILIKE '%i_' FROM d"),
+        vec![("id".into(), vec!["id".into()])]
+    );
+    assert_eq!(
+        cols("WITH d AS (SELECT id, x FROM t) SELECT * REPLACE (id * 2 AS x) FROM d"),
+        vec![
+            ("id".into(), vec!["id".into()]),
+            ("x".into(), vec!["id".into()])
+        ]
+    );
+    // a hostile pattern costs no more than its length times the name's
+    let many = format!(
+        "SELECT * ILIKE '{}z' FROM (SELECT a FROM t) s",
+        "%".repeat(5_000)
+    );
+    assert!(cols(&many).is_empty());
 }

@@ -6,6 +6,7 @@ mod infer_harness;
 mod local_harness;
 
 mod catalog_facets;
+mod column_lineage;
 mod document_snapshot;
 mod infer_bedrock;
 mod injection;

@@ -2,8 +2,8 @@
 #   make demo    run the pipeline on the sample events and fixtures (no AWS account needed);
 #                writes out/demo/, which `lineage-agent lineage|graph` then read
 #   make test    fmt check, and the whole test suite built with clippy's lints (-D warnings)
-#   make score   corpus / SQL / OpenLineage schema scores, calibration and per-environment
-#                precision/recall (needs ../shared; skips without it)
+#   make score   corpus / SQL / column-lineage / OpenLineage schema scores, calibration and per-environment
+#                precision/recall (needs ../shared, but the column vectors; skips without it)
 #   make fit-weights   refit the confidence weights to both corpora (needs ../shared)
 #   make help    this list: the header of the Makefile and of each mk/*.mk
 #   make fmt-check | clippy | unit | build-release | clean-demo   the parts, one at a time
@@ -19,7 +19,7 @@ CLI_RELEASE := target/release/lineage-agent
 FITTED_WEIGHTS := crates/lineage-engine/src/score/fitted.rs
 TOOLS_VENV := target/tools-venv
 
-.PHONY: help demo test fmt-check clippy unit lint-and-unit chromium score score-corpus score-sql schema-check score-edges score-calibration fit-weights score-floors build-release toolchain clean-demo
+.PHONY: help demo test fmt-check clippy unit lint-and-unit chromium score score-corpus score-sql score-columns schema-check score-edges score-calibration fit-weights score-floors build-release toolchain clean-demo
 
 # More targets live in mk/*.mk; each may add test targets to EXTRA_TESTS.
 .DEFAULT_GOAL := demo
@@ -98,7 +98,7 @@ $(TOOLS_VENV)/bin/python:
 	$(PYTHON) -m venv $(TOOLS_VENV)
 	$(TOOLS_VENV)/bin/pip install --quiet 'jsonschema>=4.18'
 
-score: score-corpus score-sql schema-check score-calibration score-floors
+score: score-corpus score-sql score-columns schema-check score-calibration score-floors
 
 # Both dev corpora: the synthetic one (dev/) and real public Glue scripts (real-dev/).
 score-corpus: build-release
@@ -111,6 +111,14 @@ score-corpus: build-release
 score-sql: build-release
 	@if [ ! -d $(SHARED)/sqlpeer ]; then echo "no $(SHARED)/sqlpeer: skipping the SQL score"; else \
 	  $(PYTHON) $(SHARED)/sqlpeer/score_cmd.py '$(CURDIR)/$(CLI_RELEASE) sql' --out target/sqlpeer; fi
+
+# Column lineage (`lineage-agent sql --columns`) against the column-level vectors of sqllineage's
+# and openlineage-sql's test suites (score/columns, in this repository: it runs without
+# ../shared); fails under the floor in score/floors.json.
+score-columns: build-release
+	@echo "== column lineage (score/columns)"
+	$(PYTHON) score/columns/score.py '$(CURDIR)/$(CLI_RELEASE) sql --columns' --json target/column-score.json \
+	  --min-f1 $$($(PYTHON) -c 'import json; print(json.load(open("score/floors.json"))["columns"]["f1"])')
 
 schema-check: build-release $(TOOLS_VENV)/bin/python
 	@if [ ! -d $(SHARED)/openlineage-spec ]; then echo "no $(SHARED)/openlineage-spec: skipping the schema check"; else \

@@ -146,11 +146,12 @@ fn bad_input_is_one_line_exit_2_and_writes_nothing() {
     assert_bad_input(&["extract", "no/such/case"], "no/such/case", &out_dir);
 }
 
-#[test]
-fn sql_reads_stdin_and_rejects_unknown_dialects() {
+/// `lineage-agent sql ARGS` with `input` on stdin.
+fn sql_on_stdin(args: &[&str], input: &[u8]) -> std::process::Output {
     use std::io::Write;
     let mut child = Command::new(env!("CARGO_BIN_EXE_lineage-agent"))
-        .args(["sql", "--dialect", "sparksql"])
+        .arg("sql")
+        .args(args)
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .spawn()
@@ -159,9 +160,17 @@ fn sql_reads_stdin_and_rejects_unknown_dialects() {
         .stdin
         .take()
         .expect("stdin")
-        .write_all(b"INSERT INTO mart.daily SELECT * FROM raw.events JOIN ref.users USING (id)")
+        .write_all(input)
         .expect("write");
-    let o = child.wait_with_output().expect("wait");
+    child.wait_with_output().expect("wait")
+}
+
+#[test]
+fn sql_reads_stdin_and_rejects_unknown_dialects() {
+    let o = sql_on_stdin(
+        &["--dialect", "sparksql"],
+        b"INSERT INTO mart.daily SELECT * FROM raw.events JOIN ref.users USING (id)",
+    );
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
     assert_eq!(v["outputs"], serde_json::json!(["mart.daily"]));
     assert_eq!(v["inputs"], serde_json::json!(["raw.events", "ref.users"]));
@@ -171,23 +180,11 @@ fn sql_reads_stdin_and_rejects_unknown_dialects() {
 
 #[test]
 fn sql_columns_prints_each_written_column_with_its_sources() {
-    use std::io::Write;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_lineage-agent"))
-        .args(["sql", "--dialect", "sparksql", "--columns"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(
-            b"WITH t AS (SELECT id, amount FROM raw.sales)\n\
-              INSERT INTO mart.totals SELECT id, sum(amount) AS total FROM t GROUP BY id",
-        )
-        .expect("write");
-    let o = child.wait_with_output().expect("wait");
+    let o = sql_on_stdin(
+        &["--dialect", "sparksql", "--columns"],
+        b"WITH t AS (SELECT id, amount FROM raw.sales)\n\
+          INSERT INTO mart.totals SELECT id, sum(amount) AS total FROM t GROUP BY id",
+    );
     assert!(o.status.success());
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
     assert_eq!(

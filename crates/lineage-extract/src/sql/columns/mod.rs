@@ -79,7 +79,9 @@ pub(crate) fn statement(
     let names = Names::new(&views.0, dialect.lateral_column_aliases());
     match stmt {
         Statement::Query(q) => with_dml(q, &names),
-        Statement::Insert(ins) => insert(ins, &names),
+        Statement::Insert(_) | Statement::Merge { .. } | Statement::Update { .. } => {
+            dml(stmt, &names)
+        }
         Statement::CreateTable(ct) => {
             let (Some(q), Some(table)) = (&ct.query, object_name(&ct.name)) else {
                 return Vec::new();
@@ -117,18 +119,6 @@ pub(crate) fn statement(
             }
             Vec::new()
         }
-        Statement::Merge {
-            table,
-            source,
-            clauses,
-            ..
-        } => merge(table, source, clauses, &names),
-        Statement::Update {
-            table,
-            assignments,
-            from,
-            ..
-        } => update(table, assignments, from.as_ref(), &names),
         Statement::CreateProcedure { .. }
         | Statement::If(_)
         | Statement::While(_)
@@ -147,21 +137,25 @@ fn with_dml(q: &Query, names: &Names) -> Vec<ColumnLineage> {
     else {
         return written("", query(q, names));
     };
-    let names = names.with_ctes(q);
+    dml(stmt, &names.with_ctes(q))
+}
+
+/// `INSERT`, `MERGE` or `UPDATE` over the names in scope.
+fn dml(stmt: &Statement, names: &Names) -> Vec<ColumnLineage> {
     match stmt {
-        Statement::Insert(ins) => insert(ins, &names),
+        Statement::Insert(ins) => insert(ins, names),
         Statement::Merge {
             table,
             source,
             clauses,
             ..
-        } => merge(table, source, clauses, &names),
+        } => merge(table, source, clauses, names),
         Statement::Update {
             table,
             assignments,
             from,
             ..
-        } => update(table, assignments, from.as_ref(), &names),
+        } => update(table, assignments, from.as_ref(), names),
         _ => Vec::new(),
     }
 }

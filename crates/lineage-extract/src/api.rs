@@ -63,11 +63,11 @@ pub(crate) fn attr(obj: &Obj, name: &str) -> Option<Value> {
             "builder" => Value::Obj(Obj::Spark),
             _ => Value::Obj(Obj::Opaque(Rc::from(name))),
         },
-        Obj::Frame(_) => match name {
+        Obj::Frame(frame) => match name {
             // what a frame's schema says is data, not a frame
             "schema" | "columns" | "dtypes" => return None,
-            "write" => builder(BuilderKind::Write),
-            "writeStream" => builder(BuilderKind::WriteStream),
+            "write" => writer(BuilderKind::Write, frame.clone()),
+            "writeStream" => writer(BuilderKind::WriteStream, frame.clone()),
             "sparkSession" | "sql_ctx" => Value::Obj(Obj::Spark),
             _ => Value::Obj(Obj::Frame(None)),
         },
@@ -96,17 +96,23 @@ pub(crate) fn attr_on_unknown(name: &str) -> Option<Value> {
 }
 
 fn builder(kind: BuilderKind) -> Value {
+    writer(kind, None)
+}
+
+/// A reader or writer; a writer's frame, when known.
+fn writer(kind: BuilderKind, frame: Option<Rc<frames::FrameLineage>>) -> Value {
     Value::Obj(Obj::Builder(Rc::new(Builder {
         kind,
         format: None,
         options: Vec::new(),
         mode: None,
         table: None,
+        frame,
     })))
 }
 
 /// `df.writeTo(table)`: a DataFrameWriterV2 on the table.
-fn write_to(args: &Args) -> Value {
+fn write_to(args: &Args, frame: Option<Rc<frames::FrameLineage>>) -> Value {
     Value::Obj(Obj::Builder(Rc::new(Builder {
         kind: BuilderKind::WriteTo,
         format: None,
@@ -117,6 +123,7 @@ fn write_to(args: &Args) -> Value {
                 .cloned()
                 .unwrap_or_else(|| Value::unknown("table")),
         ),
+        frame,
     })))
 }
 
@@ -143,7 +150,7 @@ pub(crate) fn method_on_unknown(env: &mut Env, name: &str, args: &Args) -> Optio
                 .unwrap_or(Value::Obj(Obj::Frame(None))),
         ),
         "toDF" | "getFrame" | "getDynamicFrame" => Some(Value::Obj(Obj::Frame(None))),
-        "writeTo" => Some(write_to(args)),
+        "writeTo" => Some(write_to(args, None)),
         n if spark_read::is_rdd_read(n) => Some(spark_read::rdd_read(env, args)),
         n if spark_write::is_rdd_save(n) => Some(spark_write::rdd_save(env, args)),
         // `from delta.tables import *`: DeltaTable is not a name the interpreter resolves
@@ -213,7 +220,7 @@ pub(crate) fn method(env: &mut Env, obj: &Obj, name: &str, args: &Args) -> Value
                 register_view(env, args);
                 Value::None
             }
-            "writeTo" => write_to(args),
+            "writeTo" => write_to(args, lineage.clone()),
             n if spark_write::is_rdd_save(n) => spark_write::rdd_save(env, args),
             n if pandas::is_writer(n) => {
                 pandas::write(env, args);

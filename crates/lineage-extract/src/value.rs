@@ -144,6 +144,8 @@ pub(crate) struct Builder {
     pub mode: Option<Value>,
     /// The table of `writeTo(table)`.
     pub table: Option<Value>,
+    /// What a writer's frame carries (column lineage, [`crate::rules::frames`]).
+    pub frame: Option<Rc<crate::rules::frames::FrameLineage>>,
 }
 
 impl Builder {

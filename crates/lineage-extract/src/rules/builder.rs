@@ -53,11 +53,18 @@ pub(crate) fn call(env: &mut Env, b: &Rc<Builder>, name: &str, args: &Args) -> V
         | "foreachBatch" | "foreach" | "clusterBy" | "partitionedBy" | "tableProperty" => {
             Value::Obj(Obj::Builder(b.clone()))
         }
-        _ => match b.kind {
-            BuilderKind::Read | BuilderKind::ReadStream => spark_read::terminal(env, b, name, args),
-            BuilderKind::Write => spark_write::terminal(env, b, name, args),
-            BuilderKind::WriteStream => streaming::terminal(env, b, name, args),
-            BuilderKind::WriteTo => spark_write::write_to_terminal(env, b, name),
-        },
+        _ => {
+            let before = env.found.ios.len();
+            let v = match b.kind {
+                BuilderKind::Read | BuilderKind::ReadStream => {
+                    return spark_read::terminal(env, b, name, args)
+                }
+                BuilderKind::Write => spark_write::terminal(env, b, name, args),
+                BuilderKind::WriteStream => streaming::terminal(env, b, name, args),
+                BuilderKind::WriteTo => spark_write::write_to_terminal(env, b, name),
+            };
+            super::frames::record_lineage(env, b.frame.as_deref(), before);
+            v
+        }
     }
 }

@@ -3,8 +3,10 @@
 //! `DropFields` and `RenameField`, and the DataFrame methods `select` (by column names),
 //! `withColumnRenamed`, `drop` and `toDF(names...)` say which of its columns the frame holds
 //! and where each comes from; row-level methods (`filter`, `repartition`, `alias`, ...) keep
-//! what the frame carries. A Glue write of a frame whose columns are known records them
-//! ([`record_write`]).
+//! what the frame carries. A write of a frame whose columns are known records them
+//! ([`record_write`]): Glue's `write_dynamic_frame.from_catalog|from_options|from_jdbc_conf`,
+//! a sink's `writeFrame`, and a DataFrame writer (`df.write...save|parquet|saveAsTable`,
+//! `df.writeTo(...)`).
 //!
 //! Anything else (a join, a column computed by an expression the interpreter does not
 //! follow) ends the tracking: no column lineage rather than a guessed one.
@@ -70,10 +72,15 @@ pub(crate) fn read_frame(env: &Env, before: usize) -> Value {
 /// After a write that began when `env.found.ios` had `before` entries: each output dataset
 /// it recorded receives the columns of the written frame, when they are known.
 pub(crate) fn record_write(env: &mut Env, written: Option<&Value>, before: usize) {
+    record_lineage(env, lineage_of(written), before);
+}
+
+/// [`record_write`] of what a frame carries.
+pub(crate) fn record_lineage(env: &mut Env, written: Option<&FrameLineage>, before: usize) {
     let Some(FrameLineage {
         dataset,
         columns: Some(columns),
-    }) = lineage_of(written).cloned()
+    }) = written.cloned()
     else {
         return;
     };

@@ -112,7 +112,9 @@ pub(crate) fn method(env: &mut Env, s: &Rc<RefCell<SinkState>>, name: &str, args
         }
         "writeFrame" | "writeDynamicFrame" | "writeDataFrame" | "write" => {
             let st = s.borrow().clone();
+            let before = env.found.ios.len();
             write(env, &st);
+            super::frames::record_write(env, args.get(0, "frame"), before);
             Value::Obj(Obj::Frame(None))
         }
         _ => Value::Obj(Obj::Sink(s.clone())),

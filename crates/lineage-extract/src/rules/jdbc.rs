@@ -23,6 +23,7 @@ pub(crate) const SPARK_WRITE_JDBC: &str = "spark.write.jdbc";
 
 /// `glueContext.write_dynamic_frame.from_jdbc_conf(frame, catalog_connection, connection_options)`.
 pub(crate) fn write_jdbc_conf(env: &mut Env, args: &Args) -> Value {
+    let before = env.found.ios.len();
     let conn = args.get(1, "catalog_connection").cloned();
     let opts = args
         .get(2, "connection_options")
@@ -35,6 +36,7 @@ pub(crate) fn write_jdbc_conf(env: &mut Env, args: &Args) -> Value {
         Direction::Output,
         FROM_JDBC_CONF_WRITE,
     );
+    super::frames::record_write(env, args.get(0, "frame"), before);
     Value::Obj(Obj::Frame(None))
 }
 

@@ -120,3 +120,50 @@ spark.sql("""
         ]
     );
 }
+
+#[test]
+fn dataframe_writers_sinks_and_jdbc_writes_record_the_columns() {
+    let x = Case::python(
+        r#"
+from awsglue.context import GlueContext
+from awsglue.transforms import *
+from pyspark.context import SparkContext
+glueContext = GlueContext(SparkContext.getOrCreate())
+spark = glueContext.spark_session
+src = glueContext.create_dynamic_frame.from_catalog(database="raw", table_name="people")
+kept = SelectFields.apply(frame=src, paths=["id", "name"])
+renamed = RenameField.apply(frame=kept, old_name="name", new_name="full_name")
+sink = glueContext.getSink(connection_type="s3", path="s3://lake/people/", enableUpdateCatalog=True)
+sink.setCatalogInfo(catalogDatabase="lake", catalogTableName="people")
+sink.writeFrame(renamed)
+glueContext.write_dynamic_frame.from_jdbc_conf(frame=renamed, catalog_connection="pg", connection_options={"dbtable": "public.people", "database": "crm"})
+spark.table("raw.visits").select("visit_id", "ts").write.mode("append").parquet("s3://lake/visits/")
+"#,
+    )
+    .connection(
+        "pg",
+        "JDBC",
+        &[("JDBC_CONNECTION_URL", "jdbc:postgresql://db.example.com:5432/crm")],
+    )
+    .extract();
+    let lines = columns(&x);
+    for expected in [
+        "table/raw/people.id -> table/lake/people.id (IDENTITY)",
+        "table/raw/people.name -> table/lake/people.full_name (IDENTITY)",
+        "table/raw/visits.visit_id -> visits.visit_id (IDENTITY)",
+        "table/raw/visits.ts -> visits.ts (IDENTITY)",
+    ] {
+        assert!(
+            lines.iter().any(|l| l == expected),
+            "{expected} not in {lines:#?}"
+        );
+    }
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("table/raw/people.name -> ")
+                && l.contains("people.full_name")
+                && !l.contains("table/lake")),
+        "the JDBC table's columns: {lines:#?}"
+    );
+}

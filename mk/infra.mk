@@ -11,7 +11,7 @@
 #   make archive-replay ENV=dev SINCE=2024-05-01T00:00:00Z [UNTIL=...]   EventBridge archive replay
 #   make rollback ENV=dev [TO=record]  update the stack to the deployment before (or a given one)
 #   make rollback-list ENV=dev        the recorded deployments, the current one marked
-#   make cleanup ENV=dev              delete the stack; prints what is retained and how to delete it
+#   make cleanup ENV=dev [PURGE=yes]  delete the stack (its lineage is retained); PURGE=yes deletes that too
 #   make infra-test                   cfn-lint + checkov + the moto deployment test (part of make test)
 #
 # Every tool installs itself into a virtualenv under target/infra on first use.
@@ -148,19 +148,7 @@ rollback: $(INFRA_AWSCLI)/.installed
 rollback-list: $(INFRA_AWSCLI)/.installed
 	$(HISTORY) list --stack $(STACK) --env $(ENV)
 
-cleanup: $(AWS)
-	@key=$(call stack-output,LineageKeyArn); \
-	acct=$$($(AWS) sts get-caller-identity --query Account --output text); \
-	echo "Deleting stack $(STACK) ..."; \
-	$(AWS) cloudformation delete-stack --stack-name $(STACK) && \
-	$(AWS) cloudformation wait stack-delete-complete --stack-name $(STACK) || exit 1; \
-	echo "Stack deleted. Retained on purpose (DeletionPolicy: Retain); to delete them too:"; \
-	for t in job-mappings execution-contexts; do \
-	  echo "  table enhanced-lineage-agent-$$t-$(ENV):"; \
-	  echo "    $(AWS) dynamodb update-table --table-name enhanced-lineage-agent-$$t-$(ENV) --no-deletion-protection-enabled"; \
-	  echo "    $(AWS) dynamodb delete-table --table-name enhanced-lineage-agent-$$t-$(ENV)"; \
-	done; \
-	echo "  bucket enhanced-lineage-agent-lineage-data-$(ENV)-$$acct (versioned: delete every version and delete marker, then the bucket):"; \
-	echo "    see docs/operations.md#cleanup (list-object-versions + delete-objects, then s3api delete-bucket)"; \
-	echo "  KMS key $$key (after the tables and bucket are gone):"; \
-	echo "    $(AWS) kms schedule-key-deletion --key-id $$key --pending-window-in-days 30"
+# Cleanup: the stack goes, the lineage it holds stays (tables, bucket, key: DeletionPolicy Retain);
+# PURGE=yes deletes those too, so that the environment deploys afresh (infra/cleanup.py).
+cleanup: $(INFRA_AWSCLI)/.installed
+	$(INFRA_AWSCLI)/bin/python infra/cleanup.py --stack $(STACK) --env $(ENV) $(if $(PURGE),--purge $(if $(filter yes,$(PURGE)),--yes))

@@ -130,6 +130,47 @@ def actions_of(statement: dict) -> list[str]:
     return [a] if isinstance(a, str) else list(a)
 
 
+def upload_code(s3) -> None:
+    """The function's code where the translated template names it (a stand-in: moto runs no
+    Lambda code)."""
+    s3.create_bucket(Bucket=ARTIFACTS)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("bootstrap", "#!/bin/sh\n")
+    s3.put_object(Bucket=ARTIFACTS, Key="bootstrap.zip", Body=buf.getvalue())
+
+
+def stack_parameters(env: str) -> list[dict]:
+    """The parameters each environment is deployed with in these tests."""
+    return [
+        {"ParameterKey": "Environment", "ParameterValue": env},
+        {"ParameterKey": "AlertEmail", "ParameterValue": "ops@example.com"},
+        {"ParameterKey": "ScriptBucketNames", "ParameterValue": "aws-glue-assets-x,scripts-y"},
+        {"ParameterKey": "DataBucketNames", "ParameterValue": "data-z"},
+        # both envs: moto (5.2) leaves AWS::NoValue as null inside a list, which its
+        # IAM validator rejects; the unset case is checked on the template
+        {"ParameterKey": "KmsKeyArns", "ParameterValue": KMS_KEY},
+        {"ParameterKey": "CustomLogGroupPrefix", "ParameterValue": "/custom/glue"},
+    ] + ([] if env == "dev" else [
+        {"ParameterKey": "ReservedConcurrency", "ParameterValue": "3"},
+        # prod posts to a DataZone domain too: its own policy and two variables
+        {"ParameterKey": "DataZoneDomainId", "ParameterValue": DATAZONE_DOMAIN},
+    ]) + [
+        # prod: a bare foundation model id; the grant is the same as for its profile
+        {"ParameterKey": "BedrockModelId", "ParameterValue":
+            "anthropic.claude-sonnet-4-6" if env == "prod" else "eu.anthropic.claude-sonnet-4-6"},
+    ]
+
+
+def create_stack(cf, stack: str, cfn: dict, env: str) -> None:
+    """Creates the stack of `env` from the translated template."""
+    cf.create_stack(
+        StackName=stack,
+        TemplateBody=json.dumps(cfn),
+        Capabilities=["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"],
+        Parameters=stack_parameters(env))
+
+
 class MotoServer:
     def __init__(self) -> None:
         self.port = free_port()
@@ -389,38 +430,12 @@ class StackTest(unittest.TestCase):
         os.environ.update({"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
                            "AWS_DEFAULT_REGION": REGION})
         cls.session = boto3.session.Session(region_name=REGION)
-        s3 = cls.client("s3")
-        s3.create_bucket(Bucket=ARTIFACTS)
-        buf = io.BytesIO()
-        with zipfile.ZipFile(buf, "w") as z:
-            z.writestr("bootstrap", "#!/bin/sh\n")
-        s3.put_object(Bucket=ARTIFACTS, Key="bootstrap.zip", Body=buf.getvalue())
+        upload_code(cls.client("s3"))
         cls.outputs = {}
         cf = cls.client("cloudformation")
         for env in ENVIRONMENTS:
             stack = f"enhanced-lineage-agent-{env}"
-            cf.create_stack(
-                StackName=stack,
-                TemplateBody=json.dumps(cls.cfn),
-                Capabilities=["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"],
-                Parameters=[
-                    {"ParameterKey": "Environment", "ParameterValue": env},
-                    {"ParameterKey": "AlertEmail", "ParameterValue": "ops@example.com"},
-                    {"ParameterKey": "ScriptBucketNames", "ParameterValue": "aws-glue-assets-x,scripts-y"},
-                    {"ParameterKey": "DataBucketNames", "ParameterValue": "data-z"},
-                    # both envs: moto (5.2) leaves AWS::NoValue as null inside a list, which its
-                    # IAM validator rejects; the unset case is checked on the template
-                    {"ParameterKey": "KmsKeyArns", "ParameterValue": KMS_KEY},
-                    {"ParameterKey": "CustomLogGroupPrefix", "ParameterValue": "/custom/glue"},
-                ] + ([] if env == "dev" else [
-                    {"ParameterKey": "ReservedConcurrency", "ParameterValue": "3"},
-                    # prod posts to a DataZone domain too: its own policy and two variables
-                    {"ParameterKey": "DataZoneDomainId", "ParameterValue": DATAZONE_DOMAIN},
-                ]) + [
-                    # prod: a bare foundation model id; the grant is the same as for its profile
-                    {"ParameterKey": "BedrockModelId", "ParameterValue":
-                        "anthropic.claude-sonnet-4-6" if env == "prod" else "eu.anthropic.claude-sonnet-4-6"},
-                ])
+            create_stack(cf, stack, cls.cfn, env)
             desc = cf.describe_stacks(StackName=stack)["Stacks"][0]
             if desc["StackStatus"] != "CREATE_COMPLETE":
                 raise AssertionError(f"{stack}: {desc['StackStatus']} {desc.get('StackStatusReason')}")

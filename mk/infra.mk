@@ -93,7 +93,16 @@ validate: infra-lint $(INFRA_SAM)/.installed
 # The stack tests run the CLI with AWS support (`make demo` leaves one built without it).
 # The CLI as `make test` builds it (the same packages, targets and features, linted): nothing
 # compiles twice.
-infra-test: infra-lint
+# The IAM policy simulator test_deployed.py evaluates the function's requests with (npm, pinned by
+# infra/iam-simulate/package-lock.json), beside its script.
+$(INFRA_DIR)/iam-simulate/.installed: infra/iam-simulate/package.json infra/iam-simulate/package-lock.json infra/iam-simulate/simulate.mjs
+	@command -v npm >/dev/null || { echo "npm not found: install Node.js 20 (apt-get install nodejs npm)"; exit 1; }
+	mkdir -p $(INFRA_DIR)/iam-simulate
+	cp $^ $(INFRA_DIR)/iam-simulate/
+	cd $(INFRA_DIR)/iam-simulate && npm ci --silent --no-audit --no-fund
+	@touch $@
+
+infra-test: infra-lint $(INFRA_DIR)/iam-simulate/.installed
 	$(LINTED) $(CARGO) test -q --workspace --all-targets --no-run
 	$(INFRA_TOOLS)/bin/python -m pytest -q -rs -p no:cacheprovider infra/tests
 

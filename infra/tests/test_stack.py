@@ -162,13 +162,15 @@ def stack_parameters(env: str) -> list[dict]:
     ]
 
 
-def create_stack(cf, stack: str, cfn: dict, env: str) -> None:
-    """Creates the stack of `env` from the translated template."""
+def create_stack(cf, stack: str, cfn: dict, env: str, **overrides: str) -> None:
+    """Creates the stack of `env` from the translated template; `overrides` replace parameters."""
+    params = [p for p in stack_parameters(env) if p["ParameterKey"] not in overrides]
+    params += [{"ParameterKey": k, "ParameterValue": v} for k, v in overrides.items()]
     cf.create_stack(
         StackName=stack,
         TemplateBody=json.dumps(cfn),
         Capabilities=["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"],
-        Parameters=stack_parameters(env))
+        Parameters=params)
 
 
 class MotoServer:

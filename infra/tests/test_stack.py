@@ -179,9 +179,11 @@ class MotoServer:
         self.url = f"http://127.0.0.1:{self.port}"
         exe = Path(sys.executable).with_name("moto_server")
         self.log = open(ROOT / "target" / "infra" / "moto_server.log", "w")
+        # the request recorder (test_deployed) writes its file under target/, not the cwd
+        env = {**os.environ, "MOTO_RECORDER_FILEPATH": str(ROOT / "target" / "infra" / f"moto_recording_{self.port}")}
         self.proc = subprocess.Popen(
             [str(exe), "-H", "127.0.0.1", "-p", str(self.port)],
-            stdout=self.log, stderr=subprocess.STDOUT)
+            stdout=self.log, stderr=subprocess.STDOUT, env=env)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:

@@ -1,10 +1,11 @@
 """The deployed function end to end on moto, with its role's policies evaluated against every
 request it makes.
 
-The translated template is deployed into moto's CloudFormation (dev). moto runs no Lambda code
-without Docker, so the function is run as the Lambda service would run it: the built `bootstrap`
-binary with the deployed function's environment variables, under a Runtime API emulator (below),
-against moto. It answers the health check, then processes one seeded Glue run (a catalog read, a
+The built `bootstrap` is packaged (a zip, as `make package` makes it) and uploaded where the
+translated template's CodeUri names it, and the template is deployed into moto's CloudFormation
+(dev). moto runs no Lambda code without Docker (nor the `live` alias), so the function is run as
+the Lambda service would run it: the packaged binary with the deployed function's environment
+variables and credentials of its role, under a Runtime API emulator (below), against moto. It answers the health check, then processes one seeded Glue run (a catalog read, a
 config object from a data bucket, an S3 write, run logs). moto's request recorder keeps every
 request the binary makes; each is mapped to its IAM action and resource ARN and evaluated against
 the role's deployed policies with an IAM policy simulator (@cloud-copilot/iam-simulate, pinned in
@@ -21,6 +22,7 @@ from __future__ import annotations
 import ast
 import base64
 import http.server
+import io
 import json
 import os
 import subprocess
@@ -30,12 +32,13 @@ import time
 import unittest
 import urllib.parse
 import urllib.request
+import zipfile
 from pathlib import Path
 
 import boto3
 
-from test_stack import (ACCOUNT, REGION, MotoServer, create_stack, for_moto, load_template, translate,
-                        upload_code)
+from test_stack import (ACCOUNT, ARTIFACTS, REGION, MotoServer, create_stack, for_moto, load_template,
+                        translate)
 
 ROOT = Path(__file__).resolve().parents[2]
 BOOTSTRAP = ROOT / "target" / "debug" / "bootstrap"
@@ -199,7 +202,16 @@ class DeployedFunctionTest(unittest.TestCase):
         session = boto3.session.Session(region_name=REGION, aws_access_key_id="testing",
                                         aws_secret_access_key="testing")
         cls.client = staticmethod(lambda name: session.client(name, endpoint_url=cls.moto.url))
-        upload_code(cls.client("s3"))
+        # packaged as `make package` does (a zip with `bootstrap` at its root; here the debug
+        # x86_64 build), uploaded where the translated template's CodeUri names it
+        s3 = cls.client("s3")
+        s3.create_bucket(Bucket=ARTIFACTS)
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+            info = zipfile.ZipInfo("bootstrap")
+            info.external_attr = 0o755 << 16
+            z.writestr(info, BOOTSTRAP.read_bytes())
+        s3.put_object(Bucket=ARTIFACTS, Key="bootstrap.zip", Body=buf.getvalue())
         cf = cls.client("cloudformation")
         # moto names every job run's log group `test/log` (as a job with
         # --continuous-log-logGroup would): the custom log-group prefix grants it
@@ -207,6 +219,20 @@ class DeployedFunctionTest(unittest.TestCase):
         stack = cf.describe_stacks(StackName=STACK)["Stacks"][0]
         assert stack["StackStatus"] == "CREATE_COMPLETE", stack
         cls.outputs = {o["OutputKey"]: o["OutputValue"] for o in stack["Outputs"]}
+        cls.work = tempfile.TemporaryDirectory()
+        cls.addClassCleanup(cls.work.cleanup)
+
+    def deployed_binary(self) -> Path:
+        """The `bootstrap` of the package the deployed function's code came from."""
+        code = self.client("lambda").get_function(FunctionName=self.outputs["FunctionName"])
+        self.assertEqual(code["Configuration"]["Runtime"], "provided.al2023")
+        self.assertEqual(code["Configuration"]["Handler"], "bootstrap")
+        body = self.client("s3").get_object(Bucket=ARTIFACTS, Key="bootstrap.zip")["Body"].read()
+        with zipfile.ZipFile(io.BytesIO(body)) as z:
+            z.extract("bootstrap", self.work.name)
+        path = Path(self.work.name) / "bootstrap"
+        path.chmod(0o755)
+        return path
 
     def seed_run(self) -> str:
         s3, glue, logs = self.client("s3"), self.client("glue"), self.client("logs")
@@ -258,7 +284,8 @@ class DeployedFunctionTest(unittest.TestCase):
                "AWS_LAMBDA_LOG_STREAM_NAME": "e2e", "PATH": os.environ.get("PATH", "")}
         # its log (dev logs at DEBUG) goes to a file: a pipe nobody reads would block it
         with tempfile.TemporaryFile() as log:
-            proc = subprocess.Popen([str(BOOTSTRAP)], env=env, stdout=log, stderr=subprocess.STDOUT)
+            proc = subprocess.Popen([str(self.deployed_binary())], env=env, stdout=log,
+                                    stderr=subprocess.STDOUT)
             answered = api.done.wait(timeout=120)
             proc.kill()
             proc.wait()

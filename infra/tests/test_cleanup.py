@@ -6,17 +6,15 @@ key's deletion; after it the same stack deploys again."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import unittest
 from pathlib import Path
 
-import boto3
 import botocore.exceptions
 import botocore.parsers
 
-from test_stack import (ACCOUNT, REGION, MotoServer, create_stack, for_moto, load_template, translate,
+from test_stack import (ACCOUNT, MotoTest, create_stack, for_moto, load_template, translate,
                         upload_code)
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,22 +25,14 @@ TABLES = [f"enhanced-lineage-agent-job-mappings-{ENV}", f"enhanced-lineage-agent
 BUCKET = f"enhanced-lineage-agent-lineage-data-{ENV}-{ACCOUNT}"
 
 
-class CleanupTest(unittest.TestCase):
-    moto: MotoServer | None = None
-
+class CleanupTest(MotoTest):
     @classmethod
     def setUpClass(cls) -> None:
         cls.cfn_template = for_moto(translate(load_template()))
-        cls.moto = MotoServer()
-        cls.addClassCleanup(cls.moto.stop)
-        cls.env = {**os.environ, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                   "AWS_DEFAULT_REGION": REGION, "AWS_ENDPOINT_URL": cls.moto.url}
-        session = boto3.session.Session(region_name=REGION, aws_access_key_id="testing",
-                                        aws_secret_access_key="testing")
-        cls.cf = session.client("cloudformation", endpoint_url=cls.moto.url)
-        cls.ddb = session.client("dynamodb", endpoint_url=cls.moto.url)
-        cls.s3 = session.client("s3", endpoint_url=cls.moto.url)
-        cls.kms = session.client("kms", endpoint_url=cls.moto.url)
+        super().setUpClass()
+        cls.cf = cls.client("cloudformation")
+        cls.ddb = cls.client("dynamodb")
+        cls.s3 = cls.client("s3")
         upload_code(cls.s3)
 
     def cleanup(self, *args: str) -> subprocess.CompletedProcess:
@@ -68,8 +58,7 @@ class CleanupTest(unittest.TestCase):
             self.cf.delete_stack(StackName=STACK)
         except botocore.exceptions.ClientError:
             pass
-        iam = boto3.session.Session(region_name=REGION, aws_access_key_id="testing",
-                                    aws_secret_access_key="testing").client("iam", endpoint_url=self.moto.url)
+        iam = self.client("iam")
         for p in iam.list_policies(Scope="Local")["Policies"]:
             for v in iam.list_policy_versions(PolicyArn=p["Arn"])["Versions"]:
                 if not v["IsDefaultVersion"]:

@@ -35,9 +35,8 @@ import urllib.request
 import zipfile
 from pathlib import Path
 
-import boto3
 
-from test_stack import (ACCOUNT, ARTIFACTS, REGION, MotoServer, create_stack, for_moto, load_template,
+from test_stack import (ACCOUNT, ARTIFACTS, REGION, MotoTest, create_stack, for_moto, load_template,
                         translate)
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -188,20 +187,14 @@ def simulate(policies: list[dict], requests: list[tuple[str, str]]) -> list[str]
     return json.loads(out.stdout)
 
 
-class DeployedFunctionTest(unittest.TestCase):
-    moto: MotoServer | None = None
-
+class DeployedFunctionTest(MotoTest):
     @classmethod
     def setUpClass(cls) -> None:
         for need, hint in ((BOOTSTRAP, "cargo build --workspace"),
                            (SIMULATOR / "simulate.mjs", "make infra-test installs it")):
             if not need.exists():
                 raise AssertionError(f"{need.relative_to(ROOT)} is missing: {hint}")
-        cls.moto = MotoServer()
-        cls.addClassCleanup(cls.moto.stop)
-        session = boto3.session.Session(region_name=REGION, aws_access_key_id="testing",
-                                        aws_secret_access_key="testing")
-        cls.client = staticmethod(lambda name: session.client(name, endpoint_url=cls.moto.url))
+        super().setUpClass()
         # packaged as `make package` does (a zip with `bootstrap` at its root; here the debug
         # x86_64 build), uploaded where the translated template's CodeUri names it
         s3 = cls.client("s3")

@@ -3,34 +3,25 @@ new lines, and the one-line errors an operator gets instead of a traceback."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
 import unittest
 from pathlib import Path
 
-import boto3
 
-from test_stack import REGION, MotoServer
+from test_stack import MotoTest
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "infra" / "tail_logs.py"
 GROUP = "/aws/lambda/enhanced-lineage-agent-context-aware-agent-dev"
 
 
-class TailLogsTest(unittest.TestCase):
-    moto: MotoServer | None = None
-
+class TailLogsTest(MotoTest):
     @classmethod
     def setUpClass(cls) -> None:
-        cls.moto = MotoServer()
-        cls.addClassCleanup(cls.moto.stop)
-        cls.env = {**os.environ, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                   "AWS_DEFAULT_REGION": REGION, "AWS_ENDPOINT_URL": cls.moto.url}
-        cls.logs = boto3.session.Session(region_name=REGION).client(
-            "logs", endpoint_url=cls.moto.url, aws_access_key_id="testing",
-            aws_secret_access_key="testing")
+        super().setUpClass()
+        cls.logs = cls.client("logs")
         cls.logs.create_log_group(logGroupName=GROUP)
         cls.logs.create_log_stream(logGroupName=GROUP, logStreamName="2026/12/03/[7]abc")
         now = int(time.time() * 1000)

@@ -5,15 +5,13 @@ cannot be done is said in one line."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import unittest
 from pathlib import Path
 
-import boto3
 
-from test_stack import REGION, MotoServer
+from test_stack import MotoTest
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "infra" / "stack_history.py"
@@ -33,20 +31,13 @@ def template(code: str) -> str:
     }, indent=1)
 
 
-class RollbackTest(unittest.TestCase):
-    moto: MotoServer | None = None
-
+class RollbackTest(MotoTest):
     @classmethod
     def setUpClass(cls) -> None:
-        cls.moto = MotoServer()
-        cls.addClassCleanup(cls.moto.stop)
-        cls.env = {**os.environ, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                   "AWS_DEFAULT_REGION": REGION, "AWS_ENDPOINT_URL": cls.moto.url}
-        session = boto3.session.Session(region_name=REGION, aws_access_key_id="testing",
-                                        aws_secret_access_key="testing")
-        cls.cfn = session.client("cloudformation", endpoint_url=cls.moto.url)
-        cls.ssm = session.client("ssm", endpoint_url=cls.moto.url)
-        session.client("s3", endpoint_url=cls.moto.url).create_bucket(Bucket=BUCKET)
+        super().setUpClass()
+        cls.cfn = cls.client("cloudformation")
+        cls.ssm = cls.client("ssm")
+        cls.client("s3").create_bucket(Bucket=BUCKET)
 
     def history(self, *args: str) -> subprocess.CompletedProcess:
         return subprocess.run([sys.executable, str(SCRIPT), *args, "--stack", STACK, "--env", "rbtest"],

@@ -207,6 +207,27 @@ class MotoServer:
         self.log.close()
 
 
+class MotoTest(unittest.TestCase):
+    """A test class with its own moto server (stopped with the class): `env` is what a
+    subprocess needs to reach it as AWS, `client(name)` a boto3 client on it."""
+
+    moto: MotoServer | None = None
+
+    @classmethod
+    def setUpClass(cls) -> None:
+        cls.moto = MotoServer()
+        cls.addClassCleanup(cls.moto.stop)
+        cls.env = {**os.environ, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                   "AWS_DEFAULT_REGION": REGION, "AWS_ENDPOINT_URL": cls.moto.url}
+        cls.session = boto3.session.Session(region_name=REGION, aws_access_key_id="testing",
+                                            aws_secret_access_key="testing")
+
+    @classmethod
+    def client(cls, service: str):
+        assert cls.moto is not None
+        return cls.session.client(service, endpoint_url=cls.moto.url)
+
+
 class TemplateTest(unittest.TestCase):
     """Checks on the translated template (what moto cannot show)."""
 

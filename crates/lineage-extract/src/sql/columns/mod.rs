@@ -13,6 +13,7 @@ mod projection;
 mod refs;
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
 
 use sqlparser::ast::{
     Assignment, AssignmentTarget, Insert, MergeAction, MergeClause, MergeInsertKind, Query,
@@ -68,7 +69,7 @@ pub struct ColumnLineage {
 
 /// The temporary views a script defined so far, by lower-case name, with their columns.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct Views(BTreeMap<String, Projection>);
+pub(crate) struct Views(BTreeMap<String, Rc<Projection>>);
 
 /// The column lineage of one statement; a temporary view it defines is added to `views`.
 pub(crate) fn statement(
@@ -77,6 +78,27 @@ pub(crate) fn statement(
     views: &mut Views,
 ) -> Vec<ColumnLineage> {
     let names = Names::new(&views.0, dialect.lateral_column_aliases());
+    let mut defined = None;
+    let out = of_statement(stmt, dialect, views, &names, &mut defined);
+    if names.exhausted() {
+        // past the work budget: no column lineage rather than a partial one
+        return Vec::new();
+    }
+    if let Some((view, p)) = defined {
+        views.0.insert(view, Rc::new(p));
+    }
+    out
+}
+
+/// The column lineage of one statement over `names`; a temporary view it defines goes to
+/// `defined`.
+fn of_statement(
+    stmt: &Statement,
+    dialect: Dialect,
+    views: &mut Views,
+    names: &Names,
+    defined: &mut Option<(String, Projection)>,
+) -> Vec<ColumnLineage> {
     match stmt {
         Statement::Query(q) => with_dml(q, &names),
         Statement::Insert(_) | Statement::Merge { .. } | Statement::Update { .. } => {
@@ -103,7 +125,7 @@ pub(crate) fn statement(
             let mut p = query(q, &names);
             rename(&mut p, columns.iter().map(|c| &c.name.value));
             if *temporary {
-                views.0.insert(view, p);
+                *defined = Some((view, p));
                 Vec::new()
             } else {
                 written(&view, p)
@@ -115,7 +137,7 @@ pub(crate) fn statement(
             ..
         } => {
             if let Some(view) = object_name(table_name) {
-                views.0.insert(view, query(q, &names));
+                *defined = Some((view, query(q, &names)));
             }
             Vec::new()
         }

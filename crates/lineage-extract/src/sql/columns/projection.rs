@@ -9,7 +9,9 @@
 //! that produces it, else in the only plain table among the items. A reference that stays ambiguous is left out: no column lineage rather than a wrong
 //! one. `*` over a plain table is the column `*` of that table.
 
+use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
 
 use sqlparser::ast::{
     ExcludeSelectItem, Expr, IdentWithAlias, Query, RenameSelectItem, Select, SelectItem,
@@ -86,28 +88,47 @@ impl Projection {
     }
 }
 
-/// What the relations of a query may name: CTEs in scope and temporary views.
-#[derive(Debug, Clone, Default)]
+/// The column sources a statement may produce in all its projections, CTEs and subqueries
+/// included: past it, the statement gets no column lineage (hostile SQL: thousands of CTEs
+/// each widening a `*`). Real statements stay far below.
+const BUDGET: usize = 200_000;
+
+/// What the relations of a query may name: CTEs in scope and temporary views. Cheap to clone
+/// (projections are shared).
+#[derive(Debug, Clone)]
 pub(crate) struct Names {
     /// Lower-case name to projection; later entries shadow earlier ones.
-    derived: Vec<(String, Projection)>,
+    derived: Vec<(String, Rc<Projection>)>,
     /// Whether a select item may name an alias defined before it in the same select list
     /// (Spark, Databricks, Snowflake, Redshift, DuckDB).
     lateral_aliases: bool,
     /// The relations of the enclosing query, for the correlated references of a subquery.
-    outer: Vec<Relation>,
+    outer: Rc<Vec<Relation>>,
+    /// What is left of the statement's [`BUDGET`].
+    budget: Rc<Cell<usize>>,
 }
 
 impl Names {
-    pub(crate) fn new(views: &BTreeMap<String, Projection>, lateral_aliases: bool) -> Self {
+    pub(crate) fn new(views: &BTreeMap<String, Rc<Projection>>, lateral_aliases: bool) -> Self {
         Self {
             derived: views.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
             lateral_aliases,
-            outer: Vec::new(),
+            outer: Rc::default(),
+            budget: Rc::new(Cell::new(BUDGET)),
         }
     }
 
-    fn get(&self, name: &str) -> Option<&Projection> {
+    /// Whether the statement used up its budget (its column lineage is then dropped).
+    pub(crate) fn exhausted(&self) -> bool {
+        self.budget.get() == 0
+    }
+
+    fn spend(&self, p: &Projection) {
+        let cost: usize = p.columns.iter().map(|c| 1 + c.sources.len()).sum();
+        self.budget.set(self.budget.get().saturating_sub(cost));
+    }
+
+    fn get(&self, name: &str) -> Option<&Rc<Projection>> {
         self.derived
             .iter()
             .rev()
@@ -122,7 +143,9 @@ impl Names {
             for cte in &with.cte_tables {
                 let mut p = query(&cte.query, &names);
                 rename(&mut p, cte.alias.columns.iter().map(|c| &c.name.value));
-                names.derived.push((cte.alias.name.value.to_lowercase(), p));
+                names
+                    .derived
+                    .push((cte.alias.name.value.to_lowercase(), Rc::new(p)));
             }
         }
         names
@@ -144,7 +167,7 @@ pub(crate) struct Relation {
     /// The table's full name, for a plain table.
     pub table: Option<String>,
     /// The columns of a derived item (CTE, subquery, view).
-    pub derived: Option<Projection>,
+    pub derived: Option<Rc<Projection>>,
 }
 
 /// The relations of a `FROM` list, joins flattened.
@@ -170,7 +193,11 @@ pub(crate) fn relation(tf: &TableFactor, names: &Names, out: &mut Vec<Relation>)
             let label = alias.map_or_else(|| name.clone(), |a| a.name.value.to_lowercase());
             let mut derived = names.get(&name).cloned();
             if let (Some(p), Some(a)) = (derived.as_mut(), alias) {
-                rename(p, a.columns.iter().map(|c| &c.name.value));
+                if !a.columns.is_empty() {
+                    let mut renamed = (**p).clone();
+                    rename(&mut renamed, a.columns.iter().map(|c| &c.name.value));
+                    *p = Rc::new(renamed);
+                }
             }
             out.push(Relation {
                 label,
@@ -191,7 +218,7 @@ pub(crate) fn relation(tf: &TableFactor, names: &Names, out: &mut Vec<Relation>)
                     .map(|a| a.name.value.to_lowercase())
                     .unwrap_or_default(),
                 table: None,
-                derived: Some(p),
+                derived: Some(Rc::new(p)),
             });
         }
         TableFactor::NestedJoin {
@@ -208,8 +235,10 @@ pub(crate) fn relation(tf: &TableFactor, names: &Names, out: &mut Vec<Relation>)
 
 /// The projection of a query.
 pub(crate) fn query(q: &Query, names: &Names) -> Projection {
-    let names = names.with_ctes(q);
-    set_expr(&q.body, &names)
+    if q.with.is_none() {
+        return set_expr(&q.body, names);
+    }
+    set_expr(&q.body, &names.with_ctes(q))
 }
 
 fn set_expr(body: &SetExpr, names: &Names) -> Projection {
@@ -227,9 +256,18 @@ fn set_expr(body: &SetExpr, names: &Names) -> Projection {
 
 /// The projection of one `SELECT`.
 fn select(s: &Select, names: &Names) -> Projection {
+    if names.exhausted() {
+        return Projection::default();
+    }
+    let out = select_items(s, names);
+    names.spend(&out);
+    out
+}
+
+fn select_items(s: &Select, names: &Names) -> Projection {
     // a subquery without `FROM` reads the enclosing query's relations
     let rels = if s.from.is_empty() {
-        names.outer.clone()
+        names.outer.to_vec()
     } else {
         relations(&s.from, names)
     };
@@ -376,10 +414,14 @@ impl Scope<'_> {
     /// columns before it (lateral alias references).
     pub(crate) fn expr_sources(&self, e: &Expr, earlier: &Projection) -> BTreeSet<ColumnSource> {
         let mut from_subqueries = BTreeSet::new();
-        let mut inner = self.names.clone();
-        inner.outer = self.relations.to_vec();
+        // a subquery's names see this query's relations (made only when there is one)
+        let mut inner: Option<Names> = None;
         let refs = expr_refs(e, &mut |q| {
-            for c in query(q, &inner).columns {
+            let names = inner.get_or_insert_with(|| Names {
+                outer: Rc::new(self.relations.to_vec()),
+                ..self.names.clone()
+            });
+            for c in query(q, names).columns {
                 from_subqueries.extend(c.sources);
             }
         });

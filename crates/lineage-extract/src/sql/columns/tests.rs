@@ -237,3 +237,35 @@ fn snowflake_wildcard_options_rename_replace_and_filter() {
     );
     assert!(cols(&many).is_empty());
 }
+
+#[test]
+fn long_cte_chains_resolve_and_hostile_ones_are_bounded() {
+    // 300 CTEs of 20 columns, each reading the one before: every column reaches the base
+    let cols: Vec<String> = (0..20).map(|i| format!("c{i}")).collect();
+    let list = cols.join(", ");
+    let mut ctes = vec![format!("t0 AS (SELECT {list} FROM raw.base)")];
+    ctes.extend((1..300).map(|i| format!("t{i} AS (SELECT {list} FROM t{})", i - 1)));
+    let sql = format!(
+        "WITH {} INSERT INTO out SELECT * FROM t299",
+        ctes.join(",\n")
+    );
+    let columns = analyze(&sql, Dialect::SparkSql).columns();
+    assert_eq!(columns.len(), 20);
+    assert!(columns.iter().all(|c| c.sources.len() == 1
+        && c.sources[0].table == "raw.base"
+        && c.sources[0].column == c.column));
+    // 3,000 CTEs each widening the one before: past the work budget, no column lineage, and
+    // the tables stay right
+    let mut ctes = vec!["t0 AS (SELECT * FROM raw.base)".to_string()];
+    ctes.extend((1..3000).map(|i| format!("t{i} AS (SELECT *, c{i} FROM t{})", i - 1)));
+    let sql = format!(
+        "WITH {} INSERT INTO out SELECT * FROM t2999",
+        ctes.join(",\n")
+    );
+    let lineage = analyze(&sql, Dialect::SparkSql);
+    assert!(lineage.columns().is_empty());
+    assert_eq!(
+        lineage.tables(),
+        (vec!["raw.base".to_string()], vec!["out".to_string()])
+    );
+}

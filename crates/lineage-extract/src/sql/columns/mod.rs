@@ -100,15 +100,15 @@ fn of_statement(
     defined: &mut Option<(String, Projection)>,
 ) -> Vec<ColumnLineage> {
     match stmt {
-        Statement::Query(q) => with_dml(q, &names),
+        Statement::Query(q) => with_dml(q, names),
         Statement::Insert(_) | Statement::Merge { .. } | Statement::Update { .. } => {
-            dml(stmt, &names)
+            dml(stmt, names)
         }
         Statement::CreateTable(ct) => {
             let (Some(q), Some(table)) = (&ct.query, object_name(&ct.name)) else {
                 return Vec::new();
             };
-            let mut p = query(q, &names);
+            let mut p = query(q, names);
             rename(&mut p, ct.columns.iter().map(|c| &c.name.value));
             written(&table, p)
         }
@@ -122,7 +122,7 @@ fn of_statement(
             let Some(view) = object_name(name) else {
                 return Vec::new();
             };
-            let mut p = query(q, &names);
+            let mut p = query(q, names);
             rename(&mut p, columns.iter().map(|c| &c.name.value));
             if *temporary {
                 *defined = Some((view, p));
@@ -137,7 +137,7 @@ fn of_statement(
             ..
         } => {
             if let Some(view) = object_name(table_name) {
-                *defined = Some((view, query(q, &names)));
+                *defined = Some((view, query(q, names)));
             }
             Vec::new()
         }

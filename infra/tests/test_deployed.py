@@ -296,8 +296,8 @@ class DeployedFunctionTest(MotoTest):
             text = r.read().decode()
         return [json.loads(line) for line in text.splitlines() if line.strip()] if method == "GET" else []
 
-    def role_policies(self) -> tuple[list[dict], dict[str, str]]:
-        """The role's identity policies, and the policy name of each statement id."""
+    def role_policies(self) -> list[dict]:
+        """The role's identity policies (inline and attached), as the simulator takes them."""
         iam, lam = self.client("iam"), self.client("lambda")
         role = lam.get_function_configuration(FunctionName=self.outputs["FunctionName"])["Role"].rsplit("/", 1)[1]
         policies = []
@@ -310,7 +310,7 @@ class DeployedFunctionTest(MotoTest):
         for p in policies:
             if isinstance(p["policy"], str):
                 p["policy"] = json.loads(urllib.parse.unquote(p["policy"]))
-        return policies, {}
+        return policies
 
     def test_the_deployed_function_answers_and_holds_exactly_the_grants_it_uses(self) -> None:
         run_id = self.seed_run()
@@ -336,7 +336,7 @@ class DeployedFunctionTest(MotoTest):
         # every request the function made, evaluated against the role's deployed policies
         requests = sorted({pair for entry in recorded for pair in iam_request(entry)})
         self.assertGreater(len(requests), 5, requests)
-        policies, _ = self.role_policies()
+        policies = self.role_policies()
         decisions = simulate(policies, requests)
         denied = [r for r, d in zip(requests, decisions) if d != "Allowed"]
         self.assertEqual(denied, [], "requests the role does not allow")

@@ -142,13 +142,7 @@ pub(crate) fn method_on_unknown(env: &mut Env, name: &str, args: &Args) -> Optio
             register_view(env, args);
             Some(Value::None)
         }
-        "fromDF" => Some(
-            args.pos
-                .first()
-                .filter(|v| matches!(v, Value::Obj(Obj::Frame(_))))
-                .cloned()
-                .unwrap_or(Value::Obj(Obj::Frame(None))),
-        ),
+        "fromDF" => Some(frames::from_df(args).unwrap_or(Value::Obj(Obj::Frame(None)))),
         "toDF" | "getFrame" | "getDynamicFrame" => Some(Value::Obj(Obj::Frame(None))),
         "writeTo" => Some(write_to(args, None)),
         n if spark_read::is_rdd_read(n) => Some(spark_read::rdd_read(env, args)),

@@ -410,20 +410,20 @@ fn extract_here(ctx: &RunContext, settings: &ExtractSettings) -> Extraction {
 /// transformation of each), in first-found order.
 fn merge_columns(found: Vec<ColumnLineage>) -> Vec<ColumnLineage> {
     let mut out: Vec<ColumnLineage> = Vec::new();
+    // where each written column is in `out` (a script may write thousands)
+    let mut index: std::collections::HashMap<(Dataset, String), usize> =
+        std::collections::HashMap::new();
     for c in found {
-        let at = match out
-            .iter()
-            .position(|o| o.output == c.output && o.field == c.field)
-        {
-            Some(i) => i,
-            None => {
+        let at = *index
+            .entry((c.output.clone(), c.field.clone()))
+            .or_insert_with(|| {
                 out.push(ColumnLineage {
+                    output: c.output.clone(),
+                    field: c.field.clone(),
                     inputs: Vec::new(),
-                    ..c.clone()
                 });
                 out.len() - 1
-            }
-        };
+            });
         let inputs = &mut out[at].inputs;
         for i in c.inputs {
             match inputs

@@ -222,13 +222,11 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
             Value::Func(_) | Value::Lambda(_) => Value::unknown(self.text(n)),
             _ => {
                 // `ApplyMapping.apply(...)` and the other Glue transforms, by class name
-                if name == "apply" {
-                    let text = self.text(n);
-                    let callee = text.split('(').next().unwrap_or("");
-                    if let Some(class) = callee.trim().rsplit('.').nth(1) {
-                        if let Some(v) = crate::rules::frames::transform(class, &args) {
-                            return v;
-                        }
+                let text = self.text(n);
+                let callee = text.split('(').next().unwrap_or("");
+                if let Some((receiver, _)) = callee.rsplit_once('.') {
+                    if let Some(v) = crate::rules::frames::call_on(receiver, name, &args) {
+                        return v;
                     }
                 }
                 // unknown receiver: route well-known API method names

@@ -21,16 +21,11 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
             Err(args) => args,
         };
         let last = q.rsplit('.').next().unwrap_or(q);
-        // `from awsglue.transforms import ApplyMapping`: `ApplyMapping.apply(...)`
-        if let Some(class) = q.strip_suffix(".apply").and_then(|c| c.rsplit('.').next()) {
-            if let Some(v) = crate::rules::frames::transform(class, &args) {
+        // `from awsglue.transforms import ApplyMapping`: `ApplyMapping.apply(...)`;
+        // `DynamicFrame.fromDF(df, glueContext, name)`
+        if let Some((receiver, method)) = q.rsplit_once('.') {
+            if let Some(v) = crate::rules::frames::call_on(receiver, method, &args) {
                 return v;
-            }
-        }
-        // `DynamicFrame.fromDF(df, glueContext, name)`: the same rows
-        if q.ends_with("DynamicFrame.fromDF") {
-            if let Some(f @ Value::Obj(crate::value::Obj::Frame(_))) = args.pos.first() {
-                return f.clone();
             }
         }
         if let Some(v) = self.call_dates(q, &args, n) {

@@ -49,23 +49,27 @@ fn lineage_of(v: Option<&Value>) -> Option<&FrameLineage> {
     }
 }
 
+/// The datasets of one direction recorded since `env.found.ios` had `before` entries.
+fn recorded_since(env: &Env, before: usize, direction: Direction) -> Vec<Dataset> {
+    env.found.ios[before.min(env.found.ios.len())..]
+        .iter()
+        .filter(|io| io.direction == direction)
+        .filter_map(|io| match &io.target {
+            Target::Dataset(d) => Some(d.clone()),
+            Target::Unresolved { .. } => None,
+        })
+        .collect()
+}
+
 /// The frame of a read that recorded exactly one input dataset since `before` (the length of
 /// `env.found.ios` when the read began).
 pub(crate) fn read_frame(env: &Env, before: usize) -> Value {
-    let read: Vec<&Dataset> = env.found.ios[before.min(env.found.ios.len())..]
-        .iter()
-        .filter(|io| io.direction == Direction::Input)
-        .filter_map(|io| match &io.target {
-            Target::Dataset(d) => Some(d),
-            Target::Unresolved { .. } => None,
-        })
-        .collect();
-    match read.as_slice() {
-        [one] => frame(Some(FrameLineage {
-            dataset: (*one).clone(),
+    match <[Dataset; 1]>::try_from(recorded_since(env, before, Direction::Input)) {
+        Ok([dataset]) => frame(Some(FrameLineage {
+            dataset,
             columns: None,
         })),
-        _ => frame(None),
+        Err(_) => frame(None),
     }
 }
 
@@ -84,15 +88,7 @@ pub(crate) fn record_lineage(env: &mut Env, written: Option<&FrameLineage>, befo
     else {
         return;
     };
-    let outputs: Vec<Dataset> = env.found.ios[before.min(env.found.ios.len())..]
-        .iter()
-        .filter(|io| io.direction == Direction::Output)
-        .filter_map(|io| match &io.target {
-            Target::Dataset(d) => Some(d.clone()),
-            Target::Unresolved { .. } => None,
-        })
-        .collect();
-    for output in outputs {
+    for output in recorded_since(env, before, Direction::Output) {
         for c in &columns {
             env.found.columns.push(crate::ColumnLineage {
                 output: output.clone(),
@@ -105,6 +101,26 @@ pub(crate) fn record_lineage(env: &mut Env, written: Option<&FrameLineage>, befo
             });
         }
     }
+}
+
+/// A call on a Glue name the interpreter holds no object for, by the receiver's dotted path:
+/// a transform's `apply` (`ApplyMapping.apply(...)`, `awsglue.transforms.DropFields.apply(...)`)
+/// and `DynamicFrame.fromDF(df, glueContext, name)`; `None` for any other call.
+pub(crate) fn call_on(receiver: &str, method: &str, args: &Args) -> Option<Value> {
+    let class = receiver.trim().rsplit('.').next()?;
+    match method {
+        "apply" => transform(class, args),
+        "fromDF" if class == "DynamicFrame" => from_df(args),
+        _ => None,
+    }
+}
+
+/// `fromDF(df, ...)`: the frame handed over (the same rows), when it is one.
+pub(crate) fn from_df(args: &Args) -> Option<Value> {
+    args.pos
+        .first()
+        .filter(|v| matches!(v, Value::Obj(Obj::Frame(_))))
+        .cloned()
 }
 
 /// A Glue transform class's `apply` (`ApplyMapping.apply(frame=..., mappings=[...])`), by the

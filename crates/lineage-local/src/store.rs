@@ -10,6 +10,10 @@ use lineage_domain::{Dataset, ExecutionContext, JobMapping, PortError, WriteOutc
 use rusqlite::{params, Connection, OptionalExtension};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// How long a call waits for other processes holding the store's lock before it fails.
+const LOCK_WAIT: Duration = Duration::from_secs(10);
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS job_mappings (
@@ -49,12 +53,22 @@ impl SqliteLineageStore {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(|e| LocalError::io(parent, e))?;
         }
-        let conn = Connection::open(path).map_err(|e| store_err(path, e))?;
-        conn.busy_timeout(std::time::Duration::from_secs(10))
+        let mut conn = Connection::open(path).map_err(|e| store_err(path, e))?;
+        conn.busy_timeout(LOCK_WAIT)
             .map_err(|e| store_err(path, e))?;
-        conn.execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
-            .map_err(|e| store_err(path, e))?;
-        conn.execute_batch(SCHEMA).map_err(|e| store_err(path, e))?;
+        // Turning a new file to WAL takes the file's exclusive lock, and SQLite answers "database
+        // is locked" at once (without its busy handler) to an opener that meets that switch. So
+        // other processes opening the same new store at the same moment retry until the wait
+        // runs out.
+        let deadline = Instant::now() + LOCK_WAIT;
+        let mut pause = Duration::from_millis(2);
+        while let Err(e) = prepare(&mut conn) {
+            if !is_busy(&e) || Instant::now() >= deadline {
+                return Err(store_err(path, e));
+            }
+            std::thread::sleep(pause);
+            pause = (pause * 2).min(Duration::from_millis(100));
+        }
         Ok(Self {
             path: path.to_path_buf(),
             conn: Mutex::new(conn),
@@ -101,6 +115,22 @@ impl SqliteLineageStore {
             .map_err(|_| PortError::transient(op, "store lock poisoned"))?;
         f(&mut guard).map_err(|e| store_err(&self.path, e).into_port(op))
     }
+}
+
+/// Sets the journal mode and creates the tables, in one write transaction.
+fn prepare(conn: &mut Connection) -> rusqlite::Result<()> {
+    conn.execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")?;
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    tx.execute_batch(SCHEMA)?;
+    tx.commit()
+}
+
+/// Whether another connection's lock made the call fail.
+fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    )
 }
 
 fn store_err(path: &Path, e: rusqlite::Error) -> LocalError {

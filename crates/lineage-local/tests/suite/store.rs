@@ -69,3 +69,27 @@ async fn an_older_run_after_a_newer_one_keeps_the_newer() {
     let reopened = SqliteLineageStore::open(&dir.path().join("s.db")).expect("reopen");
     assert_eq!(reopened.all_mappings().await.expect("scan"), all);
 }
+
+#[test]
+fn many_openers_of_one_new_store_at_once_all_open_it() {
+    // the first opener turns the new file to WAL and creates the tables while the others open
+    // it: none of them may fail with "database is locked"
+    for round in 0..20 {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("fresh.db");
+        let barrier = std::sync::Arc::new(std::sync::Barrier::new(8));
+        let openers: Vec<_> = (0..8)
+            .map(|_| {
+                let (path, barrier) = (path.clone(), barrier.clone());
+                std::thread::spawn(move || {
+                    barrier.wait();
+                    SqliteLineageStore::open(&path).map(|s| s.holds_records())
+                })
+            })
+            .collect();
+        for opener in openers {
+            let opened = opener.join().expect("opener thread");
+            assert!(matches!(opened, Ok(Ok(false))), "round {round}: {opened:?}");
+        }
+    }
+}

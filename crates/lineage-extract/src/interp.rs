@@ -257,7 +257,9 @@ pub(crate) trait Evaluate<'t> {
 
     /// The source text of a node.
     fn text(&self, n: Node) -> &'t str {
-        n.utf8_text(self.source().as_bytes()).unwrap_or("")
+        // a slice of the source, which is UTF-8 already (no validation per node); a range off
+        // a character boundary (never, from the parser) is empty
+        self.source().get(n.byte_range()).unwrap_or("")
     }
 
     /// Evaluates an expression; nested deeper than the guard allows, it is an unknown value.
@@ -318,18 +320,76 @@ pub(crate) fn set_top(env: &mut Env, n: Node) {
 /// Records the call being executed: its line and its text on one line, cut at
 /// [`SITE_CHARS`] characters (`mark_cut` appends `…` to a cut text).
 pub(crate) fn set_site(env: &mut Env, n: Node, text: &str, mark_cut: bool) {
-    let one_line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    let mut t: String = one_line.chars().take(SITE_CHARS).collect();
-    if mark_cut && one_line.chars().count() > SITE_CHARS {
-        t.push('…');
-    }
     env.site.line = line_of(n);
-    env.site.text = t;
+    env.site.text = site_text(text, mark_cut);
+}
+
+/// `text` on one line (its words joined by single spaces), cut at [`SITE_CHARS`] characters;
+/// read no further than the cut, since a call's text can be the whole of a long chain.
+fn site_text(text: &str, mark_cut: bool) -> String {
+    let cut = |mut t: String| {
+        if mark_cut {
+            t.push('…');
+        }
+        t
+    };
+    let mut t = String::with_capacity(text.len().min(SITE_CHARS + 4));
+    let mut chars = 0;
+    for word in text.split_whitespace() {
+        if chars > 0 {
+            if chars == SITE_CHARS {
+                return cut(t);
+            }
+            t.push(' ');
+            chars += 1;
+        }
+        let n = if word.is_ascii() {
+            word.len()
+        } else {
+            word.chars().count()
+        };
+        if chars + n > SITE_CHARS {
+            t.extend(word.chars().take(SITE_CHARS - chars));
+            return cut(t);
+        }
+        t.push_str(word);
+        chars += n;
+    }
+    t
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_site_is_its_text_on_one_line_cut_at_its_length() {
+        assert_eq!(
+            site_text("spark.read\n    .parquet( p )", true),
+            "spark.read .parquet( p )"
+        );
+        let exact = "x".repeat(SITE_CHARS);
+        assert_eq!(
+            site_text(&exact, true),
+            exact,
+            "not cut at exactly the length"
+        );
+        let long = format!("{}\n\n  tail", "y".repeat(SITE_CHARS - 1));
+        let cut = site_text(&long, true);
+        assert_eq!(cut.chars().count(), SITE_CHARS + 1);
+        assert!(cut.ends_with(" …"), "{cut}");
+        assert!(!site_text(&long, false).ends_with('…'));
+        // characters, not bytes
+        let wide = "ü".repeat(SITE_CHARS + 1);
+        assert_eq!(
+            site_text(&wide, true),
+            format!("{}…", "ü".repeat(SITE_CHARS))
+        );
+        assert_eq!(
+            site_text(&"ü".repeat(SITE_CHARS), true),
+            "ü".repeat(SITE_CHARS)
+        );
+    }
 
     #[test]
     fn scopes_look_up_innermost_first_and_bind_innermost() {

@@ -13,6 +13,7 @@ mod api;
 mod builtins;
 mod emit;
 mod failure;
+mod fields;
 mod interp;
 mod logs;
 mod naming;

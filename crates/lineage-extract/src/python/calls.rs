@@ -3,6 +3,7 @@
 //! and invocation of user functions and lambdas (parameter binding, defaults, depth cap).
 
 use super::stdlib::{is_log_method, mutate};
+use super::{field, kind};
 use super::{Flow, Interp};
 use crate::api;
 use crate::builtins::{self, iterate, Args};
@@ -17,19 +18,16 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
         let Some(n) = n else {
             return args;
         };
-        if n.kind() == "generator_expression" {
+        if kind(n) == "generator_expression" {
             args.pos.push(self.eval(n));
             return args;
         }
         let mut c = n.walk();
         let kids: Vec<Node> = n.named_children(&mut c).collect();
         for k in kids {
-            match k.kind() {
+            match kind(k) {
                 "keyword_argument" => {
-                    if let (Some(nm), Some(v)) = (
-                        k.child_by_field_name("name"),
-                        k.child_by_field_name("value"),
-                    ) {
+                    if let (Some(nm), Some(v)) = (field(k, "name"), field(k, "value")) {
                         let val = self.eval(v);
                         args.kw.push((self.text(nm).to_string(), val));
                     }
@@ -68,22 +66,19 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
     }
 
     pub(super) fn eval_call(&mut self, n: Node<'t>) -> Value {
-        let Some(func) = n.child_by_field_name("function") else {
+        let Some(func) = field(n, "function") else {
             return Value::unknown(self.text(n));
         };
-        let args_node = n.child_by_field_name("arguments");
-        if func.kind() == "attribute" {
-            let (Some(obj), Some(attr)) = (
-                func.child_by_field_name("object"),
-                func.child_by_field_name("attribute"),
-            ) else {
+        let args_node = field(n, "arguments");
+        if kind(func) == "attribute" {
+            let (Some(obj), Some(attr)) = (field(func, "object"), field(func, "attribute")) else {
                 return Value::unknown(self.text(n));
             };
             let recv = self.eval(obj);
             let name = self.text(attr).to_string();
             let args = self.eval_args(args_node);
             // list/dict mutation through a variable
-            if obj.kind() == "identifier" {
+            if kind(obj) == "identifier" {
                 if let Some(nv) = mutate(&recv, &name, &args) {
                     let var = self.text(obj).to_string();
                     self.scopes.update(&var, nv);
@@ -343,7 +338,7 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
         let Some(f) = self.funcs.get(id) else {
             return 0;
         };
-        f.child_by_field_name("parameters")
+        field(*f, "parameters")
             .map(|p| p.named_child_count())
             .unwrap_or(0)
     }
@@ -374,7 +369,7 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
         let home = self.lambda_homes.get(id).copied();
         let saved = self.enter_home(home);
         let mut frame = HashMap::new();
-        if let Some(params) = l.child_by_field_name("parameters") {
+        if let Some(params) = field(l, "parameters") {
             let mut c = params.walk();
             let names: Vec<Node> = params.named_children(&mut c).collect();
             for (i, p) in names.into_iter().enumerate() {
@@ -387,8 +382,7 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
         }
         self.scopes.push(frame);
         self.calls.enter();
-        let v = l
-            .child_by_field_name("body")
+        let v = field(l, "body")
             .map(|b| self.eval(b))
             .unwrap_or(Value::None);
         self.calls.leave();
@@ -403,11 +397,11 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
         let mut frame: HashMap<String, Value> = HashMap::new();
         let mut pos = args.pos.clone().into_iter();
         let mut used_kw: Vec<String> = Vec::new();
-        if let Some(params) = f.child_by_field_name("parameters") {
+        if let Some(params) = field(f, "parameters") {
             let mut c = params.walk();
             let plist: Vec<Node> = params.named_children(&mut c).collect();
             for p in plist {
-                match p.kind() {
+                match kind(p) {
                     "identifier" => {
                         let name = self.text(p).to_string();
                         let v = args
@@ -424,7 +418,7 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
                             .map(|x| self.text(x).to_string())
                             .unwrap_or_default();
                         if p.named_child(0)
-                            .is_some_and(|x| x.kind() == "list_splat_pattern")
+                            .is_some_and(|x| kind(x) == "list_splat_pattern")
                         {
                             let name = name.trim_start_matches('*').to_string();
                             frame.insert(name, Value::list(pos.by_ref().collect()));
@@ -439,8 +433,7 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
                         frame.insert(name, v);
                     }
                     "default_parameter" | "typed_default_parameter" => {
-                        let name = p
-                            .child_by_field_name("name")
+                        let name = field(p, "name")
                             .map(|x| self.text(x).to_string())
                             .unwrap_or_default();
                         let v = match args.kw(&name).cloned() {
@@ -450,8 +443,7 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
                             }
                             None => match pos.next() {
                                 Some(v) => v,
-                                None => p
-                                    .child_by_field_name("value")
+                                None => field(p, "value")
                                     .map(|d| self.eval(d))
                                     .unwrap_or(Value::None),
                             },
@@ -493,9 +485,7 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
         if self.calls.is_full() {
             return Value::unknown("recursion");
         }
-        let name = f
-            .child_by_field_name("name")
-            .map_or("function", |n| self.text(n));
+        let name = field(f, "name").map_or("function", |n| self.text(n));
         if !self.env.enter_function(f.id(), name) {
             return Value::unknown("function");
         }
@@ -505,8 +495,7 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
         let saved_site = self.env.site.clone();
         self.scopes.push(frame);
         self.calls.enter();
-        let flow = f
-            .child_by_field_name("body")
+        let flow = field(f, "body")
             .map(|b| self.exec_block(b))
             .unwrap_or(Flow::Normal);
         self.calls.leave();

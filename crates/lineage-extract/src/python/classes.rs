@@ -1,6 +1,7 @@
 //! Classes defined in the script: methods (static or not) and class attributes, instances
 //! made by calling the class (running `__init__`), and attribute reads on every kind of value.
 
+use super::{field, kind};
 use super::{ClassDef, Interp};
 use crate::api;
 use crate::builtins::Args;
@@ -12,27 +13,24 @@ use tree_sitter::Node;
 
 impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
     pub(super) fn define_class(&mut self, n: Node<'t>) {
-        let Some(name) = n.child_by_field_name("name") else {
+        let Some(name) = field(n, "name") else {
             return;
         };
         let name = self.text(name).to_string();
         let mut def = ClassDef::default();
-        if let Some(body) = n.child_by_field_name("body") {
+        if let Some(body) = field(n, "body") {
             let mut c = body.walk();
             let kids: Vec<Node> = body.named_children(&mut c).collect();
             for k in kids {
-                let (f, is_static) = match k.kind() {
+                let (f, is_static) = match kind(k) {
                     "function_definition" => (Some(k), false),
                     "decorated_definition" => {
                         let st = self.text(k).trim_start().starts_with("@staticmethod");
-                        (k.child_by_field_name("definition"), st)
+                        (field(k, "definition"), st)
                     }
                     "expression_statement" => {
-                        if let Some(a) = k.named_child(0).filter(|a| a.kind() == "assignment") {
-                            if let (Some(l), Some(r)) = (
-                                a.child_by_field_name("left"),
-                                a.child_by_field_name("right"),
-                            ) {
+                        if let Some(a) = k.named_child(0).filter(|a| kind(a) == "assignment") {
+                            if let (Some(l), Some(r)) = (field(a, "left"), field(a, "right")) {
                                 let v = self.eval(r);
                                 def.attrs.insert(self.text(l).to_string(), v);
                             }
@@ -41,8 +39,8 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
                     }
                     _ => (None, false),
                 };
-                if let Some(f) = f.filter(|f| f.kind() == "function_definition") {
-                    if let Some(fname) = f.child_by_field_name("name") {
+                if let Some(f) = f.filter(|f| kind(f) == "function_definition") {
+                    if let Some(fname) = field(f, "name") {
                         let id = self.define_func(f);
                         def.methods
                             .insert(self.text(fname).to_string(), (id, is_static));

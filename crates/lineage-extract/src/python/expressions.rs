@@ -3,6 +3,7 @@
 //! list/tuple/dict displays with splats, comprehensions, lambdas and `:=`.
 
 use super::stdlib::builtin_name;
+use super::{field, kind};
 use super::{literals, Interp};
 use crate::builtins::{self, binop, iterate};
 use crate::interp::{DepthGuard, Evaluate, MAX_ITER};
@@ -24,7 +25,7 @@ impl<'t, 'e, 'c> Evaluate<'t> for Interp<'t, 'e, 'c> {
     }
 
     fn eval_node(&mut self, n: Node<'t>) -> Value {
-        match n.kind() {
+        match kind(n) {
             "string" => self.eval_string(n),
             "concatenated_string" => {
                 let mut out = PStr::default();
@@ -56,10 +57,7 @@ impl<'t, 'e, 'c> Evaluate<'t> for Interp<'t, 'e, 'c> {
                     .unwrap_or_else(|| builtin_name(name))
             }
             "attribute" => {
-                let (Some(obj), Some(attr)) = (
-                    n.child_by_field_name("object"),
-                    n.child_by_field_name("attribute"),
-                ) else {
+                let (Some(obj), Some(attr)) = (field(n, "object"), field(n, "attribute")) else {
                     return Value::unknown(self.text(n));
                 };
                 let o = self.eval(obj);
@@ -67,20 +65,17 @@ impl<'t, 'e, 'c> Evaluate<'t> for Interp<'t, 'e, 'c> {
                 self.get_attr(&o, name, n)
             }
             "subscript" => {
-                let (Some(base), Some(idx)) = (
-                    n.child_by_field_name("value"),
-                    n.child_by_field_name("subscript"),
-                ) else {
+                let (Some(base), Some(idx)) = (field(n, "value"), field(n, "subscript")) else {
                     return Value::unknown(self.text(n));
                 };
                 let b = self.eval(base);
-                if idx.kind() == "slice" {
+                if kind(idx) == "slice" {
                     let mut bounds = [None, None, None];
                     let mut c = idx.walk();
                     // `a:b:c` with any part missing: the named children sit between colons
                     let mut part = 0;
                     for k in idx.children(&mut c) {
-                        if k.kind() == ":" {
+                        if kind(k) == ":" {
                             part += 1;
                         } else if k.is_named() && part < 3 {
                             bounds[part] = match self.eval(k) {
@@ -96,11 +91,9 @@ impl<'t, 'e, 'c> Evaluate<'t> for Interp<'t, 'e, 'c> {
             }
             "call" => self.eval_call(n),
             "binary_operator" => {
-                let (Some(l), Some(r), Some(op)) = (
-                    n.child_by_field_name("left"),
-                    n.child_by_field_name("right"),
-                    n.child_by_field_name("operator"),
-                ) else {
+                let (Some(l), Some(r), Some(op)) =
+                    (field(n, "left"), field(n, "right"), field(n, "operator"))
+                else {
                     return Value::unknown(self.text(n));
                 };
                 let lv = self.eval(l);
@@ -108,11 +101,9 @@ impl<'t, 'e, 'c> Evaluate<'t> for Interp<'t, 'e, 'c> {
                 binop(self.text(op), &lv, &rv)
             }
             "boolean_operator" => {
-                let (Some(l), Some(r), Some(op)) = (
-                    n.child_by_field_name("left"),
-                    n.child_by_field_name("right"),
-                    n.child_by_field_name("operator"),
-                ) else {
+                let (Some(l), Some(r), Some(op)) =
+                    (field(n, "left"), field(n, "right"), field(n, "operator"))
+                else {
                     return Value::unknown(self.text(n));
                 };
                 let lv = self.eval(l);
@@ -130,7 +121,7 @@ impl<'t, 'e, 'c> Evaluate<'t> for Interp<'t, 'e, 'c> {
                     }
                 }
             }
-            "not_operator" => match n.child_by_field_name("argument").map(|a| self.eval(a)) {
+            "not_operator" => match field(n, "argument").map(|a| self.eval(a)) {
                 Some(v) => match v.truthy() {
                     Some(b) => Value::Bool(!b),
                     None => Value::unknown(self.text(n)),
@@ -163,7 +154,7 @@ impl<'t, 'e, 'c> Evaluate<'t> for Interp<'t, 'e, 'c> {
                 let parts: Vec<Node> = n.named_children(&mut c).collect();
                 let mut items = Vec::new();
                 for p in parts {
-                    if p.kind() == "list_splat" {
+                    if kind(p) == "list_splat" {
                         if let Some(inner) = p.named_child(0) {
                             let v = self.eval(inner);
                             match iterate(&v) {
@@ -171,7 +162,7 @@ impl<'t, 'e, 'c> Evaluate<'t> for Interp<'t, 'e, 'c> {
                                 None => items.push(Value::unknown(self.text(p))),
                             }
                         }
-                    } else if !matches!(p.kind(), "comment" | "line_continuation") {
+                    } else if !matches!(kind(p), "comment" | "line_continuation") {
                         items.push(self.eval(p));
                     }
                 }
@@ -182,11 +173,9 @@ impl<'t, 'e, 'c> Evaluate<'t> for Interp<'t, 'e, 'c> {
                 let parts: Vec<Node> = n.named_children(&mut c).collect();
                 let mut items: Vec<(Value, Value)> = Vec::new();
                 for p in parts {
-                    match p.kind() {
+                    match kind(p) {
                         "pair" => {
-                            if let (Some(k), Some(v)) =
-                                (p.child_by_field_name("key"), p.child_by_field_name("value"))
-                            {
+                            if let (Some(k), Some(v)) = (field(p, "key"), field(p, "value")) {
                                 let kv = self.eval(k);
                                 let vv = self.eval(v);
                                 items.push((kv, vv));
@@ -210,7 +199,7 @@ impl<'t, 'e, 'c> Evaluate<'t> for Interp<'t, 'e, 'c> {
             "dictionary_comprehension" => self.eval_comprehension(n, true),
             "lambda" => Value::Lambda(self.define_lambda(n)),
             "unary_operator" => {
-                let v = n.child_by_field_name("argument").map(|a| self.eval(a));
+                let v = field(n, "argument").map(|a| self.eval(a));
                 match (self.text(n).starts_with('-'), v) {
                     (true, Some(Value::Int(i))) => Value::Int(-i),
                     (false, Some(v @ Value::Int(_))) => v,
@@ -219,11 +208,10 @@ impl<'t, 'e, 'c> Evaluate<'t> for Interp<'t, 'e, 'c> {
             }
             "await" => Value::unknown(self.text(n)),
             "named_expression" => {
-                let v = n
-                    .child_by_field_name("value")
+                let v = field(n, "value")
                     .map(|x| self.eval(x))
                     .unwrap_or(Value::None);
-                if let Some(nm) = n.child_by_field_name("name") {
+                if let Some(nm) = field(n, "name") {
                     self.bind(nm, v.clone());
                 }
                 v
@@ -239,7 +227,7 @@ impl<'t, 'e, 'c> Evaluate<'t> for Interp<'t, 'e, 'c> {
 
 impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
     fn eval_string(&mut self, n: Node<'t>) -> Value {
-        if n.kind() != "string" {
+        if kind(n) != "string" {
             return self.eval(n);
         }
         let mut prefix = String::new();
@@ -247,7 +235,7 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
         let mut c = n.walk();
         let kids: Vec<Node> = n.children(&mut c).collect();
         for k in kids {
-            match k.kind() {
+            match kind(k) {
                 "string_start" => {
                     prefix = self
                         .text(k)
@@ -265,15 +253,14 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
                     out.push_str(&PStr::lit(t));
                 }
                 "interpolation" => {
-                    let v = k
-                        .child_by_field_name("expression")
+                    let v = field(k, "expression")
                         .map(|e| self.eval(e))
                         .unwrap_or_else(|| Value::unknown(self.text(k)));
                     let spec = {
                         let mut c2 = k.walk();
                         let spec = k
                             .named_children(&mut c2)
-                            .find(|x| x.kind() == "format_specifier")
+                            .find(|x| kind(x) == "format_specifier")
                             .map(|x| self.text(x).trim_start_matches(':').to_string());
                         spec
                     };
@@ -312,7 +299,7 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
         let mut ops: Vec<String> = Vec::new();
         let mut pending = String::new();
         for k in kids {
-            if k.is_named() && !matches!(k.kind(), "comment" | "line_continuation") {
+            if k.is_named() && !matches!(kind(k), "comment" | "line_continuation") {
                 if !pending.is_empty() {
                     ops.push(std::mem::take(&mut pending));
                 }
@@ -343,13 +330,13 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
     }
 
     fn eval_comprehension(&mut self, n: Node<'t>, dict: bool) -> Value {
-        let Some(body) = n.child_by_field_name("body") else {
+        let Some(body) = field(n, "body") else {
             return Value::unknown(self.text(n));
         };
         let mut c = n.walk();
         let clauses: Vec<Node> = n
             .named_children(&mut c)
-            .filter(|k| k.kind() == "for_in_clause" || k.kind() == "if_clause")
+            .filter(|k| kind(k) == "for_in_clause" || kind(k) == "if_clause")
             .collect();
         self.scopes.push(HashMap::new());
         let mut out = Vec::new();
@@ -381,8 +368,8 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
     ) -> bool {
         let Some((first, rest)) = clauses.split_first() else {
             let v = if dict {
-                let k = body.child_by_field_name("key").map(|k| self.eval(k));
-                let v = body.child_by_field_name("value").map(|v| self.eval(v));
+                let k = field(body, "key").map(|k| self.eval(k));
+                let v = field(body, "value").map(|v| self.eval(v));
                 Value::list(vec![k.unwrap_or(Value::None), v.unwrap_or(Value::None)])
             } else {
                 self.eval(body)
@@ -390,12 +377,10 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
             out.push(v);
             return true;
         };
-        match first.kind() {
+        match kind(first) {
             "for_in_clause" => {
-                let (Some(left), Some(right)) = (
-                    first.child_by_field_name("left"),
-                    first.child_by_field_name("right"),
-                ) else {
+                let (Some(left), Some(right)) = (field(*first, "left"), field(*first, "right"))
+                else {
                     return false;
                 };
                 let it = self.eval(right);

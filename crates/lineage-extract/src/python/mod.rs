@@ -47,6 +47,20 @@ pub(crate) fn dates_format(m: &crate::value::Moment, spec: &str) -> Option<Strin
     dates::strftime(m, spec)
 }
 
+/// The grammar's field ids and node kinds.
+static FIELDS: std::sync::LazyLock<crate::fields::Fields> =
+    std::sync::LazyLock::new(|| crate::fields::Fields::of(&tree_sitter_python::LANGUAGE.into()));
+
+/// The child of `n` in field `name`.
+pub(crate) fn field<'t>(n: Node<'t>, name: &str) -> Option<Node<'t>> {
+    FIELDS.child(n, name)
+}
+
+/// The kind of `n`.
+pub(crate) fn kind<'t>(n: impl std::borrow::Borrow<Node<'t>>) -> &'static str {
+    FIELDS.kind(*n.borrow())
+}
+
 /// Parses Python source.
 pub(crate) fn parse(text: &str) -> Option<Tree> {
     let mut p = Parser::new();

@@ -3,6 +3,7 @@
 //! `while`, `try`/`else`/`finally`, `with ... as`, function definitions and `return`.
 
 use super::stdlib::is_known_module;
+use super::{field, kind};
 use super::{Flow, Interp};
 use crate::builtins::{binop, iterate};
 use crate::interp::{Evaluate, MAX_ITER};
@@ -24,7 +25,7 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
     }
 
     pub(super) fn exec(&mut self, n: Node<'t>) -> Flow {
-        match n.kind() {
+        match kind(n) {
             "expression_statement" => {
                 let mut c = n.walk();
                 let kids: Vec<Node> = n.named_children(&mut c).collect();
@@ -38,14 +39,14 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
             "for_statement" => self.exec_for(n),
             "while_statement" => self.exec_while(n),
             "function_definition" => {
-                if let Some(name) = n.child_by_field_name("name") {
+                if let Some(name) = field(n, "name") {
                     let id = self.define_func(n);
                     let name = self.text(name).to_string();
                     self.scopes.assign(&name, Value::Func(id));
                 }
                 Flow::Normal
             }
-            "decorated_definition" => match n.child_by_field_name("definition") {
+            "decorated_definition" => match field(n, "definition") {
                 Some(d) => self.exec(d),
                 None => Flow::Normal,
             },
@@ -71,7 +72,7 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
             "global_statement" => {
                 let mut c = n.walk();
                 let names: Vec<Node> = n.named_children(&mut c).collect();
-                for k in names.into_iter().filter(|k| k.kind() == "identifier") {
+                for k in names.into_iter().filter(|k| kind(k) == "identifier") {
                     let name = self.text(k).to_string();
                     self.scopes.declare_global(&name);
                 }
@@ -82,7 +83,7 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
                 let mut c = n.walk();
                 let kids: Vec<Node> = n.named_children(&mut c).collect();
                 let mut args = crate::builtins::Args::default();
-                for k in kids.into_iter().filter(|k| k.kind() != "chevron") {
+                for k in kids.into_iter().filter(|k| kind(k) != "chevron") {
                     let v = self.eval(k);
                     args.pos.push(v);
                 }
@@ -95,9 +96,8 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
 
     /// `while`: the body runs once unless the condition is decided false.
     fn exec_while(&mut self, n: Node<'t>) -> Flow {
-        if let Some(b) = n.child_by_field_name("body") {
-            let cond = n
-                .child_by_field_name("condition")
+        if let Some(b) = field(n, "body") {
+            let cond = field(n, "condition")
                 .map(|c| self.eval(c))
                 .and_then(|v| v.truthy());
             if cond != Some(false) {
@@ -112,21 +112,21 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
     /// `try`: the body, `else` when the body ran through, `finally` always (handlers never run).
     fn exec_try(&mut self, n: Node<'t>) -> Flow {
         let mut flow = Flow::Normal;
-        if let Some(b) = n.child_by_field_name("body") {
+        if let Some(b) = field(n, "body") {
             flow = self.exec_block(b);
         }
         let mut c = n.walk();
         let kids: Vec<Node> = n.named_children(&mut c).collect();
         for k in kids {
-            if k.kind() == "else_clause" && matches!(flow, Flow::Normal) {
-                if let Some(b) = k.child_by_field_name("body") {
+            if kind(k) == "else_clause" && matches!(flow, Flow::Normal) {
+                if let Some(b) = field(k, "body") {
                     flow = self.exec_block(b);
                 }
-            } else if k.kind() == "finally_clause" {
+            } else if kind(k) == "finally_clause" {
                 let mut c2 = k.walk();
                 let blocks: Vec<Node> = k.named_children(&mut c2).collect();
                 for b in blocks {
-                    if b.kind() == "block" {
+                    if kind(b) == "block" {
                         self.exec_block(b);
                     }
                 }
@@ -140,17 +140,17 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
         let mut c = n.walk();
         let kids: Vec<Node> = n.named_children(&mut c).collect();
         for k in kids {
-            if k.kind() == "with_clause" {
+            if kind(k) == "with_clause" {
                 let mut c2 = k.walk();
                 let items: Vec<Node> = k.named_children(&mut c2).collect();
                 for it in items {
-                    if let Some(v) = it.child_by_field_name("value") {
-                        if v.kind() == "as_pattern" {
+                    if let Some(v) = field(it, "value") {
+                        if kind(v) == "as_pattern" {
                             let mut c3 = v.walk();
                             let parts: Vec<Node> = v.named_children(&mut c3).collect();
                             if let (Some(e), Some(t)) = (parts.first(), parts.last()) {
                                 let val = self.eval(*e);
-                                let target = if t.kind() == "as_pattern_target" {
+                                let target = if kind(t) == "as_pattern_target" {
                                     t.named_child(0).unwrap_or(*t)
                                 } else {
                                     *t
@@ -164,7 +164,7 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
                 }
             }
         }
-        match n.child_by_field_name("body") {
+        match field(n, "body") {
             Some(b) => self.exec_block(b),
             None => Flow::Normal,
         }
@@ -175,7 +175,7 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
         let mut c = n.walk();
         let kids: Vec<Node> = n.named_children(&mut c).collect();
         for k in kids {
-            match k.kind() {
+            match kind(k) {
                 "dotted_name" => {
                     let full = self.text(k).to_string();
                     self.import_user_module(&full);
@@ -184,10 +184,7 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
                         .assign(&first, Value::Module(Rc::from(first.as_str())));
                 }
                 "aliased_import" => {
-                    if let (Some(nm), Some(al)) = (
-                        k.child_by_field_name("name"),
-                        k.child_by_field_name("alias"),
-                    ) {
+                    if let (Some(nm), Some(al)) = (field(k, "name"), field(k, "alias")) {
                         let full = self.text(nm).to_string();
                         let alias = self.text(al).to_string();
                         self.import_user_module(&full);
@@ -204,15 +201,14 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
     /// `from m import a [as b]`: names of a shipped module are its namespace's; names of
     /// modules not known are remembered as foreign.
     fn exec_import_from(&mut self, n: Node<'t>) -> Flow {
-        let module = n
-            .child_by_field_name("module_name")
+        let module = field(n, "module_name")
             .map(|m| self.text(m).to_string())
             .unwrap_or_default();
         let user = self.import_user_module(&module);
         let known = user.is_some() || is_known_module(&module);
         let mut c = n.walk();
         let kids: Vec<Node> = n.named_children(&mut c).collect();
-        if let (Some(ns), true) = (&user, kids.iter().any(|k| k.kind() == "wildcard_import")) {
+        if let (Some(ns), true) = (&user, kids.iter().any(|k| kind(k) == "wildcard_import")) {
             for (name, v) in ns.clone() {
                 self.scopes.assign(&name, v);
             }
@@ -221,12 +217,12 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
         let mut c = n.walk();
         let names: Vec<Node> = n.children_by_field_name("name", &mut c).collect();
         for k in names {
-            let (name, alias) = match k.kind() {
+            let (name, alias) = match kind(k) {
                 "aliased_import" => (
-                    k.child_by_field_name("name")
+                    field(k, "name")
                         .map(|x| self.text(x).to_string())
                         .unwrap_or_default(),
-                    k.child_by_field_name("alias")
+                    field(k, "alias")
                         .map(|x| self.text(x).to_string())
                         .unwrap_or_default(),
                 ),
@@ -249,19 +245,13 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
     }
 
     fn eval_stmt_expr(&mut self, k: Node<'t>) {
-        match k.kind() {
+        match kind(k) {
             "assignment" => self.exec_assign(k),
             "augmented_assignment" => {
-                if let (Some(l), Some(r)) = (
-                    k.child_by_field_name("left"),
-                    k.child_by_field_name("right"),
-                ) {
+                if let (Some(l), Some(r)) = (field(k, "left"), field(k, "right")) {
                     let cur = self.eval(l);
                     let rv = self.eval(r);
-                    let op = k
-                        .child_by_field_name("operator")
-                        .map(|o| self.text(o))
-                        .unwrap_or("+=");
+                    let op = field(k, "operator").map(|o| self.text(o)).unwrap_or("+=");
                     let nv = binop(op.trim_end_matches('='), &cur, &rv);
                     self.bind(l, nv);
                 }
@@ -273,27 +263,26 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
     }
 
     pub(super) fn exec_assign(&mut self, n: Node<'t>) {
-        let Some(right) = n.child_by_field_name("right") else {
+        let Some(right) = field(n, "right") else {
             return;
         };
-        let v = if right.kind() == "assignment" {
+        let v = if kind(right) == "assignment" {
             // a = b = value
             self.exec_assign(right);
-            right
-                .child_by_field_name("left")
+            field(right, "left")
                 .map(|l| self.eval(l))
                 .unwrap_or(Value::None)
         } else {
             self.eval(right)
         };
-        if let Some(l) = n.child_by_field_name("left") {
+        if let Some(l) = field(n, "left") {
             self.bind(l, v);
         }
     }
 
     /// Binds a target pattern (name, tuple, subscript) to a value.
     pub(super) fn bind(&mut self, target: Node<'t>, v: Value) {
-        match target.kind() {
+        match kind(target) {
             "identifier" => {
                 let name = self.text(target).to_string();
                 self.scopes.assign(&name, v);
@@ -311,10 +300,9 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
                 }
             }
             "attribute" => {
-                if let (Some(obj), Some(attr)) = (
-                    target.child_by_field_name("object"),
-                    target.child_by_field_name("attribute"),
-                ) {
+                if let (Some(obj), Some(attr)) =
+                    (field(target, "object"), field(target, "attribute"))
+                {
                     if let Value::Instance(inst) = self.eval(obj) {
                         let name = self.text(attr).to_string();
                         inst.borrow_mut().attrs.insert(name, v);
@@ -323,11 +311,10 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
             }
             "subscript" => {
                 // d[k] = v on a variable
-                if let (Some(base), Some(idx)) = (
-                    target.child_by_field_name("value"),
-                    target.child_by_field_name("subscript"),
-                ) {
-                    if base.kind() == "identifier" {
+                if let (Some(base), Some(idx)) =
+                    (field(target, "value"), field(target, "subscript"))
+                {
+                    if kind(base) == "identifier" {
                         let key = self.eval(idx);
                         let name = self.text(base).to_string();
                         if let Some(Value::Dict(items)) = self.scopes.lookup(&name) {
@@ -344,11 +331,10 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
     }
 
     fn exec_if(&mut self, n: Node<'t>) -> Flow {
-        let cond = n
-            .child_by_field_name("condition")
+        let cond = field(n, "condition")
             .map(|c| self.eval(c))
             .and_then(|v| v.truthy());
-        let cons = n.child_by_field_name("consequence");
+        let cons = field(n, "consequence");
         let mut alts: Vec<Node> = Vec::new();
         let mut c = n.walk();
         for a in n.children_by_field_name("alternative", &mut c) {
@@ -428,13 +414,12 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
     /// `elif`/`else` clauses after a condition decided false.
     fn exec_alternatives(&mut self, alts: &[Node<'t>]) -> Flow {
         for (i, a) in alts.iter().enumerate() {
-            match a.kind() {
+            match kind(a) {
                 "elif_clause" => {
-                    let cond = a
-                        .child_by_field_name("condition")
+                    let cond = field(*a, "condition")
                         .map(|c| self.eval(c))
                         .and_then(|v| v.truthy());
-                    let cons = a.child_by_field_name("consequence");
+                    let cons = field(*a, "consequence");
                     match cond {
                         Some(true) => {
                             return cons.map(|b| self.exec_block(b)).unwrap_or(Flow::Normal)
@@ -457,8 +442,7 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
                     }
                 }
                 "else_clause" => {
-                    return a
-                        .child_by_field_name("body")
+                    return field(*a, "body")
                         .map(|b| self.exec_block(b))
                         .unwrap_or(Flow::Normal)
                 }
@@ -469,11 +453,9 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
     }
 
     fn exec_for(&mut self, n: Node<'t>) -> Flow {
-        let (Some(left), Some(right), Some(body)) = (
-            n.child_by_field_name("left"),
-            n.child_by_field_name("right"),
-            n.child_by_field_name("body"),
-        ) else {
+        let (Some(left), Some(right), Some(body)) =
+            (field(n, "left"), field(n, "right"), field(n, "body"))
+        else {
             return Flow::Normal;
         };
         let iter = self.eval(right);

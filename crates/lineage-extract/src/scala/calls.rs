@@ -6,6 +6,7 @@
 
 use super::strings::json_options;
 use super::Interp;
+use super::{field, kind};
 use crate::api;
 use crate::builtins::Args;
 use crate::interp::Evaluate;
@@ -23,23 +24,23 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
     pub(super) fn args(&mut self, a: Node<'t>, run_on: Option<&str>) -> Args {
         let mut args = Args::default();
         let lambda = |k: Node<'t>| -> Option<Node<'t>> {
-            match k.kind() {
+            match kind(k) {
                 "lambda_expression" => Some(k),
                 // `_.startsWith("tmp_")`: a function of its placeholder
                 _ if has_placeholder(k) => Some(k),
                 // `{ (df, id) => ... }` and `{ case ... }` as the argument list itself
                 "block" => {
                     let first = k.named_child(0)?;
-                    (k.named_child_count() == 1 && first.kind() == "lambda_expression")
+                    (k.named_child_count() == 1 && kind(first) == "lambda_expression")
                         .then_some(first)
                 }
                 _ => None,
             }
         };
-        if a.kind() == "block" || a.kind() == "case_block" {
+        if kind(a) == "block" || kind(a) == "case_block" {
             let v = match lambda(a) {
                 Some(l) => self.lambda_arg(l, run_on),
-                None if a.kind() == "case_block" => self.lambda_arg(a, run_on),
+                None if kind(a) == "case_block" => self.lambda_arg(a, run_on),
                 None => self.eval(a),
             };
             args.pos.push(v);
@@ -48,12 +49,9 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
         let mut c = a.walk();
         let kids: Vec<Node> = a.named_children(&mut c).collect();
         for k in kids {
-            match k.kind() {
+            match kind(k) {
                 "assignment_expression" => {
-                    if let (Some(l), Some(r)) = (
-                        k.child_by_field_name("left"),
-                        k.child_by_field_name("right"),
-                    ) {
+                    if let (Some(l), Some(r)) = (field(k, "left"), field(k, "right")) {
                         let v = match lambda(r) {
                             Some(f) => self.lambda_arg(f, run_on),
                             None => self.eval(r),
@@ -80,7 +78,7 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
             return self.lambda_value(l);
         };
         let batch = BATCH_METHODS.contains(&method);
-        let n = if l.kind() == "case_block" {
+        let n = if kind(l) == "case_block" {
             1
         } else {
             self.lambda_params(l).len().max(1)
@@ -100,16 +98,13 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
     }
 
     pub(super) fn call(&mut self, n: Node<'t>) -> Value {
-        let Some(f) = n.child_by_field_name("function") else {
+        let Some(f) = field(n, "function") else {
             return Value::unknown(self.short(n));
         };
-        let a = n.child_by_field_name("arguments");
-        match f.kind() {
+        let a = field(n, "arguments");
+        match kind(f) {
             "field_expression" => {
-                let (Some(v), Some(field)) = (
-                    f.child_by_field_name("value"),
-                    f.child_by_field_name("field"),
-                ) else {
+                let (Some(v), Some(field)) = (field(f, "value"), field(f, "field")) else {
                     return Value::unknown(self.short(n));
                 };
                 let recv = self.eval(v);
@@ -141,8 +136,7 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
             }
             "generic_function" => {
                 // `Seq[String](...)`, `Map.empty[String, String]`
-                let name = f
-                    .child_by_field_name("function")
+                let name = field(f, "function")
                     .map(|x| self.text(x).to_string())
                     .unwrap_or_default();
                 let args = a.map(|a| self.args(a, None)).unwrap_or_default();
@@ -292,16 +286,15 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
             let mut c2 = ps.walk();
             let params: Vec<Node> = ps
                 .named_children(&mut c2)
-                .filter(|p| p.kind() == "parameter")
+                .filter(|p| kind(p) == "parameter")
                 .collect();
             for p in params {
-                let pname = p
-                    .child_by_field_name("name")
+                let pname = field(p, "name")
                     .map(|x| self.text(x).to_string())
                     .unwrap_or_default();
                 let v = match args.kw(&pname).or_else(|| args.pos.get(i)) {
                     Some(v) => v.clone(),
-                    None => match p.child_by_field_name("default_value") {
+                    None => match field(p, "default_value") {
                         Some(d) => self.eval(d),
                         None => Value::unknown(&pname),
                     },
@@ -312,8 +305,7 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
         }
         self.scopes.push(scope);
         let site = self.env.site.clone();
-        let v = f
-            .child_by_field_name("body")
+        let v = field(f, "body")
             .map(|b| self.eval(b))
             .unwrap_or(Value::None);
         self.env.site = site;
@@ -326,15 +318,13 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
 /// Whether an argument is a placeholder function (`_.trim`, `_ + "/"`): a `_` on its leftmost
 /// path or as an operand, not inside a lambda of its own.
 fn has_placeholder(n: Node) -> bool {
-    match n.kind() {
+    match kind(n) {
         "wildcard" => true,
-        "field_expression" => n.child_by_field_name("value").is_some_and(has_placeholder),
-        "call_expression" => n
-            .child_by_field_name("function")
-            .is_some_and(has_placeholder),
+        "field_expression" => field(n, "value").is_some_and(has_placeholder),
+        "call_expression" => field(n, "function").is_some_and(has_placeholder),
         "infix_expression" => {
-            n.child_by_field_name("left").is_some_and(has_placeholder)
-                || n.child_by_field_name("right").is_some_and(has_placeholder)
+            field(n, "left").is_some_and(has_placeholder)
+                || field(n, "right").is_some_and(has_placeholder)
         }
         "prefix_expression" => n.named_child(0).is_some_and(has_placeholder),
         _ => false,

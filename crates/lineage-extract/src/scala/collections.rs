@@ -5,6 +5,7 @@
 //! `Some(x)`, literals, `_`, typed and bound names).
 
 use super::Interp;
+use super::{field, kind};
 use crate::builtins::Args;
 use crate::interp::{Evaluate, MAX_ITER};
 use crate::value::{values_equal, PStr, Value};
@@ -67,14 +68,14 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
         }
         self.calls.enter();
         let site = self.env.site.clone();
-        let v = if node.kind() == "case_block" {
+        let v = if kind(node) == "case_block" {
             let arg = if args.len() == 1 {
                 args.into_iter().next().unwrap_or(Value::None)
             } else {
                 Value::list(args)
             };
             self.apply_cases(node, &arg)
-        } else if node.kind() == "lambda_expression" {
+        } else if kind(node) == "lambda_expression" {
             Some(self.apply_lambda(node, args))
         } else {
             // a placeholder function: `_` is the argument
@@ -113,17 +114,17 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
 
     /// The parameter names of a lambda (`_` for a wildcard).
     pub(super) fn lambda_params(&self, l: Node<'t>) -> Vec<String> {
-        let Some(ps) = l.child_by_field_name("parameters") else {
+        let Some(ps) = field(l, "parameters") else {
             return Vec::new();
         };
-        if ps.kind() != "bindings" {
+        if kind(ps) != "bindings" {
             return vec![self.text(ps).to_string()];
         }
         let mut c = ps.walk();
         let names: Vec<String> = ps
             .named_children(&mut c)
             .map(|b| {
-                b.child_by_field_name("name")
+                field(b, "name")
                     .map(|x| self.text(x))
                     .unwrap_or_else(|| self.text(b))
                     .to_string()
@@ -138,18 +139,20 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
         let mut c = block.walk();
         let clauses: Vec<Node<'t>> = block
             .named_children(&mut c)
-            .filter(|k| k.kind() == "case_clause")
+            .filter(|k| kind(k) == "case_clause")
             .collect();
         for clause in clauses {
-            let Some(pat) = clause.child_by_field_name("pattern") else {
+            let Some(pat) = field(clause, "pattern") else {
                 continue;
             };
             self.scopes.push(HashMap::new());
             let mut matched = self.bind_pattern(pat, v);
             if matched != Some(false) {
-                if let Some(g) = clause.child_by_field_name("guard") {
-                    let cond = g
-                        .child_by_field_name("condition")
+                // the guard is a child of the clause, not one of its fields
+                let mut gc = clause.walk();
+                let guard = clause.named_children(&mut gc).find(|k| kind(k) == "guard");
+                if let Some(g) = guard {
+                    let cond = field(g, "condition")
                         .or_else(|| g.named_child(0))
                         .map(|c| self.eval(c))
                         .and_then(|x| x.truthy());
@@ -164,8 +167,7 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
                 self.scopes.pop();
                 continue;
             }
-            let out = clause
-                .child_by_field_name("body")
+            let out = field(clause, "body")
                 .map(|b| self.eval(b))
                 .unwrap_or(Value::None);
             self.scopes.pop();
@@ -185,7 +187,7 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
     /// Binds the names of a pattern to the parts of `v`: whether it matches (`None`: undecided,
     /// the names are bound to what is known).
     pub(super) fn bind_pattern(&mut self, p: Node<'t>, v: &Value) -> Option<bool> {
-        match p.kind() {
+        match kind(p) {
             "identifier" => {
                 let name = self.text(p);
                 if name == "None" {
@@ -206,13 +208,11 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
                 p.named_child(0).and_then(|q| self.bind_pattern(q, v))
             }
             "capture_pattern" => {
-                let name = p
-                    .child_by_field_name("name")
-                    .map(|n| self.text(n).to_string());
+                let name = field(p, "name").map(|n| self.text(n).to_string());
                 if let Some(name) = name {
                     self.scopes.assign(&name, v.clone());
                 }
-                p.child_by_field_name("pattern")
+                field(p, "pattern")
                     .map(|q| self.bind_pattern(q, v))
                     .unwrap_or(Some(true))
             }
@@ -221,15 +221,14 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
                 values_equal(&lit, v)
             }
             "tuple_pattern" | "case_class_pattern" => {
-                let ty = p
-                    .child_by_field_name("type")
+                let ty = field(p, "type")
                     .map(|t| self.text(t).to_string())
                     .unwrap_or_default();
                 let mut c = p.walk();
                 let parts: Vec<Node<'t>> = p
                     .named_children(&mut c)
-                    .filter(|k| Some(*k) != p.child_by_field_name("type"))
-                    .filter(|k| !k.kind().contains("comment"))
+                    .filter(|k| Some(*k) != field(p, "type"))
+                    .filter(|k| !kind(k).contains("comment"))
                     .collect();
                 if ty == "Some" {
                     return match v {
@@ -477,7 +476,7 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
 
 /// The body of a lambda: its last named child after the parameters.
 fn lambda_body(l: Node) -> Option<Node> {
-    let params = l.child_by_field_name("parameters").map(|p| p.id());
+    let params = field(l, "parameters").map(|p| p.id());
     let count = l.named_child_count();
     let last = l.named_child(count.checked_sub(1)?)?;
     (Some(last.id()) != params).then_some(last)

@@ -7,6 +7,7 @@
 use super::collections::scala_items;
 use super::strings::scala_string;
 use super::Interp;
+use super::{field, kind};
 use crate::builtins::{binop, Args};
 use crate::interp::{DepthGuard, Evaluate, MAX_ITER};
 use crate::value::{values_equal, PStr, Value};
@@ -28,7 +29,7 @@ impl<'t, 'e, 'c> Evaluate<'t> for Interp<'t, 'e, 'c> {
 
     fn eval_node(&mut self, n: Node<'t>) -> Value {
         self.visits += 1;
-        match n.kind() {
+        match kind(n) {
             "string" => Value::str(scala_string(self.text(n))),
             "interpolated_string_expression" => self.interpolated(n),
             "character_literal" => {
@@ -62,10 +63,7 @@ impl<'t, 'e, 'c> Evaluate<'t> for Interp<'t, 'e, 'c> {
             }
             "block" | "indented_block" => self.block(n),
             "field_expression" => {
-                let (Some(v), Some(f)) = (
-                    n.child_by_field_name("value"),
-                    n.child_by_field_name("field"),
-                ) else {
+                let (Some(v), Some(f)) = (field(n, "value"), field(n, "field")) else {
                     return Value::unknown(self.short(n));
                 };
                 let recv = self.eval(v);
@@ -78,12 +76,12 @@ impl<'t, 'e, 'c> Evaluate<'t> for Interp<'t, 'e, 'c> {
                 let kids: Vec<Node> = n.named_children(&mut c).collect();
                 let ty = kids
                     .iter()
-                    .find(|k| k.kind().contains("type"))
+                    .find(|k| kind(*k).contains("type"))
                     .map(|k| self.text(*k).to_string())
                     .unwrap_or_default();
                 let args = kids
                     .iter()
-                    .find(|k| k.kind() == "arguments")
+                    .find(|k| kind(*k) == "arguments")
                     .map(|a| self.args(*a, None))
                     .unwrap_or_default();
                 self.set_site(n);
@@ -105,12 +103,11 @@ impl<'t, 'e, 'c> Evaluate<'t> for Interp<'t, 'e, 'c> {
                 }
             }
             "if_expression" => {
-                let cond = n
-                    .child_by_field_name("condition")
+                let cond = field(n, "condition")
                     .map(|c| self.eval(c))
                     .and_then(|v| v.truthy());
-                let cons = n.child_by_field_name("consequence");
-                let alt = n.child_by_field_name("alternative");
+                let cons = field(n, "consequence");
+                let alt = field(n, "alternative");
                 match cond {
                     Some(true) => cons.map(|c| self.eval(c)).unwrap_or(Value::None),
                     Some(false) => alt.map(|a| self.eval(a)).unwrap_or(Value::None),
@@ -129,13 +126,12 @@ impl<'t, 'e, 'c> Evaluate<'t> for Interp<'t, 'e, 'c> {
             "match_expression" => self.match_expression(n),
             "try_expression" => {
                 // the body runs; `catch` and `finally` clauses hold recovery, not lineage
-                let v = n
-                    .child_by_field_name("body")
+                let v = field(n, "body")
                     .map(|b| self.eval(b))
                     .unwrap_or(Value::None);
                 if let Some(f) = n
                     .named_children(&mut n.walk())
-                    .find(|k| k.kind() == "finally_clause")
+                    .find(|k| kind(k) == "finally_clause")
                 {
                     if let Some(b) = f.named_child(0) {
                         self.eval(b);
@@ -148,8 +144,7 @@ impl<'t, 'e, 'c> Evaluate<'t> for Interp<'t, 'e, 'c> {
                 self.assign(n);
                 Value::None
             }
-            "generic_function" => n
-                .child_by_field_name("function")
+            "generic_function" => field(n, "function")
                 .map(|f| self.eval(f))
                 .unwrap_or(Value::None),
             "ascription_expression" => n
@@ -177,13 +172,10 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
 
     /// `x = v` (also `x += v`): rebinds `x` where it is bound.
     pub(super) fn assign(&mut self, n: Node<'t>) {
-        let (Some(l), Some(r)) = (
-            n.child_by_field_name("left"),
-            n.child_by_field_name("right"),
-        ) else {
+        let (Some(l), Some(r)) = (field(n, "left"), field(n, "right")) else {
             return;
         };
-        let op = match n.child_by_field_name("operator") {
+        let op = match field(n, "operator") {
             Some(o) => self.text(o),
             None => self
                 .src
@@ -192,7 +184,7 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
                 .trim(),
         };
         let mut v = self.eval(r);
-        if l.kind() != "identifier" {
+        if kind(l) != "identifier" {
             return;
         }
         let name = self.text(l).to_string();
@@ -217,11 +209,9 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
     }
 
     fn infix(&mut self, n: Node<'t>) -> Value {
-        let (Some(l), Some(r), Some(op)) = (
-            n.child_by_field_name("left"),
-            n.child_by_field_name("right"),
-            n.child_by_field_name("operator"),
-        ) else {
+        let (Some(l), Some(r), Some(op)) =
+            (field(n, "left"), field(n, "right"), field(n, "operator"))
+        else {
             return Value::unknown(self.short(n));
         };
         if matches!(self.text(op), "+=" | "++=" | "-=") {
@@ -303,21 +293,21 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
 
     /// `for (x <- xs; y = f(x) if cond) body` and `for (...) yield e`.
     fn for_expression(&mut self, n: Node<'t>) -> Value {
-        let Some(body) = n.child_by_field_name("body") else {
+        let Some(body) = field(n, "body") else {
             return Value::None;
         };
         let yields = {
             let mut c = n.walk();
-            let found = n.children(&mut c).any(|k| k.kind() == "yield");
+            let found = n.children(&mut c).any(|k| kind(k) == "yield");
             found
         };
         let enums: Vec<Node<'t>> = n
             .named_children(&mut n.walk())
-            .find(|k| k.kind() == "enumerators")
+            .find(|k| kind(k) == "enumerators")
             .map(|e| {
                 let mut c = e.walk();
                 e.named_children(&mut c)
-                    .filter(|k| k.kind() == "enumerator")
+                    .filter(|k| kind(k) == "enumerator")
                     .collect()
             })
             .unwrap_or_default();
@@ -351,13 +341,11 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
         };
         let mut c = first.walk();
         let kids: Vec<Node<'t>> = first.children(&mut c).collect();
-        let arrow = kids
-            .iter()
-            .position(|k| k.kind() == "<-" || k.kind() == "=");
+        let arrow = kids.iter().position(|k| kind(k) == "<-" || kind(k) == "=");
         let guards: Vec<Node<'t>> = kids
             .iter()
             .copied()
-            .filter(|k| k.kind() == "guard")
+            .filter(|k| kind(k) == "guard")
             .collect();
         let Some(arrow) = arrow else {
             // only guards
@@ -369,7 +357,7 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
         let pat = kids[..arrow].iter().rev().find(|k| k.is_named()).copied();
         let src = kids[arrow + 1..]
             .iter()
-            .find(|k| k.is_named() && k.kind() != "guard")
+            .find(|k| k.is_named() && kind(*k) != "guard")
             .copied();
         let (Some(pat), Some(src)) = (pat, src) else {
             return;
@@ -399,8 +387,7 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
     /// Whether every guard is true or undecided (an undecided guard lets the body run).
     fn guards_pass(&mut self, guards: &[Node<'t>]) -> bool {
         guards.iter().all(|g| {
-            let cond = g
-                .child_by_field_name("condition")
+            let cond = field(*g, "condition")
                 .or_else(|| g.named_child(0))
                 .map(|c| self.eval(c));
             cond.and_then(|v| v.truthy()) != Some(false)
@@ -410,10 +397,10 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
     /// `x match { case ... }` on a value: the first clause whose pattern matches (an undecided
     /// match runs that clause and stops there).
     fn match_expression(&mut self, n: Node<'t>) -> Value {
-        let Some(v) = n.child_by_field_name("value").map(|x| self.eval(x)) else {
+        let Some(v) = field(n, "value").map(|x| self.eval(x)) else {
             return Value::unknown(self.short(n));
         };
-        let Some(body) = n.child_by_field_name("body") else {
+        let Some(body) = field(n, "body") else {
             return Value::unknown(self.short(n));
         };
         self.apply_cases(body, &v)
@@ -520,5 +507,28 @@ object App {
         assert_eq!(r.text("bucket").as_deref(), Some("prod-bucket"));
         assert_eq!(r.text("out").as_deref(), Some("s3://prod-bucket/x/"));
         assert_eq!(r.text("d").as_deref(), Some("fallback"));
+    }
+
+    #[test]
+    fn a_case_whose_guard_fails_does_not_match() {
+        let r = run(r#"
+object App {
+  def main(sysArgs: Array[String]): Unit = {
+    val env = "prod"
+    val bucket = env match {
+      case e if e == "dev" => "dev-bucket"
+      case e if e.startsWith("pr") => "prod-bucket"
+      case _ => "other-bucket"
+    }
+    val n = 3
+    val size = n match {
+      case k if k > 5 => "big"
+      case k => "small"
+    }
+  }
+}
+"#);
+        assert_eq!(r.text("bucket").as_deref(), Some("prod-bucket"));
+        assert_eq!(r.text("size").as_deref(), Some("small"));
     }
 }

@@ -46,6 +46,20 @@ struct Interp<'t, 'e, 'c> {
     visits: usize,
 }
 
+/// The grammar's field ids and node kinds.
+static FIELDS: std::sync::LazyLock<crate::fields::Fields> =
+    std::sync::LazyLock::new(|| crate::fields::Fields::of(&tree_sitter_scala::LANGUAGE.into()));
+
+/// The child of `n` in field `name`.
+pub(crate) fn field<'t>(n: Node<'t>, name: &str) -> Option<Node<'t>> {
+    FIELDS.child(n, name)
+}
+
+/// The kind of `n`.
+pub(crate) fn kind<'t>(n: impl std::borrow::Borrow<Node<'t>>) -> &'static str {
+    FIELDS.kind(*n.borrow())
+}
+
 /// Parses Scala source (once per extraction: its interpretations share the tree).
 pub(crate) fn parse(text: &str) -> Option<Tree> {
     let mut p = Parser::new();
@@ -66,9 +80,9 @@ fn collect_templates<'t>(n: Node<'t>, out: &mut Vec<Node<'t>>, depth: usize) {
     }
     let mut c = n.walk();
     for k in n.named_children(&mut c) {
-        match k.kind() {
+        match kind(k) {
             "object_definition" | "class_definition" | "trait_definition" => {
-                if let Some(b) = k.child_by_field_name("body") {
+                if let Some(b) = field(k, "body") {
                     out.push(b);
                     collect_templates(b, out, depth + 1);
                 }
@@ -125,8 +139,8 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
         for b in &bodies {
             let mut c = b.walk();
             for k in b.named_children(&mut c) {
-                if k.kind() == "function_definition" {
-                    if let Some(n) = k.child_by_field_name("name") {
+                if kind(k) == "function_definition" {
+                    if let Some(n) = field(k, "name") {
                         self.funcs.insert(self.text(n).to_string(), k);
                     }
                 }
@@ -136,9 +150,9 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
             let mut c = b.walk();
             let kids: Vec<Node> = b.named_children(&mut c).collect();
             for k in kids {
-                if k.kind() != "function_definition"
-                    && k.kind() != "object_definition"
-                    && k.kind() != "class_definition"
+                if kind(k) != "function_definition"
+                    && kind(k) != "object_definition"
+                    && kind(k) != "class_definition"
                 {
                     interp::set_top(self.env, k);
                     self.stmt(k);
@@ -146,16 +160,15 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
             }
         }
         if let Some(main) = self.funcs.get("main").copied() {
-            if let Some(body) = main.child_by_field_name("body") {
-                let param = main
-                    .child_by_field_name("parameters")
+            if let Some(body) = field(main, "body") {
+                let param = field(main, "parameters")
                     .and_then(|ps| ps.named_child(0))
-                    .and_then(|p| p.child_by_field_name("name"))
+                    .and_then(|p| field(p, "name"))
                     .map(|n| self.text(n).to_string())
                     .unwrap_or_else(|| "args".into());
                 let args = main_arguments(self.env);
                 self.scopes.push(HashMap::from([(param, args)]));
-                if body.kind() == "block" {
+                if kind(body) == "block" {
                     let mut c = body.walk();
                     let kids: Vec<Node> = body.named_children(&mut c).collect();
                     for k in kids {
@@ -178,19 +191,18 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
     }
 
     fn stmt(&mut self, n: Node<'t>) -> Value {
-        match n.kind() {
+        match kind(n) {
             "val_definition" | "var_definition" => {
-                let v = n
-                    .child_by_field_name("value")
+                let v = field(n, "value")
                     .map(|x| self.eval(x))
                     .unwrap_or(Value::None);
-                if let Some(p) = n.child_by_field_name("pattern") {
+                if let Some(p) = field(n, "pattern") {
                     self.bind_pattern(p, &v);
                 }
                 Value::None
             }
             "function_definition" => {
-                if let Some(nm) = n.child_by_field_name("name") {
+                if let Some(nm) = field(n, "name") {
                     let name = self.text(nm).to_string();
                     self.funcs.insert(name, n);
                 }

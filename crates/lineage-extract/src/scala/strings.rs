@@ -5,6 +5,7 @@
 //! as a map value.
 
 use super::Interp;
+use super::{field, kind};
 use crate::builtins::{str_method, Args};
 use crate::interp::Evaluate;
 use crate::patterns::Patterns;
@@ -14,13 +15,12 @@ use tree_sitter::Node;
 impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
     /// `s"..."`, `f"..."`, `raw"..."` (another interpolator: its parts as `s` would give them).
     pub(super) fn interpolated(&mut self, n: Node<'t>) -> Value {
-        let interp = n
-            .child_by_field_name("interpolator")
+        let interp = field(n, "interpolator")
             .map(|i| self.text(i).to_string())
             .unwrap_or_default();
         let Some(s) = n
             .named_children(&mut n.walk())
-            .find(|k| k.kind() == "interpolated_string")
+            .find(|k| kind(k) == "interpolated_string")
         else {
             return Value::unknown(self.short(n));
         };
@@ -40,7 +40,7 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
         let mut c = s.walk();
         let kids: Vec<Node> = s.named_children(&mut c).collect();
         for k in kids {
-            if k.kind() != "interpolation" {
+            if kind(k) != "interpolation" {
                 continue;
             }
             let mut lit = self.src.get(pos..k.start_byte()).unwrap_or("");

@@ -13,6 +13,7 @@ mod classes;
 mod dates;
 mod expressions;
 mod literals;
+mod matching;
 mod modules;
 mod regex;
 mod statements;

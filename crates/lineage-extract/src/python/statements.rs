@@ -1,5 +1,5 @@
 //! Statements: blocks, assignments and binding of targets (names, tuples, attributes,
-//! subscripts), imports and aliases, `if`/`elif` on decided conditions, `for` over known lists,
+//! subscripts), imports and aliases, `if`/`elif` on decided conditions (`match`: `matching`), `for` over known lists,
 //! `while`, `try`/`else`/`finally`, `with ... as`, function definitions and `return`.
 
 use super::stdlib::is_known_module;
@@ -36,6 +36,7 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
             }
             "block" => self.exec_block(n),
             "if_statement" => self.exec_if(n),
+            "match_statement" => self.exec_match(n),
             "for_statement" => self.exec_for(n),
             "while_statement" => self.exec_while(n),
             "function_definition" => {
@@ -364,7 +365,7 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
     /// Control flow inside them is not followed. When the run's log lines showed what one way
     /// prints and nothing of what the other prints, the other was not taken: its reads, writes
     /// and variables are dropped.
-    fn either(&mut self, first: impl FnOnce(&mut Self), second: impl FnOnce(&mut Self)) {
+    pub(super) fn either(&mut self, first: impl FnOnce(&mut Self), second: impl FnOnce(&mut Self)) {
         let before = self.scopes.clone();
         let mark = |it: &Self| {
             (

@@ -204,8 +204,24 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
                 Some(true)
             }
             "wildcard" => Some(true),
-            "typed_pattern" | "parenthesized_pattern" => {
-                p.named_child(0).and_then(|q| self.bind_pattern(q, v))
+            "typed_pattern" => p.named_child(0).and_then(|q| self.bind_pattern(q, v)),
+            "alternative_pattern" => {
+                // `case "dev" | "test" =>`: one alternative matching is enough (alternatives
+                // bind no names)
+                let mut c = p.walk();
+                let alternatives: Vec<Node<'t>> = p
+                    .named_children(&mut c)
+                    .filter(|k| !kind(k).contains("comment"))
+                    .collect();
+                let mut matched = Some(false);
+                for q in alternatives {
+                    match self.bind_pattern(q, v) {
+                        Some(true) => return Some(true),
+                        None => matched = None,
+                        Some(false) => {}
+                    }
+                }
+                matched
             }
             "capture_pattern" => {
                 let name = field(p, "name").map(|n| self.text(n).to_string());

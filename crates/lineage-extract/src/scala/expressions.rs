@@ -531,4 +531,25 @@ object App {
         assert_eq!(r.text("bucket").as_deref(), Some("prod-bucket"));
         assert_eq!(r.text("size").as_deref(), Some("small"));
     }
+
+    #[test]
+    fn a_case_of_alternatives_matches_when_one_does() {
+        let r = run(r#"
+object App {
+  def main(sysArgs: Array[String]): Unit = {
+    val env = "test"
+    val bucket = env match {
+      case "dev" | "test" | "qa" => "nonprod-bucket"
+      case _ => "prod-bucket"
+    }
+    val other = "prod" match {
+      case "dev" | "test" => "nonprod-bucket"
+      case _ => "prod-bucket"
+    }
+  }
+}
+"#);
+        assert_eq!(r.text("bucket").as_deref(), Some("nonprod-bucket"));
+        assert_eq!(r.text("other").as_deref(), Some("prod-bucket"));
+    }
 }

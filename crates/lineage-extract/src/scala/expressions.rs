@@ -124,6 +124,29 @@ impl<'t, 'e, 'c> Evaluate<'t> for Interp<'t, 'e, 'c> {
             }
             "for_expression" => self.for_expression(n),
             "match_expression" => self.match_expression(n),
+            // the body once, unless the condition is known false (as Python's `while`); a
+            // `do ... while` runs its body once whatever the condition
+            "while_expression" | "do_while_expression" => {
+                let cond = if kind(n) == "while_expression" {
+                    field(n, "condition")
+                        .map(|c| self.eval(c))
+                        .and_then(|v| v.truthy())
+                } else {
+                    None
+                };
+                if cond != Some(false) {
+                    if let Some(b) = field(n, "body") {
+                        self.eval(b);
+                    }
+                }
+                Value::None
+            }
+            // what is returned or thrown is evaluated (it may read or write); the control flow
+            // is not followed
+            "return_expression" | "throw_expression" => n
+                .named_child(0)
+                .map(|e| self.eval(e))
+                .unwrap_or(Value::None),
             "try_expression" => {
                 // the body runs; `catch` and `finally` clauses hold recovery, not lineage
                 let v = field(n, "body")
@@ -530,6 +553,39 @@ object App {
 "#);
         assert_eq!(r.text("bucket").as_deref(), Some("prod-bucket"));
         assert_eq!(r.text("size").as_deref(), Some("small"));
+    }
+
+    #[test]
+    fn while_loops_run_their_body_unless_the_condition_is_false() {
+        let r = run(r#"
+object App {
+  def main(sysArgs: Array[String]): Unit = {
+    var i = 0
+    while (i < tables.length) {
+      val src = spark.read.parquet(s"s3://lake/raw/${tables(i)}/")
+      i += 1
+    }
+    while (false) {
+      spark.read.parquet("s3://dead/while/")
+    }
+    do {
+      spark.read.parquet("s3://lake/once/")
+    } while (more)
+    write(spark.range(1))
+  }
+  def write(df: DataFrame): Unit = {
+    return df.write.parquet("s3://lake/out/")
+  }
+}
+"#);
+        assert_eq!(
+            r.ios(),
+            [
+                "in ?s3://lake/raw/{tables}/",
+                "in s3://lake/once",
+                "out s3://lake/out"
+            ]
+        );
     }
 
     #[test]

@@ -312,6 +312,40 @@ fn end_line_of(n: Node) -> u32 {
     u32::try_from(n.end_position().row + 1).unwrap_or(u32::MAX)
 }
 
+/// Whether one of `alternatives` matches (`case a | b`): `Some(true)` at the first that does,
+/// `Some(false)` when none can, undecided (`None`) otherwise.
+pub(crate) fn any_matches<T>(
+    alternatives: impl IntoIterator<Item = T>,
+    mut matches: impl FnMut(T) -> Option<bool>,
+) -> Option<bool> {
+    let mut result = Some(false);
+    for a in alternatives {
+        match matches(a) {
+            Some(true) => return Some(true),
+            None => result = None,
+            Some(false) => {}
+        }
+    }
+    result
+}
+
+/// Whether every part matches (`case (a, b)`): `Some(false)` at the first that cannot,
+/// `Some(true)` when all do, undecided (`None`) otherwise.
+pub(crate) fn all_match<T>(
+    parts: impl IntoIterator<Item = T>,
+    mut matches: impl FnMut(T) -> Option<bool>,
+) -> Option<bool> {
+    let mut result = Some(true);
+    for p in parts {
+        match matches(p) {
+            Some(false) => return Some(false),
+            None => result = None,
+            Some(true) => {}
+        }
+    }
+    result
+}
+
 /// Records the top-level statement being executed (its line range locates failed runs).
 pub(crate) fn set_top(env: &mut Env, n: Node) {
     env.site.top = (line_of(n), end_line_of(n));

@@ -6,7 +6,7 @@
 //! without `*`; class, mapping, value (`Color.RED`) and star patterns are undecided.
 
 use super::{field, kind, Flow, Interp};
-use crate::interp::Evaluate;
+use crate::interp::{all_match, any_matches, Evaluate};
 use crate::value::{values_equal, Value};
 use tree_sitter::Node;
 
@@ -104,15 +104,7 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
             "union_pattern" => {
                 let mut c = p.walk();
                 let alternatives: Vec<Node<'t>> = p.named_children(&mut c).collect();
-                let mut matched = Some(false);
-                for q in alternatives {
-                    match self.pattern_matches(q, v) {
-                        Some(true) => return Some(true),
-                        None => matched = None,
-                        Some(false) => {}
-                    }
-                }
-                matched
+                any_matches(alternatives, |q| self.pattern_matches(q, v))
             }
             "as_pattern" => {
                 let mut c = p.walk();
@@ -147,15 +139,9 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
         match v {
             Value::List(items) if !starred && items.len() != parts.len() => Some(false),
             Value::List(items) if !starred => {
-                let mut all = Some(true);
-                for (q, item) in parts.iter().zip(items.iter()) {
-                    match self.pattern_matches(*q, item) {
-                        Some(false) => return Some(false),
-                        None => all = None,
-                        Some(true) => {}
-                    }
-                }
-                all
+                all_match(parts.iter().zip(items.iter()), |(q, item)| {
+                    self.pattern_matches(*q, item)
+                })
             }
             Value::Str(_) | Value::Int(_) | Value::Float(_) | Value::Bool(_) | Value::None => {
                 // a str is not a sequence to `match`

@@ -7,7 +7,7 @@
 use super::Interp;
 use super::{field, kind};
 use crate::builtins::Args;
-use crate::interp::{Evaluate, MAX_ITER};
+use crate::interp::{self, Evaluate, MAX_ITER};
 use crate::value::{values_equal, PStr, Value};
 use std::collections::HashMap;
 use tree_sitter::Node;
@@ -213,15 +213,7 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
                     .named_children(&mut c)
                     .filter(|k| !kind(k).contains("comment"))
                     .collect();
-                let mut matched = Some(false);
-                for q in alternatives {
-                    match self.bind_pattern(q, v) {
-                        Some(true) => return Some(true),
-                        None => matched = None,
-                        Some(false) => {}
-                    }
-                }
-                matched
+                interp::any_matches(alternatives, |q| self.bind_pattern(q, v))
             }
             "capture_pattern" => {
                 let name = field(p, "name").map(|n| self.text(n).to_string());
@@ -254,15 +246,9 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
                 }
                 match v {
                     Value::List(items) if items.len() == parts.len() => {
-                        let mut all = Some(true);
-                        for (q, item) in parts.iter().zip(items.iter()) {
-                            match self.bind_pattern(*q, item) {
-                                Some(false) => return Some(false),
-                                None => all = None,
-                                Some(true) => {}
-                            }
-                        }
-                        all
+                        interp::all_match(parts.iter().zip(items.iter()), |(q, item)| {
+                            self.bind_pattern(*q, item)
+                        })
                     }
                     Value::List(_) => Some(false),
                     _ => {

@@ -29,11 +29,9 @@ import time
 import botocore.exceptions
 import botocore.session
 
+from stack_history import Failure, describe_stack
+
 KEY_DELETION_DAYS = 30
-
-
-class Failure(Exception):
-    """What the operator reads: one line, with the fix."""
 
 
 class Cleanup:
@@ -49,12 +47,9 @@ class Cleanup:
 
     def outputs(self) -> dict[str, str] | None:
         """The stack's outputs, or None when there is no such stack."""
-        try:
-            stack = self.cfn.describe_stacks(StackName=self.stack)["Stacks"][0]
-        except botocore.exceptions.ClientError as err:
-            if "does not exist" in str(err):
-                return None
-            raise
+        stack = describe_stack(self.cfn, self.stack)
+        if stack is None:
+            return None
         return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
 
     def retained(self, outputs: dict[str, str] | None) -> dict:
@@ -87,12 +82,9 @@ class Cleanup:
         self.cfn.delete_stack(StackName=self.stack)
         deadline = time.monotonic() + 1800
         while time.monotonic() < deadline:
-            try:
-                stack = self.cfn.describe_stacks(StackName=self.stack)["Stacks"][0]
-            except botocore.exceptions.ClientError as err:
-                if "does not exist" in str(err):
-                    return
-                raise
+            stack = describe_stack(self.cfn, self.stack)
+            if stack is None:
+                return
             status = stack["StackStatus"]
             if status == "DELETE_COMPLETE":
                 return

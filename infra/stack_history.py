@@ -34,6 +34,16 @@ class Failure(Exception):
     """What the operator reads: one line, with the fix."""
 
 
+def describe_stack(cfn, name: str) -> dict | None:
+    """The stack's description, or None when there is no such stack."""
+    try:
+        return cfn.describe_stacks(StackName=name)["Stacks"][0]
+    except botocore.exceptions.ClientError as err:
+        if "does not exist" in str(err):
+            return None
+        raise
+
+
 class History:
     def __init__(self, stack: str, env: str) -> None:
         session = botocore.session.get_session()
@@ -44,12 +54,10 @@ class History:
         self.bucket = self.output("LineageBucketName")
 
     def describe(self) -> dict:
-        try:
-            return self.cfn.describe_stacks(StackName=self.stack)["Stacks"][0]
-        except botocore.exceptions.ClientError as err:
-            if "does not exist" in str(err):
-                raise Failure(f"no stack {self.stack}: deploy it first (make deploy ENV=...)") from None
-            raise
+        stack = describe_stack(self.cfn, self.stack)
+        if stack is None:
+            raise Failure(f"no stack {self.stack}: deploy it first (make deploy ENV=...)")
+        return stack
 
     def output(self, key: str) -> str:
         for o in self.describe().get("Outputs", []):

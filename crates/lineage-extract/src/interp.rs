@@ -316,31 +316,33 @@ fn end_line_of(n: Node) -> u32 {
 /// `Some(false)` when none can, undecided (`None`) otherwise.
 pub(crate) fn any_matches<T>(
     alternatives: impl IntoIterator<Item = T>,
-    mut matches: impl FnMut(T) -> Option<bool>,
+    matches: impl FnMut(T) -> Option<bool>,
 ) -> Option<bool> {
-    let mut result = Some(false);
-    for a in alternatives {
-        match matches(a) {
-            Some(true) => return Some(true),
-            None => result = None,
-            Some(false) => {}
-        }
-    }
-    result
+    settle(alternatives, matches, true)
 }
 
 /// Whether every part matches (`case (a, b)`): `Some(false)` at the first that cannot,
 /// `Some(true)` when all do, undecided (`None`) otherwise.
 pub(crate) fn all_match<T>(
     parts: impl IntoIterator<Item = T>,
-    mut matches: impl FnMut(T) -> Option<bool>,
+    matches: impl FnMut(T) -> Option<bool>,
 ) -> Option<bool> {
-    let mut result = Some(true);
-    for p in parts {
-        match matches(p) {
-            Some(false) => return Some(false),
+    settle(parts, matches, false)
+}
+
+/// `decisive` at the first item whose match is `decisive`; else undecided when one item was,
+/// and the other answer when none was.
+fn settle<T>(
+    items: impl IntoIterator<Item = T>,
+    mut matches: impl FnMut(T) -> Option<bool>,
+    decisive: bool,
+) -> Option<bool> {
+    let mut result = Some(!decisive);
+    for item in items {
+        match matches(item) {
+            Some(m) if m == decisive => return Some(decisive),
             None => result = None,
-            Some(true) => {}
+            Some(_) => {}
         }
     }
     result

@@ -24,30 +24,32 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
     }
 
     fn exec_cases(&mut self, subject: &Value, cases: &[Node<'t>]) -> Flow {
-        let Some((&case, rest)) = cases.split_first() else {
-            return Flow::Normal;
-        };
-        let matched = self.case_matches(case, subject);
-        let consequence = field(case, "consequence");
-        match matched {
-            Some(true) => consequence
-                .map(|b| self.exec_block(b))
-                .unwrap_or(Flow::Normal),
-            Some(false) => self.exec_cases(subject, rest),
-            None => {
-                self.either(
-                    |it| {
-                        if let Some(b) = consequence {
-                            it.exec_block(b);
-                        }
-                    },
-                    |it| {
-                        it.exec_cases(subject, rest);
-                    },
-                );
-                Flow::Normal
+        for (i, &case) in cases.iter().enumerate() {
+            let consequence = field(case, "consequence");
+            match self.case_matches(case, subject) {
+                Some(true) => {
+                    return consequence
+                        .map(|b| self.exec_block(b))
+                        .unwrap_or(Flow::Normal)
+                }
+                Some(false) => {}
+                None => {
+                    let rest = &cases[i + 1..];
+                    self.either(
+                        |it| {
+                            if let Some(b) = consequence {
+                                it.exec_block(b);
+                            }
+                        },
+                        |it| {
+                            it.exec_cases(subject, rest);
+                        },
+                    );
+                    return Flow::Normal;
+                }
             }
         }
+        Flow::Normal
     }
 
     /// Whether a case's patterns and guard match `subject`, binding its captures.

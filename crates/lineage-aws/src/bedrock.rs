@@ -8,7 +8,7 @@
 
 use crate::error::AwsError;
 use async_trait::async_trait;
-use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_config::{Region, SdkConfig};
 use aws_sdk_bedrockruntime::types::{
     ContentBlock, ConversationRole, InferenceConfiguration, Message, SpecificToolChoice,
     SystemContentBlock, Tool, ToolChoice, ToolConfiguration, ToolInputSchema, ToolSpecification,
@@ -100,7 +100,7 @@ impl BedrockLineageModel {
     /// From the standard AWS environment (credentials chain, `AWS_REGION`,
     /// `AWS_ENDPOINT_URL_BEDROCK_RUNTIME` to reach a fake).
     pub async fn from_env(model_id: impl Into<String>) -> Self {
-        let config = aws_config::defaults(BehaviorVersion::latest()).load().await;
+        let config = crate::sdk_defaults().load().await;
         Self::from_config(&config, model_id)
     }
 
@@ -114,7 +114,7 @@ impl BedrockLineageModel {
     ) -> Self {
         let credentials =
             aws_sdk_bedrockruntime::config::Credentials::new(key, secret, None, None, "static");
-        let config = aws_config::defaults(BehaviorVersion::latest())
+        let config = crate::sdk_defaults()
             .endpoint_url(endpoint_url)
             .region(Region::new(region.to_string()))
             .credentials_provider(credentials)

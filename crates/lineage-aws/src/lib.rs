@@ -44,6 +44,17 @@ pub struct AwsClients {
     pub sqs: aws_sdk_sqs::Client,
 }
 
+/// The SDK's configuration loader with the agent's HTTP client: hyper 1 and rustls on ring (the
+/// SDK crates are built without their default client, rustls on aws-lc; see the workspace
+/// manifest). Every SDK config starts here: one without an HTTP client fails every call.
+pub fn sdk_defaults() -> aws_config::ConfigLoader {
+    use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
+    let client = aws_smithy_http_client::Builder::new()
+        .tls_provider(Provider::Rustls(CryptoMode::Ring))
+        .build_https();
+    aws_config::defaults(BehaviorVersion::latest()).http_client(client)
+}
+
 /// Timeouts of the AWS service calls, so a stalled connection fails (retryably) instead of
 /// hanging until the Lambda's own timeout: 3 s to connect, 20 s per attempt, 60 s per operation
 /// including the SDK's retries.
@@ -70,7 +81,7 @@ impl AwsClients {
     /// and `AWS_ENDPOINT_URL_<SERVICE>`). S3 uses path-style addressing when an endpoint URL is
     /// set (emulators such as moto or LocalStack).
     pub async fn from_env() -> Self {
-        let config = aws_config::defaults(BehaviorVersion::latest())
+        let config = sdk_defaults()
             .timeout_config(service_timeouts())
             .load()
             .await;
@@ -82,7 +93,7 @@ impl AwsClients {
     /// Against one endpoint (an emulator), with static credentials: for tests and local runs.
     pub async fn for_endpoint(endpoint_url: &str, region: &str, key: &str, secret: &str) -> Self {
         let credentials = aws_sdk_s3::config::Credentials::new(key, secret, None, None, "static");
-        let config = aws_config::defaults(BehaviorVersion::latest())
+        let config = sdk_defaults()
             .endpoint_url(endpoint_url)
             .region(Region::new(region.to_string()))
             .credentials_provider(credentials)

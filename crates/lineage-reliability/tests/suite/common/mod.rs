@@ -335,7 +335,7 @@ pub fn without_model_usage(items: &[Item]) -> Vec<Item> {
 /// hang until the Lambda's own timeout) and few fast retries.
 pub async fn clients_via(url: &str) -> AwsClients {
     let credentials = aws_sdk_s3::config::Credentials::new("test", "test", None, None, "static");
-    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+    let config = lineage_aws::sdk_defaults()
         .endpoint_url(url)
         .region(aws_config::Region::new(support::REGION))
         .credentials_provider(credentials)

@@ -19,11 +19,13 @@ CLI_RELEASE := target/release/lineage-agent
 FITTED_WEIGHTS := crates/lineage-engine/src/score/fitted.rs
 TOOLS_VENV := target/tools-venv
 
-.PHONY: help demo test fmt-check clippy unit lint-and-unit chromium score score-corpus score-sql score-columns schema-check score-edges score-calibration fit-weights score-floors build-release toolchain clean-demo
+.PHONY: help demo test test-build test-tools moto fmt-check clippy unit lint-and-unit chromium score score-corpus score-sql score-columns schema-check score-edges score-calibration fit-weights score-floors build-release toolchain clean-demo
 
 # More targets live in mk/*.mk; each may add test targets to EXTRA_TESTS.
 .DEFAULT_GOAL := demo
 EXTRA_TESTS :=
+# What the tests need besides the build (moto, Chromium, and what mk/*.mk adds).
+TEST_TOOLS := chromium moto
 -include mk/*.mk
 
 help:
@@ -78,18 +80,33 @@ unit: chromium
 # wrapper (what `cargo clippy` sets up), so clippy's lints and -D warnings apply to the build the
 # tests run from, and no crate is compiled twice (once checked for clippy, once built for the
 # tests). Every target of the workspace (benches too, run once as tests), then the CLI's local
-# build without the AWS SDK (the binary `make demo` builds: its dependencies are the demo's, while
-# its tests would build the SDK again for their dev-dependencies), then the doc tests.
+# build without the AWS SDK checked (the binary `make demo` builds: its dependencies are the
+# demo's, while its tests would build the SDK again for their dev-dependencies). MAKEFLAGS is
+# cleared so that cargo uses every core instead of sharing make's job slots with the tool installs
+# that `make test` runs beside it.
 CLIPPY_DRIVER = $(shell rustup which clippy-driver 2>/dev/null || command -v clippy-driver)
 LINTED = RUSTC_WORKSPACE_WRAPPER=$(CLIPPY_DRIVER) CLIPPY_ARGS=-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__
 
-lint-and-unit: toolchain chromium
+test-build: toolchain
 	@[ -n "$(CLIPPY_DRIVER)" ] || { echo "clippy-driver not found: rustup component add clippy"; exit 1; }
+	MAKEFLAGS= $(LINTED) $(CARGO) test --workspace --all-targets --no-run
+	MAKEFLAGS= $(LINTED) $(CARGO) check -p lineage-cli --no-default-features --bins
+
+# The tools the tests run against: downloads and unpacking, installed once (stamped).
+test-tools: $(TEST_TOOLS)
+
+moto:
+	tests/moto/moto.sh install
+
+lint-and-unit: test-build chromium
 	$(LINTED) LINEAGE_CHROMIUM=$(CHROMIUM) LINEAGE_REQUIRE_CHROMIUM=1 $(CARGO) test --workspace --all-targets
-	$(LINTED) $(CARGO) build -p lineage-cli --no-default-features --bins
 	$(LINTED) $(CARGO) test --workspace --doc
 
-test: fmt-check lint-and-unit $(EXTRA_TESTS)
+# The tool installs run while the workspace compiles (make -j2: two recipes at once, the build
+# and the installs), then the tests.
+test: fmt-check
+	$(MAKE) --no-print-directory -j2 test-build test-tools
+	$(MAKE) --no-print-directory lint-and-unit $(EXTRA_TESTS)
 
 build-release:
 	$(CARGO) build --release -p lineage-cli

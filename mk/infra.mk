@@ -39,6 +39,7 @@ PIP_INSTALL = bin/pip install --quiet --disable-pip-version-check
 .PHONY: check-arch build package validate deploy invoke-health logs replay archive-replay rollback rollback-list cleanup infra-test infra-tools
 
 EXTRA_TESTS += infra-test
+TEST_TOOLS += $(INFRA_TOOLS)/.installed $(INFRA_CHECKOV)/.installed $(INFRA_DIR)/iam-simulate/.installed
 
 # ------------------------------------------------------------------ tool venvs (stamped)
 $(INFRA_DIR)/%/.installed: infra/requirements-%.txt

@@ -972,23 +972,7 @@ fn without_the_aws_feature_the_aws_commands_say_how_to_get_them() {
 
 #[test]
 fn the_local_build_has_no_aws_sdk_and_no_tls() {
-    let o = Command::new(env!("CARGO"))
-        .args([
-            "tree",
-            "-p",
-            "lineage-cli",
-            "--no-default-features",
-            "-e",
-            "normal",
-            "--prefix",
-            "none",
-            "--offline",
-        ])
-        .current_dir(repo())
-        .output()
-        .expect("cargo tree");
-    assert!(o.status.success(), "{}", stderr(&o));
-    let tree = String::from_utf8_lossy(&o.stdout);
+    let tree = dependency_tree(&["--no-default-features"]);
     assert!(tree.contains("lineage-engine"), "{tree}");
     let aws: Vec<&str> = tree
         .lines()
@@ -1003,6 +987,49 @@ fn the_local_build_has_no_aws_sdk_and_no_tls() {
         })
         .collect();
     assert_eq!(tls, Vec::<&str>::new());
+    // nor a JSON-Schema validator: the model's answers are checked without one
+    assert!(!tree.contains("jsonschema"), "{tree}");
+}
+
+/// The build with AWS has one HTTP stack: hyper 1 and rustls on ring, for the SDK and the
+/// OpenLineage transport alike; not the SDK's default aws-lc (a C build) or its legacy
+/// hyper 0.14 client beside it.
+#[test]
+fn the_aws_build_has_one_http_stack() {
+    let tree = dependency_tree(&[]);
+    assert!(tree.contains("aws-sdk-glue"), "{tree}");
+    assert!(tree.contains("ring v"), "{tree}");
+    let extra: Vec<&str> = tree
+        .lines()
+        .filter(|l| {
+            l.starts_with("aws-lc")
+                || l.starts_with("hyper v0.")
+                || l.starts_with("rustls v0.21")
+                || l.starts_with("h2 v0.3")
+        })
+        .collect();
+    assert_eq!(extra, Vec::<&str>::new());
+}
+
+/// `cargo tree` of the CLI (normal dependencies, one line each) with `flags`.
+fn dependency_tree(flags: &[&str]) -> String {
+    let o = Command::new(env!("CARGO"))
+        .args([
+            "tree",
+            "-p",
+            "lineage-cli",
+            "-e",
+            "normal",
+            "--prefix",
+            "none",
+            "--offline",
+        ])
+        .args(flags)
+        .current_dir(repo())
+        .output()
+        .expect("cargo tree");
+    assert!(o.status.success(), "{}", stderr(&o));
+    String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
 /// The binary with no AWS setup but what `vars` give (no credentials files, no IMDS), against

@@ -182,13 +182,12 @@ fn check_dataset(at: &str, item: &Value, found: &mut Violations) {
         None => {}
     }
     match fields.get("confidence") {
+        Some(Value::Number(n)) if n.as_f64().is_some_and(|c| (0.0..=1.0).contains(&c)) => {}
         Some(Value::Number(n)) => {
-            if !n.as_f64().is_some_and(|c| (0.0..=1.0).contains(&c)) {
-                found.at(
-                    &format!("{at}/confidence"),
-                    format!("{n} is outside 0 to 1"),
-                );
-            }
+            found.at(
+                &format!("{at}/confidence"),
+                format!("{n} is outside 0 to 1"),
+            );
         }
         Some(other) => found.not_of_type(&format!("{at}/confidence"), other, "number"),
         None => {}

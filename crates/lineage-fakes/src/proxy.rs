@@ -12,6 +12,9 @@
 //! [`FaultProxy::set_from`] lets the first calls through and faults from the Nth on (a crash
 //! at the Nth write).
 //! A latency is applied once per call, before the request goes upstream (a round trip's worth).
+//! DynamoDB writes are applied upstream one at a time: DynamoDB evaluates a conditional write
+//! atomically, while moto checks the condition and then writes, unlocked, so two claims of one
+//! run arriving in the same instant could both pass there.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -130,6 +133,21 @@ impl Request {
     fn is_bedrock(&self) -> bool {
         self.path.starts_with("/model/")
     }
+    /// Whether this is a DynamoDB write (what DynamoDB applies atomically).
+    fn is_dynamodb_write(&self) -> bool {
+        self.target()
+            .strip_prefix("DynamoDB_20120810.")
+            .is_some_and(|op| {
+                matches!(
+                    op,
+                    "PutItem"
+                        | "UpdateItem"
+                        | "DeleteItem"
+                        | "BatchWriteItem"
+                        | "TransactWriteItems"
+                )
+            })
+    }
     /// Whether `target` names this request. `context_table` is the execution-contexts table.
     pub fn matches(&self, target: Target, context_table: &str) -> bool {
         let t = self.target();
@@ -207,6 +225,8 @@ pub struct FaultProxy {
     state: Arc<Mutex<State>>,
     injected: Arc<AtomicUsize>,
     forwarded: Arc<AtomicUsize>,
+    /// Held while a DynamoDB write is applied upstream.
+    dynamodb_writes: Arc<tokio::sync::Mutex<()>>,
     started: Instant,
 }
 
@@ -319,6 +339,7 @@ impl FaultProxy {
             state: Arc::new(Mutex::new(State::default())),
             injected: Arc::new(AtomicUsize::new(0)),
             forwarded: Arc::new(AtomicUsize::new(0)),
+            dynamodb_writes: Arc::new(tokio::sync::Mutex::new(())),
             started: Instant::now(),
         };
         let p = proxy.clone();
@@ -468,9 +489,15 @@ impl FaultProxy {
             tokio::time::sleep(latency).await;
         }
         let mut end = None;
+        let one_at_a_time = if req.is_dynamodb_write() {
+            Some(self.dynamodb_writes.lock().await)
+        } else {
+            None
+        };
         let result = self
             .forward(&mut sock, &req, &first, length, (moto, bedrock), &mut end)
             .await;
+        drop(one_at_a_time);
         let call = Call {
             operation: req.operation(),
             resource: req.resource(),

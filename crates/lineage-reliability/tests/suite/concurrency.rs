@@ -18,6 +18,7 @@ use lineage_domain::PortError;
 use lineage_engine::pipeline::{Disposition, Ports};
 use lineage_engine::{EngineError, InferencePolicy, Pipeline, ProcessOptions};
 use lineage_fakes::bedrock::{FakeBedrock, Reply};
+use lineage_fakes::proxy::FaultProxy;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -29,9 +30,6 @@ df.write.parquet("s3://curated-zone/orders_clean/")
 "#;
 
 const N: usize = 8;
-
-/// How far apart the deliveries start on the emulator (see the AWS test).
-const MOTO_CLAIM_SPACING: Duration = Duration::from_millis(120);
 
 /// A model that counts its calls and takes its time (so the deliveries overlap).
 #[derive(Debug, Default)]
@@ -170,7 +168,12 @@ async fn assert_one_run_recorded(clients: &lineage_aws::AwsClients, out: &Output
 
 #[tokio::test]
 async fn eight_concurrent_deliveries_on_aws_end_in_one_state_with_one_model_call() {
-    let clients = support::clients().await;
+    // through the proxy, which applies DynamoDB writes one at a time as DynamoDB does (moto
+    // checks a condition and then writes, unlocked): the eight deliveries start in the same
+    // instant
+    let proxy = FaultProxy::start(&support::moto_url(), None).await;
+    let clients =
+        lineage_aws::AwsClients::for_endpoint(&proxy.url, support::REGION, "test", "test").await;
     let out = Outputs::create(&clients).await;
     let settings = common::settings(&out, InferencePolicy::Always);
     let ports = lineage_lambda::wiring::aws_ports(
@@ -178,11 +181,7 @@ async fn eight_concurrent_deliveries_on_aws_end_in_one_state_with_one_model_call
         &settings,
         Some(Arc::new(MemMetrics::default())),
     );
-    // moto applies a conditional write without a lock, so two claims arriving in the same
-    // instant can both pass its check (DynamoDB evaluates them atomically); the deliveries
-    // still overlap (all gather at once, then claim while another holds the lease), but their
-    // claims reach the emulator a few milliseconds apart
-    let (run, _model) = run_on(ports, &clients, &out, MOTO_CLAIM_SPACING).await;
+    let (run, _model) = run_on(ports, &clients, &out, Duration::ZERO).await;
     assert_one_run_recorded(&clients, &out, &run).await;
 }
 
@@ -226,7 +225,9 @@ const PROCESSES: usize = 4;
 
 /// How far apart the processes receive the run: each process gathers before it claims, and
 /// on a loaded machine that takes anywhere from tens to hundreds of milliseconds, so claims
-/// sent less than this apart could reach moto in the same instant (see `MOTO_CLAIM_SPACING`).
+/// sent less than this apart could reach moto in the same instant (moto checks a conditional
+/// write and then applies it, unlocked; these processes call it directly, not through the
+/// proxy that applies DynamoDB writes one at a time).
 const PROCESS_SPACING: Duration = Duration::from_secs(1);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

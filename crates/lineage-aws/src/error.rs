@@ -180,6 +180,18 @@ fn setup_problem(err: &(dyn std::error::Error + 'static)) -> Option<(ErrorKind, 
                 .into(),
         ));
     }
+    if let Some(at) = text.find("invalid peer certificate") {
+        // the endpoint answered with a certificate this machine does not trust (an emulator's
+        // own, a TLS-inspecting proxy, a wrong host): no retry changes that
+        let reason: String = one_line(err)[at..].chars().take(120).collect();
+        return Some((
+            ErrorKind::Invalid,
+            format!(
+                "the endpoint's TLS certificate is not trusted ({reason}): check the endpoint \
+                 (AWS_ENDPOINT_URL), or set SSL_CERT_FILE to the CA bundle that signed it"
+            ),
+        ));
+    }
     if text.contains("missing signing region") || text.contains("region must be set") {
         return Some((
             ErrorKind::Invalid,
@@ -387,6 +399,34 @@ mod tests {
         let (kind, problem) = setup_problem(&outer).expect("a setup problem");
         assert_eq!(kind, ErrorKind::AccessDenied);
         assert!(problem.contains("AWS_ACCESS_KEY_ID"), "{problem}");
+    }
+
+    #[test]
+    fn an_untrusted_certificate_is_a_setup_problem_with_its_fix() {
+        let outer = Chain(
+            "dispatch failure",
+            Some(Box::new(Chain(
+                "io error",
+                Some(Box::new(Chain(
+                    "client error (Connect): TLS handshake failed: invalid peer certificate: UnknownIssuer",
+                    None,
+                ))),
+            ))),
+        );
+        let (kind, problem) = setup_problem(&outer).expect("a setup problem");
+        assert_eq!(kind, ErrorKind::Invalid);
+        assert!(!kind.is_retryable());
+        assert!(
+            problem.contains("invalid peer certificate: UnknownIssuer"),
+            "{problem}"
+        );
+        assert!(problem.contains("SSL_CERT_FILE"), "{problem}");
+        // a handshake cut by the network is still transient
+        let reset = Chain(
+            "dispatch failure: TLS handshake failed: connection reset by peer",
+            None,
+        );
+        assert_eq!(setup_problem(&reset), None);
     }
 
     #[test]

@@ -31,6 +31,68 @@ fn free_port() -> u16 {
         .expect("a free port")
 }
 
+/// A moto server of its own over TLS (its certificate signed by a test CA), stopped on drop.
+pub struct TlsMoto {
+    pub url: String,
+    /// The test CA's certificate (PEM): what `SSL_CERT_FILE` names to trust the server.
+    pub ca: PathBuf,
+    server: std::process::Child,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for TlsMoto {
+    fn drop(&mut self) {
+        let _ = self.server.kill();
+        let _ = self.server.wait();
+    }
+}
+
+/// Starts a moto server over TLS with a fresh test CA (`tests/moto/tls_certs.py`).
+pub fn tls_moto() -> TlsMoto {
+    let root = workspace_root();
+    let run = |cmd: &mut std::process::Command| {
+        let out = cmd.output().expect("run");
+        assert!(
+            out.status.success(),
+            "{cmd:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    run(std::process::Command::new(root.join("tests/moto/moto.sh")).arg("install"));
+    let venv = std::env::var_os("MOTO_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target/moto-venv"));
+    let dir = tempfile::tempdir().expect("temp dir");
+    run(std::process::Command::new(venv.join("bin/python"))
+        .arg(root.join("tests/moto/tls_certs.py"))
+        .arg(dir.path()));
+    let port = free_port();
+    let server = std::process::Command::new(venv.join("bin/moto_server"))
+        .args(["-H", "127.0.0.1", "-p", &port.to_string(), "-c"])
+        .arg(dir.path().join("server.pem"))
+        .arg("-k")
+        .arg(dir.path().join("server.key"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start moto_server over TLS");
+    let moto = TlsMoto {
+        url: format!("https://127.0.0.1:{port}"),
+        ca: dir.path().join("ca.pem"),
+        server,
+        _dir: dir,
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "moto over TLS did not start"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    moto
+}
+
 /// The moto server's URL, starting it on first use.
 pub fn moto_url() -> String {
     static URL: OnceLock<Result<String, String>> = OnceLock::new();

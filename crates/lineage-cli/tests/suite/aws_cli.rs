@@ -1,5 +1,6 @@
 //! The CLI's AWS mode against moto through the real SDK clients: `health`, `replay` generated
-//! from `glue:GetJobRuns`, `replay --to-queue`, and `graph`/`lineage` read from DynamoDB.
+//! from `glue:GetJobRuns`, `replay --to-queue`, and `graph`/`lineage` read from DynamoDB; and
+//! the agent's HTTPS client against moto served over TLS.
 //! Only with the `aws` feature (the default).
 #![cfg(feature = "aws")]
 
@@ -283,4 +284,55 @@ async fn extract_a_job_run_from_aws_and_write_it_only_without_dry_run() {
 
     let unknown = env.agent(&["extract", "--job-name", "no-such-job", "--dry-run"]);
     assert_eq!(unknown.status.code(), Some(2), "{}", text(&unknown));
+}
+
+/// The agent's one HTTPS client (hyper 1, rustls on ring) against moto over TLS: with the test
+/// CA in `SSL_CERT_FILE` every call reaches the service (the tables and bucket do not exist
+/// there: "not found" is the service's answer); without it, the certificate is refused and each
+/// call says so on one line with the fix, as a setup problem, not a transient one.
+#[test]
+fn https_trusts_ssl_cert_file_and_refuses_an_unknown_certificate() {
+    let moto = support::tls_moto();
+    let health = |trust: bool| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_lineage-agent"));
+        cmd.args(["health", "--json"])
+            .envs(support::aws_env())
+            .env("AWS_ENDPOINT_URL", &moto.url)
+            .env("LINEAGE_BUCKET", "no-such-bucket")
+            .env("JOB_MAPPING_TABLE", "no-such-mappings")
+            .env("CONTEXT_TABLE", "no-such-contexts")
+            .env_remove("SSL_CERT_FILE")
+            .env_remove("SSL_CERT_DIR");
+        if trust {
+            cmd.env("SSL_CERT_FILE", &moto.ca);
+        }
+        let o = cmd.output().expect("run lineage-agent");
+        assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+        let report: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json report");
+        report["dependencies"]
+            .as_array()
+            .expect("dependencies")
+            .iter()
+            .filter(|d| d["kind"] != "bedrock_model")
+            .map(|d| d["reason"].as_str().unwrap_or_default().to_string())
+            .collect::<Vec<_>>()
+    };
+    let trusted = health(true);
+    assert_eq!(trusted.len(), 3, "{trusted:?}");
+    for reason in &trusted {
+        assert!(reason.contains("not found"), "{reason}");
+        assert!(!reason.contains("certificate"), "{reason}");
+    }
+    let refused = health(false);
+    assert_eq!(refused.len(), 3, "{refused:?}");
+    for reason in &refused {
+        assert!(
+            reason.contains("TLS certificate is not trusted"),
+            "{reason}"
+        );
+        assert!(reason.contains("UnknownIssuer"), "{reason}");
+        assert!(reason.contains("SSL_CERT_FILE"), "{reason}");
+        assert!(!reason.contains("transient"), "{reason}");
+        assert!(!reason.contains('\n'), "{reason}");
+    }
 }

@@ -61,26 +61,16 @@ impl LineageModel for CountingModel {
     }
 }
 
-/// Delivers the run `N` times at once (each delivery starting `stagger` after the one before),
-/// then retries those that failed; returns how many deliveries recorded it.
-async fn deliver_concurrently(
-    pipeline: &Pipeline,
-    job: &str,
-    run: &str,
-    force: bool,
-    stagger: Duration,
-) -> usize {
+/// Delivers the run `N` times at once, then retries those that failed; returns how many
+/// deliveries recorded it.
+async fn deliver_concurrently(pipeline: &Pipeline, job: &str, run: &str, force: bool) -> usize {
     let event = common::event(job, run);
     let options = ProcessOptions {
         force,
         dry_run: false,
     };
     let event = &event;
-    let results = futures::future::join_all((0..N).map(|i| async move {
-        tokio::time::sleep(stagger * u32::try_from(i).unwrap_or(0)).await;
-        pipeline.process(event, options).await
-    }))
-    .await;
+    let results = futures::future::join_all((0..N).map(|_| pipeline.process(event, options))).await;
     let mut processed = 0;
     for r in &results {
         match r {
@@ -107,7 +97,6 @@ async fn run_on(
     ports: Ports,
     clients: &lineage_aws::AwsClients,
     out: &Outputs,
-    stagger: Duration,
 ) -> (String, Arc<CountingModel>) {
     let settings = common::settings(out, InferencePolicy::Always);
     let model = Arc::new(CountingModel::default());
@@ -117,16 +106,13 @@ async fn run_on(
     let job =
         common::job_with_script(clients, &scripts, "dup", "py", SCRIPT.as_bytes(), &[], &[]).await;
     let run = support::start_run(clients, &job, &[]).await;
-    assert_eq!(
-        deliver_concurrently(&pipeline, &job, &run, false, stagger).await,
-        1
-    );
+    assert_eq!(deliver_concurrently(&pipeline, &job, &run, false).await, 1);
     assert_eq!(model.calls.load(Ordering::SeqCst), 1, "one model call");
     let store = pipeline.ports().store.clone();
     let recorded = store.execution_context(&run).await.expect("read");
     // forced deliveries hold the claim one at a time (how many overlap depends on timing);
     // the answer is cached, so the model is not asked again, and the state stays the same
-    let forced = deliver_concurrently(&pipeline, &job, &run, true, stagger).await;
+    let forced = deliver_concurrently(&pipeline, &job, &run, true).await;
     assert!((1..=N).contains(&forced), "{forced}");
     assert_eq!(
         model.calls.load(Ordering::SeqCst),
@@ -181,7 +167,7 @@ async fn eight_concurrent_deliveries_on_aws_end_in_one_state_with_one_model_call
         &settings,
         Some(Arc::new(MemMetrics::default())),
     );
-    let (run, _model) = run_on(ports, &clients, &out, Duration::ZERO).await;
+    let (run, _model) = run_on(ports, &clients, &out).await;
     assert_one_run_recorded(&clients, &out, &run).await;
 }
 
@@ -206,7 +192,7 @@ async fn eight_concurrent_deliveries_on_the_local_store_end_in_one_state_with_on
         sink: sink.clone(),
         metrics: Arc::new(MemMetrics::default()),
     };
-    let (run, _model) = run_on(ports, &clients, &out, Duration::ZERO).await;
+    let (run, _model) = run_on(ports, &clients, &out).await;
     let ctx = store
         .execution_context(&run)
         .await

@@ -163,15 +163,13 @@ pub fn one_line(err: &(dyn std::error::Error + 'static)) -> String {
         }
         at = e.source();
     }
-    match line.char_indices().nth(MESSAGE_CHARS) {
-        Some((cut, _)) => format!("{}...", &line[..cut]),
-        None => line,
-    }
+    lineage_domain::text::cut(&line, MESSAGE_CHARS)
 }
 
 /// What is missing when a request could not be sent for want of setup, and its fix.
 fn setup_problem(err: &(dyn std::error::Error + 'static)) -> Option<(ErrorKind, String)> {
-    let text = one_line(err).to_ascii_lowercase();
+    let line = one_line(err);
+    let text = line.to_ascii_lowercase();
     if text.contains("no credentials") || text.contains("credentials not loaded") {
         return Some((
             ErrorKind::AccessDenied,
@@ -183,7 +181,7 @@ fn setup_problem(err: &(dyn std::error::Error + 'static)) -> Option<(ErrorKind, 
     if let Some(at) = text.find("invalid peer certificate") {
         // the endpoint answered with a certificate this machine does not trust (an emulator's
         // own, a TLS-inspecting proxy, a wrong host): no retry changes that
-        let reason: String = one_line(err)[at..].chars().take(120).collect();
+        let reason: String = line[at..].chars().take(120).collect();
         return Some((
             ErrorKind::Invalid,
             format!(

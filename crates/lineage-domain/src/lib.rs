@@ -15,6 +15,7 @@ pub mod redact;
 pub mod redacted;
 pub mod run;
 pub mod secret;
+pub mod text;
 
 pub use context::{ExtraObject, LogEvent, RunContext, Script, ScriptLanguage, SourceModule};
 pub use dataset::{Dataset, S3Location};

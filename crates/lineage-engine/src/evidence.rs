@@ -67,11 +67,7 @@ impl<'a> EvidenceReader<'a> {
                 .unwrap_or_default(),
             _ => "",
         };
-        let text = without_log_header(text.trim());
-        match text.char_indices().nth(QUOTE_CHARS) {
-            Some((cut, _)) => format!("{}...", &text[..cut]),
-            None => text.to_string(),
-        }
+        lineage_domain::text::cut(without_log_header(text.trim()), QUOTE_CHARS)
     }
 
     /// One line: `script.py:13 spark.read.parquet`, `log <stream> <time>: "<quote>"`.

@@ -194,10 +194,7 @@ pub fn diagnose(err: &AwsError, model_id: &str, region: &str) -> String {
 /// One line of at most [`MESSAGE_CHARS`] characters.
 fn short(text: &str) -> String {
     let line = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    match line.char_indices().nth(MESSAGE_CHARS) {
-        Some((cut, _)) => format!("{}...", &line[..cut]),
-        None => line,
-    }
+    lineage_domain::text::cut(&line, MESSAGE_CHARS)
 }
 
 #[cfg(test)]

@@ -143,11 +143,7 @@ impl Violations {
 
 /// A value as a problem quotes it: at most 60 characters of its JSON.
 fn shown(value: &Value) -> String {
-    let text = value.to_string();
-    match text.char_indices().nth(60) {
-        Some((cut, _)) => format!("{}...", &text[..cut]),
-        None => text,
-    }
+    lineage_domain::text::cut(&value.to_string(), 60)
 }
 
 /// One proposed dataset against the schema's `items`.

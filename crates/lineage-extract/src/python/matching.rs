@@ -20,36 +20,9 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
         };
         let mut c = body.walk();
         let cases: Vec<Node<'t>> = body.children_by_field_name("alternative", &mut c).collect();
-        self.exec_cases(&subject, &cases)
-    }
-
-    fn exec_cases(&mut self, subject: &Value, cases: &[Node<'t>]) -> Flow {
-        for (i, &case) in cases.iter().enumerate() {
-            let consequence = field(case, "consequence");
-            match self.case_matches(case, subject) {
-                Some(true) => {
-                    return consequence
-                        .map(|b| self.exec_block(b))
-                        .unwrap_or(Flow::Normal)
-                }
-                Some(false) => {}
-                None => {
-                    let rest = &cases[i + 1..];
-                    self.either(
-                        |it| {
-                            if let Some(b) = consequence {
-                                it.exec_block(b);
-                            }
-                        },
-                        |it| {
-                            it.exec_cases(subject, rest);
-                        },
-                    );
-                    return Flow::Normal;
-                }
-            }
-        }
-        Flow::Normal
+        self.exec_first_arm(&cases, &|it, case| {
+            (it.case_matches(case, &subject), field(case, "consequence"))
+        })
     }
 
     /// Whether a case's patterns and guard match `subject`, binding its captures.

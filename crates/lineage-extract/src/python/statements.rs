@@ -332,32 +332,21 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
     }
 
     fn exec_if(&mut self, n: Node<'t>) -> Flow {
-        let cond = field(n, "condition")
-            .map(|c| self.eval(c))
-            .and_then(|v| v.truthy());
-        let cons = field(n, "consequence");
-        let mut alts: Vec<Node> = Vec::new();
         let mut c = n.walk();
-        for a in n.children_by_field_name("alternative", &mut c) {
-            alts.push(a);
-        }
-        match cond {
-            Some(true) => cons.map(|b| self.exec_block(b)).unwrap_or(Flow::Normal),
-            Some(false) => self.exec_alternatives(&alts),
-            None => {
-                self.either(
-                    |it| {
-                        if let Some(b) = cons {
-                            it.exec_block(b);
-                        }
-                    },
-                    |it| {
-                        it.exec_alternatives(&alts);
-                    },
-                );
-                Flow::Normal
-            }
-        }
+        let arms: Vec<Node<'t>> = std::iter::once(n)
+            .chain(n.children_by_field_name("alternative", &mut c))
+            .collect();
+        self.exec_first_arm(&arms, &|it, arm| match kind(arm) {
+            // the `if` itself and each `elif`: a condition and its block
+            "if_statement" | "elif_clause" => (
+                field(arm, "condition")
+                    .map(|c| it.eval(c))
+                    .and_then(|v| v.truthy()),
+                field(arm, "consequence"),
+            ),
+            "else_clause" => (Some(true), field(arm, "body")),
+            _ => (Some(false), None),
+        })
     }
 
     /// Both ways of an undecided condition run, each from the state before it; after them, a
@@ -412,42 +401,34 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
         Some(heard)
     }
 
-    /// `elif`/`else` clauses after a condition decided false.
-    fn exec_alternatives(&mut self, alts: &[Node<'t>]) -> Flow {
-        for (i, a) in alts.iter().enumerate() {
-            match kind(a) {
-                "elif_clause" => {
-                    let cond = field(*a, "condition")
-                        .map(|c| self.eval(c))
-                        .and_then(|v| v.truthy());
-                    let cons = field(*a, "consequence");
-                    match cond {
-                        Some(true) => {
-                            return cons.map(|b| self.exec_block(b)).unwrap_or(Flow::Normal)
-                        }
-                        Some(false) => continue,
-                        None => {
-                            let rest = &alts[i + 1..];
-                            self.either(
-                                |it| {
-                                    if let Some(b) = cons {
-                                        it.exec_block(b);
-                                    }
-                                },
-                                |it| {
-                                    it.exec_alternatives(rest);
-                                },
-                            );
-                            return Flow::Normal;
-                        }
-                    }
+    /// Runs the first of `arms` that holds (an `if`'s `elif`/`else` chain, a `match`'s cases):
+    /// `test` says whether an arm holds and gives its block. An arm that holds runs and ends the
+    /// chain; one that does not is passed over; an undecided one runs as one way of an
+    /// undecided condition, the arms after it as the other.
+    pub(super) fn exec_first_arm(
+        &mut self,
+        arms: &[Node<'t>],
+        test: &dyn Fn(&mut Self, Node<'t>) -> (Option<bool>, Option<Node<'t>>),
+    ) -> Flow {
+        for (i, &arm) in arms.iter().enumerate() {
+            let (holds, block) = test(self, arm);
+            match holds {
+                Some(true) => return block.map(|b| self.exec_block(b)).unwrap_or(Flow::Normal),
+                Some(false) => {}
+                None => {
+                    let rest = &arms[i + 1..];
+                    self.either(
+                        |it| {
+                            if let Some(b) = block {
+                                it.exec_block(b);
+                            }
+                        },
+                        |it| {
+                            it.exec_first_arm(rest, test);
+                        },
+                    );
+                    return Flow::Normal;
                 }
-                "else_clause" => {
-                    return field(*a, "body")
-                        .map(|b| self.exec_block(b))
-                        .unwrap_or(Flow::Normal)
-                }
-                _ => {}
             }
         }
         Flow::Normal

@@ -11,6 +11,10 @@ use crate::value::{values_equal, Value};
 use std::rc::Rc;
 use tree_sitter::Node;
 
+/// Whether an arm of an `if` chain or a `match` holds (`None`: undecided), and its block.
+pub(super) type ArmTest<'a, 't, 'e, 'c> =
+    dyn Fn(&mut Interp<'t, 'e, 'c>, Node<'t>) -> (Option<bool>, Option<Node<'t>>) + 'a;
+
 impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
     pub(super) fn exec_block(&mut self, n: Node<'t>) -> Flow {
         let mut c = n.walk();
@@ -408,7 +412,7 @@ impl<'t, 'e, 'c> Interp<'t, 'e, 'c> {
     pub(super) fn exec_first_arm(
         &mut self,
         arms: &[Node<'t>],
-        test: &dyn Fn(&mut Self, Node<'t>) -> (Option<bool>, Option<Node<'t>>),
+        test: &ArmTest<'_, 't, 'e, 'c>,
     ) -> Flow {
         for (i, &arm) in arms.iter().enumerate() {
             let (holds, block) = test(self, arm);

@@ -98,15 +98,17 @@ test-tools: $(TEST_TOOLS)
 moto:
 	tests/moto/moto.sh install
 
+# Every test binary of the workspace (the crates' docs hold no runnable examples: `doctest =
+# false`). Four test threads per binary: the AWS tests spend much of their time waiting on moto
+# and on their fault timeouts, so two threads on two cores leave the machine idle.
 lint-and-unit: test-build chromium
-	$(LINTED) LINEAGE_CHROMIUM=$(CHROMIUM) LINEAGE_REQUIRE_CHROMIUM=1 $(CARGO) test --workspace --all-targets
-	$(LINTED) $(CARGO) test --workspace --doc
+	RUST_TEST_THREADS=$${RUST_TEST_THREADS:-4} $(LINTED) LINEAGE_CHROMIUM=$(CHROMIUM) LINEAGE_REQUIRE_CHROMIUM=1 $(CARGO) test --workspace --all-targets
 
 # The tool installs run while the workspace compiles (make -j2: two recipes at once, the build
-# and the installs), then the tests.
+# and the installs), then the workspace's tests beside the extra ones (the infrastructure's).
 test: fmt-check
 	$(MAKE) --no-print-directory -j2 test-build test-tools
-	$(MAKE) --no-print-directory lint-and-unit $(EXTRA_TESTS)
+	$(MAKE) --no-print-directory -j2 --output-sync=line lint-and-unit $(EXTRA_TESTS)
 
 build-release:
 	$(CARGO) build --release -p lineage-cli

@@ -91,9 +91,6 @@ validate: infra-lint $(INFRA_SAM)/.installed
 	  $(CLI_DEBUG) config validate --environment $$e --config-dir $(CONFIG_DIR) >/dev/null || exit 1; \
 	done
 
-# The stack tests run the CLI with AWS support (`make demo` leaves one built without it).
-# The CLI as `make test` builds it (the same packages, targets and features, linted): nothing
-# compiles twice.
 # The IAM policy simulator test_deployed.py evaluates the function's requests with (npm, pinned by
 # infra/iam-simulate/package-lock.json), beside its script.
 $(INFRA_DIR)/iam-simulate/.installed: infra/iam-simulate/package.json infra/iam-simulate/package-lock.json infra/iam-simulate/simulate.mjs
@@ -103,8 +100,10 @@ $(INFRA_DIR)/iam-simulate/.installed: infra/iam-simulate/package.json infra/iam-
 	cd $(INFRA_DIR)/iam-simulate && npm ci --silent --no-audit --no-fund
 	@touch $@
 
-infra-test: infra-lint $(INFRA_DIR)/iam-simulate/.installed
-	$(LINTED) $(CARGO) test -q --workspace --all-targets --no-run
+# The stack tests run the CLI with AWS support (`make demo` leaves one built without it), and the
+# debug `bootstrap`: both as `make test` builds them (test-build: the same packages, targets and
+# features, linted), so nothing compiles twice.
+infra-test: infra-lint $(INFRA_DIR)/iam-simulate/.installed test-build
 	$(INFRA_TOOLS)/bin/python -m pytest -q -rs -p no:cacheprovider infra/tests
 
 # ------------------------------------------------------------------ deploy / operate

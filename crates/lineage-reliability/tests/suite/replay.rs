@@ -1,6 +1,6 @@
 //! Idempotent replay and run ordering, against moto through the real SDK clients, the
 //! `lineage_aws` adapters and `lineage_engine::Pipeline`:
-//! - 500 run events of several Glue jobs (scripts in S3 reading and writing S3 paths and
+//! - 200 run events of several Glue jobs (scripts in S3 reading and writing S3 paths and
 //!   catalog tables) are processed, then all replayed shuffled (some twice), then a shuffled
 //!   fifth of them force-reprocessed concurrently: the lineage objects stay byte-identical, both
 //!   tables' items stay equal, and no (job, dataset, direction) is mapped twice.
@@ -17,7 +17,7 @@ use lineage_engine::{Disposition, InferencePolicy, ProcessOptions};
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
 
-const RUNS: usize = 500;
+const RUNS: usize = 200;
 const CONCURRENCY: usize = 24;
 
 const SCRIPTS: &[(&str, &str, &str)] = &[
@@ -168,7 +168,7 @@ async fn process_all(
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn replaying_500_events_shuffled_and_twice_changes_nothing() {
+async fn replaying_200_events_shuffled_and_twice_changes_nothing() {
     let t = Instant::now();
     let f = fixture(RUNS).await;
     let settings = common::settings(&f.out, InferencePolicy::Never);

@@ -19,7 +19,7 @@ CLI_RELEASE := target/release/lineage-agent
 FITTED_WEIGHTS := crates/lineage-engine/src/score/fitted.rs
 TOOLS_VENV := target/tools-venv
 
-.PHONY: help demo test test-build test-tools moto fmt-check clippy unit lint-and-unit chromium score score-corpus score-sql score-columns schema-check score-edges score-calibration fit-weights score-floors build-release toolchain clean-demo
+.PHONY: help demo test test-build check-local test-tools moto fmt-check clippy unit lint-and-unit chromium score score-corpus score-sql score-columns schema-check score-edges score-calibration fit-weights score-floors build-release toolchain clean-demo
 
 # More targets live in mk/*.mk; each may add test targets to EXTRA_TESTS.
 .DEFAULT_GOAL := demo
@@ -79,18 +79,23 @@ unit: chromium
 # What `make test` builds, it lints as it compiles: clippy-driver is the workspace's compiler
 # wrapper (what `cargo clippy` sets up), so clippy's lints and -D warnings apply to the build the
 # tests run from, and no crate is compiled twice (once checked for clippy, once built for the
-# tests). Every target of the workspace (benches too, run once as tests), then the CLI's local
-# build without the AWS SDK checked (the binary `make demo` builds: its dependencies are the
-# demo's, while its tests would build the SDK again for their dev-dependencies). MAKEFLAGS is
-# cleared so that cargo uses every core instead of sharing make's job slots with the tool installs
-# that `make test` runs beside it.
+# tests). Every target of the workspace (benches too, run once as tests); check-local checks the
+# CLI's local build without the AWS SDK (the binary `make demo` builds: its dependencies are the
+# demo's, while its tests would build the SDK again for their dev-dependencies). test-build clears
+# MAKEFLAGS so that cargo uses every core instead of sharing make's job slots with the tool
+# installs that `make test` runs beside it; check-local shares them, so that beside the tests it
+# compiles on one core.
 CLIPPY_DRIVER = $(shell rustup which clippy-driver 2>/dev/null || command -v clippy-driver)
 LINTED = RUSTC_WORKSPACE_WRAPPER=$(CLIPPY_DRIVER) CLIPPY_ARGS=-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__
 
 test-build: toolchain
 	@[ -n "$(CLIPPY_DRIVER)" ] || { echo "clippy-driver not found: rustup component add clippy"; exit 1; }
 	MAKEFLAGS= $(LINTED) $(CARGO) test --workspace --all-targets --no-run
-	MAKEFLAGS= $(LINTED) $(CARGO) check -p lineage-cli --no-default-features --bins
+
+# The CLI's local build, checked and linted; `make test` runs it beside the tests (cargo holds its
+# build lock while it compiles, not while tests run).
+check-local: toolchain
+	$(LINTED) $(CARGO) check -p lineage-cli --no-default-features --bins
 
 # The tools the tests run against: downloads and unpacking, installed once (stamped).
 test-tools: $(TEST_TOOLS)
@@ -105,10 +110,11 @@ lint-and-unit: test-build chromium
 	RUST_TEST_THREADS=$${RUST_TEST_THREADS:-4} $(LINTED) LINEAGE_CHROMIUM=$(CHROMIUM) LINEAGE_REQUIRE_CHROMIUM=1 $(CARGO) test --workspace --all-targets
 
 # The tool installs run while the workspace compiles (make -j2: two recipes at once, the build
-# and the installs), then the workspace's tests beside the extra ones (the infrastructure's).
+# and the installs), then the workspace's tests, and beside them the local build's check and the
+# extra tests (the infrastructure's), one after the other.
 test: fmt-check
 	$(MAKE) --no-print-directory -j2 test-build test-tools
-	$(MAKE) --no-print-directory -j2 --output-sync=line lint-and-unit $(EXTRA_TESTS)
+	$(MAKE) --no-print-directory -j2 --output-sync=line lint-and-unit check-local $(EXTRA_TESTS)
 
 build-release:
 	$(CARGO) build --release -p lineage-cli

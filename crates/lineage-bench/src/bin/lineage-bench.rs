@@ -70,7 +70,8 @@ enum Cmd {
     ExtractOne {
         #[arg(long)]
         case: PathBuf,
-        #[arg(long, default_value_t = 3)]
+        /// Timed extractions after the first (which is reported apart).
+        #[arg(long, default_value_t = 10)]
         repeat: usize,
     },
     /// Extraction time of the worst cases, each in a child process.
@@ -78,7 +79,8 @@ enum Cmd {
         /// Cases, LABEL=DIR.
         #[arg(long = "case", value_parser = labelled, required = true)]
         cases: Vec<(String, PathBuf)>,
-        #[arg(long, default_value_t = 3)]
+        /// Timed extractions per case after the first (which is reported apart).
+        #[arg(long, default_value_t = 10)]
         repeat: usize,
         /// The nesting depth the deep cases were generated with (for the report).
         #[arg(long, default_value_t = 60_000)]

@@ -129,7 +129,7 @@ pub fn write(dir: &Path, notes: &str, out_path: &Path) -> Result<(), crate::Benc
     let cores: f64 = sh("nproc", &[]).parse().unwrap_or(1.0);
     if let Some(max) = loads.iter().copied().reduce(f64::max) {
         if max > 0.5 * cores {
-            let _ = writeln!(out, "> **Loaded machine:** the 1-minute load average reached {max:.2} on {cores:.0} cores before a measurement started (other builds were running), so these figures are noisy: latencies are pessimistic and ratios are less reliable. Re-run `make bench` on an idle machine for final numbers.\n");
+            let _ = writeln!(out, "> **Loaded machine:** the 1-minute load average reached {max:.2} on {cores:.0} cores before a measurement started (the 1-minute average also counts the run's own previous steps, such as the replay and the builds of `cargo bench`; or other work was running), so these figures may be noisy: latencies are pessimistic and ratios are less reliable. Re-run `make bench` on an idle machine for final numbers.\n");
         }
     }
     out.push_str("Every figure below was measured in the same `make bench` run, with the command shown under it. Ratios are against the anchor measured in that same run. Targets are reported, not enforced.\n\n## Machine\n\n| | |\n| --- | --- |\n");

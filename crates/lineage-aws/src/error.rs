@@ -181,7 +181,7 @@ fn setup_problem(err: &(dyn std::error::Error + 'static)) -> Option<(ErrorKind, 
     if let Some(at) = text.find("invalid peer certificate") {
         // the endpoint answered with a certificate this machine does not trust (an emulator's
         // own, a TLS-inspecting proxy, a wrong host): no retry changes that
-        let reason: String = line[at..].chars().take(120).collect();
+        let reason = lineage_domain::text::cut(&line[at..], 120);
         return Some((
             ErrorKind::Invalid,
             format!(
